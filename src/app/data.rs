@@ -1,0 +1,129 @@
+//! Data panel: the sample gallery, "open your own file", the column profile and a table preview.
+
+use super::{AppState, Command, Panel};
+use crate::data::format_number;
+use crate::eval::human_number;
+use crate::project::SAMPLES;
+use egui_extras::{Column as TableColumn, TableBuilder};
+
+pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.heading("1 · Data");
+    ui.label("Start from a sample project or open your own table (CSV or TSV). You can also drop a file on the window.");
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        for sample in SAMPLES {
+            egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+                ui.set_width(300.0);
+                ui.vertical(|ui| {
+                    ui.strong(sample.title);
+                    ui.label(sample.description);
+                    ui.label(egui::RichText::new(format!("Predict: {}", sample.target)).small());
+                    if ui.button(format!("Open {} sample", sample.title)).clicked() {
+                        cmds.push(Command::OpenSample(sample));
+                    }
+                });
+            });
+        }
+        egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+            ui.set_width(220.0);
+            ui.vertical(|ui| {
+                ui.strong("Your own data");
+                ui.label("A table with one row per example and a header row.");
+                if ui.button("Open a file…").clicked() {
+                    cmds.push(Command::PickFile);
+                }
+            });
+        });
+    });
+
+    if let Some(busy) = &state.loading {
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("{} … {:.1} s", busy.what, busy.started.elapsed().as_secs_f32()));
+        });
+    }
+
+    let (Some(ds), Some(prof)) = (&state.dataset, &state.profile) else { return };
+    ui.add_space(10.0);
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.heading(super::short_name(&ds.source));
+        ui.label(format!("{} rows × {} columns", prof.rows, prof.columns));
+        if ui.button("Next: Features ➡").clicked() {
+            cmds.push(Command::Show(Panel::Features));
+        }
+    });
+    ui.add_space(4.0);
+    ui.label(egui::RichText::new("Columns").strong());
+    egui::Grid::new("profile").striped(true).num_columns(5).spacing([16.0, 4.0]).show(ui, |ui| {
+        for h in ["column", "type", "missing", "distinct", "summary"] {
+            ui.label(egui::RichText::new(h).strong());
+        }
+        ui.end_row();
+        for c in &prof.column_profiles {
+            ui.label(&c.name);
+            ui.label(c.kind.label()).on_hover_text(match c.kind {
+                crate::data::ColumnKind::Numeric => "Numbers: will be filled in where missing and put on a common scale.",
+                crate::data::ColumnKind::Categorical => "A few repeated labels: each becomes its own yes/no column.",
+                crate::data::ColumnKind::Text => "Free text: turned into word weights (TF-IDF).",
+            });
+            if c.missing > 0 {
+                ui.colored_label(egui::Color32::from_rgb(220, 140, 40), c.missing.to_string());
+            } else {
+                ui.label("0");
+            }
+            ui.label(c.distinct.to_string());
+            let summary = match (c.min, c.max, c.mean) {
+                (Some(min), Some(max), Some(mean)) => {
+                    format!("{} … {} (mean {})", format_number(min), format_number(max), human_number(mean))
+                }
+                _ => c
+                    .top_values
+                    .iter()
+                    .take(3)
+                    .map(|(v, n)| format!("{} ({n})", v.chars().take(30).collect::<String>()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            ui.label(summary);
+            ui.end_row();
+        }
+    });
+
+    ui.add_space(8.0);
+    ui.label(egui::RichText::new("Preview").strong());
+    let n_rows = ds.n_rows();
+    ui.push_id("preview", |ui| {
+        TableBuilder::new(ui)
+            .striped(true)
+            .resizable(true)
+            .max_scroll_height(320.0)
+            .column(TableColumn::exact(50.0))
+            .columns(TableColumn::initial(110.0).at_least(40.0).clip(true), ds.n_cols())
+            .header(20.0, |mut header| {
+                header.col(|ui| {
+                    ui.strong("#");
+                });
+                for c in &ds.columns {
+                    header.col(|ui| {
+                        ui.strong(&c.name);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(18.0, n_rows, |mut row| {
+                    let r = row.index();
+                    row.col(|ui| {
+                        ui.label(egui::RichText::new((r + 1).to_string()).weak());
+                    });
+                    for c in &ds.columns {
+                        row.col(|ui| {
+                            let text: String = c.cell_text(r).chars().take(80).collect();
+                            ui.label(text);
+                        });
+                    }
+                });
+            });
+    });
+}

@@ -1,0 +1,157 @@
+//! Deploy panel: one click writes the bundle and starts `cairn serve` as a child process on a free
+//! port; the URL, a test prediction and Stop are shown. The child stops when the app exits.
+
+use super::{AppState, Command};
+use crate::train::Pipeline;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeployStatus {
+    Stopped,
+    Starting,
+    Running { url: String, bundle: PathBuf },
+    Failed(String),
+}
+
+pub(super) enum DeployEvent {
+    Started(Result<ServerHandle, String>),
+    TryResult(Result<(u16, String), String>),
+}
+
+/// A running `cairn serve` child process; dropping the handle stops it.
+pub struct ServerHandle {
+    pub url: String,
+    pub bundle: PathBuf,
+    child: Child,
+}
+
+impl ServerHandle {
+    /// `Some(status)` if the process has exited.
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes the bundle into `dir` and starts `exe serve BUNDLE --port 0`, reading the address the
+/// server prints once it listens.
+pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> DeployEvent {
+    DeployEvent::Started(launch_inner(exe, dir, pipeline))
+}
+
+fn launch_inner(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHandle, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let bundle = dir.join(format!("{}-{}-{stamp}.cairn", pipeline.target.name.replace(['/', '\\', ' '], "_"), pipeline.info.model));
+    crate::project::save_bundle(pipeline, &bundle).map_err(|e| e.to_string())?;
+    let mut child = std::process::Command::new(exe)
+        .arg("serve")
+        .arg(&bundle)
+        .args(["--port", "0", "--host", "127.0.0.1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let Some(stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        return Err("the server's output is not readable".into());
+    };
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let url = line.trim().rsplit(' ').next().unwrap_or("").trim_end_matches('/').to_string();
+    if read.is_err() || !url.starts_with("http://") {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("the server did not start (it said: {:?})", line.trim()));
+    }
+    Ok(ServerHandle { url, bundle, child })
+}
+
+/// A minimal HTTP/1.1 client for loopback: returns (status, body).
+pub fn http_request(base_url: &str, method: &str, path: &str, json_body: Option<&str>) -> Result<(u16, String), String> {
+    let host = base_url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).map_err(|e| format!("cannot connect to {host}: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+    let body = json_body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or("malformed HTTP response")?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((status, body))
+}
+
+pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.heading("5 · Deploy");
+    let Some(o) = &state.outcome else {
+        ui.label("Train a model first.");
+        return;
+    };
+    ui.label(format!(
+        "Start a local prediction service for the {} model. Other programs can then send rows to it over HTTP, \
+         and people can try it in a browser.",
+        o.pipeline.model_display_name()
+    ));
+    ui.add_space(8.0);
+    match &state.deploy {
+        DeployStatus::Stopped | DeployStatus::Failed(_) => {
+            if ui.add(egui::Button::new("🚀 Deploy").min_size(egui::vec2(120.0, 32.0))).clicked() {
+                cmds.push(Command::Deploy);
+            }
+            if let DeployStatus::Failed(msg) = &state.deploy {
+                ui.colored_label(egui::Color32::from_rgb(220, 80, 60), format!("Deployment failed: {msg}"));
+            }
+        }
+        DeployStatus::Starting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Starting the server…");
+            });
+        }
+        DeployStatus::Running { url, bundle } => {
+            ui.horizontal(|ui| {
+                ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "● Running at");
+                ui.hyperlink(url);
+            });
+            ui.label(egui::RichText::new(format!("bundle: {}", bundle.display())).small().weak());
+            ui.label(egui::RichText::new(format!("curl -X POST {url}/predict -H 'content-type: application/json' -d '{{\"records\":[...]}}'")).monospace().small());
+            ui.horizontal(|ui| {
+                if ui.button("Send a test prediction").clicked() {
+                    cmds.push(Command::TryPrediction);
+                }
+                if ui.button("⏹ Stop").clicked() {
+                    cmds.push(Command::StopServer);
+                }
+            });
+            if let Some(r) = &state.try_result {
+                ui.label(egui::RichText::new(r).monospace());
+            }
+        }
+    }
+    ui.add_space(12.0);
+    if ui.button("Save the model as a file…").clicked() {
+        cmds.push(Command::SaveBundle);
+    }
+}

@@ -1,0 +1,482 @@
+//! The egui front end. Panels draw [`AppState`] and push [`Command`]s; the app turns commands
+//! into background jobs (import, training, serving) that report back over a channel and wake the
+//! UI with `request_repaint`. Nothing slow runs on the UI thread.
+
+mod data;
+mod deploy;
+mod evaluate;
+mod features;
+mod picker;
+mod train;
+
+pub use deploy::{DeployStatus, ServerHandle, http_request};
+pub use picker::{FilePicker, FixedPicker, RfdPicker};
+
+use crate::data::{Dataset, Profile, profile};
+use crate::project::Sample;
+use crate::train::{ModelKind, TrainConfig, TrainOutcome};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+/// The panels, in the order of the ML workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Data,
+    Features,
+    Train,
+    Evaluate,
+    Deploy,
+}
+
+impl Panel {
+    pub const ALL: [Panel; 5] = [Panel::Data, Panel::Features, Panel::Train, Panel::Evaluate, Panel::Deploy];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Panel::Data => "Data",
+            Panel::Features => "Features",
+            Panel::Train => "Train",
+            Panel::Evaluate => "Evaluate",
+            Panel::Deploy => "Deploy",
+        }
+    }
+
+    fn icon(self) -> &'static str {
+        match self {
+            Panel::Data => "1",
+            Panel::Features => "2",
+            Panel::Train => "3",
+            Panel::Evaluate => "4",
+            Panel::Deploy => "5",
+        }
+    }
+}
+
+/// What a panel asks the app to do.
+#[derive(Clone, Debug)]
+pub enum Command {
+    OpenSample(&'static Sample),
+    PickFile,
+    OpenFile(PathBuf),
+    Train,
+    Deploy,
+    StopServer,
+    TryPrediction,
+    SaveBundle,
+    Show(Panel),
+}
+
+/// Messages from background jobs.
+enum Event {
+    Loaded { dataset: Result<(Dataset, Profile), String>, target: Option<String> },
+    TrainProgress(String),
+    Trained(Result<TrainOutcome, String>),
+    Deploy(deploy::DeployEvent),
+}
+
+/// A job in flight, for the spinner.
+#[derive(Clone, Debug)]
+pub struct Busy {
+    pub what: String,
+    pub stage: String,
+    pub started: Instant,
+}
+
+/// Training settings chosen in the Train panel.
+#[derive(Clone, Debug)]
+pub struct TrainSettings {
+    pub target: Option<String>,
+    /// `None` = automatic choice for the task.
+    pub model: Option<ModelKind>,
+    pub seed: u64,
+    pub test_size: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings { target: None, model: None, seed: 42, test_size: 0.2 }
+    }
+}
+
+/// Everything the panels draw.
+pub struct AppState {
+    pub panel: Panel,
+    pub dataset: Option<Arc<Dataset>>,
+    pub profile: Option<Profile>,
+    pub loading: Option<Busy>,
+    pub settings: TrainSettings,
+    pub training: Option<Busy>,
+    pub outcome: Option<Arc<TrainOutcome>>,
+    pub deploy: DeployStatus,
+    /// Last error, shown in a banner until dismissed.
+    pub error: Option<String>,
+    /// Last informational message (e.g. "saved").
+    pub notice: Option<String>,
+    /// The answer to "Try a prediction" on the Deploy panel.
+    pub try_result: Option<String>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            panel: Panel::Data,
+            dataset: None,
+            profile: None,
+            loading: None,
+            settings: TrainSettings::default(),
+            training: None,
+            outcome: None,
+            deploy: DeployStatus::Stopped,
+            error: None,
+            notice: None,
+            try_result: None,
+        }
+    }
+}
+
+/// How the app reaches the outside world; tests swap these.
+pub struct AppOptions {
+    pub picker: Box<dyn FilePicker>,
+    /// The `cairn` executable that Deploy starts as `cairn serve`.
+    pub cairn_exe: PathBuf,
+    /// Where deployed bundles are written.
+    pub deploy_dir: PathBuf,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        let data_home = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(std::env::temp_dir);
+        AppOptions {
+            picker: Box::new(RfdPicker),
+            cairn_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("cairn")),
+            deploy_dir: data_home.join("cairn").join("deployments"),
+        }
+    }
+}
+
+pub struct CairnApp {
+    pub state: AppState,
+    options: AppOptions,
+    commands: Vec<Command>,
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    server: Option<ServerHandle>,
+    ctx: Option<egui::Context>,
+}
+
+impl CairnApp {
+    pub fn new(options: AppOptions) -> Self {
+        let (tx, rx) = channel();
+        CairnApp { state: AppState::default(), options, commands: Vec::new(), tx, rx, server: None, ctx: None }
+    }
+
+    /// Queues a command, as a panel would.
+    pub fn send(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// True while an import, training or deployment is in progress.
+    pub fn is_busy(&self) -> bool {
+        self.state.loading.is_some() || self.state.training.is_some() || matches!(self.state.deploy, DeployStatus::Starting)
+    }
+
+    /// One frame: apply finished jobs, draw, then run the commands the panels queued.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.ctx = Some(ui.ctx().clone());
+        self.drain_events();
+        self.handle_dropped_files(ui.ctx());
+
+        egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| self.nav_ui(ui));
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            self.banner_ui(ui);
+            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+                let mut cmds = Vec::new();
+                match self.state.panel {
+                    Panel::Data => data::data_ui(ui, &self.state, &mut cmds),
+                    Panel::Features => features::features_ui(ui, &self.state, &mut cmds),
+                    Panel::Train => train::train_ui(ui, &mut self.state, &mut cmds),
+                    Panel::Evaluate => evaluate::evaluate_ui(ui, &self.state, &mut cmds),
+                    Panel::Deploy => deploy::deploy_ui(ui, &self.state, &mut cmds),
+                }
+                self.commands.extend(cmds);
+            });
+        });
+
+        let commands = std::mem::take(&mut self.commands);
+        for c in commands {
+            self.execute(c);
+        }
+        if self.is_busy() {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn nav_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(8.0);
+        ui.heading("Cairn");
+        ui.label(egui::RichText::new("machine learning, step by step").small().weak());
+        ui.separator();
+        for panel in Panel::ALL {
+            let ready = match panel {
+                Panel::Data => true,
+                Panel::Features | Panel::Train => self.state.dataset.is_some(),
+                Panel::Evaluate | Panel::Deploy => self.state.outcome.is_some(),
+            };
+            let text = format!("{}  {}", panel.icon(), panel.title());
+            let button = egui::Button::selectable(self.state.panel == panel, text).min_size(egui::vec2(150.0, 28.0));
+            let response = ui.add_enabled(ready, button);
+            if response.clicked() {
+                self.state.panel = panel;
+            }
+        }
+        ui.separator();
+        if let Some(ds) = &self.state.dataset {
+            ui.label(egui::RichText::new(short_name(&ds.source)).small());
+        }
+        if let Some(o) = &self.state.outcome {
+            let (name, value) = o.report.metrics.headline();
+            ui.label(egui::RichText::new(format!("{}: {name} {value:.3}", o.pipeline.info.model)).small());
+        }
+        if let DeployStatus::Running { url, .. } = &self.state.deploy {
+            ui.label(egui::RichText::new(format!("● serving at {url}")).small().color(egui::Color32::from_rgb(40, 160, 80)));
+        }
+    }
+
+    fn banner_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(err) = self.state.error.clone() {
+            egui::Frame::new().fill(egui::Color32::from_rgb(120, 30, 30)).inner_margin(8.0).corner_radius(4.0).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.colored_label(egui::Color32::WHITE, format!("⚠ {err}"));
+                    if ui.button("Dismiss").clicked() {
+                        self.state.error = None;
+                    }
+                });
+            });
+            ui.add_space(6.0);
+        }
+        if let Some(note) = self.state.notice.clone() {
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(note).italics());
+                if ui.small_button("✕").clicked() {
+                    self.state.notice = None;
+                }
+            });
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        if let Some(path) = dropped.into_iter().next() {
+            self.commands.push(Command::OpenFile(path));
+        }
+    }
+
+    fn repaint(&self) -> impl Fn() + Send + 'static {
+        let ctx = self.ctx.clone();
+        move || {
+            if let Some(c) = &ctx {
+                c.request_repaint();
+            }
+        }
+    }
+
+    fn execute(&mut self, command: Command) {
+        match command {
+            Command::Show(panel) => self.state.panel = panel,
+            Command::OpenSample(sample) => {
+                let target = Some(sample.target.to_string());
+                self.start_load(sample.title.to_string(), target, move || sample.load());
+            }
+            Command::PickFile => {
+                if let Some(path) = self.options.picker.pick_data_file() {
+                    self.execute(Command::OpenFile(path));
+                }
+            }
+            Command::OpenFile(path) => {
+                let name = short_name(&path.display().to_string());
+                self.start_load(name, None, move || crate::data::read_csv_path(&path));
+            }
+            Command::Train => self.start_training(),
+            Command::Deploy => self.start_deploy(),
+            Command::StopServer => {
+                self.server = None; // dropping the handle stops the child process
+                self.state.deploy = DeployStatus::Stopped;
+                self.state.try_result = None;
+            }
+            Command::TryPrediction => self.try_prediction(),
+            Command::SaveBundle => self.save_bundle(),
+        }
+    }
+
+    fn start_load(
+        &mut self,
+        what: String,
+        target: Option<String>,
+        load: impl FnOnce() -> Result<Dataset, crate::data::DataError> + Send + 'static,
+    ) {
+        if self.state.loading.is_some() {
+            return;
+        }
+        self.state.error = None;
+        self.state.loading = Some(Busy { what: format!("Opening {what}"), stage: "reading".into(), started: Instant::now() });
+        let tx = self.tx.clone();
+        let repaint = self.repaint();
+        std::thread::spawn(move || {
+            let dataset = load().map(|ds| {
+                let p = profile(&ds);
+                (ds, p)
+            });
+            let _ = tx.send(Event::Loaded { dataset: dataset.map_err(|e| e.to_string()), target });
+            repaint();
+        });
+    }
+
+    fn start_training(&mut self) {
+        let (Some(ds), Some(target)) = (self.state.dataset.clone(), self.state.settings.target.clone()) else {
+            self.state.error = Some("Choose a dataset and a target column first.".into());
+            return;
+        };
+        if self.state.training.is_some() {
+            return;
+        }
+        self.state.error = None;
+        let settings = self.state.settings.clone();
+        let mut cfg = TrainConfig::new(target);
+        cfg.model = settings.model;
+        cfg.seed = settings.seed;
+        cfg.test_size = settings.test_size;
+        self.state.training = Some(Busy { what: "Training".into(), stage: "starting".into(), started: Instant::now() });
+        let tx = self.tx.clone();
+        let repaint = self.repaint();
+        std::thread::spawn(move || {
+            let mut progress = |msg: &str| {
+                let _ = tx.send(Event::TrainProgress(msg.to_string()));
+                repaint();
+            };
+            let result = crate::train::train(&ds, None, &cfg, &mut progress).map_err(|e| e.to_string());
+            let _ = tx.send(Event::Trained(result));
+            repaint();
+        });
+    }
+
+    fn start_deploy(&mut self) {
+        let Some(outcome) = self.state.outcome.clone() else { return };
+        self.server = None;
+        self.state.try_result = None;
+        self.state.deploy = DeployStatus::Starting;
+        let tx = self.tx.clone();
+        let repaint = self.repaint();
+        let exe = self.options.cairn_exe.clone();
+        let dir = self.options.deploy_dir.clone();
+        std::thread::spawn(move || {
+            let event = deploy::launch(&exe, &dir, &outcome.pipeline);
+            let _ = tx.send(Event::Deploy(event));
+            repaint();
+        });
+    }
+
+    fn try_prediction(&mut self) {
+        let (DeployStatus::Running { url, .. }, Some(outcome)) = (&self.state.deploy, &self.state.outcome) else { return };
+        let body = serde_json::json!({ "records": [outcome.pipeline.example] }).to_string();
+        let url = url.clone();
+        let tx = self.tx.clone();
+        let repaint = self.repaint();
+        std::thread::spawn(move || {
+            let result = http_request(&url, "POST", "/predict", Some(&body));
+            let _ = tx.send(Event::Deploy(deploy::DeployEvent::TryResult(result)));
+            repaint();
+        });
+    }
+
+    fn save_bundle(&mut self) {
+        let Some(outcome) = &self.state.outcome else { return };
+        let Some(path) = self.options.picker.pick_save_path("model.cairn") else { return };
+        match crate::project::save_bundle(&outcome.pipeline, &path) {
+            Ok(_) => self.state.notice = Some(format!("Saved the model to {}", path.display())),
+            Err(e) => self.state.error = Some(e.to_string()),
+        }
+    }
+
+    fn drain_events(&mut self) {
+        while let Ok(event) = self.rx.try_recv() {
+            match event {
+                Event::Loaded { dataset, target } => {
+                    self.state.loading = None;
+                    match dataset {
+                        Ok((ds, prof)) => {
+                            let target = target.filter(|t| ds.column(t).is_some());
+                            self.state.settings = TrainSettings { target, ..TrainSettings::default() };
+                            self.state.dataset = Some(Arc::new(ds));
+                            self.state.profile = Some(prof);
+                            self.state.outcome = None;
+                        }
+                        Err(e) => self.state.error = Some(e),
+                    }
+                }
+                Event::TrainProgress(stage) => {
+                    if let Some(b) = &mut self.state.training {
+                        b.stage = stage;
+                    }
+                }
+                Event::Trained(result) => {
+                    self.state.training = None;
+                    match result {
+                        Ok(outcome) => self.state.outcome = Some(Arc::new(outcome)),
+                        Err(e) => self.state.error = Some(format!("Training failed: {e}")),
+                    }
+                }
+                Event::Deploy(e) => match e {
+                    deploy::DeployEvent::Started(Ok(handle)) => {
+                        self.state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
+                        self.server = Some(handle);
+                    }
+                    deploy::DeployEvent::Started(Err(msg)) => {
+                        self.state.deploy = DeployStatus::Failed(msg);
+                    }
+                    deploy::DeployEvent::TryResult(r) => {
+                        self.state.try_result = Some(match r {
+                            Ok((status, body)) => format!("HTTP {status}: {body}"),
+                            Err(e) => format!("Request failed: {e}"),
+                        });
+                    }
+                },
+            }
+        }
+        // A server that exited on its own is reported.
+        if let Some(server) = &mut self.server
+            && let Some(status) = server.exited()
+        {
+            self.state.deploy = DeployStatus::Failed(format!("the server stopped ({status})"));
+            self.server = None;
+        }
+    }
+}
+
+impl eframe::App for CairnApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        CairnApp::ui(self, ui);
+    }
+}
+
+/// The file name of a path, for compact display.
+pub fn short_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Opens the native window.
+pub fn run_native() -> Result<(), eframe::Error> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Cairn")
+            .with_inner_size([1200.0, 800.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native("Cairn", options, Box::new(|_cc| Ok(Box::new(CairnApp::new(AppOptions::default())))))
+}

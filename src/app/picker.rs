@@ -1,0 +1,40 @@
+//! File dialogs behind a trait, so tests and headless runs never open one.
+
+use std::path::PathBuf;
+
+pub trait FilePicker: Send {
+    /// Asks for a data file to open; `None` if cancelled.
+    fn pick_data_file(&mut self) -> Option<PathBuf>;
+    /// Asks where to save a file; `None` if cancelled.
+    fn pick_save_path(&mut self, suggested_name: &str) -> Option<PathBuf>;
+}
+
+/// Native dialogs through rfd.
+pub struct RfdPicker;
+
+impl FilePicker for RfdPicker {
+    fn pick_data_file(&mut self) -> Option<PathBuf> {
+        rfd::FileDialog::new().add_filter("Data tables", &["csv", "tsv", "txt"]).set_title("Open data").pick_file()
+    }
+
+    fn pick_save_path(&mut self, suggested_name: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new().set_file_name(suggested_name).add_filter("Cairn model", &["cairn"]).save_file()
+    }
+}
+
+/// Answers every dialog with fixed paths (tests, scripted runs).
+#[derive(Clone, Debug, Default)]
+pub struct FixedPicker {
+    pub open: Option<PathBuf>,
+    pub save: Option<PathBuf>,
+}
+
+impl FilePicker for FixedPicker {
+    fn pick_data_file(&mut self) -> Option<PathBuf> {
+        self.open.clone()
+    }
+
+    fn pick_save_path(&mut self, _suggested_name: &str) -> Option<PathBuf> {
+        self.save.clone()
+    }
+}

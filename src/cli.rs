@@ -1,0 +1,284 @@
+//! The command line: `cairn train | predict | serve | inspect`. With no subcommand, the GUI.
+
+use anyhow::{Context, Result, bail};
+use cairn::data::{Dataset, format_number, profile, read_csv_path};
+use cairn::project::{load_bundle, save_bundle, write_atomically};
+use cairn::serve::{ServeState, serve_blocking};
+use cairn::train::{ModelKind, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
+use cairn::{gpu, monitor::ServeStats};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "cairn", version, about = "End-to-end machine learning on a laptop. Run with no command for the app.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train a model on a CSV file and report its test scores.
+    Train {
+        /// The training data (CSV/TSV).
+        data: PathBuf,
+        /// The column to predict.
+        #[arg(long)]
+        target: String,
+        /// auto | regression | classification | recommendation
+        #[arg(long, default_value = "auto")]
+        task: String,
+        /// A model name, or `all` for a leaderboard of every model that fits the task.
+        #[arg(long)]
+        model: Option<String>,
+        /// auto | cpu | gpu
+        #[arg(long, default_value = "auto")]
+        device: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Score on this file instead of a split (the model then fits on all of DATA).
+        #[arg(long, conflicts_with = "test_size")]
+        test: Option<PathBuf>,
+        /// Share of DATA held out for testing.
+        #[arg(long, default_value_t = 0.2)]
+        test_size: f64,
+        /// Write the trained pipeline to this bundle file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a `prediction` column (and class probabilities) to a CSV file.
+    Predict {
+        bundle: PathBuf,
+        input: PathBuf,
+        /// Output CSV (default: standard output).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Serve a bundle over HTTP: a form at /, JSON at POST /predict.
+    Serve {
+        bundle: PathBuf,
+        /// 0 picks a free port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
+    /// Profile a data file: column types, missing values, statistics.
+    Inspect {
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Train { data, target, task, model, device, seed, test, test_size, out, json } => {
+            cmd_train(TrainArgs { data, target, task, model, device, seed, test, test_size, out, json })
+        }
+        Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
+        Command::Serve { bundle, port, host } => cmd_serve(&bundle, &host, port),
+        Command::Inspect { data, json } => cmd_inspect(&data, json),
+    }
+}
+
+struct TrainArgs {
+    data: PathBuf,
+    target: String,
+    task: String,
+    model: Option<String>,
+    device: String,
+    seed: u64,
+    test: Option<PathBuf>,
+    test_size: f64,
+    out: Option<PathBuf>,
+    json: bool,
+}
+
+fn load(path: &Path) -> Result<Dataset> {
+    Ok(read_csv_path(path)?)
+}
+
+fn cmd_train(a: TrainArgs) -> Result<()> {
+    let started = Instant::now();
+    let device = gpu::DeviceChoice::parse(&a.device)
+        .with_context(|| format!("unknown device '{}' (use auto, cpu or gpu)", a.device))?;
+    let task = TaskChoice::parse(&a.task)?;
+    let leaderboard = a.model.as_deref().map(str::trim) == Some("all");
+    let model = match a.model.as_deref() {
+        Some(name) if !leaderboard => Some(ModelKind::parse(name)?),
+        _ => None,
+    };
+    if device == gpu::DeviceChoice::Gpu {
+        let adapters = gpu::adapters();
+        if adapters.is_empty() {
+            bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
+        }
+        eprintln!(
+            "note: the chosen model trains on the CPU; GPU adapter available: {}",
+            adapters[0].describe()
+        );
+    }
+    eprintln!("[{:>5.1}s] Reading {}", started.elapsed().as_secs_f64(), a.data.display());
+    let data = load(&a.data)?;
+    let test = a.test.as_deref().map(load).transpose()?;
+    let mut cfg = TrainConfig::new(a.target.clone());
+    cfg.task = task;
+    cfg.model = model;
+    cfg.seed = a.seed;
+    cfg.test_size = a.test_size;
+    let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
+
+    if leaderboard {
+        if a.out.is_some() {
+            eprintln!("note: --out saves the best model of the leaderboard");
+        }
+        let task = match task {
+            TaskChoice::Auto => cairn::train::detect_task(&data, &a.target)?,
+            TaskChoice::Regression => cairn::train::Task::Regression,
+            TaskChoice::Classification => cairn::train::Task::Classification,
+            TaskChoice::Recommendation => bail!("the recommendation task is not available yet"),
+        };
+        let mut results: Vec<TrainOutcome> = Vec::new();
+        for kind in ModelKind::ALL.into_iter().filter(|k| k.task() == task) {
+            cfg.model = Some(kind);
+            results.push(train(&data, test.as_ref(), &cfg, &mut progress)?);
+        }
+        // Best first: highest R² / accuracy.
+        results.sort_by(|x, y| y.report.metrics.headline().1.total_cmp(&x.report.metrics.headline().1));
+        if let (Some(out), Some(best)) = (&a.out, results.first()) {
+            save_bundle(&best.pipeline, out)?;
+        }
+        if a.json {
+            let rows: Vec<_> = results
+                .iter()
+                .map(|r| json!({"model": r.pipeline.info.model, "metrics": r.report.metrics, "train_seconds": r.pipeline.info.train_seconds}))
+                .collect();
+            println!("{}", json!({"task": task.name(), "leaderboard": rows, "device": "cpu"}));
+        } else {
+            println!("{:<20} {:>10} {:>10}", "model", results[0].report.metrics.headline().0, "seconds");
+            for r in &results {
+                println!("{:<20} {:>10.4} {:>10.2}", r.pipeline.info.model, r.report.metrics.headline().1, r.pipeline.info.train_seconds);
+            }
+        }
+        return Ok(());
+    }
+
+    let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
+    let p = &outcome.pipeline;
+    if let Some(out) = &a.out {
+        let checksum = save_bundle(p, out)?;
+        eprintln!("[{:>5.1}s] Saved {} ({checksum})", started.elapsed().as_secs_f64(), out.display());
+    }
+    if a.json {
+        let v = json!({
+            "task": p.target.task.name(),
+            "model": p.info.model,
+            "metrics": outcome.report.metrics,
+            "device": p.info.device,
+            "train_seconds": p.info.train_seconds,
+            "train_rows": p.info.train_rows,
+            "test_rows": p.info.test_rows,
+            "features": p.info.n_features,
+            "seed": p.info.seed,
+            "data_hash": p.info.data_hash,
+            "bundle": a.out.as_ref().map(|o| o.display().to_string()),
+        });
+        println!("{v}");
+    } else {
+        println!("{} ({}) predicting '{}'", p.model_display_name(), p.target.task.name(), p.target.name);
+        println!("trained on {} rows, tested on {} rows, {} features", p.info.train_rows, p.info.test_rows, p.info.n_features);
+        for (name, value, _) in outcome.report.metrics.cards() {
+            println!("  {name:<10} {value:.4}");
+        }
+        println!("{}", outcome.report.metrics.plain_words(&p.target.name));
+    }
+    Ok(())
+}
+
+/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
+    let (pipeline, _) = load_bundle(bundle)?;
+    let data = load(input)?;
+    let prediction = pipeline.predict(&data).with_context(|| format!("cannot predict '{}'", input.display()))?;
+    let mut header: Vec<String> = data.column_names();
+    header.push("prediction".into());
+    if let Prediction::Classification { .. } = prediction {
+        header.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
+    }
+    let mut text = String::with_capacity(data.n_rows() * 64);
+    text.push_str(&header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+    text.push('\n');
+    for row in 0..data.n_rows() {
+        let mut cells: Vec<String> = data.columns.iter().map(|c| csv_field(&c.cell_text(row))).collect();
+        match &prediction {
+            Prediction::Regression(v) => cells.push(format!("{}", v[row])),
+            Prediction::Classification { labels, probabilities } => {
+                cells.push(csv_field(&labels[row]));
+                cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
+            }
+        }
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    match out {
+        Some(path) => {
+            write_atomically(path, text.as_bytes()).with_context(|| format!("cannot write '{}'", path.display()))?;
+            eprintln!("Wrote {} predictions to {}", prediction.len(), path.display());
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+fn cmd_serve(bundle: &Path, host: &str, port: u16) -> Result<()> {
+    let (pipeline, checksum) = load_bundle(bundle)?;
+    let model = pipeline.model_display_name();
+    let target = pipeline.target.name.clone();
+    let state = Arc::new(ServeState { pipeline, checksum, stats: ServeStats::default() });
+    serve_blocking(state, host, port, |addr| {
+        // The first stdout line is read by the app's Deploy panel to learn the address.
+        println!("Serving {model} predicting '{target}' at http://{addr}/");
+        let _ = std::io::stdout().flush();
+        eprintln!("Press Ctrl-C to stop.");
+    })?;
+    eprintln!("Server stopped.");
+    Ok(())
+}
+
+fn cmd_inspect(path: &Path, as_json: bool) -> Result<()> {
+    let data = load(path)?;
+    let prof = profile(&data);
+    if as_json {
+        println!("{}", serde_json::to_string(&prof)?);
+        return Ok(());
+    }
+    println!("{}: {} rows × {} columns", prof.source, prof.rows, prof.columns);
+    println!("{:<24} {:<12} {:>8} {:>9}  summary", "column", "type", "missing", "distinct");
+    for c in &prof.column_profiles {
+        let summary = match (c.min, c.max, c.mean) {
+            (Some(min), Some(max), Some(mean)) => {
+                format!("min {} · mean {} · max {}", format_number(min), cairn::eval::human_number(mean), format_number(max))
+            }
+            _ => c.top_values.iter().take(3).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
+        };
+        let summary: String = summary.chars().take(80).collect();
+        println!("{:<24} {:<12} {:>8} {:>9}  {summary}", c.name, c.kind.label(), c.missing, c.distinct);
+    }
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! Data layer: tabular datasets, CSV import and the column profile.
+//!
+//! A [`Dataset`] is column-major: every column is either numeric (`f64`, missing = `None`) or a
+//! string column (categorical or free text). The kind of each column is inferred on import and
+//! drives the default feature recipe.
+
+mod csv;
+mod profile;
+mod schema;
+
+pub use csv::{read_csv_bytes, read_csv_path};
+pub use profile::{ColumnProfile, Profile, profile};
+pub use schema::{Schema, SchemaColumn};
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// What a column holds, as far as modelling is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Numbers: imputed with the median and standardised.
+    Numeric,
+    /// A few distinct labels: imputed with the most frequent value and one-hot encoded.
+    Categorical,
+    /// Free text (several words per cell): turned into TF-IDF features.
+    Text,
+}
+
+impl ColumnKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ColumnKind::Numeric => "numeric",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Text => "text",
+        }
+    }
+}
+
+/// The cells of one column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    Numeric(Vec<Option<f64>>),
+    Str(Vec<Option<String>>),
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Numeric(v) => v.len(),
+            Values::Str(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_missing(&self, row: usize) -> bool {
+        match self {
+            Values::Numeric(v) => v[row].is_none(),
+            Values::Str(v) => v[row].is_none(),
+        }
+    }
+
+    /// The cells of the given rows, in that order.
+    pub fn take(&self, rows: &[usize]) -> Values {
+        match self {
+            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&r| v[r]).collect()),
+            Values::Str(v) => Values::Str(rows.iter().map(|&r| v[r].clone()).collect()),
+        }
+    }
+}
+
+/// One named column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub values: Values,
+}
+
+impl Column {
+    pub fn numeric(name: impl Into<String>, values: Vec<Option<f64>>) -> Self {
+        Column { name: name.into(), kind: ColumnKind::Numeric, values: Values::Numeric(values) }
+    }
+
+    /// A string column whose kind (categorical or text) is inferred from its content.
+    pub fn strings(name: impl Into<String>, values: Vec<Option<String>>) -> Self {
+        let kind = infer_string_kind(&values);
+        Column { name: name.into(), kind, values: Values::Str(values) }
+    }
+
+    /// Cell as display text ("" when missing).
+    pub fn cell_text(&self, row: usize) -> String {
+        match &self.values {
+            Values::Numeric(v) => v[row].map(format_number).unwrap_or_default(),
+            Values::Str(v) => v[row].clone().unwrap_or_default(),
+        }
+    }
+
+    /// The number of missing cells.
+    pub fn missing(&self) -> usize {
+        match &self.values {
+            Values::Numeric(v) => v.iter().filter(|x| x.is_none()).count(),
+            Values::Str(v) => v.iter().filter(|x| x.is_none()).count(),
+        }
+    }
+}
+
+/// A table of named columns of equal length.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Where it came from: a file path or a sample's name (used in messages).
+    pub source: String,
+    pub columns: Vec<Column>,
+}
+
+impl Dataset {
+    /// Builds a dataset, checking that the columns have equal length and unique names.
+    pub fn new(source: impl Into<String>, columns: Vec<Column>) -> Result<Self, DataError> {
+        let source = source.into();
+        if let Some(first) = columns.first() {
+            let n = first.values.len();
+            for c in &columns {
+                if c.values.len() != n {
+                    return Err(DataError::Invalid {
+                        source_name: source.clone(),
+                        message: format!("column '{}' has {} rows, expected {n}", c.name, c.values.len()),
+                    });
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for c in &columns {
+            if !seen.insert(c.name.as_str()) {
+                return Err(DataError::Invalid {
+                    source_name: source.clone(),
+                    message: format!("column name '{}' appears twice", c.name),
+                });
+            }
+        }
+        Ok(Dataset { source, columns })
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+
+    pub fn n_cols(&self) -> usize {
+        self.columns.len()
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The column, or an error naming it and listing the columns that exist.
+    pub fn require(&self, name: &str) -> Result<&Column, DataError> {
+        self.column(name).ok_or_else(|| DataError::UnknownColumn {
+            source_name: self.source.clone(),
+            column: name.to_string(),
+            available: self.column_names().join(", "),
+        })
+    }
+
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// A new dataset with only the given rows, in that order.
+    pub fn take_rows(&self, rows: &[usize]) -> Dataset {
+        Dataset {
+            source: self.source.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| Column { name: c.name.clone(), kind: c.kind, values: c.values.take(rows) })
+                .collect(),
+        }
+    }
+}
+
+/// Formats a number the way a person writes it: integers without a trailing `.0`.
+pub fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Free text has several words per cell on average; short labels are categories.
+fn infer_string_kind(values: &[Option<String>]) -> ColumnKind {
+    let mut words = 0usize;
+    let mut cells = 0usize;
+    for v in values.iter().flatten().take(5000) {
+        words += v.split_whitespace().count();
+        cells += 1;
+    }
+    if cells > 0 && words as f64 / cells as f64 >= 3.0 {
+        ColumnKind::Text
+    } else {
+        ColumnKind::Categorical
+    }
+}
+
+/// Errors of the data layer. Every message names the file (and the row/column when known).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("cannot read '{path}': {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("'{source_name}' is empty: it has no header row")]
+    Empty { source_name: String },
+    #[error("'{source_name}' has a header but no data rows")]
+    NoRows { source_name: String },
+    #[error("'{source_name}' is not valid UTF-8 text (first bad byte at line {line})")]
+    Encoding { source_name: String, line: usize },
+    #[error("'{source_name}', line {line}: {message}")]
+    Malformed { source_name: String, line: usize, message: String },
+    #[error("'{source_name}': {message}")]
+    Parse { source_name: String, message: String },
+    #[error("'{source_name}' has no column '{column}' (columns: {available})")]
+    UnknownColumn { source_name: String, column: String, available: String },
+    #[error("'{source_name}': {message}")]
+    Invalid { source_name: String, message: String },
+    #[error("unsupported file type '{path}': Cairn reads .csv, .tsv and .txt tables so far")]
+    Unsupported { path: PathBuf },
+}

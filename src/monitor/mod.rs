@@ -1,0 +1,41 @@
+//! Monitoring layer: live counters of a serving process (requests, errors, predictions, latency).
+//! The server updates them on every request; `/health` and the Deploy panel read them.
+
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub struct ServeStats {
+    inner: Mutex<Counters>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Counters {
+    pub requests: u64,
+    pub errors: u64,
+    pub predictions: u64,
+    /// Mean latency of prediction requests, milliseconds.
+    pub mean_latency_ms: f64,
+    pub max_latency_ms: f64,
+}
+
+impl ServeStats {
+    /// Records one prediction request.
+    pub fn record(&self, latency: Duration, rows: usize, ok: bool) {
+        let ms = latency.as_secs_f64() * 1e3;
+        let mut c = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        c.requests += 1;
+        if ok {
+            c.predictions += rows as u64;
+        } else {
+            c.errors += 1;
+        }
+        c.mean_latency_ms += (ms - c.mean_latency_ms) / c.requests as f64;
+        c.max_latency_ms = c.max_latency_ms.max(ms);
+    }
+
+    pub fn snapshot(&self) -> Counters {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}

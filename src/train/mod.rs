@@ -1,0 +1,319 @@
+//! Training layer: from a dataset and a target column to a fitted [`Pipeline`] and its test
+//! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
+
+mod models;
+mod pipeline;
+pub mod split;
+
+pub use models::{FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_linear, fit_logistic};
+pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
+
+use crate::data::{Dataset, Schema, Values, format_number};
+use crate::eval::{self, Report};
+use crate::features::{FeatureError, Recipe};
+use ndarray::Array1;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// What kind of answer the model gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Regression,
+    Classification,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Regression => "regression",
+            Task::Classification => "classification",
+        }
+    }
+}
+
+/// The task the user asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaskChoice {
+    #[default]
+    Auto,
+    Regression,
+    Classification,
+    Recommendation,
+}
+
+impl TaskChoice {
+    pub fn parse(s: &str) -> Result<Self, TrainError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(TaskChoice::Auto),
+            "regression" => Ok(TaskChoice::Regression),
+            "classification" => Ok(TaskChoice::Classification),
+            "recommendation" => Ok(TaskChoice::Recommendation),
+            other => Err(TrainError::Config(format!(
+                "unknown task '{other}' (use auto, regression, classification or recommendation)"
+            ))),
+        }
+    }
+}
+
+/// Everything a training run needs besides the data.
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    pub target: String,
+    pub task: TaskChoice,
+    /// `None` picks the default model for the task.
+    pub model: Option<ModelKind>,
+    pub seed: u64,
+    pub test_size: f64,
+}
+
+impl TrainConfig {
+    pub fn new(target: impl Into<String>) -> Self {
+        TrainConfig { target: target.into(), task: TaskChoice::Auto, model: None, seed: 42, test_size: 0.2 }
+    }
+}
+
+/// A finished run: the pipeline to save or serve, and the test-set report to show.
+#[derive(Clone, Debug)]
+pub struct TrainOutcome {
+    pub pipeline: Pipeline,
+    pub report: Report,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    #[error("{0}")]
+    Config(String),
+    #[error("target column '{column}' is {kind}: regression needs numbers (try --task classification)")]
+    NonNumericTarget { column: String, kind: &'static str },
+    #[error("target column '{0}' has no values")]
+    EmptyTarget(String),
+    #[error("the target has only one class in the training rows; a classifier needs at least two")]
+    OneClass,
+    #[error("model '{name}' is a {model_task} model, but the task is {task}")]
+    TaskMismatch { name: &'static str, model_task: &'static str, task: &'static str },
+    #[error("model '{name}' is not available yet (available: {available})")]
+    ModelUnavailable { name: String, available: String },
+    #[error("unknown model '{name}' (known: {known})")]
+    UnknownModel { name: String, known: String },
+    #[error("the {0} task is not available yet")]
+    TaskUnavailable(&'static str),
+    #[error("too few rows: {rows} with a target value; need at least {needed}")]
+    TooFewRows { rows: usize, needed: usize },
+    #[error("test file: {0}")]
+    TestData(String),
+    #[error("fitting failed: {0}")]
+    Fit(String),
+}
+
+/// Guesses the task from the target column: text labels, or a few whole numbers, are classes.
+pub fn detect_task(ds: &Dataset, target: &str) -> Result<Task, TrainError> {
+    let col = ds.require(target)?;
+    Ok(match &col.values {
+        Values::Str(_) => Task::Classification,
+        Values::Numeric(v) => {
+            let mut distinct: Vec<u64> = v.iter().flatten().map(|x| x.to_bits()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let integers = v.iter().flatten().all(|x| x.fract() == 0.0);
+            if integers && distinct.len() <= 20 { Task::Classification } else { Task::Regression }
+        }
+    })
+}
+
+/// The target column as labels (classification) or numbers (regression), for the given rows.
+enum TargetValues {
+    Numbers(Vec<f64>),
+    Classes(Vec<Option<String>>),
+}
+
+fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues, TrainError> {
+    let col = ds.require(target)?;
+    Ok(match (task, &col.values) {
+        (Task::Regression, Values::Numeric(v)) => TargetValues::Numbers(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()),
+        (Task::Regression, Values::Str(_)) => {
+            return Err(TrainError::NonNumericTarget { column: target.to_string(), kind: col.kind.label() });
+        }
+        (Task::Classification, Values::Numeric(v)) => TargetValues::Classes(v.iter().map(|x| x.map(format_number)).collect()),
+        (Task::Classification, Values::Str(v)) => TargetValues::Classes(v.clone()),
+    })
+}
+
+/// Trains a pipeline. Without `test`, `data` is split (seeded, stratified for classes); with
+/// `test`, the model fits on all of `data` and is scored on `test`.
+pub fn train(
+    data: &Dataset,
+    test: Option<&Dataset>,
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<TrainOutcome, TrainError> {
+    let started = Instant::now();
+    data.require(&cfg.target)?;
+    if !(0.0..1.0).contains(&cfg.test_size) || (test.is_none() && cfg.test_size <= 0.0) {
+        return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
+    }
+    let task = match cfg.task {
+        TaskChoice::Auto => match cfg.model {
+            Some(m) => m.task(),
+            None => detect_task(data, &cfg.target)?,
+        },
+        TaskChoice::Regression => Task::Regression,
+        TaskChoice::Classification => Task::Classification,
+        TaskChoice::Recommendation => return Err(TrainError::TaskUnavailable("recommendation")),
+    };
+    let model_kind = cfg.model.unwrap_or_else(|| ModelKind::default_for(task));
+    if model_kind.task() != task {
+        return Err(TrainError::TaskMismatch {
+            name: model_kind.name(),
+            model_task: model_kind.task().name(),
+            task: task.name(),
+        });
+    }
+
+    // Rows with a target value; the rest cannot teach or test anything.
+    let labelled = |ds: &Dataset| -> Result<(Dataset, TargetValues), TrainError> {
+        let values = target_values(ds, &cfg.target, task)?;
+        let keep: Vec<usize> = match &values {
+            TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
+            TargetValues::Classes(v) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
+        };
+        let values = match values {
+            TargetValues::Numbers(v) => TargetValues::Numbers(keep.iter().map(|&i| v[i]).collect()),
+            TargetValues::Classes(v) => TargetValues::Classes(keep.iter().map(|&i| v[i].clone()).collect()),
+        };
+        Ok((ds.take_rows(&keep), values))
+    };
+    progress("Preparing rows");
+    let (data, y_all) = labelled(data)?;
+    if data.n_rows() == 0 {
+        return Err(TrainError::EmptyTarget(cfg.target.clone()));
+    }
+    let schema = Schema::from_dataset(&data, &cfg.target);
+    let data_features = schema.coerce(&data)?;
+    let test_set = match test {
+        Some(t) => {
+            let (t, y) = labelled(t).map_err(|e| TrainError::TestData(e.to_string()))?;
+            let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
+            Some((x, y))
+        }
+        None => None,
+    };
+
+    // Class list (sorted, so the positive class of a binary task is the last one, e.g. spam > ham).
+    let classes: Vec<String> = match &y_all {
+        TargetValues::Numbers(_) => vec![],
+        TargetValues::Classes(v) => {
+            let mut c: Vec<String> = v.iter().flatten().cloned().collect();
+            c.sort();
+            c.dedup();
+            c
+        }
+    };
+    let class_index = |labels: &[Option<String>]| -> Vec<usize> {
+        labels.iter().map(|l| l.as_ref().and_then(|l| classes.binary_search(l).ok()).unwrap_or(usize::MAX)).collect()
+    };
+
+    let (train_rows, test_rows, test_data, test_y) = match test_set {
+        None => {
+            let strata = match &y_all {
+                TargetValues::Classes(v) => Some(class_index(v)),
+                TargetValues::Numbers(_) => None,
+            };
+            let (tr, te) = split::train_test_split(data.n_rows(), strata.as_deref(), cfg.test_size, cfg.seed);
+            let te_y = match &y_all {
+                TargetValues::Numbers(v) => TargetValues::Numbers(te.iter().map(|&i| v[i]).collect()),
+                TargetValues::Classes(v) => TargetValues::Classes(te.iter().map(|&i| v[i].clone()).collect()),
+            };
+            (tr, te.clone(), data_features.take_rows(&te), te_y)
+        }
+        Some((x, y)) => ((0..data.n_rows()).collect(), vec![], x, y),
+    };
+    if train_rows.len() < 2 || test_data.n_rows() == 0 {
+        return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
+    }
+
+    progress("Fitting the feature recipe on the training rows");
+    let train_features = data_features.take_rows(&train_rows);
+    let recipe = Recipe::default_for(&schema);
+    let fitted_recipe = recipe.fit(&train_features)?;
+    let x_train = fitted_recipe.transform(&train_features)?;
+    let x_test = fitted_recipe.transform(&test_data)?;
+
+    progress(&format!("Training {} on {} rows × {} features", model_kind.display_name(), x_train.nrows(), x_train.ncols()));
+    let model = match (&y_all, model_kind) {
+        (TargetValues::Numbers(v), ModelKind::Linear) => {
+            let y = Array1::from_iter(train_rows.iter().map(|&i| v[i]));
+            fit_linear(&x_train, &y)?
+        }
+        (TargetValues::Classes(v), ModelKind::Logistic) => {
+            let idx = class_index(v);
+            let y = Array1::from_iter(train_rows.iter().map(|&i| idx[i]));
+            fit_logistic(&x_train, &y, classes.len(), 1.0)?
+        }
+        _ => unreachable!("task and model were checked to agree"),
+    };
+    let train_seconds = started.elapsed().as_secs_f64();
+
+    progress("Scoring on the test rows");
+    let output = model.predict(&x_test);
+    let report = match (&test_y, &output) {
+        (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => eval::regression_report(actual, pred),
+        (TargetValues::Classes(actual), ModelOutput::Probabilities(p)) => {
+            let actual_idx = class_index(actual);
+            // Test labels never seen in training cannot be scored against these classes.
+            let known: Vec<usize> = (0..actual_idx.len()).filter(|&i| actual_idx[i] != usize::MAX).collect();
+            if known.is_empty() {
+                return Err(TrainError::TestData("no test row has a class seen in training".into()));
+            }
+            let a: Vec<usize> = known.iter().map(|&i| actual_idx[i]).collect();
+            let pred: Vec<usize> = known.iter().map(|&i| argmax(p.row(i).iter().copied())).collect();
+            let scores: Vec<f64> = known.iter().map(|&i| p[[i, p.ncols() - 1]]).collect();
+            eval::classification_report(&classes, &a, &pred, (classes.len() == 2).then_some(scores.as_slice()))
+        }
+        _ => unreachable!("model output matches the task"),
+    };
+
+    let example = pipeline::example_record(&train_features);
+    let target = Target { name: cfg.target.clone(), task, classes };
+    let info = TrainInfo {
+        model: model_kind.name().to_string(),
+        seed: cfg.seed,
+        test_size: if test.is_some() { 0.0 } else { cfg.test_size },
+        train_rows: train_rows.len(),
+        test_rows: if test.is_some() { test_data.n_rows() } else { test_rows.len() },
+        n_features: fitted_recipe.n_features(),
+        data_hash: crate::track::dataset_hash(&data),
+        device: "cpu".to_string(),
+        train_seconds,
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let pipeline = Pipeline {
+        schema,
+        recipe,
+        fitted_recipe,
+        model,
+        target,
+        info,
+        metrics: report.metrics.clone(),
+        example,
+    };
+    Ok(TrainOutcome { pipeline, report })
+}
+
+pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, v) in values.enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}

@@ -1,0 +1,261 @@
+//! The model zoo. Models are fitted with linfa and stored as plain numbers (our own serde types),
+//! so a bundle does not depend on a library's internal layout.
+
+use super::{Task, TrainError};
+use linfa::prelude::*;
+use linfa_linear::LinearRegression;
+use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
+use ndarray::{Array1, Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+/// Every model name the CLI accepts (`--model NAME`).
+pub const MODEL_NAMES: &[&str] = &[
+    "linear",
+    "ridge",
+    "lasso",
+    "elastic_net",
+    "logistic",
+    "tree",
+    "random_forest",
+    "gradient_boosting",
+    "naive_bayes",
+    "knn",
+    "svm",
+    "mlp",
+    "kmeans",
+    "matrix_factorization",
+];
+
+/// The models that can be trained today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Ordinary least squares (regression).
+    Linear,
+    /// L2-regularised logistic regression, binary or multinomial (classification).
+    Logistic,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 2] = [ModelKind::Linear, ModelKind::Logistic];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Linear => "linear",
+            ModelKind::Logistic => "logistic",
+        }
+    }
+
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ModelKind::Linear => "Linear regression",
+            ModelKind::Logistic => "Logistic regression",
+        }
+    }
+
+    pub fn task(self) -> Task {
+        match self {
+            ModelKind::Linear => Task::Regression,
+            ModelKind::Logistic => Task::Classification,
+        }
+    }
+
+    /// The default model for a task.
+    pub fn default_for(task: Task) -> ModelKind {
+        match task {
+            Task::Regression => ModelKind::Linear,
+            Task::Classification => ModelKind::Logistic,
+        }
+    }
+
+    /// Parses a CLI model name; known names that are not trainable yet get a clear error.
+    pub fn parse(name: &str) -> Result<ModelKind, TrainError> {
+        let name = name.trim().to_ascii_lowercase();
+        if let Some(kind) = ModelKind::ALL.iter().find(|k| k.name() == name) {
+            return Ok(*kind);
+        }
+        let available = ModelKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
+        if MODEL_NAMES.contains(&name.as_str()) || name == "all" {
+            Err(TrainError::ModelUnavailable { name, available })
+        } else {
+            Err(TrainError::UnknownModel { name, known: MODEL_NAMES.join(", ") })
+        }
+    }
+}
+
+/// A fitted model: the learned numbers only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FittedModel {
+    Linear {
+        coef: Vec<f64>,
+        intercept: f64,
+    },
+    /// `coef` has one row for a binary model (the positive, i.e. last, class) or one row per class.
+    Logistic {
+        n_classes: usize,
+        coef: Vec<Vec<f64>>,
+        intercept: Vec<f64>,
+    },
+}
+
+/// What a model outputs for a batch of rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelOutput {
+    Values(Vec<f64>),
+    /// Rows × classes, each row summing to 1.
+    Probabilities(Array2<f64>),
+}
+
+impl FittedModel {
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            FittedModel::Linear { .. } => ModelKind::Linear,
+            FittedModel::Logistic { .. } => ModelKind::Logistic,
+        }
+    }
+
+    pub fn n_inputs(&self) -> usize {
+        match self {
+            FittedModel::Linear { coef, .. } => coef.len(),
+            FittedModel::Logistic { coef, .. } => coef.first().map_or(0, Vec::len),
+        }
+    }
+
+    pub fn predict(&self, x: &Array2<f64>) -> ModelOutput {
+        match self {
+            FittedModel::Linear { coef, intercept } => {
+                let w = Array1::from(coef.clone());
+                ModelOutput::Values((x.dot(&w) + *intercept).to_vec())
+            }
+            FittedModel::Logistic { n_classes, coef, intercept } => {
+                let w = Array2::from_shape_fn((coef[0].len(), coef.len()), |(j, k)| coef[k][j]);
+                let mut z = x.dot(&w);
+                z += &Array1::from(intercept.clone());
+                let probs = if coef.len() == 1 {
+                    Array2::from_shape_fn((x.nrows(), 2), |(r, k)| {
+                        let p = sigmoid(z[[r, 0]]);
+                        if k == 1 { p } else { 1.0 - p }
+                    })
+                } else {
+                    for mut row in z.axis_iter_mut(Axis(0)) {
+                        let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+                        row.mapv_inplace(|v| (v - m).exp());
+                        let s = row.sum();
+                        row /= s;
+                    }
+                    z
+                };
+                debug_assert_eq!(probs.ncols(), *n_classes);
+                ModelOutput::Probabilities(probs)
+            }
+        }
+    }
+
+    /// The learned weight of every input feature (for "what drives the prediction").
+    pub fn weights(&self) -> Vec<f64> {
+        match self {
+            FittedModel::Linear { coef, .. } => coef.clone(),
+            FittedModel::Logistic { coef, .. } => {
+                (0..self.n_inputs()).map(|j| coef.iter().map(|row| row[j].abs()).sum::<f64>()).collect()
+            }
+        }
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Ordinary least squares with an intercept. Columns that are exact linear combinations of
+/// others (e.g. a full one-hot block next to the intercept) get weight 0, which leaves the
+/// predictions of the least-squares fit unchanged.
+pub fn fit_linear(x: &Array2<f64>, y: &Array1<f64>) -> Result<FittedModel, TrainError> {
+    let keep = independent_columns(x);
+    let xs = x.select(Axis(1), &keep);
+    let fitted = LinearRegression::new()
+        .fit(&Dataset::new(xs, y.clone()))
+        .map_err(|e| TrainError::Fit(format!("linear regression: {e}")))?;
+    let mut coef = vec![0.0; x.ncols()];
+    for (w, &j) in fitted.params().iter().zip(&keep) {
+        coef[j] = *w;
+    }
+    if coef.iter().any(|w| !w.is_finite()) || !fitted.intercept().is_finite() {
+        return Err(TrainError::Fit("linear regression diverged (non-finite weights)".into()));
+    }
+    Ok(FittedModel::Linear { coef, intercept: fitted.intercept() })
+}
+
+/// Greedy Gram–Schmidt over the columns (after a constant column for the intercept): keeps a
+/// column only if it adds a new direction. Skipped for wide matrices, where it would be slow.
+fn independent_columns(x: &Array2<f64>) -> Vec<usize> {
+    let (n, p) = x.dim();
+    if p > 200 || n == 0 {
+        return (0..p).collect();
+    }
+    let mut basis: Vec<Array1<f64>> = vec![Array1::from_elem(n, 1.0 / (n as f64).sqrt())];
+    let mut keep = Vec::with_capacity(p);
+    for j in 0..p {
+        let mut v = x.column(j).to_owned();
+        let norm0 = v.dot(&v).sqrt();
+        if norm0 == 0.0 {
+            continue;
+        }
+        for b in &basis {
+            let d = v.dot(b);
+            v.scaled_add(-d, b);
+        }
+        let norm = v.dot(&v).sqrt();
+        if norm > 1e-8 * norm0 {
+            basis.push(v / norm);
+            keep.push(j);
+        }
+    }
+    keep
+}
+
+/// Logistic regression with L2 penalty `alpha` (= 1/C in scikit-learn terms), intercept not
+/// penalised, L-BFGS. `y` holds class indices `0..n_classes`.
+pub fn fit_logistic(x: &Array2<f64>, y: &Array1<usize>, n_classes: usize, alpha: f64) -> Result<FittedModel, TrainError> {
+    let present = {
+        let mut seen = vec![false; n_classes];
+        for &c in y {
+            seen[c] = true;
+        }
+        seen.iter().filter(|&&s| s).count()
+    };
+    if present < 2 {
+        return Err(TrainError::OneClass);
+    }
+    let data = Dataset::new(x.clone(), y.clone());
+    let fit_err = |e: linfa_logistic::error::Error| TrainError::Fit(format!("logistic regression: {e}"));
+    if n_classes == 2 {
+        let fitted = LogisticRegression::default()
+            .alpha(alpha)
+            .max_iterations(1000)
+            .fit(&data)
+            .map_err(fit_err)?;
+        // linfa labels the larger class positive; make sure that is class 1.
+        let sign = if fitted.labels().pos.class == 1 { 1.0 } else { -1.0 };
+        Ok(FittedModel::Logistic {
+            n_classes,
+            coef: vec![fitted.params().iter().map(|w| sign * w).collect()],
+            intercept: vec![sign * fitted.intercept()],
+        })
+    } else {
+        let fitted = MultiLogisticRegression::default()
+            .alpha(alpha)
+            .max_iterations(1000)
+            .fit(&data)
+            .map_err(fit_err)?;
+        let p = x.ncols();
+        // Classes absent from the training rows never win.
+        let mut coef = vec![vec![0.0; p]; n_classes];
+        let mut intercept = vec![-1e9; n_classes];
+        for (k, &class) in fitted.classes().iter().enumerate() {
+            coef[class] = fitted.params().column(k).to_vec();
+            intercept[class] = fitted.intercept()[k];
+        }
+        Ok(FittedModel::Logistic { n_classes, coef, intercept })
+    }
+}

@@ -1,0 +1,137 @@
+//! The one `Pipeline` type: input schema + fitted feature recipe + model + target. Training
+//! produces it, bundles store it, `cairn predict` and `cairn serve` load and run it.
+
+use super::{FittedModel, ModelOutput, Task, argmax};
+use crate::data::{Dataset, Schema, Values};
+use crate::eval::Metrics;
+use crate::features::{FeatureError, FittedRecipe, Recipe};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub name: String,
+    pub task: Task,
+    /// Sorted class labels (classification only); the last is the positive class of a binary task.
+    #[serde(default)]
+    pub classes: Vec<String>,
+}
+
+/// How the pipeline was trained (for tracking and the Deploy/metadata views).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainInfo {
+    pub model: String,
+    pub seed: u64,
+    pub test_size: f64,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    pub n_features: usize,
+    /// sha256 of the training data's content (see `track::dataset_hash`).
+    pub data_hash: String,
+    pub device: String,
+    pub train_seconds: f64,
+    pub created_unix: u64,
+    pub app_version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub schema: Schema,
+    pub recipe: Recipe,
+    pub fitted_recipe: FittedRecipe,
+    pub model: FittedModel,
+    pub target: Target,
+    pub info: TrainInfo,
+    /// Test-set metrics at training time.
+    pub metrics: Metrics,
+    /// One training row, used to pre-fill the serving form.
+    pub example: Map<String, Value>,
+}
+
+/// Predictions for a batch of rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prediction {
+    Regression(Vec<f64>),
+    Classification {
+        labels: Vec<String>,
+        /// Per row, the probability of each class in `Pipeline::target.classes` order.
+        probabilities: Vec<Vec<f64>>,
+    },
+}
+
+impl Prediction {
+    pub fn len(&self) -> usize {
+        match self {
+            Prediction::Regression(v) => v.len(),
+            Prediction::Classification { labels, .. } => labels.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    #[error("the model expects {expected} features but the recipe made {got}: the bundle is inconsistent")]
+    Shape { expected: usize, got: usize },
+}
+
+impl Pipeline {
+    /// Predicts every row of `ds`. Columns are matched by name (extra columns are ignored) and
+    /// converted to the kinds seen in training; a missing column is an error naming it.
+    pub fn predict(&self, ds: &Dataset) -> Result<Prediction, PipelineError> {
+        let input = self.schema.coerce(ds)?;
+        let x = self.fitted_recipe.transform(&input)?;
+        if x.ncols() != self.model.n_inputs() {
+            return Err(PipelineError::Shape { expected: self.model.n_inputs(), got: x.ncols() });
+        }
+        Ok(match self.model.predict(&x) {
+            ModelOutput::Values(v) => Prediction::Regression(v),
+            ModelOutput::Probabilities(p) => {
+                let probabilities: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
+                let labels = probabilities
+                    .iter()
+                    .map(|r| self.target.classes[argmax(r.iter().copied())].clone())
+                    .collect();
+                Prediction::Classification { labels, probabilities }
+            }
+        })
+    }
+
+    /// The human name of the model, e.g. "Linear regression".
+    pub fn model_display_name(&self) -> &'static str {
+        self.model.kind().display_name()
+    }
+
+    /// Features ranked by the size of their weight (largest first), at most `n`.
+    pub fn top_features(&self, n: usize) -> Vec<(String, f64)> {
+        let mut pairs: Vec<(String, f64)> =
+            self.fitted_recipe.feature_names().into_iter().zip(self.model.weights()).collect();
+        pairs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        pairs.truncate(n);
+        pairs
+    }
+}
+
+/// The first row with no missing cell (else the first row), as a JSON record.
+pub(crate) fn example_record(ds: &Dataset) -> Map<String, Value> {
+    let row = (0..ds.n_rows()).find(|&r| ds.columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(0);
+    let mut out = Map::new();
+    if ds.n_rows() == 0 {
+        return out;
+    }
+    for c in &ds.columns {
+        let v = match &c.values {
+            Values::Numeric(v) => v[row].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
+            Values::Str(v) => v[row].clone().map_or(Value::Null, Value::String),
+        };
+        out.insert(c.name.clone(), v);
+    }
+    out
+}

@@ -1,0 +1,135 @@
+//! The CLI contract: JSON output, predict output, and clean failures on bad input.
+
+use crate::common::{asset, assert_clean_failure, cairn, stdout, tempdir};
+use serde_json::Value;
+
+fn s(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn train_json_has_the_contract_keys_and_writes_a_bundle() {
+    let dir = tempdir();
+    let bundle = dir.path().join("iris.cairn");
+    let o = cairn(&["train", s(&asset("iris.csv")), "--target", "species", "--json", "--out", s(&bundle)]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object on stdout");
+    assert_eq!(v["task"], "classification");
+    assert_eq!(v["model"], "logistic");
+    assert_eq!(v["device"], "cpu");
+    assert!(v["train_seconds"].as_f64().unwrap() >= 0.0);
+    for k in ["accuracy", "precision", "recall", "f1"] {
+        let m = v["metrics"][k].as_f64().unwrap_or_else(|| panic!("metric {k}"));
+        assert!((0.0..=1.0).contains(&m));
+    }
+    assert!(bundle.exists());
+}
+
+#[test]
+fn train_regression_json_and_test_file() {
+    let dir = tempdir();
+    // Split the file by hand: first 16000 rows train, the rest test.
+    let text = std::fs::read_to_string(asset("california_housing.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let train = dir.path().join("train.csv");
+    let test = dir.path().join("test.csv");
+    std::fs::write(&train, format!("{header}\n{}\n", rows[..16000].join("\n"))).unwrap();
+    std::fs::write(&test, format!("{header}\n{}\n", rows[16000..].join("\n"))).unwrap();
+    let o = cairn(&["train", s(&train), "--target", "median_house_value", "--test", s(&test), "--json"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["task"], "regression");
+    assert_eq!(v["train_rows"], 16000);
+    assert_eq!(v["test_rows"], rows.len() - 16000);
+    for k in ["rmse", "mae", "r2"] {
+        assert!(v["metrics"][k].is_number(), "metric {k}");
+    }
+}
+
+#[test]
+fn model_all_prints_a_leaderboard() {
+    let o = cairn(&["train", s(&asset("iris.csv")), "--target", "species", "--model", "all", "--json"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(!v["leaderboard"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_input_fails_cleanly() {
+    let dir = tempdir();
+    let housing = asset("california_housing.csv");
+
+    let o = cairn(&["train", s(&housing), "--target", "price"]);
+    assert_clean_failure(&o, "price");
+
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert_clean_failure(&cairn(&["train", s(&empty), "--target", "x"]), "empty");
+
+    let ragged = dir.path().join("ragged.csv");
+    std::fs::write(&ragged, "a,b,c\n1,2,3\n4,5\n").unwrap();
+    assert_clean_failure(&cairn(&["inspect", s(&ragged)]), "line 3");
+
+    let o = cairn(&["train", s(&housing), "--target", "ocean_proximity", "--task", "regression"]);
+    assert_clean_failure(&o, "ocean_proximity");
+
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--model", "logistic"]);
+    assert_clean_failure(&o, "logistic");
+
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--model", "banana"]);
+    assert_clean_failure(&o, "banana");
+
+    let o = cairn(&["train", s(&dir.path().join("nope.csv")), "--target", "x"]);
+    assert_clean_failure(&o, "nope.csv");
+
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--test-size", "1.5"]);
+    assert_clean_failure(&o, "test size");
+
+    let o = cairn(&["predict", s(&housing), s(&housing)]);
+    assert_clean_failure(&o, "not a Cairn bundle");
+}
+
+#[test]
+fn predict_adds_columns_and_never_writes_partial_output() {
+    let dir = tempdir();
+    let bundle = dir.path().join("spam.cairn");
+    let o = cairn(&["train", s(&asset("sms_spam.csv")), "--target", "label", "--out", s(&bundle)]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "text\n\"WINNER!! Claim your free prize, call 09061701461 now\"\nsee you at lunch?\n").unwrap();
+    let out = dir.path().join("out.csv");
+    let o = cairn(&["predict", s(&bundle), s(&input), "-o", s(&out)]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), "text,prediction,probability_ham,probability_spam");
+    assert!(lines.next().unwrap().contains(",spam,"), "{text}");
+    assert!(lines.next().unwrap().contains(",ham,"), "{text}");
+
+    // A file without the text column: clear error, and no output file at all.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "message\nhello\n").unwrap();
+    let out2 = dir.path().join("out2.csv");
+    let o = cairn(&["predict", s(&bundle), s(&bad), "-o", s(&out2)]);
+    assert_clean_failure(&o, "text");
+    assert!(!out2.exists());
+}
+
+#[test]
+fn inspect_json_profiles_the_data() {
+    let o = cairn(&["inspect", s(&asset("california_housing.csv")), "--json"]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["rows"], 20640);
+    let cols = v["column_profiles"].as_array().unwrap();
+    let beds = cols.iter().find(|c| c["name"] == "total_bedrooms").unwrap();
+    assert_eq!(beds["missing"], 207);
+    let ocean = cols.iter().find(|c| c["name"] == "ocean_proximity").unwrap();
+    assert_eq!(ocean["kind"], "categorical");
+    assert_eq!(ocean["distinct"], 5);
+    let human = cairn(&["inspect", s(&asset("sms_spam.csv"))]);
+    assert!(stdout(&human).contains("text"));
+}

@@ -1,0 +1,130 @@
+//! The GUI driven through egui_kittest, clicking as a person would: open data, pick the target,
+//! train, read the metric on the Evaluate panel, deploy and get a prediction from the server.
+
+use cairn::app::{AppOptions, CairnApp, DeployStatus, FixedPicker, Panel};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::time::{Duration, Instant};
+
+fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
+    let app = CairnApp::new(AppOptions {
+        picker: Box::new(FixedPicker { open, save: None }),
+        cairn_exe: crate::common::cairn_exe(),
+        deploy_dir,
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
+}
+
+/// Steps the UI until `done` holds (background jobs report through the channel).
+fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: impl Fn(&CairnApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
+        if let Some(e) = &h.state().state.error {
+            panic!("error while waiting for {what}: {e}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.step();
+    h.step();
+}
+
+#[test]
+fn house_price_path_from_data_to_served_model() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.step();
+    // The sample gallery is on the first screen.
+    h.get_by_label("Open Spam filter sample");
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
+    h.get_by_label_contains("20640 rows");
+
+    h.get_by_label("3  Train").click();
+    h.step();
+    // Pick the target explicitly: open the combo box and choose the column.
+    h.get_by_label("Target").click();
+    h.step();
+    let options = h.get_all_by_label("median_house_value").count();
+    assert!(options >= 1);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+    assert_eq!(h.state().state.settings.target.as_deref(), Some("median_house_value"));
+    h.get_by_label("Regression (predict a number)");
+
+    h.get_by_label("▶ Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.outcome.is_some());
+
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    assert_eq!(h.state().state.panel, Panel::Evaluate);
+    h.get_by_label("R²");
+    let o = h.state().state.outcome.clone().unwrap();
+    let (_, r2) = o.report.metrics.headline();
+    assert!(r2 >= 0.6, "R² {r2}");
+    h.get_by_label(&format!("{r2:.3}"));
+    h.get_by_label_contains("On average the predicted median_house_value is off by");
+
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("🚀 Deploy").click();
+    h.step();
+    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, DeployStatus::Running { .. }));
+    h.get_by_label("Send a test prediction").click();
+    h.step();
+    wait_until(&mut h, "a served prediction", |a| a.state.try_result.is_some());
+    let answer = h.state().state.try_result.clone().unwrap();
+    assert!(answer.starts_with("HTTP 200") && answer.contains("predictions"), "{answer}");
+    h.get_by_label("⏹ Stop").click();
+    h.step();
+    assert_eq!(h.state().state.deploy, DeployStatus::Stopped);
+}
+
+#[test]
+fn open_own_file_through_the_picker_and_train_a_classifier() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a file…").click();
+    h.step();
+    wait_until(&mut h, "the file to load", |a| a.state.dataset.is_some());
+    h.get_by_label_contains("150 rows");
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.step();
+    h.get_all_by_label("species").last().unwrap().click();
+    h.step();
+    h.get_by_label("▶ Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.outcome.is_some());
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("Accuracy");
+    h.get_by_label("Confusion matrix (rows: actual class, columns: predicted class)");
+}
+
+#[test]
+fn a_bad_file_shows_an_error_not_a_crash() {
+    let dir = crate::common::tempdir();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3\n").unwrap();
+    let mut h = harness(Some(bad), dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a file…").click();
+    h.step();
+    let start = Instant::now();
+    while h.state().state.error.is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.step();
+    h.get_by_label_contains("line 3");
+    assert!(h.state().state.dataset.is_none());
+}

@@ -1,0 +1,183 @@
+//! The real `cairn serve` process over real HTTP; its predictions must equal `cairn predict`.
+
+use crate::common::{asset, cairn, cairn_exe, tempdir};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A server child process, killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(bundle: &Path) -> Server {
+    let mut child = Command::new(cairn_exe())
+        .args(["serve", bundle.to_str().unwrap(), "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "server said {line:?}");
+    Server { child, url }
+}
+
+fn post(url: &str, body: &str) -> (u16, Value) {
+    let r = ureq::post(&format!("{url}/predict"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("content-type", "application/json")
+        .send(body)
+        .unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.into_body().read_json().unwrap();
+    (status, v)
+}
+
+fn get(url: &str) -> (u16, String) {
+    let r = ureq::get(url).config().http_status_as_error(false).build().call().unwrap();
+    (r.status().as_u16(), r.into_body().read_to_string().unwrap())
+}
+
+/// Reads a CSV written by `cairn predict` with the csv rules of the shipped data (quoted fields).
+fn predict_column(path: &Path) -> Vec<Vec<String>> {
+    let ds = cairn::data::read_csv_path(path).unwrap();
+    (0..ds.n_rows()).map(|r| ds.columns.iter().map(|c| c.cell_text(r)).collect()).collect()
+}
+
+#[test]
+fn regression_server_matches_predict() {
+    let dir = tempdir();
+    let bundle = dir.path().join("house.cairn");
+    let o = cairn(&["train", asset("california_housing.csv").to_str().unwrap(), "--target", "median_house_value", "--out", bundle.to_str().unwrap()]);
+    assert!(o.status.success());
+
+    // 50 rows of the real data (with the target column removed) as the input file.
+    let ds = cairn::data::read_csv_path(&asset("california_housing.csv")).unwrap();
+    let rows: Vec<usize> = (0..50).map(|i| i * 401).collect();
+    let sample = ds.take_rows(&rows);
+    let schema_cols: Vec<&cairn::data::Column> = sample.columns.iter().filter(|c| c.name != "median_house_value").collect();
+    let mut csv = schema_cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(",");
+    csv.push('\n');
+    let mut records = Vec::new();
+    for r in 0..sample.n_rows() {
+        let mut rec = serde_json::Map::new();
+        let mut cells = Vec::new();
+        for c in &schema_cols {
+            let t = c.cell_text(r);
+            rec.insert(
+                c.name.clone(),
+                match &c.values {
+                    cairn::data::Values::Numeric(v) => v[r].map_or(Value::Null, |x| json!(x)),
+                    cairn::data::Values::Str(_) => json!(t),
+                },
+            );
+            cells.push(t);
+        }
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+        records.push(Value::Object(rec));
+    }
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("out.csv");
+    let o = cairn(&["predict", bundle.to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let cli_rows = predict_column(&out);
+
+    let server = start(&bundle);
+    let (status, health) = get(&format!("{}/health", server.url));
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["task"], "regression");
+
+    let (status, v) = post(&server.url, &json!({ "records": records }).to_string());
+    assert_eq!(status, 200, "{v}");
+    let served = v["predictions"].as_array().unwrap();
+    assert_eq!(served.len(), 50);
+    for (row, p) in cli_rows.iter().zip(served) {
+        let cli: f64 = row.last().unwrap().parse().unwrap();
+        assert_eq!(cli, p.as_f64().unwrap(), "server and `cairn predict` disagree");
+    }
+
+    // The form page is generated from the schema.
+    let (status, page) = get(&format!("{}/", server.url));
+    assert_eq!(status, 200);
+    for col in ["median_income", "ocean_proximity", "INLAND", "<form"] {
+        assert!(page.contains(col), "form lacks {col}");
+    }
+    // Requests were counted.
+    let (_, health) = get(&format!("{}/health", server.url));
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["stats"]["predictions"], 50);
+}
+
+#[test]
+fn classification_server_matches_predict_and_rejects_bad_requests() {
+    let dir = tempdir();
+    let bundle = dir.path().join("spam.cairn");
+    let o = cairn(&["train", asset("sms_spam.csv").to_str().unwrap(), "--target", "label", "--out", bundle.to_str().unwrap()]);
+    assert!(o.status.success());
+    let texts = [
+        "URGENT! You have won a 1 week FREE membership in our £100,000 Prize Jackpot! Txt the word: CLAIM to No: 81010",
+        "Ok lar... Joking wif u oni...",
+        "Are we still meeting at \"the usual place\", 7pm?",
+    ];
+    let input = dir.path().join("in.csv");
+    let mut csv = String::from("text\n");
+    for t in texts {
+        csv.push_str(&format!("\"{}\"\n", t.replace('"', "\"\"")));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("out.csv");
+    assert!(cairn(&["predict", bundle.to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()]).status.success());
+    let cli_rows = predict_column(&out);
+
+    let server = start(&bundle);
+    let records: Vec<Value> = texts.iter().map(|t| json!({ "text": t })).collect();
+    let (status, v) = post(&server.url, &json!({ "records": records }).to_string());
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["classes"], json!(["ham", "spam"]));
+    for (i, row) in cli_rows.iter().enumerate() {
+        assert_eq!(v["predictions"][i], json!(row[1]));
+        let p_spam: f64 = row[3].parse().unwrap();
+        assert_eq!(v["probabilities"][i]["spam"].as_f64().unwrap(), p_spam);
+    }
+    assert_eq!(v["predictions"][0], "spam");
+    assert_eq!(v["predictions"][1], "ham");
+
+    // Bad requests: 4xx with a JSON error naming the problem, never a 5xx.
+    let (status, v) = post(&server.url, "{not json");
+    assert_eq!(status, 400);
+    assert!(v["error"].as_str().unwrap().contains("JSON"));
+    let (status, v) = post(&server.url, r#"{"records":[{"message":"hi"}]}"#);
+    assert_eq!(status, 422);
+    assert!(v["error"].as_str().unwrap().contains("'text'"), "{v}");
+    let (status, _) = post(&server.url, r#"{"records":[]}"#);
+    assert_eq!(status, 400);
+    let (status, _) = post(&server.url, r#"{"rows":[]}"#);
+    assert_eq!(status, 400);
+    let (status, _) = get(&format!("{}/nope", server.url));
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn serve_refuses_a_damaged_bundle() {
+    let dir = tempdir();
+    let bundle = dir.path().join("x.cairn");
+    std::fs::write(&bundle, "{\"magic\":\"cairn-bundle\",\"format_version\":1,\"app_version\":\"0\",\"checksum\":\"sha256:00\"}\n{}").unwrap();
+    crate::common::assert_clean_failure(&cairn(&["serve", bundle.to_str().unwrap(), "--port", "0"]), "damaged");
+}
