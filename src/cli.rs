@@ -121,10 +121,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         if adapters.is_empty() {
             bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
         }
-        eprintln!(
-            "note: the chosen model trains on the CPU; GPU adapter available: {}",
-            adapters[0].describe()
-        );
+        eprintln!("note: the chosen model trains on the CPU; GPU adapter available: {}", adapters[0].describe());
     }
     eprintln!("[{:>5.1}s] Reading {}", started.elapsed().as_secs_f64(), a.data.display());
     let data = load(&a.data)?;
@@ -165,7 +162,12 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         } else {
             println!("{:<20} {:>10} {:>10}", "model", results[0].report.metrics.headline().0, "seconds");
             for r in &results {
-                println!("{:<20} {:>10.4} {:>10.2}", r.pipeline.info.model, r.report.metrics.headline().1, r.pipeline.info.train_seconds);
+                println!(
+                    "{:<20} {:>10.4} {:>10.2}",
+                    r.pipeline.info.model,
+                    r.report.metrics.headline().1,
+                    r.pipeline.info.train_seconds
+                );
             }
         }
         return Ok(());
@@ -194,7 +196,10 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         println!("{v}");
     } else {
         println!("{} ({}) predicting '{}'", p.model_display_name(), p.target.task.name(), p.target.name);
-        println!("trained on {} rows, tested on {} rows, {} features", p.info.train_rows, p.info.test_rows, p.info.n_features);
+        println!(
+            "trained on {} rows, tested on {} rows, {} features",
+            p.info.train_rows, p.info.test_rows, p.info.n_features
+        );
         for (name, value, _) in outcome.report.metrics.cards() {
             println!("  {name:<10} {value:.4}");
         }
@@ -273,7 +278,12 @@ fn cmd_inspect(path: &Path, as_json: bool) -> Result<()> {
     for c in &prof.column_profiles {
         let summary = match (c.min, c.max, c.mean) {
             (Some(min), Some(max), Some(mean)) => {
-                format!("min {} · mean {} · max {}", format_number(min), cairn::eval::human_number(mean), format_number(max))
+                format!(
+                    "min {} · mean {} · max {}",
+                    format_number(min),
+                    cairn::eval::human_number(mean),
+                    format_number(max)
+                )
             }
             _ => c.top_values.iter().take(3).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
         };

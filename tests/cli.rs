@@ -1,6 +1,6 @@
 //! The CLI contract: JSON output, predict output, and clean failures on bad input.
 
-use crate::common::{asset, assert_clean_failure, cairn, stdout, tempdir};
+use crate::common::{assert_clean_failure, asset, cairn, stdout, tempdir};
 use serde_json::Value;
 
 fn s(p: &std::path::Path) -> &str {
@@ -99,7 +99,8 @@ fn predict_adds_columns_and_never_writes_partial_output() {
     assert!(o.status.success(), "{}", crate::common::stderr(&o));
 
     let input = dir.path().join("in.csv");
-    std::fs::write(&input, "text\n\"WINNER!! Claim your free prize, call 09061701461 now\"\nsee you at lunch?\n").unwrap();
+    std::fs::write(&input, "text\n\"WINNER!! Claim your free prize, call 09061701461 now\"\nsee you at lunch?\n")
+        .unwrap();
     let out = dir.path().join("out.csv");
     let o = cairn(&["predict", s(&bundle), s(&input), "-o", s(&out)]);
     assert!(o.status.success(), "{}", crate::common::stderr(&o));
@@ -132,4 +133,16 @@ fn inspect_json_profiles_the_data() {
     assert_eq!(ocean["distinct"], 5);
     let human = cairn(&["inspect", s(&asset("sms_spam.csv"))]);
     assert!(stdout(&human).contains("text"));
+}
+
+#[test]
+fn wrong_model_for_the_task_and_too_many_classes() {
+    let housing = asset("california_housing.csv");
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--model", "logistic"]);
+    assert_clean_failure(&o, "classification model, but the task is regression");
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--task", "classification"]);
+    assert_clean_failure(&o, "too many classes");
+    let o = cairn(&["train", s(&asset("nope.csv")), "--target", "x"]);
+    let err = crate::common::stderr(&o);
+    assert_eq!(err.matches("No such file").count(), 1, "cause printed once: {err}");
 }

@@ -12,9 +12,7 @@ fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::PathBuf) -> 
         cairn_exe: crate::common::cairn_exe(),
         deploy_dir,
     });
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
+    Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
 }
 
 /// Steps the UI until `done` holds (background jobs report through the channel).
@@ -48,7 +46,7 @@ fn house_price_path_from_data_to_served_model() {
     h.step();
     // Pick the target explicitly: open the combo box and choose the column.
     h.get_by_label("Target").click();
-    h.step();
+    h.run_steps(3);
     let options = h.get_all_by_label("median_house_value").count();
     assert!(options >= 1);
     h.get_all_by_label("median_house_value").last().unwrap().click();
@@ -56,7 +54,7 @@ fn house_price_path_from_data_to_served_model() {
     assert_eq!(h.state().state.settings.target.as_deref(), Some("median_house_value"));
     h.get_by_label("Regression (predict a number)");
 
-    h.get_by_label("▶ Train").click();
+    h.get_by_label("Train").click();
     h.step();
     wait_until(&mut h, "training", |a| a.state.outcome.is_some());
 
@@ -72,7 +70,7 @@ fn house_price_path_from_data_to_served_model() {
 
     h.get_by_label("5  Deploy").click();
     h.step();
-    h.get_by_label("🚀 Deploy").click();
+    h.get_by_label("Deploy").click();
     h.step();
     wait_until(&mut h, "the server", |a| matches!(a.state.deploy, DeployStatus::Running { .. }));
     h.get_by_label("Send a test prediction").click();
@@ -80,7 +78,7 @@ fn house_price_path_from_data_to_served_model() {
     wait_until(&mut h, "a served prediction", |a| a.state.try_result.is_some());
     let answer = h.state().state.try_result.clone().unwrap();
     assert!(answer.starts_with("HTTP 200") && answer.contains("predictions"), "{answer}");
-    h.get_by_label("⏹ Stop").click();
+    h.get_by_label("Stop server").click();
     h.step();
     assert_eq!(h.state().state.deploy, DeployStatus::Stopped);
 }
@@ -97,10 +95,10 @@ fn open_own_file_through_the_picker_and_train_a_classifier() {
     h.get_by_label("3  Train").click();
     h.step();
     h.get_by_label("Target").click();
-    h.step();
+    h.run_steps(3);
     h.get_all_by_label("species").last().unwrap().click();
     h.step();
-    h.get_by_label("▶ Train").click();
+    h.get_by_label("Train").click();
     h.step();
     wait_until(&mut h, "training", |a| a.state.outcome.is_some());
     h.get_by_label("4  Evaluate").click();

@@ -61,14 +61,22 @@ fn predict_column(path: &Path) -> Vec<Vec<String>> {
 fn regression_server_matches_predict() {
     let dir = tempdir();
     let bundle = dir.path().join("house.cairn");
-    let o = cairn(&["train", asset("california_housing.csv").to_str().unwrap(), "--target", "median_house_value", "--out", bundle.to_str().unwrap()]);
+    let o = cairn(&[
+        "train",
+        asset("california_housing.csv").to_str().unwrap(),
+        "--target",
+        "median_house_value",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
 
     // 50 rows of the real data (with the target column removed) as the input file.
     let ds = cairn::data::read_csv_path(&asset("california_housing.csv")).unwrap();
     let rows: Vec<usize> = (0..50).map(|i| i * 401).collect();
     let sample = ds.take_rows(&rows);
-    let schema_cols: Vec<&cairn::data::Column> = sample.columns.iter().filter(|c| c.name != "median_house_value").collect();
+    let schema_cols: Vec<&cairn::data::Column> =
+        sample.columns.iter().filter(|c| c.name != "median_house_value").collect();
     let mut csv = schema_cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(",");
     csv.push('\n');
     let mut records = Vec::new();
@@ -129,7 +137,14 @@ fn regression_server_matches_predict() {
 fn classification_server_matches_predict_and_rejects_bad_requests() {
     let dir = tempdir();
     let bundle = dir.path().join("spam.cairn");
-    let o = cairn(&["train", asset("sms_spam.csv").to_str().unwrap(), "--target", "label", "--out", bundle.to_str().unwrap()]);
+    let o = cairn(&[
+        "train",
+        asset("sms_spam.csv").to_str().unwrap(),
+        "--target",
+        "label",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let texts = [
         "URGENT! You have won a 1 week FREE membership in our £100,000 Prize Jackpot! Txt the word: CLAIM to No: 81010",
@@ -143,7 +158,11 @@ fn classification_server_matches_predict_and_rejects_bad_requests() {
     }
     std::fs::write(&input, csv).unwrap();
     let out = dir.path().join("out.csv");
-    assert!(cairn(&["predict", bundle.to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()]).status.success());
+    assert!(
+        cairn(&["predict", bundle.to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .status
+            .success()
+    );
     let cli_rows = predict_column(&out);
 
     let server = start(&bundle);
@@ -178,6 +197,10 @@ fn classification_server_matches_predict_and_rejects_bad_requests() {
 fn serve_refuses_a_damaged_bundle() {
     let dir = tempdir();
     let bundle = dir.path().join("x.cairn");
-    std::fs::write(&bundle, "{\"magic\":\"cairn-bundle\",\"format_version\":1,\"app_version\":\"0\",\"checksum\":\"sha256:00\"}\n{}").unwrap();
+    std::fs::write(
+        &bundle,
+        "{\"magic\":\"cairn-bundle\",\"format_version\":1,\"app_version\":\"0\",\"checksum\":\"sha256:00\"}\n{}",
+    )
+    .unwrap();
     crate::common::assert_clean_failure(&cairn(&["serve", bundle.to_str().unwrap(), "--port", "0"]), "damaged");
 }

@@ -8,7 +8,9 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.heading("1 · Data");
-    ui.label("Start from a sample project or open your own table (CSV or TSV). You can also drop a file on the window.");
+    ui.label(
+        "Start from a sample project or open your own table (CSV or TSV). You can also drop a file on the window.",
+    );
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
         for sample in SAMPLES {
@@ -50,7 +52,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.heading(super::short_name(&ds.source));
         ui.label(format!("{} rows × {} columns", prof.rows, prof.columns));
-        if ui.button("Next: Features ➡").clicked() {
+        if ui.button("Next: Features").clicked() {
             cmds.push(Command::Show(Panel::Features));
         }
     });
@@ -64,7 +66,9 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         for c in &prof.column_profiles {
             ui.label(&c.name);
             ui.label(c.kind.label()).on_hover_text(match c.kind {
-                crate::data::ColumnKind::Numeric => "Numbers: will be filled in where missing and put on a common scale.",
+                crate::data::ColumnKind::Numeric => {
+                    "Numbers: will be filled in where missing and put on a common scale."
+                }
                 crate::data::ColumnKind::Categorical => "A few repeated labels: each becomes its own yes/no column.",
                 crate::data::ColumnKind::Text => "Free text: turned into word weights (TF-IDF).",
             });

@@ -59,7 +59,11 @@ pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> DeployEvent
 fn launch_inner(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHandle, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-    let bundle = dir.join(format!("{}-{}-{stamp}.cairn", pipeline.target.name.replace(['/', '\\', ' '], "_"), pipeline.info.model));
+    let bundle = dir.join(format!(
+        "{}-{}-{stamp}.cairn",
+        pipeline.target.name.replace(['/', '\\', ' '], "_"),
+        pipeline.info.model
+    ));
     crate::project::save_bundle(pipeline, &bundle).map_err(|e| e.to_string())?;
     let mut child = std::process::Command::new(exe)
         .arg("serve")
@@ -86,7 +90,12 @@ fn launch_inner(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHan
 }
 
 /// A minimal HTTP/1.1 client for loopback: returns (status, body).
-pub fn http_request(base_url: &str, method: &str, path: &str, json_body: Option<&str>) -> Result<(u16, String), String> {
+pub fn http_request(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    json_body: Option<&str>,
+) -> Result<(u16, String), String> {
     let host = base_url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(host).map_err(|e| format!("cannot connect to {host}: {e}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
@@ -117,7 +126,7 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.add_space(8.0);
     match &state.deploy {
         DeployStatus::Stopped | DeployStatus::Failed(_) => {
-            if ui.add(egui::Button::new("🚀 Deploy").min_size(egui::vec2(120.0, 32.0))).clicked() {
+            if ui.add(egui::Button::new("Deploy").min_size(egui::vec2(120.0, 32.0))).clicked() {
                 cmds.push(Command::Deploy);
             }
             if let DeployStatus::Failed(msg) = &state.deploy {
@@ -132,16 +141,22 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         }
         DeployStatus::Running { url, bundle } => {
             ui.horizontal(|ui| {
-                ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "● Running at");
+                ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "Running at");
                 ui.hyperlink(url);
             });
             ui.label(egui::RichText::new(format!("bundle: {}", bundle.display())).small().weak());
-            ui.label(egui::RichText::new(format!("curl -X POST {url}/predict -H 'content-type: application/json' -d '{{\"records\":[...]}}'")).monospace().small());
+            ui.label(
+                egui::RichText::new(format!(
+                    "curl -X POST {url}/predict -H 'content-type: application/json' -d '{{\"records\":[...]}}'"
+                ))
+                .monospace()
+                .small(),
+            );
             ui.horizontal(|ui| {
                 if ui.button("Send a test prediction").clicked() {
                     cmds.push(Command::TryPrediction);
                 }
-                if ui.button("⏹ Stop").clicked() {
+                if ui.button("Stop server").clicked() {
                     cmds.push(Command::StopServer);
                 }
             });

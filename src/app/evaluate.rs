@@ -28,7 +28,8 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
                 ui.set_min_width(120.0);
                 ui.vertical(|ui| {
                     ui.label(egui::RichText::new(name).small());
-                    let text = if value.abs() >= 1000.0 { crate::eval::human_number(value) } else { format!("{value:.3}") };
+                    let text =
+                        if value.abs() >= 1000.0 { crate::eval::human_number(value) } else { format!("{value:.3}") };
                     ui.label(egui::RichText::new(text).size(24.0).strong());
                 })
                 .response
@@ -73,21 +74,23 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
                     plot.heatmap(Heatmap::new(values, k).show_labels(true).at(PlotPoint::new(0.0, 0.0)));
                     for (i, c) in classes.iter().enumerate() {
                         plot.text(Text::new("predicted", PlotPoint::new(i as f64 + 0.5, -0.3), format!("pred. {c}")));
-                        plot.text(Text::new("actual", PlotPoint::new(-0.5, (k - 1 - i) as f64 + 0.5), c.clone()).anchor(egui::Align2::RIGHT_CENTER));
+                        plot.text(
+                            Text::new("actual", PlotPoint::new(-0.5, (k - 1 - i) as f64 + 0.5), c.clone())
+                                .anchor(egui::Align2::RIGHT_CENTER),
+                        );
                     }
                 });
         }
     }
 
     ui.add_space(8.0);
-    ui.label(egui::RichText::new("What the model leans on most").strong()).on_hover_text(
-        "The features with the largest weights. Numbers are standardised, so weights are comparable.",
-    );
+    ui.label(egui::RichText::new("What the model leans on most").strong())
+        .on_hover_text("The features with the largest weights. Numbers are standardised, so weights are comparable.");
     for (name, w) in p.top_features(5) {
         ui.label(format!("{name}: {w:+.3}"));
     }
     ui.add_space(8.0);
-    if ui.button("Next: Deploy ➡").clicked() {
+    if ui.button("Next: Deploy").clicked() {
         cmds.push(Command::Show(Panel::Deploy));
     }
 }

@@ -35,10 +35,14 @@ pub fn features_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
     });
     if let Some(o) = &state.outcome {
         ui.add_space(6.0);
-        ui.label(format!("The last training run produced {} features from {} columns.", o.pipeline.info.n_features, recipe.steps.len()));
+        ui.label(format!(
+            "The last training run produced {} features from {} columns.",
+            o.pipeline.info.n_features,
+            recipe.steps.len()
+        ));
     }
     ui.add_space(8.0);
-    if ui.button("Next: Train ➡").clicked() {
+    if ui.button("Next: Train").clicked() {
         cmds.push(Command::Show(Panel::Train));
     }
 }

@@ -72,7 +72,7 @@ pub enum Command {
 enum Event {
     Loaded { dataset: Result<(Dataset, Profile), String>, target: Option<String> },
     TrainProgress(String),
-    Trained(Result<TrainOutcome, String>),
+    Trained(Result<Box<TrainOutcome>, String>),
     Deploy(deploy::DeployEvent),
 }
 
@@ -182,7 +182,9 @@ impl CairnApp {
 
     /// True while an import, training or deployment is in progress.
     pub fn is_busy(&self) -> bool {
-        self.state.loading.is_some() || self.state.training.is_some() || matches!(self.state.deploy, DeployStatus::Starting)
+        self.state.loading.is_some()
+            || self.state.training.is_some()
+            || matches!(self.state.deploy, DeployStatus::Starting)
     }
 
     /// One frame: apply finished jobs, draw, then run the commands the panels queued.
@@ -243,26 +245,31 @@ impl CairnApp {
             ui.label(egui::RichText::new(format!("{}: {name} {value:.3}", o.pipeline.info.model)).small());
         }
         if let DeployStatus::Running { url, .. } = &self.state.deploy {
-            ui.label(egui::RichText::new(format!("● serving at {url}")).small().color(egui::Color32::from_rgb(40, 160, 80)));
+            ui.label(
+                egui::RichText::new(format!("Serving at {url}")).small().color(egui::Color32::from_rgb(40, 160, 80)),
+            );
         }
     }
 
     fn banner_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(err) = self.state.error.clone() {
-            egui::Frame::new().fill(egui::Color32::from_rgb(120, 30, 30)).inner_margin(8.0).corner_radius(4.0).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.colored_label(egui::Color32::WHITE, format!("⚠ {err}"));
-                    if ui.button("Dismiss").clicked() {
-                        self.state.error = None;
-                    }
-                });
-            });
+            egui::Frame::new().fill(egui::Color32::from_rgb(120, 30, 30)).inner_margin(8.0).corner_radius(4.0).show(
+                ui,
+                |ui| {
+                    ui.horizontal(|ui| {
+                        ui.colored_label(egui::Color32::WHITE, format!("Problem: {err}"));
+                        if ui.button("Dismiss").clicked() {
+                            self.state.error = None;
+                        }
+                    });
+                },
+            );
             ui.add_space(6.0);
         }
         if let Some(note) = self.state.notice.clone() {
             ui.horizontal(|ui| {
                 ui.label(egui::RichText::new(note).italics());
-                if ui.small_button("✕").clicked() {
+                if ui.small_button("Dismiss").clicked() {
                     self.state.notice = None;
                 }
             });
@@ -270,7 +277,9 @@ impl CairnApp {
     }
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
         if let Some(path) = dropped.into_iter().next() {
             self.commands.push(Command::OpenFile(path));
         }
@@ -323,7 +332,8 @@ impl CairnApp {
             return;
         }
         self.state.error = None;
-        self.state.loading = Some(Busy { what: format!("Opening {what}"), stage: "reading".into(), started: Instant::now() });
+        self.state.loading =
+            Some(Busy { what: format!("Opening {what}"), stage: "reading".into(), started: Instant::now() });
         let tx = self.tx.clone();
         let repaint = self.repaint();
         std::thread::spawn(move || {
@@ -358,7 +368,7 @@ impl CairnApp {
                 let _ = tx.send(Event::TrainProgress(msg.to_string()));
                 repaint();
             };
-            let result = crate::train::train(&ds, None, &cfg, &mut progress).map_err(|e| e.to_string());
+            let result = crate::train::train(&ds, None, &cfg, &mut progress).map(Box::new).map_err(|e| e.to_string());
             let _ = tx.send(Event::Trained(result));
             repaint();
         });
@@ -381,7 +391,9 @@ impl CairnApp {
     }
 
     fn try_prediction(&mut self) {
-        let (DeployStatus::Running { url, .. }, Some(outcome)) = (&self.state.deploy, &self.state.outcome) else { return };
+        let (DeployStatus::Running { url, .. }, Some(outcome)) = (&self.state.deploy, &self.state.outcome) else {
+            return;
+        };
         let body = serde_json::json!({ "records": [outcome.pipeline.example] }).to_string();
         let url = url.clone();
         let tx = self.tx.clone();
@@ -426,13 +438,14 @@ impl CairnApp {
                 Event::Trained(result) => {
                     self.state.training = None;
                     match result {
-                        Ok(outcome) => self.state.outcome = Some(Arc::new(outcome)),
+                        Ok(outcome) => self.state.outcome = Some(Arc::new(*outcome)),
                         Err(e) => self.state.error = Some(format!("Training failed: {e}")),
                     }
                 }
                 Event::Deploy(e) => match e {
                     deploy::DeployEvent::Started(Ok(handle)) => {
-                        self.state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
+                        self.state.deploy =
+                            DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
                         self.server = Some(handle);
                     }
                     deploy::DeployEvent::Started(Err(msg)) => {

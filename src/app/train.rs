@@ -37,7 +37,8 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         });
         ui.end_row();
 
-        let label = ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
+        let label =
+            ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
         let auto = task.map(ModelKind::default_for);
         let selected = match (state.settings.model, auto) {
             (Some(m), _) => m.display_name().to_string(),
@@ -71,7 +72,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
     });
     ui.add_space(10.0);
     let can_train = state.settings.target.is_some() && !training;
-    if ui.add_enabled(can_train, egui::Button::new("▶ Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
+    if ui.add_enabled(can_train, egui::Button::new("Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
         cmds.push(Command::Train);
     }
     if let Some(busy) = &state.training {
@@ -87,7 +88,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             o.pipeline.model_display_name(),
             o.pipeline.info.train_seconds
         ));
-        if ui.button("See the evaluation ➡").clicked() {
+        if ui.button("See the evaluation").clicked() {
             cmds.push(Command::Show(Panel::Evaluate));
         }
     }

@@ -12,7 +12,7 @@ pub fn read_csv_path(path: &Path) -> Result<Dataset, DataError> {
     if !matches!(ext.as_str(), "csv" | "tsv" | "txt" | "tab" | "") {
         return Err(DataError::Unsupported { path: path.to_path_buf() });
     }
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })?;
     read_csv_bytes(&path.display().to_string(), bytes)
 }
 
@@ -58,7 +58,8 @@ pub fn from_polars(source_name: &str, df: &DataFrame) -> Result<Dataset, DataErr
             Column::numeric(name, values)
         } else {
             let cast = series.cast(&DataType::String).map_err(parse)?;
-            let values: Vec<Option<String>> = cast.str().map_err(parse)?.iter().map(|v| v.map(str::to_string)).collect();
+            let values: Vec<Option<String>> =
+                cast.str().map_err(parse)?.iter().map(|v| v.map(str::to_string)).collect();
             Column::strings(name, values)
         };
         columns.push(column);

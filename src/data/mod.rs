@@ -183,11 +183,7 @@ impl Dataset {
 
 /// Formats a number the way a person writes it: integers without a trailing `.0`.
 pub fn format_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
 /// Free text has several words per cell on average; short labels are categories.
@@ -198,18 +194,14 @@ fn infer_string_kind(values: &[Option<String>]) -> ColumnKind {
         words += v.split_whitespace().count();
         cells += 1;
     }
-    if cells > 0 && words as f64 / cells as f64 >= 3.0 {
-        ColumnKind::Text
-    } else {
-        ColumnKind::Categorical
-    }
+    if cells > 0 && words as f64 / cells as f64 >= 3.0 { ColumnKind::Text } else { ColumnKind::Categorical }
 }
 
 /// Errors of the data layer. Every message names the file (and the row/column when known).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot read '{path}': {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot read '{path}': {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("'{source_name}' is empty: it has no header row")]
     Empty { source_name: String },
     #[error("'{source_name}' has a header but no data rows")]

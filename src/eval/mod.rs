@@ -91,9 +91,15 @@ pub fn human_number(x: f64) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Detail {
-    Regression { actual: Vec<f64>, predicted: Vec<f64> },
+    Regression {
+        actual: Vec<f64>,
+        predicted: Vec<f64>,
+    },
     /// `confusion[actual][predicted]` counts.
-    Classification { classes: Vec<String>, confusion: Vec<Vec<usize>> },
+    Classification {
+        classes: Vec<String>,
+        confusion: Vec<Vec<usize>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn tokenizer_matches_sklearn_pattern() {
-        assert_eq!(tokenize("Free entry! Win £100 a prize, U r OK_2"), vec!["free", "entry", "win", "100", "prize", "ok_2"]);
+        assert_eq!(
+            tokenize("Free entry! Win £100 a prize, U r OK_2"),
+            vec!["free", "entry", "win", "100", "prize", "ok_2"]
+        );
     }
 
     #[test]

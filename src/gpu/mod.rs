@@ -25,7 +25,11 @@ pub fn adapters() -> Vec<AdapterInfo> {
         .iter()
         .map(|a| {
             let i = a.get_info();
-            AdapterInfo { name: i.name, backend: format!("{:?}", i.backend), device_type: format!("{:?}", i.device_type) }
+            AdapterInfo {
+                name: i.name,
+                backend: format!("{:?}", i.backend),
+                device_type: format!("{:?}", i.device_type),
+            }
         })
         .collect()
 }

@@ -22,10 +22,10 @@ struct Header {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("cannot read bundle '{path}': {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("cannot write '{path}': {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot read bundle '{path}': {error}")]
+    Read { path: PathBuf, error: std::io::Error },
+    #[error("cannot write '{path}': {error}")]
+    Write { path: PathBuf, error: std::io::Error },
     #[error("'{0}' is not a Cairn bundle")]
     NotABundle(PathBuf),
     #[error("bundle '{path}' has format version {found}, newer than this Cairn supports ({supported}); update Cairn")]
@@ -66,13 +66,13 @@ pub fn save_bundle(pipeline: &Pipeline, path: &Path) -> Result<String, BundleErr
     let mut bytes = serde_json::to_vec(&header).unwrap_or_default();
     bytes.push(b'\n');
     bytes.extend_from_slice(&body);
-    write_atomically(path, &bytes).map_err(|source| BundleError::Write { path: path.to_path_buf(), source })?;
+    write_atomically(path, &bytes).map_err(|error| BundleError::Write { path: path.to_path_buf(), error })?;
     Ok(checksum)
 }
 
 /// Loads and verifies a bundle. Returns the pipeline and its checksum.
 pub fn load_bundle(path: &Path) -> Result<(Pipeline, String), BundleError> {
-    let bytes = std::fs::read(path).map_err(|source| BundleError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|error| BundleError::Read { path: path.to_path_buf(), error })?;
     let not_bundle = || BundleError::NotABundle(path.to_path_buf());
     let split = bytes.iter().position(|&b| b == b'\n').ok_or_else(not_bundle)?;
     let header: Header = serde_json::from_slice(&bytes[..split]).map_err(|_| not_bundle())?;

@@ -32,8 +32,8 @@ pub struct ServeState {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    #[error("cannot listen on {addr}: {error}")]
+    Bind { addr: String, error: std::io::Error },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -60,8 +60,7 @@ pub fn serve_blocking(
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let addr = format!("{host}:{port}");
-        let listener =
-            tokio::net::TcpListener::bind(&addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|error| ServeError::Bind { addr, error })?;
         on_ready(listener.local_addr()?);
         axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
@@ -86,12 +85,24 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({ "error": message.into() }))).into_response()
+/// A 4xx answer: `{"error": message}`.
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError { status, message: message.into() }
 }
 
 async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "no such route (try GET /, GET /health or POST /predict)")
+    error(StatusCode::NOT_FOUND, "no such route (try GET /, GET /health or POST /predict)").into_response()
 }
 
 async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
@@ -118,16 +129,19 @@ async fn predict(State(state): State<Arc<ServeState>>, headers: axum::http::Head
     state.stats.record(started.elapsed(), rows, result.is_ok());
     match result {
         Ok((_, v)) => axum::Json(v).into_response(),
-        Err(e) => e,
+        Err(e) => e.into_response(),
     }
 }
 
-fn predict_body(pipeline: &Pipeline, headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(usize, Value), Response> {
+fn predict_body(pipeline: &Pipeline, headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(usize, Value), ApiError> {
     let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
     if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
         && !ct.contains("json")
     {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send JSON (content-type application/json), not {ct}")));
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("send JSON (content-type application/json), not {ct}"),
+        ));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| bad(format!("body is not valid JSON: {e}")))?;
     let records = value
@@ -151,7 +165,10 @@ fn predict_body(pipeline: &Pipeline, headers: &axum::http::HeaderMap, body: &[u8
             _ => return Err(bad(format!("record {i} is not an object"))),
         }
     }
-    let ds = pipeline.schema.dataset_from_records(&objects).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let ds = pipeline
+        .schema
+        .dataset_from_records(&objects)
+        .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let prediction = pipeline.predict(&ds).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     Ok((prediction.len(), prediction_json(pipeline, &prediction)))
 }

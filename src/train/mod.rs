@@ -1,6 +1,7 @@
 //! Training layer: from a dataset and a target column to a fitted [`Pipeline`] and its test
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
+mod logistic;
 mod models;
 mod pipeline;
 pub mod split;
@@ -14,6 +15,9 @@ use crate::features::{FeatureError, Recipe};
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
+
+/// Most classes a classifier is trained on; beyond this the target is almost surely a number.
+pub const MAX_CLASSES: usize = 200;
 
 /// What kind of answer the model gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,6 +106,11 @@ pub enum TrainError {
     UnknownModel { name: String, known: String },
     #[error("the {0} task is not available yet")]
     TaskUnavailable(&'static str),
+    #[error(
+        "target column '{column}' has {classes} different values: too many classes to learn \
+         (if it is a number to predict, use --task regression)"
+    )]
+    TooManyClasses { column: String, classes: usize },
     #[error("too few rows: {rows} with a target value; need at least {needed}")]
     TooFewRows { rows: usize, needed: usize },
     #[error("test file: {0}")]
@@ -134,11 +143,15 @@ enum TargetValues {
 fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues, TrainError> {
     let col = ds.require(target)?;
     Ok(match (task, &col.values) {
-        (Task::Regression, Values::Numeric(v)) => TargetValues::Numbers(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()),
+        (Task::Regression, Values::Numeric(v)) => {
+            TargetValues::Numbers(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+        }
         (Task::Regression, Values::Str(_)) => {
             return Err(TrainError::NonNumericTarget { column: target.to_string(), kind: col.kind.label() });
         }
-        (Task::Classification, Values::Numeric(v)) => TargetValues::Classes(v.iter().map(|x| x.map(format_number)).collect()),
+        (Task::Classification, Values::Numeric(v)) => {
+            TargetValues::Classes(v.iter().map(|x| x.map(format_number)).collect())
+        }
         (Task::Classification, Values::Str(v)) => TargetValues::Classes(v.clone()),
     })
 }
@@ -157,10 +170,7 @@ pub fn train(
         return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
     }
     let task = match cfg.task {
-        TaskChoice::Auto => match cfg.model {
-            Some(m) => m.task(),
-            None => detect_task(data, &cfg.target)?,
-        },
+        TaskChoice::Auto => detect_task(data, &cfg.target)?,
         TaskChoice::Regression => Task::Regression,
         TaskChoice::Classification => Task::Classification,
         TaskChoice::Recommendation => return Err(TrainError::TaskUnavailable("recommendation")),
@@ -213,6 +223,9 @@ pub fn train(
             c
         }
     };
+    if classes.len() > MAX_CLASSES {
+        return Err(TrainError::TooManyClasses { column: cfg.target.clone(), classes: classes.len() });
+    }
     let class_index = |labels: &[Option<String>]| -> Vec<usize> {
         labels.iter().map(|l| l.as_ref().and_then(|l| classes.binary_search(l).ok()).unwrap_or(usize::MAX)).collect()
     };
@@ -243,7 +256,12 @@ pub fn train(
     let x_train = fitted_recipe.transform(&train_features)?;
     let x_test = fitted_recipe.transform(&test_data)?;
 
-    progress(&format!("Training {} on {} rows × {} features", model_kind.display_name(), x_train.nrows(), x_train.ncols()));
+    progress(&format!(
+        "Training {} on {} rows × {} features",
+        model_kind.display_name(),
+        x_train.nrows(),
+        x_train.ncols()
+    ));
     let model = match (&y_all, model_kind) {
         (TargetValues::Numbers(v), ModelKind::Linear) => {
             let y = Array1::from_iter(train_rows.iter().map(|&i| v[i]));
@@ -295,16 +313,8 @@ pub fn train(
             .unwrap_or(0),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let pipeline = Pipeline {
-        schema,
-        recipe,
-        fitted_recipe,
-        model,
-        target,
-        info,
-        metrics: report.metrics.clone(),
-        example,
-    };
+    let pipeline =
+        Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
     Ok(TrainOutcome { pipeline, report })
 }
 

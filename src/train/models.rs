@@ -1,10 +1,10 @@
-//! The model zoo. Models are fitted with linfa and stored as plain numbers (our own serde types),
+//! The model zoo. Models are fitted (linfa for least squares, our sparse L-BFGS for logistic
+//! regression) and stored as plain numbers (our own serde types),
 //! so a bundle does not depend on a library's internal layout.
 
 use super::{Task, TrainError};
 use linfa::prelude::*;
 use linfa_linear::LinearRegression;
-use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -214,48 +214,26 @@ fn independent_columns(x: &Array2<f64>) -> Vec<usize> {
     keep
 }
 
-/// Logistic regression with L2 penalty `alpha` (= 1/C in scikit-learn terms), intercept not
-/// penalised, L-BFGS. `y` holds class indices `0..n_classes`.
-pub fn fit_logistic(x: &Array2<f64>, y: &Array1<usize>, n_classes: usize, alpha: f64) -> Result<FittedModel, TrainError> {
-    let present = {
-        let mut seen = vec![false; n_classes];
-        for &c in y {
-            seen[c] = true;
-        }
-        seen.iter().filter(|&&s| s).count()
-    };
-    if present < 2 {
+/// Logistic regression with L2 penalty `alpha` (= 1/C in scikit-learn terms), the intercept not
+/// penalised; binary (one output for the last class) or multinomial. `y` holds class indices.
+/// Fitted by L-BFGS over sparse rows (see [`super::logistic`]); scikit-learn's `tol=1e-4`.
+pub fn fit_logistic(
+    x: &Array2<f64>,
+    y: &Array1<usize>,
+    n_classes: usize,
+    alpha: f64,
+) -> Result<FittedModel, TrainError> {
+    let mut seen = vec![false; n_classes];
+    for &c in y {
+        seen[c] = true;
+    }
+    if seen.iter().filter(|&&s| s).count() < 2 {
         return Err(TrainError::OneClass);
     }
-    let data = Dataset::new(x.clone(), y.clone());
-    let fit_err = |e: linfa_logistic::error::Error| TrainError::Fit(format!("logistic regression: {e}"));
-    if n_classes == 2 {
-        let fitted = LogisticRegression::default()
-            .alpha(alpha)
-            .max_iterations(1000)
-            .fit(&data)
-            .map_err(fit_err)?;
-        // linfa labels the larger class positive; make sure that is class 1.
-        let sign = if fitted.labels().pos.class == 1 { 1.0 } else { -1.0 };
-        Ok(FittedModel::Logistic {
-            n_classes,
-            coef: vec![fitted.params().iter().map(|w| sign * w).collect()],
-            intercept: vec![sign * fitted.intercept()],
-        })
-    } else {
-        let fitted = MultiLogisticRegression::default()
-            .alpha(alpha)
-            .max_iterations(1000)
-            .fit(&data)
-            .map_err(fit_err)?;
-        let p = x.ncols();
-        // Classes absent from the training rows never win.
-        let mut coef = vec![vec![0.0; p]; n_classes];
-        let mut intercept = vec![-1e9; n_classes];
-        for (k, &class) in fitted.classes().iter().enumerate() {
-            coef[class] = fitted.params().column(k).to_vec();
-            intercept[class] = fitted.intercept()[k];
-        }
-        Ok(FittedModel::Logistic { n_classes, coef, intercept })
+    let y: Vec<usize> = y.to_vec();
+    let fitted = super::logistic::fit(&super::logistic::Csr::from_dense(x), &y, n_classes, alpha, 1000, 1e-4);
+    if fitted.coef.iter().flatten().chain(&fitted.intercept).any(|w| !w.is_finite()) {
+        return Err(TrainError::Fit("logistic regression diverged (non-finite weights)".into()));
     }
+    Ok(FittedModel::Logistic { n_classes, coef: fitted.coef, intercept: fitted.intercept })
 }

@@ -95,10 +95,8 @@ impl Pipeline {
             ModelOutput::Values(v) => Prediction::Regression(v),
             ModelOutput::Probabilities(p) => {
                 let probabilities: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
-                let labels = probabilities
-                    .iter()
-                    .map(|r| self.target.classes[argmax(r.iter().copied())].clone())
-                    .collect();
+                let labels =
+                    probabilities.iter().map(|r| self.target.classes[argmax(r.iter().copied())].clone()).collect();
                 Prediction::Classification { labels, probabilities }
             }
         })
