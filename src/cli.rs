@@ -69,6 +69,9 @@ pub enum Command {
         port: u16,
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Exit when standard input closes (used by the app, so its server never outlives it).
+        #[arg(long, hide = true)]
+        stop_with_parent: bool,
     },
     /// Profile a data file: column types, missing values, statistics.
     Inspect {
@@ -84,7 +87,7 @@ pub fn run(command: Command) -> Result<()> {
             cmd_train(TrainArgs { data, target, task, model, device, seed, test, test_size, out, json })
         }
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
-        Command::Serve { bundle, port, host } => cmd_serve(&bundle, &host, port),
+        Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, json } => cmd_inspect(&data, json),
     }
 }
@@ -251,8 +254,16 @@ fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn cmd_serve(bundle: &Path, host: &str, port: u16) -> Result<()> {
+fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Result<()> {
     let (pipeline, checksum) = load_bundle(bundle)?;
+    if stop_with_parent {
+        // The parent holds our stdin open; end of input means it is gone (even after kill -9).
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            eprintln!("The app that started this server has exited; stopping.");
+            std::process::exit(0);
+        });
+    }
     let model = pipeline.model_display_name();
     let target = pipeline.target.name.clone();
     let state = Arc::new(ServeState { pipeline, checksum, stats: ServeStats::default() });

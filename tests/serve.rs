@@ -204,3 +204,39 @@ fn serve_refuses_a_damaged_bundle() {
     .unwrap();
     crate::common::assert_clean_failure(&cairn(&["serve", bundle.to_str().unwrap(), "--port", "0"]), "damaged");
 }
+
+#[test]
+fn server_started_by_the_app_stops_when_its_parent_goes() {
+    let dir = tempdir();
+    let bundle = dir.path().join("iris.cairn");
+    let o = cairn(&[
+        "train",
+        asset("iris.csv").to_str().unwrap(),
+        "--target",
+        "species",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let mut child = Command::new(cairn_exe())
+        .args(["serve", bundle.to_str().unwrap(), "--port", "0", "--stop-with-parent"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+    assert_eq!(get(&format!("{url}/health")).0, 200);
+    drop(child.stdin.take()); // what the OS does when the app dies
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "server outlived its parent");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

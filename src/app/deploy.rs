@@ -6,7 +6,7 @@ use crate::train::Pipeline;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +27,8 @@ pub struct ServerHandle {
     pub url: String,
     pub bundle: PathBuf,
     child: Child,
+    /// Held open: the server exits when it closes, so it never outlives the app.
+    _stdin: Option<ChildStdin>,
 }
 
 impl ServerHandle {
@@ -68,8 +70,8 @@ fn launch_inner(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHan
     let mut child = std::process::Command::new(exe)
         .arg("serve")
         .arg(&bundle)
-        .args(["--port", "0", "--host", "127.0.0.1"])
-        .stdin(Stdio::null())
+        .args(["--port", "0", "--host", "127.0.0.1", "--stop-with-parent"])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -86,7 +88,8 @@ fn launch_inner(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHan
         let _ = child.wait();
         return Err(format!("the server did not start (it said: {:?})", line.trim()));
     }
-    Ok(ServerHandle { url, bundle, child })
+    let stdin = child.stdin.take();
+    Ok(ServerHandle { url, bundle, child, _stdin: stdin })
 }
 
 /// A minimal HTTP/1.1 client for loopback: returns (status, body).
