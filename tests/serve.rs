@@ -20,8 +20,15 @@ impl Drop for Server {
 }
 
 fn start(bundle: &Path) -> Server {
+    start_with(bundle, &[])
+}
+
+/// Starts `cairn serve BUNDLE --port 0 EXTRA…` (stdin piped) and reads the address it prints.
+fn start_with(bundle: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(cairn_exe())
         .args(["serve", bundle.to_str().unwrap(), "--port", "0"])
+        .args(extra)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -218,17 +225,9 @@ fn server_started_by_the_app_stops_when_its_parent_goes() {
         bundle.to_str().unwrap(),
     ]);
     assert!(o.status.success());
-    let mut child = Command::new(cairn_exe())
-        .args(["serve", bundle.to_str().unwrap(), "--port", "0", "--stop-with-parent"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-    assert_eq!(get(&format!("{url}/health")).0, 200);
+    let mut server = start_with(&bundle, &["--stop-with-parent"]);
+    assert_eq!(get(&format!("{}/health", server.url)).0, 200);
+    let child = &mut server.child;
     drop(child.stdin.take()); // what the OS does when the app dies
     let start = std::time::Instant::now();
     loop {
