@@ -87,7 +87,8 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
     ui.label(egui::RichText::new("What the model leans on most").strong())
         .on_hover_text("The features with the largest weights. Numbers are standardised, so weights are comparable.");
     for (name, w) in p.top_features(5) {
-        ui.label(format!("{name}: {w:+.3}"));
+        let sign = if w < 0.0 { "−" } else { "+" };
+        ui.label(format!("{name}: {sign}{}", crate::eval::human_number(w.abs())));
     }
     ui.add_space(8.0);
     if ui.button("Next: Deploy").clicked() {
