@@ -146,3 +146,24 @@ fn wrong_model_for_the_task_and_too_many_classes() {
     let err = crate::common::stderr(&o);
     assert_eq!(err.matches("No such file").count(), 1, "cause printed once: {err}");
 }
+
+#[test]
+fn degenerate_tables_get_specific_messages() {
+    let dir = tempdir();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let only_target = write("only.csv", "y\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+    assert_clean_failure(
+        &cairn(&["train", s(&only_target), "--target", "y"]),
+        "at least one column besides the target",
+    );
+    let one_class = write("one.csv", "x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,a\n");
+    assert_clean_failure(&cairn(&["train", s(&one_class), "--target", "y"]), "only one class");
+    let no_target = write("none.csv", "x,y\n1,\n2,\n3,\n");
+    assert_clean_failure(&cairn(&["train", s(&no_target), "--target", "y"]), "has no values");
+    let unclosed = write("q.csv", "x,y\n\"1,2\n");
+    assert_clean_failure(&cairn(&["inspect", s(&unclosed)]), "never closed");
+}

@@ -203,6 +203,9 @@ pub fn train(
         return Err(TrainError::EmptyTarget(cfg.target.clone()));
     }
     let schema = Schema::from_dataset(&data, &cfg.target);
+    if schema.columns.is_empty() {
+        return Err(FeatureError::NoFeatures.into());
+    }
     let data_features = schema.coerce(&data)?;
     let test_set = match test {
         Some(t) => {
@@ -245,7 +248,7 @@ pub fn train(
         }
         Some((x, y)) => ((0..data.n_rows()).collect(), vec![], x, y),
     };
-    if train_rows.len() < 2 || test_data.n_rows() == 0 {
+    if train_rows.len() < 2 || (test.is_none() && test_rows.is_empty()) || test_data.n_rows() == 0 {
         return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
     }
 
