@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use cairn::data::{Dataset, format_number, profile, read_csv_path};
 use cairn::project::{load_bundle, save_bundle, write_atomically};
 use cairn::serve::{ServeState, serve_blocking};
+use cairn::train::cv::{CvResult, cross_validate};
 use cairn::train::{ModelKind, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
 use cairn::{gpu, monitor::ServeStats};
 use clap::{Parser, Subcommand};
@@ -46,6 +47,9 @@ pub enum Command {
         /// Share of DATA held out for testing.
         #[arg(long, default_value_t = 0.2)]
         test_size: f64,
+        /// Also run K-fold cross-validation (stratified for classes) on the training part.
+        #[arg(long, value_name = "K")]
+        cv: Option<usize>,
         /// Write the trained pipeline to this bundle file.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -83,8 +87,8 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Train { data, target, task, model, device, seed, test, test_size, out, json } => {
-            cmd_train(TrainArgs { data, target, task, model, device, seed, test, test_size, out, json })
+        Command::Train { data, target, task, model, device, seed, test, test_size, cv, out, json } => {
+            cmd_train(TrainArgs { data, target, task, model, device, seed, test, test_size, cv, out, json })
         }
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
@@ -101,6 +105,7 @@ struct TrainArgs {
     seed: u64,
     test: Option<PathBuf>,
     test_size: f64,
+    cv: Option<usize>,
     out: Option<PathBuf>,
     json: bool,
 }
@@ -146,29 +151,40 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             TaskChoice::Classification => cairn::train::Task::Classification,
             TaskChoice::Recommendation => bail!("the recommendation task is not available yet"),
         };
-        let mut results: Vec<TrainOutcome> = Vec::new();
+        let mut results: Vec<(TrainOutcome, Option<CvResult>)> = Vec::new();
         for kind in ModelKind::ALL.into_iter().filter(|k| k.task() == task) {
             cfg.model = Some(kind);
-            results.push(train(&data, test.as_ref(), &cfg, &mut progress)?);
+            let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
+            let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;
+            results.push((outcome, cv));
         }
         // Best first: highest R² / accuracy.
-        results.sort_by(|x, y| y.report.metrics.headline().1.total_cmp(&x.report.metrics.headline().1));
-        if let (Some(out), Some(best)) = (&a.out, results.first()) {
+        results.sort_by(|(x, _), (y, _)| y.report.metrics.headline().1.total_cmp(&x.report.metrics.headline().1));
+        if let (Some(out), Some((best, _))) = (&a.out, results.first()) {
             save_bundle(&best.pipeline, out)?;
         }
         if a.json {
             let rows: Vec<_> = results
                 .iter()
-                .map(|r| json!({"model": r.pipeline.info.model, "metrics": r.report.metrics, "train_seconds": r.pipeline.info.train_seconds}))
+                .map(|(r, cv)| {
+                    json!({
+                        "model": r.pipeline.info.model,
+                        "metrics": r.report.metrics,
+                        "cv": cv,
+                        "train_seconds": r.pipeline.info.train_seconds,
+                    })
+                })
                 .collect();
             println!("{}", json!({"task": task.name(), "leaderboard": rows, "device": "cpu"}));
         } else {
-            println!("{:<20} {:>10} {:>10}", "model", results[0].report.metrics.headline().0, "seconds");
-            for r in &results {
+            let name = results[0].0.report.metrics.headline().0;
+            println!("{:<20} {:>12} {:>20} {:>10}", "model", format!("test {name}"), "CV mean ± std", "seconds");
+            for (r, cv) in &results {
                 println!(
-                    "{:<20} {:>10.4} {:>10.2}",
+                    "{:<20} {:>12.4} {:>20} {:>10.2}",
                     r.pipeline.info.model,
                     r.report.metrics.headline().1,
+                    cv.as_ref().map(|c| cv_text(c, name)).unwrap_or_else(|| "-".into()),
                     r.pipeline.info.train_seconds
                 );
             }
@@ -177,6 +193,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     }
 
     let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
+    let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;
     let p = &outcome.pipeline;
     if let Some(out) = &a.out {
         let checksum = save_bundle(p, out)?;
@@ -194,6 +211,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             "features": p.info.n_features,
             "seed": p.info.seed,
             "data_hash": p.info.data_hash,
+            "cv": cv,
             "bundle": a.out.as_ref().map(|o| o.display().to_string()),
         });
         println!("{v}");
@@ -206,9 +224,21 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         for (name, value, _) in outcome.report.metrics.cards() {
             println!("  {name:<10} {value:.4}");
         }
+        if let Some(cv) = &cv {
+            let name = outcome.report.metrics.headline().0;
+            println!("{}-fold cross-validation on the training part: {name} {}", cv.folds, cv_text(cv, name));
+        }
         println!("{}", outcome.report.metrics.plain_words(&p.target.name));
     }
     Ok(())
+}
+
+fn cv_text(cv: &CvResult, metric: &str) -> String {
+    format!(
+        "{:.4} ± {:.4}",
+        cv.mean.get(metric).copied().unwrap_or(f64::NAN),
+        cv.std.get(metric).copied().unwrap_or(f64::NAN)
+    )
 }
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.

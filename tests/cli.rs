@@ -167,3 +167,26 @@ fn degenerate_tables_get_specific_messages() {
     let unclosed = write("q.csv", "x,y\n\"1,2\n");
     assert_clean_failure(&cairn(&["inspect", s(&unclosed)]), "never closed");
 }
+
+#[test]
+fn cross_validation_matches_the_reference_protocol() {
+    // REFERENCE.md: CV5 LinearRegression on the 80 % training part: R² 0.6477 ± 0.0132;
+    // TF-IDF + LogisticRegression on spam: accuracy 0.9668 ± 0.0027.
+    let o =
+        cairn(&["train", s(&asset("california_housing.csv")), "--target", "median_house_value", "--cv", "5", "--json"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let (mean, std) = (v["cv"]["mean"]["r2"].as_f64().unwrap(), v["cv"]["std"]["r2"].as_f64().unwrap());
+    eprintln!("california CV5 linear R² {mean:.4} ± {std:.4} (sklearn 0.6477 ± 0.0132)");
+    assert!((mean - 0.6477).abs() < 0.03 && std > 0.0 && std < 0.05, "{mean} ± {std}");
+    assert_eq!(v["cv"]["folds"], 5);
+
+    let o = cairn(&["train", s(&asset("sms_spam.csv")), "--target", "label", "--cv", "5", "--json"]);
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let (mean, std) = (v["cv"]["mean"]["accuracy"].as_f64().unwrap(), v["cv"]["std"]["accuracy"].as_f64().unwrap());
+    eprintln!("spam CV5 logistic accuracy {mean:.4} ± {std:.4} (sklearn 0.9668 ± 0.0027)");
+    assert!((mean - 0.9668).abs() < 0.01, "{mean} ± {std}");
+
+    let o = cairn(&["train", s(&asset("iris.csv")), "--target", "species", "--cv", "1"]);
+    assert_clean_failure(&o, "at least 2 folds");
+}

@@ -1,6 +1,7 @@
 //! Training layer: from a dataset and a target column to a fitted [`Pipeline`] and its test
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
+pub mod cv;
 mod logistic;
 mod models;
 mod pipeline;
@@ -156,6 +157,94 @@ fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues,
     })
 }
 
+/// The labelled rows of a dataset with everything derived from the target: the task, the model,
+/// the sorted classes and (unless scoring on a separate test file) the seeded split.
+pub(crate) struct Prepared {
+    /// Rows with a target value.
+    pub data: Dataset,
+    y: TargetValues,
+    pub task: Task,
+    pub model: ModelKind,
+    /// Sorted class labels (classification), so the positive class of a binary task is the last.
+    pub classes: Vec<String>,
+    /// Class index of every row (classification only): the strata of stratified splits.
+    pub strata: Option<Vec<usize>>,
+    pub train_rows: Vec<usize>,
+    pub test_rows: Vec<usize>,
+}
+
+/// Rows with a target value, and those values; the rest cannot teach or test anything.
+fn labelled(ds: &Dataset, target: &str, task: Task) -> Result<(Dataset, TargetValues), TrainError> {
+    let values = target_values(ds, target, task)?;
+    let keep: Vec<usize> = match &values {
+        TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
+        TargetValues::Classes(v) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
+    };
+    Ok((ds.take_rows(&keep), values.take(&keep)))
+}
+
+impl TargetValues {
+    fn take(&self, rows: &[usize]) -> TargetValues {
+        match self {
+            TargetValues::Numbers(v) => TargetValues::Numbers(rows.iter().map(|&i| v[i]).collect()),
+            TargetValues::Classes(v) => TargetValues::Classes(rows.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+}
+
+/// Index of each label in the sorted `classes` (`usize::MAX` for a label not among them).
+fn class_index(classes: &[String], labels: &[Option<String>]) -> Vec<usize> {
+    labels.iter().map(|l| l.as_ref().and_then(|l| classes.binary_search(l).ok()).unwrap_or(usize::MAX)).collect()
+}
+
+/// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.
+pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<Prepared, TrainError> {
+    data.require(&cfg.target)?;
+    if split && !(cfg.test_size > 0.0 && cfg.test_size < 1.0) {
+        return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
+    }
+    let task = match cfg.task {
+        TaskChoice::Auto => detect_task(data, &cfg.target)?,
+        TaskChoice::Regression => Task::Regression,
+        TaskChoice::Classification => Task::Classification,
+        TaskChoice::Recommendation => return Err(TrainError::TaskUnavailable("recommendation")),
+    };
+    let model = cfg.model.unwrap_or_else(|| ModelKind::default_for(task));
+    if model.task() != task {
+        return Err(TrainError::TaskMismatch {
+            name: model.name(),
+            model_task: model.task().name(),
+            task: task.name(),
+        });
+    }
+    let (data, y) = labelled(data, &cfg.target, task)?;
+    if data.n_rows() == 0 {
+        return Err(TrainError::EmptyTarget(cfg.target.clone()));
+    }
+    let (classes, strata) = match &y {
+        TargetValues::Numbers(_) => (vec![], None),
+        TargetValues::Classes(v) => {
+            let mut c: Vec<String> = v.iter().flatten().cloned().collect();
+            c.sort();
+            c.dedup();
+            if c.len() > MAX_CLASSES {
+                return Err(TrainError::TooManyClasses { column: cfg.target.clone(), classes: c.len() });
+            }
+            let idx = class_index(&c, v);
+            (c, Some(idx))
+        }
+    };
+    let (train_rows, test_rows) = if split {
+        split::train_test_split(data.n_rows(), strata.as_deref(), cfg.test_size, cfg.seed)
+    } else {
+        ((0..data.n_rows()).collect(), vec![])
+    };
+    if train_rows.len() < 2 || (split && test_rows.is_empty()) {
+        return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
+    }
+    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows })
+}
+
 /// Trains a pipeline. Without `test`, `data` is split (seeded, stratified for classes); with
 /// `test`, the model fits on all of `data` and is scored on `test`.
 pub fn train(
@@ -165,92 +254,26 @@ pub fn train(
     progress: &mut dyn FnMut(&str),
 ) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
-    data.require(&cfg.target)?;
-    if !(0.0..1.0).contains(&cfg.test_size) || (test.is_none() && cfg.test_size <= 0.0) {
-        return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
-    }
-    let task = match cfg.task {
-        TaskChoice::Auto => detect_task(data, &cfg.target)?,
-        TaskChoice::Regression => Task::Regression,
-        TaskChoice::Classification => Task::Classification,
-        TaskChoice::Recommendation => return Err(TrainError::TaskUnavailable("recommendation")),
-    };
-    let model_kind = cfg.model.unwrap_or_else(|| ModelKind::default_for(task));
-    if model_kind.task() != task {
-        return Err(TrainError::TaskMismatch {
-            name: model_kind.name(),
-            model_task: model_kind.task().name(),
-            task: task.name(),
-        });
-    }
-
-    // Rows with a target value; the rest cannot teach or test anything.
-    let labelled = |ds: &Dataset| -> Result<(Dataset, TargetValues), TrainError> {
-        let values = target_values(ds, &cfg.target, task)?;
-        let keep: Vec<usize> = match &values {
-            TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
-            TargetValues::Classes(v) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
-        };
-        let values = match values {
-            TargetValues::Numbers(v) => TargetValues::Numbers(keep.iter().map(|&i| v[i]).collect()),
-            TargetValues::Classes(v) => TargetValues::Classes(keep.iter().map(|&i| v[i].clone()).collect()),
-        };
-        Ok((ds.take_rows(&keep), values))
-    };
     progress("Preparing rows");
-    let (data, y_all) = labelled(data)?;
-    if data.n_rows() == 0 {
-        return Err(TrainError::EmptyTarget(cfg.target.clone()));
-    }
+    let Prepared { data, y: y_all, task, model: model_kind, classes, strata: _, train_rows, test_rows } =
+        prepare(data, cfg, test.is_none())?;
     let schema = Schema::from_dataset(&data, &cfg.target);
     if schema.columns.is_empty() {
         return Err(FeatureError::NoFeatures.into());
     }
     let data_features = schema.coerce(&data)?;
-    let test_set = match test {
+    let (test_data, test_y) = match test {
         Some(t) => {
-            let (t, y) = labelled(t).map_err(|e| TrainError::TestData(e.to_string()))?;
+            let (t, y) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
             let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
-            Some((x, y))
+            if x.n_rows() == 0 {
+                return Err(TrainError::TestData("no row has a target value".into()));
+            }
+            (x, y)
         }
-        None => None,
+        None => (data_features.take_rows(&test_rows), y_all.take(&test_rows)),
     };
-
-    // Class list (sorted, so the positive class of a binary task is the last one, e.g. spam > ham).
-    let classes: Vec<String> = match &y_all {
-        TargetValues::Numbers(_) => vec![],
-        TargetValues::Classes(v) => {
-            let mut c: Vec<String> = v.iter().flatten().cloned().collect();
-            c.sort();
-            c.dedup();
-            c
-        }
-    };
-    if classes.len() > MAX_CLASSES {
-        return Err(TrainError::TooManyClasses { column: cfg.target.clone(), classes: classes.len() });
-    }
-    let class_index = |labels: &[Option<String>]| -> Vec<usize> {
-        labels.iter().map(|l| l.as_ref().and_then(|l| classes.binary_search(l).ok()).unwrap_or(usize::MAX)).collect()
-    };
-
-    let (train_rows, test_rows, test_data, test_y) = match test_set {
-        None => {
-            let strata = match &y_all {
-                TargetValues::Classes(v) => Some(class_index(v)),
-                TargetValues::Numbers(_) => None,
-            };
-            let (tr, te) = split::train_test_split(data.n_rows(), strata.as_deref(), cfg.test_size, cfg.seed);
-            let te_y = match &y_all {
-                TargetValues::Numbers(v) => TargetValues::Numbers(te.iter().map(|&i| v[i]).collect()),
-                TargetValues::Classes(v) => TargetValues::Classes(te.iter().map(|&i| v[i].clone()).collect()),
-            };
-            (tr, te.clone(), data_features.take_rows(&te), te_y)
-        }
-        Some((x, y)) => ((0..data.n_rows()).collect(), vec![], x, y),
-    };
-    if train_rows.len() < 2 || (test.is_none() && test_rows.is_empty()) || test_data.n_rows() == 0 {
-        return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
-    }
+    let class_index = |labels: &[Option<String>]| class_index(&classes, labels);
 
     progress("Fitting the feature recipe on the training rows");
     let train_features = data_features.take_rows(&train_rows);
@@ -305,7 +328,7 @@ pub fn train(
         seed: cfg.seed,
         test_size: if test.is_some() { 0.0 } else { cfg.test_size },
         train_rows: train_rows.len(),
-        test_rows: if test.is_some() { test_data.n_rows() } else { test_rows.len() },
+        test_rows: test_data.n_rows(),
         n_features: fitted_recipe.n_features(),
         data_hash: crate::track::dataset_hash(&data),
         device: "cpu".to_string(),

@@ -1,0 +1,96 @@
+//! k-fold cross-validation on the training part of a split (stratified for classes): every fold
+//! refits the recipe and the model on its own training rows, so nothing leaks from the held-out
+//! fold. Reports each metric's mean and standard deviation over the folds.
+
+use super::{TrainConfig, TrainError, split, train};
+use crate::data::Dataset;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CvResult {
+    pub folds: usize,
+    /// Metric name → mean over folds.
+    pub mean: BTreeMap<String, f64>,
+    /// Metric name → standard deviation over folds (population, as scikit-learn reports it).
+    pub std: BTreeMap<String, f64>,
+}
+
+/// Assigns rows `0..n` to `k` folds after a seeded shuffle; with `classes`, each class is dealt
+/// round-robin so every fold gets its share (stratified).
+pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, seed: u64) -> Vec<Vec<usize>> {
+    let mut rng = split::Rng::new(seed.wrapping_add(0x5EED));
+    let mut order: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut order);
+    if let Some(c) = classes {
+        order.sort_by_key(|&i| c[i]); // stable: shuffled order kept within a class
+    }
+    let mut folds = vec![Vec::new(); k];
+    for (pos, i) in order.into_iter().enumerate() {
+        folds[pos % k].push(i);
+    }
+    for f in &mut folds {
+        f.sort_unstable();
+    }
+    folds
+}
+
+/// Cross-validates `cfg` with `k` folds on the training rows of the usual seeded split of `data`.
+pub fn cross_validate(
+    data: &Dataset,
+    cfg: &TrainConfig,
+    k: usize,
+    progress: &mut dyn FnMut(&str),
+) -> Result<CvResult, TrainError> {
+    if k < 2 {
+        return Err(TrainError::Config(format!("cross-validation needs at least 2 folds, got {k}")));
+    }
+    let prepared = super::prepare(data, cfg, true)?;
+    let train_part = prepared.data.take_rows(&prepared.train_rows);
+    let strata = prepared.strata.as_ref().map(|s| prepared.train_rows.iter().map(|&i| s[i]).collect::<Vec<_>>());
+    if train_part.n_rows() < 2 * k {
+        return Err(TrainError::TooFewRows { rows: train_part.n_rows(), needed: 2 * k });
+    }
+    let folds = kfold(train_part.n_rows(), k, strata.as_deref(), cfg.seed);
+    let mut scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (f, held_out) in folds.iter().enumerate() {
+        progress(&format!("Cross-validation fold {}/{k}", f + 1));
+        let rest: Vec<usize> = (0..train_part.n_rows()).filter(|i| held_out.binary_search(i).is_err()).collect();
+        let outcome = train(&train_part.take_rows(&rest), Some(&train_part.take_rows(held_out)), cfg, &mut |_| {})?;
+        let metrics = serde_json::to_value(&outcome.report.metrics).unwrap_or_default();
+        if let Some(obj) = metrics.as_object() {
+            for (name, v) in obj {
+                if let Some(x) = v.as_f64() {
+                    scores.entry(name.clone()).or_default().push(x);
+                }
+            }
+        }
+    }
+    let mut mean = BTreeMap::new();
+    let mut std = BTreeMap::new();
+    for (name, v) in scores {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        mean.insert(name.clone(), m);
+        std.insert(name, s);
+    }
+    Ok(CvResult { folds: k, mean, std })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_partition_and_stratify() {
+        let classes: Vec<usize> = (0..100).map(|i| usize::from(i < 20)).collect();
+        let folds = kfold(100, 5, Some(&classes), 42);
+        let mut all: Vec<usize> = folds.iter().flatten().copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+        for f in &folds {
+            assert_eq!(f.len(), 20);
+            assert_eq!(f.iter().filter(|&&i| classes[i] == 1).count(), 4);
+        }
+    }
+}
