@@ -152,7 +152,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             TaskChoice::Recommendation => bail!("the recommendation task is not available yet"),
         };
         let mut results: Vec<(TrainOutcome, Option<CvResult>)> = Vec::new();
-        for kind in ModelKind::ALL.into_iter().filter(|k| k.task() == task) {
+        for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
             cfg.model = Some(kind);
             let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
             let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;

@@ -149,3 +149,47 @@ fn penguins_with_missing_cells_and_categories() {
     eprintln!("penguins logistic: acc {accuracy:.4} (sklearn 1.0)");
     assert!(accuracy >= 0.97);
 }
+
+#[test]
+fn trees_and_forest_on_california() {
+    // REFERENCE.md: DecisionTreeRegressor R² 0.6348, RandomForestRegressor(100) R² 0.8172.
+    let ds = load("california_housing.csv");
+    let mut cfg = TrainConfig::new("median_house_value");
+    cfg.model = Some(cairn::train::ModelKind::Tree);
+    let tree = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    cfg.model = Some(cairn::train::ModelKind::RandomForest);
+    let forest = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    let r2 = |o: &TrainOutcome| o.report.metrics.headline().1;
+    eprintln!("california tree R² {:.4} (sklearn 0.6348), forest R² {:.4} (sklearn 0.8172)", r2(&tree), r2(&forest));
+    assert!(r2(&tree) >= 0.6348 - 0.01, "tree R² {}", r2(&tree));
+    assert!(r2(&forest) >= 0.8172 - 0.01, "forest R² {}", r2(&forest));
+    assert!(r2(&forest) > r2(&tree) + 0.1, "averaging trees must beat one tree");
+
+    // The tree survives the bundle round trip with identical predictions.
+    let dir = crate::common::tempdir();
+    let path = dir.path().join("tree.cairn");
+    save_bundle(&tree.pipeline, &path).unwrap();
+    let (loaded, _) = load_bundle(&path).unwrap();
+    let rows = ds.take_rows(&[0, 100, 2000, 20000]);
+    assert_eq!(loaded.predict(&rows).unwrap(), tree.pipeline.predict(&rows).unwrap());
+}
+
+#[test]
+fn trees_classify_with_probabilities() {
+    let ds = load("penguins.csv");
+    for model in [cairn::train::ModelKind::Tree, cairn::train::ModelKind::RandomForest] {
+        let mut cfg = TrainConfig::new("species");
+        cfg.model = Some(model);
+        let cv = cairn::train::cv::cross_validate(&ds, &cfg, 5, &mut |_| {}).unwrap();
+        eprintln!("penguins {model:?} CV5 accuracy {:.4} ± {:.4}", cv.mean["accuracy"], cv.std["accuracy"]);
+        assert!(cv.mean["accuracy"] >= 0.93, "{model:?} {:?}", cv.mean);
+        let o = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+        let Prediction::Classification { probabilities, .. } = o.pipeline.predict(&ds.take_rows(&[0, 200])).unwrap()
+        else {
+            panic!()
+        };
+        for p in probabilities {
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+    }
+}

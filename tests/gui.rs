@@ -98,12 +98,19 @@ fn open_own_file_through_the_picker_and_train_a_classifier() {
     h.run_steps(3);
     h.get_all_by_label("species").last().unwrap().click();
     h.step();
+    // Choose the model by hand: a decision tree.
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Decision tree").click();
+    h.step();
+    assert_eq!(h.state().state.settings.model, Some(cairn::train::ModelKind::Tree));
     h.get_by_label("Train").click();
     h.step();
     wait_until(&mut h, "training", |a| a.state.outcome.is_some());
     h.get_by_label("4  Evaluate").click();
     h.step();
     h.get_by_label("Accuracy");
+    assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.info.model, "tree");
     h.get_by_label("Confusion matrix (rows: actual class, columns: predicted class)");
 }
 

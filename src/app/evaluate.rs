@@ -84,8 +84,13 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
     }
 
     ui.add_space(8.0);
-    ui.label(egui::RichText::new("What the model leans on most").strong())
-        .on_hover_text("The features with the largest weights. Numbers are standardised, so weights are comparable.");
+    let how = match p.model.kind() {
+        crate::train::ModelKind::Tree | crate::train::ModelKind::RandomForest => {
+            "The features the trees split on most often (share of all splits)."
+        }
+        _ => "The features with the largest weights. Numbers are standardised, so weights are comparable.",
+    };
+    ui.label(egui::RichText::new("What the model leans on most").strong()).on_hover_text(how);
     for (name, w) in p.top_features(5) {
         let sign = if w < 0.0 { "−" } else { "+" };
         ui.label(format!("{name}: {sign}{}", crate::eval::human_number(w.abs())));

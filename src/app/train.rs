@@ -52,7 +52,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
                 if ui.selectable_label(state.settings.model.is_none(), "Automatic").clicked() {
                     state.settings.model = None;
                 }
-                for kind in ModelKind::ALL.into_iter().filter(|k| Some(k.task()) == task) {
+                for kind in ModelKind::ALL.into_iter().filter(|k| task.is_some_and(|t| k.supports(t))) {
                     if ui.selectable_label(state.settings.model == Some(kind), kind.display_name()).clicked() {
                         state.settings.model = Some(kind);
                     }

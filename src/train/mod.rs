@@ -6,6 +6,7 @@ mod logistic;
 mod models;
 mod pipeline;
 pub mod split;
+pub mod tree;
 
 pub use models::{FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_linear, fit_logistic};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
@@ -210,10 +211,10 @@ pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<
         TaskChoice::Recommendation => return Err(TrainError::TaskUnavailable("recommendation")),
     };
     let model = cfg.model.unwrap_or_else(|| ModelKind::default_for(task));
-    if model.task() != task {
+    if !model.supports(task) {
         return Err(TrainError::TaskMismatch {
             name: model.name(),
-            model_task: model.task().name(),
+            model_task: model.tasks_label(),
             task: task.name(),
         });
     }
@@ -297,6 +298,34 @@ pub fn train(
             let idx = class_index(v);
             let y = Array1::from_iter(train_rows.iter().map(|&i| idx[i]));
             fit_logistic(&x_train, &y, classes.len(), 1.0)?
+        }
+        (y, kind @ (ModelKind::Tree | ModelKind::RandomForest)) => {
+            let numbers: Vec<f64>;
+            let labels: Vec<usize>;
+            let target = match y {
+                TargetValues::Numbers(v) => {
+                    numbers = train_rows.iter().map(|&i| v[i]).collect();
+                    tree::Target::Numbers(&numbers)
+                }
+                TargetValues::Classes(v) => {
+                    let idx = class_index(v);
+                    labels = train_rows.iter().map(|&i| idx[i]).collect();
+                    tree::Target::Classes(&labels, classes.len())
+                }
+            };
+            let p = x_train.ncols();
+            let trees = if kind == ModelKind::Tree {
+                vec![tree::single_tree(&x_train, target, &tree::TreeParams::default(), cfg.seed)]
+            } else {
+                // scikit-learn's defaults: all features per split for regression, √p for classes.
+                let max_features = match task {
+                    Task::Regression => None,
+                    Task::Classification => Some(((p as f64).sqrt().round() as usize).max(1)),
+                };
+                let params = tree::TreeParams { max_features, ..tree::TreeParams::default() };
+                tree::forest(&x_train, target, 100, &params, cfg.seed)
+            };
+            FittedModel::Trees { model: kind, n_features: p, trees }
         }
         _ => unreachable!("task and model were checked to agree"),
     };

@@ -34,15 +34,21 @@ pub enum ModelKind {
     Linear,
     /// L2-regularised logistic regression, binary or multinomial (classification).
     Logistic,
+    /// One decision tree (CART), regression or classification.
+    Tree,
+    /// 100 trees on bootstrap samples, averaged (regression or classification).
+    RandomForest,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 2] = [ModelKind::Linear, ModelKind::Logistic];
+    pub const ALL: [ModelKind; 4] = [ModelKind::Linear, ModelKind::Logistic, ModelKind::Tree, ModelKind::RandomForest];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Linear => "linear",
             ModelKind::Logistic => "logistic",
+            ModelKind::Tree => "tree",
+            ModelKind::RandomForest => "random_forest",
         }
     }
 
@@ -50,13 +56,26 @@ impl ModelKind {
         match self {
             ModelKind::Linear => "Linear regression",
             ModelKind::Logistic => "Logistic regression",
+            ModelKind::Tree => "Decision tree",
+            ModelKind::RandomForest => "Random forest",
         }
     }
 
-    pub fn task(self) -> Task {
+    /// Whether the model can learn this task.
+    pub fn supports(self, task: Task) -> bool {
         match self {
-            ModelKind::Linear => Task::Regression,
-            ModelKind::Logistic => Task::Classification,
+            ModelKind::Linear => task == Task::Regression,
+            ModelKind::Logistic => task == Task::Classification,
+            ModelKind::Tree | ModelKind::RandomForest => true,
+        }
+    }
+
+    /// The tasks it can learn, in words.
+    pub fn tasks_label(self) -> &'static str {
+        match self {
+            ModelKind::Linear => "regression",
+            ModelKind::Logistic => "classification",
+            ModelKind::Tree | ModelKind::RandomForest => "regression and classification",
         }
     }
 
@@ -97,6 +116,13 @@ pub enum FittedModel {
         coef: Vec<Vec<f64>>,
         intercept: Vec<f64>,
     },
+    /// One tree (`trees.len() == 1`) or a forest; leaves hold a value (regression) or class
+    /// proportions (classification).
+    Trees {
+        model: ModelKind,
+        n_features: usize,
+        trees: Vec<super::tree::Tree>,
+    },
 }
 
 /// What a model outputs for a batch of rows.
@@ -112,6 +138,7 @@ impl FittedModel {
         match self {
             FittedModel::Linear { .. } => ModelKind::Linear,
             FittedModel::Logistic { .. } => ModelKind::Logistic,
+            FittedModel::Trees { model, .. } => *model,
         }
     }
 
@@ -119,6 +146,7 @@ impl FittedModel {
         match self {
             FittedModel::Linear { coef, .. } => coef.len(),
             FittedModel::Logistic { coef, .. } => coef.first().map_or(0, Vec::len),
+            FittedModel::Trees { n_features, .. } => *n_features,
         }
     }
 
@@ -149,6 +177,14 @@ impl FittedModel {
                 debug_assert_eq!(probs.ncols(), *n_classes);
                 ModelOutput::Probabilities(probs)
             }
+            FittedModel::Trees { trees, .. } => {
+                let out = super::tree::predict_trees(trees, x);
+                if out.ncols() == 1 {
+                    ModelOutput::Values(out.column(0).to_vec())
+                } else {
+                    ModelOutput::Probabilities(out)
+                }
+            }
         }
     }
 
@@ -158,6 +194,19 @@ impl FittedModel {
             FittedModel::Linear { coef, .. } => coef.clone(),
             FittedModel::Logistic { coef, .. } => {
                 (0..self.n_inputs()).map(|j| coef.iter().map(|row| row[j].abs()).sum::<f64>()).collect()
+            }
+            // How often each feature is split on, as a share of all splits.
+            FittedModel::Trees { n_features, trees, .. } => {
+                let mut counts = vec![0.0; *n_features];
+                for t in trees {
+                    for &f in &t.feature {
+                        if let Some(c) = counts.get_mut(f as usize) {
+                            *c += 1.0;
+                        }
+                    }
+                }
+                let total: f64 = counts.iter().sum::<f64>().max(1.0);
+                counts.iter().map(|c| c / total).collect()
             }
         }
     }
