@@ -77,6 +77,22 @@ pub enum Command {
         #[arg(long, hide = true)]
         stop_with_parent: bool,
     },
+    /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn.
+    Bench {
+        /// What to benchmark: `train`.
+        what: String,
+        /// Folder with california_housing.csv and sms_spam.csv.
+        #[arg(long, default_value = "assets")]
+        data_dir: PathBuf,
+        /// The Python with scikit-learn and pandas.
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// Runs per case; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Profile a data file: column types, missing values, statistics.
     Inspect {
         data: PathBuf,
@@ -93,6 +109,10 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, json } => cmd_inspect(&data, json),
+        Command::Bench { what, data_dir, python, repeat, json } => match what.as_str() {
+            "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
+            other => bail!("unknown benchmark '{other}' (available: train)"),
+        },
     }
 }
 

@@ -1,5 +1,6 @@
 //! `cairn`: the app with no arguments, the command line otherwise.
 
+mod bench;
 mod cli;
 
 use clap::Parser;

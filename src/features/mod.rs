@@ -1,8 +1,10 @@
 //! Feature layer: a [`Recipe`] of steps, fitted on training rows only. The fitted recipe is
 //! stored inside the pipeline so serving transforms rows with exactly the same code and numbers.
 
+mod sparse;
 mod text;
 
+pub use sparse::Csr;
 pub use text::{TfidfModel, tokenize};
 
 use crate::data::{ColumnKind, Dataset, Schema, Values};
@@ -148,41 +150,52 @@ impl FittedRecipe {
 
     /// Transforms rows into the feature matrix (rows × features).
     pub fn transform(&self, ds: &Dataset) -> Result<Array2<f64>, FeatureError> {
-        let n = ds.n_rows();
-        let mut x = Array2::<f64>::zeros((n, self.n_features()));
+        let mut x = Array2::<f64>::zeros((ds.n_rows(), self.n_features()));
+        self.for_each_cell(ds, |r, j, v| x[[r, j]] = v)?;
+        Ok(x)
+    }
+
+    /// The same matrix as compressed sparse rows (no dense rows × features allocation).
+    pub fn transform_sparse(&self, ds: &Dataset) -> Result<Csr, FeatureError> {
+        let mut cells = Vec::new();
+        self.for_each_cell(ds, |r, j, v| cells.push((r, j, v)))?;
+        Ok(Csr::from_cells(ds.n_rows(), self.n_features(), &cells))
+    }
+
+    /// Calls `cell(row, feature, value)` for every feature value that may be non-zero, step by
+    /// step, so within a row features arrive in increasing order.
+    fn for_each_cell(&self, ds: &Dataset, mut cell: impl FnMut(usize, usize, f64)) -> Result<(), FeatureError> {
         let mut offset = 0;
         for step in &self.steps {
             let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
-            let wrong = || FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() };
             match (step, &col.values) {
                 (FittedStep::ImputeScale { median, mean, std, .. }, Values::Numeric(v)) => {
-                    for (r, cell) in v.iter().enumerate() {
-                        x[[r, offset]] = (cell.unwrap_or(*median) - mean) / std;
+                    for (r, c) in v.iter().enumerate() {
+                        cell(r, offset, (c.unwrap_or(*median) - mean) / std);
                     }
                 }
                 (FittedStep::OneHot { fill, categories, .. }, Values::Str(v)) => {
                     let index: HashMap<&str, usize> =
                         categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-                    for (r, cell) in v.iter().enumerate() {
-                        let value = cell.as_deref().unwrap_or(fill);
-                        if let Some(&i) = index.get(value) {
-                            x[[r, offset + i]] = 1.0;
+                    for (r, c) in v.iter().enumerate() {
+                        if let Some(&i) = index.get(c.as_deref().unwrap_or(fill)) {
+                            cell(r, offset + i, 1.0);
                         }
                     }
                 }
                 (FittedStep::Tfidf { model, .. }, Values::Str(v)) => {
                     let index = model.index();
-                    for (r, cell) in v.iter().enumerate() {
-                        for (j, w) in model.weights(&index, cell.as_deref().unwrap_or("")) {
-                            x[[r, offset + j]] = w;
+                    for (r, c) in v.iter().enumerate() {
+                        for (j, w) in model.weights(&index, c.as_deref().unwrap_or("")) {
+                            cell(r, offset + j, w);
                         }
                     }
                 }
-                _ => return Err(wrong()),
+                _ => return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() }),
             }
             offset += step.width();
         }
-        Ok(x)
+        Ok(())
     }
 }
 

@@ -4,43 +4,9 @@
 //! classes): mean log-loss + `alpha / (2n)`·‖W‖², the intercept not penalised. Rows are stored
 //! sparsely, so TF-IDF matrices with thousands of columns fit in a fraction of a second.
 
+pub use crate::features::Csr;
+#[cfg(test)]
 use ndarray::Array2;
-
-/// Compressed sparse rows of a dense matrix (zeros dropped).
-pub struct Csr {
-    indptr: Vec<usize>,
-    indices: Vec<u32>,
-    values: Vec<f64>,
-    pub ncols: usize,
-}
-
-impl Csr {
-    pub fn from_dense(x: &Array2<f64>) -> Csr {
-        let mut indptr = Vec::with_capacity(x.nrows() + 1);
-        let mut indices = Vec::new();
-        let mut values = Vec::new();
-        indptr.push(0);
-        for row in x.rows() {
-            for (j, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    indices.push(j as u32);
-                    values.push(v);
-                }
-            }
-            indptr.push(indices.len());
-        }
-        Csr { indptr, indices, values, ncols: x.ncols() }
-    }
-
-    pub fn nrows(&self) -> usize {
-        self.indptr.len() - 1
-    }
-
-    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let r = self.indptr[i]..self.indptr[i + 1];
-        self.indices[r.clone()].iter().map(|&j| j as usize).zip(self.values[r].iter().copied())
-    }
-}
 
 /// Weights of `k` linear outputs over `p` features, flattened: output `c` occupies
 /// `c*(p+1) .. c*(p+1)+p` (weights) and `c*(p+1)+p` (intercept).

@@ -280,14 +280,17 @@ pub fn train(
     let train_features = data_features.take_rows(&train_rows);
     let recipe = Recipe::default_for(&schema);
     let fitted_recipe = recipe.fit(&train_features)?;
-    let x_train = fitted_recipe.transform(&train_features)?;
+    // Logistic regression reads sparse rows (TF-IDF is mostly zeros); the others a dense matrix.
+    let sparse = model_kind == ModelKind::Logistic;
+    let x_train = if sparse { ndarray::Array2::zeros((0, 0)) } else { fitted_recipe.transform(&train_features)? };
+    let x_train_sparse = if sparse { Some(fitted_recipe.transform_sparse(&train_features)?) } else { None };
     let x_test = fitted_recipe.transform(&test_data)?;
 
     progress(&format!(
         "Training {} on {} rows × {} features",
         model_kind.display_name(),
-        x_train.nrows(),
-        x_train.ncols()
+        train_rows.len(),
+        fitted_recipe.n_features()
     ));
     let model = match (&y_all, model_kind) {
         (TargetValues::Numbers(v), ModelKind::Linear) => {
@@ -297,7 +300,8 @@ pub fn train(
         (TargetValues::Classes(v), ModelKind::Logistic) => {
             let idx = class_index(v);
             let y = Array1::from_iter(train_rows.iter().map(|&i| idx[i]));
-            fit_logistic(&x_train, &y, classes.len(), 1.0)?
+            let x = x_train_sparse.as_ref().ok_or_else(|| TrainError::Fit("sparse rows missing".into()))?;
+            fit_logistic(x, &y, classes.len(), 1.0)?
         }
         (y, kind @ (ModelKind::Tree | ModelKind::RandomForest)) => {
             let numbers: Vec<f64>;

@@ -267,7 +267,7 @@ fn independent_columns(x: &Array2<f64>) -> Vec<usize> {
 /// penalised; binary (one output for the last class) or multinomial. `y` holds class indices.
 /// Fitted by L-BFGS over sparse rows (see [`super::logistic`]); scikit-learn's `tol=1e-4`.
 pub fn fit_logistic(
-    x: &Array2<f64>,
+    x: &crate::features::Csr,
     y: &Array1<usize>,
     n_classes: usize,
     alpha: f64,
@@ -280,7 +280,7 @@ pub fn fit_logistic(
         return Err(TrainError::OneClass);
     }
     let y: Vec<usize> = y.to_vec();
-    let fitted = super::logistic::fit(&super::logistic::Csr::from_dense(x), &y, n_classes, alpha, 1000, 1e-4);
+    let fitted = super::logistic::fit(x, &y, n_classes, alpha, 1000, 1e-4);
     if fitted.coef.iter().flatten().chain(&fitted.intercept).any(|w| !w.is_finite()) {
         return Err(TrainError::Fit("logistic regression diverged (non-finite weights)".into()));
     }

@@ -1,0 +1,65 @@
+"""scikit-learn side of `cairn bench train`: the protocol of shared/datasets/REFERENCE.md.
+
+For each case: read the CSV with pandas, split 80/20 (seed 42, stratified for classes), fit
+median-impute + scale / most-frequent + one-hot (or TF-IDF for text) and the model on the
+training part, score the test part. Prints one JSON object per case with the in-process
+load -> fit -> score seconds (best of --repeat) and the test score.
+"""
+import json
+import sys
+import time
+
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeRegressor
+
+MODELS = {
+    "linear": lambda: LinearRegression(),
+    "tree": lambda: DecisionTreeRegressor(random_state=42),
+    "random_forest": lambda: RandomForestRegressor(n_estimators=100, n_jobs=2, random_state=42),
+    "logistic": lambda: LogisticRegression(max_iter=1000),
+}
+
+
+def run(path, target, model, text):
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    y = df.pop(target)
+    classify = model == "logistic"
+    xtr, xte, ytr, yte = train_test_split(df, y, test_size=0.2, random_state=42, stratify=y if classify else None)
+    if text:
+        prep = TfidfVectorizer()
+        xtr, xte = xtr[text], xte[text]
+    else:
+        num = [c for c in df.columns if df[c].dtype.kind in "if"]
+        cat = [c for c in df.columns if c not in num]
+        prep = ColumnTransformer([
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+            ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
+        ])
+    pipe = make_pipeline(prep, MODELS[model]())
+    pipe.fit(xtr, ytr)
+    pred = pipe.predict(xte)
+    return accuracy_score(yte, pred) if classify else r2_score(yte, pred)
+
+
+def main():
+    repeat = int(sys.argv[1])
+    for case in json.loads(sys.stdin.read()):
+        best, score = float("inf"), None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            score = run(case["path"], case["target"], case["model"], case.get("text"))
+            best = min(best, time.perf_counter() - t)
+        print(json.dumps({"name": case["name"], "seconds": best, "score": score}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+//! `cairn bench train`: the reference protocol timed in Cairn and, in the same run, in
+//! pandas + scikit-learn (benches/sklearn_train.py), printed side by side with ratios.
+
+use anyhow::{Context, Result, bail};
+use cairn::data::read_csv_path;
+use cairn::train::{ModelKind, TrainConfig, train};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const SKLEARN_SCRIPT: &str = include_str!("../benches/sklearn_train.py");
+
+struct Case {
+    name: &'static str,
+    file: &'static str,
+    target: &'static str,
+    model: ModelKind,
+    text: Option<&'static str>,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "housing/linear",
+        file: "california_housing.csv",
+        target: "median_house_value",
+        model: ModelKind::Linear,
+        text: None,
+    },
+    Case {
+        name: "housing/tree",
+        file: "california_housing.csv",
+        target: "median_house_value",
+        model: ModelKind::Tree,
+        text: None,
+    },
+    Case {
+        name: "housing/random_forest",
+        file: "california_housing.csv",
+        target: "median_house_value",
+        model: ModelKind::RandomForest,
+        text: None,
+    },
+    Case {
+        name: "spam/logistic",
+        file: "sms_spam.csv",
+        target: "label",
+        model: ModelKind::Logistic,
+        text: Some("text"),
+    },
+];
+
+/// Load → fit → score once; returns (seconds, headline score).
+fn cairn_once(path: &Path, case: &Case) -> Result<(f64, f64)> {
+    let t = Instant::now();
+    let data = read_csv_path(path)?;
+    let mut cfg = TrainConfig::new(case.target);
+    cfg.model = Some(case.model);
+    let outcome = train(&data, None, &cfg, &mut |_| {})?;
+    Ok((t.elapsed().as_secs_f64(), outcome.report.metrics.headline().1))
+}
+
+pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) -> Result<()> {
+    let repeat = repeat.max(1);
+    let mut rows = Vec::new();
+    for case in CASES {
+        let path = data_dir.join(case.file);
+        eprintln!("cairn: {} …", case.name);
+        let mut best = (f64::INFINITY, f64::NAN);
+        for _ in 0..repeat {
+            let r = cairn_once(&path, case)?;
+            if r.0 < best.0 {
+                best = r;
+            }
+        }
+        rows.push((case, path, best));
+    }
+
+    eprintln!("scikit-learn: running {python} with the same cases …");
+    let script = tempfile::Builder::new().suffix(".py").tempfile()?;
+    std::fs::write(script.path(), SKLEARN_SCRIPT)?;
+    let cases: Vec<Value> = rows
+        .iter()
+        .map(|(c, path, _)| {
+            json!({"name": c.name, "path": path, "target": c.target, "model": c.model.name(), "text": c.text})
+        })
+        .collect();
+    let mut child = Command::new(python)
+        .arg(script.path())
+        .arg(repeat.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot run {python} (pip install scikit-learn pandas)"))?;
+    child.stdin.take().context("python stdin")?.write_all(serde_json::to_string(&cases)?.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("the scikit-learn script failed (is scikit-learn installed? pip install scikit-learn pandas)");
+    }
+    let sk: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+
+    let mut report = Vec::new();
+    if !as_json {
+        println!(
+            "{:<24} {:>10} {:>10} {:>9} {:>10} {:>10}",
+            "case", "cairn s", "sklearn s", "speed-up", "cairn", "sklearn"
+        );
+    }
+    for (case, _, (secs, score)) in &rows {
+        let s = sk.iter().find(|v| v["name"] == case.name);
+        let sk_secs = s.and_then(|v| v["seconds"].as_f64()).unwrap_or(f64::NAN);
+        let sk_score = s.and_then(|v| v["score"].as_f64()).unwrap_or(f64::NAN);
+        let ratio = sk_secs / secs;
+        if !as_json {
+            println!("{:<24} {secs:>10.3} {sk_secs:>10.3} {ratio:>8.1}× {score:>10.4} {sk_score:>10.4}", case.name);
+        }
+        report.push(json!({
+            "case": case.name, "cairn_seconds": secs, "sklearn_seconds": sk_secs, "speedup": ratio,
+            "cairn_score": score, "sklearn_score": sk_score,
+        }));
+    }
+    if as_json {
+        println!("{}", json!({ "bench": "train", "repeat": repeat, "cases": report }));
+    } else {
+        println!(
+            "(load → fit → score inside each process, best of {repeat}; scores: R² or accuracy on the 20 % test split)"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Compressed sparse rows: the form TF-IDF features take for the linear solvers.
+
+use ndarray::Array2;
+
+/// Compressed sparse rows of a dense matrix (zeros dropped).
+pub struct Csr {
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f64>,
+    pub ncols: usize,
+}
+
+impl Csr {
+    pub fn from_dense(x: &Array2<f64>) -> Csr {
+        let mut indptr = Vec::with_capacity(x.nrows() + 1);
+        let mut indices = Vec::new();
+        let mut values = Vec::new();
+        indptr.push(0);
+        for row in x.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    indices.push(j as u32);
+                    values.push(v);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        Csr { indptr, indices, values, ncols: x.ncols() }
+    }
+
+    /// Builds rows from (row, column, value) cells given in column order within each row;
+    /// zeros are dropped.
+    pub fn from_cells(nrows: usize, ncols: usize, cells: &[(usize, usize, f64)]) -> Csr {
+        let mut counts = vec![0usize; nrows + 1];
+        for &(r, _, v) in cells {
+            if v != 0.0 {
+                counts[r + 1] += 1;
+            }
+        }
+        for r in 0..nrows {
+            counts[r + 1] += counts[r];
+        }
+        let indptr = counts.clone();
+        let nnz = counts[nrows];
+        let mut indices = vec![0u32; nnz];
+        let mut values = vec![0.0; nnz];
+        let mut next = counts;
+        for &(r, j, v) in cells {
+            if v != 0.0 {
+                indices[next[r]] = j as u32;
+                values[next[r]] = v;
+                next[r] += 1;
+            }
+        }
+        Csr { indptr, indices, values, ncols }
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn nrows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        self.indices[r.clone()].iter().map(|&j| j as usize).zip(self.values[r].iter().copied())
+    }
+}
