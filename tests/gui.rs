@@ -133,3 +133,47 @@ fn a_bad_file_shows_an_error_not_a_crash() {
     h.get_by_label_contains("line 3");
     assert!(h.state().state.dataset.is_none());
 }
+
+#[test]
+fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a file…").click();
+    h.step();
+    wait_until(&mut h, "the file to load", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("species").last().unwrap().click();
+    h.step();
+    h.get_by_label("Try all models").click();
+    h.step();
+    wait_until(&mut h, "the leaderboard", |a| a.state.leaderboard_cancel.is_none() && !a.state.leaderboard.is_empty());
+    // Every classifier was tried, each with 5-fold CV, best CV score first.
+    let board = &h.state().state.leaderboard;
+    let names: Vec<String> = board.iter().map(|e| e.outcome.pipeline.info.model.clone()).collect();
+    assert_eq!(board.len(), 3, "{names:?}");
+    for pair in board.windows(2) {
+        assert!(pair[0].scores().1 >= pair[1].scores().1);
+    }
+    for e in board {
+        assert_eq!(e.cv.folds, 5);
+        assert!(e.scores().1 > 0.9, "{:?}", e.cv.mean);
+    }
+    h.get_by_label("Leaderboard");
+    // The winner is in use; switch to another and back, as a person comparing would.
+    let winner = board[0].outcome.pipeline.model_display_name();
+    let other = board[1].outcome.pipeline.model_display_name();
+    h.get_by_label(&format!("Use {other}")).click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.model_display_name(), other);
+    h.get_by_label(&format!("Use {winner}")).click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.model_display_name(), winner);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label_contains(winner);
+    h.get_by_label("Confusion matrix (rows: actual class, columns: predicted class)");
+}

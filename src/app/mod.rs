@@ -17,6 +17,7 @@ use crate::project::Sample;
 use crate::train::{ModelKind, TrainConfig, TrainOutcome};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
@@ -61,6 +62,11 @@ pub enum Command {
     PickFile,
     OpenFile(PathBuf),
     Train,
+    /// Train every model that fits the task, with 5-fold CV, into the leaderboard.
+    TryAllModels,
+    CancelTryAll,
+    /// Make a leaderboard entry the current model (for Evaluate and Deploy).
+    UseLeaderboardEntry(usize),
     Deploy,
     StopServer,
     TryPrediction,
@@ -72,6 +78,8 @@ pub enum Command {
 enum Event {
     Loaded { dataset: Result<(Dataset, Profile), String>, target: Option<String> },
     TrainProgress(String),
+    LeaderboardEntry(Box<LeaderboardEntry>),
+    LeaderboardDone(Option<String>),
     Trained(Result<Box<TrainOutcome>, String>),
     Deploy(deploy::DeployEvent),
 }
@@ -116,6 +124,25 @@ pub struct AppState {
     pub notice: Option<String>,
     /// The answer to "Try a prediction" on the Deploy panel.
     pub try_result: Option<String>,
+    /// "Try all models": one entry per finished model, in the order they finished.
+    pub leaderboard: Vec<LeaderboardEntry>,
+    /// Set while "Try all models" runs; storing `true` asks it to stop after the current model.
+    pub leaderboard_cancel: Option<Arc<AtomicBool>>,
+}
+
+/// One row of the "Try all models" leaderboard.
+#[derive(Clone, Debug)]
+pub struct LeaderboardEntry {
+    pub outcome: Arc<TrainOutcome>,
+    pub cv: crate::train::cv::CvResult,
+}
+
+impl LeaderboardEntry {
+    /// The test score and the CV mean ± std of the headline metric.
+    pub fn scores(&self) -> (f64, f64, f64) {
+        let (name, test) = self.outcome.report.metrics.headline();
+        (test, self.cv.mean.get(name).copied().unwrap_or(f64::NAN), self.cv.std.get(name).copied().unwrap_or(f64::NAN))
+    }
 }
 
 impl Default for AppState {
@@ -132,6 +159,8 @@ impl Default for AppState {
             error: None,
             notice: None,
             try_result: None,
+            leaderboard: Vec::new(),
+            leaderboard_cancel: None,
         }
     }
 }
@@ -311,6 +340,18 @@ impl CairnApp {
                 self.start_load(name, None, move || crate::data::read_csv_path(&path));
             }
             Command::Train => self.start_training(),
+            Command::TryAllModels => self.start_try_all(),
+            Command::CancelTryAll => {
+                if let Some(flag) = &self.state.leaderboard_cancel {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+            Command::UseLeaderboardEntry(i) => {
+                if let Some(entry) = self.state.leaderboard.get(i) {
+                    self.state.outcome = Some(entry.outcome.clone());
+                    self.state.settings.model = Some(entry.outcome.pipeline.model.kind());
+                }
+            }
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {
                 self.server = None; // dropping the handle stops the child process
@@ -374,6 +415,64 @@ impl CairnApp {
         });
     }
 
+    fn start_try_all(&mut self) {
+        let (Some(ds), Some(target)) = (self.state.dataset.clone(), self.state.settings.target.clone()) else {
+            self.state.error = Some("Choose a dataset and a target column first.".into());
+            return;
+        };
+        if self.state.leaderboard_cancel.is_some() || self.state.training.is_some() {
+            return;
+        }
+        let task = match crate::train::detect_task(&ds, &target) {
+            Ok(t) => t,
+            Err(e) => {
+                self.state.error = Some(e.to_string());
+                return;
+            }
+        };
+        self.state.error = None;
+        self.state.leaderboard.clear();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.state.leaderboard_cancel = Some(cancel.clone());
+        self.state.training =
+            Some(Busy { what: "Trying all models".into(), stage: "starting".into(), started: Instant::now() });
+        let settings = self.state.settings.clone();
+        let tx = self.tx.clone();
+        let repaint = self.repaint();
+        std::thread::spawn(move || {
+            let mut failure = None;
+            for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                let mut cfg = TrainConfig::new(target.clone());
+                cfg.model = Some(kind);
+                cfg.seed = settings.seed;
+                cfg.test_size = settings.test_size;
+                let mut progress = |msg: &str| {
+                    let _ = tx.send(Event::TrainProgress(format!("{}: {msg}", kind.display_name())));
+                    repaint();
+                };
+                let result = crate::train::train(&ds, None, &cfg, &mut progress).and_then(|outcome| {
+                    let cv = crate::train::cv::cross_validate(&ds, &cfg, 5, &mut progress)?;
+                    Ok(LeaderboardEntry { outcome: Arc::new(outcome), cv })
+                });
+                match result {
+                    Ok(entry) => {
+                        let _ = tx.send(Event::LeaderboardEntry(Box::new(entry)));
+                    }
+                    Err(e) => {
+                        failure = Some(format!("{}: {e}", kind.display_name()));
+                        break;
+                    }
+                }
+                repaint();
+            }
+            let _ = tx.send(Event::LeaderboardDone(failure));
+            repaint();
+        });
+    }
+
     fn start_deploy(&mut self) {
         let Some(outcome) = self.state.outcome.clone() else { return };
         self.server = None;
@@ -426,8 +525,24 @@ impl CairnApp {
                             self.state.dataset = Some(Arc::new(ds));
                             self.state.profile = Some(prof);
                             self.state.outcome = None;
+                            self.state.leaderboard.clear();
                         }
                         Err(e) => self.state.error = Some(e),
+                    }
+                }
+                Event::LeaderboardEntry(entry) => {
+                    self.state.leaderboard.push(*entry);
+                    // Best CV score first (R² or accuracy: higher is better).
+                    self.state.leaderboard.sort_by(|a, b| b.scores().1.total_cmp(&a.scores().1));
+                }
+                Event::LeaderboardDone(failure) => {
+                    self.state.training = None;
+                    self.state.leaderboard_cancel = None;
+                    if let Some(best) = self.state.leaderboard.first() {
+                        self.state.outcome = Some(best.outcome.clone());
+                    }
+                    if let Some(f) = failure {
+                        self.state.error = Some(format!("Trying all models stopped: {f}"));
                     }
                 }
                 Event::TrainProgress(stage) => {

@@ -2,6 +2,7 @@
 
 use super::{AppState, Command, Panel};
 use crate::train::{ModelKind, Task, detect_task};
+use std::sync::Arc;
 
 pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>) {
     ui.heading("3 · Train");
@@ -72,15 +73,30 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
     });
     ui.add_space(10.0);
     let can_train = state.settings.target.is_some() && !training;
-    if ui.add_enabled(can_train, egui::Button::new("Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
-        cmds.push(Command::Train);
-    }
+    ui.horizontal(|ui| {
+        if ui.add_enabled(can_train, egui::Button::new("Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
+            cmds.push(Command::Train);
+        }
+        let try_all = egui::Button::new("Try all models").min_size(egui::vec2(140.0, 32.0));
+        if ui
+            .add_enabled(can_train, try_all)
+            .on_hover_text("Trains every model that fits the task, each checked with 5-fold cross-validation.")
+            .clicked()
+        {
+            cmds.push(Command::TryAllModels);
+        }
+        if state.leaderboard_cancel.is_some() && ui.button("Cancel").clicked() {
+            cmds.push(Command::CancelTryAll);
+        }
+    });
     if let Some(busy) = &state.training {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(format!("{} … {:.1} s", busy.stage, busy.started.elapsed().as_secs_f32()));
         });
-    } else if let Some(o) = &state.outcome {
+    }
+    leaderboard_ui(ui, state, cmds);
+    if let (None, Some(o)) = (&state.training, &state.outcome) {
         ui.add_space(6.0);
         let (name, value) = o.report.metrics.headline();
         ui.label(format!(
@@ -92,4 +108,38 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             cmds.push(Command::Show(Panel::Evaluate));
         }
     }
+}
+
+/// The "Try all models" table: every trial stays visible, best cross-validation score first.
+fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    if state.leaderboard.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.label(egui::RichText::new("Leaderboard").strong()).on_hover_text(
+        "Cross-validation trains and scores each model five times on different parts of the training rows: \
+         the mean says how good it is, the ± how much that depends on luck.",
+    );
+    let metric = state.leaderboard[0].outcome.report.metrics.headline().0;
+    let metric = if metric == "r2" { "R²" } else { "accuracy" };
+    egui::Grid::new("leaderboard").striped(true).num_columns(5).spacing([18.0, 4.0]).show(ui, |ui| {
+        for h in ["model", &format!("CV {metric}"), &format!("test {metric}"), "seconds", ""] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for (i, entry) in state.leaderboard.iter().enumerate() {
+            let (test, cv_mean, cv_std) = entry.scores();
+            let current = state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &entry.outcome));
+            ui.label(entry.outcome.pipeline.model_display_name());
+            ui.label(format!("{cv_mean:.3} ± {cv_std:.3}"));
+            ui.label(format!("{test:.3}"));
+            ui.label(format!("{:.2}", entry.outcome.pipeline.info.train_seconds));
+            if current {
+                ui.label("in use");
+            } else if ui.button(format!("Use {}", entry.outcome.pipeline.model_display_name())).clicked() {
+                cmds.push(Command::UseLeaderboardEntry(i));
+            }
+            ui.end_row();
+        }
+    });
 }
