@@ -270,8 +270,9 @@ impl CairnApp {
             ui.label(egui::RichText::new(short_name(&ds.source)).small());
         }
         if let Some(o) = &self.state.outcome {
-            let (name, value) = o.report.metrics.headline();
-            ui.label(egui::RichText::new(format!("{}: {name} {value:.3}", o.pipeline.info.model)).small());
+            let (_, value) = o.report.metrics.headline();
+            let text = format!("{}: {} {value:.3}", o.pipeline.model_display_name(), o.report.metrics.headline_label());
+            ui.label(egui::RichText::new(text).small());
         }
         if let DeployStatus::Running { url, .. } = &self.state.deploy {
             ui.label(
@@ -540,6 +541,7 @@ impl CairnApp {
                     self.state.leaderboard_cancel = None;
                     if let Some(best) = self.state.leaderboard.first() {
                         self.state.outcome = Some(best.outcome.clone());
+                        self.state.settings.model = Some(best.outcome.pipeline.model.kind());
                     }
                     if let Some(f) = failure {
                         self.state.error = Some(format!("Trying all models stopped: {f}"));

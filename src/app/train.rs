@@ -98,7 +98,8 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
     leaderboard_ui(ui, state, cmds);
     if let (None, Some(o)) = (&state.training, &state.outcome) {
         ui.add_space(6.0);
-        let (name, value) = o.report.metrics.headline();
+        let (_, value) = o.report.metrics.headline();
+        let name = o.report.metrics.headline_label();
         ui.label(format!(
             "Trained {} in {:.2} s: test {name} = {value:.3}.",
             o.pipeline.model_display_name(),
@@ -120,8 +121,7 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
         "Cross-validation trains and scores each model five times on different parts of the training rows: \
          the mean says how good it is, the ± how much that depends on luck.",
     );
-    let metric = state.leaderboard[0].outcome.report.metrics.headline().0;
-    let metric = if metric == "r2" { "R²" } else { "accuracy" };
+    let metric = state.leaderboard[0].outcome.report.metrics.headline_label();
     egui::Grid::new("leaderboard").striped(true).num_columns(5).spacing([18.0, 4.0]).show(ui, |ui| {
         for h in ["model", &format!("CV {metric}"), &format!("test {metric}"), "seconds", ""] {
             ui.strong(h);

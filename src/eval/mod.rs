@@ -56,6 +56,14 @@ impl Metrics {
         }
     }
 
+    /// The headline metric's name as a person writes it ("R²", "accuracy").
+    pub fn headline_label(&self) -> &'static str {
+        match self {
+            Metrics::Regression { .. } => "R²",
+            Metrics::Classification { .. } => "accuracy",
+        }
+    }
+
     /// A plain-words reading of the result for a beginner.
     pub fn plain_words(&self, target: &str) -> String {
         match *self {

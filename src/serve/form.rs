@@ -51,8 +51,8 @@ fn field(p: &Pipeline, name: &str, kind: ColumnKind) -> String {
 
 pub fn page(p: &Pipeline) -> String {
     let fields: String = p.schema.columns.iter().map(|c| field(p, &c.name, c.kind)).collect();
-    let (headline, value) = p.metrics.headline();
-    let headline = if headline == "r2" { "R²" } else { headline };
+    let (_, value) = p.metrics.headline();
+    let headline = p.metrics.headline_label();
     let task_note = match p.target.task {
         Task::Regression => "a number".to_string(),
         Task::Classification => format!("one of: {}", escape(&p.target.classes.join(", "))),
