@@ -174,6 +174,6 @@ fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
     assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.model_display_name(), winner);
     h.get_by_label("4  Evaluate").click();
     h.step();
-    h.get_by_label_contains(winner);
+    h.get_by_label_contains(&format!("{winner} predicting 'species'"));
     h.get_by_label("Confusion matrix (rows: actual class, columns: predicted class)");
 }
