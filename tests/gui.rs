@@ -30,6 +30,23 @@ fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: impl Fn(&Cai
     h.step();
 }
 
+/// "Open a file…" (the picker answers with the test file), then on the Train panel choose the
+/// target column from the combo box.
+fn open_file_and_pick_target(h: &mut Harness<'static, CairnApp>, target: &str) {
+    h.step();
+    h.get_by_label("Open a file…").click();
+    h.step();
+    wait_until(h, "the file to load", |a| a.state.dataset.is_some());
+    h.get_by_label_contains(" rows × "); // the Data panel shows the table's size
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label(target).last().unwrap().click();
+    h.step();
+    assert_eq!(h.state().state.settings.target.as_deref(), Some(target));
+}
+
 #[test]
 fn house_price_path_from_data_to_served_model() {
     let dir = crate::common::tempdir();
@@ -87,17 +104,8 @@ fn house_price_path_from_data_to_served_model() {
 fn open_own_file_through_the_picker_and_train_a_classifier() {
     let dir = crate::common::tempdir();
     let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open a file…").click();
-    h.step();
-    wait_until(&mut h, "the file to load", |a| a.state.dataset.is_some());
-    h.get_by_label_contains("150 rows");
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("species").last().unwrap().click();
-    h.step();
+    open_file_and_pick_target(&mut h, "species");
+    assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 150);
     // Choose the model by hand: a decision tree.
     h.get_by_label("Model").click();
     h.run_steps(3);
@@ -138,16 +146,7 @@ fn a_bad_file_shows_an_error_not_a_crash() {
 fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
     let dir = crate::common::tempdir();
     let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open a file…").click();
-    h.step();
-    wait_until(&mut h, "the file to load", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("species").last().unwrap().click();
-    h.step();
+    open_file_and_pick_target(&mut h, "species");
     h.get_by_label("Try all models").click();
     h.step();
     wait_until(&mut h, "the leaderboard", |a| a.state.leaderboard_cancel.is_none() && !a.state.leaderboard.is_empty());
