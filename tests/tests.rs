@@ -1,8 +1,14 @@
-//! The one integration-test binary (so linking happens once). Modules by layer.
+//! The one integration-test binary (so linking happens once; `autotests = false` in
+//! Cargo.toml). The modules live in `tests/suite/`, one per layer.
 
+#[path = "suite/common.rs"]
 mod common;
 
+#[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/core.rs"]
 mod core;
+#[path = "suite/gui.rs"]
 mod gui;
+#[path = "suite/serve.rs"]
 mod serve;
