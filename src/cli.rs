@@ -165,12 +165,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         if a.out.is_some() {
             eprintln!("note: --out saves the best model of the leaderboard");
         }
-        let task = match task {
-            TaskChoice::Auto => cairn::train::detect_task(&data, &a.target)?,
-            TaskChoice::Regression => cairn::train::Task::Regression,
-            TaskChoice::Classification => cairn::train::Task::Classification,
-            TaskChoice::Recommendation => bail!("the recommendation task is not available yet"),
-        };
+        let task = cairn::train::resolve_task(&data, &cfg)?;
         let mut results: Vec<(TrainOutcome, Option<CvResult>)> = Vec::new();
         for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
             cfg.model = Some(kind);

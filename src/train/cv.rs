@@ -52,6 +52,9 @@ pub fn cross_validate(
         return Err(TrainError::TooFewRows { rows: train_part.n_rows(), needed: 2 * k });
     }
     let folds = kfold(train_part.n_rows(), k, strata.as_deref(), cfg.seed);
+    // The task is decided once, on all the data: a fold's subset must not re-detect it (a
+    // numeric target with a few more than 20 distinct values could look like classes in a fold).
+    let cfg = &TrainConfig { task: prepared.task.into(), ..cfg.clone() };
     let mut scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (f, held_out) in folds.iter().enumerate() {
         progress(&format!("Cross-validation fold {}/{k}", f + 1));
@@ -80,6 +83,18 @@ pub fn cross_validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_fold_keeps_the_task_of_the_whole_data() {
+        use crate::data::{Column, Dataset};
+        // 21 distinct whole numbers: regression on the whole data; a fold's training part
+        // (80 % of 80 %) of 30 rows could hold 20 or fewer and look like classes.
+        let y: Vec<Option<f64>> = (0..30).map(|i| Some((i % 21) as f64)).collect();
+        let x: Vec<Option<f64>> = (0..30).map(|i| Some(i as f64 * 0.5)).collect();
+        let ds = Dataset::new("t", vec![Column::numeric("x", x), Column::numeric("y", y)]).unwrap();
+        let cv = cross_validate(&ds, &TrainConfig::new("y"), 5, &mut |_| {}).unwrap();
+        assert!(cv.mean.contains_key("r2"), "folds were scored as classification: {:?}", cv.mean);
+    }
 
     #[test]
     fn folds_partition_and_stratify() {

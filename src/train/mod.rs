@@ -198,18 +198,32 @@ fn class_index(classes: &[String], labels: &[Option<String>]) -> Vec<usize> {
     labels.iter().map(|l| l.as_ref().and_then(|l| classes.binary_search(l).ok()).unwrap_or(usize::MAX)).collect()
 }
 
+/// The task `cfg` asks for, detecting it from the target column for `auto`.
+pub fn resolve_task(data: &Dataset, cfg: &TrainConfig) -> Result<Task, TrainError> {
+    match cfg.task {
+        TaskChoice::Auto => detect_task(data, &cfg.target),
+        TaskChoice::Regression => Ok(Task::Regression),
+        TaskChoice::Classification => Ok(Task::Classification),
+        TaskChoice::Recommendation => Err(TrainError::TaskUnavailable("recommendation")),
+    }
+}
+
+impl From<Task> for TaskChoice {
+    fn from(task: Task) -> Self {
+        match task {
+            Task::Regression => TaskChoice::Regression,
+            Task::Classification => TaskChoice::Classification,
+        }
+    }
+}
+
 /// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.
 pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<Prepared, TrainError> {
     data.require(&cfg.target)?;
     if split && !(cfg.test_size > 0.0 && cfg.test_size < 1.0) {
         return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
     }
-    let task = match cfg.task {
-        TaskChoice::Auto => detect_task(data, &cfg.target)?,
-        TaskChoice::Regression => Task::Regression,
-        TaskChoice::Classification => Task::Classification,
-        TaskChoice::Recommendation => return Err(TrainError::TaskUnavailable("recommendation")),
-    };
+    let task = resolve_task(data, cfg)?;
     let model = cfg.model.unwrap_or_else(|| ModelKind::default_for(task));
     if !model.supports(task) {
         return Err(TrainError::TaskMismatch {
