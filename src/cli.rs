@@ -5,6 +5,7 @@ use cairn::data::{Dataset, format_number, profile, read_csv_path};
 use cairn::project::{load_bundle, save_bundle, write_atomically};
 use cairn::serve::{ServeState, serve_blocking};
 use cairn::train::cv::{CvResult, cross_validate};
+use cairn::train::leaderboard::try_all_models;
 use cairn::train::{ModelKind, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
 use cairn::{gpu, monitor::ServeStats};
 use clap::{Parser, Subcommand};
@@ -12,6 +13,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -167,12 +169,10 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         }
         let task = cairn::train::resolve_task(&data, &cfg)?;
         let mut results: Vec<(TrainOutcome, Option<CvResult>)> = Vec::new();
-        for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
-            cfg.model = Some(kind);
-            let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
-            let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;
-            results.push((outcome, cv));
-        }
+        let never = AtomicBool::new(false);
+        try_all_models(&data, test.as_ref(), &cfg, a.cv, &never, &mut progress, &mut |t| {
+            results.push((t.outcome, t.cv))
+        })?;
         // Best first: highest R² / accuracy.
         results.sort_by(|(x, _), (y, _)| y.report.metrics.headline().1.total_cmp(&x.report.metrics.headline().1));
         if let (Some(out), Some((best, _))) = (&a.out, results.first()) {

@@ -4,9 +4,10 @@
 
 use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy, http_request};
 use crate::data::{Dataset, profile};
-use crate::train::{ModelKind, TrainConfig};
+use crate::train::TrainConfig;
+use crate::train::leaderboard::{Trial, try_all_models};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 impl CairnApp {
@@ -70,13 +71,6 @@ impl CairnApp {
         if self.state.leaderboard_cancel.is_some() || self.state.training.is_some() {
             return;
         }
-        let task = match crate::train::detect_task(&ds, &target) {
-            Ok(t) => t,
-            Err(e) => {
-                self.state.error = Some(e.to_string());
-                return;
-            }
-        };
         self.state.error = None;
         self.state.leaderboard.clear();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -87,35 +81,21 @@ impl CairnApp {
         let tx = self.tx.clone();
         let repaint = self.repaint();
         std::thread::spawn(move || {
-            let mut failure = None;
-            for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
-                if cancel.load(Ordering::Relaxed) {
-                    break;
-                }
-                let mut cfg = TrainConfig::new(target.clone());
-                cfg.model = Some(kind);
-                cfg.seed = settings.seed;
-                cfg.test_size = settings.test_size;
-                let mut progress = |msg: &str| {
-                    let _ = tx.send(Event::TrainProgress(format!("{}: {msg}", kind.display_name())));
-                    repaint();
-                };
-                let result = crate::train::train(&ds, None, &cfg, &mut progress).and_then(|outcome| {
-                    let cv = crate::train::cv::cross_validate(&ds, &cfg, 5, &mut progress)?;
-                    Ok(LeaderboardEntry { outcome: Arc::new(outcome), cv })
-                });
-                match result {
-                    Ok(entry) => {
-                        let _ = tx.send(Event::LeaderboardEntry(Box::new(entry)));
-                    }
-                    Err(e) => {
-                        failure = Some(format!("{}: {e}", kind.display_name()));
-                        break;
-                    }
-                }
+            let mut cfg = TrainConfig::new(target);
+            cfg.seed = settings.seed;
+            cfg.test_size = settings.test_size;
+            let mut progress = |msg: &str| {
+                let _ = tx.send(Event::TrainProgress(msg.to_string()));
                 repaint();
-            }
-            let _ = tx.send(Event::LeaderboardDone(failure));
+            };
+            let mut on_trial = |t: Trial| {
+                if let Some(cv) = t.cv {
+                    let entry = LeaderboardEntry { outcome: Arc::new(t.outcome), cv };
+                    let _ = tx.send(Event::LeaderboardEntry(Box::new(entry)));
+                }
+            };
+            let result = try_all_models(&ds, None, &cfg, Some(5), &cancel, &mut progress, &mut on_trial);
+            let _ = tx.send(Event::LeaderboardDone(result.err().map(|e| e.to_string())));
             repaint();
         });
     }

@@ -2,6 +2,7 @@
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
 pub mod cv;
+pub mod leaderboard;
 mod logistic;
 mod models;
 mod pipeline;
