@@ -39,10 +39,6 @@ impl ServerHandle {
             _ => None,
         }
     }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
 }
 
 impl Drop for ServerHandle {
@@ -54,11 +50,7 @@ impl Drop for ServerHandle {
 
 /// Writes the bundle into `dir` and starts `exe serve BUNDLE --port 0`, reading the address the
 /// server prints once it listens.
-pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> DeployEvent {
-    DeployEvent::Started(launch_inner(exe, dir, pipeline))
-}
-
-fn launch_inner(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHandle, String> {
+pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<ServerHandle, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let bundle = dir.join(format!(

@@ -110,7 +110,7 @@ impl CairnApp {
         let exe = self.options.cairn_exe.clone();
         let dir = self.options.deploy_dir.clone();
         std::thread::spawn(move || {
-            let event = deploy::launch(&exe, &dir, &outcome.pipeline);
+            let event = deploy::DeployEvent::Started(deploy::launch(&exe, &dir, &outcome.pipeline));
             let _ = tx.send(Event::Deploy(event));
             repaint();
         });

@@ -1,5 +1,6 @@
 //! Compressed sparse rows: the form TF-IDF features take for the linear solvers.
 
+#[cfg(test)]
 use ndarray::Array2;
 
 /// Compressed sparse rows of a dense matrix (zeros dropped).
@@ -11,6 +12,7 @@ pub struct Csr {
 }
 
 impl Csr {
+    #[cfg(test)]
     pub fn from_dense(x: &Array2<f64>) -> Csr {
         let mut indptr = Vec::with_capacity(x.nrows() + 1);
         let mut indices = Vec::new();
@@ -53,10 +55,6 @@ impl Csr {
             }
         }
         Csr { indptr, indices, values, ncols }
-    }
-
-    pub fn nnz(&self) -> usize {
-        self.values.len()
     }
 
     pub fn nrows(&self) -> usize {

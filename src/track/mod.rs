@@ -1,9 +1,7 @@
-//! Tracking layer: what identifies a run. For now the content hash of the training data and a
-//! run record; the SQLite run store builds on these.
+//! Tracking layer: what identifies a run. For now the content hash of the training data, which
+//! every pipeline records; the SQLite run store builds on it.
 
 use crate::data::{Dataset, Values};
-use crate::eval::Metrics;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// sha256 over the column names and every cell, independent of file formatting details such as
@@ -43,32 +41,4 @@ pub fn dataset_hash(ds: &Dataset) -> String {
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// One training run as the tracking store will keep it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
-    pub data_source: String,
-    pub data_hash: String,
-    pub target: String,
-    pub model: String,
-    pub seed: u64,
-    pub metrics: Metrics,
-    pub train_seconds: f64,
-    pub device: String,
-}
-
-impl RunRecord {
-    pub fn from_pipeline(p: &crate::train::Pipeline, data_source: &str) -> Self {
-        RunRecord {
-            data_source: data_source.to_string(),
-            data_hash: p.info.data_hash.clone(),
-            target: p.target.name.clone(),
-            model: p.info.model.clone(),
-            seed: p.info.seed,
-            metrics: p.metrics.clone(),
-            train_seconds: p.info.train_seconds,
-            device: p.info.device.clone(),
-        }
-    }
 }
