@@ -129,6 +129,24 @@ pub struct AppState {
     pub leaderboard: Vec<LeaderboardEntry>,
     /// Set while "Try all models" runs; storing `true` asks it to stop after the current model.
     pub leaderboard_cancel: Option<Arc<AtomicBool>>,
+    /// The task detected for (target column), so the Train panel does not rescan the column
+    /// every frame; cleared when new data loads.
+    task_cache: Option<(String, Option<crate::train::Task>)>,
+}
+
+impl AppState {
+    /// The task for the chosen target (regression or classification), detected once per target.
+    pub fn detected_task(&mut self) -> Option<crate::train::Task> {
+        let (Some(ds), Some(target)) = (&self.dataset, &self.settings.target) else { return None };
+        match &self.task_cache {
+            Some((t, task)) if t == target => *task,
+            _ => {
+                let task = crate::train::detect_task(ds, target).ok();
+                self.task_cache = Some((target.clone(), task));
+                task
+            }
+        }
+    }
 }
 
 /// One row of the "Try all models" leaderboard.
@@ -162,6 +180,7 @@ impl Default for AppState {
             try_result: None,
             leaderboard: Vec::new(),
             leaderboard_cancel: None,
+            task_cache: None,
         }
     }
 }
@@ -387,6 +406,7 @@ impl CairnApp {
                             self.state.profile = Some(prof);
                             self.state.outcome = None;
                             self.state.leaderboard.clear();
+                            self.state.task_cache = None;
                         }
                         Err(e) => self.state.error = Some(e),
                     }

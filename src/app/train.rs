@@ -1,7 +1,7 @@
 //! Train panel: choose the target and the model, start training on a background thread.
 
 use super::{AppState, Command, Panel};
-use crate::train::{ModelKind, Task, detect_task};
+use crate::train::{ModelKind, Task};
 use std::sync::Arc;
 
 pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>) {
@@ -29,7 +29,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             .labelled_by(label.id);
         ui.end_row();
 
-        let task = state.settings.target.as_deref().and_then(|t| detect_task(&ds, t).ok());
+        let task = state.detected_task();
         ui.label("Task").on_hover_text("Regression predicts a number; classification predicts a label.");
         ui.label(match task {
             Some(Task::Regression) => "Regression (predict a number)",
