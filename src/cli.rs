@@ -6,7 +6,8 @@ use cairn::project::{load_bundle, save_bundle, write_atomically};
 use cairn::serve::{ServeState, serve_blocking};
 use cairn::train::cv::{CvResult, cross_validate};
 use cairn::train::leaderboard::try_all_models;
-use cairn::train::{ModelKind, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
+use cairn::train::tune::{Search, tune};
+use cairn::train::{ModelKind, Params, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
 use cairn::{gpu, monitor::ServeStats};
 use clap::{Parser, Subcommand};
 use serde_json::json;
@@ -52,6 +53,15 @@ pub enum Command {
         /// Also run K-fold cross-validation (stratified for classes) on the training part.
         #[arg(long, value_name = "K")]
         cv: Option<usize>,
+        /// A model setting, e.g. `--param max_depth=5` (repeatable; see the README's model table).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Search the model's settings by cross-validation on the training part: grid | random.
+        #[arg(long, value_name = "SEARCH")]
+        tune: Option<String>,
+        /// Candidates a random search tries.
+        #[arg(long, default_value_t = 10)]
+        trials: usize,
         /// Write the trained pipeline to this bundle file.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -105,9 +115,37 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Train { data, target, task, model, device, seed, test, test_size, cv, out, json } => {
-            cmd_train(TrainArgs { data, target, task, model, device, seed, test, test_size, cv, out, json })
-        }
+        Command::Train {
+            data,
+            target,
+            task,
+            model,
+            device,
+            seed,
+            test,
+            test_size,
+            cv,
+            params,
+            tune,
+            trials,
+            out,
+            json,
+        } => cmd_train(TrainArgs {
+            data,
+            target,
+            task,
+            model,
+            device,
+            seed,
+            test,
+            test_size,
+            cv,
+            params,
+            tune,
+            trials,
+            out,
+            json,
+        }),
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, json } => cmd_inspect(&data, json),
@@ -128,6 +166,9 @@ struct TrainArgs {
     test: Option<PathBuf>,
     test_size: f64,
     cv: Option<usize>,
+    params: Vec<String>,
+    tune: Option<String>,
+    trials: usize,
     out: Option<PathBuf>,
     json: bool,
 }
@@ -162,6 +203,17 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     cfg.seed = a.seed;
     cfg.test_size = a.test_size;
     let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
+    let search = a.tune.as_deref().map(|s| Search::parse(s, a.trials)).transpose()?;
+    if leaderboard && (search.is_some() || !a.params.is_empty()) {
+        bail!("--tune and --param need one model, not --model all");
+    }
+    if !a.params.is_empty() {
+        let kind = match model {
+            Some(kind) => kind,
+            None => ModelKind::default_for(cairn::train::resolve_task(&data, &cfg)?),
+        };
+        cfg.params = Some(Params::parse(kind, &a.params)?);
+    }
 
     if leaderboard {
         if a.out.is_some() {
@@ -170,7 +222,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         let task = cairn::train::resolve_task(&data, &cfg)?;
         let mut results: Vec<(TrainOutcome, Option<CvResult>)> = Vec::new();
         let never = AtomicBool::new(false);
-        try_all_models(&data, test.as_ref(), &cfg, a.cv, &never, &mut progress, &mut |t| {
+        let skipped = try_all_models(&data, test.as_ref(), &cfg, a.cv, &never, &mut progress, &mut |t| {
             results.push((t.outcome, t.cv))
         })?;
         // Best first: highest R² / accuracy.
@@ -184,13 +236,15 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 .map(|(r, cv)| {
                     json!({
                         "model": r.pipeline.info.model,
+                        "params": r.pipeline.info.params.values,
                         "metrics": r.report.metrics,
                         "cv": cv,
                         "train_seconds": r.pipeline.info.train_seconds,
                     })
                 })
                 .collect();
-            println!("{}", json!({"task": task.name(), "leaderboard": rows, "device": "cpu"}));
+            let skipped: Vec<_> = skipped.iter().map(|(k, why)| json!({"model": k.name(), "reason": why})).collect();
+            println!("{}", json!({"task": task.name(), "leaderboard": rows, "skipped": skipped, "device": "cpu"}));
         } else {
             let name = results[0].0.report.metrics.headline().0;
             println!("{:<20} {:>12} {:>20} {:>10}", "model", format!("test {name}"), "CV mean ± std", "seconds");
@@ -203,10 +257,33 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                     r.pipeline.info.train_seconds
                 );
             }
+            for (k, why) in &skipped {
+                println!("{:<20} {why}", k.name());
+            }
         }
         return Ok(());
     }
 
+    let tuning = match search {
+        Some(search) => {
+            let folds = a.cv.unwrap_or(5);
+            let result = tune(&data, &cfg, search, folds, &mut progress, &mut |t| {
+                eprintln!("    {:<40} CV {:.4} ± {:.4}  ({:.2}s)", t.summary, t.score, t.std, t.seconds)
+            })?;
+            let best = result.best_params().clone();
+            eprintln!(
+                "[{:>5.1}s] Best settings: {} (CV {} {:.4})",
+                started.elapsed().as_secs_f64(),
+                best.summary(),
+                result.metric,
+                result.trials[result.best].score
+            );
+            cfg.model = Some(best.model);
+            cfg.params = Some(best);
+            Some(result)
+        }
+        None => None,
+    };
     let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
     let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;
     let p = &outcome.pipeline;
@@ -218,6 +295,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         let v = json!({
             "task": p.target.task.name(),
             "model": p.info.model,
+            "params": p.info.params.values,
             "metrics": outcome.report.metrics,
             "device": p.info.device,
             "train_seconds": p.info.train_seconds,
@@ -227,11 +305,18 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             "seed": p.info.seed,
             "data_hash": p.info.data_hash,
             "cv": cv,
+            "tuning": tuning,
             "bundle": a.out.as_ref().map(|o| o.display().to_string()),
         });
         println!("{v}");
     } else {
-        println!("{} ({}) predicting '{}'", p.model_display_name(), p.target.task.name(), p.target.name);
+        println!(
+            "{} ({}) predicting '{}', settings: {}",
+            p.model_display_name(),
+            p.target.task.name(),
+            p.target.name,
+            p.info.params.summary()
+        );
         println!(
             "trained on {} rows, tested on {} rows, {} features",
             p.info.train_rows, p.info.test_rows, p.info.n_features

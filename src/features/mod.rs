@@ -131,6 +131,16 @@ impl FittedRecipe {
         self.steps.iter().map(FittedStep::width).sum()
     }
 
+    /// Per output feature, whether it is a word weight or a one-hot indicator of a dataset
+    /// with text (naive Bayes treats those as counts); all false without a text column.
+    pub fn count_features(&self) -> Vec<bool> {
+        let text = self.steps.iter().any(|s| matches!(s, FittedStep::Tfidf { .. }));
+        self.steps
+            .iter()
+            .flat_map(|s| std::iter::repeat_n(text && !matches!(s, FittedStep::ImputeScale { .. }), s.width()))
+            .collect()
+    }
+
     /// Names of the output features, e.g. `median_income`, `ocean_proximity=INLAND`, `text:free`.
     pub fn feature_names(&self) -> Vec<String> {
         let mut names = Vec::with_capacity(self.n_features());

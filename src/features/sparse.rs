@@ -1,9 +1,10 @@
 //! Compressed sparse rows: the form TF-IDF features take for the linear solvers.
 
-#[cfg(test)]
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 
 /// Compressed sparse rows of a dense matrix (zeros dropped).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Csr {
     indptr: Vec<usize>,
     indices: Vec<u32>,
@@ -12,7 +13,6 @@ pub struct Csr {
 }
 
 impl Csr {
-    #[cfg(test)]
     pub fn from_dense(x: &Array2<f64>) -> Csr {
         let mut indptr = Vec::with_capacity(x.nrows() + 1);
         let mut indices = Vec::new();
@@ -64,5 +64,53 @@ impl Csr {
     pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let r = self.indptr[i]..self.indptr[i + 1];
         self.indices[r.clone()].iter().map(|&j| j as usize).zip(self.values[r].iter().copied())
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Xᵀu for a vector with one entry per row.
+    pub fn t_dot(&self, u: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.ncols];
+        for (i, &ui) in u.iter().enumerate().take(self.nrows()) {
+            if ui != 0.0 {
+                for (j, v) in self.row(i) {
+                    out[j] += v * ui;
+                }
+            }
+        }
+        out
+    }
+
+    /// The same matrix by columns: for each column, its (row, value) cells in row order.
+    pub fn columns(&self) -> Vec<Vec<(u32, f64)>> {
+        let mut cols = vec![Vec::new(); self.ncols];
+        for i in 0..self.nrows() {
+            for (j, v) in self.row(i) {
+                cols[j].push((i as u32, v));
+            }
+        }
+        cols
+    }
+
+    /// Rows `rows` of this matrix, in that order.
+    pub fn take_rows(&self, rows: &[usize]) -> Csr {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        let mut indices = Vec::new();
+        let mut values = Vec::new();
+        indptr.push(0);
+        for &r in rows {
+            let span = self.indptr[r]..self.indptr[r + 1];
+            indices.extend_from_slice(&self.indices[span.clone()]);
+            values.extend_from_slice(&self.values[span]);
+            indptr.push(indices.len());
+        }
+        Csr { indptr, indices, values, ncols: self.ncols }
+    }
+
+    /// Squared length of every row.
+    pub fn row_norms2(&self) -> Vec<f64> {
+        (0..self.nrows()).map(|i| self.row(i).map(|(_, v)| v * v).sum()).collect()
     }
 }

@@ -16,25 +16,6 @@ pub struct CvResult {
     pub std: BTreeMap<String, f64>,
 }
 
-/// Assigns rows `0..n` to `k` folds after a seeded shuffle; with `classes`, each class is dealt
-/// round-robin so every fold gets its share (stratified).
-pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, seed: u64) -> Vec<Vec<usize>> {
-    let mut rng = split::Rng::new(seed.wrapping_add(0x5EED));
-    let mut order: Vec<usize> = (0..n).collect();
-    rng.shuffle(&mut order);
-    if let Some(c) = classes {
-        order.sort_by_key(|&i| c[i]); // stable: shuffled order kept within a class
-    }
-    let mut folds = vec![Vec::new(); k];
-    for (pos, i) in order.into_iter().enumerate() {
-        folds[pos % k].push(i);
-    }
-    for f in &mut folds {
-        f.sort_unstable();
-    }
-    folds
-}
-
 /// Cross-validates `cfg` with `k` folds on the training rows of the usual seeded split of `data`.
 pub fn cross_validate(
     data: &Dataset,
@@ -51,7 +32,7 @@ pub fn cross_validate(
     if train_part.n_rows() < 2 * k {
         return Err(TrainError::TooFewRows { rows: train_part.n_rows(), needed: 2 * k });
     }
-    let folds = kfold(train_part.n_rows(), k, strata.as_deref(), cfg.seed);
+    let folds = split::kfold(train_part.n_rows(), k, strata.as_deref(), cfg.seed);
     // The task is decided once, on all the data: a fold's subset must not re-detect it (a
     // numeric target with a few more than 20 distinct values could look like classes in a fold).
     let cfg = &TrainConfig { task: prepared.task.into(), ..cfg.clone() };
@@ -94,18 +75,5 @@ mod tests {
         let ds = Dataset::new("t", vec![Column::numeric("x", x), Column::numeric("y", y)]).unwrap();
         let cv = cross_validate(&ds, &TrainConfig::new("y"), 5, &mut |_| {}).unwrap();
         assert!(cv.mean.contains_key("r2"), "folds were scored as classification: {:?}", cv.mean);
-    }
-
-    #[test]
-    fn folds_partition_and_stratify() {
-        let classes: Vec<usize> = (0..100).map(|i| usize::from(i < 20)).collect();
-        let folds = kfold(100, 5, Some(&classes), 42);
-        let mut all: Vec<usize> = folds.iter().flatten().copied().collect();
-        all.sort_unstable();
-        assert_eq!(all, (0..100).collect::<Vec<_>>());
-        for f in &folds {
-            assert_eq!(f.len(), 20);
-            assert_eq!(f.iter().filter(|&&i| classes[i] == 1).count(), 4);
-        }
     }
 }

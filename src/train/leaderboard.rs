@@ -17,7 +17,9 @@ pub struct Trial {
 
 /// Trains each model that supports the task of `cfg` (in [`ModelKind::ALL`] order; `cfg.model`
 /// is ignored), calling `on_trial` as each finishes. Stops before the next model once `cancel`
-/// is set. An error names the model that failed.
+/// is set. An error names the model that failed. Tree models are skipped on data with a text
+/// column (thousands of word columns make them slow and weak there); the skipped models and
+/// why are returned, so the leaderboard can say so.
 pub fn try_all_models(
     data: &Dataset,
     test: Option<&Dataset>,
@@ -26,18 +28,29 @@ pub fn try_all_models(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&str),
     on_trial: &mut dyn FnMut(Trial),
-) -> Result<(), TrainError> {
+) -> Result<Vec<(ModelKind, String)>, TrainError> {
     let task = resolve_task(data, cfg)?;
+    let has_text = crate::data::Schema::from_dataset(data, &cfg.target)
+        .columns
+        .iter()
+        .any(|c| c.kind == crate::data::ColumnKind::Text);
+    let mut skipped = Vec::new();
     for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let cfg = TrainConfig { model: Some(kind), task: task.into(), ..cfg.clone() };
+        if has_text && !kind.suits_wide_text() {
+            let why = "skipped: trees are slow and weak on thousands of word columns".to_string();
+            progress(&format!("{}: {why}", kind.display_name()));
+            skipped.push((kind, why));
+            continue;
+        }
+        let cfg = TrainConfig { model: Some(kind), params: None, task: task.into(), ..cfg.clone() };
         let mut progress = |msg: &str| progress(&format!("{}: {msg}", kind.display_name()));
         let named = |e: TrainError| TrainError::Fit(format!("{}: {e}", kind.display_name()));
         let outcome = train(data, test, &cfg, &mut progress).map_err(named)?;
         let cv = cv_folds.map(|k| cross_validate(data, &cfg, k, &mut progress)).transpose().map_err(named)?;
         on_trial(Trial { outcome, cv });
     }
-    Ok(())
+    Ok(skipped)
 }

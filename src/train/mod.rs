@@ -1,22 +1,32 @@
 //! Training layer: from a dataset and a target column to a fitted [`Pipeline`] and its test
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
+mod bayes;
+mod boosting;
 pub mod cv;
+mod knn;
 pub mod leaderboard;
+mod linear;
 mod logistic;
 mod models;
+mod mt;
+pub mod params;
 mod pipeline;
 pub mod split;
+mod svm;
 pub mod tree;
+pub mod tune;
 
-pub use models::{FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_linear, fit_logistic};
+pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_model};
+pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
 
 use crate::data::{Dataset, Schema, Values, format_number};
 use crate::eval::{self, Report};
 use crate::features::{FeatureError, Recipe};
-use ndarray::Array1;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Most classes a classifier is trained on; beyond this the target is almost surely a number.
@@ -70,13 +80,34 @@ pub struct TrainConfig {
     pub task: TaskChoice,
     /// `None` picks the default model for the task.
     pub model: Option<ModelKind>,
+    /// Settings of the model; `None` (or settings of another model) means its defaults.
+    pub params: Option<Params>,
     pub seed: u64,
     pub test_size: f64,
+    /// Set from another thread to stop a long fit early (boosting stops between rounds).
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl TrainConfig {
     pub fn new(target: impl Into<String>) -> Self {
-        TrainConfig { target: target.into(), task: TaskChoice::Auto, model: None, seed: 42, test_size: 0.2 }
+        TrainConfig {
+            target: target.into(),
+            task: TaskChoice::Auto,
+            model: None,
+            params: None,
+            seed: 42,
+            test_size: 0.2,
+            cancel: None,
+        }
+    }
+
+    /// The settings for `model`: the configured ones if they are for this model, else defaults.
+    pub fn params_for(&self, model: ModelKind) -> Params {
+        self.params.clone().filter(|p| p.model == model).unwrap_or_else(|| Params::defaults(model))
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -225,7 +256,7 @@ pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<
         return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
     }
     let task = resolve_task(data, cfg)?;
-    let model = cfg.model.unwrap_or_else(|| ModelKind::default_for(task));
+    let model = cfg.model.or(cfg.params.as_ref().map(|p| p.model)).unwrap_or_else(|| ModelKind::default_for(task));
     if !model.supports(task) {
         return Err(TrainError::TaskMismatch {
             name: model.name(),
@@ -295,59 +326,37 @@ pub fn train(
     let train_features = data_features.take_rows(&train_rows);
     let recipe = Recipe::default_for(&schema);
     let fitted_recipe = recipe.fit(&train_features)?;
-    // Logistic regression reads sparse rows (TF-IDF is mostly zeros); the others a dense matrix.
-    let sparse = model_kind == ModelKind::Logistic;
-    let x_train = if sparse { ndarray::Array2::zeros((0, 0)) } else { fitted_recipe.transform(&train_features)? };
-    let x_train_sparse = if sparse { Some(fitted_recipe.transform_sparse(&train_features)?) } else { None };
+    // Linear solvers, naive Bayes, kNN and SVMs read sparse rows (TF-IDF is mostly zeros);
+    // trees and OLS a dense matrix.
+    let x_train_sparse =
+        if model_kind.reads_sparse() { Some(fitted_recipe.transform_sparse(&train_features)?) } else { None };
+    let x_train = if model_kind.reads_sparse() { None } else { Some(fitted_recipe.transform(&train_features)?) };
     let x_test = fitted_recipe.transform(&test_data)?;
 
+    let params = cfg.params_for(model_kind);
     progress(&format!(
-        "Training {} on {} rows × {} features",
+        "Training {} ({}) on {} rows × {} features",
         model_kind.display_name(),
+        params.summary(),
         train_rows.len(),
         fitted_recipe.n_features()
     ));
-    let model = match (&y_all, model_kind) {
-        (TargetValues::Numbers(v), ModelKind::Linear) => {
-            let y = Array1::from_iter(train_rows.iter().map(|&i| v[i]));
-            fit_linear(&x_train, &y)?
+    let numbers: Vec<f64>;
+    let labels: Vec<usize>;
+    let target = match &y_all {
+        TargetValues::Numbers(v) => {
+            numbers = train_rows.iter().map(|&i| v[i]).collect();
+            FitTarget::Numbers(&numbers)
         }
-        (TargetValues::Classes(v), ModelKind::Logistic) => {
+        TargetValues::Classes(v) => {
             let idx = class_index(v);
-            let y = Array1::from_iter(train_rows.iter().map(|&i| idx[i]));
-            let x = x_train_sparse.as_ref().ok_or_else(|| TrainError::Fit("sparse rows missing".into()))?;
-            fit_logistic(x, &y, classes.len(), 1.0)?
+            labels = train_rows.iter().map(|&i| idx[i]).collect();
+            FitTarget::Classes(&labels, classes.len())
         }
-        (y, kind @ (ModelKind::Tree | ModelKind::RandomForest)) => {
-            let numbers: Vec<f64>;
-            let labels: Vec<usize>;
-            let target = match y {
-                TargetValues::Numbers(v) => {
-                    numbers = train_rows.iter().map(|&i| v[i]).collect();
-                    tree::Target::Numbers(&numbers)
-                }
-                TargetValues::Classes(v) => {
-                    let idx = class_index(v);
-                    labels = train_rows.iter().map(|&i| idx[i]).collect();
-                    tree::Target::Classes(&labels, classes.len())
-                }
-            };
-            let p = x_train.ncols();
-            let trees = if kind == ModelKind::Tree {
-                vec![tree::single_tree(&x_train, target, &tree::TreeParams::default(), cfg.seed)]
-            } else {
-                // scikit-learn's defaults: all features per split for regression, √p for classes.
-                let max_features = match task {
-                    Task::Regression => None,
-                    Task::Classification => Some(((p as f64).sqrt().round() as usize).max(1)),
-                };
-                let params = tree::TreeParams { max_features, ..tree::TreeParams::default() };
-                tree::forest(&x_train, target, 100, &params, cfg.seed)
-            };
-            FittedModel::Trees { model: kind, n_features: p, trees }
-        }
-        _ => unreachable!("task and model were checked to agree"),
     };
+    let count_features = fitted_recipe.count_features();
+    let input = FitInput { dense: x_train.as_ref(), sparse: x_train_sparse.as_ref(), count_features: &count_features };
+    let model = fit_model(&params, &input, target, cfg.seed, &|| cfg.cancelled())?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
@@ -373,6 +382,7 @@ pub fn train(
     let target = Target { name: cfg.target.clone(), task, classes };
     let info = TrainInfo {
         model: model_kind.name().to_string(),
+        params: params.clone(),
         seed: cfg.seed,
         test_size: if test.is_some() { 0.0 } else { cfg.test_size },
         train_rows: train_rows.len(),

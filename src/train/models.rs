@@ -1,10 +1,15 @@
-//! The model zoo. Models are fitted (linfa for least squares, our sparse L-BFGS for logistic
-//! regression) and stored as plain numbers (our own serde types),
-//! so a bundle does not depend on a library's internal layout.
+//! The model zoo: names, what each model can learn, and one `fit_model` that fits any of them.
+//! Fitted models are plain numbers (our own serde types), so a bundle does not depend on a
+//! library's internal layout.
 
-use super::{Task, TrainError};
-use linfa::prelude::*;
-use linfa_linear::LinearRegression;
+use super::bayes::{self, NaiveBayes};
+use super::boosting::{self, BoostParams, BoostTarget, Boosted};
+use super::knn::Knn;
+use super::params::Params;
+use super::svm::{self, LinearSvm};
+use super::tree::{self, TreeParams};
+use super::{Task, TrainError, linear};
+use crate::features::Csr;
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -32,51 +37,123 @@ pub const MODEL_NAMES: &[&str] = &[
 pub enum ModelKind {
     /// Ordinary least squares (regression).
     Linear,
+    /// Least squares with an L2 penalty (regression).
+    Ridge,
+    /// Least squares with an L1 penalty (regression).
+    Lasso,
+    /// Least squares with both penalties (regression).
+    ElasticNet,
     /// L2-regularised logistic regression, binary or multinomial (classification).
     Logistic,
     /// One decision tree (CART), regression or classification.
     Tree,
-    /// 100 trees on bootstrap samples, averaged (regression or classification).
+    /// Trees on bootstrap samples, averaged (regression or classification).
     RandomForest,
+    /// Small trees added one after another, each fixing the last ones' errors.
+    GradientBoosting,
+    /// Gaussian / multinomial naive Bayes (classification).
+    NaiveBayes,
+    /// k-nearest neighbours.
+    Knn,
+    /// Linear support vector machine.
+    Svm,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 4] = [ModelKind::Linear, ModelKind::Logistic, ModelKind::Tree, ModelKind::RandomForest];
+    pub const ALL: [ModelKind; 11] = [
+        ModelKind::Linear,
+        ModelKind::Ridge,
+        ModelKind::Lasso,
+        ModelKind::ElasticNet,
+        ModelKind::Logistic,
+        ModelKind::NaiveBayes,
+        ModelKind::Knn,
+        ModelKind::Svm,
+        ModelKind::Tree,
+        ModelKind::RandomForest,
+        ModelKind::GradientBoosting,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Linear => "linear",
+            ModelKind::Ridge => "ridge",
+            ModelKind::Lasso => "lasso",
+            ModelKind::ElasticNet => "elastic_net",
             ModelKind::Logistic => "logistic",
             ModelKind::Tree => "tree",
             ModelKind::RandomForest => "random_forest",
+            ModelKind::GradientBoosting => "gradient_boosting",
+            ModelKind::NaiveBayes => "naive_bayes",
+            ModelKind::Knn => "knn",
+            ModelKind::Svm => "svm",
         }
     }
 
     pub fn display_name(self) -> &'static str {
         match self {
             ModelKind::Linear => "Linear regression",
+            ModelKind::Ridge => "Ridge regression",
+            ModelKind::Lasso => "Lasso regression",
+            ModelKind::ElasticNet => "Elastic net",
             ModelKind::Logistic => "Logistic regression",
             ModelKind::Tree => "Decision tree",
             ModelKind::RandomForest => "Random forest",
+            ModelKind::GradientBoosting => "Gradient boosting",
+            ModelKind::NaiveBayes => "Naive Bayes",
+            ModelKind::Knn => "Nearest neighbours",
+            ModelKind::Svm => "Linear SVM",
+        }
+    }
+
+    /// One line on how the model decides, for beginners.
+    pub fn explain(self) -> &'static str {
+        match self {
+            ModelKind::Linear => "Adds up each feature times a learned weight.",
+            ModelKind::Ridge => "A linear model whose weights are kept small, so no feature dominates.",
+            ModelKind::Lasso => "A linear model that sets unhelpful features' weights to exactly zero.",
+            ModelKind::ElasticNet => "A linear model mixing ridge's shrinking and lasso's feature dropping.",
+            ModelKind::Logistic => "Weighs the features into a probability for each class.",
+            ModelKind::Tree => "Asks yes/no questions about the features, like a flow chart.",
+            ModelKind::RandomForest => "Many trees, each on a random sample of rows, vote together.",
+            ModelKind::GradientBoosting => "Small trees added one by one, each correcting the errors so far.",
+            ModelKind::NaiveBayes => "Counts how typical each feature value is of each class.",
+            ModelKind::Knn => "Answers like the most similar training rows did.",
+            ModelKind::Svm => "Draws the straight boundary with the widest margin between classes.",
         }
     }
 
     /// Whether the model can learn this task.
     pub fn supports(self, task: Task) -> bool {
         match self {
-            ModelKind::Linear => task == Task::Regression,
-            ModelKind::Logistic => task == Task::Classification,
-            ModelKind::Tree | ModelKind::RandomForest => true,
+            ModelKind::Linear | ModelKind::Ridge | ModelKind::Lasso | ModelKind::ElasticNet => task == Task::Regression,
+            ModelKind::Logistic | ModelKind::NaiveBayes => task == Task::Classification,
+            ModelKind::Tree
+            | ModelKind::RandomForest
+            | ModelKind::GradientBoosting
+            | ModelKind::Knn
+            | ModelKind::Svm => true,
         }
     }
 
     /// The tasks it can learn, in words.
     pub fn tasks_label(self) -> &'static str {
-        match self {
-            ModelKind::Linear => "regression",
-            ModelKind::Logistic => "classification",
-            ModelKind::Tree | ModelKind::RandomForest => "regression and classification",
+        match (self.supports(Task::Regression), self.supports(Task::Classification)) {
+            (true, true) => "regression and classification",
+            (true, false) => "regression",
+            _ => "classification",
         }
+    }
+
+    /// Whether it reads the features as sparse rows (good for wide TF-IDF text) rather than a
+    /// dense matrix.
+    pub fn reads_sparse(self) -> bool {
+        !matches!(self, ModelKind::Linear | ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting)
+    }
+
+    /// Tree models grow slowly on thousands of word columns; "try all" skips them there.
+    pub fn suits_wide_text(self) -> bool {
+        self.reads_sparse()
     }
 
     /// The default model for a task.
@@ -106,7 +183,10 @@ impl ModelKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FittedModel {
+    /// Linear, ridge, lasso or elastic net.
     Linear {
+        #[serde(default = "linear_kind")]
+        model: ModelKind,
         coef: Vec<f64>,
         intercept: f64,
     },
@@ -123,6 +203,14 @@ pub enum FittedModel {
         n_features: usize,
         trees: Vec<super::tree::Tree>,
     },
+    Boosted(Boosted),
+    NaiveBayes(NaiveBayes),
+    Knn(Knn),
+    Svm(LinearSvm),
+}
+
+fn linear_kind() -> ModelKind {
+    ModelKind::Linear
 }
 
 /// What a model outputs for a batch of rows.
@@ -133,12 +221,23 @@ pub enum ModelOutput {
     Probabilities(Array2<f64>),
 }
 
+impl ModelOutput {
+    /// One column of numbers is a regression answer; more columns are class probabilities.
+    fn from_columns(out: Array2<f64>) -> ModelOutput {
+        if out.ncols() == 1 { ModelOutput::Values(out.column(0).to_vec()) } else { ModelOutput::Probabilities(out) }
+    }
+}
+
 impl FittedModel {
     pub fn kind(&self) -> ModelKind {
         match self {
-            FittedModel::Linear { .. } => ModelKind::Linear,
+            FittedModel::Linear { model, .. } => *model,
             FittedModel::Logistic { .. } => ModelKind::Logistic,
             FittedModel::Trees { model, .. } => *model,
+            FittedModel::Boosted(_) => ModelKind::GradientBoosting,
+            FittedModel::NaiveBayes(_) => ModelKind::NaiveBayes,
+            FittedModel::Knn(_) => ModelKind::Knn,
+            FittedModel::Svm(_) => ModelKind::Svm,
         }
     }
 
@@ -147,12 +246,16 @@ impl FittedModel {
             FittedModel::Linear { coef, .. } => coef.len(),
             FittedModel::Logistic { coef, .. } => coef.first().map_or(0, Vec::len),
             FittedModel::Trees { n_features, .. } => *n_features,
+            FittedModel::Boosted(m) => m.n_features,
+            FittedModel::NaiveBayes(m) => m.n_features,
+            FittedModel::Knn(m) => m.n_features(),
+            FittedModel::Svm(m) => m.n_features(),
         }
     }
 
     pub fn predict(&self, x: &Array2<f64>) -> ModelOutput {
         match self {
-            FittedModel::Linear { coef, intercept } => {
+            FittedModel::Linear { coef, intercept, .. } => {
                 let w = Array1::from(coef.clone());
                 ModelOutput::Values((x.dot(&w) + *intercept).to_vec())
             }
@@ -177,37 +280,38 @@ impl FittedModel {
                 debug_assert_eq!(probs.ncols(), *n_classes);
                 ModelOutput::Probabilities(probs)
             }
-            FittedModel::Trees { trees, .. } => {
-                let out = super::tree::predict_trees(trees, x);
-                if out.ncols() == 1 {
-                    ModelOutput::Values(out.column(0).to_vec())
-                } else {
-                    ModelOutput::Probabilities(out)
-                }
-            }
+            FittedModel::Trees { trees, .. } => ModelOutput::from_columns(super::tree::predict_trees(trees, x)),
+            FittedModel::Boosted(m) => ModelOutput::from_columns(m.predict(x)),
+            FittedModel::NaiveBayes(m) => ModelOutput::Probabilities(m.predict(x)),
+            FittedModel::Knn(m) => ModelOutput::from_columns(m.predict(x)),
+            FittedModel::Svm(m) => ModelOutput::from_columns(m.predict(x)),
         }
     }
 
-    /// The learned weight of every input feature (for "what drives the prediction").
+    /// The learned weight of every input feature (for "what drives the prediction"): signed
+    /// weights for linear models, else a non-negative share of how much each feature is used.
     pub fn weights(&self) -> Vec<f64> {
+        let share = |counts: Vec<f64>| {
+            let total: f64 = counts.iter().sum::<f64>().max(1e-300);
+            counts.iter().map(|c| c / total).collect()
+        };
+        let summed = |coef: &[Vec<f64>]| -> Vec<f64> {
+            (0..self.n_inputs()).map(|j| coef.iter().map(|row| row[j].abs()).sum::<f64>()).collect()
+        };
         match self {
             FittedModel::Linear { coef, .. } => coef.clone(),
-            FittedModel::Logistic { coef, .. } => {
-                (0..self.n_inputs()).map(|j| coef.iter().map(|row| row[j].abs()).sum::<f64>()).collect()
-            }
+            FittedModel::Logistic { coef, .. } => summed(coef),
+            FittedModel::Svm(m) => summed(&m.coef),
             // How often each feature is split on, as a share of all splits.
             FittedModel::Trees { n_features, trees, .. } => {
                 let mut counts = vec![0.0; *n_features];
-                for t in trees {
-                    for &f in &t.feature {
-                        if let Some(c) = counts.get_mut(f as usize) {
-                            *c += 1.0;
-                        }
-                    }
-                }
-                let total: f64 = counts.iter().sum::<f64>().max(1.0);
-                counts.iter().map(|c| c / total).collect()
+                trees.iter().for_each(|t| t.count_splits(&mut counts));
+                share(counts)
             }
+            FittedModel::Boosted(m) => share(m.split_counts()),
+            FittedModel::NaiveBayes(m) => share(m.separation()),
+            // kNN has no weights: every feature counts the same in the distance.
+            FittedModel::Knn(m) => vec![1.0 / m.n_features().max(1) as f64; m.n_features()],
         }
     }
 }
@@ -216,73 +320,134 @@ fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-/// Ordinary least squares with an intercept. Columns that are exact linear combinations of
-/// others (e.g. a full one-hot block next to the intercept) get weight 0, which leaves the
-/// predictions of the least-squares fit unchanged.
-pub fn fit_linear(x: &Array2<f64>, y: &Array1<f64>) -> Result<FittedModel, TrainError> {
-    let keep = independent_columns(x);
-    let xs = x.select(Axis(1), &keep);
-    let fitted = LinearRegression::new()
-        .fit(&Dataset::new(xs, y.clone()))
-        .map_err(|e| TrainError::Fit(format!("linear regression: {e}")))?;
-    let mut coef = vec![0.0; x.ncols()];
-    for (w, &j) in fitted.params().iter().zip(&keep) {
-        coef[j] = *w;
-    }
-    if coef.iter().any(|w| !w.is_finite()) || !fitted.intercept().is_finite() {
-        return Err(TrainError::Fit("linear regression diverged (non-finite weights)".into()));
-    }
-    Ok(FittedModel::Linear { coef, intercept: fitted.intercept() })
+/// What a model learns from: numbers, or class indices with the number of classes.
+pub enum FitTarget<'a> {
+    Numbers(&'a [f64]),
+    Classes(&'a [usize], usize),
 }
 
-/// Greedy Gram–Schmidt over the columns (after a constant column for the intercept): keeps a
-/// column only if it adds a new direction. Skipped for wide matrices, where it would be slow.
-fn independent_columns(x: &Array2<f64>) -> Vec<usize> {
-    let (n, p) = x.dim();
-    if p > 200 || n == 0 {
-        return (0..p).collect();
-    }
-    let mut basis: Vec<Array1<f64>> = vec![Array1::from_elem(n, 1.0 / (n as f64).sqrt())];
-    let mut keep = Vec::with_capacity(p);
-    for j in 0..p {
-        let mut v = x.column(j).to_owned();
-        let norm0 = v.dot(&v).sqrt();
-        if norm0 == 0.0 {
-            continue;
-        }
-        for b in &basis {
-            let d = v.dot(b);
-            v.scaled_add(-d, b);
-        }
-        let norm = v.dot(&v).sqrt();
-        if norm > 1e-8 * norm0 {
-            basis.push(v / norm);
-            keep.push(j);
-        }
-    }
-    keep
+/// The training rows in the form(s) the model reads.
+pub struct FitInput<'a> {
+    /// Dense rows (every model but the sparse readers).
+    pub dense: Option<&'a Array2<f64>>,
+    /// Sparse rows (see [`ModelKind::reads_sparse`]).
+    pub sparse: Option<&'a Csr>,
+    /// Features that are word weights or one-hot indicators of a text dataset (naive Bayes
+    /// models these as counts).
+    pub count_features: &'a [bool],
 }
 
-/// Logistic regression with L2 penalty `alpha` (= 1/C in scikit-learn terms), the intercept not
-/// penalised; binary (one output for the last class) or multinomial. `y` holds class indices.
-/// Fitted by L-BFGS over sparse rows (see [`super::logistic`]); scikit-learn's `tol=1e-4`.
-pub fn fit_logistic(
-    x: &crate::features::Csr,
-    y: &Array1<usize>,
-    n_classes: usize,
-    alpha: f64,
+/// Fits the model `params` describe.
+pub fn fit_model(
+    params: &Params,
+    input: &FitInput,
+    y: FitTarget,
+    seed: u64,
+    cancel: &dyn Fn() -> bool,
 ) -> Result<FittedModel, TrainError> {
-    let mut seen = vec![false; n_classes];
-    for &c in y {
-        seen[c] = true;
+    let kind = params.model;
+    let missing = || TrainError::Fit(format!("{}: the feature rows were not prepared", kind.display_name()));
+    let dense = || input.dense.ok_or_else(missing);
+    let sparse = || input.sparse.ok_or_else(missing);
+    if let FitTarget::Classes(c, k) = &y {
+        let mut seen = vec![false; *k];
+        c.iter().for_each(|&ci| seen[ci] = true);
+        if seen.iter().filter(|&&s| s).count() < 2 {
+            return Err(TrainError::OneClass);
+        }
     }
-    if seen.iter().filter(|&&s| s).count() < 2 {
-        return Err(TrainError::OneClass);
-    }
-    let y: Vec<usize> = y.to_vec();
-    let fitted = super::logistic::fit(x, &y, n_classes, alpha, 1000, 1e-4);
-    if fitted.coef.iter().flatten().chain(&fitted.intercept).any(|w| !w.is_finite()) {
-        return Err(TrainError::Fit("logistic regression diverged (non-finite weights)".into()));
-    }
-    Ok(FittedModel::Logistic { n_classes, coef: fitted.coef, intercept: fitted.intercept })
+    let linear = |(coef, intercept): (Vec<f64>, f64)| FittedModel::Linear { model: kind, coef, intercept };
+    Ok(match (kind, y) {
+        (ModelKind::Linear, FitTarget::Numbers(v)) => linear(linear::fit_ols(dense()?, &Array1::from(v.to_vec()))?),
+        (ModelKind::Ridge, FitTarget::Numbers(v)) => linear(linear::fit_ridge(sparse()?, v, params.float("alpha"))?),
+        (ModelKind::Lasso, FitTarget::Numbers(v)) => {
+            linear(linear::fit_elastic_net(sparse()?, v, params.float("alpha"), 1.0, 1000, 1e-4)?)
+        }
+        (ModelKind::ElasticNet, FitTarget::Numbers(v)) => {
+            linear(linear::fit_elastic_net(sparse()?, v, params.float("alpha"), params.float("l1_ratio"), 1000, 1e-4)?)
+        }
+        (ModelKind::Logistic, FitTarget::Classes(c, k)) => {
+            let fitted = super::logistic::fit(sparse()?, c, k, 1.0 / params.float("c"), 1000, 1e-4);
+            if fitted.coef.iter().flatten().chain(&fitted.intercept).any(|w| !w.is_finite()) {
+                return Err(TrainError::Fit("logistic regression diverged (non-finite weights)".into()));
+            }
+            FittedModel::Logistic { n_classes: k, coef: fitted.coef, intercept: fitted.intercept }
+        }
+        (ModelKind::Tree | ModelKind::RandomForest, y) => {
+            let x = dense()?;
+            let p = x.ncols();
+            let target = match y {
+                FitTarget::Numbers(v) => tree::Target::Numbers(v),
+                FitTarget::Classes(c, k) => tree::Target::Classes(c, k),
+            };
+            let tp = TreeParams {
+                max_depth: params.opt_int("max_depth"),
+                min_samples_leaf: params.int("min_samples_leaf"),
+                max_features: None,
+            };
+            let trees = if kind == ModelKind::Tree {
+                vec![tree::single_tree(x, target, &tp, seed)]
+            } else {
+                // scikit-learn's defaults: all features per split for regression, √p for classes.
+                let classes = matches!(target, tree::Target::Classes(..));
+                let max_features = match params.choice("max_features").as_str() {
+                    "sqrt" => Some((p as f64).sqrt().round() as usize),
+                    "third" => Some(p.div_ceil(3)),
+                    "auto" if classes => Some((p as f64).sqrt().round() as usize),
+                    _ => None,
+                };
+                let tp = TreeParams { max_features: max_features.map(|m| m.max(1)), ..tp };
+                tree::forest(x, target, params.int("n_trees"), &tp, seed)
+            };
+            FittedModel::Trees { model: kind, n_features: p, trees }
+        }
+        (ModelKind::GradientBoosting, y) => {
+            let bp = BoostParams {
+                n_trees: params.int("n_trees"),
+                learning_rate: params.float("learning_rate"),
+                max_depth: params.int("max_depth"),
+                subsample: params.float("subsample"),
+            };
+            let target = match y {
+                FitTarget::Numbers(v) => BoostTarget::Numbers(v),
+                FitTarget::Classes(c, k) => BoostTarget::Classes(c, k),
+            };
+            FittedModel::Boosted(boosting::fit(dense()?, target, &bp, seed, cancel))
+        }
+        (ModelKind::NaiveBayes, FitTarget::Classes(c, k)) => FittedModel::NaiveBayes(bayes::fit(
+            sparse()?,
+            c,
+            k,
+            input.count_features,
+            params.float("alpha"),
+            params.float("var_smoothing"),
+        )),
+        (ModelKind::Knn, y) => {
+            let (values, n_classes) = match y {
+                FitTarget::Numbers(v) => (v.to_vec(), 0),
+                FitTarget::Classes(c, k) => (c.iter().map(|&v| v as f64).collect(), k),
+            };
+            FittedModel::Knn(Knn {
+                k: params.int("k"),
+                distance_weighted: params.choice("weights") == "distance",
+                rows: sparse()?.clone(),
+                y: values,
+                n_classes,
+                index: Default::default(),
+            })
+        }
+        (ModelKind::Svm, FitTarget::Numbers(v)) => {
+            FittedModel::Svm(svm::fit_regressor(sparse()?, v, params.float("c"), seed))
+        }
+        (ModelKind::Svm, FitTarget::Classes(c, k)) => {
+            FittedModel::Svm(svm::fit_classifier(sparse()?, c, k, params.float("c"), seed))
+        }
+        (kind, _) => {
+            return Err(TrainError::TaskMismatch {
+                name: kind.name(),
+                model_task: kind.tasks_label(),
+                task: if kind.supports(Task::Regression) { "classification" } else { "regression" },
+            });
+        }
+    })
 }

@@ -21,6 +21,9 @@ pub struct Target {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainInfo {
     pub model: String,
+    /// The model's settings.
+    #[serde(default = "default_params")]
+    pub params: super::Params,
     pub seed: u64,
     pub test_size: f64,
     pub train_rows: usize,
@@ -32,6 +35,10 @@ pub struct TrainInfo {
     pub train_seconds: f64,
     pub created_unix: u64,
     pub app_version: String,
+}
+
+fn default_params() -> super::Params {
+    super::Params::defaults(super::ModelKind::Linear)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -47,15 +47,34 @@ impl Tree {
         self.feature.len()
     }
 
-    /// The leaf values reached by one row.
-    pub fn predict_row(&self, row: &[f64]) -> &[f64] {
+    /// The leaf node one row reaches.
+    pub fn leaf(&self, row: &[f64]) -> usize {
         let mut node = 0usize;
         while self.feature[node] != LEAF {
             let f = self.feature[node] as usize;
             let left = self.left[node] as usize;
             node = if row[f] <= self.threshold[node] { left } else { left + 1 };
         }
+        node
+    }
+
+    pub fn is_leaf(&self, node: usize) -> bool {
+        self.feature[node] == LEAF
+    }
+
+    /// The leaf values reached by one row.
+    pub fn predict_row(&self, row: &[f64]) -> &[f64] {
+        let node = self.leaf(row);
         &self.value[node * self.n_outputs..(node + 1) * self.n_outputs]
+    }
+
+    /// Adds one to `counts[f]` for every split on feature `f`.
+    pub fn count_splits(&self, counts: &mut [f64]) {
+        for &f in &self.feature {
+            if let Some(c) = counts.get_mut(f as usize) {
+                *c += 1.0;
+            }
+        }
     }
 }
 
@@ -167,8 +186,9 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         if pure || n < 2 * params.min_samples_leaf.max(1) || params.max_depth.is_some_and(|d| depth >= d) {
             continue;
         }
-        // Candidate features: a random subset when max_features < p.
-        for i in 0..max_features {
+        // Candidate features: a random subset when max_features < p (ties between equally good
+        // features then go to the first in column order, as with all features).
+        for i in (0..max_features).filter(|_| max_features < p) {
             let j = i + rng.below(p - i);
             features.swap(i, j);
         }
@@ -212,7 +232,9 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
                 // Larger is better: Σ(sum²)/n for each side (squared error and Gini alike).
                 let score = (1..=k).map(|o| left[o] * left[o]).sum::<f64>() / nl
                     + (1..=k).map(|o| (total[o] - left[o]).powi(2)).sum::<f64>() / nr;
-                if score > parent + 1e-9 * parent.abs().max(1e-12) && best.as_ref().is_none_or(|s| score > s.score) {
+                // Ties (within rounding) keep the earlier feature and threshold.
+                let beats = |s: &Split| score > s.score + 1e-12 * s.score.abs();
+                if score > parent + 1e-9 * parent.abs().max(1e-12) && best.as_ref().is_none_or(beats) {
                     best = Some(Split { feature: f, bin: b, score });
                 }
             }
