@@ -10,5 +10,7 @@ mod cli;
 mod core;
 #[path = "suite/gui.rs"]
 mod gui;
+#[path = "suite/quality.rs"]
+mod quality;
 #[path = "suite/serve.rs"]
 mod serve;

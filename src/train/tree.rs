@@ -101,6 +101,10 @@ pub struct Binned {
     bins: Vec<u8>,
     /// Per feature, the upper edge of each bin but the last (raw units).
     edges: Vec<Vec<f64>>,
+    /// Per feature, the smallest and largest value that falls in each bin, so a split between
+    /// two bins sits midway between the data on either side, as in an exact CART.
+    lo: Vec<Vec<f64>>,
+    hi: Vec<Vec<f64>>,
 }
 
 impl Binned {
@@ -108,6 +112,7 @@ impl Binned {
         let (n, p) = x.dim();
         let mut bins = vec![0u8; n * p];
         let mut edges = Vec::with_capacity(p);
+        let (mut lo, mut hi) = (Vec::with_capacity(p), Vec::with_capacity(p));
         for j in 0..p {
             let col = x.column(j);
             let mut sorted: Vec<f64> = col.iter().copied().collect();
@@ -125,12 +130,19 @@ impl Binned {
                 e.dedup();
                 e
             };
+            let mut l = vec![f64::INFINITY; e.len() + 1];
+            let mut h = vec![f64::NEG_INFINITY; e.len() + 1];
             for (i, &v) in col.iter().enumerate() {
-                bins[j * n + i] = e.partition_point(|&t| t < v) as u8;
+                let b = e.partition_point(|&t| t < v);
+                bins[j * n + i] = b as u8;
+                l[b] = l[b].min(v);
+                h[b] = h[b].max(v);
             }
             edges.push(e);
+            lo.push(l);
+            hi.push(h);
         }
-        Binned { n, bins, edges }
+        Binned { n, bins, edges, lo, hi }
     }
 
     fn bin(&self, feature: usize, row: usize) -> usize {
@@ -156,7 +168,9 @@ impl Target<'_> {
 
 struct Split {
     feature: usize,
+    /// Last bin that goes left; `next` is the first bin of the node's rows that goes right.
     bin: usize,
+    next: usize,
     score: f64,
 }
 
@@ -180,7 +194,11 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         let n = idx.len();
         let value = tree.value[node * k..(node + 1) * k].to_vec();
         let pure = match y {
-            Target::Numbers(v) => idx.iter().all(|&i| v[i] == v[idx[0]]),
+            // As scikit-learn: a node whose squared error is within rounding of 0 is a leaf.
+            Target::Numbers(v) => {
+                let mean = value[0];
+                idx.iter().map(|&i| (v[i] - mean).powi(2)).sum::<f64>() / n as f64 <= f64::EPSILON
+            }
             Target::Classes(..) => value.iter().any(|&p| p >= 1.0 - 1e-12),
         };
         if pure || n < 2 * params.min_samples_leaf.max(1) || params.max_depth.is_some_and(|d| depth >= d) {
@@ -221,7 +239,7 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
                 }
             }
             let mut left = vec![0.0; k + 1];
-            for &b in &touched[..touched.len() - 1] {
+            for (t, &b) in touched[..touched.len() - 1].iter().enumerate() {
                 for o in 0..=k {
                     left[o] += hist[b * (k + 1) + o];
                 }
@@ -235,7 +253,7 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
                 // Ties (within rounding) keep the earlier feature and threshold.
                 let beats = |s: &Split| score > s.score + 1e-12 * s.score.abs();
                 if score > parent + 1e-9 * parent.abs().max(1e-12) && best.as_ref().is_none_or(beats) {
-                    best = Some(Split { feature: f, bin: b, score });
+                    best = Some(Split { feature: f, bin: b, next: touched[t + 1], score });
                 }
             }
             for &b in &touched {
@@ -255,7 +273,7 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         let l = push_node(&mut tree, &leaf_value(y, l_rows));
         let r = push_node(&mut tree, &leaf_value(y, r_rows));
         tree.feature[node] = split.feature as u32;
-        tree.threshold[node] = data.edges[split.feature][split.bin];
+        tree.threshold[node] = (data.hi[split.feature][split.bin] + data.lo[split.feature][split.next]) / 2.0;
         debug_assert_eq!(r, l + 1);
         tree.left[node] = l as u32;
         stack.push((l, start, start + mid, depth + 1));

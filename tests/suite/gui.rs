@@ -153,10 +153,8 @@ fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
     // Every classifier was tried, each with 5-fold CV, best CV score first.
     let board = &h.state().state.leaderboard;
     let names: Vec<String> = board.iter().map(|e| e.outcome.pipeline.info.model.clone()).collect();
-    let classifiers = cairn::train::ModelKind::ALL
-        .iter()
-        .filter(|k| k.supports(cairn::train::Task::Classification))
-        .count();
+    let classifiers =
+        cairn::train::ModelKind::ALL.iter().filter(|k| k.supports(cairn::train::Task::Classification)).count();
     assert_eq!(board.len(), classifiers, "{names:?}");
     assert!(classifiers >= 7, "logistic, naive Bayes, kNN, SVM, tree, forest, boosting");
     for pair in board.windows(2) {
