@@ -1,16 +1,35 @@
-//! Evaluate panel: metric cards in plain words and one chart — predicted vs actual for
-//! regression, the confusion matrix for classification.
+//! Evaluate panel: metric cards in plain words, then the charts that explain them —
+//! regression: predicted vs actual, residuals vs predicted, residual histogram;
+//! classification: the confusion matrix (a cell's rows on click), and for two classes ROC and
+//! precision–recall curves with a decision-threshold slider that updates the scores live.
 
 use super::{AppState, Command, Panel};
-use crate::eval::Detail;
-use egui_plot::{Heatmap, Line, Plot, PlotPoint, PlotPoints, Points, Text};
+use crate::eval::{self, Detail};
+use egui_plot::{Bar, BarChart, Heatmap, Line, Plot, PlotPoint, PlotPoints, Points, Text};
 
-/// Most points drawn in a scatter; larger test sets are thinned evenly.
-const MAX_POINTS: usize = 3000;
+/// Most points drawn in a scatter (about twice a plot's pixel width); larger sets are thinned.
+const MAX_POINTS: usize = 2000;
+/// Most rows listed for a confusion-matrix cell.
+const MAX_LISTED: usize = 50;
 
-pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+/// What the user picked on this panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalView {
+    /// Decision threshold on the positive class's score (binary classification).
+    pub threshold: f64,
+    /// The confusion-matrix cell (actual, predicted) whose rows are listed.
+    pub cell: Option<(usize, usize)>,
+}
+
+impl Default for EvalView {
+    fn default() -> Self {
+        EvalView { threshold: 0.5, cell: None }
+    }
+}
+
+pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>) {
     ui.heading("4 · Evaluate");
-    let Some(o) = &state.outcome else {
+    let Some(o) = state.outcome.clone() else {
         ui.label("Train a model first.");
         return;
     };
@@ -22,73 +41,36 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
         p.info.test_rows
     ));
     ui.add_space(6.0);
-    ui.horizontal_wrapped(|ui| {
-        for (name, value, help) in o.report.metrics.cards() {
-            egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-                ui.set_min_width(120.0);
-                ui.vertical(|ui| {
-                    ui.label(egui::RichText::new(name).small());
-                    let text =
-                        if value.abs() >= 1000.0 { crate::eval::human_number(value) } else { format!("{value:.3}") };
-                    ui.label(egui::RichText::new(text).size(24.0).strong());
-                })
-                .response
-                .on_hover_text(help);
-            });
-        }
-    });
+    cards_ui(ui, &o.report.metrics.cards());
     ui.add_space(4.0);
     ui.label(o.report.metrics.plain_words(&p.target.name));
     ui.add_space(8.0);
 
     match &o.report.detail {
-        Detail::Regression { actual, predicted } => {
-            ui.label(egui::RichText::new("Predicted vs actual (points on the diagonal are perfect)").strong());
-            let step = actual.len().div_ceil(MAX_POINTS).max(1);
-            let pts: Vec<[f64; 2]> = actual.iter().zip(predicted).step_by(step).map(|(&a, &p)| [a, p]).collect();
-            let lo = actual.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = actual.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            Plot::new("pred_vs_actual")
-                .height(360.0)
-                .x_axis_label(format!("actual {}", p.target.name))
-                .y_axis_label("predicted")
-                .show(ui, |plot| {
-                    plot.points(Points::new("test rows", pts).radius(1.5));
-                    plot.line(Line::new("perfect", PlotPoints::from(vec![[lo, lo], [hi, hi]])));
-                });
-        }
-        Detail::Classification { classes, confusion } => {
-            ui.label(egui::RichText::new("Confusion matrix (rows: actual class, columns: predicted class)").strong());
-            let k = classes.len();
-            // Heatmap rows are drawn bottom-up; put the first actual class on top.
-            let values: Vec<f64> = (0..k).rev().flat_map(|a| confusion[a].iter().map(|&c| c as f64)).collect();
-            Plot::new("confusion")
-                .height(360.0)
-                .data_aspect(1.0)
-                .show_grid(false)
-                .show_axes(false)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
-                .show(ui, |plot| {
-                    plot.heatmap(Heatmap::new(values, k).show_labels(true).at(PlotPoint::new(0.0, 0.0)));
-                    for (i, c) in classes.iter().enumerate() {
-                        plot.text(Text::new("predicted", PlotPoint::new(i as f64 + 0.5, -0.3), format!("pred. {c}")));
-                        plot.text(
-                            Text::new("actual", PlotPoint::new(-0.5, (k - 1 - i) as f64 + 0.5), c.clone())
-                                .anchor(egui::Align2::RIGHT_CENTER),
-                        );
-                    }
-                });
+        Detail::Regression { actual, predicted } => regression_ui(ui, &p.target.name, actual, predicted),
+        Detail::Classification { classes, confusion, actual, predicted, scores } => {
+            if classes.len() == 2 && scores.len() == actual.len() && !scores.is_empty() {
+                threshold_ui(ui, &mut state.eval_view, classes, actual, scores);
+            }
+            confusion_ui(ui, &mut state.eval_view, classes, confusion);
+            if let Some((a, pr)) = state.eval_view.cell {
+                cell_rows_ui(ui, state, &o, (a, pr), actual, predicted);
+            }
         }
     }
 
     ui.add_space(8.0);
     let how = match p.model.kind() {
-        crate::train::ModelKind::Tree | crate::train::ModelKind::RandomForest => {
-            "The features the trees split on most often (share of all splits)."
+        crate::train::ModelKind::Linear
+        | crate::train::ModelKind::Ridge
+        | crate::train::ModelKind::Lasso
+        | crate::train::ModelKind::ElasticNet => {
+            "The features with the largest weights. Numbers are standardised, so weights are comparable."
         }
-        _ => "The features with the largest weights. Numbers are standardised, so weights are comparable.",
+        crate::train::ModelKind::Logistic | crate::train::ModelKind::Svm => {
+            "The features with the largest weights (summed over classes)."
+        }
+        _ => "How much the model uses each feature (share of its splits, or how far apart the classes are).",
     };
     ui.label(egui::RichText::new("What the model leans on most").strong()).on_hover_text(how);
     for (name, w) in p.top_features(5) {
@@ -99,4 +81,228 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
     if ui.button("Next: Deploy").clicked() {
         cmds.push(Command::Show(Panel::Deploy));
     }
+}
+
+fn cards_ui(ui: &mut egui::Ui, cards: &[(&str, f64, &str)]) {
+    ui.horizontal_wrapped(|ui| {
+        for (name, value, help) in cards {
+            egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+                ui.set_min_width(120.0);
+                ui.vertical(|ui| {
+                    ui.label(egui::RichText::new(*name).small());
+                    let text =
+                        if value.abs() >= 1000.0 { crate::eval::human_number(*value) } else { format!("{value:.3}") };
+                    ui.label(egui::RichText::new(text).size(24.0).strong());
+                })
+                .response
+                .on_hover_text(*help);
+            });
+        }
+    });
+}
+
+fn regression_ui(ui: &mut egui::Ui, target: &str, actual: &[f64], predicted: &[f64]) {
+    let idx: Vec<usize> = eval::thin(actual.len(), MAX_POINTS).collect();
+    let lo = actual.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = actual.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let width = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    ui.horizontal(|ui| {
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new("Predicted vs actual (points on the diagonal are perfect)").strong());
+            let pts: Vec<[f64; 2]> = idx.iter().map(|&i| [actual[i], predicted[i]]).collect();
+            Plot::new("pred_vs_actual")
+                .width(width)
+                .height(300.0)
+                .x_axis_label(format!("actual {target}"))
+                .y_axis_label("predicted")
+                .show(ui, |plot| {
+                    plot.points(Points::new("test rows", pts).radius(1.5));
+                    plot.line(Line::new("perfect", PlotPoints::from(vec![[lo, lo], [hi, hi]])));
+                });
+        });
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new("Residuals vs predicted (a pattern means something is missed)").strong());
+            let pts: Vec<[f64; 2]> = idx.iter().map(|&i| [predicted[i], actual[i] - predicted[i]]).collect();
+            let (plo, phi) =
+                predicted.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            Plot::new("residuals")
+                .width(width)
+                .height(300.0)
+                .x_axis_label("predicted")
+                .y_axis_label("actual − predicted")
+                .show(ui, |plot| {
+                    plot.points(Points::new("test rows", pts).radius(1.5));
+                    plot.line(Line::new("zero", PlotPoints::from(vec![[plo, 0.0], [phi, 0.0]])));
+                });
+        });
+    });
+    ui.label(egui::RichText::new("How far off the predictions are (residual histogram)").strong());
+    let residuals: Vec<f64> = actual.iter().zip(predicted).map(|(a, p)| a - p).collect();
+    let (rlo, rhi) = residuals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let bins = 40;
+    let w = ((rhi - rlo) / bins as f64).max(1e-12);
+    let mut counts = vec![0usize; bins];
+    for r in &residuals {
+        counts[(((r - rlo) / w) as usize).min(bins - 1)] += 1;
+    }
+    let bars: Vec<Bar> =
+        counts.iter().enumerate().map(|(b, &c)| Bar::new(rlo + (b as f64 + 0.5) * w, c as f64).width(w)).collect();
+    Plot::new("residual_hist").height(200.0).x_axis_label("actual − predicted").y_axis_label("test rows").show(
+        ui,
+        |plot| {
+            plot.bar_chart(BarChart::new("residuals", bars));
+        },
+    );
+}
+
+fn threshold_ui(ui: &mut egui::Ui, view: &mut EvalView, classes: &[String], actual: &[usize], scores: &[f64]) {
+    let positive: Vec<bool> = actual.iter().map(|&a| a == 1).collect();
+    let pos = &classes[1];
+    ui.label(egui::RichText::new(format!("Decision threshold for '{pos}'")).strong()).on_hover_text(
+        "A row is called positive when the model's score for it is at least the threshold. Lower it to \
+         find more positives (recall) at the cost of more false alarms (precision).",
+    );
+    let label = ui.label("threshold");
+    ui.add(egui::Slider::new(&mut view.threshold, 0.0..=1.0).fixed_decimals(2)).labelled_by(label.id);
+    let at = eval::at_threshold(&positive, scores, view.threshold);
+    cards_ui(
+        ui,
+        &[
+            ("Accuracy at threshold", at.accuracy, "Share of test rows right at this threshold."),
+            ("Precision at threshold", at.precision, "Of the rows called positive, the share that are."),
+            ("Recall at threshold", at.recall, "Of the positive rows, the share called positive."),
+            ("F1 at threshold", at.f1, "Harmonic mean of precision and recall."),
+        ],
+    );
+    ui.label(format!(
+        "At {:.2}: {} '{pos}' rows found, {} missed, {} false alarms.",
+        view.threshold, at.confusion[1][1], at.confusion[1][0], at.confusion[0][1]
+    ));
+    let (roc, pr, ap) = eval::curves(&positive, scores);
+    let auc = eval::roc_auc(&positive, scores);
+    let width = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    // The current threshold's point on each curve.
+    let fpr = at.confusion[0][1] as f64 / (at.confusion[0][0] + at.confusion[0][1]).max(1) as f64;
+    ui.horizontal(|ui| {
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new(format!("ROC curve (AUC {auc:.3})")).strong());
+            Plot::new("roc")
+                .width(width)
+                .height(260.0)
+                .data_aspect(1.0)
+                .x_axis_label("false positive rate")
+                .y_axis_label("true positive rate")
+                .show(ui, |plot| {
+                    plot.line(Line::new("ROC", PlotPoints::from(roc)));
+                    plot.line(Line::new("chance", PlotPoints::from(vec![[0.0, 0.0], [1.0, 1.0]])));
+                    plot.points(Points::new("threshold", vec![[fpr, at.recall]]).radius(5.0));
+                });
+        });
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new(format!("Precision–recall curve (average precision {ap:.3})")).strong());
+            Plot::new("pr")
+                .width(width)
+                .height(260.0)
+                .data_aspect(1.0)
+                .x_axis_label("recall")
+                .y_axis_label("precision")
+                .show(ui, |plot| {
+                    plot.line(Line::new("precision–recall", PlotPoints::from(pr)));
+                    plot.points(Points::new("threshold", vec![[at.recall, at.precision]]).radius(5.0));
+                });
+        });
+    });
+    ui.add_space(6.0);
+}
+
+fn confusion_ui(ui: &mut egui::Ui, view: &mut EvalView, classes: &[String], confusion: &[Vec<usize>]) {
+    ui.label(egui::RichText::new("Confusion matrix (rows: actual class, columns: predicted class)").strong())
+        .on_hover_text("Click a cell to list its test rows.");
+    let k = classes.len();
+    // Heatmap rows are drawn bottom-up; put the first actual class on top.
+    let values: Vec<f64> = (0..k).rev().flat_map(|a| confusion[a].iter().map(|&c| c as f64)).collect();
+    let response = Plot::new("confusion")
+        .height(300.0)
+        .data_aspect(1.0)
+        .show_grid(false)
+        .show_axes(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.heatmap(Heatmap::new(values, k).show_labels(true).at(PlotPoint::new(0.0, 0.0)));
+            for (i, c) in classes.iter().enumerate() {
+                plot.text(Text::new("predicted", PlotPoint::new(i as f64 + 0.5, -0.3), format!("pred. {c}")));
+                plot.text(
+                    Text::new("actual", PlotPoint::new(-0.5, (k - 1 - i) as f64 + 0.5), c.clone())
+                        .anchor(egui::Align2::RIGHT_CENTER),
+                );
+            }
+        });
+    if response.response.clicked()
+        && let Some(pos) = response.response.interact_pointer_pos()
+    {
+        let v = response.transform.value_from_position(pos);
+        if v.x >= 0.0 && v.y >= 0.0 && v.x < k as f64 && v.y < k as f64 {
+            view.cell = Some((k - 1 - v.y as usize, v.x as usize));
+        }
+    }
+    // The mistakes as buttons too (keyboard and screen-reader friendly).
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Mistakes:");
+        let mut any = false;
+        for (a, row) in confusion.iter().enumerate() {
+            for (pr, &n) in row.iter().enumerate() {
+                if a != pr && n > 0 {
+                    any = true;
+                    if ui.button(format!("{} taken for {} ({n})", classes[a], classes[pr])).clicked() {
+                        view.cell = Some((a, pr));
+                    }
+                }
+            }
+        }
+        if !any {
+            ui.label("none on the test rows.");
+        }
+    });
+}
+
+fn cell_rows_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    o: &crate::train::TrainOutcome,
+    (a, pr): (usize, usize),
+    actual: &[usize],
+    predicted: &[usize],
+) {
+    let classes = &o.pipeline.target.classes;
+    let (Some(ac), Some(pc)) = (classes.get(a), classes.get(pr)) else { return };
+    let rows: Vec<usize> = (0..actual.len()).filter(|&i| actual[i] == a && predicted[i] == pr).collect();
+    ui.label(
+        egui::RichText::new(format!("Test rows that are '{ac}' and were predicted '{pc}': {}", rows.len())).strong(),
+    );
+    let Some(ds) = &state.dataset else { return };
+    let columns: Vec<String> = ds.column_names().into_iter().take(6).collect();
+    egui::ScrollArea::vertical().id_salt("cell_rows").max_height(180.0).show(ui, |ui| {
+        egui::Grid::new("cell_rows_grid").striped(true).show(ui, |ui| {
+            ui.strong("row");
+            for c in &columns {
+                ui.strong(c);
+            }
+            ui.end_row();
+            for &i in rows.iter().take(MAX_LISTED) {
+                let Some(&src) = o.test_source_rows.get(i) else { continue };
+                ui.label((src + 1).to_string());
+                for c in &columns {
+                    let text = ds.column(c).map(|col| col.values.display(src)).unwrap_or_default();
+                    ui.label(truncate(&text, 40));
+                }
+                ui.end_row();
+            }
+        });
+    });
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
 }

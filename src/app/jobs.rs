@@ -47,6 +47,7 @@ impl CairnApp {
         let settings = self.state.settings.clone();
         let mut cfg = TrainConfig::new(target);
         cfg.model = settings.model;
+        cfg.params = settings.params.clone();
         cfg.seed = settings.seed;
         cfg.test_size = settings.test_size;
         self.state.training = Some(Busy { what: "Training".into(), stage: "starting".into(), started: Instant::now() });

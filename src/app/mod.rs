@@ -99,13 +99,15 @@ pub struct TrainSettings {
     pub target: Option<String>,
     /// `None` = automatic choice for the task.
     pub model: Option<ModelKind>,
+    /// The settings of the model being edited (reset to its defaults when the model changes).
+    pub params: Option<crate::train::Params>,
     pub seed: u64,
     pub test_size: f64,
 }
 
 impl Default for TrainSettings {
     fn default() -> Self {
-        TrainSettings { target: None, model: None, seed: 42, test_size: 0.2 }
+        TrainSettings { target: None, model: None, params: None, seed: 42, test_size: 0.2 }
     }
 }
 
@@ -125,6 +127,8 @@ pub struct AppState {
     pub notice: Option<String>,
     /// The answer to "Try a prediction" on the Deploy panel.
     pub try_result: Option<String>,
+    /// Threshold and selected confusion cell on the Evaluate panel.
+    pub eval_view: evaluate::EvalView,
     /// "Try all models": one entry per finished model, in the order they finished.
     pub leaderboard: Vec<LeaderboardEntry>,
     /// Set while "Try all models" runs; storing `true` asks it to stop after the current model.
@@ -172,6 +176,7 @@ impl Default for AppState {
             profile: None,
             loading: None,
             settings: TrainSettings::default(),
+            eval_view: evaluate::EvalView::default(),
             training: None,
             outcome: None,
             deploy: DeployStatus::Stopped,
@@ -251,7 +256,7 @@ impl CairnApp {
                     Panel::Data => data::data_ui(ui, &self.state, &mut cmds),
                     Panel::Features => features::features_ui(ui, &self.state, &mut cmds),
                     Panel::Train => train::train_ui(ui, &mut self.state, &mut cmds),
-                    Panel::Evaluate => evaluate::evaluate_ui(ui, &self.state, &mut cmds),
+                    Panel::Evaluate => evaluate::evaluate_ui(ui, &mut self.state, &mut cmds),
                     Panel::Deploy => deploy::deploy_ui(ui, &self.state, &mut cmds),
                 }
                 self.commands.extend(cmds);
@@ -370,7 +375,9 @@ impl CairnApp {
             Command::UseLeaderboardEntry(i) => {
                 if let Some(entry) = self.state.leaderboard.get(i) {
                     self.state.outcome = Some(entry.outcome.clone());
+                    self.state.eval_view.cell = None;
                     self.state.settings.model = Some(entry.outcome.pipeline.model.kind());
+                    self.state.settings.params = Some(entry.outcome.pipeline.info.params.clone());
                 }
             }
             Command::Deploy => self.start_deploy(),
@@ -421,7 +428,9 @@ impl CairnApp {
                     self.state.leaderboard_cancel = None;
                     if let Some(best) = self.state.leaderboard.first() {
                         self.state.outcome = Some(best.outcome.clone());
+                        self.state.eval_view.cell = None;
                         self.state.settings.model = Some(best.outcome.pipeline.model.kind());
+                        self.state.settings.params = Some(best.outcome.pipeline.info.params.clone());
                     }
                     if let Some(f) = failure {
                         self.state.error = Some(format!("Trying all models stopped: {f}"));
@@ -435,7 +444,10 @@ impl CairnApp {
                 Event::Trained(result) => {
                     self.state.training = None;
                     match result {
-                        Ok(outcome) => self.state.outcome = Some(Arc::new(*outcome)),
+                        Ok(outcome) => {
+                            self.state.outcome = Some(Arc::new(*outcome));
+                            self.state.eval_view.cell = None;
+                        }
                         Err(e) => self.state.error = Some(format!("Training failed: {e}")),
                     }
                 }

@@ -1,7 +1,7 @@
 //! Train panel: choose the target and the model, start training on a background thread.
 
 use super::{AppState, Command, Panel};
-use crate::train::{ModelKind, Task};
+use crate::train::{ModelKind, ParamKind, ParamValue, Params, Task};
 use std::sync::Arc;
 
 pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>) {
@@ -54,7 +54,11 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
                     state.settings.model = None;
                 }
                 for kind in ModelKind::ALL.into_iter().filter(|k| task.is_some_and(|t| k.supports(t))) {
-                    if ui.selectable_label(state.settings.model == Some(kind), kind.display_name()).clicked() {
+                    if ui
+                        .selectable_label(state.settings.model == Some(kind), kind.display_name())
+                        .on_hover_text(kind.explain())
+                        .clicked()
+                    {
                         state.settings.model = Some(kind);
                     }
                 }
@@ -62,6 +66,11 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             .response
             .labelled_by(label.id);
         ui.end_row();
+        if let Some(kind) = state.settings.model.or(auto) {
+            ui.label("");
+            ui.label(egui::RichText::new(kind.explain()).weak());
+            ui.end_row();
+        }
 
         let label = ui.label("Test share").on_hover_text("Rows kept aside to check the model on data it never saw.");
         ui.add(egui::Slider::new(&mut state.settings.test_size, 0.1..=0.5).fixed_decimals(2)).labelled_by(label.id);
@@ -71,6 +80,9 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
         ui.end_row();
     });
+    if let Some(kind) = state.settings.model.or(state.detected_task().map(ModelKind::default_for)) {
+        params_ui(ui, kind, &mut state.settings.params);
+    }
     ui.add_space(10.0);
     let can_train = state.settings.target.is_some() && !training;
     ui.horizontal(|ui| {
@@ -139,6 +151,77 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
             } else if ui.button(format!("Use {}", entry.outcome.pipeline.model_display_name())).clicked() {
                 cmds.push(Command::UseLeaderboardEntry(i));
             }
+            ui.end_row();
+        }
+    });
+}
+
+/// The model's settings, one editor per setting with its one-line explanation. Values stay
+/// within each setting's allowed range, so what is sent to training is always valid.
+fn params_ui(ui: &mut egui::Ui, kind: ModelKind, params: &mut Option<Params>) {
+    if kind.params().is_empty() {
+        return;
+    }
+    if params.as_ref().is_none_or(|p| p.model != kind) {
+        *params = Some(Params::defaults(kind));
+    }
+    let Some(p) = params.as_mut() else { return };
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new(format!("{} settings", kind.display_name())).strong());
+        if ui.small_button("Defaults").on_hover_text("Put every setting back to its default.").clicked() {
+            *p = Params::defaults(kind);
+        }
+    });
+    egui::Grid::new("model_params").num_columns(3).spacing([16.0, 6.0]).show(ui, |ui| {
+        for spec in kind.params() {
+            let label = ui.label(spec.name).on_hover_text(spec.help);
+            let value = p.values.get(spec.name).cloned().unwrap_or_else(|| spec.default_value());
+            let new_value = match (spec.kind, value) {
+                (ParamKind::Int { min, max }, ParamValue::Int(mut v)) => {
+                    ui.add(egui::DragValue::new(&mut v).range(min..=max)).labelled_by(label.id);
+                    ParamValue::Int(v)
+                }
+                (ParamKind::OptInt { min, max }, v) => {
+                    let mut limited = matches!(v, ParamValue::Int(_));
+                    let mut n = if let ParamValue::Int(n) = v { n } else { 8 };
+                    ui.horizontal(|ui| {
+                        ui.checkbox(&mut limited, "limit").labelled_by(label.id);
+                        if limited {
+                            ui.add(egui::DragValue::new(&mut n).range(min..=max));
+                        } else {
+                            ui.label("none");
+                        }
+                    });
+                    if limited { ParamValue::Int(n) } else { ParamValue::None(None) }
+                }
+                (ParamKind::Float { min, max, log }, v) => {
+                    let mut f = if let ParamValue::Float(f) = v { f } else { spec.default.parse().unwrap_or(min) };
+                    let speed = if log { (f.abs() * 0.05).max(1e-6) } else { (max - min) / 200.0 };
+                    ui.add(egui::DragValue::new(&mut f).range(min..=max).speed(speed).max_decimals(6))
+                        .labelled_by(label.id);
+                    ParamValue::Float(f)
+                }
+                (ParamKind::Choice(options), v) => {
+                    let mut current = v.to_string();
+                    egui::ComboBox::from_id_salt(spec.name)
+                        .selected_text(current.clone())
+                        .show_ui(ui, |ui| {
+                            for o in options {
+                                ui.selectable_value(&mut current, (*o).to_string(), *o);
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    ParamValue::Text(current)
+                }
+                (_, v) => {
+                    ui.label(v.to_string());
+                    v
+                }
+            };
+            p.values.insert(spec.name.to_string(), new_value);
+            ui.label(egui::RichText::new(spec.help).weak());
             ui.end_row();
         }
     });

@@ -63,6 +63,14 @@ impl Values {
         }
     }
 
+    /// One cell as text ("" when missing or out of range).
+    pub fn display(&self, row: usize) -> String {
+        match self {
+            Values::Numeric(v) => v.get(row).copied().flatten().map(format_number).unwrap_or_default(),
+            Values::Str(v) => v.get(row).cloned().flatten().unwrap_or_default(),
+        }
+    }
+
     /// The cells of the given rows, in that order.
     pub fn take(&self, rows: &[usize]) -> Values {
         match self {

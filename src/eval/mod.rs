@@ -107,6 +107,14 @@ pub enum Detail {
     Classification {
         classes: Vec<String>,
         confusion: Vec<Vec<usize>>,
+        /// Per test row: actual and predicted class index, and (binary only) the score of the
+        /// positive class, so the panel can move the decision threshold and list a cell's rows.
+        #[serde(default)]
+        actual: Vec<usize>,
+        #[serde(default)]
+        predicted: Vec<usize>,
+        #[serde(default)]
+        scores: Vec<f64>,
     },
 }
 
@@ -172,7 +180,13 @@ pub fn classification_report(
     };
     Report {
         metrics: Metrics::Classification { accuracy: correct as f64 / n, precision, recall, f1, roc_auc },
-        detail: Detail::Classification { classes: classes.to_vec(), confusion },
+        detail: Detail::Classification {
+            classes: classes.to_vec(),
+            confusion,
+            actual: actual.to_vec(),
+            predicted: predicted.to_vec(),
+            scores: positive_scores.map(<[f64]>::to_vec).unwrap_or_default(),
+        },
     }
 }
 
@@ -202,6 +216,66 @@ pub fn roc_auc(is_positive: &[bool], scores: &[f64]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
+/// ROC and precision–recall curves of a binary scorer: (ROC points as [false positive rate,
+/// true positive rate], PR points as [recall, precision], average precision). One point per
+/// distinct score, from the strictest threshold to the loosest.
+pub fn curves(is_positive: &[bool], scores: &[f64]) -> (Vec<[f64; 2]>, Vec<[f64; 2]>, f64) {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let n_pos = is_positive.iter().filter(|&&p| p).count().max(1) as f64;
+    let n_neg = (is_positive.len() as f64 - n_pos).max(1.0);
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut roc = vec![[0.0, 0.0]];
+    let mut pr = vec![[0.0, 1.0]];
+    let mut ap = 0.0;
+    let mut last_recall = 0.0;
+    for (i, &r) in order.iter().enumerate() {
+        if is_positive[r] {
+            tp += 1.0;
+        } else {
+            fp += 1.0;
+        }
+        let boundary = order.get(i + 1).is_none_or(|&next| scores[next] != scores[r]);
+        if boundary {
+            let (recall, precision) = (tp / n_pos, tp / (tp + fp));
+            roc.push([fp / n_neg, recall]);
+            pr.push([recall, precision]);
+            ap += (recall - last_recall) * precision;
+            last_recall = recall;
+        }
+    }
+    (roc, pr, ap)
+}
+
+/// Binary scores at a decision threshold: a row is called positive when its score ≥ `t`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AtThreshold {
+    pub accuracy: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// [[true negatives, false positives], [false negatives, true positives]]
+    pub confusion: [[usize; 2]; 2],
+}
+
+pub fn at_threshold(is_positive: &[bool], scores: &[f64], t: f64) -> AtThreshold {
+    let mut c = [[0usize; 2]; 2];
+    for (&p, &s) in is_positive.iter().zip(scores) {
+        c[usize::from(p)][usize::from(s >= t)] += 1;
+    }
+    let (tp, fp, fn_) = (c[1][1] as f64, c[0][1] as f64, c[1][0] as f64);
+    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
+    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+    let accuracy = (c[0][0] + c[1][1]) as f64 / is_positive.len().max(1) as f64;
+    AtThreshold { accuracy, precision, recall, f1, confusion: c }
+}
+
+/// Evenly thins `n` items to at most `max` (every k-th), for plots of large test sets.
+pub fn thin(n: usize, max: usize) -> impl Iterator<Item = usize> {
+    (0..n).step_by(n.div_ceil(max.max(1)).max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +297,23 @@ mod tests {
         assert_eq!((accuracy, precision, recall), (0.5, 0.5, 0.5));
         assert!((roc_auc.unwrap() - 0.75).abs() < 1e-12);
         assert!((super::roc_auc(&[false, true, false, true], &[0.5, 0.5, 0.1, 0.9]) - 0.875).abs() < 1e-12);
+    }
+
+    #[test]
+    fn curves_and_threshold() {
+        let pos = [false, false, true, true];
+        let scores = [0.1, 0.6, 0.8, 0.4];
+        let (roc, pr, ap) = curves(&pos, &scores);
+        assert_eq!(roc.first(), Some(&[0.0, 0.0]));
+        assert_eq!(roc.last(), Some(&[1.0, 1.0]));
+        assert_eq!(pr[1], [0.5, 1.0], "the top-scored row is positive");
+        // AP = 0.5·1 + 0.5·(2/3) (recall rises at ranks 1 and 3).
+        assert!((ap - (0.5 + 0.5 * 2.0 / 3.0)).abs() < 1e-12);
+        let t = at_threshold(&pos, &scores, 0.5);
+        assert_eq!(t.confusion, [[1, 1], [1, 1]]);
+        assert_eq!((t.precision, t.recall), (0.5, 0.5));
+        let strict = at_threshold(&pos, &scores, 0.7);
+        assert_eq!((strict.precision, strict.recall), (1.0, 0.5));
+        assert_eq!(thin(10, 3).collect::<Vec<_>>(), vec![0, 4, 8]);
     }
 }

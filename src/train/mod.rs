@@ -116,6 +116,9 @@ impl TrainConfig {
 pub struct TrainOutcome {
     pub pipeline: Pipeline,
     pub report: Report,
+    /// Row number in the input data of each test row the report scores (empty when scored on
+    /// a separate test file), so the app can show the rows behind a mistake.
+    pub test_source_rows: Vec<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,16 +207,18 @@ pub(crate) struct Prepared {
     pub strata: Option<Vec<usize>>,
     pub train_rows: Vec<usize>,
     pub test_rows: Vec<usize>,
+    /// Row number in the input data of each labelled row.
+    pub source_rows: Vec<usize>,
 }
 
 /// Rows with a target value, and those values; the rest cannot teach or test anything.
-fn labelled(ds: &Dataset, target: &str, task: Task) -> Result<(Dataset, TargetValues), TrainError> {
+fn labelled(ds: &Dataset, target: &str, task: Task) -> Result<(Dataset, TargetValues, Vec<usize>), TrainError> {
     let values = target_values(ds, target, task)?;
     let keep: Vec<usize> = match &values {
         TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
         TargetValues::Classes(v) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
     };
-    Ok((ds.take_rows(&keep), values.take(&keep)))
+    Ok((ds.take_rows(&keep), values.take(&keep), keep))
 }
 
 impl TargetValues {
@@ -264,7 +269,7 @@ pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<
             task: task.name(),
         });
     }
-    let (data, y) = labelled(data, &cfg.target, task)?;
+    let (data, y, source_rows) = labelled(data, &cfg.target, task)?;
     if data.n_rows() == 0 {
         return Err(TrainError::EmptyTarget(cfg.target.clone()));
     }
@@ -289,7 +294,7 @@ pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<
     if train_rows.len() < 2 || (split && test_rows.is_empty()) {
         return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
     }
-    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows })
+    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows })
 }
 
 /// Trains a pipeline. Without `test`, `data` is split (seeded, stratified for classes); with
@@ -302,7 +307,7 @@ pub fn train(
 ) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
     progress("Preparing rows");
-    let Prepared { data, y: y_all, task, model: model_kind, classes, strata: _, train_rows, test_rows } =
+    let Prepared { data, y: y_all, task, model: model_kind, classes, strata: _, train_rows, test_rows, source_rows } =
         prepare(data, cfg, test.is_none())?;
     let schema = Schema::from_dataset(&data, &cfg.target);
     if schema.columns.is_empty() {
@@ -311,7 +316,7 @@ pub fn train(
     let data_features = schema.coerce(&data)?;
     let (test_data, test_y) = match test {
         Some(t) => {
-            let (t, y) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
+            let (t, y, _) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
             let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
             if x.n_rows() == 0 {
                 return Err(TrainError::TestData("no row has a target value".into()));
@@ -399,7 +404,8 @@ pub fn train(
     };
     let pipeline =
         Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
-    Ok(TrainOutcome { pipeline, report })
+    let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
+    Ok(TrainOutcome { pipeline, report, test_source_rows })
 }
 
 pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {

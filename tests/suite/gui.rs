@@ -178,4 +178,36 @@ fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
     h.step();
     h.get_by_label_contains(&format!("{winner} predicting 'species'"));
     h.get_by_label("Confusion matrix (rows: actual class, columns: predicted class)");
+    // A mistake's rows can be listed, with their row numbers in the file.
+    let detail = h.state().state.outcome.as_ref().unwrap().report.detail.clone();
+    let cairn::eval::Detail::Classification { classes, confusion, .. } = detail else { panic!() };
+    let mistake = (0..3).flat_map(|a| (0..3).map(move |p| (a, p))).find(|&(a, p)| a != p && confusion[a][p] > 0);
+    if let Some((a, p)) = mistake {
+        h.get_by_label_contains(&format!("{} taken for {}", classes[a], classes[p])).click();
+        h.run_steps(2);
+        h.get_by_label_contains(&format!("Test rows that are '{}' and were predicted '{}'", classes[a], classes[p]));
+    } else {
+        h.get_by_label("none on the test rows.");
+    }
+}
+
+#[test]
+fn spam_threshold_slider_trades_precision_for_recall() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("sms_spam.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "label");
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(2);
+    h.get_by_label_contains("ROC curve (AUC 0.99");
+    h.get_by_label_contains("Precision–recall curve");
+    let at_half = h.state().state.eval_view.threshold;
+    assert_eq!(at_half, 0.5);
+    // Moving the threshold down finds more spam: the live text changes with it.
+    h.get_by_label_contains("At 0.50:");
+    h.state_mut().state.eval_view.threshold = 0.2;
+    h.run_steps(2);
+    h.get_by_label_contains("At 0.20:");
 }
