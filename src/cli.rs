@@ -27,48 +27,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model on a CSV file and report its test scores.
-    Train {
-        /// The training data (CSV/TSV).
-        data: PathBuf,
-        /// The column to predict.
-        #[arg(long)]
-        target: String,
-        /// auto | regression | classification | recommendation
-        #[arg(long, default_value = "auto")]
-        task: String,
-        /// A model name, or `all` for a leaderboard of every model that fits the task.
-        #[arg(long)]
-        model: Option<String>,
-        /// auto | cpu | gpu
-        #[arg(long, default_value = "auto")]
-        device: String,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Score on this file instead of a split (the model then fits on all of DATA).
-        #[arg(long, conflicts_with = "test_size")]
-        test: Option<PathBuf>,
-        /// Share of DATA held out for testing.
-        #[arg(long, default_value_t = 0.2)]
-        test_size: f64,
-        /// Also run K-fold cross-validation (stratified for classes) on the training part.
-        #[arg(long, value_name = "K")]
-        cv: Option<usize>,
-        /// A model setting, e.g. `--param max_depth=5` (repeatable; see the README's model table).
-        #[arg(long = "param", value_name = "NAME=VALUE")]
-        params: Vec<String>,
-        /// Search the model's settings by cross-validation on the training part: grid | random.
-        #[arg(long, value_name = "SEARCH")]
-        tune: Option<String>,
-        /// Candidates a random search tries.
-        #[arg(long, default_value_t = 10)]
-        trials: usize,
-        /// Write the trained pipeline to this bundle file.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Print one JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    Train(TrainArgs),
     /// Add a `prediction` column (and class probabilities) to a CSV file.
     Predict {
         bundle: PathBuf,
@@ -115,37 +74,7 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Train {
-            data,
-            target,
-            task,
-            model,
-            device,
-            seed,
-            test,
-            test_size,
-            cv,
-            params,
-            tune,
-            trials,
-            out,
-            json,
-        } => cmd_train(TrainArgs {
-            data,
-            target,
-            task,
-            model,
-            device,
-            seed,
-            test,
-            test_size,
-            cv,
-            params,
-            tune,
-            trials,
-            out,
-            json,
-        }),
+        Command::Train(args) => cmd_train(args),
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, json } => cmd_inspect(&data, json),
@@ -156,21 +85,49 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-struct TrainArgs {
-    data: PathBuf,
-    target: String,
-    task: String,
-    model: Option<String>,
-    device: String,
-    seed: u64,
-    test: Option<PathBuf>,
-    test_size: f64,
-    cv: Option<usize>,
-    params: Vec<String>,
-    tune: Option<String>,
-    trials: usize,
-    out: Option<PathBuf>,
-    json: bool,
+/// The options of `cairn train`.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// The training data (CSV/TSV).
+    pub data: PathBuf,
+    /// The column to predict.
+    #[arg(long)]
+    pub target: String,
+    /// auto | regression | classification | recommendation
+    #[arg(long, default_value = "auto")]
+    pub task: String,
+    /// A model name, or `all` for a leaderboard of every model that fits the task.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// auto | cpu | gpu
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Score on this file instead of a split (the model then fits on all of DATA).
+    #[arg(long, conflicts_with = "test_size")]
+    pub test: Option<PathBuf>,
+    /// Share of DATA held out for testing.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_size: f64,
+    /// Also run K-fold cross-validation (stratified for classes) on the training part.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// A model setting, e.g. `--param max_depth=5` (repeatable; see the README's model table).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Search the model's settings by cross-validation on the training part: grid | random.
+    #[arg(long, value_name = "SEARCH")]
+    pub tune: Option<String>,
+    /// Candidates a random search tries.
+    #[arg(long, default_value_t = 10)]
+    pub trials: usize,
+    /// Write the trained pipeline to this bundle file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn load(path: &Path) -> Result<Dataset> {

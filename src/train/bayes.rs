@@ -87,11 +87,8 @@ impl NaiveBayes {
                     }
                 }
             }
-            let mx = jll.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            let s: f64 = jll.iter().map(|l| (l - mx).exp()).sum();
-            for (c, l) in jll.iter().enumerate() {
-                out[[r, c]] = (l - mx).exp() / s;
-            }
+            super::models::softmax_in_place(&mut jll);
+            out.row_mut(r).assign(&ndarray::aview1(&jll));
         }
         out
     }

@@ -5,6 +5,7 @@
 //! Friedman's (K − 1)/K for K > 2 classes, as scikit-learn does), shrunk by the learning rate.
 //! Trees reuse the histogram CART of [`super::tree`], binned once for all rounds.
 
+use super::models::{sigmoid, softmax_in_place};
 use super::split::Rng;
 use super::tree::{self, Binned, Tree, TreeParams};
 use ndarray::Array2;
@@ -34,17 +35,6 @@ pub struct Boosted {
 pub enum BoostTarget<'a> {
     Numbers(&'a [f64]),
     Classes(&'a [usize], usize),
-}
-
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
-fn softmax_in_place(v: &mut [f64]) {
-    let m = v.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-    v.iter_mut().for_each(|x| *x = (*x - m).exp());
-    let s: f64 = v.iter().sum();
-    v.iter_mut().for_each(|x| *x /= s);
 }
 
 pub fn fit(x: &Array2<f64>, y: BoostTarget, params: &BoostParams, seed: u64, cancel: &dyn Fn() -> bool) -> Boosted {

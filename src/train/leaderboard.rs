@@ -39,8 +39,13 @@ pub fn try_all_models(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        if has_text && !kind.suits_wide_text() {
-            let why = "skipped: trees are slow and weak on thousands of word columns".to_string();
+        if has_text && !kind.reads_sparse() {
+            let why = if kind == ModelKind::Linear {
+                "skipped: dense least squares on thousands of word columns is slow (ridge covers it)"
+            } else {
+                "skipped: trees are slow and weak on thousands of word columns"
+            }
+            .to_string();
             progress(&format!("{}: {why}", kind.display_name()));
             skipped.push((kind, why));
             continue;

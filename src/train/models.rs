@@ -151,11 +151,6 @@ impl ModelKind {
         !matches!(self, ModelKind::Linear | ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting)
     }
 
-    /// Tree models grow slowly on thousands of word columns; "try all" skips them there.
-    pub fn suits_wide_text(self) -> bool {
-        self.reads_sparse()
-    }
-
     /// The default model for a task.
     pub fn default_for(task: Task) -> ModelKind {
         match task {
@@ -270,10 +265,9 @@ impl FittedModel {
                     })
                 } else {
                     for mut row in z.axis_iter_mut(Axis(0)) {
-                        let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-                        row.mapv_inplace(|v| (v - m).exp());
-                        let s = row.sum();
-                        row /= s;
+                        if let Some(r) = row.as_slice_mut() {
+                            softmax_in_place(r);
+                        }
                     }
                     z
                 };
@@ -316,8 +310,16 @@ impl FittedModel {
     }
 }
 
-fn sigmoid(z: f64) -> f64 {
+pub(super) fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
+}
+
+/// Turns scores into probabilities summing to 1 (shifted by the largest, so it cannot overflow).
+pub(super) fn softmax_in_place(v: &mut [f64]) {
+    let m = v.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    v.iter_mut().for_each(|x| *x = (*x - m).exp());
+    let s: f64 = v.iter().sum();
+    v.iter_mut().for_each(|x| *x /= s);
 }
 
 /// What a model learns from: numbers, or class indices with the number of classes.

@@ -5,6 +5,7 @@
 //! is standardised first (and the answer scaled back): scikit-learn's LinearSVR on raw
 //! house prices with C=1 cannot reach the price scale and scores R² < 0.
 
+use super::models::{sigmoid, softmax_in_place};
 use super::split::Rng;
 use crate::features::Csr;
 use ndarray::Array2;
@@ -126,17 +127,14 @@ impl LinearSvm {
         match self.n_classes {
             0 => Array2::from_shape_fn((x.nrows(), 1), |(i, _)| margins[i][0] * self.y_std + self.y_mean),
             1 | 2 => Array2::from_shape_fn((x.nrows(), self.n_classes), |(i, k)| {
-                let pr = 1.0 / (1.0 + (-margins[i][0]).exp());
+                let pr = sigmoid(margins[i][0]);
                 if k + 1 == self.n_classes { pr } else { 1.0 - pr }
             }),
             k => {
                 let mut out = Array2::zeros((x.nrows(), k));
-                for (i, m) in margins.iter().enumerate() {
-                    let mx = m.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-                    let s: f64 = m.iter().map(|v| (v - mx).exp()).sum();
-                    for (c, v) in m.iter().enumerate() {
-                        out[[i, c]] = (v - mx).exp() / s;
-                    }
+                for (i, mut m) in margins.into_iter().enumerate() {
+                    softmax_in_place(&mut m);
+                    out.row_mut(i).assign(&ndarray::aview1(&m));
                 }
                 out
             }
