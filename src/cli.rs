@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use cairn::data::{Dataset, format_number, profile, read_csv_path};
+use cairn::eval::{learning_curve, permutation_importance};
 use cairn::project::{load_bundle, save_bundle, write_atomically};
 use cairn::serve::{ServeState, serve_blocking};
 use cairn::train::cv::{CvResult, cross_validate};
@@ -122,6 +123,12 @@ pub struct TrainArgs {
     /// Candidates a random search tries.
     #[arg(long, default_value_t = 10)]
     pub trials: usize,
+    /// Also measure permutation feature importance on the test rows (every input column).
+    #[arg(long)]
+    pub importance: bool,
+    /// Also compute a learning curve (score vs. training size) on the split of DATA.
+    #[arg(long)]
+    pub learning_curve: bool,
     /// Write the trained pipeline to this bundle file.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -244,6 +251,22 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
     let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;
     let p = &outcome.pipeline;
+    let importance = if a.importance {
+        progress("Permutation importance on the test rows");
+        let test_rows = match &test {
+            Some(t) => t.clone(),
+            None => data.take_rows(&outcome.test_source_rows),
+        };
+        Some(permutation_importance(p, &test_rows, 5, a.seed)?)
+    } else {
+        None
+    };
+    let curve = if a.learning_curve {
+        progress("Learning curve");
+        Some(learning_curve(&data, &cfg)?)
+    } else {
+        None
+    };
     if let Some(out) = &a.out {
         let checksum = save_bundle(p, out)?;
         eprintln!("[{:>5.1}s] Saved {} ({checksum})", started.elapsed().as_secs_f64(), out.display());
@@ -263,6 +286,8 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             "data_hash": p.info.data_hash,
             "cv": cv,
             "tuning": tuning,
+            "importance": importance,
+            "learning_curve": curve,
             "bundle": a.out.as_ref().map(|o| o.display().to_string()),
         });
         println!("{v}");
@@ -286,6 +311,19 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             println!("{}-fold cross-validation on the training part: {name} {}", cv.folds, cv_text(cv, name));
         }
         println!("{}", outcome.report.metrics.plain_words(&p.target.name));
+        if let Some(imp) = &importance {
+            println!("permutation importance (drop in test {} when shuffled, {} repeats):", imp.metric, imp.repeats);
+            for c in &imp.columns {
+                println!("  {:<24} {:>8.4} ± {:.4}", c.column, c.drop, c.std);
+            }
+        }
+        if let Some(curve) = &curve {
+            println!("learning curve ({}): rows, train score, test score", curve.metric);
+            for pt in &curve.points {
+                println!("  {:>8} {:>8.4} {:>8.4}", pt.train_rows, pt.train_score, pt.test_score);
+            }
+            println!("{}", curve.note);
+        }
     }
     Ok(())
 }

@@ -10,6 +10,8 @@ mod cli;
 mod core;
 #[path = "suite/gui.rs"]
 mod gui;
+#[path = "suite/gui_eval.rs"]
+mod gui_eval;
 #[path = "suite/quality.rs"]
 mod quality;
 #[path = "suite/serve.rs"]

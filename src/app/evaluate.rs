@@ -12,18 +12,49 @@ const MAX_POINTS: usize = 2000;
 /// Most rows listed for a confusion-matrix cell.
 const MAX_LISTED: usize = 50;
 
+/// The views of the Evaluate panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EvalTab {
+    #[default]
+    Scores,
+    Importance,
+    LearningCurve,
+    WhatIf,
+    Compare,
+}
+
+impl EvalTab {
+    const ALL: [EvalTab; 5] =
+        [EvalTab::Scores, EvalTab::Importance, EvalTab::LearningCurve, EvalTab::WhatIf, EvalTab::Compare];
+
+    fn title(self) -> &'static str {
+        match self {
+            EvalTab::Scores => "Scores & plots",
+            EvalTab::Importance => "Feature importance",
+            EvalTab::LearningCurve => "Learning curve",
+            EvalTab::WhatIf => "What if",
+            EvalTab::Compare => "Compare runs",
+        }
+    }
+}
+
 /// What the user picked on this panel.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct EvalView {
+    pub tab: EvalTab,
     /// Decision threshold on the positive class's score (binary classification).
     pub threshold: f64,
     /// The confusion-matrix cell (actual, predicted) whose rows are listed.
     pub cell: Option<(usize, usize)>,
+    /// The row edited on the What-if tab.
+    pub whatif: Option<super::whatif::WhatIf>,
+    /// The two runs (indices into `AppState::runs`) on the Compare tab.
+    pub compare: Option<(usize, usize)>,
 }
 
 impl Default for EvalView {
     fn default() -> Self {
-        EvalView { threshold: 0.5, cell: None }
+        EvalView { tab: EvalTab::Scores, threshold: 0.5, cell: None, whatif: None, compare: None }
     }
 }
 
@@ -40,6 +71,19 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
         p.target.name,
         p.info.test_rows
     ));
+    ui.horizontal_wrapped(|ui| {
+        for tab in EvalTab::ALL {
+            ui.selectable_value(&mut state.eval_view.tab, tab, tab.title());
+        }
+    });
+    ui.separator();
+    match state.eval_view.tab {
+        EvalTab::Scores => {}
+        EvalTab::Importance => return super::insight::importance_ui(ui, state, cmds),
+        EvalTab::LearningCurve => return super::insight::learning_curve_ui(ui, state, cmds),
+        EvalTab::WhatIf => return super::whatif::whatif_ui(ui, state),
+        EvalTab::Compare => return super::compare::compare_ui(ui, state, cmds),
+    }
     ui.add_space(6.0);
     cards_ui(ui, &o.report.metrics.cards());
     ui.add_space(4.0);

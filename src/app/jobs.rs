@@ -4,10 +4,13 @@
 
 use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy, http_request};
 use crate::data::{Dataset, profile};
+use crate::eval::{learning_curve, permutation_importance};
 use crate::train::TrainConfig;
 use crate::train::leaderboard::{Trial, try_all_models};
+use crate::train::tune::{TuneTrial, tune};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 impl CairnApp {
@@ -35,24 +38,39 @@ impl CairnApp {
         });
     }
 
-    pub(super) fn start_training(&mut self) {
+    /// The data and the training configuration the Train panel describes, or `None` (with a
+    /// message) when no target is chosen yet or a training job already runs.
+    fn train_job(&mut self) -> Option<(Arc<Dataset>, TrainConfig)> {
         let (Some(ds), Some(target)) = (self.state.dataset.clone(), self.state.settings.target.clone()) else {
             self.state.error = Some("Choose a dataset and a target column first.".into());
-            return;
+            return None;
         };
         if self.state.training.is_some() {
-            return;
+            return None;
         }
         self.state.error = None;
-        let settings = self.state.settings.clone();
+        let s = &self.state.settings;
         let mut cfg = TrainConfig::new(target);
-        cfg.model = settings.model;
-        cfg.params = settings.params.clone();
-        cfg.seed = settings.seed;
-        cfg.test_size = settings.test_size;
-        self.state.training = Some(Busy { what: "Training".into(), stage: "starting".into(), started: Instant::now() });
-        let tx = self.tx.clone();
-        let repaint = self.repaint();
+        cfg.model = s.model;
+        cfg.params = s.params.clone();
+        cfg.seed = s.seed;
+        cfg.test_size = s.test_size;
+        Some((ds, cfg))
+    }
+
+    /// Marks a training job as started; returns its cancel flag, its event sender and the
+    /// repaint callback, for the job's thread.
+    fn begin(&mut self, what: &str) -> (Arc<AtomicBool>, Sender<Event>, impl Fn() + Send + 'static) {
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.state.cancel = Some(cancel.clone());
+        self.state.training = Some(Busy { what: what.into(), stage: "starting".into(), started: Instant::now() });
+        (cancel, self.tx.clone(), self.repaint())
+    }
+
+    pub(super) fn start_training(&mut self) {
+        let Some((ds, mut cfg)) = self.train_job() else { return };
+        let (cancel, tx, repaint) = self.begin("Training");
+        cfg.cancel = Some(cancel);
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
                 let _ = tx.send(Event::TrainProgress(msg.to_string()));
@@ -65,26 +83,11 @@ impl CairnApp {
     }
 
     pub(super) fn start_try_all(&mut self) {
-        let (Some(ds), Some(target)) = (self.state.dataset.clone(), self.state.settings.target.clone()) else {
-            self.state.error = Some("Choose a dataset and a target column first.".into());
-            return;
-        };
-        if self.state.leaderboard_cancel.is_some() || self.state.training.is_some() {
-            return;
-        }
-        self.state.error = None;
+        let Some((ds, mut cfg)) = self.train_job() else { return };
         self.state.leaderboard.clear();
-        let cancel = Arc::new(AtomicBool::new(false));
-        self.state.leaderboard_cancel = Some(cancel.clone());
-        self.state.training =
-            Some(Busy { what: "Trying all models".into(), stage: "starting".into(), started: Instant::now() });
-        let settings = self.state.settings.clone();
-        let tx = self.tx.clone();
-        let repaint = self.repaint();
+        let (cancel, tx, repaint) = self.begin("Trying all models");
+        (cfg.model, cfg.params) = (None, None);
         std::thread::spawn(move || {
-            let mut cfg = TrainConfig::new(target);
-            cfg.seed = settings.seed;
-            cfg.test_size = settings.test_size;
             let mut progress = |msg: &str| {
                 let _ = tx.send(Event::TrainProgress(msg.to_string()));
                 repaint();
@@ -97,6 +100,82 @@ impl CairnApp {
             };
             let result = try_all_models(&ds, None, &cfg, Some(5), &cancel, &mut progress, &mut on_trial);
             let _ = tx.send(Event::LeaderboardDone(result.err().map(|e| e.to_string())));
+            repaint();
+        });
+    }
+
+    /// Grid or random search over the chosen model's settings (5-fold CV on the training
+    /// part), every trial reported as it finishes; then the best settings are trained.
+    pub(super) fn start_tuning(&mut self) {
+        let Some((ds, mut cfg)) = self.train_job() else { return };
+        let search = self.state.tuning.search();
+        self.state.tuning.trials.clear();
+        self.state.tuning.best = None;
+        let (cancel, tx, repaint) = self.begin("Tuning");
+        cfg.cancel = Some(cancel);
+        std::thread::spawn(move || {
+            let mut progress = |msg: &str| {
+                let _ = tx.send(Event::TrainProgress(msg.to_string()));
+                repaint();
+            };
+            let mut on_trial = |t: &TuneTrial| {
+                let _ = tx.send(Event::TuneTrial(Box::new(t.clone())));
+                repaint();
+            };
+            let result = tune(&ds, &cfg, search, 5, &mut progress, &mut on_trial);
+            match result {
+                Ok(r) => {
+                    let best = r.best_params().clone();
+                    let _ = tx.send(Event::Tuned(Ok(Box::new(r))));
+                    let cfg = TrainConfig { model: Some(best.model), params: Some(best), cancel: None, ..cfg };
+                    let trained = crate::train::train(&ds, None, &cfg, &mut progress);
+                    let _ = tx.send(Event::Trained(trained.map(Box::new).map_err(|e| e.to_string())));
+                }
+                Err(e) => {
+                    let _ = tx.send(Event::Tuned(Err(e.to_string())));
+                }
+            }
+            repaint();
+        });
+    }
+
+    /// Permutation importance of the current model on its test rows.
+    pub(super) fn start_importance(&mut self) {
+        let (Some(ds), Some(run)) = (self.state.dataset.clone(), self.state.outcome.clone()) else { return };
+        if self.state.insight.busy.is_some() {
+            return;
+        }
+        self.state.insight.busy =
+            Some(Busy { what: "Feature importance".into(), stage: "shuffling".into(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let test = ds.take_rows(&run.test_source_rows);
+            let seed = run.pipeline.info.seed;
+            let result = permutation_importance(&run.pipeline, &test, 5, seed).map_err(|e| e.to_string());
+            let _ = tx.send(Event::Importance(run, result));
+            repaint();
+        });
+    }
+
+    /// The learning curve of the current model's kind and settings.
+    pub(super) fn start_learning_curve(&mut self) {
+        let (Some(ds), Some(run)) = (self.state.dataset.clone(), self.state.outcome.clone()) else { return };
+        if self.state.insight.busy.is_some() {
+            return;
+        }
+        self.state.insight.busy =
+            Some(Busy { what: "Learning curve".into(), stage: "training".into(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let info = &run.pipeline.info;
+            let mut cfg = TrainConfig::new(run.pipeline.target.name.clone());
+            cfg.task = run.pipeline.target.task.into();
+            cfg.model = Some(run.pipeline.model.kind());
+            cfg.params = Some(info.params.clone());
+            cfg.seed = info.seed;
+            cfg.test_size = if info.test_size > 0.0 { info.test_size } else { 0.2 };
+            let result = learning_curve(&ds, &cfg).map_err(|e| e.to_string());
+            let _ = tx.send(Event::Curve(run, result));
             repaint();
         });
     }

@@ -2,13 +2,19 @@
 //! into background jobs (import, training, serving) that report back over a channel and wake the
 //! UI with `request_repaint`. Nothing slow runs on the UI thread.
 
+mod compare;
 mod data;
 mod deploy;
 mod evaluate;
+mod events;
 mod features;
+mod insight;
 mod jobs;
 mod picker;
 mod train;
+pub mod whatif;
+
+use events::Event;
 
 pub use deploy::{DeployStatus, ServerHandle, http_request};
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
@@ -65,24 +71,22 @@ pub enum Command {
     Train,
     /// Train every model that fits the task, with 5-fold CV, into the leaderboard.
     TryAllModels,
-    CancelTryAll,
+    /// Stop the running training job (after the current model, candidate or boosting round).
+    Cancel,
     /// Make a leaderboard entry the current model (for Evaluate and Deploy).
     UseLeaderboardEntry(usize),
+    /// Make an earlier run of this session the current model.
+    UseRun(usize),
+    /// Search the chosen model's settings with cross-validation, then train the best.
+    Tune,
+    /// Permutation feature importance / learning curve of the current model (background).
+    ComputeImportance,
+    ComputeLearningCurve,
     Deploy,
     StopServer,
     TryPrediction,
     SaveBundle,
     Show(Panel),
-}
-
-/// Messages from background jobs.
-enum Event {
-    Loaded { dataset: Result<(Dataset, Profile), String>, target: Option<String> },
-    TrainProgress(String),
-    LeaderboardEntry(Box<LeaderboardEntry>),
-    LeaderboardDone(Option<String>),
-    Trained(Result<Box<TrainOutcome>, String>),
-    Deploy(deploy::DeployEvent),
 }
 
 /// A job in flight, for the spinner.
@@ -129,16 +133,41 @@ pub struct AppState {
     pub try_result: Option<String>,
     /// Threshold and selected confusion cell on the Evaluate panel.
     pub eval_view: evaluate::EvalView,
-    /// "Try all models": one entry per finished model, in the order they finished.
+    /// "Try all models": one entry per finished model, best cross-validation score first.
     pub leaderboard: Vec<LeaderboardEntry>,
-    /// Set while "Try all models" runs; storing `true` asks it to stop after the current model.
-    pub leaderboard_cancel: Option<Arc<AtomicBool>>,
+    /// Set while "Try all models" or tuning runs; storing `true` asks it to stop after the
+    /// current model or candidate.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Every model trained since the data was opened, oldest first (for comparing runs).
+    pub runs: Vec<Arc<TrainOutcome>>,
+    /// The settings search and its trials.
+    pub tuning: train::TuneView,
+    /// Permutation importance and learning curve of the current model.
+    pub insight: insight::Insight,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
 }
 
 impl AppState {
+    /// Makes `outcome` the current model: Evaluate and Deploy show it, its settings fill the
+    /// Train panel, and it joins the session's runs.
+    pub fn set_outcome(&mut self, outcome: Arc<TrainOutcome>) {
+        self.settings.model = Some(outcome.pipeline.model.kind());
+        self.settings.params = Some(outcome.pipeline.info.params.clone());
+        self.remember_run(outcome.clone());
+        self.outcome = Some(outcome);
+        self.eval_view.cell = None;
+        self.eval_view.whatif = None;
+        self.insight = insight::Insight::default();
+    }
+
+    fn remember_run(&mut self, outcome: Arc<TrainOutcome>) {
+        if !self.runs.iter().any(|r| Arc::ptr_eq(r, &outcome)) {
+            self.runs.push(outcome);
+        }
+    }
+
     /// The task for the chosen target (regression or classification), detected once per target.
     pub fn detected_task(&mut self) -> Option<crate::train::Task> {
         let (Some(ds), Some(target)) = (&self.dataset, &self.settings.target) else { return None };
@@ -184,7 +213,10 @@ impl Default for AppState {
             notice: None,
             try_result: None,
             leaderboard: Vec::new(),
-            leaderboard_cancel: None,
+            cancel: None,
+            runs: Vec::new(),
+            tuning: train::TuneView::default(),
+            insight: insight::Insight::default(),
             task_cache: None,
         }
     }
@@ -367,19 +399,24 @@ impl CairnApp {
             }
             Command::Train => self.start_training(),
             Command::TryAllModels => self.start_try_all(),
-            Command::CancelTryAll => {
-                if let Some(flag) = &self.state.leaderboard_cancel {
+            Command::Cancel => {
+                if let Some(flag) = &self.state.cancel {
                     flag.store(true, Ordering::Relaxed);
                 }
             }
             Command::UseLeaderboardEntry(i) => {
-                if let Some(entry) = self.state.leaderboard.get(i) {
-                    self.state.outcome = Some(entry.outcome.clone());
-                    self.state.eval_view.cell = None;
-                    self.state.settings.model = Some(entry.outcome.pipeline.model.kind());
-                    self.state.settings.params = Some(entry.outcome.pipeline.info.params.clone());
+                if let Some(o) = self.state.leaderboard.get(i).map(|e| e.outcome.clone()) {
+                    self.state.set_outcome(o);
                 }
             }
+            Command::UseRun(i) => {
+                if let Some(o) = self.state.runs.get(i).cloned() {
+                    self.state.set_outcome(o);
+                }
+            }
+            Command::Tune => self.start_tuning(),
+            Command::ComputeImportance => self.start_importance(),
+            Command::ComputeLearningCurve => self.start_learning_curve(),
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {
                 self.server = None; // dropping the handle stops the child process
@@ -397,84 +434,6 @@ impl CairnApp {
         match crate::project::save_bundle(&outcome.pipeline, &path) {
             Ok(_) => self.state.notice = Some(format!("Saved the model to {}", path.display())),
             Err(e) => self.state.error = Some(e.to_string()),
-        }
-    }
-
-    fn drain_events(&mut self) {
-        while let Ok(event) = self.rx.try_recv() {
-            match event {
-                Event::Loaded { dataset, target } => {
-                    self.state.loading = None;
-                    match dataset {
-                        Ok((ds, prof)) => {
-                            let target = target.filter(|t| ds.column(t).is_some());
-                            self.state.settings = TrainSettings { target, ..TrainSettings::default() };
-                            self.state.dataset = Some(Arc::new(ds));
-                            self.state.profile = Some(prof);
-                            self.state.outcome = None;
-                            self.state.leaderboard.clear();
-                            self.state.task_cache = None;
-                        }
-                        Err(e) => self.state.error = Some(e),
-                    }
-                }
-                Event::LeaderboardEntry(entry) => {
-                    self.state.leaderboard.push(*entry);
-                    // Best CV score first (R² or accuracy: higher is better).
-                    self.state.leaderboard.sort_by(|a, b| b.scores().1.total_cmp(&a.scores().1));
-                }
-                Event::LeaderboardDone(failure) => {
-                    self.state.training = None;
-                    self.state.leaderboard_cancel = None;
-                    if let Some(best) = self.state.leaderboard.first() {
-                        self.state.outcome = Some(best.outcome.clone());
-                        self.state.eval_view.cell = None;
-                        self.state.settings.model = Some(best.outcome.pipeline.model.kind());
-                        self.state.settings.params = Some(best.outcome.pipeline.info.params.clone());
-                    }
-                    if let Some(f) = failure {
-                        self.state.error = Some(format!("Trying all models stopped: {f}"));
-                    }
-                }
-                Event::TrainProgress(stage) => {
-                    if let Some(b) = &mut self.state.training {
-                        b.stage = stage;
-                    }
-                }
-                Event::Trained(result) => {
-                    self.state.training = None;
-                    match result {
-                        Ok(outcome) => {
-                            self.state.outcome = Some(Arc::new(*outcome));
-                            self.state.eval_view.cell = None;
-                        }
-                        Err(e) => self.state.error = Some(format!("Training failed: {e}")),
-                    }
-                }
-                Event::Deploy(e) => match e {
-                    deploy::DeployEvent::Started(Ok(handle)) => {
-                        self.state.deploy =
-                            DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
-                        self.server = Some(handle);
-                    }
-                    deploy::DeployEvent::Started(Err(msg)) => {
-                        self.state.deploy = DeployStatus::Failed(msg);
-                    }
-                    deploy::DeployEvent::TryResult(r) => {
-                        self.state.try_result = Some(match r {
-                            Ok((status, body)) => format!("HTTP {status}: {body}"),
-                            Err(e) => format!("Request failed: {e}"),
-                        });
-                    }
-                },
-            }
-        }
-        // A server that exited on its own is reported.
-        if let Some(server) = &mut self.server
-            && let Some(status) = server.exited()
-        {
-            self.state.deploy = DeployStatus::Failed(format!("the server stopped ({status})"));
-            self.server = None;
         }
     }
 }

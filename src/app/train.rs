@@ -1,8 +1,33 @@
 //! Train panel: choose the target and the model, start training on a background thread.
 
 use super::{AppState, Command, Panel};
+use crate::train::tune::{Search, TuneTrial};
 use crate::train::{ModelKind, ParamKind, ParamValue, Params, Task};
 use std::sync::Arc;
+
+/// The settings search: how to search, and every trial so far.
+#[derive(Clone, Debug)]
+pub struct TuneView {
+    /// Random search (else grid).
+    pub random: bool,
+    /// Candidates a random search tries.
+    pub random_trials: usize,
+    pub trials: Vec<TuneTrial>,
+    /// The winning trial, once the search has finished.
+    pub best: Option<usize>,
+}
+
+impl Default for TuneView {
+    fn default() -> Self {
+        TuneView { random: false, random_trials: 10, trials: Vec::new(), best: None }
+    }
+}
+
+impl TuneView {
+    pub fn search(&self) -> Search {
+        if self.random { Search::Random { trials: self.random_trials } } else { Search::Grid }
+    }
+}
 
 pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>) {
     ui.heading("3 · Train");
@@ -80,7 +105,8 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
         ui.end_row();
     });
-    if let Some(kind) = state.settings.model.or(state.detected_task().map(ModelKind::default_for)) {
+    let kind = state.settings.model.or(state.detected_task().map(ModelKind::default_for));
+    if let Some(kind) = kind {
         params_ui(ui, kind, &mut state.settings.params);
     }
     ui.add_space(10.0);
@@ -97,8 +123,28 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         {
             cmds.push(Command::TryAllModels);
         }
-        if state.leaderboard_cancel.is_some() && ui.button("Cancel").clicked() {
-            cmds.push(Command::CancelTryAll);
+        let tunable = kind.is_some_and(|k| !k.params().is_empty());
+        let tune = egui::Button::new("Tune settings").min_size(egui::vec2(130.0, 32.0));
+        if ui
+            .add_enabled(can_train && tunable, tune)
+            .on_hover_text(
+                "Tries many combinations of this model's settings, each checked with 5-fold cross-validation on \
+                 the training rows only, then trains the best one.",
+            )
+            .clicked()
+        {
+            cmds.push(Command::Tune);
+        }
+        ui.selectable_value(&mut state.tuning.random, false, "grid")
+            .on_hover_text("Every combination of a few values per setting.");
+        ui.selectable_value(&mut state.tuning.random, true, "random")
+            .on_hover_text("Settings drawn at random within the same ranges.");
+        if state.tuning.random {
+            let label = ui.label("trials");
+            ui.add(egui::DragValue::new(&mut state.tuning.random_trials).range(2..=100)).labelled_by(label.id);
+        }
+        if state.cancel.is_some() && ui.button("Cancel").clicked() {
+            cmds.push(Command::Cancel);
         }
     });
     if let Some(busy) = &state.training {
@@ -107,6 +153,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             ui.label(format!("{} … {:.1} s", busy.stage, busy.started.elapsed().as_secs_f32()));
         });
     }
+    tuning_ui(ui, &state.tuning);
     leaderboard_ui(ui, state, cmds);
     if let (None, Some(o)) = (&state.training, &state.outcome) {
         ui.add_space(6.0);
@@ -121,6 +168,35 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             cmds.push(Command::Show(Panel::Evaluate));
         }
     }
+}
+
+/// Every candidate of the settings search with its cross-validated score.
+fn tuning_ui(ui: &mut egui::Ui, view: &TuneView) {
+    let Some(first) = view.trials.first() else { return };
+    ui.add_space(8.0);
+    ui.label(egui::RichText::new(format!("Settings search: {} candidates so far", view.trials.len())).strong())
+        .on_hover_text("Each row is one combination of settings, scored by 5-fold cross-validation.");
+    let leader = (0..view.trials.len()).fold(0, |b, i| if view.trials[i].score > view.trials[b].score { i } else { b });
+    let metric = if first.cv.mean.contains_key("r2") { "R²" } else { "accuracy" };
+    egui::ScrollArea::vertical().id_salt("tuning").max_height(220.0).show(ui, |ui| {
+        egui::Grid::new("tuning_grid").striped(true).num_columns(4).spacing([18.0, 4.0]).show(ui, |ui| {
+            for h in ["settings", &format!("CV {metric}"), "seconds", ""] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (i, t) in view.trials.iter().enumerate() {
+                ui.label(if t.summary.is_empty() { "defaults" } else { &t.summary });
+                ui.label(format!("{:.4} ± {:.4}", t.score, t.std));
+                ui.label(format!("{:.2}", t.seconds));
+                ui.label(match view.best {
+                    Some(b) if b == i => "best: trained",
+                    None if i == leader => "best so far",
+                    _ => "",
+                });
+                ui.end_row();
+            }
+        });
+    });
 }
 
 /// The "Try all models" table: every trial stays visible, best cross-validation score first.

@@ -8,7 +8,7 @@ mod csv;
 mod profile;
 mod schema;
 
-pub use csv::{read_csv_bytes, read_csv_path};
+pub use csv::{from_polars, read_csv_bytes, read_csv_path};
 pub use profile::{ColumnProfile, Profile, profile};
 pub use schema::{Schema, SchemaColumn};
 

@@ -1,5 +1,11 @@
 //! Evaluation: metrics on held-out rows and the data behind the Evaluate panel's charts.
 
+mod importance;
+mod learning;
+
+pub use importance::{ColumnImportance, Importance, permutation_importance};
+pub use learning::{CurvePoint, FRACTIONS, LearningCurve, learning_curve};
+
 use serde::{Deserialize, Serialize};
 
 /// Test-set metrics. Serialises as a flat object: `{rmse, mae, r2}` or

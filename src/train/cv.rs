@@ -4,6 +4,7 @@
 
 use super::{TrainConfig, TrainError, split, train};
 use crate::data::Dataset;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -36,12 +37,17 @@ pub fn cross_validate(
     // The task is decided once, on all the data: a fold's subset must not re-detect it (a
     // numeric target with a few more than 20 distinct values could look like classes in a fold).
     let cfg = &TrainConfig { task: prepared.task.into(), ..cfg.clone() };
+    progress(&format!("Cross-validation: {k} folds, in parallel"));
+    let fold_metrics = folds
+        .par_iter()
+        .map(|held_out| {
+            let rest: Vec<usize> = (0..train_part.n_rows()).filter(|i| held_out.binary_search(i).is_err()).collect();
+            let outcome = train(&train_part.take_rows(&rest), Some(&train_part.take_rows(held_out)), cfg, &mut |_| {})?;
+            Ok(serde_json::to_value(&outcome.report.metrics).unwrap_or_default())
+        })
+        .collect::<Result<Vec<_>, TrainError>>()?;
     let mut scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for (f, held_out) in folds.iter().enumerate() {
-        progress(&format!("Cross-validation fold {}/{k}", f + 1));
-        let rest: Vec<usize> = (0..train_part.n_rows()).filter(|i| held_out.binary_search(i).is_err()).collect();
-        let outcome = train(&train_part.take_rows(&rest), Some(&train_part.take_rows(held_out)), cfg, &mut |_| {})?;
-        let metrics = serde_json::to_value(&outcome.report.metrics).unwrap_or_default();
+    for metrics in fold_metrics {
         if let Some(obj) = metrics.as_object() {
             for (name, v) in obj {
                 if let Some(x) = v.as_f64() {

@@ -154,6 +154,8 @@ pub enum TrainError {
     TestData(String),
     #[error("fitting failed: {0}")]
     Fit(String),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
 }
 
 /// Guesses the task from the target column: text labels, or a few whole numbers, are classes.
@@ -365,23 +367,7 @@ pub fn train(
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
-    let output = model.predict(&x_test);
-    let report = match (&test_y, &output) {
-        (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => eval::regression_report(actual, pred),
-        (TargetValues::Classes(actual), ModelOutput::Probabilities(p)) => {
-            let actual_idx = class_index(actual);
-            // Test labels never seen in training cannot be scored against these classes.
-            let known: Vec<usize> = (0..actual_idx.len()).filter(|&i| actual_idx[i] != usize::MAX).collect();
-            if known.is_empty() {
-                return Err(TrainError::TestData("no test row has a class seen in training".into()));
-            }
-            let a: Vec<usize> = known.iter().map(|&i| actual_idx[i]).collect();
-            let pred: Vec<usize> = known.iter().map(|&i| argmax(p.row(i).iter().copied())).collect();
-            let scores: Vec<f64> = known.iter().map(|&i| p[[i, p.ncols() - 1]]).collect();
-            eval::classification_report(&classes, &a, &pred, (classes.len() == 2).then_some(scores.as_slice()))
-        }
-        _ => unreachable!("model output matches the task"),
-    };
+    let report = score(&model.predict(&x_test), &test_y, &classes)?;
 
     let example = pipeline::example_record(&train_features);
     let target = Target { name: cfg.target.clone(), task, classes };
@@ -406,6 +392,26 @@ pub fn train(
         Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })
+}
+
+/// The test report of a model's output against the true target values. Rows whose class was
+/// never seen in training cannot be scored against these classes and are left out.
+fn score(output: &ModelOutput, y: &TargetValues, classes: &[String]) -> Result<Report, TrainError> {
+    Ok(match (y, output) {
+        (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => eval::regression_report(actual, pred),
+        (TargetValues::Classes(actual), ModelOutput::Probabilities(p)) => {
+            let actual_idx = class_index(classes, actual);
+            let known: Vec<usize> = (0..actual_idx.len()).filter(|&i| actual_idx[i] != usize::MAX).collect();
+            if known.is_empty() {
+                return Err(TrainError::TestData("no test row has a class seen in training".into()));
+            }
+            let a: Vec<usize> = known.iter().map(|&i| actual_idx[i]).collect();
+            let pred: Vec<usize> = known.iter().map(|&i| argmax(p.row(i).iter().copied())).collect();
+            let scores: Vec<f64> = known.iter().map(|&i| p[[i, p.ncols() - 1]]).collect();
+            eval::classification_report(classes, &a, &pred, (classes.len() == 2).then_some(scores.as_slice()))
+        }
+        _ => return Err(TrainError::Fit("the model's output does not match the task".into())),
+    })
 }
 
 pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {

@@ -1,9 +1,9 @@
 //! The one `Pipeline` type: input schema + fitted feature recipe + model + target. Training
 //! produces it, bundles store it, `cairn predict` and `cairn serve` load and run it.
 
-use super::{FittedModel, ModelOutput, Task, argmax};
+use super::{FittedModel, ModelOutput, Task, TrainError, argmax};
 use crate::data::{Dataset, Schema, Values};
-use crate::eval::Metrics;
+use crate::eval::{Metrics, Report};
 use crate::features::{FeatureError, FittedRecipe, Recipe};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -93,12 +93,7 @@ impl Pipeline {
     /// Predicts every row of `ds`. Columns are matched by name (extra columns are ignored) and
     /// converted to the kinds seen in training; a missing column is an error naming it.
     pub fn predict(&self, ds: &Dataset) -> Result<Prediction, PipelineError> {
-        let input = self.schema.coerce(ds)?;
-        let x = self.fitted_recipe.transform(&input)?;
-        if x.ncols() != self.model.n_inputs() {
-            return Err(PipelineError::Shape { expected: self.model.n_inputs(), got: x.ncols() });
-        }
-        Ok(match self.model.predict(&x) {
+        Ok(match self.model_output(ds)? {
             ModelOutput::Values(v) => Prediction::Regression(v),
             ModelOutput::Probabilities(p) => {
                 let probabilities: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
@@ -107,6 +102,26 @@ impl Pipeline {
                 Prediction::Classification { labels, probabilities }
             }
         })
+    }
+
+    /// The model's raw output (values or class probabilities) for every row of `ds`.
+    fn model_output(&self, ds: &Dataset) -> Result<ModelOutput, PipelineError> {
+        let input = self.schema.coerce(ds)?;
+        let x = self.fitted_recipe.transform(&input)?;
+        if x.ncols() != self.model.n_inputs() {
+            return Err(PipelineError::Shape { expected: self.model.n_inputs(), got: x.ncols() });
+        }
+        Ok(self.model.predict(&x))
+    }
+
+    /// Scores the pipeline on labelled rows: `ds` must hold the target column; rows without a
+    /// target value (or, for classes, with a class unseen in training) are left out.
+    pub fn evaluate(&self, ds: &Dataset) -> Result<Report, TrainError> {
+        let (rows, y, _) = super::labelled(ds, &self.target.name, self.target.task)?;
+        if rows.n_rows() == 0 {
+            return Err(TrainError::EmptyTarget(self.target.name.clone()));
+        }
+        super::score(&self.model_output(&rows)?, &y, &self.target.classes)
     }
 
     /// The human name of the model, e.g. "Linear regression".

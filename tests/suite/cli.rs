@@ -1,6 +1,6 @@
 //! The CLI contract: JSON output, predict output, and clean failures on bad input.
 
-use crate::common::{assert_clean_failure, asset, cairn, stdout, tempdir};
+use crate::common::{assert_clean_failure, asset, cairn, stderr, stdout, tempdir};
 use serde_json::Value;
 
 fn s(p: &std::path::Path) -> &str {
@@ -265,4 +265,20 @@ fn cross_validation_matches_the_reference_protocol() {
 
     let o = cairn(&["train", s(&asset("iris.csv")), "--target", "species", "--cv", "1"]);
     assert_clean_failure(&o, "at least 2 folds");
+}
+
+#[test]
+fn importance_and_learning_curve_in_the_json() {
+    let data = asset("iris.csv");
+    let o = cairn(&["train", s(&data), "--target", "species", "--importance", "--learning-curve", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let columns = v["importance"]["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 4);
+    assert!(columns[0]["column"].as_str().unwrap().starts_with("petal"), "{columns:?}");
+    assert_eq!(v["importance"]["baseline"], v["metrics"]["accuracy"]);
+    let points = v["learning_curve"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 6);
+    assert_eq!(points[5]["test_score"], v["metrics"]["accuracy"], "the full-size point is the trained model");
+    assert!(!v["learning_curve"]["note"].as_str().unwrap().is_empty());
 }

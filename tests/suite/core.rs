@@ -193,3 +193,48 @@ fn trees_classify_with_probabilities() {
         }
     }
 }
+
+#[test]
+fn permutation_importance_finds_the_signal_and_ignores_noise() {
+    use cairn::data::Column;
+    use cairn::eval::permutation_importance;
+    // Iris plus a column of seeded noise: the petal measurements carry the species, the noise
+    // column must come out near zero.
+    let mut ds = load("iris.csv");
+    let mut state = 12345u64;
+    let noise: Vec<Option<f64>> = (0..ds.n_rows())
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            Some((state >> 11) as f64 / (1u64 << 53) as f64)
+        })
+        .collect();
+    ds = Dataset::new("iris+noise", [ds.columns, vec![Column::numeric("noise", noise)]].concat()).unwrap();
+    let o = fit(&ds, "species");
+    let test = ds.take_rows(&o.test_source_rows);
+    let imp = permutation_importance(&o.pipeline, &test, 5, 42).unwrap();
+    assert_eq!(imp.metric, "accuracy");
+    assert_eq!(imp.baseline, o.report.metrics.headline().1, "unshuffled = the test score");
+    let names: Vec<&str> = imp.columns.iter().map(|c| c.column.as_str()).collect();
+    assert!(names[0].starts_with("petal"), "{names:?}");
+    let noise = imp.columns.iter().find(|c| c.column == "noise").unwrap();
+    assert!(noise.drop.abs() < 0.05, "noise matters: {noise:?}");
+    assert!(imp.columns[0].drop > 0.2, "{:?}", imp.columns[0]);
+    // Same seed, same answer.
+    assert_eq!(permutation_importance(&o.pipeline, &test, 5, 42).unwrap(), imp);
+}
+
+#[test]
+fn learning_curve_reads_overfitting_from_a_deep_tree() {
+    use cairn::eval::learning_curve;
+    let ds = load("california_housing.csv");
+    let mut cfg = TrainConfig::new("median_house_value");
+    cfg.model = Some(cairn::train::ModelKind::Tree);
+    let curve = learning_curve(&ds, &cfg).unwrap();
+    let sizes: Vec<usize> = curve.points.iter().map(|p| p.train_rows).collect();
+    assert_eq!(sizes, vec![1651, 3302, 5779, 8256, 12384, 16512]);
+    let last = curve.points.last().unwrap();
+    assert!(last.train_score > 0.95 && last.test_score < 0.75, "{last:?}");
+    assert!(curve.note.starts_with("Over-fitting"), "{}", curve.note);
+    // The test score grows with more rows.
+    assert!(last.test_score > curve.points[0].test_score + 0.05, "{:?}", curve.points);
+}

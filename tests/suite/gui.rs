@@ -6,7 +6,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::time::{Duration, Instant};
 
-fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
+pub(crate) fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
     let app = CairnApp::new(AppOptions {
         picker: Box::new(FixedPicker { open, save: None }),
         cairn_exe: crate::common::cairn_exe(),
@@ -16,7 +16,7 @@ fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::PathBuf) -> 
 }
 
 /// Steps the UI until `done` holds (background jobs report through the channel).
-fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: impl Fn(&CairnApp) -> bool) {
+pub(crate) fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: impl Fn(&CairnApp) -> bool) {
     let start = Instant::now();
     while !done(h.state()) {
         assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
@@ -32,7 +32,7 @@ fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: impl Fn(&Cai
 
 /// "Open a file…" (the picker answers with the test file), then on the Train panel choose the
 /// target column from the combo box.
-fn open_file_and_pick_target(h: &mut Harness<'static, CairnApp>, target: &str) {
+pub(crate) fn open_file_and_pick_target(h: &mut Harness<'static, CairnApp>, target: &str) {
     h.step();
     h.get_by_label("Open a file…").click();
     h.step();
@@ -149,7 +149,7 @@ fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
     open_file_and_pick_target(&mut h, "species");
     h.get_by_label("Try all models").click();
     h.step();
-    wait_until(&mut h, "the leaderboard", |a| a.state.leaderboard_cancel.is_none() && !a.state.leaderboard.is_empty());
+    wait_until(&mut h, "the leaderboard", |a| a.state.cancel.is_none() && !a.state.leaderboard.is_empty());
     // Every classifier was tried, each with 5-fold CV, best CV score first.
     let board = &h.state().state.leaderboard;
     let names: Vec<String> = board.iter().map(|e| e.outcome.pipeline.info.model.clone()).collect();

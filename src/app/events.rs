@@ -1,0 +1,135 @@
+//! What background jobs report, and how the app applies it between frames.
+
+use super::{CairnApp, DeployStatus, LeaderboardEntry, TrainSettings, deploy};
+use crate::data::{Dataset, Profile};
+use crate::eval::{Importance, LearningCurve};
+use crate::train::TrainOutcome;
+use crate::train::tune::{TuneResult, TuneTrial};
+use std::sync::Arc;
+
+/// Messages from background jobs.
+pub(super) enum Event {
+    Loaded {
+        dataset: Result<(Dataset, Profile), String>,
+        target: Option<String>,
+    },
+    TrainProgress(String),
+    LeaderboardEntry(Box<LeaderboardEntry>),
+    LeaderboardDone(Option<String>),
+    Trained(Result<Box<TrainOutcome>, String>),
+    TuneTrial(Box<TuneTrial>),
+    /// The search finished (the final model then arrives as `Trained`).
+    Tuned(Result<Box<TuneResult>, String>),
+    /// Permutation importance or a learning curve for the given run.
+    Importance(Arc<TrainOutcome>, Result<Importance, String>),
+    Curve(Arc<TrainOutcome>, Result<LearningCurve, String>),
+    Deploy(deploy::DeployEvent),
+}
+
+impl CairnApp {
+    pub(super) fn drain_events(&mut self) {
+        while let Ok(event) = self.rx.try_recv() {
+            self.apply(event);
+        }
+        // A server that exited on its own is reported.
+        if let Some(server) = &mut self.server
+            && let Some(status) = server.exited()
+        {
+            self.state.deploy = DeployStatus::Failed(format!("the server stopped ({status})"));
+            self.server = None;
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        let state = &mut self.state;
+        match event {
+            Event::Loaded { dataset, target } => {
+                state.loading = None;
+                match dataset {
+                    Ok((ds, prof)) => {
+                        let target = target.filter(|t| ds.column(t).is_some());
+                        state.settings = TrainSettings { target, ..TrainSettings::default() };
+                        state.dataset = Some(Arc::new(ds));
+                        state.profile = Some(prof);
+                        state.outcome = None;
+                        state.leaderboard.clear();
+                        state.tuning.trials.clear();
+                        state.runs.clear();
+                        state.task_cache = None;
+                        state.eval_view = Default::default();
+                    }
+                    Err(e) => state.error = Some(e),
+                }
+            }
+            Event::LeaderboardEntry(entry) => {
+                state.remember_run(entry.outcome.clone());
+                state.leaderboard.push(*entry);
+                // Best CV score first (R² or accuracy: higher is better).
+                state.leaderboard.sort_by(|a, b| b.scores().1.total_cmp(&a.scores().1));
+            }
+            Event::LeaderboardDone(failure) => {
+                state.training = None;
+                state.cancel = None;
+                if let Some(best) = state.leaderboard.first().map(|b| b.outcome.clone()) {
+                    state.set_outcome(best);
+                }
+                if let Some(f) = failure {
+                    state.error = Some(format!("Trying all models stopped: {f}"));
+                }
+            }
+            Event::TrainProgress(stage) => {
+                if let Some(b) = &mut state.training {
+                    b.stage = stage;
+                }
+            }
+            Event::Trained(result) => {
+                state.training = None;
+                state.cancel = None;
+                match result {
+                    Ok(outcome) => state.set_outcome(Arc::new(*outcome)),
+                    Err(e) => state.error = Some(format!("Training failed: {e}")),
+                }
+            }
+            Event::TuneTrial(trial) => state.tuning.trials.push(*trial),
+            Event::Tuned(result) => match result {
+                Ok(r) => state.tuning.best = Some(r.best),
+                Err(e) => {
+                    state.training = None;
+                    state.cancel = None;
+                    state.error = Some(format!("Tuning failed: {e}"));
+                }
+            },
+            Event::Importance(run, result) => {
+                if state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &run)) {
+                    state.insight.busy = None;
+                    match result {
+                        Ok(i) => state.insight.importance = Some(i),
+                        Err(e) => state.error = Some(format!("Feature importance failed: {e}")),
+                    }
+                }
+            }
+            Event::Curve(run, result) => {
+                if state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &run)) {
+                    state.insight.busy = None;
+                    match result {
+                        Ok(c) => state.insight.curve = Some(c),
+                        Err(e) => state.error = Some(format!("Learning curve failed: {e}")),
+                    }
+                }
+            }
+            Event::Deploy(e) => match e {
+                deploy::DeployEvent::Started(Ok(handle)) => {
+                    state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
+                    self.server = Some(handle);
+                }
+                deploy::DeployEvent::Started(Err(msg)) => state.deploy = DeployStatus::Failed(msg),
+                deploy::DeployEvent::TryResult(r) => {
+                    state.try_result = Some(match r {
+                        Ok((status, body)) => format!("HTTP {status}: {body}"),
+                        Err(e) => format!("Request failed: {e}"),
+                    });
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The Evaluate panel's explaining tabs and the settings search, driven through egui_kittest on
+//! real data: permutation importance, learning curve, what-if, comparing two runs, tuning.
+
+use crate::gui::{harness, open_file_and_pick_target, wait_until};
+use cairn::app::whatif::Cell;
+use cairn::train::ModelKind;
+use egui_kittest::kittest::Queryable;
+
+#[test]
+fn house_prices_importance_learning_curve_what_if_and_compare() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "median_house_value");
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+
+    // Permutation importance: income drives house prices most.
+    h.get_by_label("Feature importance").click();
+    h.step();
+    h.get_by_label("Measure importance").click();
+    h.step();
+    wait_until(&mut h, "importance", |a| a.state.insight.importance.is_some());
+    let imp = h.state().state.insight.importance.clone().unwrap();
+    assert_eq!(imp.columns.len(), 9, "every input column");
+    assert_eq!(imp.columns[0].column, "median_income", "{:?}", imp.columns);
+    assert!(imp.columns[0].drop > 0.3, "{:?}", imp.columns[0]);
+    h.get_by_label_contains("Shuffling 'median_income' costs the model");
+
+    // Learning curve: a linear model on housing levels off, and the panel says so.
+    h.get_by_label("Learning curve").click();
+    h.step();
+    h.get_by_label("Draw learning curve").click();
+    h.step();
+    wait_until(&mut h, "the learning curve", |a| a.state.insight.curve.is_some());
+    let curve = h.state().state.insight.curve.clone().unwrap();
+    assert_eq!(curve.points.len(), 6);
+    let last = curve.points.last().unwrap();
+    let test_r2 = h.state().state.outcome.as_ref().unwrap().report.metrics.headline().1;
+    assert!((last.test_score - test_r2).abs() < 1e-9, "the full-size point is the trained model");
+    h.get_by_label_contains("levelled off");
+
+    // What if: a higher income means a higher predicted price.
+    h.get_by_label("What if").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Original row: predicted median_house_value");
+    let income = {
+        let app = h.state();
+        let o = app.state.outcome.as_ref().unwrap();
+        o.pipeline.schema.columns.iter().position(|c| c.name == "median_income").unwrap()
+    };
+    let Some(Cell::Number(Some(before))) = h.state().state.eval_view.whatif.as_ref().map(|w| w.cells[income].clone())
+    else {
+        panic!("income is a number")
+    };
+    h.state_mut().state.eval_view.whatif.as_mut().unwrap().cells[income] = Cell::Number(Some(before + 3.0));
+    h.run_steps(2);
+    h.get_by_label_contains("compared with the original row");
+    let text = format!("{:?}", h.query_all_by_label_contains("compared with the original row").next().unwrap());
+    assert!(text.contains('+'), "a higher income raises the price: {text}");
+
+    // Train a second model and compare the two runs.
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.state_mut().state.settings.model = Some(ModelKind::Tree);
+    h.run_steps(2);
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "the tree", |a| a.state.training.is_none() && a.state.runs.len() == 2);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("Compare runs").click();
+    h.run_steps(2);
+    h.get_by_label_contains("A: Linear regression");
+    h.get_by_label_contains("B: Decision tree");
+    // Both were scored on the same test rows; the tree wins on housing.
+    assert!(h.query_by_label_contains("scored on different test rows").is_none());
+    h.get_by_label_contains("B beats A by");
+}
+
+#[test]
+fn tuning_knn_on_iris_from_the_train_panel() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "species");
+    h.state_mut().state.settings.model = Some(ModelKind::Knn);
+    h.run_steps(2);
+    h.get_by_label("Tune settings").click();
+    h.step();
+    wait_until(&mut h, "tuning", |a| a.state.training.is_none() && a.state.tuning.best.is_some());
+    let app = h.state();
+    let tuning = &app.state.tuning;
+    assert_eq!(tuning.trials.len(), 10, "k × weights grid, every trial kept");
+    let best = tuning.best.unwrap();
+    assert!(tuning.trials.iter().all(|t| t.score <= tuning.trials[best].score));
+    let o = app.state.outcome.as_ref().unwrap();
+    assert_eq!(o.pipeline.info.params, tuning.trials[best].params, "the best settings were trained");
+    h.get_by_label("best: trained");
+    h.get_by_label_contains("Settings search: 10 candidates");
+}
