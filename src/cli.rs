@@ -91,10 +91,10 @@ pub fn run(command: Command) -> Result<()> {
 pub struct TrainArgs {
     /// The training data (CSV/TSV).
     pub data: PathBuf,
-    /// The column to predict.
+    /// The column to predict (optional for `--model kmeans`, where it only checks the clusters).
     #[arg(long)]
-    pub target: String,
-    /// auto | regression | classification | recommendation
+    pub target: Option<String>,
+    /// auto | regression | classification | clustering | recommendation
     #[arg(long, default_value = "auto")]
     pub task: String,
     /// A model name, or `all` for a leaderboard of every model that fits the task.
@@ -161,7 +161,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     eprintln!("[{:>5.1}s] Reading {}", started.elapsed().as_secs_f64(), a.data.display());
     let data = load(&a.data)?;
     let test = a.test.as_deref().map(load).transpose()?;
-    let mut cfg = TrainConfig::new(a.target.clone());
+    let mut cfg = TrainConfig::new(a.target.clone().unwrap_or_default());
     cfg.task = task;
     cfg.model = model;
     cfg.seed = a.seed;
@@ -293,10 +293,10 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         println!("{v}");
     } else {
         println!(
-            "{} ({}) predicting '{}', settings: {}",
+            "{} ({}) {}, settings: {}",
             p.model_display_name(),
             p.target.task.name(),
-            p.target.name,
+            p.goal(),
             p.info.params.summary()
         );
         println!(

@@ -66,9 +66,9 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
     };
     let p = &o.pipeline;
     ui.label(format!(
-        "{} predicting '{}', scored on {} test rows it never saw during training.",
+        "{} {}, scored on {} test rows it never saw during training.",
         p.model_display_name(),
-        p.target.name,
+        p.goal(),
         p.info.test_rows
     ));
     ui.horizontal_wrapped(|ui| {
@@ -101,6 +101,7 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
                 cell_rows_ui(ui, state, &o, (a, pr), actual, predicted);
             }
         }
+        Detail::Clustering { sizes, labels, table, .. } => clusters_ui(ui, &p.target.classes, sizes, labels, table),
     }
 
     ui.add_space(8.0);
@@ -197,6 +198,40 @@ fn regression_ui(ui: &mut egui::Ui, target: &str, actual: &[f64], predicted: &[f
             plot.bar_chart(BarChart::new("residuals", bars));
         },
     );
+}
+
+/// Cluster sizes, and (when the data has a label column) which labels each cluster holds.
+fn clusters_ui(ui: &mut egui::Ui, clusters: &[String], sizes: &[usize], labels: &[String], table: &[Vec<usize>]) {
+    ui.label(egui::RichText::new("Test rows in each cluster").strong());
+    let bars: Vec<Bar> = sizes
+        .iter()
+        .enumerate()
+        .map(|(c, &n)| Bar::new(c as f64 + 1.0, n as f64).width(0.7).name(&clusters[c]))
+        .collect();
+    Plot::new("cluster_sizes").height(200.0).x_axis_label("cluster").y_axis_label("test rows").show(ui, |plot| {
+        plot.bar_chart(BarChart::new("rows", bars));
+    });
+    if labels.is_empty() {
+        return;
+    }
+    ui.label(egui::RichText::new("What each cluster holds (rows: cluster, columns: label)").strong()).on_hover_text(
+        "The clusters were found without looking at the labels; a cluster made mostly of one label means the \
+         model rediscovered that group on its own.",
+    );
+    egui::Grid::new("cluster_table").striped(true).show(ui, |ui| {
+        ui.strong("");
+        for l in labels {
+            ui.strong(l);
+        }
+        ui.end_row();
+        for (c, row) in table.iter().enumerate() {
+            ui.label(&clusters[c]);
+            for n in row {
+                ui.label(n.to_string());
+            }
+            ui.end_row();
+        }
+    });
 }
 
 fn threshold_ui(ui: &mut egui::Ui, view: &mut EvalView, classes: &[String], actual: &[usize], scores: &[f64]) {

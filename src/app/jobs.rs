@@ -41,7 +41,10 @@ impl CairnApp {
     /// The data and the training configuration the Train panel describes, or `None` (with a
     /// message) when no target is chosen yet or a training job already runs.
     fn train_job(&mut self) -> Option<(Arc<Dataset>, TrainConfig)> {
-        let (Some(ds), Some(target)) = (self.state.dataset.clone(), self.state.settings.target.clone()) else {
+        // k-means needs no target (an empty one).
+        let kmeans = self.state.settings.model == Some(crate::train::ModelKind::KMeans);
+        let target = self.state.settings.target.clone().or_else(|| kmeans.then(String::new));
+        let (Some(ds), Some(target)) = (self.state.dataset.clone(), target) else {
             self.state.error = Some("Choose a dataset and a target column first.".into());
             return None;
         };

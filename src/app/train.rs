@@ -38,7 +38,11 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
     let training = state.training.is_some();
     egui::Grid::new("train_settings").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
         let label = ui.label("Target").on_hover_text("The column the model learns to predict.");
-        let current = state.settings.target.clone().unwrap_or_else(|| "choose a column".into());
+        let current = match (&state.settings.target, state.settings.model) {
+            (Some(t), _) => t.clone(),
+            (None, Some(ModelKind::KMeans)) => "none: find groups (k-means)".into(),
+            (None, _) => "choose a column".into(),
+        };
         egui::ComboBox::from_id_salt("target")
             .selected_text(current)
             .width(260.0)
@@ -49,23 +53,30 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
                         state.settings.model = None;
                     }
                 }
+                let none = state.settings.target.is_none();
+                if ui.selectable_label(none, "none: find groups (k-means)").clicked() {
+                    state.settings.target = None;
+                    state.settings.model = Some(ModelKind::KMeans);
+                }
             })
             .response
             .labelled_by(label.id);
         ui.end_row();
 
-        let task = state.detected_task();
+        let detected = state.detected_task();
+        let task = if state.settings.model == Some(ModelKind::KMeans) { Some(Task::Clustering) } else { detected };
         ui.label("Task").on_hover_text("Regression predicts a number; classification predicts a label.");
         ui.label(match task {
             Some(Task::Regression) => "Regression (predict a number)",
             Some(Task::Classification) => "Classification (predict a label)",
+            Some(Task::Clustering) => "Clustering (find groups of similar rows; a target only checks them)",
             None => "—",
         });
         ui.end_row();
 
         let label =
             ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
-        let auto = task.map(ModelKind::default_for);
+        let auto = detected.map(ModelKind::default_for);
         let selected = match (state.settings.model, auto) {
             (Some(m), _) => m.display_name().to_string(),
             (None, Some(a)) => format!("Automatic ({})", a.display_name()),
@@ -78,7 +89,11 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
                 if ui.selectable_label(state.settings.model.is_none(), "Automatic").clicked() {
                     state.settings.model = None;
                 }
-                for kind in ModelKind::ALL.into_iter().filter(|k| task.is_some_and(|t| k.supports(t))) {
+                // k-means needs no target: it is offered whatever the target is.
+                let offered = ModelKind::ALL
+                    .into_iter()
+                    .filter(|k| *k == ModelKind::KMeans || detected.is_some_and(|t| k.supports(t)));
+                for kind in offered {
                     if ui
                         .selectable_label(state.settings.model == Some(kind), kind.display_name())
                         .on_hover_text(kind.explain())
@@ -110,7 +125,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         params_ui(ui, kind, &mut state.settings.params);
     }
     ui.add_space(10.0);
-    let can_train = state.settings.target.is_some() && !training;
+    let can_train = (state.settings.target.is_some() || state.settings.model == Some(ModelKind::KMeans)) && !training;
     ui.horizontal(|ui| {
         if ui.add_enabled(can_train, egui::Button::new("Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
             cmds.push(Command::Train);

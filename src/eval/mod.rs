@@ -1,8 +1,10 @@
 //! Evaluation: metrics on held-out rows and the data behind the Evaluate panel's charts.
 
+mod cluster;
 mod importance;
 mod learning;
 
+pub use cluster::{SILHOUETTE_ROWS, adjusted_rand_index, clustering_report};
 pub use importance::{ColumnImportance, Importance, permutation_importance};
 pub use learning::{CurvePoint, FRACTIONS, LearningCurve, learning_curve};
 
@@ -28,6 +30,16 @@ pub enum Metrics {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         roc_auc: Option<f64>,
     },
+    Clustering {
+        /// Mean silhouette, −1 … 1: how much closer rows are to their own cluster than to the
+        /// next one.
+        silhouette: f64,
+        /// Mean squared distance of a row to its cluster's centre (in scaled feature units).
+        spread: f64,
+        /// Agreement of the clusters with the data's label column, when it has one.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        adjusted_rand: Option<f64>,
+    },
 }
 
 impl Metrics {
@@ -51,6 +63,26 @@ impl Metrics {
                 }
                 v
             }
+            Metrics::Clustering { silhouette, spread, adjusted_rand } => {
+                let mut v = vec![
+                    (
+                        "Silhouette",
+                        silhouette,
+                        "How clearly each row belongs to its own cluster: 1 = tight, well separated groups; \
+                         0 = overlapping; negative = rows sit closer to another cluster.",
+                    ),
+                    ("Spread", spread, "Average squared distance of a row to its cluster's centre: lower is tighter."),
+                ];
+                if let Some(ari) = adjusted_rand {
+                    v.push((
+                        "Match with labels",
+                        ari,
+                        "Adjusted Rand index between the clusters and the label column: 1 = the same groups, \
+                         0 = no better than chance.",
+                    ));
+                }
+                v
+            }
         }
     }
 
@@ -59,6 +91,7 @@ impl Metrics {
         match *self {
             Metrics::Regression { r2, .. } => ("r2", r2),
             Metrics::Classification { accuracy, .. } => ("accuracy", accuracy),
+            Metrics::Clustering { silhouette, .. } => ("silhouette", silhouette),
         }
     }
 
@@ -67,6 +100,7 @@ impl Metrics {
         match self {
             Metrics::Regression { .. } => "R²",
             Metrics::Classification { .. } => "accuracy",
+            Metrics::Clustering { .. } => "silhouette",
         }
     }
 
@@ -83,6 +117,21 @@ impl Metrics {
                 accuracy * 100.0,
                 ((1.0 - accuracy) * 100.0).round()
             ),
+            Metrics::Clustering { silhouette, adjusted_rand, .. } => {
+                let shape = if silhouette > 0.5 {
+                    "The clusters are clearly separated"
+                } else if silhouette > 0.25 {
+                    "The clusters are distinct but touch each other"
+                } else {
+                    "The clusters overlap a lot: the data may not fall into these groups naturally"
+                };
+                let labels = match adjusted_rand {
+                    Some(a) if a > 0.5 => format!(" They largely match the groups in '{target}'."),
+                    Some(_) => format!(" They do not match the groups in '{target}' well."),
+                    None => String::new(),
+                };
+                format!("{shape} (silhouette {silhouette:.2}).{labels}")
+            }
         }
     }
 }
@@ -121,6 +170,16 @@ pub enum Detail {
         predicted: Vec<usize>,
         #[serde(default)]
         scores: Vec<f64>,
+    },
+    Clustering {
+        /// Rows per cluster.
+        sizes: Vec<usize>,
+        /// The cluster of each scored row.
+        assigned: Vec<usize>,
+        /// The label column's values (sorted), when the data has one.
+        labels: Vec<String>,
+        /// `table[cluster][label]` counts.
+        table: Vec<Vec<usize>>,
     },
 }
 

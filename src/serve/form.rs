@@ -56,6 +56,7 @@ pub fn page(p: &Pipeline) -> String {
     let task_note = match p.target.task {
         Task::Regression => "a number".to_string(),
         Task::Classification => format!("one of: {}", escape(&p.target.classes.join(", "))),
+        Task::Clustering => format!("the group of similar rows it belongs to ({} groups)", p.target.classes.len()),
     };
     format!(
         r#"<!doctype html>

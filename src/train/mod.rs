@@ -4,6 +4,7 @@
 mod bayes;
 mod boosting;
 pub mod cv;
+mod kmeans;
 mod knn;
 pub mod leaderboard;
 mod linear;
@@ -38,6 +39,8 @@ pub const MAX_CLASSES: usize = 200;
 pub enum Task {
     Regression,
     Classification,
+    /// Grouping rows without a target (k-means).
+    Clustering,
 }
 
 impl Task {
@@ -45,6 +48,7 @@ impl Task {
         match self {
             Task::Regression => "regression",
             Task::Classification => "classification",
+            Task::Clustering => "clustering",
         }
     }
 }
@@ -56,6 +60,7 @@ pub enum TaskChoice {
     Auto,
     Regression,
     Classification,
+    Clustering,
     Recommendation,
 }
 
@@ -65,9 +70,10 @@ impl TaskChoice {
             "auto" => Ok(TaskChoice::Auto),
             "regression" => Ok(TaskChoice::Regression),
             "classification" => Ok(TaskChoice::Classification),
+            "clustering" => Ok(TaskChoice::Clustering),
             "recommendation" => Ok(TaskChoice::Recommendation),
             other => Err(TrainError::Config(format!(
-                "unknown task '{other}' (use auto, regression, classification or recommendation)"
+                "unknown task '{other}' (use auto, regression, classification, clustering or recommendation)"
             ))),
         }
     }
@@ -76,6 +82,8 @@ impl TaskChoice {
 /// Everything a training run needs besides the data.
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
+    /// The column to predict. Empty only for clustering, where a target is optional (when
+    /// given, it is left out of the features and only used to check the clusters).
     pub target: String,
     pub task: TaskChoice,
     /// `None` picks the default model for the task.
@@ -188,10 +196,10 @@ fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues,
         (Task::Regression, Values::Str(_)) => {
             return Err(TrainError::NonNumericTarget { column: target.to_string(), kind: col.kind.label() });
         }
-        (Task::Classification, Values::Numeric(v)) => {
+        (Task::Classification | Task::Clustering, Values::Numeric(v)) => {
             TargetValues::Classes(v.iter().map(|x| x.map(format_number)).collect())
         }
-        (Task::Classification, Values::Str(v)) => TargetValues::Classes(v.clone()),
+        (Task::Classification | Task::Clustering, Values::Str(v)) => TargetValues::Classes(v.clone()),
     })
 }
 
@@ -214,7 +222,16 @@ pub(crate) struct Prepared {
 }
 
 /// Rows with a target value, and those values; the rest cannot teach or test anything.
+/// Clustering keeps every row (its target, if any, only checks the clusters).
 fn labelled(ds: &Dataset, target: &str, task: Task) -> Result<(Dataset, TargetValues, Vec<usize>), TrainError> {
+    if task == Task::Clustering {
+        let all: Vec<usize> = (0..ds.n_rows()).collect();
+        // A target only checks the clusters when it holds a few labels, not a measurement.
+        let labels = !target.is_empty() && detect_task(ds, target)? == Task::Classification;
+        let values =
+            if labels { target_values(ds, target, task)? } else { TargetValues::Classes(vec![None; ds.n_rows()]) };
+        return Ok((ds.clone(), values, all));
+    }
     let values = target_values(ds, target, task)?;
     let keep: Vec<usize> = match &values {
         TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
@@ -239,7 +256,17 @@ fn class_index(classes: &[String], labels: &[Option<String>]) -> Vec<usize> {
 
 /// The task `cfg` asks for, detecting it from the target column for `auto`.
 pub fn resolve_task(data: &Dataset, cfg: &TrainConfig) -> Result<Task, TrainError> {
+    let model = cfg.model.or(cfg.params.as_ref().map(|p| p.model));
+    if model == Some(ModelKind::KMeans) || cfg.task == TaskChoice::Clustering {
+        return Ok(Task::Clustering);
+    }
+    if cfg.target.is_empty() {
+        return Err(TrainError::Config(
+            "choose the target column to predict (or --model kmeans to find groups without one)".into(),
+        ));
+    }
     match cfg.task {
+        TaskChoice::Clustering => Ok(Task::Clustering),
         TaskChoice::Auto => detect_task(data, &cfg.target),
         TaskChoice::Regression => Ok(Task::Regression),
         TaskChoice::Classification => Ok(Task::Classification),
@@ -252,13 +279,16 @@ impl From<Task> for TaskChoice {
         match task {
             Task::Regression => TaskChoice::Regression,
             Task::Classification => TaskChoice::Classification,
+            Task::Clustering => TaskChoice::Clustering,
         }
     }
 }
 
 /// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.
 pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<Prepared, TrainError> {
-    data.require(&cfg.target)?;
+    if !cfg.target.is_empty() {
+        data.require(&cfg.target)?;
+    }
     if split && !(cfg.test_size > 0.0 && cfg.test_size < 1.0) {
         return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
     }
@@ -276,6 +306,14 @@ pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<
         return Err(TrainError::EmptyTarget(cfg.target.clone()));
     }
     let (classes, strata) = match &y {
+        // Clusters are named "cluster 1" … "cluster k"; the split is plain (no strata).
+        _ if task == Task::Clustering => {
+            let k = cfg.params_for(model).int("k");
+            if k > data.n_rows() {
+                return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: k });
+            }
+            ((1..=k).map(|c| format!("cluster {c}")).collect(), None)
+        }
         TargetValues::Numbers(_) => (vec![], None),
         TargetValues::Classes(v) => {
             let mut c: Vec<String> = v.iter().flatten().cloned().collect();
@@ -351,6 +389,7 @@ pub fn train(
     let numbers: Vec<f64>;
     let labels: Vec<usize>;
     let target = match &y_all {
+        _ if task == Task::Clustering => FitTarget::Unlabelled,
         TargetValues::Numbers(v) => {
             numbers = train_rows.iter().map(|&i| v[i]).collect();
             FitTarget::Numbers(&numbers)
@@ -367,7 +406,7 @@ pub fn train(
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
-    let report = score(&model.predict(&x_test), &test_y, &classes)?;
+    let report = score(&model, &x_test, &test_y, &classes)?;
 
     let example = pipeline::example_record(&train_features);
     let target = Target { name: cfg.target.clone(), task, classes };
@@ -394,10 +433,33 @@ pub fn train(
     Ok(TrainOutcome { pipeline, report, test_source_rows })
 }
 
-/// The test report of a model's output against the true target values. Rows whose class was
-/// never seen in training cannot be scored against these classes and are left out.
-fn score(output: &ModelOutput, y: &TargetValues, classes: &[String]) -> Result<Report, TrainError> {
-    Ok(match (y, output) {
+/// The test report of a model on feature rows `x` against the true target values. Rows whose
+/// class was never seen in training cannot be scored against these classes and are left out.
+/// Clusters are scored on their shape (and against the target's labels, if there is one).
+fn score(
+    model: &FittedModel,
+    x: &ndarray::Array2<f64>,
+    y: &TargetValues,
+    classes: &[String],
+) -> Result<Report, TrainError> {
+    if let FittedModel::KMeans(km) = model {
+        let assigned = km.assign(x);
+        let spread = x
+            .rows()
+            .into_iter()
+            .zip(&assigned)
+            .map(|(r, &c)| km.centers[c].iter().zip(r).map(|(a, b)| (a - b).powi(2)).sum::<f64>())
+            .sum::<f64>()
+            / x.nrows().max(1) as f64;
+        let labels = match y {
+            TargetValues::Classes(v) => v.clone(),
+            TargetValues::Numbers(_) => vec![],
+        };
+        let csr = crate::features::Csr::from_dense(x);
+        return Ok(eval::clustering_report(&csr, &assigned, km.centers.len(), spread, &labels));
+    }
+    let output = model.predict(x);
+    Ok(match (y, &output) {
         (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => eval::regression_report(actual, pred),
         (TargetValues::Classes(actual), ModelOutput::Probabilities(p)) => {
             let actual_idx = class_index(classes, actual);

@@ -4,6 +4,7 @@
 
 use super::bayes::{self, NaiveBayes};
 use super::boosting::{self, BoostParams, BoostTarget, Boosted};
+use super::kmeans::{self, KMeans};
 use super::knn::Knn;
 use super::params::Params;
 use super::svm::{self, LinearSvm};
@@ -57,10 +58,12 @@ pub enum ModelKind {
     Knn,
     /// Linear support vector machine.
     Svm,
+    /// k-means clustering: groups rows without a target.
+    KMeans,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 11] = [
+    pub const ALL: [ModelKind; 12] = [
         ModelKind::Linear,
         ModelKind::Ridge,
         ModelKind::Lasso,
@@ -72,6 +75,7 @@ impl ModelKind {
         ModelKind::Tree,
         ModelKind::RandomForest,
         ModelKind::GradientBoosting,
+        ModelKind::KMeans,
     ];
 
     pub fn name(self) -> &'static str {
@@ -87,6 +91,7 @@ impl ModelKind {
             ModelKind::NaiveBayes => "naive_bayes",
             ModelKind::Knn => "knn",
             ModelKind::Svm => "svm",
+            ModelKind::KMeans => "kmeans",
         }
     }
 
@@ -103,6 +108,7 @@ impl ModelKind {
             ModelKind::NaiveBayes => "Naive Bayes",
             ModelKind::Knn => "Nearest neighbours",
             ModelKind::Svm => "Linear SVM",
+            ModelKind::KMeans => "k-means clustering",
         }
     }
 
@@ -120,6 +126,7 @@ impl ModelKind {
             ModelKind::NaiveBayes => "Counts how typical each feature value is of each class.",
             ModelKind::Knn => "Answers like the most similar training rows did.",
             ModelKind::Svm => "Draws the straight boundary with the widest margin between classes.",
+            ModelKind::KMeans => "Finds k groups of similar rows on its own, without a target to learn.",
         }
     }
 
@@ -128,16 +135,20 @@ impl ModelKind {
         match self {
             ModelKind::Linear | ModelKind::Ridge | ModelKind::Lasso | ModelKind::ElasticNet => task == Task::Regression,
             ModelKind::Logistic | ModelKind::NaiveBayes => task == Task::Classification,
+            ModelKind::KMeans => task == Task::Clustering,
             ModelKind::Tree
             | ModelKind::RandomForest
             | ModelKind::GradientBoosting
             | ModelKind::Knn
-            | ModelKind::Svm => true,
+            | ModelKind::Svm => task != Task::Clustering,
         }
     }
 
     /// The tasks it can learn, in words.
     pub fn tasks_label(self) -> &'static str {
+        if self == ModelKind::KMeans {
+            return "clustering";
+        }
         match (self.supports(Task::Regression), self.supports(Task::Classification)) {
             (true, true) => "regression and classification",
             (true, false) => "regression",
@@ -156,6 +167,7 @@ impl ModelKind {
         match task {
             Task::Regression => ModelKind::Linear,
             Task::Classification => ModelKind::Logistic,
+            Task::Clustering => ModelKind::KMeans,
         }
     }
 
@@ -202,6 +214,7 @@ pub enum FittedModel {
     NaiveBayes(NaiveBayes),
     Knn(Knn),
     Svm(LinearSvm),
+    KMeans(KMeans),
 }
 
 fn linear_kind() -> ModelKind {
@@ -233,6 +246,7 @@ impl FittedModel {
             FittedModel::NaiveBayes(_) => ModelKind::NaiveBayes,
             FittedModel::Knn(_) => ModelKind::Knn,
             FittedModel::Svm(_) => ModelKind::Svm,
+            FittedModel::KMeans(_) => ModelKind::KMeans,
         }
     }
 
@@ -245,6 +259,7 @@ impl FittedModel {
             FittedModel::NaiveBayes(m) => m.n_features,
             FittedModel::Knn(m) => m.n_features(),
             FittedModel::Svm(m) => m.n_features(),
+            FittedModel::KMeans(m) => m.n_features(),
         }
     }
 
@@ -279,6 +294,14 @@ impl FittedModel {
             FittedModel::NaiveBayes(m) => ModelOutput::Probabilities(m.predict(x)),
             FittedModel::Knn(m) => ModelOutput::from_columns(m.predict(x)),
             FittedModel::Svm(m) => ModelOutput::from_columns(m.predict(x)),
+            // Each row belongs to its nearest centre: probability 1 for that cluster.
+            FittedModel::KMeans(m) => {
+                let assigned = m.assign(x);
+                let k = m.centers.len().max(1);
+                ModelOutput::Probabilities(Array2::from_shape_fn((x.nrows(), k), |(r, c)| {
+                    if assigned[r] == c { 1.0 } else { 0.0 }
+                }))
+            }
         }
     }
 
@@ -306,6 +329,16 @@ impl FittedModel {
             FittedModel::NaiveBayes(m) => share(m.separation()),
             // kNN has no weights: every feature counts the same in the distance.
             FittedModel::Knn(m) => vec![1.0 / m.n_features().max(1) as f64; m.n_features()],
+            // How far apart the centres are along each feature: what separates the clusters.
+            FittedModel::KMeans(m) => share(
+                (0..m.n_features())
+                    .map(|j| {
+                        let k = m.centers.len().max(1) as f64;
+                        let mean = m.centers.iter().map(|c| c[j]).sum::<f64>() / k;
+                        m.centers.iter().map(|c| (c[j] - mean).powi(2)).sum::<f64>() / k
+                    })
+                    .collect(),
+            ),
         }
     }
 }
@@ -326,6 +359,8 @@ pub(super) fn softmax_in_place(v: &mut [f64]) {
 pub enum FitTarget<'a> {
     Numbers(&'a [f64]),
     Classes(&'a [usize], usize),
+    /// Clustering: no target.
+    Unlabelled,
 }
 
 /// The training rows in the form(s) the model reads.
@@ -359,6 +394,11 @@ pub fn fit_model(
         }
     }
     let linear = |(coef, intercept): (Vec<f64>, f64)| FittedModel::Linear { model: kind, coef, intercept };
+    let mismatch = || TrainError::TaskMismatch {
+        name: kind.name(),
+        model_task: kind.tasks_label(),
+        task: if kind.supports(Task::Regression) { "clustering" } else { "regression" },
+    };
     Ok(match (kind, y) {
         (ModelKind::Linear, FitTarget::Numbers(v)) => linear(linear::fit_ols(dense()?, &Array1::from(v.to_vec()))?),
         (ModelKind::Ridge, FitTarget::Numbers(v)) => linear(linear::fit_ridge(sparse()?, v, params.float("alpha"))?),
@@ -381,6 +421,7 @@ pub fn fit_model(
             let target = match y {
                 FitTarget::Numbers(v) => tree::Target::Numbers(v),
                 FitTarget::Classes(c, k) => tree::Target::Classes(c, k),
+                FitTarget::Unlabelled => return Err(mismatch()),
             };
             let tp = TreeParams {
                 max_depth: params.opt_int("max_depth"),
@@ -413,6 +454,7 @@ pub fn fit_model(
             let target = match y {
                 FitTarget::Numbers(v) => BoostTarget::Numbers(v),
                 FitTarget::Classes(c, k) => BoostTarget::Classes(c, k),
+                FitTarget::Unlabelled => return Err(mismatch()),
             };
             FittedModel::Boosted(boosting::fit(dense()?, target, &bp, seed, cancel))
         }
@@ -428,6 +470,7 @@ pub fn fit_model(
             let (values, n_classes) = match y {
                 FitTarget::Numbers(v) => (v.to_vec(), 0),
                 FitTarget::Classes(c, k) => (c.iter().map(|&v| v as f64).collect(), k),
+                FitTarget::Unlabelled => return Err(mismatch()),
             };
             FittedModel::Knn(Knn {
                 k: params.int("k"),
@@ -444,12 +487,16 @@ pub fn fit_model(
         (ModelKind::Svm, FitTarget::Classes(c, k)) => {
             FittedModel::Svm(svm::fit_classifier(sparse()?, c, k, params.float("c"), seed))
         }
-        (kind, _) => {
+        (ModelKind::KMeans, FitTarget::Unlabelled) => {
+            FittedModel::KMeans(kmeans::fit(sparse()?, params.int("k"), params.int("n_init"), seed))
+        }
+        (kind, FitTarget::Classes(..)) => {
             return Err(TrainError::TaskMismatch {
                 name: kind.name(),
                 model_task: kind.tasks_label(),
-                task: if kind.supports(Task::Regression) { "classification" } else { "regression" },
+                task: "classification",
             });
         }
+        _ => return Err(mismatch()),
     })
 }

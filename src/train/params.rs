@@ -231,6 +231,16 @@ const KNN: &[ParamSpec] = &[
         &["uniform", "distance"],
     ),
 ];
+const KMEANS: &[ParamSpec] = &[
+    spec("k", ParamKind::Int { min: 1, max: 100 }, "3", "How many groups to find.", &["2", "3", "4", "5", "6", "8"]),
+    spec(
+        "n_init",
+        ParamKind::Int { min: 1, max: 50 },
+        "4",
+        "How many random starts to try; the tightest grouping is kept.",
+        &["4"],
+    ),
+];
 const SVM: &[ParamSpec] = &[spec(
     "c",
     C_RANGE,
@@ -253,6 +263,7 @@ impl ModelKind {
             ModelKind::NaiveBayes => NAIVE_BAYES,
             ModelKind::Knn => KNN,
             ModelKind::Svm => SVM,
+            ModelKind::KMeans => KMEANS,
         }
     }
 }

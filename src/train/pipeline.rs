@@ -106,12 +106,17 @@ impl Pipeline {
 
     /// The model's raw output (values or class probabilities) for every row of `ds`.
     fn model_output(&self, ds: &Dataset) -> Result<ModelOutput, PipelineError> {
+        Ok(self.model.predict(&self.features(ds)?))
+    }
+
+    /// The feature rows the recipe makes of `ds`, checked against what the model expects.
+    fn features(&self, ds: &Dataset) -> Result<ndarray::Array2<f64>, PipelineError> {
         let input = self.schema.coerce(ds)?;
         let x = self.fitted_recipe.transform(&input)?;
         if x.ncols() != self.model.n_inputs() {
             return Err(PipelineError::Shape { expected: self.model.n_inputs(), got: x.ncols() });
         }
-        Ok(self.model.predict(&x))
+        Ok(x)
     }
 
     /// Scores the pipeline on labelled rows: `ds` must hold the target column; rows without a
@@ -121,12 +126,21 @@ impl Pipeline {
         if rows.n_rows() == 0 {
             return Err(TrainError::EmptyTarget(self.target.name.clone()));
         }
-        super::score(&self.model_output(&rows)?, &y, &self.target.classes)
+        super::score(&self.model, &self.features(&rows)?, &y, &self.target.classes)
     }
 
     /// The human name of the model, e.g. "Linear regression".
     pub fn model_display_name(&self) -> &'static str {
         self.model.kind().display_name()
+    }
+
+    /// What the model does, in words: "predicting 'price'" or "finding 3 groups".
+    pub fn goal(&self) -> String {
+        match (self.target.task, self.target.name.as_str()) {
+            (Task::Clustering, "") => format!("finding {} groups", self.target.classes.len()),
+            (Task::Clustering, t) => format!("finding {} groups (checked against '{t}')", self.target.classes.len()),
+            (_, t) => format!("predicting '{t}'"),
+        }
     }
 
     /// Features ranked by the size of their weight (largest first), at most `n`.

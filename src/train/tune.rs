@@ -63,6 +63,7 @@ pub fn headline_metric(task: Task) -> &'static str {
     match task {
         Task::Regression => "r2",
         Task::Classification => "accuracy",
+        Task::Clustering => "silhouette",
     }
 }
 

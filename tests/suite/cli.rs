@@ -282,3 +282,19 @@ fn importance_and_learning_curve_in_the_json() {
     assert_eq!(points[5]["test_score"], v["metrics"]["accuracy"], "the full-size point is the trained model");
     assert!(!v["learning_curve"]["note"].as_str().unwrap().is_empty());
 }
+
+#[test]
+fn kmeans_needs_no_target() {
+    let data = asset("penguins.csv");
+    let o = cairn(&["train", s(&data), "--model", "kmeans", "--param", "k=4", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["task"], "clustering");
+    assert_eq!(v["params"]["k"], 4);
+    let sil = v["metrics"]["silhouette"].as_f64().unwrap();
+    assert!(sil > 0.0 && sil <= 1.0, "{sil}");
+    assert!(v["metrics"].get("adjusted_rand").is_none());
+    // Any other model still needs a target, and says so.
+    let o = cairn(&["train", s(&data), "--model", "tree"]);
+    assert_clean_failure(&o, "choose the target column");
+}

@@ -238,3 +238,33 @@ fn learning_curve_reads_overfitting_from_a_deep_tree() {
     // The test score grows with more rows.
     assert!(last.test_score > curve.points[0].test_score + 0.05, "{:?}", curve.points);
 }
+
+#[test]
+fn kmeans_finds_the_iris_species_without_being_told() {
+    use cairn::train::ModelKind;
+    let ds = load("iris.csv");
+    // With the label column named: it is kept out of the features and only checks the clusters.
+    let mut cfg = TrainConfig::new("species");
+    cfg.model = Some(ModelKind::KMeans);
+    let o = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    assert_eq!(o.pipeline.target.task, Task::Clustering);
+    assert_eq!(o.pipeline.info.n_features, 4, "the species column is not a feature");
+    assert_eq!(o.pipeline.target.classes, vec!["cluster 1", "cluster 2", "cluster 3"]);
+    let Metrics::Clustering { silhouette, adjusted_rand, .. } = o.report.metrics else { panic!("not clustering") };
+    eprintln!("iris k-means: silhouette {silhouette:.4}, ARI {adjusted_rand:?}");
+    assert!(silhouette > 0.35, "{silhouette}");
+    assert!(adjusted_rand.unwrap() > 0.55, "{adjusted_rand:?}");
+    // Predictions name a cluster, and the bundle round-trips.
+    let dir = crate::common::tempdir();
+    let path = dir.path().join("k.cairn");
+    save_bundle(&o.pipeline, &path).unwrap();
+    let (back, _) = load_bundle(&path).unwrap();
+    let Prediction::Classification { labels, .. } = back.predict(&ds).unwrap() else { panic!() };
+    assert!(labels.iter().all(|l| l.starts_with("cluster ")));
+    // Without a target every column is a feature, and nothing is needed to score.
+    let mut cfg = TrainConfig::new("");
+    cfg.model = Some(ModelKind::KMeans);
+    let o = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    assert_eq!(o.pipeline.info.n_features, 7, "4 numbers + 3 one-hot species");
+    assert!(matches!(o.report.metrics, Metrics::Clustering { adjusted_rand: None, .. }));
+}

@@ -100,3 +100,24 @@ fn tuning_knn_on_iris_from_the_train_panel() {
     h.get_by_label("best: trained");
     h.get_by_label_contains("Settings search: 10 candidates");
 }
+
+#[test]
+fn kmeans_groups_penguins_without_a_target() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("penguins.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "species");
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_by_label("none: find groups (k-means)").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.settings.target, None);
+    h.get_by_label_contains("Clustering (find groups of similar rows");
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "k-means", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(2);
+    h.get_by_label_contains("k-means clustering finding 3 groups");
+    h.get_by_label("Test rows in each cluster");
+    h.get_by_label("Silhouette");
+}

@@ -19,6 +19,7 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("california_housing.csv", "median_house_value", "gradient_boosting", 0.7615),
     ("california_housing.csv", "median_house_value", "knn", 0.7132),
     ("california_housing.csv", "median_house_value", "svm", 0.6096),
+    ("california_housing.csv", "median_house_value", "kmeans", 0.2951),
     ("iris.csv", "species", "logistic", 0.9333),
     ("iris.csv", "species", "tree", 0.9333),
     ("iris.csv", "species", "random_forest", 0.9000),
@@ -26,6 +27,7 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("iris.csv", "species", "naive_bayes", 0.9667),
     ("iris.csv", "species", "knn", 0.9333),
     ("iris.csv", "species", "svm", 0.9000),
+    ("iris.csv", "species", "kmeans", 0.3940),
     ("penguins.csv", "species", "logistic", 1.0),
     ("penguins.csv", "species", "tree", 1.0),
     ("penguins.csv", "species", "random_forest", 1.0),
@@ -33,10 +35,12 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("penguins.csv", "species", "naive_bayes", 0.7246),
     ("penguins.csv", "species", "knn", 0.9710),
     ("penguins.csv", "species", "svm", 0.9855),
+    ("penguins.csv", "species", "kmeans", 0.2683),
     ("sms_spam.csv", "label", "logistic", 0.9749),
     ("sms_spam.csv", "label", "naive_bayes", 0.9623),
     ("sms_spam.csv", "label", "knn", 0.9175),
     ("sms_spam.csv", "label", "svm", 0.9874),
+    ("sms_spam.csv", "label", "kmeans", 0.0053),
 ];
 
 fn check(dataset: &str) {
