@@ -3,7 +3,7 @@
 
 use super::{Column, DataError, Dataset};
 use polars::prelude::*;
-use std::io::Cursor;
+use rayon::prelude::*;
 use std::path::Path;
 
 /// Reads a delimited text file (CSV, TSV, semicolon) from disk.
@@ -17,6 +17,11 @@ pub fn read_csv_path(path: &Path) -> Result<Dataset, DataError> {
 }
 
 /// Reads delimited text held in memory; `source_name` is used in messages.
+///
+/// Cairn's own reader: one quote-aware pass cuts the bytes into fields (checking every record
+/// has the header's number of fields, naming the line when not), then each column is parsed
+/// on its own thread: all numbers (or missing) makes a numeric column, anything else a string
+/// column. It is several times faster than a general CSV library on the files beginners have.
 pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, DataError> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
@@ -24,24 +29,246 @@ pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, 
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(DataError::Empty { source_name: source_name.to_string() });
     }
-    if let Err(e) = std::str::from_utf8(&bytes) {
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-        return Err(DataError::Encoding { source_name: source_name.to_string(), line });
+        DataError::Encoding { source_name: source_name.to_string(), line }
+    })?;
+    if u32::try_from(bytes.len()).is_err() {
+        return Err(DataError::Invalid {
+            source_name: source_name.to_string(),
+            message: "files over 4 GB are not supported yet".into(),
+        });
     }
     let separator = sniff_separator(&bytes);
-    let records = check_shape(source_name, &bytes, separator)?;
-    if records < 2 {
+    let fields = tokenize(source_name, &bytes, separator)?;
+    let width = fields.width;
+    let rows = fields.spans.len() / width - 1;
+    if rows == 0 {
         return Err(DataError::NoRows { source_name: source_name.to_string() });
     }
+    let names: Vec<String> = (0..width)
+        .map(|j| {
+            let name = fields.text(text, j).trim().to_string();
+            if name.is_empty() { format!("column_{}", j + 1) } else { name }
+        })
+        .collect();
+    // Row by row (the order the fields lie in memory), every column parsed as numbers until
+    // one of its cells is not a number; those columns are then read again as text. Blocks of
+    // rows are parsed on all cores and joined.
+    let block = rows.div_ceil(rayon::current_num_threads().max(1)).max(4096);
+    let blocks: Vec<Vec<Option<Vec<Option<f64>>>>> = fields.spans[width..]
+        .par_chunks(block * width)
+        .map(|chunk| {
+            let mut numbers: Vec<Option<Vec<Option<f64>>>> = vec![Some(Vec::with_capacity(block)); width];
+            for row in chunk.chunks_exact(width) {
+                for (j, &span) in row.iter().enumerate() {
+                    if let Some(col) = numbers[j].as_mut() {
+                        match parse_cell(Fields::span_text(text, span)) {
+                            Some(v) => col.push(v),
+                            None => numbers[j] = None,
+                        }
+                    }
+                }
+            }
+            numbers
+        })
+        .collect();
+    let numbers: Vec<Option<Vec<Option<f64>>>> = (0..width)
+        .map(|j| {
+            let mut all = Vec::with_capacity(rows);
+            for b in &blocks {
+                all.extend_from_slice(b[j].as_deref()?);
+            }
+            Some(all)
+        })
+        .collect();
+    let columns: Vec<Column> = names
+        .into_iter()
+        .zip(numbers)
+        .enumerate()
+        .map(|(j, (name, numbers))| match numbers {
+            Some(numbers) => Column::numeric(name, numbers),
+            None => Column::strings(
+                name,
+                (1..=rows)
+                    .map(|r| Some(fields.text(text, r * width + j)).filter(|t| !t.is_empty()).map(|t| t.into_owned()))
+                    .collect(),
+            ),
+        })
+        .collect();
+    Dataset::new(source_name, columns)
+}
 
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(None)
-        .map_parse_options(|o| o.with_separator(separator))
-        .into_reader_with_file_handle(Cursor::new(bytes))
-        .finish()
-        .map_err(|e| DataError::Parse { source_name: source_name.to_string(), message: e.to_string() })?;
-    from_polars(source_name, &df)
+/// A numeric cell: `Some(None)` for missing (empty or a common "not available" marker),
+/// `Some(Some(x))` for a finite number, `None` when the text is not a number.
+fn parse_cell(text: std::borrow::Cow<'_, str>) -> Option<Option<f64>> {
+    let t = text.trim();
+    let Some(&first) = t.as_bytes().first() else { return Some(None) };
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Some(x) = fast_decimal(t.as_bytes()) {
+            return Some(Some(x));
+        }
+        if let Ok(x) = t.parse::<f64>() {
+            return x.is_finite().then_some(Some(x));
+        }
+    }
+    NA_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m)).then_some(None)
+}
+
+/// Plain decimals (`-122.23`, `41`, `.5`) with at most 15 significant digits, parsed exactly:
+/// the digits as a whole number (exact in an f64) divided by a power of ten (exact up to
+/// 10^22), one correctly rounded operation — Clinger's fast path. Anything else (exponents,
+/// long mantissas) returns `None` for the standard parser.
+fn fast_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut significant = 0usize;
+    let mut any_digit = false;
+    let mut decimals: Option<usize> = None;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                any_digit = true;
+                if mantissa > 0 || c != b'0' {
+                    significant += 1;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                if let Some(d) = decimals.as_mut() {
+                    *d += 1;
+                }
+                if significant > 15 {
+                    return None;
+                }
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if !any_digit || decimals >= POW10.len() {
+        return None;
+    }
+    let x = mantissa as f64 / POW10[decimals];
+    Some(if neg { -x } else { x })
+}
+
+/// Texts that mean "no value" in a column of numbers.
+const NA_MARKERS: &[&str] = &["NA", "N/A", "NaN", "null", "None", "?"];
+
+/// The fields of every record (header first), row-major, as byte spans into the file.
+struct Fields {
+    width: usize,
+    /// (start, end) of each field's content; the high bit of `end` marks a quoted field with
+    /// doubled quotes inside (to unescape).
+    spans: Vec<(u32, u32)>,
+}
+
+const ESCAPED: u32 = 1 << 31;
+
+impl Fields {
+    fn text<'a>(&self, all: &'a str, i: usize) -> std::borrow::Cow<'a, str> {
+        Fields::span_text(all, self.spans[i])
+    }
+
+    fn span_text(all: &str, (start, end): (u32, u32)) -> std::borrow::Cow<'_, str> {
+        let raw = &all[start as usize..(end & !ESCAPED) as usize];
+        if end & ESCAPED != 0 { raw.replace("\"\"", "\"").into() } else { raw.into() }
+    }
+}
+
+/// The quote-aware pass: splits records on newlines outside quotes and fields on `sep`.
+/// Blank lines are skipped; every record must have as many fields as the header.
+fn tokenize(source_name: &str, bytes: &[u8], sep: u8) -> Result<Fields, DataError> {
+    let malformed = |line: usize, message: String| DataError::Malformed {
+        source_name: source_name.to_string(),
+        line,
+        message,
+    };
+    let n = bytes.len();
+    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(n / 6);
+    let mut width: Option<usize> = None;
+    let mut line = 1usize; // physical line of the current position
+    let mut i = 0usize;
+    while i < n {
+        let record_line = line;
+        let record_start = spans.len();
+        loop {
+            // One field.
+            if bytes[i] == b'"' {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                let end = loop {
+                    match memchr::memchr(b'"', &bytes[j..]) {
+                        None => return Err(malformed(record_line, "a quoted field is never closed".into())),
+                        Some(k) if bytes.get(j + k + 1) == Some(&b'"') => {
+                            escaped = true;
+                            j += k + 2;
+                        }
+                        Some(k) => break j + k,
+                    }
+                };
+                line += memchr::memchr_iter(b'\n', &bytes[start..end]).count();
+                spans.push((start as u32, end as u32 | if escaped { ESCAPED } else { 0 }));
+                i = end + 1;
+                while i < n && bytes[i] == b'\r' {
+                    i += 1;
+                }
+                if i < n && bytes[i] != sep && bytes[i] != b'\n' {
+                    return Err(malformed(line, "text after a closing quote (a quote inside a field must be doubled)".into()));
+                }
+            } else {
+                let start = i;
+                // Fields are short: a plain loop beats a vectorised search here.
+                while i < n && bytes[i] != sep && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                let mut end = i;
+                if end > start && bytes[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                spans.push((start as u32, end as u32));
+            }
+            // After a field: a separator (another field follows), a newline or the end.
+            if i < n && bytes[i] == sep {
+                i += 1;
+                if i == n {
+                    spans.push((n as u32, n as u32));
+                    break;
+                }
+                continue;
+            }
+            if i < n {
+                i += 1; // the newline
+                line += 1;
+            }
+            break;
+        }
+        let fields = spans.len() - record_start;
+        let (first_start, first_end) = spans[record_start];
+        if fields == 1 && first_start == first_end & !ESCAPED && bytes.get(first_start as usize) != Some(&b'"') {
+            // A blank line: not a record.
+            let blank = bytes[..first_start as usize].last().is_none_or(|&b| b == b'\n' || b == b'\r');
+            if blank {
+                spans.truncate(record_start);
+                continue;
+            }
+        }
+        match width {
+            None => width = Some(fields),
+            Some(w) if w != fields => {
+                return Err(malformed(record_line, format!("found {fields} fields, but the header has {w}")));
+            }
+            _ => {}
+        }
+    }
+    let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
+    Ok(Fields { width, spans })
 }
 
 /// Converts a polars frame into a [`Dataset`], inferring each column's kind.
@@ -94,69 +321,6 @@ fn count_unquoted(line: &[u8], sep: u8) -> usize {
     n
 }
 
-/// One quote-aware pass: every record must have as many fields as the header, and quotes must
-/// close. Returns the number of records (header included).
-fn check_shape(source_name: &str, bytes: &[u8], sep: u8) -> Result<usize, DataError> {
-    let mut line = 1usize; // physical line where the current record starts
-    let mut physical = 1usize;
-    let mut fields = 1usize;
-    let mut expected: Option<usize> = None;
-    let mut records = 0usize;
-    let mut in_quotes = false;
-    let mut record_has_content = false;
-    let mut finish = |fields: usize, line: usize, expected: &mut Option<usize>| -> Result<(), DataError> {
-        match *expected {
-            None => *expected = Some(fields),
-            Some(n) if n != fields => {
-                return Err(DataError::Malformed {
-                    source_name: source_name.to_string(),
-                    line,
-                    message: format!("found {fields} fields, but the header has {n}"),
-                });
-            }
-            _ => {}
-        }
-        records += 1;
-        Ok(())
-    };
-    for &b in bytes {
-        match b {
-            b'"' => {
-                in_quotes = !in_quotes;
-                record_has_content = true;
-            }
-            b'\n' => {
-                physical += 1;
-                if !in_quotes {
-                    if record_has_content {
-                        finish(fields, line, &mut expected)?;
-                    }
-                    fields = 1;
-                    record_has_content = false;
-                    line = physical;
-                }
-            }
-            b'\r' => {}
-            _ if b == sep && !in_quotes => {
-                fields += 1;
-                record_has_content = true;
-            }
-            _ => record_has_content = true,
-        }
-    }
-    if in_quotes {
-        return Err(DataError::Malformed {
-            source_name: source_name.to_string(),
-            line,
-            message: "a quoted field is never closed".to_string(),
-        });
-    }
-    if record_has_content {
-        finish(fields, line, &mut expected)?;
-    }
-    Ok(records)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +345,48 @@ mod tests {
     }
 
     #[test]
+    fn fast_decimals_equal_the_standard_parser() {
+        let mut state = 99u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 20
+        };
+        for _ in 0..200_000 {
+            let int = next() % 10u64.pow((next() % 8) as u32);
+            let dec = next() % 10u64.pow((next() % 8) as u32);
+            let sign = if next() % 2 == 0 { "-" } else { "" };
+            let text = if next() % 3 == 0 { format!("{sign}{int}") } else { format!("{sign}{int}.{dec:0>3}") };
+            let fast = fast_decimal(text.as_bytes());
+            assert_eq!(fast, Some(text.parse::<f64>().unwrap()), "{text}");
+        }
+        for odd in ["1e5", "-", ".", "", "1.2.3", "12a", "1234567890123456789", "0.12345678901234567"] {
+            assert_eq!(fast_decimal(odd.as_bytes()), None, "{odd}");
+        }
+        assert_eq!(fast_decimal(b".5"), Some(0.5));
+        assert_eq!(fast_decimal(b"+7."), Some(7.0));
+    }
+
+    #[test]
+    fn newlines_in_quotes_crlf_blank_lines_and_missing_markers() {
+        let csv = "a,b,\r\n1,\"two\r\nlines\",x\r\n\r\nNA,\"q\",\r\n3.5,,z\r\n";
+        let ds = read_csv_bytes("t.csv", csv.as_bytes().to_vec()).unwrap();
+        assert_eq!(ds.column_names(), vec!["a", "b", "column_3"]);
+        assert_eq!(ds.n_rows(), 3, "the blank line is not a row");
+        assert_eq!(ds.columns[0].values, Values::Numeric(vec![Some(1.0), None, Some(3.5)]));
+        assert_eq!(ds.columns[1].cell_text(0), "two\r\nlines");
+        assert!(ds.columns[1].values.is_missing(2));
+        assert!(ds.columns[2].values.is_missing(1), "a trailing separator is an empty last field");
+        // A ragged record after a multi-line field is reported at its own line.
+        let bad = "a,b\n1,\"x\ny\"\n2\n";
+        let err = read_csv_bytes("bad.csv", bad.as_bytes().to_vec()).unwrap_err().to_string();
+        assert!(err.contains("line 4") && err.contains("1 fields"), "{err}");
+        let err = read_csv_bytes("q.csv", b"a,b\n\"x\"y,1\n".to_vec()).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("closing quote"), "{err}");
+        let err = read_csv_bytes("u.csv", b"a,b\n\"x,1\n".to_vec()).unwrap_err().to_string();
+        assert!(err.contains("never closed"), "{err}");
+    }
+
+    #[test]
     fn tsv_and_bom() {
         let ds = read_csv_bytes("t.tsv", b"\xEF\xBB\xBFx\ty\n1\tq\n2\tr\n".to_vec()).unwrap();
         assert_eq!(ds.column_names(), vec!["x", "y"]);
@@ -192,3 +398,4 @@ mod tests {
         assert!(matches!(read_csv_bytes("h.csv", b"a,b\n".to_vec()), Err(DataError::NoRows { .. })));
     }
 }
+

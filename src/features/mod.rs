@@ -9,6 +9,7 @@ pub use text::{TfidfModel, tokenize};
 
 use crate::data::{ColumnKind, Dataset, Schema, Values};
 use ndarray::Array2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -70,21 +71,25 @@ impl Recipe {
         if train.n_rows() == 0 {
             return Err(FeatureError::NoRows);
         }
-        let mut steps = Vec::with_capacity(self.steps.len());
-        for step in &self.steps {
-            let col = train.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
-            let fitted = match (step, &col.values) {
-                (Step::ImputeScale { column }, Values::Numeric(v)) => fit_impute_scale(column, v),
-                (Step::OneHot { column }, Values::Str(v)) => fit_one_hot(column, v),
-                (Step::Tfidf { column }, Values::Str(v)) => {
-                    FittedStep::Tfidf { column: column.clone(), model: TfidfModel::fit(v) }
-                }
-                (step, _) => {
-                    return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() });
-                }
-            };
-            steps.push(fitted);
-        }
+        // Steps are independent: fit them in parallel.
+        let steps = self
+            .steps
+            .par_iter()
+            .map(|step| {
+                let col =
+                    train.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
+                Ok(match (step, &col.values) {
+                    (Step::ImputeScale { column }, Values::Numeric(v)) => fit_impute_scale(column, v),
+                    (Step::OneHot { column }, Values::Str(v)) => fit_one_hot(column, v),
+                    (Step::Tfidf { column }, Values::Str(v)) => {
+                        FittedStep::Tfidf { column: column.clone(), model: TfidfModel::fit(v) }
+                    }
+                    (step, _) => {
+                        return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() });
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, FeatureError>>()?;
         let fitted = FittedRecipe { steps };
         if fitted.n_features() == 0 {
             return Err(FeatureError::NoFeatures);
@@ -160,9 +165,10 @@ impl FittedRecipe {
 
     /// Transforms rows into the feature matrix (rows × features).
     pub fn transform(&self, ds: &Dataset) -> Result<Array2<f64>, FeatureError> {
-        let mut x = Array2::<f64>::zeros((ds.n_rows(), self.n_features()));
-        self.for_each_cell(ds, |r, j, v| x[[r, j]] = v)?;
-        Ok(x)
+        let p = self.n_features();
+        let mut buf = vec![0.0; ds.n_rows() * p];
+        self.for_each_cell(ds, |r, j, v| buf[r * p + j] = v)?;
+        Array2::from_shape_vec((ds.n_rows(), p), buf).map_err(|_| FeatureError::NoRows)
     }
 
     /// The same matrix as compressed sparse rows (no dense rows × features allocation).
@@ -211,11 +217,13 @@ impl FittedRecipe {
 
 fn fit_impute_scale(column: &str, v: &[Option<f64>]) -> FittedStep {
     let mut present: Vec<f64> = v.iter().flatten().copied().collect();
-    present.sort_by(f64::total_cmp);
+    // The median by selection (linear time), not a full sort.
     let median = match present.len() {
         0 => 0.0,
-        n if n % 2 == 1 => present[n / 2],
-        n => (present[n / 2 - 1] + present[n / 2]) / 2.0,
+        n => {
+            let (below, &mut upper, _) = present.select_nth_unstable_by(n / 2, f64::total_cmp);
+            if n % 2 == 1 { upper } else { (below.iter().copied().fold(f64::NEG_INFINITY, f64::max) + upper) / 2.0 }
+        }
     };
     // Scaling statistics over the imputed column, as a scaler after an imputer sees it.
     let n = v.len() as f64;

@@ -14,12 +14,15 @@ pub fn dataset_hash(ds: &Dataset) -> String {
         match &c.values {
             Values::Numeric(v) => {
                 h.update([0u8]);
+                // The same bytes as value-by-value updates, handed over in one piece.
+                let mut bytes = Vec::with_capacity(v.len() * 8);
                 for x in v {
                     match x {
-                        Some(x) => h.update(x.to_le_bytes()),
-                        None => h.update([0xFFu8; 9]),
+                        Some(x) => bytes.extend_from_slice(&x.to_le_bytes()),
+                        None => bytes.extend_from_slice(&[0xFFu8; 9]),
                     }
                 }
+                h.update(&bytes);
             }
             Values::Str(v) => {
                 h.update([1u8]);

@@ -172,11 +172,17 @@ pub fn detect_task(ds: &Dataset, target: &str) -> Result<Task, TrainError> {
     Ok(match &col.values {
         Values::Str(_) => Task::Classification,
         Values::Numeric(v) => {
-            let mut distinct: Vec<u64> = v.iter().flatten().map(|x| x.to_bits()).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let integers = v.iter().flatten().all(|x| x.fract() == 0.0);
-            if integers && distinct.len() <= 20 { Task::Classification } else { Task::Regression }
+            // Classes: whole numbers only, at most 20 distinct (stop at the first that is not).
+            let mut distinct = std::collections::HashSet::new();
+            let mut classes = true;
+            for x in v.iter().flatten() {
+                distinct.insert(x.to_bits());
+                if x.fract() != 0.0 || distinct.len() > 20 {
+                    classes = false;
+                    break;
+                }
+            }
+            if classes { Task::Classification } else { Task::Regression }
         }
     })
 }
@@ -347,8 +353,27 @@ pub fn train(
 ) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
     progress("Preparing rows");
+    let prepared = prepare(data, cfg, test.is_none())?;
+    // The data's fingerprint (for tracking) is computed on another core meanwhile.
+    std::thread::scope(|s| {
+        let hash = s.spawn(|| crate::track::dataset_hash(&prepared.data));
+        let mut outcome = fit_prepared(&prepared, test, cfg, progress, started)?;
+        outcome.pipeline.info.data_hash = hash.join().unwrap_or_default();
+        Ok(outcome)
+    })
+}
+
+/// Fits the recipe and the model on prepared rows and scores them (the body of [`train`]).
+fn fit_prepared(
+    prepared: &Prepared,
+    test: Option<&Dataset>,
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(&str),
+    started: Instant,
+) -> Result<TrainOutcome, TrainError> {
     let Prepared { data, y: y_all, task, model: model_kind, classes, strata: _, train_rows, test_rows, source_rows } =
-        prepare(data, cfg, test.is_none())?;
+        prepared;
+    let (task, model_kind) = (*task, *model_kind);
     let schema = Schema::from_dataset(&data, &cfg.target);
     if schema.columns.is_empty() {
         return Err(FeatureError::NoFeatures.into());
@@ -409,7 +434,7 @@ pub fn train(
     let report = score(&model, &x_test, &test_y, &classes)?;
 
     let example = pipeline::example_record(&train_features);
-    let target = Target { name: cfg.target.clone(), task, classes };
+    let target = Target { name: cfg.target.clone(), task, classes: classes.clone() };
     let info = TrainInfo {
         model: model_kind.name().to_string(),
         params: params.clone(),
@@ -418,7 +443,7 @@ pub fn train(
         train_rows: train_rows.len(),
         test_rows: test_data.n_rows(),
         n_features: fitted_recipe.n_features(),
-        data_hash: crate::track::dataset_hash(&data),
+        data_hash: String::new(), // filled in by `train`
         device: "cpu".to_string(),
         train_seconds,
         created_unix: std::time::SystemTime::now()
