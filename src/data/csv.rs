@@ -184,11 +184,8 @@ impl Fields {
 /// The quote-aware pass: splits records on newlines outside quotes and fields on `sep`.
 /// Blank lines are skipped; every record must have as many fields as the header.
 fn tokenize(source_name: &str, bytes: &[u8], sep: u8) -> Result<Fields, DataError> {
-    let malformed = |line: usize, message: String| DataError::Malformed {
-        source_name: source_name.to_string(),
-        line,
-        message,
-    };
+    let malformed =
+        |line: usize, message: String| DataError::Malformed { source_name: source_name.to_string(), line, message };
     let n = bytes.len();
     let mut spans: Vec<(u32, u32)> = Vec::with_capacity(n / 6);
     let mut width: Option<usize> = None;
@@ -220,7 +217,10 @@ fn tokenize(source_name: &str, bytes: &[u8], sep: u8) -> Result<Fields, DataErro
                     i += 1;
                 }
                 if i < n && bytes[i] != sep && bytes[i] != b'\n' {
-                    return Err(malformed(line, "text after a closing quote (a quote inside a field must be doubled)".into()));
+                    return Err(malformed(
+                        line,
+                        "text after a closing quote (a quote inside a field must be doubled)".into(),
+                    ));
                 }
             } else {
                 let start = i;
@@ -398,4 +398,3 @@ mod tests {
         assert!(matches!(read_csv_bytes("h.csv", b"a,b\n".to_vec()), Err(DataError::NoRows { .. })));
     }
 }
-

@@ -139,11 +139,16 @@ impl FittedRecipe {
     /// Per output feature, whether it is a word weight or a one-hot indicator of a dataset
     /// with text (naive Bayes treats those as counts); all false without a text column.
     pub fn count_features(&self) -> Vec<bool> {
-        let text = self.steps.iter().any(|s| matches!(s, FittedStep::Tfidf { .. }));
+        let text = self.has_text();
         self.steps
             .iter()
             .flat_map(|s| std::iter::repeat_n(text && !matches!(s, FittedStep::ImputeScale { .. }), s.width()))
             .collect()
+    }
+
+    /// Whether a step turns free text into word weights (thousands of mostly-zero features).
+    pub fn has_text(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, FittedStep::Tfidf { .. }))
     }
 
     /// Names of the output features, e.g. `median_income`, `ocean_proximity=INLAND`, `text:free`.

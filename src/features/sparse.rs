@@ -66,6 +66,15 @@ impl Csr {
         self.indices[r.clone()].iter().map(|&j| j as usize).zip(self.values[r].iter().copied())
     }
 
+    /// The value at row `i`, column `j` (0 when not stored).
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        match self.indices[r.clone()].binary_search(&(j as u32)) {
+            Ok(k) => self.values[r.start + k],
+            Err(_) => 0.0,
+        }
+    }
+
     pub fn nnz(&self) -> usize {
         self.values.len()
     }

@@ -7,7 +7,7 @@
 
 use super::models::{sigmoid, softmax_in_place};
 use super::split::Rng;
-use super::tree::{self, Binned, Tree, TreeParams};
+use super::tree::{self, Binned, Features, Tree, TreeParams};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -37,10 +37,12 @@ pub enum BoostTarget<'a> {
     Classes(&'a [usize], usize),
 }
 
-pub fn fit(x: &Array2<f64>, y: BoostTarget, params: &BoostParams, seed: u64, cancel: &dyn Fn() -> bool) -> Boosted {
-    let (n, p) = x.dim();
+pub fn fit(x: Features, y: BoostTarget, params: &BoostParams, seed: u64, cancel: &dyn Fn() -> bool) -> Boosted {
+    let (n, p) = (x.nrows(), x.ncols());
     let data = Binned::new(x);
-    let rows_of: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
+    // The leaf a training row reaches (dense rows are indexed directly; sparse rows are
+    // looked up cell by cell).
+    let leaf = |t: &Tree, i: usize| t.leaf_by(|f| x.value(i, f));
     let (n_classes, k) = match y {
         BoostTarget::Numbers(_) => (0, 1),
         BoostTarget::Classes(_, c) if c <= 2 => (c, 1),
@@ -106,7 +108,7 @@ pub fn fit(x: &Array2<f64>, y: BoostTarget, params: &BoostParams, seed: u64, can
             if n_classes > 0 {
                 newton_leaves(
                     &mut t,
-                    &rows_of,
+                    &leaf,
                     &rows,
                     &residual,
                     &hess,
@@ -114,7 +116,7 @@ pub fn fit(x: &Array2<f64>, y: BoostTarget, params: &BoostParams, seed: u64, can
                 );
             }
             for i in 0..n {
-                raw[i * k + o] += params.learning_rate * t.predict_row(&rows_of[i])[0];
+                raw[i * k + o] += params.learning_rate * t.value[leaf(&t, i)];
             }
             round.push(t);
         }
@@ -124,12 +126,19 @@ pub fn fit(x: &Array2<f64>, y: BoostTarget, params: &BoostParams, seed: u64, can
 }
 
 /// Replaces each leaf's value by Σ residual / Σ hessian over the rows that reach it.
-fn newton_leaves(t: &mut Tree, x: &[Vec<f64>], rows: &[usize], residual: &[f64], hess: &[f64], scale: f64) {
+fn newton_leaves(
+    t: &mut Tree,
+    leaf_of: &dyn Fn(&Tree, usize) -> usize,
+    rows: &[usize],
+    residual: &[f64],
+    hess: &[f64],
+    scale: f64,
+) {
     let nodes = t.n_nodes();
     let mut num = vec![0.0; nodes];
     let mut den = vec![0.0; nodes];
     for &i in rows {
-        let leaf = t.leaf(&x[i]);
+        let leaf = leaf_of(t, i);
         num[leaf] += residual[i];
         den[leaf] += hess[i];
     }
@@ -192,16 +201,16 @@ mod tests {
         let x = Array2::from_shape_fn((200, 1), |(i, _)| i as f64 / 20.0);
         let y: Vec<f64> = x.column(0).iter().map(|v| v.sin()).collect();
         let params = BoostParams { n_trees: 100, learning_rate: 0.1, max_depth: 3, subsample: 1.0 };
-        let m = fit(&x, BoostTarget::Numbers(&y), &params, 1, &|| false);
+        let m = fit(Features::Dense(&x), BoostTarget::Numbers(&y), &params, 1, &|| false);
         let pred = m.predict(&x);
         let mse: f64 = y.iter().zip(pred.column(0)).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / 200.0;
         assert!(mse < 0.01, "mse {mse}");
         let c: Vec<usize> = (0..200).map(|i| (i / 70).min(2)).collect();
-        let m = fit(&x, BoostTarget::Classes(&c, 3), &params, 1, &|| false);
+        let m = fit(Features::Dense(&x), BoostTarget::Classes(&c, 3), &params, 1, &|| false);
         let p = m.predict(&x);
         assert!(p[[0, 0]] > 0.9 && p[[100, 1]] > 0.9 && p[[199, 2]] > 0.9, "{p:?}");
         let b: Vec<usize> = (0..200).map(|i| usize::from(i >= 120)).collect();
-        let p = fit(&x, BoostTarget::Classes(&b, 2), &params, 1, &|| false).predict(&x);
+        let p = fit(Features::Dense(&x), BoostTarget::Classes(&b, 2), &params, 1, &|| false).predict(&x);
         assert!(p[[0, 0]] > 0.9 && p[[199, 1]] > 0.9);
     }
 }

@@ -17,9 +17,9 @@ pub struct Trial {
 
 /// Trains each model that supports the task of `cfg` (in [`ModelKind::ALL`] order; `cfg.model`
 /// is ignored), calling `on_trial` as each finishes. Stops before the next model once `cancel`
-/// is set. An error names the model that failed. Tree models are skipped on data with a text
-/// column (thousands of word columns make them slow and weak there); the skipped models and
-/// why are returned, so the leaderboard can say so.
+/// is set. An error names the model that failed. Plain least squares is skipped on data with
+/// a text column (a dense solve over thousands of word columns; ridge covers it); the skipped
+/// models and why are returned, so the leaderboard can say so.
 pub fn try_all_models(
     data: &Dataset,
     test: Option<&Dataset>,
@@ -39,13 +39,8 @@ pub fn try_all_models(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        if has_text && !kind.reads_sparse() {
-            let why = if kind == ModelKind::Linear {
-                "skipped: dense least squares on thousands of word columns is slow (ridge covers it)"
-            } else {
-                "skipped: trees are slow and weak on thousands of word columns"
-            }
-            .to_string();
+        if has_text && kind == ModelKind::Linear {
+            let why = "skipped: dense least squares on thousands of word columns is slow (ridge covers it)".to_string();
             progress(&format!("{}: {why}", kind.display_name()));
             skipped.push((kind, why));
             continue;

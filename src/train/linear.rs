@@ -45,8 +45,7 @@ pub fn fit_ols(x: &Array2<f64>, y: &Array1<f64>) -> Result<(Vec<f64>, f64), Trai
     let y_mean = y.sum() / n as f64;
     let gram = xc.t().dot(&xc);
     let xty = xc.t().dot(&(y - y_mean));
-    let (values, vectors) =
-        gram.eigh_into().map_err(|e| TrainError::Fit(format!("linear regression: {e}")))?;
+    let (values, vectors) = gram.eigh_into().map_err(|e| TrainError::Fit(format!("linear regression: {e}")))?;
     let largest = values.iter().copied().fold(0.0, f64::max);
     // Eigenvalues of XᵀX are squared singular values: keep those above the Gram matrix's own
     // rounding error.

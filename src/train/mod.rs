@@ -2,6 +2,7 @@
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
 mod bayes;
+mod binned;
 mod boosting;
 pub mod cv;
 mod kmeans;
@@ -374,11 +375,11 @@ fn fit_prepared(
     let Prepared { data, y: y_all, task, model: model_kind, classes, strata: _, train_rows, test_rows, source_rows } =
         prepared;
     let (task, model_kind) = (*task, *model_kind);
-    let schema = Schema::from_dataset(&data, &cfg.target);
+    let schema = Schema::from_dataset(data, &cfg.target);
     if schema.columns.is_empty() {
         return Err(FeatureError::NoFeatures.into());
     }
-    let data_features = schema.coerce(&data)?;
+    let data_features = schema.coerce(data)?;
     let (test_data, test_y) = match test {
         Some(t) => {
             let (t, y, _) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
@@ -388,19 +389,21 @@ fn fit_prepared(
             }
             (x, y)
         }
-        None => (data_features.take_rows(&test_rows), y_all.take(&test_rows)),
+        None => (data_features.take_rows(test_rows), y_all.take(test_rows)),
     };
-    let class_index = |labels: &[Option<String>]| class_index(&classes, labels);
+    let class_index = |labels: &[Option<String>]| class_index(classes, labels);
 
     progress("Fitting the feature recipe on the training rows");
-    let train_features = data_features.take_rows(&train_rows);
+    let train_features = data_features.take_rows(train_rows);
     let recipe = Recipe::default_for(&schema);
     let fitted_recipe = recipe.fit(&train_features)?;
     // Linear solvers, naive Bayes, kNN and SVMs read sparse rows (TF-IDF is mostly zeros);
     // trees and OLS a dense matrix.
-    let x_train_sparse =
-        if model_kind.reads_sparse() { Some(fitted_recipe.transform_sparse(&train_features)?) } else { None };
-    let x_train = if model_kind.reads_sparse() { None } else { Some(fitted_recipe.transform(&train_features)?) };
+    // Trees read sparse rows too when the data has text (a dense matrix would be rows ×
+    // thousands of word columns).
+    let sparse = model_kind.reads_sparse() || (fitted_recipe.has_text() && model_kind.is_tree());
+    let x_train_sparse = if sparse { Some(fitted_recipe.transform_sparse(&train_features)?) } else { None };
+    let x_train = if sparse { None } else { Some(fitted_recipe.transform(&train_features)?) };
     let x_test = fitted_recipe.transform(&test_data)?;
 
     let params = cfg.params_for(model_kind);
@@ -431,7 +434,7 @@ fn fit_prepared(
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
-    let report = score(&model, &x_test, &test_y, &classes)?;
+    let report = score(&model, &x_test, &test_y, classes)?;
 
     let example = pipeline::example_record(&train_features);
     let target = Target { name: cfg.target.clone(), task, classes: classes.clone() };

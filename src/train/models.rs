@@ -162,6 +162,11 @@ impl ModelKind {
         !matches!(self, ModelKind::Linear | ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting)
     }
 
+    /// Tree models: a tree, a forest, boosting.
+    pub fn is_tree(self) -> bool {
+        matches!(self, ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting)
+    }
+
     /// The default model for a task.
     pub fn default_for(task: Task) -> ModelKind {
         match task {
@@ -374,6 +379,11 @@ pub struct FitInput<'a> {
     pub count_features: &'a [bool],
 }
 
+/// The rows a tree model reads: sparse when given (text), else dense.
+fn tree_features<'a>(input: &FitInput<'a>) -> Option<tree::Features<'a>> {
+    input.sparse.map(tree::Features::Sparse).or(input.dense.map(tree::Features::Dense))
+}
+
 /// Fits the model `params` describe.
 pub fn fit_model(
     params: &Params,
@@ -416,7 +426,8 @@ pub fn fit_model(
             FittedModel::Logistic { n_classes: k, coef: fitted.coef, intercept: fitted.intercept }
         }
         (ModelKind::Tree | ModelKind::RandomForest, y) => {
-            let x = dense()?;
+            // Text data comes as sparse rows; other data as a dense matrix.
+            let x = tree_features(input).ok_or_else(missing)?;
             let p = x.ncols();
             let target = match y {
                 FitTarget::Numbers(v) => tree::Target::Numbers(v),
@@ -456,7 +467,7 @@ pub fn fit_model(
                 FitTarget::Classes(c, k) => BoostTarget::Classes(c, k),
                 FitTarget::Unlabelled => return Err(mismatch()),
             };
-            FittedModel::Boosted(boosting::fit(dense()?, target, &bp, seed, cancel))
+            FittedModel::Boosted(boosting::fit(tree_features(input).ok_or_else(missing)?, target, &bp, seed, cancel))
         }
         (ModelKind::NaiveBayes, FitTarget::Classes(c, k)) => FittedModel::NaiveBayes(bayes::fit(
             sparse()?,

@@ -1,16 +1,18 @@
 //! Decision trees (CART) and random forests for regression and classification.
 //!
-//! Features are bucketed once into at most 255 quantile bins (u8), so finding a node's best
-//! split is one pass over its rows building per-bin histograms plus a scan over the bins —
-//! O(rows × features) per tree level instead of a sort per node. Thresholds are stored in raw
-//! feature units, so prediction needs no binning. Regression minimises squared error;
-//! classification minimises Gini impurity, with leaves holding class proportions.
+//! Features are bucketed once into at most 255 quantile bins (see [`super::binned`]), so
+//! finding a node's best split is one pass over its rows building per-bin histograms plus a
+//! scan over the bins — O(rows × features) per tree level instead of a sort per node; on
+//! sparse text features, O(the node's non-zero cells). Thresholds are stored in raw feature
+//! units, so prediction needs no binning. Regression minimises squared error; classification
+//! minimises Gini impurity, with leaves holding class proportions.
 
+pub use super::binned::{Binned, Features};
+use super::binned::{MAX_BINS, Storage};
 use super::split::Rng;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-const MAX_BINS: usize = 255;
 const LEAF: u32 = u32::MAX;
 
 /// Hyperparameters of one tree.
@@ -49,11 +51,16 @@ impl Tree {
 
     /// The leaf node one row reaches.
     pub fn leaf(&self, row: &[f64]) -> usize {
+        self.leaf_by(|f| row[f])
+    }
+
+    /// The leaf node reached by a row given as "value of feature f".
+    pub fn leaf_by(&self, value: impl Fn(usize) -> f64) -> usize {
         let mut node = 0usize;
         while self.feature[node] != LEAF {
             let f = self.feature[node] as usize;
             let left = self.left[node] as usize;
-            node = if row[f] <= self.threshold[node] { left } else { left + 1 };
+            node = if value(f) <= self.threshold[node] { left } else { left + 1 };
         }
         node
     }
@@ -95,61 +102,6 @@ pub fn predict_trees(trees: &[Tree], x: &Array2<f64>) -> Array2<f64> {
     out
 }
 
-/// Features bucketed into quantile bins, column-major.
-pub struct Binned {
-    n: usize,
-    bins: Vec<u8>,
-    /// Per feature, the upper edge of each bin but the last (raw units).
-    edges: Vec<Vec<f64>>,
-    /// Per feature, the smallest and largest value that falls in each bin, so a split between
-    /// two bins sits midway between the data on either side, as in an exact CART.
-    lo: Vec<Vec<f64>>,
-    hi: Vec<Vec<f64>>,
-}
-
-impl Binned {
-    pub fn new(x: &Array2<f64>) -> Binned {
-        let (n, p) = x.dim();
-        let mut bins = vec![0u8; n * p];
-        let mut edges = Vec::with_capacity(p);
-        let (mut lo, mut hi) = (Vec::with_capacity(p), Vec::with_capacity(p));
-        for j in 0..p {
-            let col = x.column(j);
-            let mut sorted: Vec<f64> = col.iter().copied().collect();
-            sorted.sort_by(f64::total_cmp);
-            sorted.dedup();
-            let e: Vec<f64> = if sorted.len() <= MAX_BINS {
-                sorted.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect()
-            } else {
-                let mut e: Vec<f64> = (1..MAX_BINS)
-                    .map(|b| {
-                        let i = b * sorted.len() / MAX_BINS;
-                        (sorted[i - 1] + sorted[i]) / 2.0
-                    })
-                    .collect();
-                e.dedup();
-                e
-            };
-            let mut l = vec![f64::INFINITY; e.len() + 1];
-            let mut h = vec![f64::NEG_INFINITY; e.len() + 1];
-            for (i, &v) in col.iter().enumerate() {
-                let b = e.partition_point(|&t| t < v);
-                bins[j * n + i] = b as u8;
-                l[b] = l[b].min(v);
-                h[b] = h[b].max(v);
-            }
-            edges.push(e);
-            lo.push(l);
-            hi.push(h);
-        }
-        Binned { n, bins, edges, lo, hi }
-    }
-
-    fn bin(&self, feature: usize, row: usize) -> usize {
-        self.bins[feature * self.n + row] as usize
-    }
-}
-
 /// The target a tree learns: numbers, or class indices with the number of classes.
 #[derive(Clone, Copy)]
 pub enum Target<'a> {
@@ -174,10 +126,181 @@ struct Split {
     score: f64,
 }
 
+/// Scratch space reused across the nodes of one tree.
+struct Scratch {
+    /// Per bin: row count, then the target sums (one per output).
+    hist: Vec<f64>,
+    touched: Vec<usize>,
+    /// Per row: how often it is in the current node (sparse search) / partition flags.
+    mult: Vec<u32>,
+    flags: Vec<u8>,
+    /// Feature visiting order (sparse search).
+    order: Vec<usize>,
+}
+
+/// What the split search needs to know about a node.
+struct NodeCtx<'a> {
+    y: Target<'a>,
+    k: usize,
+    params: &'a TreeParams,
+    /// Σ(sum²)/n of the node: a split must beat it.
+    parent: f64,
+}
+
+/// Scans the bins of feature `f` that hold rows of the node (sorted, with their histogram in
+/// `hist`) for the best threshold, updating `best`.
+fn scan_bins(f: usize, touched: &[usize], hist: &[f64], ctx: &NodeCtx, best: &mut Option<Split>) {
+    let k = ctx.k;
+    let mut total = vec![0.0; k + 1];
+    for &b in touched {
+        for o in 0..=k {
+            total[o] += hist[b * (k + 1) + o];
+        }
+    }
+    let min_leaf = ctx.params.min_samples_leaf as f64;
+    let mut left = vec![0.0; k + 1];
+    for (t, &b) in touched[..touched.len().saturating_sub(1)].iter().enumerate() {
+        for o in 0..=k {
+            left[o] += hist[b * (k + 1) + o];
+        }
+        let (nl, nr) = (left[0], total[0] - left[0]);
+        if nl < min_leaf || nr < min_leaf {
+            continue;
+        }
+        // Larger is better: Σ(sum²)/n for each side (squared error and Gini alike).
+        let score = (1..=k).map(|o| left[o] * left[o]).sum::<f64>() / nl
+            + (1..=k).map(|o| (total[o] - left[o]).powi(2)).sum::<f64>() / nr;
+        // Ties (within rounding) keep the earlier feature and threshold.
+        let beats = |s: &Split| score > s.score + 1e-12 * s.score.abs();
+        if score > ctx.parent + 1e-9 * ctx.parent.abs().max(1e-12) && best.as_ref().is_none_or(beats) {
+            *best = Some(Split { feature: f, bin: b, next: touched[t + 1], score });
+        }
+    }
+}
+
+/// Adds `m` copies of row `i` to bin `b` of the histogram.
+fn add_row(hist: &mut [f64], touched: &mut Vec<usize>, y: Target, k: usize, b: usize, i: usize, m: f64) {
+    if hist[b * (k + 1)] == 0.0 {
+        touched.push(b);
+    }
+    hist[b * (k + 1)] += m;
+    match y {
+        Target::Numbers(v) => hist[b * (k + 1) + 1] += m * v[i],
+        Target::Classes(c, _) => hist[b * (k + 1) + 1 + c[i]] += m,
+    }
+}
+
+fn clear(hist: &mut [f64], touched: &[usize], k: usize) {
+    for &b in touched {
+        hist[b * (k + 1)..(b + 1) * (k + 1)].iter_mut().for_each(|v| *v = 0.0);
+    }
+}
+
+/// Dense features: one histogram pass over the node's rows per candidate feature.
+fn dense_best(
+    bins: &[u8],
+    data: &Binned,
+    idx: &[usize],
+    features: &[usize],
+    ctx: &NodeCtx,
+    sc: &mut Scratch,
+) -> Option<Split> {
+    let mut best = None;
+    for &f in features {
+        if data.edges[f].is_empty() {
+            continue;
+        }
+        // Only the bins this node's rows fall in are scanned and cleared, so small nodes cost
+        // O(rows), not O(bins).
+        sc.touched.clear();
+        for &i in idx {
+            let b = Binned::dense_bin(bins, data.n, f, i);
+            add_row(&mut sc.hist, &mut sc.touched, ctx.y, ctx.k, b, i, 1.0);
+        }
+        sc.touched.sort_unstable();
+        scan_bins(f, &sc.touched, &sc.hist, ctx, &mut best);
+        clear(&mut sc.hist, &sc.touched, ctx.k);
+    }
+    best
+}
+
+/// Sparse features: a feature's histogram comes from its non-zero cells in the node; its zero
+/// bin takes the rest of the node. With `max_features` < all, features are visited in random
+/// order as scikit-learn's splitter does — `max_features` of them, and on until one is not
+/// constant in the node.
+#[allow(clippy::too_many_arguments)]
+fn sparse_best(
+    columns: &[Vec<(u32, u8)>],
+    zero_bin: &[u8],
+    idx: &[usize],
+    max_features: usize,
+    ctx: &NodeCtx,
+    sc: &mut Scratch,
+    rng: &mut Rng,
+) -> Option<Split> {
+    let k = ctx.k;
+    let p = columns.len();
+    let mut node_total = vec![0.0; k + 1];
+    for &i in idx {
+        sc.mult[i] += 1;
+        node_total[0] += 1.0;
+        match ctx.y {
+            Target::Numbers(v) => node_total[1] += v[i],
+            Target::Classes(c, _) => node_total[1 + c[i]] += 1.0,
+        }
+    }
+    let random = max_features < p;
+    let (mut visited, mut varied) = (0usize, 0usize);
+    let mut best = None;
+    let mut t = 0;
+    while t < p && (visited < max_features || varied == 0) {
+        if random {
+            let j = t + rng.below(p - t);
+            sc.order.swap(t, j);
+        }
+        let f = if random { sc.order[t] } else { t };
+        t += 1;
+        visited += 1;
+        sc.touched.clear();
+        let mut nonzero = vec![0.0; k + 1];
+        for &(i, b) in &columns[f] {
+            let m = sc.mult[i as usize];
+            if m > 0 {
+                let (i, m) = (i as usize, f64::from(m));
+                add_row(&mut sc.hist, &mut sc.touched, ctx.y, k, b as usize, i, m);
+                nonzero[0] += m;
+                match ctx.y {
+                    Target::Numbers(v) => nonzero[1] += m * v[i],
+                    Target::Classes(c, _) => nonzero[1 + c[i]] += m,
+                }
+            }
+        }
+        let zb = zero_bin[f] as usize;
+        if node_total[0] - nonzero[0] > 0.5 {
+            if sc.hist[zb * (k + 1)] == 0.0 {
+                sc.touched.push(zb);
+            }
+            for o in 0..=k {
+                sc.hist[zb * (k + 1) + o] += node_total[o] - nonzero[o];
+            }
+        }
+        if sc.touched.len() >= 2 {
+            varied += 1;
+            sc.touched.sort_unstable();
+            scan_bins(f, &sc.touched, &sc.hist, ctx, &mut best);
+        }
+        clear(&mut sc.hist, &sc.touched, k);
+    }
+    for &i in idx {
+        sc.mult[i] = 0;
+    }
+    best
+}
+
 /// Grows one tree on the rows in `rows` (repeats allowed: a bootstrap sample).
 pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams, rng: &mut Rng) -> Tree {
     let k = y.outputs();
-    let p = data.edges.len();
+    let p = data.n_features();
     let mut tree = Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![] };
     let mut features: Vec<usize> = (0..p).collect();
     let max_features = params.max_features.unwrap_or(p).clamp(1, p.max(1));
@@ -187,8 +310,14 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
     if p == 0 {
         return tree;
     }
-    let mut hist = vec![0.0f64; (MAX_BINS + 1) * (k + 1)];
-    let mut touched: Vec<usize> = Vec::with_capacity(MAX_BINS + 1);
+    let sparse = matches!(data.storage, Storage::Sparse { .. });
+    let mut sc = Scratch {
+        hist: vec![0.0; (MAX_BINS + 1) * (k + 1)],
+        touched: Vec::with_capacity(MAX_BINS + 1),
+        mult: if sparse { vec![0; data.n] } else { vec![] },
+        flags: if sparse { vec![0; data.n] } else { vec![] },
+        order: if sparse { (0..p).collect() } else { vec![] },
+    };
     while let Some((node, start, end, depth)) = stack.pop() {
         let idx = &mut rows[start..end];
         let n = idx.len();
@@ -204,71 +333,23 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         if pure || n < 2 * params.min_samples_leaf.max(1) || params.max_depth.is_some_and(|d| depth >= d) {
             continue;
         }
-        // Candidate features: a random subset when max_features < p (ties between equally good
-        // features then go to the first in column order, as with all features).
-        for i in (0..max_features).filter(|_| max_features < p) {
-            let j = i + rng.below(p - i);
-            features.swap(i, j);
-        }
-        let parent = node_score(y, idx, &value);
-        let mut best: Option<Split> = None;
-        for &f in &features[..max_features] {
-            let nb = data.edges[f].len() + 1;
-            if nb < 2 {
-                continue;
+        let ctx = NodeCtx { y, k, params, parent: node_score(y, idx, &value) };
+        let best = match &data.storage {
+            Storage::Dense(bins) => {
+                // Candidate features: a random subset when max_features < p (ties between
+                // equally good features then go to the first in column order, as with all).
+                for i in (0..max_features).filter(|_| max_features < p) {
+                    let j = i + rng.below(p - i);
+                    features.swap(i, j);
+                }
+                dense_best(bins, data, idx, &features[..max_features], &ctx, &mut sc)
             }
-            // Histogram over the bins this node's rows fall in; only those bins are scanned and
-            // cleared, so small nodes cost O(rows), not O(bins).
-            touched.clear();
-            for &i in idx.iter() {
-                let b = data.bin(f, i);
-                if hist[b * (k + 1)] == 0.0 {
-                    touched.push(b);
-                }
-                hist[b * (k + 1)] += 1.0;
-                match y {
-                    Target::Numbers(v) => hist[b * (k + 1) + 1] += v[i],
-                    Target::Classes(c, _) => hist[b * (k + 1) + 1 + c[i]] += 1.0,
-                }
+            Storage::Sparse { columns, zero_bin } => {
+                sparse_best(columns, zero_bin, idx, max_features, &ctx, &mut sc, rng)
             }
-            touched.sort_unstable();
-            let mut total = vec![0.0; k + 1];
-            for &b in &touched {
-                for o in 0..=k {
-                    total[o] += hist[b * (k + 1) + o];
-                }
-            }
-            let mut left = vec![0.0; k + 1];
-            for (t, &b) in touched[..touched.len() - 1].iter().enumerate() {
-                for o in 0..=k {
-                    left[o] += hist[b * (k + 1) + o];
-                }
-                let (nl, nr) = (left[0], total[0] - left[0]);
-                if nl < params.min_samples_leaf as f64 || nr < params.min_samples_leaf as f64 {
-                    continue;
-                }
-                // Larger is better: Σ(sum²)/n for each side (squared error and Gini alike).
-                let score = (1..=k).map(|o| left[o] * left[o]).sum::<f64>() / nl
-                    + (1..=k).map(|o| (total[o] - left[o]).powi(2)).sum::<f64>() / nr;
-                // Ties (within rounding) keep the earlier feature and threshold.
-                let beats = |s: &Split| score > s.score + 1e-12 * s.score.abs();
-                if score > parent + 1e-9 * parent.abs().max(1e-12) && best.as_ref().is_none_or(beats) {
-                    best = Some(Split { feature: f, bin: b, next: touched[t + 1], score });
-                }
-            }
-            for &b in &touched {
-                hist[b * (k + 1)..(b + 1) * (k + 1)].iter_mut().for_each(|v| *v = 0.0);
-            }
-        }
+        };
         let Some(split) = best else { continue };
-        // Partition rows: bin <= split.bin go left.
-        let mut mid = 0;
-        for i in 0..n {
-            if data.bin(split.feature, idx[i]) <= split.bin {
-                idx.swap(i, mid);
-                mid += 1;
-            }
-        }
+        let mid = data.partition(idx, split.feature, split.bin, &mut sc.flags);
         let (l_rows, r_rows) = idx.split_at(mid);
         let l = push_node(&mut tree, &leaf_value(y, l_rows));
         let r = push_node(&mut tree, &leaf_value(y, r_rows));
@@ -314,7 +395,7 @@ fn push_node(tree: &mut Tree, value: &[f64]) -> usize {
 }
 
 /// A random forest: `n_trees` trees on bootstrap samples, grown in parallel on all cores.
-pub fn forest(x: &Array2<f64>, y: Target, n_trees: usize, params: &TreeParams, seed: u64) -> Vec<Tree> {
+pub fn forest(x: Features, y: Target, n_trees: usize, params: &TreeParams, seed: u64) -> Vec<Tree> {
     let data = Binned::new(x);
     let n = x.nrows();
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n_trees.max(1));
@@ -341,7 +422,7 @@ pub fn forest(x: &Array2<f64>, y: Target, n_trees: usize, params: &TreeParams, s
 }
 
 /// One tree on all rows.
-pub fn single_tree(x: &Array2<f64>, y: Target, params: &TreeParams, seed: u64) -> Tree {
+pub fn single_tree(x: Features, y: Target, params: &TreeParams, seed: u64) -> Tree {
     let data = Binned::new(x);
     grow(&data, y, (0..x.nrows()).collect(), params, &mut Rng::new(seed))
 }
@@ -354,14 +435,14 @@ mod tests {
     fn tree_fits_a_step_and_classes() {
         let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
         let y: Vec<f64> = (0..40).map(|i| if i < 20 { 1.0 } else { 5.0 }).collect();
-        let t = single_tree(&x, Target::Numbers(&y), &TreeParams::default(), 1);
+        let t = single_tree(Features::Dense(&x), Target::Numbers(&y), &TreeParams::default(), 1);
         assert_eq!(t.predict_row(&[3.0]), &[1.0]);
         assert_eq!(t.predict_row(&[30.0]), &[5.0]);
         assert_eq!(t.n_nodes(), 3, "one split suffices");
         let c: Vec<usize> = (0..40).map(|i| usize::from(i >= 10)).collect();
-        let t = single_tree(&x, Target::Classes(&c, 2), &TreeParams::default(), 1);
+        let t = single_tree(Features::Dense(&x), Target::Classes(&c, 2), &TreeParams::default(), 1);
         assert_eq!(t.predict_row(&[12.0]), &[0.0, 1.0]);
-        let f = forest(&x, Target::Classes(&c, 2), 10, &TreeParams::default(), 3);
+        let f = forest(Features::Dense(&x), Target::Classes(&c, 2), 10, &TreeParams::default(), 3);
         assert_eq!(f.len(), 10);
         let p = predict_trees(&f, &x);
         assert!(p[[0, 0]] > 0.9 && p[[39, 1]] > 0.9);
@@ -371,11 +452,19 @@ mod tests {
     fn depth_and_leaf_size_limits() {
         let x = Array2::from_shape_fn((64, 1), |(i, _)| i as f64);
         let y: Vec<f64> = (0..64).map(|i| i as f64).collect();
-        let stump =
-            single_tree(&x, Target::Numbers(&y), &TreeParams { max_depth: Some(1), ..TreeParams::default() }, 0);
+        let stump = single_tree(
+            Features::Dense(&x),
+            Target::Numbers(&y),
+            &TreeParams { max_depth: Some(1), ..TreeParams::default() },
+            0,
+        );
         assert_eq!(stump.n_nodes(), 3);
-        let leafy =
-            single_tree(&x, Target::Numbers(&y), &TreeParams { min_samples_leaf: 16, ..TreeParams::default() }, 0);
+        let leafy = single_tree(
+            Features::Dense(&x),
+            Target::Numbers(&y),
+            &TreeParams { min_samples_leaf: 16, ..TreeParams::default() },
+            0,
+        );
         assert_eq!(leafy.feature.iter().filter(|&&f| f == LEAF).count(), 4);
     }
 }

@@ -40,6 +40,9 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("sms_spam.csv", "label", "naive_bayes", 0.9623),
     ("sms_spam.csv", "label", "knn", 0.9175),
     ("sms_spam.csv", "label", "svm", 0.9874),
+    ("sms_spam.csv", "label", "tree", 0.9704),
+    ("sms_spam.csv", "label", "random_forest", 0.9758),
+    ("sms_spam.csv", "label", "gradient_boosting", 0.9785),
     ("sms_spam.csv", "label", "kmeans", 0.0053),
 ];
 
