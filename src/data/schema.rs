@@ -30,6 +30,21 @@ impl Schema {
         }
     }
 
+    /// Like [`Schema::coerce`], but hands back `ds` itself when its columns already have the
+    /// schema's kinds (it may hold other columns too, e.g. the target).
+    pub fn coerce_cow<'a>(&self, ds: &'a Dataset) -> Result<std::borrow::Cow<'a, Dataset>, DataError> {
+        let fits = self.columns.iter().all(|sc| {
+            ds.column(&sc.name).is_some_and(|c| {
+                matches!(
+                    (sc.kind, &c.values),
+                    (ColumnKind::Numeric, Values::Numeric(_))
+                        | (ColumnKind::Categorical | ColumnKind::Text, Values::Str(_))
+                )
+            })
+        });
+        if fits { Ok(std::borrow::Cow::Borrowed(ds)) } else { self.coerce(ds).map(std::borrow::Cow::Owned) }
+    }
+
     /// A dataset with exactly the schema's columns, each converted to the kind the schema says.
     /// Extra columns are ignored; a missing column or a cell that cannot be converted is an error
     /// naming the column and the (1-based) data row.

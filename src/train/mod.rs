@@ -27,6 +27,7 @@ use crate::data::{Dataset, Schema, Values, format_number};
 use crate::eval::{self, Report};
 use crate::features::{FeatureError, Recipe};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -212,9 +213,9 @@ fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues,
 
 /// The labelled rows of a dataset with everything derived from the target: the task, the model,
 /// the sorted classes and (unless scoring on a separate test file) the seeded split.
-pub(crate) struct Prepared {
-    /// Rows with a target value.
-    pub data: Dataset,
+pub(crate) struct Prepared<'a> {
+    /// Rows with a target value (the input itself when every row has one).
+    pub data: Cow<'a, Dataset>,
     y: TargetValues,
     pub task: Task,
     pub model: ModelKind,
@@ -230,21 +231,28 @@ pub(crate) struct Prepared {
 
 /// Rows with a target value, and those values; the rest cannot teach or test anything.
 /// Clustering keeps every row (its target, if any, only checks the clusters).
-fn labelled(ds: &Dataset, target: &str, task: Task) -> Result<(Dataset, TargetValues, Vec<usize>), TrainError> {
+fn labelled<'a>(
+    ds: &'a Dataset,
+    target: &str,
+    task: Task,
+) -> Result<(Cow<'a, Dataset>, TargetValues, Vec<usize>), TrainError> {
     if task == Task::Clustering {
         let all: Vec<usize> = (0..ds.n_rows()).collect();
         // A target only checks the clusters when it holds a few labels, not a measurement.
         let labels = !target.is_empty() && detect_task(ds, target)? == Task::Classification;
         let values =
             if labels { target_values(ds, target, task)? } else { TargetValues::Classes(vec![None; ds.n_rows()]) };
-        return Ok((ds.clone(), values, all));
+        return Ok((Cow::Borrowed(ds), values, all));
     }
     let values = target_values(ds, target, task)?;
     let keep: Vec<usize> = match &values {
         TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
         TargetValues::Classes(v) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
     };
-    Ok((ds.take_rows(&keep), values.take(&keep), keep))
+    if keep.len() == ds.n_rows() {
+        return Ok((Cow::Borrowed(ds), values, keep));
+    }
+    Ok((Cow::Owned(ds.take_rows(&keep)), values.take(&keep), keep))
 }
 
 impl TargetValues {
@@ -292,7 +300,7 @@ impl From<Task> for TaskChoice {
 }
 
 /// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.
-pub(crate) fn prepare(data: &Dataset, cfg: &TrainConfig, split: bool) -> Result<Prepared, TrainError> {
+pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> Result<Prepared<'a>, TrainError> {
     if !cfg.target.is_empty() {
         data.require(&cfg.target)?;
     }
@@ -379,7 +387,7 @@ fn fit_prepared(
     if schema.columns.is_empty() {
         return Err(FeatureError::NoFeatures.into());
     }
-    let data_features = schema.coerce(data)?;
+    let data_features = schema.coerce_cow(data)?;
     let (test_data, test_y) = match test {
         Some(t) => {
             let (t, y, _) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
@@ -436,7 +444,7 @@ fn fit_prepared(
     progress("Scoring on the test rows");
     let report = score(&model, &x_test, &test_y, classes)?;
 
-    let example = pipeline::example_record(&train_features);
+    let example = pipeline::example_record(&train_features, &schema);
     let target = Target { name: cfg.target.clone(), task, classes: classes.clone() };
     let info = TrainInfo {
         model: model_kind.name().to_string(),

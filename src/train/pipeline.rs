@@ -153,14 +153,16 @@ impl Pipeline {
     }
 }
 
-/// The first row with no missing cell (else the first row), as a JSON record.
-pub(crate) fn example_record(ds: &Dataset) -> Map<String, Value> {
-    let row = (0..ds.n_rows()).find(|&r| ds.columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(0);
+/// The first row with no missing input cell (else the first row), as a JSON record of the
+/// schema's columns.
+pub(crate) fn example_record(ds: &Dataset, schema: &Schema) -> Map<String, Value> {
+    let columns: Vec<_> = schema.columns.iter().filter_map(|sc| ds.column(&sc.name)).collect();
     let mut out = Map::new();
     if ds.n_rows() == 0 {
         return out;
     }
-    for c in &ds.columns {
+    let row = (0..ds.n_rows()).find(|&r| columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(0);
+    for c in columns {
         let v = match &c.values {
             Values::Numeric(v) => v[row].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
             Values::Str(v) => v[row].clone().map_or(Value::Null, Value::String),
