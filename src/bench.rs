@@ -76,14 +76,36 @@ fn cairn_once(path: &Path, case: &Case) -> Result<(f64, f64)> {
     Ok((t.elapsed().as_secs_f64(), outcome.report.metrics.headline().1))
 }
 
+/// Runs the scikit-learn script on `cases`; one JSON object per case comes back.
+fn run_sklearn(python: &str, script: &Path, cases: &Value) -> Result<Vec<Value>> {
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot run {python} (pip install scikit-learn pandas)"))?;
+    child.stdin.take().context("python stdin")?.write_all(serde_json::to_string(cases)?.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("the scikit-learn script failed (is scikit-learn installed? pip install scikit-learn pandas)");
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+}
+
 pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) -> Result<()> {
     let repeat = repeat.max(1);
+    let script = tempfile::Builder::new().suffix(".py").tempfile()?;
+    std::fs::write(script.path(), SKLEARN_SCRIPT)?;
+    // Case by case, Cairn then scikit-learn right after, so both run under the same machine
+    // conditions (a shared machine's speed drifts over minutes).
     let mut rows = Vec::new();
+    let mut sk: Vec<Value> = Vec::new();
     for case in CASES {
         let path = data_dir.join(case.file);
-        eprintln!("cairn: {} …", case.name);
-        // One untimed warm-up run; quick cases get more timed runs, as timing noise on a
-        // shared machine is a larger share of them. Both sides use the same counts.
+        eprintln!("{}: Cairn …", case.name);
+        // One untimed warm-up run; quick cases get more timed runs, as timing noise is a
+        // larger share of them. Both sides use the same counts.
         let warm = cairn_once(&path, case)?;
         let runs = if warm.0 < 0.5 { repeat * 4 } else { repeat };
         let mut best = (f64::INFINITY, f64::NAN);
@@ -93,33 +115,12 @@ pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) 
                 best = r;
             }
         }
-        rows.push((case, path, runs, best));
+        eprintln!("{}: scikit-learn ({python}) …", case.name);
+        let spec = json!([{"name": case.name, "path": path, "target": case.target, "model": case.model.name(),
+                           "text": case.text, "classify": case.text.is_some(), "repeat": runs}]);
+        sk.extend(run_sklearn(python, script.path(), &spec)?);
+        rows.push((case, best));
     }
-
-    eprintln!("scikit-learn: running {python} with the same cases …");
-    let script = tempfile::Builder::new().suffix(".py").tempfile()?;
-    std::fs::write(script.path(), SKLEARN_SCRIPT)?;
-    let cases: Vec<Value> = rows
-        .iter()
-        .map(|(c, path, runs, _)| {
-            json!({"name": c.name, "path": path, "target": c.target, "model": c.model.name(), "text": c.text,
-                   "classify": c.text.is_some(), "repeat": runs})
-        })
-        .collect();
-    let mut child = Command::new(python)
-        .arg(script.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("cannot run {python} (pip install scikit-learn pandas)"))?;
-    child.stdin.take().context("python stdin")?.write_all(serde_json::to_string(&cases)?.as_bytes())?;
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        bail!("the scikit-learn script failed (is scikit-learn installed? pip install scikit-learn pandas)");
-    }
-    let sk: Vec<Value> =
-        String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
 
     let mut report = Vec::new();
     if !as_json {
@@ -128,7 +129,7 @@ pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) 
             "case", "cairn s", "sklearn s", "speed-up", "cairn", "sklearn"
         );
     }
-    for (case, _, _, (secs, score)) in &rows {
+    for (case, (secs, score)) in &rows {
         let s = sk.iter().find(|v| v["name"] == case.name);
         let sk_secs = s.and_then(|v| v["seconds"].as_f64()).unwrap_or(f64::NAN);
         let sk_score = s.and_then(|v| v["score"].as_f64()).unwrap_or(f64::NAN);

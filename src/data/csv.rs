@@ -63,7 +63,7 @@ pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, 
             for row in chunk.chunks_exact(width) {
                 for (j, &span) in row.iter().enumerate() {
                     if let Some(col) = numbers[j].as_mut() {
-                        match parse_cell(Fields::span_text(text, span)) {
+                        match parse_cell(Fields::span_bytes(&bytes, span)) {
                             Some(v) => col.push(v),
                             None => numbers[j] = None,
                         }
@@ -101,18 +101,18 @@ pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, 
 
 /// A numeric cell: `Some(None)` for missing (empty or a common "not available" marker),
 /// `Some(Some(x))` for a finite number, `None` when the text is not a number.
-fn parse_cell(text: std::borrow::Cow<'_, str>) -> Option<Option<f64>> {
-    let t = text.trim();
-    let Some(&first) = t.as_bytes().first() else { return Some(None) };
+fn parse_cell(cell: std::borrow::Cow<'_, [u8]>) -> Option<Option<f64>> {
+    let t = cell.trim_ascii();
+    let Some(&first) = t.first() else { return Some(None) };
     if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
-        if let Some(x) = fast_decimal(t.as_bytes()) {
+        if let Some(x) = fast_decimal(t) {
             return Some(Some(x));
         }
-        if let Ok(x) = t.parse::<f64>() {
+        if let Some(x) = std::str::from_utf8(t).ok().and_then(|t| t.parse::<f64>().ok()) {
             return x.is_finite().then_some(Some(x));
         }
     }
-    NA_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m)).then_some(None)
+    NA_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m.as_bytes())).then_some(None)
 }
 
 /// Plain decimals (`-122.23`, `41`, `.5`) with at most 15 significant digits, parsed exactly:
@@ -170,9 +170,27 @@ struct Fields {
 
 const ESCAPED: u32 = 1 << 31;
 
+/// (start, end) byte spans of fields, row-major.
+type Spans = Vec<(u32, u32)>;
+
 impl Fields {
     fn text<'a>(&self, all: &'a str, i: usize) -> std::borrow::Cow<'a, str> {
         Fields::span_text(all, self.spans[i])
+    }
+
+    /// A field's raw bytes (quotes unescaped when needed).
+    fn span_bytes(all: &[u8], (start, end): (u32, u32)) -> std::borrow::Cow<'_, [u8]> {
+        let raw = &all[start as usize..(end & !ESCAPED) as usize];
+        if end & ESCAPED == 0 {
+            return raw.into();
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            out.push(raw[i]);
+            i += if raw[i] == b'"' && raw.get(i + 1) == Some(&b'"') { 2 } else { 1 };
+        }
+        out.into()
     }
 
     fn span_text(all: &str, (start, end): (u32, u32)) -> std::borrow::Cow<'_, str> {
@@ -184,13 +202,70 @@ impl Fields {
 /// The quote-aware pass: splits records on newlines outside quotes and fields on `sep`.
 /// Blank lines are skipped; every record must have as many fields as the header.
 fn tokenize(source_name: &str, bytes: &[u8], sep: u8) -> Result<Fields, DataError> {
+    // Without quotes a newline always ends a record, so a large file can be cut at newlines
+    // and its pieces tokenized on all cores (each knowing the line it starts on). With quotes
+    // (a field may hold a newline) it is one pass.
+    let pieces = rayon::current_num_threads().max(1);
+    if pieces == 1 || bytes.len() < 256 * 1024 || memchr::memchr(b'"', bytes).is_some() {
+        let (spans, width) = tokenize_range(source_name, bytes, 0..bytes.len(), 1, sep, None)?;
+        let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
+        return Ok(Fields { width, spans });
+    }
+    // The header (the first line with content) alone first: it fixes the width.
+    let mut header_end = 0;
+    while header_end < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[header_end..]).map_or(bytes.len(), |k| header_end + k + 1);
+        let blank = bytes[header_end..end].iter().all(|b| matches!(b, b'\n' | b'\r'));
+        header_end = end;
+        if !blank {
+            break;
+        }
+    }
+    let (mut spans, width) = tokenize_range(source_name, bytes, 0..header_end, 1, sep, None)?;
+    let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
+    let rest = bytes.len() - header_end;
+    let mut cuts = vec![header_end];
+    for k in 1..pieces {
+        let at = header_end + rest * k / pieces;
+        let cut = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |j| at + j + 1);
+        if cut > *cuts.last().unwrap_or(&0) && cut < bytes.len() {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(bytes.len());
+    // The physical line each piece starts on.
+    let mut first_lines = vec![1 + memchr::memchr_iter(b'\n', &bytes[..header_end]).count()];
+    for w in cuts.windows(2).take(cuts.len() - 2) {
+        let prev = *first_lines.last().unwrap_or(&2);
+        first_lines.push(prev + memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count());
+    }
+    let parts = cuts
+        .windows(2)
+        .zip(first_lines)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(w, line)| tokenize_range(source_name, bytes, w[0]..w[1], line, sep, Some(width)).map(|r| r.0))
+        .collect::<Result<Vec<_>, DataError>>()?;
+    parts.into_iter().for_each(|p| spans.extend(p));
+    Ok(Fields { width, spans })
+}
+
+/// Tokenizes the records in `range` (which starts a record, on physical line `first_line`),
+/// checking each has `width` fields once that is known (else the first record sets it).
+fn tokenize_range(
+    source_name: &str,
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+    first_line: usize,
+    sep: u8,
+    mut width: Option<usize>,
+) -> Result<(Spans, Option<usize>), DataError> {
     let malformed =
         |line: usize, message: String| DataError::Malformed { source_name: source_name.to_string(), line, message };
-    let n = bytes.len();
-    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(n / 6);
-    let mut width: Option<usize> = None;
-    let mut line = 1usize; // physical line of the current position
-    let mut i = 0usize;
+    let n = range.end;
+    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(range.len() / 6);
+    let mut line = first_line; // physical line of the current position
+    let mut i = range.start;
     while i < n {
         let record_line = line;
         let record_start = spans.len();
@@ -267,8 +342,7 @@ fn tokenize(source_name: &str, bytes: &[u8], sep: u8) -> Result<Fields, DataErro
             _ => {}
         }
     }
-    let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
-    Ok(Fields { width, spans })
+    Ok((spans, width))
 }
 
 /// Converts a polars frame into a [`Dataset`], inferring each column's kind.
@@ -384,6 +458,29 @@ mod tests {
         assert!(err.contains("line 2") && err.contains("closing quote"), "{err}");
         let err = read_csv_bytes("u.csv", b"a,b\n\"x,1\n".to_vec()).unwrap_err().to_string();
         assert!(err.contains("never closed"), "{err}");
+    }
+
+    #[test]
+    fn large_files_tokenized_in_pieces_read_the_same_and_name_lines() {
+        // Over 256 KiB without quotes: the parallel path.
+        let mut csv = String::from("\n\nid,x,name\n");
+        for i in 0..40_000 {
+            csv.push_str(&format!("{i},{}.5,n{}\n", i % 97, i % 7));
+            if i == 20_000 {
+                csv.push('\n'); // a blank line in the middle
+            }
+        }
+        let ds = read_csv_bytes("big.csv", csv.clone().into_bytes()).unwrap();
+        assert_eq!(ds.n_rows(), 40_000);
+        assert_eq!(ds.columns[0].values, Values::Numeric((0..40_000).map(|i| Some(f64::from(i))).collect()));
+        assert_eq!(ds.columns[2].cell_text(39_999), "n1");
+        // A ragged record far into the file is reported at its physical line.
+        let lines: Vec<&str> = csv.split('\n').collect();
+        let bad_line = 29_999 + 5; // 2 blank lines, the header, the blank line after row 20 000
+        assert!(lines[bad_line - 1].starts_with("29999,"));
+        let broken = csv.replacen(lines[bad_line - 1], "29999,1", 1);
+        let err = read_csv_bytes("big.csv", broken.into_bytes()).unwrap_err().to_string();
+        assert!(err.contains(&format!("line {bad_line}:")) && err.contains("2 fields"), "{err}");
     }
 
     #[test]

@@ -68,9 +68,15 @@ impl Recipe {
 
     /// Fits every step on `train` (the training rows only).
     pub fn fit(&self, train: &Dataset) -> Result<FittedRecipe, FeatureError> {
-        if train.n_rows() == 0 {
+        self.fit_rows(train, &(0..train.n_rows()).collect::<Vec<_>>())
+    }
+
+    /// Fits every step on the rows `rows` of `ds` (the training rows only), without copying them.
+    pub fn fit_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<FittedRecipe, FeatureError> {
+        if rows.is_empty() {
             return Err(FeatureError::NoRows);
         }
+        let train = ds;
         // Steps are independent: fit them in parallel.
         let steps = self
             .steps
@@ -79,11 +85,12 @@ impl Recipe {
                 let col =
                     train.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
                 Ok(match (step, &col.values) {
-                    (Step::ImputeScale { column }, Values::Numeric(v)) => fit_impute_scale(column, v),
-                    (Step::OneHot { column }, Values::Str(v)) => fit_one_hot(column, v),
-                    (Step::Tfidf { column }, Values::Str(v)) => {
-                        FittedStep::Tfidf { column: column.clone(), model: TfidfModel::fit(v) }
-                    }
+                    (Step::ImputeScale { column }, Values::Numeric(v)) => fit_impute_scale(column, v, rows),
+                    (Step::OneHot { column }, Values::Str(v)) => fit_one_hot(column, v, rows),
+                    (Step::Tfidf { column }, Values::Str(v)) => FittedStep::Tfidf {
+                        column: column.clone(),
+                        model: TfidfModel::fit(rows.iter().map(|&i| v[i].as_deref())),
+                    },
                     (step, _) => {
                         return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() });
                     }
@@ -170,58 +177,124 @@ impl FittedRecipe {
 
     /// Transforms rows into the feature matrix (rows × features).
     pub fn transform(&self, ds: &Dataset) -> Result<Array2<f64>, FeatureError> {
+        self.transform_rows(ds, &(0..ds.n_rows()).collect::<Vec<_>>())
+    }
+
+    /// The feature matrix of rows `rows` of `ds` (in that order), without copying the rows.
+    /// Blocks of rows are transformed on all cores.
+    pub fn transform_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<Array2<f64>, FeatureError> {
         let p = self.n_features();
-        let mut buf = vec![0.0; ds.n_rows() * p];
-        self.for_each_cell(ds, |r, j, v| buf[r * p + j] = v)?;
-        Array2::from_shape_vec((ds.n_rows(), p), buf).map_err(|_| FeatureError::NoRows)
+        let lookups = self.lookups(ds)?;
+        let mut buf = vec![0.0; rows.len() * p];
+        // Blocks of rows on all cores; within a block, one column at a time, so the rows'
+        // cells are fetched from one column (cache-friendly even when `rows` is shuffled).
+        const BLOCK: usize = 2048;
+        if p > 0 {
+            buf.par_chunks_mut(BLOCK * p).zip(rows.par_chunks(BLOCK)).for_each(|(out, block)| {
+                let mut offset = 0;
+                for (step, lookup) in self.steps.iter().zip(&lookups) {
+                    match lookup {
+                        Lookup::Scale { v, median, mean, std } => {
+                            for (r, &row) in block.iter().enumerate() {
+                                out[r * p + offset] = (v[row].unwrap_or(*median) - mean) / std;
+                            }
+                        }
+                        Lookup::OneHot { v, fill, index } => {
+                            for (r, &row) in block.iter().enumerate() {
+                                if let Some(&i) = index.get(v[row].as_deref().unwrap_or(fill)) {
+                                    out[r * p + offset + i] = 1.0;
+                                }
+                            }
+                        }
+                        Lookup::Tfidf { v, model, index } => {
+                            for (r, &row) in block.iter().enumerate() {
+                                for (j, w) in model.weights(index, v[row].as_deref().unwrap_or("")) {
+                                    out[r * p + offset + j] = w;
+                                }
+                            }
+                        }
+                    }
+                    offset += step.width();
+                }
+            });
+        }
+        Array2::from_shape_vec((rows.len(), p), buf).map_err(|_| FeatureError::NoRows)
     }
 
     /// The same matrix as compressed sparse rows (no dense rows × features allocation).
     pub fn transform_sparse(&self, ds: &Dataset) -> Result<Csr, FeatureError> {
-        let mut cells = Vec::new();
-        self.for_each_cell(ds, |r, j, v| cells.push((r, j, v)))?;
-        Ok(Csr::from_cells(ds.n_rows(), self.n_features(), &cells))
+        self.transform_sparse_rows(ds, &(0..ds.n_rows()).collect::<Vec<_>>())
     }
 
-    /// Calls `cell(row, feature, value)` for every feature value that may be non-zero, step by
-    /// step, so within a row features arrive in increasing order.
-    fn for_each_cell(&self, ds: &Dataset, mut cell: impl FnMut(usize, usize, f64)) -> Result<(), FeatureError> {
-        let mut offset = 0;
-        for step in &self.steps {
-            let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
-            match (step, &col.values) {
-                (FittedStep::ImputeScale { median, mean, std, .. }, Values::Numeric(v)) => {
-                    for (r, c) in v.iter().enumerate() {
-                        cell(r, offset, (c.unwrap_or(*median) - mean) / std);
+    /// Sparse rows of rows `rows` of `ds`.
+    pub fn transform_sparse_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<Csr, FeatureError> {
+        let lookups = self.lookups(ds)?;
+        let mut cells = Vec::new();
+        self.for_each_cell(&lookups, rows, |r, j, v| cells.push((r, j, v)));
+        Ok(Csr::from_cells(rows.len(), self.n_features(), &cells))
+    }
+
+    /// Each step's column of `ds` with what it needs to look values up, checked once.
+    fn lookups<'a>(&'a self, ds: &'a Dataset) -> Result<Vec<Lookup<'a>>, FeatureError> {
+        self.steps
+            .iter()
+            .map(|step| {
+                let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
+                Ok(match (step, &col.values) {
+                    (FittedStep::ImputeScale { median, mean, std, .. }, Values::Numeric(v)) => {
+                        Lookup::Scale { v, median: *median, mean: *mean, std: *std }
                     }
-                }
-                (FittedStep::OneHot { fill, categories, .. }, Values::Str(v)) => {
-                    let index: HashMap<&str, usize> =
-                        categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-                    for (r, c) in v.iter().enumerate() {
-                        if let Some(&i) = index.get(c.as_deref().unwrap_or(fill)) {
+                    (FittedStep::OneHot { fill, categories, .. }, Values::Str(v)) => Lookup::OneHot {
+                        v,
+                        fill,
+                        index: categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect(),
+                    },
+                    (FittedStep::Tfidf { model, .. }, Values::Str(v)) => {
+                        Lookup::Tfidf { v, model, index: model.index() }
+                    }
+                    _ => {
+                        return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() });
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Calls `cell(position, feature, value)` for every feature value of the given rows that may
+    /// be non-zero, row by row, so within a row features arrive in increasing order.
+    fn for_each_cell(&self, lookups: &[Lookup], rows: &[usize], mut cell: impl FnMut(usize, usize, f64)) {
+        for (r, &row) in rows.iter().enumerate() {
+            let mut offset = 0;
+            for (step, lookup) in self.steps.iter().zip(lookups) {
+                match lookup {
+                    Lookup::Scale { v, median, mean, std } => cell(r, offset, (v[row].unwrap_or(*median) - mean) / std),
+                    Lookup::OneHot { v, fill, index } => {
+                        if let Some(&i) = index.get(v[row].as_deref().unwrap_or(fill)) {
                             cell(r, offset + i, 1.0);
                         }
                     }
-                }
-                (FittedStep::Tfidf { model, .. }, Values::Str(v)) => {
-                    let index = model.index();
-                    for (r, c) in v.iter().enumerate() {
-                        for (j, w) in model.weights(&index, c.as_deref().unwrap_or("")) {
+                    Lookup::Tfidf { v, model, index } => {
+                        for (j, w) in model.weights(index, v[row].as_deref().unwrap_or("")) {
                             cell(r, offset + j, w);
                         }
                     }
                 }
-                _ => return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() }),
+                offset += step.width();
             }
-            offset += step.width();
         }
-        Ok(())
     }
 }
 
-fn fit_impute_scale(column: &str, v: &[Option<f64>]) -> FittedStep {
-    let mut present: Vec<f64> = v.iter().flatten().copied().collect();
+/// A step's column and its lookup table, ready to transform rows.
+enum Lookup<'a> {
+    Scale { v: &'a [Option<f64>], median: f64, mean: f64, std: f64 },
+    OneHot { v: &'a [Option<String>], fill: &'a str, index: HashMap<&'a str, usize> },
+    Tfidf { v: &'a [Option<String>], model: &'a TfidfModel, index: HashMap<&'a str, usize> },
+}
+
+fn fit_impute_scale(column: &str, v: &[Option<f64>], rows: &[usize]) -> FittedStep {
+    let cells: Vec<Option<f64>> = rows.iter().map(|&i| v[i]).collect();
+    let mut present: Vec<f64> = cells.iter().flatten().copied().collect();
     // The median by selection (linear time), not a full sort.
     let median = match present.len() {
         0 => 0.0,
@@ -231,18 +304,18 @@ fn fit_impute_scale(column: &str, v: &[Option<f64>]) -> FittedStep {
         }
     };
     // Scaling statistics over the imputed column, as a scaler after an imputer sees it.
-    let n = v.len() as f64;
-    let filled = || v.iter().map(|c| c.unwrap_or(median));
+    let n = rows.len() as f64;
+    let filled = || cells.iter().map(|c| c.unwrap_or(median));
     let mean = filled().sum::<f64>() / n;
     let var = filled().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
     let std = if var.sqrt() > 1e-12 { var.sqrt() } else { 1.0 };
     FittedStep::ImputeScale { column: column.to_string(), median, mean, std }
 }
 
-fn fit_one_hot(column: &str, v: &[Option<String>]) -> FittedStep {
+fn fit_one_hot(column: &str, v: &[Option<String>], rows: &[usize]) -> FittedStep {
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for s in v.iter().flatten() {
-        *counts.entry(s.as_str()).or_default() += 1;
+    for s in rows.iter().filter_map(|&i| v[i].as_deref()) {
+        *counts.entry(s).or_default() += 1;
     }
     // Most frequent value; ties go to the alphabetically first, as scikit-learn does.
     let fill = counts
@@ -250,7 +323,7 @@ fn fit_one_hot(column: &str, v: &[Option<String>]) -> FittedStep {
         .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
         .map(|(k, _)| k.to_string())
         .unwrap_or_default();
-    if v.iter().any(Option::is_none) {
+    if rows.iter().any(|&i| v[i].is_none()) {
         counts.entry(fill.as_str()).or_default();
     }
     let mut categories: Vec<String> = counts.keys().map(|k| k.to_string()).collect();

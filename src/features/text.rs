@@ -36,17 +36,19 @@ pub fn tokenize(text: &str) -> Vec<String> {
 }
 
 impl TfidfModel {
-    pub fn fit(docs: &[Option<String>]) -> TfidfModel {
+    pub fn fit<'a>(docs: impl Iterator<Item = Option<&'a str>>) -> TfidfModel {
         let mut df: BTreeMap<String, usize> = BTreeMap::new();
+        let mut n = 0usize;
         for doc in docs {
-            let mut words = tokenize(doc.as_deref().unwrap_or(""));
+            n += 1;
+            let mut words = tokenize(doc.unwrap_or(""));
             words.sort();
             words.dedup();
             for w in words {
                 *df.entry(w).or_default() += 1;
             }
         }
-        let n = docs.len() as f64;
+        let n = n as f64;
         let (vocabulary, idf) = df.into_iter().map(|(w, d)| (w, ((1.0 + n) / (1.0 + d as f64)).ln() + 1.0)).unzip();
         TfidfModel { vocabulary, idf }
     }
@@ -89,8 +91,8 @@ mod tests {
 
     #[test]
     fn idf_and_normalisation() {
-        let docs = vec![Some("spam spam eggs".to_string()), Some("eggs ham".to_string())];
-        let m = TfidfModel::fit(&docs);
+        let docs = [Some("spam spam eggs".to_string()), Some("eggs ham".to_string())];
+        let m = TfidfModel::fit(docs.iter().map(|d| d.as_deref()));
         assert_eq!(m.vocabulary, vec!["eggs", "ham", "spam"]);
         // idf(eggs) = ln(3/3)+1 = 1; idf(spam) = ln(3/2)+1
         assert!((m.idf[0] - 1.0).abs() < 1e-12);

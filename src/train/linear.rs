@@ -31,20 +31,38 @@ pub fn fit_ols(x: &Array2<f64>, y: &Array1<f64>) -> Result<(Vec<f64>, f64), Trai
     if p > GRAM_MAX_FEATURES {
         return fit_ols_linfa(x, y);
     }
-    // Centre the columns (plain loops over the row-major buffer: this is the hot part).
-    let mut xc = x.as_standard_layout().into_owned();
+    // One pass over the rows for the column means, one for the centred XᵀX (upper
+    // triangle) and Xᵀy: plain loops over the row-major rows, no centred copy.
+    let x = x.as_standard_layout();
+    let Some(buf) = x.as_slice() else { return fit_ols_linfa(&x.to_owned(), y) };
     let mut mean = Array1::<f64>::zeros(p);
-    let Some(buf) = xc.as_slice_mut() else { return fit_ols_linfa(x, y) };
     for row in buf.chunks_exact(p) {
         mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
     }
     mean.mapv_inplace(|m| m / n as f64);
-    for row in buf.chunks_exact_mut(p) {
-        row.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
-    }
     let y_mean = y.sum() / n as f64;
-    let gram = xc.t().dot(&xc);
-    let xty = xc.t().dot(&(y - y_mean));
+    let mut gram = Array2::<f64>::zeros((p, p));
+    let mut xty = Array1::<f64>::zeros(p);
+    let mut centred = vec![0.0; p];
+    {
+        let Some(g) = gram.as_slice_mut() else { return fit_ols_linfa(&x.to_owned(), y) };
+        for (row, &yi) in buf.chunks_exact(p).zip(y.iter()) {
+            centred.iter_mut().zip(row.iter().zip(mean.iter())).for_each(|(c, (v, m))| *c = v - m);
+            let yc = yi - y_mean;
+            for j in 0..p {
+                let cj = centred[j];
+                xty[j] += cj * yc;
+                for (gk, ck) in g[j * p + j..(j + 1) * p].iter_mut().zip(&centred[j..]) {
+                    *gk += cj * ck;
+                }
+            }
+        }
+        for j in 0..p {
+            for k in 0..j {
+                g[j * p + k] = g[k * p + j];
+            }
+        }
+    }
     let (values, vectors) = gram.eigh_into().map_err(|e| TrainError::Fit(format!("linear regression: {e}")))?;
     let largest = values.iter().copied().fold(0.0, f64::max);
     // Eigenvalues of XᵀX are squared singular values: keep those above the Gram matrix's own

@@ -153,15 +153,13 @@ impl Pipeline {
     }
 }
 
-/// The first row with no missing input cell (else the first row), as a JSON record of the
+/// The first of `rows` with no missing input cell (else the first), as a JSON record of the
 /// schema's columns.
-pub(crate) fn example_record(ds: &Dataset, schema: &Schema) -> Map<String, Value> {
+pub(crate) fn example_record(ds: &Dataset, rows: &[usize], schema: &Schema) -> Map<String, Value> {
     let columns: Vec<_> = schema.columns.iter().filter_map(|sc| ds.column(&sc.name)).collect();
     let mut out = Map::new();
-    if ds.n_rows() == 0 {
-        return out;
-    }
-    let row = (0..ds.n_rows()).find(|&r| columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(0);
+    let Some(&first) = rows.first() else { return out };
+    let row = rows.iter().copied().find(|&r| columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(first);
     for c in columns {
         let v = match &c.values {
             Values::Numeric(v) => v[row].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
