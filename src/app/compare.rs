@@ -23,6 +23,7 @@ fn pick_ui(ui: &mut egui::Ui, label: &str, runs: &[Arc<TrainOutcome>], chosen: &
             .show_ui(ui, |ui| {
                 for (i, o) in runs.iter().enumerate() {
                     let (m, v) = o.report.metrics.headline();
+                    let m = crate::eval::metric_label(m);
                     ui.selectable_value(chosen, i, format!("{} — {m} {v:.3}", run_name(i, o)));
                 }
             })

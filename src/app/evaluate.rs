@@ -117,7 +117,10 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
         }
         _ => "How much the model uses each feature (share of its splits, or how far apart the classes are).",
     };
-    ui.label(egui::RichText::new("What the model leans on most").strong()).on_hover_text(how);
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new("What the model leans on most").strong()).on_hover_text(how);
+        ui.label(egui::RichText::new("(how much each column moves the score: the Feature importance tab)").weak());
+    });
     for (name, w) in p.top_features(5) {
         let sign = if w < 0.0 { "−" } else { "+" };
         ui.label(format!("{name}: {sign}{}", crate::eval::human_number(w.abs())));

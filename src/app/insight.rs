@@ -56,7 +56,7 @@ pub fn importance_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
-        .x_axis_label(format!("drop in test {} when shuffled", imp.metric))
+        .x_axis_label(format!("drop in test {} when shuffled", crate::eval::metric_label(imp.metric)))
         .include_x(-0.35 * top)
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new("drop", bars).horizontal());
@@ -69,7 +69,7 @@ pub fn importance_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command
         });
     egui::Grid::new("importance_grid").striped(true).num_columns(2).spacing([18.0, 2.0]).show(ui, |ui| {
         ui.strong("column");
-        ui.strong(format!("drop in {} (± over 5 shuffles)", imp.metric));
+        ui.strong(format!("drop in {} (± over 5 shuffles)", crate::eval::metric_label(imp.metric)));
         ui.end_row();
         for c in &imp.columns {
             ui.label(&c.column);
@@ -77,7 +77,8 @@ pub fn importance_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command
             ui.end_row();
         }
     });
-    ui.label(egui::RichText::new(format!("Score with nothing shuffled: {:.4} {}.", imp.baseline, imp.metric)).weak());
+    let label = crate::eval::metric_label(imp.metric);
+    ui.label(egui::RichText::new(format!("Score with nothing shuffled: {:.4} {label}.", imp.baseline)).weak());
 }
 
 pub fn learning_curve_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
@@ -101,12 +102,13 @@ pub fn learning_curve_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Com
         .height(300.0)
         .legend(Legend::default())
         .x_axis_label("training rows")
-        .y_axis_label(curve.metric)
+        .y_axis_label(crate::eval::metric_label(curve.metric))
         .show(ui, |plot| {
-            plot.line(Line::new("training rows (seen)", PlotPoints::from(train.clone())));
-            plot.points(Points::new("training rows (seen)", train).radius(4.0));
-            plot.line(Line::new("test rows (new)", PlotPoints::from(test.clone())));
-            plot.points(Points::new("test rows (new)", test).radius(4.0));
+            let (seen, new) = (egui::Color32::from_rgb(90, 150, 230), egui::Color32::from_rgb(240, 150, 50));
+            plot.line(Line::new("training rows (seen)", PlotPoints::from(train.clone())).color(seen));
+            plot.points(Points::new("training rows (seen)", train).radius(4.0).color(seen));
+            plot.line(Line::new("test rows (new)", PlotPoints::from(test.clone())).color(new));
+            plot.points(Points::new("test rows (new)", test).radius(4.0).color(new));
         });
     egui::Grid::new("curve_grid").striped(true).num_columns(3).spacing([18.0, 2.0]).show(ui, |ui| {
         for h in ["training rows", "training score", "test score"] {

@@ -150,11 +150,13 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         {
             cmds.push(Command::Tune);
         }
-        ui.selectable_value(&mut state.tuning.random, false, "grid")
-            .on_hover_text("Every combination of a few values per setting.");
-        ui.selectable_value(&mut state.tuning.random, true, "random")
-            .on_hover_text("Settings drawn at random within the same ranges.");
-        if state.tuning.random {
+        if tunable {
+            ui.selectable_value(&mut state.tuning.random, false, "grid")
+                .on_hover_text("Every combination of a few values per setting.");
+            ui.selectable_value(&mut state.tuning.random, true, "random")
+                .on_hover_text("Settings drawn at random within the same ranges.");
+        }
+        if tunable && state.tuning.random {
             let label = ui.label("trials");
             ui.add(egui::DragValue::new(&mut state.tuning.random_trials).range(2..=100)).labelled_by(label.id);
         }

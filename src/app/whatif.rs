@@ -4,6 +4,7 @@
 
 use super::AppState;
 use crate::data::{ColumnKind, Dataset, Values};
+use crate::features::FittedStep;
 use crate::train::{Pipeline, Prediction, TrainOutcome};
 use serde_json::{Map, Value};
 
@@ -171,8 +172,13 @@ pub fn whatif_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 cell @ Cell::Number(None) => {
                     ui.horizontal(|ui| {
                         ui.label("missing");
-                        if ui.small_button("set a value").clicked() {
-                            *cell = Cell::Number(Some(0.0));
+                        // The value the recipe fills in for a missing cell: the training median.
+                        let median = p.fitted_recipe.steps.iter().find_map(|s| match s {
+                            FittedStep::ImputeScale { column, median, .. } if *column == sc.name => Some(*median),
+                            _ => None,
+                        });
+                        if ui.small_button("set a value").on_hover_text("Starts from the training median.").clicked() {
+                            *cell = Cell::Number(Some(median.unwrap_or(0.0)));
                         }
                     });
                 }
@@ -211,9 +217,17 @@ pub fn whatif_ui(ui: &mut egui::Ui, state: &mut AppState) {
     }
     ui.add_space(6.0);
     let target = &p.target.name;
+    let actual = o.test_source_rows.get(row).and_then(|&r| ds.column(target).map(|c| c.values.display(r)));
     match (&w.base, w.edited.as_ref().map(|e| &e.1)) {
         (Ok(base), Some(Ok(edited))) => {
-            ui.label(format!("Original row: predicted {target} = {}", describe(p, base)));
+            let actual = match actual.filter(|a| !a.is_empty()) {
+                Some(a) => {
+                    let a = a.parse::<f64>().map(crate::eval::human_number).unwrap_or(a);
+                    format!(" (the file says {a})")
+                }
+                None => String::new(),
+            };
+            ui.label(format!("Original row: predicted {target} = {}{actual}", describe(p, base)));
             ui.label(
                 egui::RichText::new(format!("Edited row: predicted {target} = {}", describe(p, edited)))
                     .strong()

@@ -34,7 +34,9 @@ impl Importance {
         match self.columns.first() {
             Some(top) if top.drop > 0.0 => format!(
                 "Shuffling '{}' costs the model {:.3} {} — it is what the model relies on most.",
-                top.column, top.drop, self.metric
+                top.column,
+                top.drop,
+                super::metric_label(self.metric)
             ),
             _ => "No column matters much: shuffling any of them barely changes the score.".to_string(),
         }

@@ -43,7 +43,11 @@ pub fn learning_curve(data: &Dataset, cfg: &TrainConfig) -> Result<LearningCurve
     let points = sizes
         .par_iter()
         .map(|&size| {
-            let part = prepared.data.take_rows(&prepared.train_rows[..size]);
+            // In file order, as `train` reads its training rows: the full-size point is then
+            // exactly the trained model.
+            let mut rows = prepared.train_rows[..size].to_vec();
+            rows.sort_unstable();
+            let part = prepared.data.take_rows(&rows);
             let outcome = train(&part, Some(&test), cfg, &mut |_| {})?;
             let train_score = outcome.pipeline.evaluate(&part)?.metrics.headline().1;
             Ok(CurvePoint { train_rows: size, train_score, test_score: outcome.report.metrics.headline().1 })
@@ -66,15 +70,18 @@ fn reading(points: &[CurvePoint], metric: &str) -> String {
     };
     if gap > 0.10 {
         format!(
-            "Over-fitting: the model scores {:.2} {metric} on rows it has seen but {:.2} on new ones. \
+            "Over-fitting: the model scores {:.2} {} on rows it has seen but {:.2} on new ones. \
              Try a simpler model or stronger regularisation.{more_data}",
-            last.train_score, last.test_score
+            last.train_score,
+            super::metric_label(metric),
+            last.test_score
         )
     } else if last.train_score < 0.75 {
         format!(
-            "Under-fitting: even on its own training rows the model only reaches {:.2} {metric}. \
+            "Under-fitting: even on its own training rows the model only reaches {:.2} {}. \
              Try a more flexible model (a forest or boosting) or better features.{more_data}",
-            last.train_score
+            last.train_score,
+            super::metric_label(metric)
         )
     } else {
         format!(

@@ -136,6 +136,17 @@ impl Metrics {
     }
 }
 
+/// A metric's name as a person writes it: "r2" → "R²", "accuracy" → "accuracy".
+pub fn metric_label(name: &str) -> &str {
+    match name {
+        "r2" => "R²",
+        "rmse" => "RMSE",
+        "mae" => "MAE",
+        "roc_auc" => "ROC AUC",
+        other => other,
+    }
+}
+
 /// 48213.7 → "48.2k", 0.123 → "0.123".
 pub fn human_number(x: f64) -> String {
     let a = x.abs();
