@@ -227,8 +227,8 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
          the mean says how good it is, the ± how much that depends on luck.",
     );
     let metric = state.leaderboard[0].outcome.report.metrics.headline_label();
-    egui::Grid::new("leaderboard").striped(true).num_columns(5).spacing([18.0, 4.0]).show(ui, |ui| {
-        for h in ["model", &format!("CV {metric}"), &format!("test {metric}"), "seconds", ""] {
+    egui::Grid::new("leaderboard").striped(true).num_columns(6).spacing([18.0, 4.0]).show(ui, |ui| {
+        for h in ["model", "settings", &format!("CV {metric}"), &format!("test {metric}"), "seconds", ""] {
             ui.strong(h);
         }
         ui.end_row();
@@ -236,6 +236,9 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
             let (test, cv_mean, cv_std) = entry.scores();
             let current = state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &entry.outcome));
             ui.label(entry.outcome.pipeline.model_display_name());
+            let params = &entry.outcome.pipeline.info.params;
+            let all: Vec<String> = params.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            ui.label(params.summary()).on_hover_text(if all.is_empty() { "no settings".into() } else { all.join(", ") });
             ui.label(format!("{cv_mean:.3} ± {cv_std:.3}"));
             ui.label(format!("{test:.3}"));
             ui.label(format!("{:.2}", entry.outcome.pipeline.info.train_seconds));
