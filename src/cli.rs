@@ -3,13 +3,13 @@
 use anyhow::{Context, Result, bail};
 use cairn::data::{Dataset, format_number, profile, read_csv_path};
 use cairn::eval::{learning_curve, permutation_importance};
+use cairn::gpu;
 use cairn::project::{load_bundle, save_bundle, write_atomically};
 use cairn::serve::{ServeState, serve_blocking};
 use cairn::train::cv::{CvResult, cross_validate};
 use cairn::train::leaderboard::try_all_models;
 use cairn::train::tune::{Search, tune};
 use cairn::train::{ModelKind, Params, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
-use cairn::{gpu, monitor::ServeStats};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 use std::io::Write;
@@ -391,7 +391,10 @@ fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Re
     }
     let model = pipeline.model_display_name();
     let target = pipeline.target.name.clone();
-    let state = Arc::new(ServeState { pipeline, checksum, stats: ServeStats::default() });
+    let state = Arc::new(ServeState::new(pipeline, checksum, bundle));
+    if let Some(log) = &state.log {
+        eprintln!("Logging predictions to {}", log.path().display());
+    }
     serve_blocking(state, host, port, |addr| {
         // The first stdout line is read by the app's Deploy panel to learn the address.
         println!("Serving {model} predicting '{target}' at http://{addr}/");

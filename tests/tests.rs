@@ -16,3 +16,5 @@ mod gui_eval;
 mod quality;
 #[path = "suite/serve.rs"]
 mod serve;
+#[path = "suite/serve_api.rs"]
+mod serve_api;

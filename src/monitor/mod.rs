@@ -1,6 +1,10 @@
 //! Monitoring layer: live counters of a serving process (requests, errors, predictions, latency).
 //! The server updates them on every request; `/health` and the Deploy panel read them.
 
+mod metrics;
+
+pub use metrics::{Metrics, Predicted};
+
 use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Duration;

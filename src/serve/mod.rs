@@ -1,33 +1,58 @@
-//! Serving layer: `cairn serve` runs a [`Pipeline`] behind a small axum HTTP server.
+//! Serving layer: `cairn serve` runs a [`Pipeline`] behind an axum HTTP server.
 //!
-//! Routes: `GET /` (a form built from the input schema), `GET /health`, `POST /predict`
-//! (`{"records":[{col: value, ...}, ...]}` → `{"predictions":[...]}`, plus class probabilities).
-//! Bad requests get a 4xx JSON error naming the problem.
+//! Routes: `GET /` (a form built from the input schema), `GET /health`, `/ping`, `/version`,
+//! `/metadata`, `/metrics` (Prometheus); `POST /predict` (`{"records":[...]}` or CSV →
+//! `{"predictions":[...]}` plus class probabilities); MLflow's `POST /invocations`; KServe's
+//! V2 protocol under `/v2`. Bad requests get a 4xx JSON error naming the problem; the model
+//! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
 mod form;
+mod log;
+mod protocols;
 
-use crate::monitor::ServeStats;
-use crate::train::{Pipeline, Prediction};
+pub use log::PredictionLog;
+
+use crate::data::Dataset;
+use crate::monitor::{Metrics, Predicted, ServeStats};
+use crate::train::{Pipeline, Prediction, Task};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path as UrlPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Largest request body accepted, bytes.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
-/// Most records accepted in one request.
+/// Most rows accepted in one request.
 pub const MAX_RECORDS: usize = 100_000;
+/// Longest a prediction may take before the request is answered 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct ServeState {
     pub pipeline: Pipeline,
     pub checksum: String,
+    /// The model's name in URLs (`/v2/models/{name}`): the bundle's file stem.
+    pub name: String,
     pub stats: ServeStats,
+    pub metrics: Metrics,
+    /// Where answered requests are logged (none in tests that do not need it).
+    pub log: Option<PredictionLog>,
+}
+
+impl ServeState {
+    /// State for serving `pipeline` from the bundle at `bundle` (its name, its log beside it).
+    pub fn new(pipeline: Pipeline, checksum: String, bundle: &std::path::Path) -> ServeState {
+        let name = bundle.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+        let metrics = Metrics::new(&name, pipeline.info.target_quantiles.clone());
+        let log = Some(PredictionLog::beside(bundle));
+        ServeState { pipeline, checksum, name, stats: ServeStats::default(), metrics, log }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,10 +68,31 @@ pub fn router(state: Arc<ServeState>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/health", get(health))
+        .route("/ping", get(ping))
+        .route("/version", get(version))
+        .route("/metadata", get(metadata))
+        .route("/metrics", get(metrics))
         .route("/predict", post(predict))
+        .route("/invocations", post(invocations))
+        .route("/v2", get(v2_server))
+        .route("/v2/health/live", get(ping))
+        .route("/v2/health/ready", get(ping))
+        .route("/v2/models/{name}", get(v2_model))
+        .route("/v2/models/{name}/ready", get(v2_ready))
+        .route("/v2/models/{name}/infer", post(v2_infer))
+        .route_layer(middleware::from_fn_with_state(state.clone(), track))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Counts every routed request by route and status, with its duration.
+async fn track(State(state): State<Arc<ServeState>>, route: MatchedPath, request: Request, next: Next) -> Response {
+    state.metrics.start();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.finish(route.as_str(), response.status().as_u16(), started.elapsed());
+    response
 }
 
 /// Binds `host:port` (port 0 picks a free one), calls `on_ready` with the bound address, then
@@ -86,7 +132,7 @@ async fn shutdown_signal() {
 }
 
 /// A 4xx answer: `{"error": message}`.
-struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     message: String,
 }
@@ -97,16 +143,27 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError { status, message: message.into() }
 }
 
-async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "no such route (try GET /, GET /health or POST /predict)").into_response()
+async fn not_found(State(state): State<Arc<ServeState>>) -> Response {
+    state.metrics.start();
+    state.metrics.finish("unmatched", 404, Duration::ZERO);
+    error(
+        StatusCode::NOT_FOUND,
+        "no such route (try GET /, /health, /metadata, /metrics, or POST /predict, /invocations, \
+         /v2/models/{name}/infer)",
+    )
+    .into_response()
 }
 
 async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
     Html(form::page(&state.pipeline))
+}
+
+async fn ping() -> &'static str {
+    "ok\n"
 }
 
 async fn health(State(state): State<Arc<ServeState>>) -> Response {
@@ -122,55 +179,169 @@ async fn health(State(state): State<Arc<ServeState>>) -> Response {
     .into_response()
 }
 
-async fn predict(State(state): State<Arc<ServeState>>, headers: axum::http::HeaderMap, body: Bytes) -> Response {
-    let started = Instant::now();
-    let result = predict_body(&state.pipeline, &headers, &body);
-    let rows = result.as_ref().map_or(0, |(n, _)| *n);
-    state.stats.record(started.elapsed(), rows, result.is_ok());
-    match result {
-        Ok((_, v)) => axum::Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
+async fn version() -> Response {
+    axum::Json(json!({
+        "cairn": env!("CARGO_PKG_VERSION"),
+        "bundle_format": crate::project::BUNDLE_FORMAT_VERSION,
+    }))
+    .into_response()
 }
 
-fn predict_body(pipeline: &Pipeline, headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(usize, Value), ApiError> {
-    let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
-    if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
-        && !ct.contains("json")
-    {
-        return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("send JSON (content-type application/json), not {ct}"),
-        ));
+/// What a client needs to call the model: its inputs, what it answers, how it scored.
+async fn metadata(State(state): State<Arc<ServeState>>) -> Response {
+    let p = &state.pipeline;
+    let inputs: Vec<Value> = p.schema.columns.iter().map(|c| json!({"name": c.name, "kind": c.kind.label()})).collect();
+    axum::Json(json!({
+        "name": state.name,
+        "model": p.info.model,
+        "model_display_name": p.model_display_name(),
+        "task": p.target.task.name(),
+        "target": p.target.name,
+        "classes": p.target.classes,
+        "inputs": inputs,
+        "example": p.example,
+        "params": p.info.params.values,
+        "metrics": p.metrics,
+        "train_rows": p.info.train_rows,
+        "test_rows": p.info.test_rows,
+        "data_hash": p.info.data_hash,
+        "checksum": state.checksum,
+        "app_version": p.info.app_version,
+    }))
+    .into_response()
+}
+
+async fn metrics(State(state): State<Arc<ServeState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase)
+}
+
+async fn predict(State(state): State<Arc<ServeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let ct = content_type(&headers);
+    answer(state, "/predict", move |p| protocols::predict_table(p, ct.as_deref(), &body), prediction_json).await
+}
+
+async fn invocations(State(state): State<Arc<ServeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let ct = content_type(&headers);
+    answer(
+        state,
+        "/invocations",
+        move |p| protocols::mlflow_table(p, ct.as_deref(), &body),
+        |_, pred| protocols::mlflow_answer(pred),
+    )
+    .await
+}
+
+async fn v2_server() -> Response {
+    axum::Json(json!({"name": "cairn", "version": env!("CARGO_PKG_VERSION"), "extensions": []})).into_response()
+}
+
+fn unknown_model(state: &ServeState, name: &str) -> Response {
+    error(StatusCode::NOT_FOUND, format!("no model '{name}' here (this server serves '{}')", state.name))
+        .into_response()
+}
+
+async fn v2_model(State(state): State<Arc<ServeState>>, UrlPath(name): UrlPath<String>) -> Response {
+    if name != state.name {
+        return unknown_model(&state, &name);
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| bad(format!("body is not valid JSON: {e}")))?;
-    let records = value
-        .get("records")
-        .ok_or_else(|| bad("expected an object with a \"records\" array".into()))?
-        .as_array()
-        .ok_or_else(|| bad("\"records\" must be an array of objects".into()))?;
-    if records.is_empty() {
-        return Err(bad("\"records\" is empty: send at least one record".into()));
+    axum::Json(protocols::kserve_metadata(&state.pipeline, &state.name)).into_response()
+}
+
+async fn v2_ready(State(state): State<Arc<ServeState>>, UrlPath(name): UrlPath<String>) -> Response {
+    if name != state.name {
+        return unknown_model(&state, &name);
     }
-    if records.len() > MAX_RECORDS {
-        return Err(error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} records in one request; the limit is {MAX_RECORDS}", records.len()),
-        ));
+    axum::Json(json!({"name": state.name, "ready": true})).into_response()
+}
+
+async fn v2_infer(State(state): State<Arc<ServeState>>, UrlPath(name): UrlPath<String>, body: Bytes) -> Response {
+    if name != state.name {
+        return unknown_model(&state, &name);
     }
-    let mut objects: Vec<Map<String, Value>> = Vec::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        match r {
-            Value::Object(m) => objects.push(m.clone()),
-            _ => return Err(bad(format!("record {i} is not an object"))),
+    let id = std::sync::Mutex::new(None);
+    let id = Arc::new(id);
+    let id2 = id.clone();
+    answer(
+        state,
+        "/v2/models/{name}/infer",
+        move |p| {
+            let (table, request_id) = protocols::kserve_table(p, &body)?;
+            *id2.lock().unwrap_or_else(|e| e.into_inner()) = request_id;
+            Ok(table)
+        },
+        move |p, pred| {
+            let request_id = id.lock().unwrap_or_else(|e| e.into_inner()).take();
+            protocols::kserve_answer(p, &name, request_id, pred)
+        },
+    )
+    .await
+}
+
+/// The common path of every prediction route: parse the body into the input table, predict
+/// on a blocking thread within [`REQUEST_TIMEOUT`], count and log, render the route's answer.
+async fn answer(
+    state: Arc<ServeState>,
+    route: &'static str,
+    parse: impl FnOnce(&Pipeline) -> Result<Dataset, ApiError> + Send + 'static,
+    render: impl FnOnce(&Pipeline, &Prediction) -> Value + Send + 'static,
+) -> Response {
+    let started = Instant::now();
+    let worker = state.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        let table = parse(&worker.pipeline)?;
+        let prediction =
+            worker.pipeline.predict(&table).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let body = render(&worker.pipeline, &prediction);
+        Ok::<_, ApiError>((table, prediction, body))
+    });
+    let result = match tokio::time::timeout(REQUEST_TIMEOUT, job).await {
+        Err(_) => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the prediction took longer than {} s; send fewer rows", REQUEST_TIMEOUT.as_secs()),
+        )),
+        Ok(Err(_)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, "the model failed on this input")),
+        Ok(Ok(r)) => r,
+    };
+    let latency = started.elapsed();
+    let rows = result.as_ref().map_or(0, |(_, p, _)| p.len());
+    state.stats.record(latency, rows, result.is_ok());
+    match result {
+        Ok((table, prediction, body)) => {
+            let outputs = match &prediction {
+                Prediction::Regression(v) => {
+                    state.metrics.predicted(Predicted::Values(v));
+                    json!(v)
+                }
+                Prediction::Classification { labels, .. } => {
+                    state.metrics.predicted(Predicted::Labels(labels));
+                    json!(labels)
+                }
+            };
+            if let Some(log) = &state.log {
+                let time_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0);
+                let entry = json!({
+                    "time_unix_ms": time_ms,
+                    "route": route,
+                    "latency_ms": latency.as_secs_f64() * 1e3,
+                    "rows": prediction.len(),
+                    "inputs": protocols::table_records(&table),
+                    "outputs": outputs,
+                });
+                if let Err(e) = log.append(&entry) {
+                    eprintln!("warning: cannot write the prediction log {}: {e}", log.path().display());
+                }
+            }
+            axum::Json(body).into_response()
         }
+        Err(e) => e.into_response(),
     }
-    let ds = pipeline
-        .schema
-        .dataset_from_records(&objects)
-        .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    let prediction = pipeline.predict(&ds).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    Ok((prediction.len(), prediction_json(pipeline, &prediction)))
 }
 
 /// `{"predictions": [...]}`; classification adds `classes` and per-row `probabilities`.
@@ -183,7 +354,11 @@ pub fn prediction_json(pipeline: &Pipeline, prediction: &Prediction) -> Value {
                 .iter()
                 .map(|row| Value::Object(classes.iter().cloned().zip(row.iter().map(|&p| json!(p))).collect()))
                 .collect();
-            json!({ "predictions": labels, "classes": classes, "probabilities": probs })
+            let mut v = json!({ "predictions": labels, "classes": classes, "probabilities": probs });
+            if pipeline.target.task == Task::Clustering {
+                v["task"] = json!("clustering");
+            }
+            v
         }
     }
 }

@@ -430,7 +430,7 @@ fn fit_prepared(
         train_rows.len(),
         fitted_recipe.n_features()
     ));
-    let numbers: Vec<f64>;
+    let mut numbers: Vec<f64> = Vec::new();
     let labels: Vec<usize>;
     let target = match &y_all {
         _ if task == Task::Clustering => FitTarget::Unlabelled,
@@ -470,6 +470,7 @@ fn fit_prepared(
             .map(|d| d.as_secs())
             .unwrap_or(0),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
+        target_quantiles: deciles(&numbers),
     };
     let pipeline =
         Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
@@ -518,6 +519,19 @@ fn score(
         }
         _ => return Err(TrainError::Fit("the model's output does not match the task".into())),
     })
+}
+
+/// 10 %, 20 % … 90 % quantiles and the maximum of `v` (empty for no values).
+fn deciles(v: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if sorted.is_empty() {
+        return vec![];
+    }
+    sorted.sort_by(f64::total_cmp);
+    let mut q: Vec<f64> = (1..10).map(|d| sorted[(d * (sorted.len() - 1)) / 10]).collect();
+    q.push(sorted[sorted.len() - 1]);
+    q.dedup();
+    q
 }
 
 pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {

@@ -35,6 +35,10 @@ pub struct TrainInfo {
     pub train_seconds: f64,
     pub created_unix: u64,
     pub app_version: String,
+    /// Regression: the training target's deciles (10 %, 20 % … 90 %, then the maximum), the
+    /// buckets the server's prediction histogram uses.
+    #[serde(default)]
+    pub target_quantiles: Vec<f64>,
 }
 
 fn default_params() -> super::Params {

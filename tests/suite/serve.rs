@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// A server child process, killed on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Server {
@@ -19,7 +19,7 @@ impl Drop for Server {
     }
 }
 
-fn start(bundle: &Path) -> Server {
+pub(crate) fn start(bundle: &Path) -> Server {
     start_with(bundle, &[])
 }
 
@@ -53,7 +53,7 @@ fn post(url: &str, body: &str) -> (u16, Value) {
     (status, v)
 }
 
-fn get(url: &str) -> (u16, String) {
+pub(crate) fn get(url: &str) -> (u16, String) {
     let r = ureq::get(url).config().http_status_as_error(false).build().call().unwrap();
     (r.status().as_u16(), r.into_body().read_to_string().unwrap())
 }

@@ -1,0 +1,196 @@
+//! Prometheus metrics of a serving process (`GET /metrics`, text exposition format 0.0.4):
+//! requests by route and status, a latency histogram, requests in flight, rows predicted, and
+//! the distribution of what is predicted (per class, or a histogram over the training target's
+//! deciles) — so a dashboard sees both load and drift in the answers.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// Latency histogram bucket bounds, seconds.
+const LATENCY_BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// (route, status) → count.
+    requests: BTreeMap<(String, u16), u64>,
+    latency_counts: [u64; LATENCY_BUCKETS.len()],
+    latency_sum: f64,
+    latency_count: u64,
+    predictions: u64,
+    classes: BTreeMap<String, u64>,
+    value_counts: Vec<u64>,
+    value_sum: f64,
+    value_count: u64,
+}
+
+/// What is predicted, for the distribution metrics.
+pub enum Predicted<'a> {
+    Values(&'a [f64]),
+    Labels(&'a [String]),
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+    in_flight: AtomicI64,
+    /// Upper bounds of the predicted-value histogram (the training target's deciles).
+    value_buckets: Vec<f64>,
+    /// Constant labels of every series, e.g. `model="house"`.
+    model: String,
+}
+
+impl Metrics {
+    pub fn new(model: &str, value_buckets: Vec<f64>) -> Metrics {
+        let inner = Inner { value_counts: vec![0; value_buckets.len()], ..Inner::default() };
+        Metrics { inner: Mutex::new(inner), in_flight: AtomicI64::new(0), value_buckets, model: model.to_string() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn start(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One finished request on `route` with its status and duration.
+    pub fn finish(&self, route: &str, status: u16, took: Duration) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let s = took.as_secs_f64();
+        let mut m = self.lock();
+        *m.requests.entry((route.to_string(), status)).or_default() += 1;
+        if let Some(b) = LATENCY_BUCKETS.iter().position(|&le| s <= le) {
+            m.latency_counts[b] += 1;
+        }
+        m.latency_sum += s;
+        m.latency_count += 1;
+    }
+
+    /// Rows answered by a prediction route.
+    pub fn predicted(&self, what: Predicted) {
+        let mut m = self.lock();
+        match what {
+            Predicted::Values(v) => {
+                m.predictions += v.len() as u64;
+                for &x in v {
+                    if let Some(b) = self.value_buckets.iter().position(|&le| x <= le) {
+                        m.value_counts[b] += 1;
+                    }
+                    m.value_sum += x;
+                    m.value_count += 1;
+                }
+            }
+            Predicted::Labels(l) => {
+                m.predictions += l.len() as u64;
+                for c in l {
+                    *m.classes.entry(c.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    /// The text exposition of every series.
+    pub fn render(&self) -> String {
+        let m = self.lock();
+        let model = escape(&self.model);
+        let mut out = String::new();
+        let _ = writeln!(out, "# HELP cairn_requests_total HTTP requests by route and status code.");
+        let _ = writeln!(out, "# TYPE cairn_requests_total counter");
+        for ((route, status), n) in &m.requests {
+            let _ = writeln!(
+                out,
+                "cairn_requests_total{{model=\"{model}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        let _ = writeln!(out, "# HELP cairn_request_duration_seconds Time to answer a request.");
+        let _ = writeln!(out, "# TYPE cairn_request_duration_seconds histogram");
+        histogram(
+            &mut out,
+            "cairn_request_duration_seconds",
+            &model,
+            &LATENCY_BUCKETS,
+            &m.latency_counts,
+            m.latency_sum,
+            m.latency_count,
+        );
+        let _ = writeln!(out, "# HELP cairn_requests_in_flight Requests being answered now.");
+        let _ = writeln!(out, "# TYPE cairn_requests_in_flight gauge");
+        let _ = writeln!(
+            out,
+            "cairn_requests_in_flight{{model=\"{model}\"}} {}",
+            self.in_flight.load(Ordering::Relaxed).max(0)
+        );
+        let _ = writeln!(out, "# HELP cairn_predictions_total Rows predicted.");
+        let _ = writeln!(out, "# TYPE cairn_predictions_total counter");
+        let _ = writeln!(out, "cairn_predictions_total{{model=\"{model}\"}} {}", m.predictions);
+        if !m.classes.is_empty() {
+            let _ = writeln!(out, "# HELP cairn_predicted_class_total Rows predicted as each class.");
+            let _ = writeln!(out, "# TYPE cairn_predicted_class_total counter");
+            for (c, n) in &m.classes {
+                let _ = writeln!(out, "cairn_predicted_class_total{{model=\"{model}\",class=\"{}\"}} {n}", escape(c));
+            }
+        }
+        if !self.value_buckets.is_empty() {
+            let _ = writeln!(
+                out,
+                "# HELP cairn_prediction_value Predicted values (buckets: the training target's deciles)."
+            );
+            let _ = writeln!(out, "# TYPE cairn_prediction_value histogram");
+            histogram(
+                &mut out,
+                "cairn_prediction_value",
+                &model,
+                &self.value_buckets,
+                &m.value_counts,
+                m.value_sum,
+                m.value_count,
+            );
+        }
+        out
+    }
+}
+
+/// A histogram's cumulative `_bucket` lines plus `_sum` and `_count`.
+fn histogram(out: &mut String, name: &str, model: &str, bounds: &[f64], counts: &[u64], sum: f64, count: u64) {
+    let mut cumulative = 0;
+    for (le, n) in bounds.iter().zip(counts) {
+        cumulative += n;
+        let _ = writeln!(out, "{name}_bucket{{model=\"{model}\",le=\"{le}\"}} {cumulative}");
+    }
+    let _ = writeln!(out, "{name}_bucket{{model=\"{model}\",le=\"+Inf\"}} {count}");
+    let _ = writeln!(out, "{name}_sum{{model=\"{model}\"}} {sum}");
+    let _ = writeln!(out, "{name}_count{{model=\"{model}\"}} {count}");
+}
+
+/// Escapes a label value (backslash, quote, newline).
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_counts_requests_latency_and_predictions() {
+        let m = Metrics::new("house", vec![1.0, 2.0]);
+        m.start();
+        m.finish("/predict", 200, Duration::from_millis(3));
+        m.start();
+        m.finish("/predict", 400, Duration::from_millis(30));
+        m.predicted(Predicted::Values(&[0.5, 1.5, 9.0]));
+        let text = m.render();
+        assert!(text.contains("cairn_requests_total{model=\"house\",route=\"/predict\",status=\"200\"} 1"), "{text}");
+        assert!(text.contains("cairn_requests_total{model=\"house\",route=\"/predict\",status=\"400\"} 1"));
+        assert!(text.contains("cairn_request_duration_seconds_bucket{model=\"house\",le=\"0.005\"} 1"));
+        assert!(text.contains("cairn_request_duration_seconds_bucket{model=\"house\",le=\"+Inf\"} 2"));
+        assert!(text.contains("cairn_requests_in_flight{model=\"house\"} 0"));
+        assert!(text.contains("cairn_predictions_total{model=\"house\"} 3"));
+        assert!(text.contains("cairn_prediction_value_bucket{model=\"house\",le=\"2\"} 2"));
+        assert!(text.contains("cairn_prediction_value_count{model=\"house\"} 3"));
+    }
+}
