@@ -2,11 +2,14 @@
 //! port; the URL, a test prediction and Stop are shown. The child stops when the app exits.
 
 use super::{AppState, Command};
+use crate::monitor::{Snapshot, read_exposition};
 use crate::train::Pipeline;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +23,30 @@ pub enum DeployStatus {
 pub(super) enum DeployEvent {
     Started(Result<ServerHandle, String>),
     TryResult(Result<(u16, String), String>),
+    /// The running server's numbers, read from its `/metrics` about once a second.
+    Metrics(Snapshot),
+}
+
+/// A model deployed in this session (newest last).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deployment {
+    pub bundle: PathBuf,
+    pub model: String,
+    /// The headline test score, e.g. "R² 0.811".
+    pub score: String,
+}
+
+/// Reads the server's `/metrics` every second until `stop` is set or the server is gone.
+pub(super) fn poll_metrics(url: String, stop: Arc<AtomicBool>, send: impl Fn(Snapshot) + Send + 'static) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match http_request(&url, "GET", "/metrics", None) {
+                Ok((200, text)) => send(read_exposition(&text)),
+                _ => break,
+            }
+            std::thread::sleep(Duration::from_millis(1000));
+        }
+    });
 }
 
 /// A running `cairn serve` child process; dropping the handle stops it.
@@ -158,7 +185,49 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             if let Some(r) = &state.try_result {
                 ui.label(egui::RichText::new(r).monospace());
             }
+            if let Some(m) = &state.server_metrics {
+                ui.add_space(6.0);
+                ui.label(egui::RichText::new("Live (from the server's /metrics, every second)").strong());
+                egui::Grid::new("server_metrics").num_columns(5).spacing([24.0, 4.0]).show(ui, |ui| {
+                    for h in ["requests", "errors", "rows predicted", "mean latency", "in flight"] {
+                        ui.label(egui::RichText::new(h).small());
+                    }
+                    ui.end_row();
+                    ui.label(m.requests.to_string());
+                    ui.label(m.errors.to_string());
+                    ui.label(m.predictions.to_string());
+                    ui.label(format!("{:.2} ms", m.mean_latency_ms));
+                    ui.label(m.in_flight.to_string());
+                    ui.end_row();
+                });
+                ui.label(
+                    egui::RichText::new(format!(
+                        "Also speaks MLflow (POST {url}/invocations) and KServe V2 (POST {url}/v2/models/…/infer); \
+                         /metadata describes the inputs."
+                    ))
+                    .small()
+                    .weak(),
+                );
+            }
         }
+    }
+    if !state.deployments.is_empty() {
+        ui.add_space(10.0);
+        ui.label(egui::RichText::new("Deployed in this session").strong());
+        let running = match &state.deploy {
+            DeployStatus::Running { bundle, .. } => Some(bundle),
+            _ => None,
+        };
+        egui::Grid::new("deployments").striped(true).num_columns(3).spacing([18.0, 4.0]).show(ui, |ui| {
+            for d in state.deployments.iter().rev() {
+                ui.label(&d.model);
+                ui.label(&d.score);
+                let name = d.bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let live = running == Some(&d.bundle);
+                ui.label(if live { format!("{name} (serving)") } else { name });
+                ui.end_row();
+            }
+        });
     }
     ui.add_space(12.0);
     if ui.button("Save the model as a file…").clicked() {

@@ -27,6 +27,25 @@ pub(super) enum Event {
 }
 
 impl CairnApp {
+    /// Reads the running server's `/metrics` every second into the Deploy panel.
+    fn start_metrics_poll(&mut self, url: String) {
+        self.stop_metrics_poll();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        self.metrics_stop = Some(stop.clone());
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        deploy::poll_metrics(url, stop, move |m| {
+            let _ = tx.send(Event::Deploy(deploy::DeployEvent::Metrics(m)));
+            repaint();
+        });
+    }
+
+    pub(super) fn stop_metrics_poll(&mut self) {
+        if let Some(stop) = self.metrics_stop.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.state.server_metrics = None;
+    }
+
     pub(super) fn drain_events(&mut self) {
         while let Ok(event) = self.rx.try_recv() {
             self.apply(event);
@@ -37,6 +56,7 @@ impl CairnApp {
         {
             self.state.deploy = DeployStatus::Failed(format!("the server stopped ({status})"));
             self.server = None;
+            self.stop_metrics_poll();
         }
     }
 
@@ -120,8 +140,19 @@ impl CairnApp {
             Event::Deploy(e) => match e {
                 deploy::DeployEvent::Started(Ok(handle)) => {
                     state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
+                    if let Some(o) = &state.outcome {
+                        let (name, value) = (o.report.metrics.headline_label(), o.report.metrics.headline().1);
+                        state.deployments.push(deploy::Deployment {
+                            bundle: handle.bundle.clone(),
+                            model: o.pipeline.model_display_name().to_string(),
+                            score: format!("{name} {value:.3}"),
+                        });
+                    }
+                    let url = handle.url.clone();
                     self.server = Some(handle);
+                    self.start_metrics_poll(url);
                 }
+                deploy::DeployEvent::Metrics(m) => state.server_metrics = Some(m),
                 deploy::DeployEvent::Started(Err(msg)) => state.deploy = DeployStatus::Failed(msg),
                 deploy::DeployEvent::TryResult(r) => {
                     state.try_result = Some(match r {

@@ -16,7 +16,7 @@ pub mod whatif;
 
 use events::Event;
 
-pub use deploy::{DeployStatus, ServerHandle, http_request};
+pub use deploy::{DeployStatus, Deployment, ServerHandle, http_request};
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
 
 use crate::data::{Dataset, Profile};
@@ -144,6 +144,10 @@ pub struct AppState {
     pub tuning: train::TuneView,
     /// Permutation importance and learning curve of the current model.
     pub insight: insight::Insight,
+    /// The running server's live numbers.
+    pub server_metrics: Option<crate::monitor::Snapshot>,
+    /// Models deployed in this session, oldest first.
+    pub deployments: Vec<Deployment>,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -217,6 +221,8 @@ impl Default for AppState {
             runs: Vec::new(),
             tuning: train::TuneView::default(),
             insight: insight::Insight::default(),
+            server_metrics: None,
+            deployments: Vec::new(),
             task_cache: None,
         }
     }
@@ -252,13 +258,24 @@ pub struct CairnApp {
     tx: Sender<Event>,
     rx: Receiver<Event>,
     server: Option<ServerHandle>,
+    /// Set to stop the running server's metrics poller.
+    metrics_stop: Option<Arc<AtomicBool>>,
     ctx: Option<egui::Context>,
 }
 
 impl CairnApp {
     pub fn new(options: AppOptions) -> Self {
         let (tx, rx) = channel();
-        CairnApp { state: AppState::default(), options, commands: Vec::new(), tx, rx, server: None, ctx: None }
+        CairnApp {
+            state: AppState::default(),
+            options,
+            commands: Vec::new(),
+            tx,
+            rx,
+            server: None,
+            metrics_stop: None,
+            ctx: None,
+        }
     }
 
     /// Queues a command, as a panel would.
@@ -419,6 +436,7 @@ impl CairnApp {
             Command::ComputeLearningCurve => self.start_learning_curve(),
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {
+                self.stop_metrics_poll();
                 self.server = None; // dropping the handle stops the child process
                 self.state.deploy = DeployStatus::Stopped;
                 self.state.try_result = None;

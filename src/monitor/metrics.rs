@@ -154,6 +154,52 @@ impl Metrics {
     }
 }
 
+/// The headline numbers of a server, read back from its `/metrics` text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// Requests to the prediction routes.
+    pub requests: u64,
+    /// Of those, answered with a 4xx/5xx.
+    pub errors: u64,
+    pub predictions: u64,
+    /// Mean time to answer any request, milliseconds.
+    pub mean_latency_ms: f64,
+    pub in_flight: i64,
+}
+
+/// Reads a [`Snapshot`] from Prometheus text produced by [`Metrics::render`].
+pub fn read_exposition(text: &str) -> Snapshot {
+    let mut s = Snapshot::default();
+    let (mut sum, mut count) = (0.0, 0.0);
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let Some((series, value)) = line.rsplit_once(' ') else { continue };
+        let v: f64 = value.parse().unwrap_or(0.0);
+        let label = |name: &str| {
+            series.split_once(&format!("{name}=\"")).and_then(|(_, rest)| rest.split_once('"')).map(|(v, _)| v)
+        };
+        if series.starts_with("cairn_requests_total{") {
+            let route = label("route").unwrap_or("");
+            let prediction_route = route == "/predict" || route == "/invocations" || route.ends_with("/infer");
+            if prediction_route {
+                s.requests += v as u64;
+                if label("status").and_then(|c| c.parse::<u16>().ok()).is_some_and(|c| c >= 400) {
+                    s.errors += v as u64;
+                }
+            }
+        } else if series.starts_with("cairn_predictions_total{") {
+            s.predictions = v as u64;
+        } else if series.starts_with("cairn_requests_in_flight{") {
+            s.in_flight = v as i64;
+        } else if series.starts_with("cairn_request_duration_seconds_sum{") {
+            sum = v;
+        } else if series.starts_with("cairn_request_duration_seconds_count{") {
+            count = v;
+        }
+    }
+    s.mean_latency_ms = if count > 0.0 { sum / count * 1e3 } else { 0.0 };
+    s
+}
+
 /// A histogram's cumulative `_bucket` lines plus `_sum` and `_count`.
 fn histogram(out: &mut String, name: &str, model: &str, bounds: &[f64], counts: &[u64], sum: f64, count: u64) {
     let mut cumulative = 0;
@@ -192,5 +238,8 @@ mod tests {
         assert!(text.contains("cairn_predictions_total{model=\"house\"} 3"));
         assert!(text.contains("cairn_prediction_value_bucket{model=\"house\",le=\"2\"} 2"));
         assert!(text.contains("cairn_prediction_value_count{model=\"house\"} 3"));
+        let snap = read_exposition(&text);
+        assert_eq!((snap.requests, snap.errors, snap.predictions, snap.in_flight), (2, 1, 3, 0));
+        assert!((snap.mean_latency_ms - 16.5).abs() < 1e-9, "{snap:?}");
     }
 }

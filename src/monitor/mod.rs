@@ -3,7 +3,7 @@
 
 mod metrics;
 
-pub use metrics::{Metrics, Predicted};
+pub use metrics::{Metrics, Predicted, Snapshot, read_exposition};
 
 use serde::Serialize;
 use std::sync::Mutex;

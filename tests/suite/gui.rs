@@ -95,6 +95,11 @@ fn house_price_path_from_data_to_served_model() {
     wait_until(&mut h, "a served prediction", |a| a.state.try_result.is_some());
     let answer = h.state().state.try_result.clone().unwrap();
     assert!(answer.starts_with("HTTP 200") && answer.contains("predictions"), "{answer}");
+    // The panel reads the server's /metrics: the test prediction is counted.
+    wait_until(&mut h, "live server numbers", |a| a.state.server_metrics.as_ref().is_some_and(|m| m.predictions >= 1));
+    h.get_by_label("Live (from the server's /metrics, every second)");
+    assert_eq!(h.state().state.deployments.len(), 1);
+    h.get_by_label_contains("(serving)");
     h.get_by_label("Stop server").click();
     h.step();
     assert_eq!(h.state().state.deploy, DeployStatus::Stopped);
