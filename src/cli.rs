@@ -49,9 +49,10 @@ pub enum Command {
         #[arg(long, hide = true)]
         stop_with_parent: bool,
     },
-    /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn.
+    /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
+    /// `cairn bench serve` puts the real server under load.
     Bench {
-        /// What to benchmark: `train`.
+        /// What to benchmark: `train` or `serve`.
         what: String,
         /// Folder with california_housing.csv and sms_spam.csv.
         #[arg(long, default_value = "assets")]
@@ -62,6 +63,12 @@ pub enum Command {
         /// Runs per case; the best is reported.
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// `serve`: concurrent keep-alive clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// `serve`: single-row requests in all (the 100-row case sends a tenth as many).
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
         #[arg(long)]
         json: bool,
     },
@@ -79,9 +86,10 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, json } => cmd_inspect(&data, json),
-        Command::Bench { what, data_dir, python, repeat, json } => match what.as_str() {
+        Command::Bench { what, data_dir, python, repeat, clients, requests, json } => match what.as_str() {
             "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
-            other => bail!("unknown benchmark '{other}' (available: train)"),
+            "serve" => crate::bench_serve::bench_serve(&data_dir, clients, requests, json),
+            other => bail!("unknown benchmark '{other}' (available: train, serve)"),
         },
     }
 }

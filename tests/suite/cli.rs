@@ -299,3 +299,16 @@ fn kmeans_needs_no_target() {
     let o = cairn(&["train", s(&data), "--model", "tree"]);
     assert_clean_failure(&o, "choose the target column");
 }
+
+#[test]
+fn serve_load_benchmark_runs_the_real_server() {
+    let o = cairn(&["bench", "serve", "--data-dir", s(&asset("")), "--clients", "2", "--requests", "200", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases[0]["requests"], 200);
+    assert_eq!(cases[1]["requests"], 20);
+    assert!(cases.iter().all(|c| c["errors"] == 0 && c["p99_ms"].as_f64().unwrap() > 0.0), "{cases:?}");
+    // The server counted every row itself (warm-up included).
+    assert!(v["server_predictions"].as_u64().unwrap() >= 200 + 20 * 100);
+}
