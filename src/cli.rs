@@ -4,12 +4,13 @@ use anyhow::{Context, Result, bail};
 use cairn::data::{Dataset, format_number, profile, read_csv_path};
 use cairn::eval::{learning_curve, permutation_importance};
 use cairn::gpu;
-use cairn::project::{load_bundle, save_bundle, write_atomically};
+use cairn::project::{load_bundle, save_bundle};
+use cairn::serve::batch::{predict_file, predict_file_to};
 use cairn::serve::{ServeState, serve_blocking};
 use cairn::train::cv::{CvResult, cross_validate};
 use cairn::train::leaderboard::try_all_models;
 use cairn::train::tune::{Search, tune};
-use cairn::train::{ModelKind, Params, Prediction, TaskChoice, TrainConfig, TrainOutcome, train};
+use cairn::train::{ModelKind, Params, TaskChoice, TrainConfig, TrainOutcome, train};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 use std::io::Write;
@@ -345,44 +346,29 @@ fn cv_text(cv: &CvResult, metric: &str) -> String {
 }
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     let (pipeline, _) = load_bundle(bundle)?;
-    let data = load(input)?;
-    let prediction = pipeline.predict(&data).with_context(|| format!("cannot predict '{}'", input.display()))?;
-    let mut header: Vec<String> = data.column_names();
-    header.push("prediction".into());
-    if let Prediction::Classification { .. } = prediction {
-        header.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
-    }
-    let mut text = String::with_capacity(data.n_rows() * 64);
-    text.push_str(&header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
-    text.push('\n');
-    for row in 0..data.n_rows() {
-        let mut cells: Vec<String> = data.columns.iter().map(|c| csv_field(&c.cell_text(row))).collect();
-        match &prediction {
-            Prediction::Regression(v) => cells.push(format!("{}", v[row])),
-            Prediction::Classification { labels, probabilities } => {
-                cells.push(csv_field(&labels[row]));
-                cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
-            }
+    let started = Instant::now();
+    // A progress bar on stderr, redrawn after each chunk.
+    let mut progress = |done: u64, total: u64, rows: usize| {
+        let share = if total > 0 { done as f64 / total as f64 } else { 1.0 };
+        let bar = "#".repeat((share * 30.0).round() as usize);
+        eprint!("\r[{bar:<30}] {:>3.0}%  {rows} rows  {:.1} s", share * 100.0, started.elapsed().as_secs_f64());
+    };
+    let rows = match out {
+        Some(path) => predict_file_to(&pipeline, input, path, &mut progress)
+            .with_context(|| format!("cannot predict '{}'", input.display()))?,
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let rows = predict_file(&pipeline, input, &mut stdout, &mut progress)
+                .with_context(|| format!("cannot predict '{}'", input.display()))?;
+            stdout.flush()?;
+            rows
         }
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
-    match out {
-        Some(path) => {
-            write_atomically(path, text.as_bytes()).with_context(|| format!("cannot write '{}'", path.display()))?;
-            eprintln!("Wrote {} predictions to {}", prediction.len(), path.display());
-        }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+    };
+    eprintln!();
+    if let Some(path) = out {
+        eprintln!("Wrote {rows} predictions to {}", path.display());
     }
     Ok(())
 }

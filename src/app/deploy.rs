@@ -25,6 +25,20 @@ pub(super) enum DeployEvent {
     TryResult(Result<(u16, String), String>),
     /// The running server's numbers, read from its `/metrics` about once a second.
     Metrics(Snapshot),
+    /// "Predict a file…": (bytes read, total bytes, rows done), then the outcome.
+    BatchProgress(u64, u64, usize),
+    BatchDone(Result<(usize, PathBuf), String>),
+}
+
+/// A file being predicted, or the last one's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchStatus {
+    pub input: PathBuf,
+    /// 0 … 1.
+    pub progress: f32,
+    pub rows: usize,
+    /// `None` while running; then the message (written to …, or the error).
+    pub done: Option<Result<String, String>>,
 }
 
 /// A model deployed in this session (newest last).
@@ -230,7 +244,33 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         });
     }
     ui.add_space(12.0);
-    if ui.button("Save the model as a file…").clicked() {
-        cmds.push(Command::SaveBundle);
+    ui.horizontal(|ui| {
+        if ui.button("Save the model as a file…").clicked() {
+            cmds.push(Command::SaveBundle);
+        }
+        let running = state.batch.as_ref().is_some_and(|b| b.done.is_none());
+        if ui
+            .add_enabled(!running, egui::Button::new("Predict a file…"))
+            .on_hover_text(
+                "Adds a prediction column to every row of a CSV file, read in chunks so any size works; no server needed.",
+            )
+            .clicked()
+        {
+            cmds.push(Command::PredictFile);
+        }
+    });
+    if let Some(b) = &state.batch {
+        let name = super::short_name(&b.input.display().to_string());
+        match &b.done {
+            None => {
+                ui.add(egui::ProgressBar::new(b.progress).show_percentage().text(format!("{name}: {} rows", b.rows)));
+            }
+            Some(Ok(msg)) => {
+                ui.colored_label(egui::Color32::from_rgb(40, 160, 80), msg);
+            }
+            Some(Err(e)) => {
+                ui.colored_label(egui::Color32::from_rgb(220, 80, 60), format!("Predicting {name} failed: {e}"));
+            }
+        }
     }
 }

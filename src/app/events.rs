@@ -153,6 +153,21 @@ impl CairnApp {
                     self.start_metrics_poll(url);
                 }
                 deploy::DeployEvent::Metrics(m) => state.server_metrics = Some(m),
+                deploy::DeployEvent::BatchProgress(done, total, rows) => {
+                    if let Some(b) = &mut state.batch {
+                        b.progress = if total > 0 { done as f32 / total as f32 } else { 1.0 };
+                        b.rows = rows;
+                    }
+                }
+                deploy::DeployEvent::BatchDone(result) => {
+                    if let Some(b) = &mut state.batch {
+                        b.progress = 1.0;
+                        b.done = Some(result.map(|(rows, path)| {
+                            b.rows = rows;
+                            format!("Wrote {rows} predictions to {}", path.display())
+                        }));
+                    }
+                }
                 deploy::DeployEvent::Started(Err(msg)) => state.deploy = DeployStatus::Failed(msg),
                 deploy::DeployEvent::TryResult(r) => {
                     state.try_result = Some(match r {

@@ -183,6 +183,28 @@ impl CairnApp {
         });
     }
 
+    /// "Predict a file…": asks for the input CSV and where to write, then predicts it in chunks
+    /// on a background thread, reporting progress.
+    pub(super) fn start_predict_file(&mut self) {
+        let Some(outcome) = self.state.outcome.clone() else { return };
+        let Some(input) = self.options.picker.pick_data_file() else { return };
+        let Some(output) = self.options.picker.pick_save_path("predictions.csv") else { return };
+        self.state.batch =
+            Some(super::deploy::BatchStatus { input: input.clone(), progress: 0.0, rows: 0, done: None });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let mut progress = |done: u64, total: u64, rows: usize| {
+                let _ = tx.send(Event::Deploy(deploy::DeployEvent::BatchProgress(done, total, rows)));
+                repaint();
+            };
+            let result = crate::serve::batch::predict_file_to(&outcome.pipeline, &input, &output, &mut progress)
+                .map(|rows| (rows, output))
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Event::Deploy(deploy::DeployEvent::BatchDone(result)));
+            repaint();
+        });
+    }
+
     pub(super) fn start_deploy(&mut self) {
         let Some(outcome) = self.state.outcome.clone() else { return };
         self.server = None;

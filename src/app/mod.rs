@@ -86,6 +86,8 @@ pub enum Command {
     StopServer,
     TryPrediction,
     SaveBundle,
+    /// Predict a CSV file chosen by the user into another, in the background.
+    PredictFile,
     Show(Panel),
 }
 
@@ -148,6 +150,8 @@ pub struct AppState {
     pub server_metrics: Option<crate::monitor::Snapshot>,
     /// Models deployed in this session, oldest first.
     pub deployments: Vec<Deployment>,
+    /// "Predict a file…": progress, then the outcome.
+    pub batch: Option<deploy::BatchStatus>,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -223,6 +227,7 @@ impl Default for AppState {
             insight: insight::Insight::default(),
             server_metrics: None,
             deployments: Vec::new(),
+            batch: None,
             task_cache: None,
         }
     }
@@ -443,6 +448,7 @@ impl CairnApp {
             }
             Command::TryPrediction => self.try_prediction(),
             Command::SaveBundle => self.save_bundle(),
+            Command::PredictFile => self.start_predict_file(),
         }
     }
 

@@ -18,7 +18,9 @@ impl FilePicker for RfdPicker {
     }
 
     fn pick_save_path(&mut self, suggested_name: &str) -> Option<PathBuf> {
-        rfd::FileDialog::new().set_file_name(suggested_name).add_filter("Cairn model", &["cairn"]).save_file()
+        let (label, ext) =
+            if suggested_name.ends_with(".csv") { ("CSV table", "csv") } else { ("Cairn model", "cairn") };
+        rfd::FileDialog::new().set_file_name(suggested_name).add_filter(label, &[ext]).save_file()
     }
 }
 

@@ -6,6 +6,7 @@
 //! V2 protocol under `/v2`. Bad requests get a 4xx JSON error naming the problem; the model
 //! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
+pub mod batch;
 mod form;
 mod log;
 mod protocols;

@@ -7,11 +7,12 @@ use egui_kittest::kittest::Queryable;
 use std::time::{Duration, Instant};
 
 pub(crate) fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
-    let app = CairnApp::new(AppOptions {
-        picker: Box::new(FixedPicker { open, save: None }),
-        cairn_exe: crate::common::cairn_exe(),
-        deploy_dir,
-    });
+    harness_with(FixedPicker { open, save: None }, deploy_dir)
+}
+
+/// A harness whose file dialogs answer with `picker`'s paths.
+pub(crate) fn harness_with(picker: FixedPicker, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
+    let app = CairnApp::new(AppOptions { picker: Box::new(picker), cairn_exe: crate::common::cairn_exe(), deploy_dir });
     Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
 }
 

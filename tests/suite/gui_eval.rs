@@ -1,7 +1,7 @@
 //! The Evaluate panel's explaining tabs and the settings search, driven through egui_kittest on
 //! real data: permutation importance, learning curve, what-if, comparing two runs, tuning.
 
-use crate::gui::{harness, open_file_and_pick_target, wait_until};
+use crate::gui::{harness, harness_with, open_file_and_pick_target, wait_until};
 use cairn::app::whatif::Cell;
 use cairn::train::ModelKind;
 use egui_kittest::kittest::Queryable;
@@ -120,4 +120,29 @@ fn kmeans_groups_penguins_without_a_target() {
     h.get_by_label_contains("k-means clustering finding 3 groups");
     h.get_by_label("Test rows in each cluster");
     h.get_by_label("Silhouette");
+}
+
+#[test]
+fn deploy_panel_predicts_a_whole_file_in_the_background() {
+    let dir = crate::common::tempdir();
+    let out = dir.path().join("predictions.csv");
+    let picker = cairn::app::FixedPicker { open: Some(crate::common::asset("iris.csv")), save: Some(out.clone()) };
+    let mut h = harness_with(picker, dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "species");
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Predict a file…").click();
+    h.step();
+    wait_until(&mut h, "the file's predictions", |a| a.state.batch.as_ref().is_some_and(|b| b.done.is_some()));
+    h.get_by_label_contains("Wrote 150 predictions to");
+    let ds = cairn::data::read_csv_path(&out).unwrap();
+    assert_eq!(ds.n_rows(), 150);
+    let predicted = ds.column("prediction").unwrap();
+    let actual = ds.column("species").unwrap();
+    let right = (0..150).filter(|&r| predicted.cell_text(r) == actual.cell_text(r)).count();
+    assert!(right >= 140, "{right} of 150 right");
+    assert!(ds.column("probability_setosa").is_some());
 }

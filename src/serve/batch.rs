@@ -1,0 +1,218 @@
+//! Batch prediction of a CSV file of any size: the file is read in chunks of whole records
+//! (quote-aware, so a quoted field may hold newlines), each chunk is predicted and its rows
+//! written out before the next is read — memory stays at one chunk, whatever the file size.
+//! `cairn predict` and the Deploy panel's "Predict a file…" both run this.
+
+use crate::data::DataError;
+use crate::train::{Pipeline, PipelineError, Prediction};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+/// Bytes read per chunk (whole records are cut at the last newline outside quotes).
+pub const CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot read '{path}': {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("cannot write the output: {0}")]
+    Write(#[from] std::io::Error),
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error("cannot predict {source_name}: {error}")]
+    Predict { source_name: String, error: PipelineError },
+    #[error("'{0}' has no header row")]
+    Empty(String),
+}
+
+/// A CSV field, quoted when it must be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Where the last record ending inside `buf` ends (just past its newline), scanning from a
+/// record start; `None` when no record ends in it.
+fn last_record_end(buf: &[u8]) -> Option<usize> {
+    let mut in_quotes = false;
+    let mut end = None;
+    for (i, &b) in buf.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => end = Some(i + 1),
+            _ => {}
+        }
+    }
+    end
+}
+
+/// Predicts every row of the CSV file `input` with `pipeline`, writing the rows with a
+/// `prediction` column (and `probability_<class>` columns) to `out`. `progress(bytes read,
+/// total bytes, rows done)` is called after each chunk. Returns the number of rows.
+pub fn predict_file(
+    pipeline: &Pipeline,
+    input: &Path,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64, u64, usize),
+) -> Result<usize, BatchError> {
+    predict_chunks(pipeline, input, out, progress, CHUNK_BYTES)
+}
+
+fn predict_chunks(
+    pipeline: &Pipeline,
+    input: &Path,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64, u64, usize),
+    chunk_bytes: usize,
+) -> Result<usize, BatchError> {
+    let name = input.display().to_string();
+    let read_err = |error| BatchError::Read { path: name.clone(), error };
+    let file = std::fs::File::open(input).map_err(read_err)?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(read_err)?;
+    if header.iter().all(u8::is_ascii_whitespace) {
+        return Err(BatchError::Empty(name));
+    }
+    if !header.ends_with(b"\n") {
+        header.push(b'\n');
+    }
+    let mut done_bytes = header.len() as u64;
+    let mut line = 2usize; // physical line the next chunk starts on
+    let mut carry: Vec<u8> = Vec::new();
+    let mut rows = 0usize;
+    let mut wrote_header = false;
+    loop {
+        let mut block = vec![0u8; chunk_bytes];
+        let n = read_full(&mut reader, &mut block).map_err(read_err)?;
+        block.truncate(n);
+        carry.extend_from_slice(&block);
+        let at_end = n == 0;
+        let cut = if at_end { carry.len() } else { last_record_end(&carry).unwrap_or(0) };
+        if cut == 0 && !at_end {
+            continue; // one record longer than a chunk: read more
+        }
+        let chunk: Vec<u8> = carry.drain(..cut).collect();
+        done_bytes += chunk.len() as u64;
+        if !chunk.iter().all(u8::is_ascii_whitespace) {
+            let source_name = format!("'{name}' (the part from line {line})");
+            let ds = crate::data::read_csv_bytes(&source_name, [header.as_slice(), &chunk].concat())?;
+            let prediction = pipeline
+                .predict(&ds)
+                .map_err(|error| BatchError::Predict { source_name: source_name.clone(), error })?;
+            if !wrote_header {
+                let mut names: Vec<String> = ds.column_names();
+                names.push("prediction".into());
+                if let Prediction::Classification { .. } = prediction {
+                    names.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
+                }
+                writeln!(out, "{}", names.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","))?;
+                wrote_header = true;
+            }
+            let mut text = String::with_capacity(ds.n_rows() * 64);
+            for row in 0..ds.n_rows() {
+                let mut cells: Vec<String> = ds.columns.iter().map(|c| csv_field(&c.cell_text(row))).collect();
+                match &prediction {
+                    Prediction::Regression(v) => cells.push(format!("{}", v[row])),
+                    Prediction::Classification { labels, probabilities } => {
+                        cells.push(csv_field(&labels[row]));
+                        cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
+                    }
+                }
+                text.push_str(&cells.join(","));
+                text.push('\n');
+            }
+            out.write_all(text.as_bytes())?;
+            rows += ds.n_rows();
+        }
+        line += chunk.iter().filter(|&&b| b == b'\n').count();
+        progress(done_bytes.min(total), total, rows);
+        if at_end {
+            break;
+        }
+    }
+    if rows == 0 {
+        return Err(BatchError::Data(DataError::NoRows { source_name: name }));
+    }
+    Ok(rows)
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            k => filled += k,
+        }
+    }
+    Ok(filled)
+}
+
+/// [`predict_file`] into `output`, written atomically (a temporary file renamed at the end, so
+/// a failure leaves no partial file).
+pub fn predict_file_to(
+    pipeline: &Pipeline,
+    input: &Path,
+    output: &Path,
+    progress: &mut dyn FnMut(u64, u64, usize),
+) -> Result<usize, BatchError> {
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut writer = std::io::BufWriter::new(tmp);
+    let rows = predict_file(pipeline, input, &mut writer, progress)?;
+    let tmp = writer.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(output).map_err(|e| e.error)?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_chunks_give_the_same_file_as_one_chunk() {
+        let iris = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/iris.csv");
+        let data = crate::data::read_csv_path(&iris).unwrap();
+        let o = crate::train::train(&data, None, &crate::train::TrainConfig::new("species"), &mut |_| {}).unwrap();
+        // The iris rows plus a note column whose quoted cells hold commas, quotes and newlines,
+        // so chunk borders fall inside multi-line records.
+        let text = std::fs::read_to_string(&iris).unwrap();
+        let mut csv = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let note = if i == 0 { "note".to_string() } else { format!("\"row {i},\nsaid \"\"hi\"\"\"") };
+            csv.push_str(&format!("{line},{note}\n"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, csv).unwrap();
+        let run = |chunk: usize| {
+            let mut out = Vec::new();
+            let mut calls = 0;
+            let rows = predict_chunks(&o.pipeline, &input, &mut out, &mut |_, _, _| calls += 1, chunk).unwrap();
+            (rows, String::from_utf8(out).unwrap(), calls)
+        };
+        let (rows, whole, _) = run(1 << 20);
+        let (rows_small, pieces, calls) = run(300);
+        assert_eq!((rows, rows_small), (150, 150));
+        assert!(calls > 10, "{calls} chunks");
+        assert_eq!(pieces, whole);
+        let back = crate::data::read_csv_bytes("out", whole.into_bytes()).unwrap();
+        assert_eq!(back.column("note").unwrap().cell_text(149), "row 150,\nsaid \"hi\"");
+        assert_eq!(back.column("prediction").unwrap().cell_text(0), "setosa");
+    }
+
+    #[test]
+    fn record_ends_skip_newlines_inside_quotes() {
+        assert_eq!(last_record_end(b"a,b\n1,\"x\ny\"\n2,z"), Some(12));
+        assert_eq!(last_record_end(b"1,\"open\nstill"), None);
+    }
+}
