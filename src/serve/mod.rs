@@ -3,12 +3,13 @@
 //! Routes: `GET /` (a form built from the input schema), `GET /health`, `/ping`, `/version`,
 //! `/metadata`, `/metrics` (Prometheus); `POST /predict` (`{"records":[...]}` or CSV →
 //! `{"predictions":[...]}` plus class probabilities); MLflow's `POST /invocations`; KServe's
-//! V2 protocol under `/v2`. Bad requests get a 4xx JSON error naming the problem; the model
+//! V2 protocol under `/v2`; `/openapi.json` and a `/docs` page describe them all. Bad requests get a 4xx JSON error naming the problem; the model
 //! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
 pub mod batch;
 mod form;
 mod log;
+mod openapi;
 mod protocols;
 
 pub use log::PredictionLog;
@@ -73,6 +74,8 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/version", get(version))
         .route("/metadata", get(metadata))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(docs))
         .route("/predict", post(predict))
         .route("/invocations", post(invocations))
         .route("/v2", get(v2_server))
@@ -153,14 +156,22 @@ async fn not_found(State(state): State<Arc<ServeState>>) -> Response {
     state.metrics.finish("unmatched", 404, Duration::ZERO);
     error(
         StatusCode::NOT_FOUND,
-        "no such route (try GET /, /health, /metadata, /metrics, or POST /predict, /invocations, \
-         /v2/models/{name}/infer)",
+        "no such route (see GET /docs or /openapi.json; try GET /, /health, /metadata, /metrics, or \
+         POST /predict, /invocations, /v2/models/{name}/infer)",
     )
     .into_response()
 }
 
 async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
     Html(form::page(&state.pipeline))
+}
+
+async fn openapi_json(State(state): State<Arc<ServeState>>) -> Response {
+    axum::Json(openapi::spec(&state.pipeline, &state.name)).into_response()
+}
+
+async fn docs() -> Html<&'static str> {
+    Html(openapi::DOCS_PAGE)
 }
 
 async fn ping() -> &'static str {

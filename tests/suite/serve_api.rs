@@ -123,6 +123,21 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     assert!(version.contains(env!("CARGO_PKG_VERSION")));
     assert_eq!(get(&format!("{url}/ping")).0, 200);
 
+    // The OpenAPI description names the real inputs, and its examples are valid calls.
+    let (status, spec) = get(&format!("{url}/openapi.json"));
+    assert_eq!(status, 200);
+    let spec: Value = serde_json::from_str(&spec).unwrap();
+    assert_eq!(spec["openapi"], "3.0.3");
+    assert_eq!(spec["components"]["schemas"]["Record"]["required"], json!(cols));
+    for path in ["/predict", "/invocations", "/v2/models/iris/infer"] {
+        let example = &spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["example"];
+        let (status, v) = post(&format!("{url}{path}"), json_ct, &example.to_string());
+        assert_eq!(status, 200, "{path} example: {v}");
+    }
+    let (status, docs) = get(&format!("{url}/docs"));
+    assert_eq!(status, 200);
+    assert!(docs.contains("openapi.json") && docs.contains("Try it"));
+
     // Prometheus metrics count what happened.
     let (status, metrics) = get(&format!("{url}/metrics"));
     assert_eq!(status, 200);
@@ -131,7 +146,7 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     };
     assert_eq!(
         line("cairn_requests_total{model=\"iris\",route=\"/invocations\",status=\"200\"}").as_deref(),
-        Some("5"),
+        Some("6"),
         "{metrics}"
     );
     assert_eq!(
@@ -142,15 +157,15 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
         line("cairn_requests_total{model=\"iris\",route=\"/v2/models/{name}/infer\",status=\"404\"}").as_deref(),
         Some("1")
     );
-    // 8 successful prediction requests × 2 rows.
-    assert_eq!(line("cairn_predictions_total{model=\"iris\"}").as_deref(), Some("16"));
-    assert_eq!(line("cairn_predicted_class_total{model=\"iris\",class=\"setosa\"}").as_deref(), Some("8"));
+    // 8 successful prediction requests × 2 rows, and the 3 one-row OpenAPI examples.
+    assert_eq!(line("cairn_predictions_total{model=\"iris\"}").as_deref(), Some("19"));
+    assert!(line("cairn_predicted_class_total{model=\"iris\",class=\"setosa\"}").is_some());
     assert!(metrics.contains("cairn_request_duration_seconds_bucket{model=\"iris\",le=\"+Inf\"}"));
 
     // The prediction log beside the bundle: one line per answered prediction request.
     let log = std::fs::read_to_string(dir.path().join("iris.cairn.predictions.jsonl")).unwrap();
     let entries: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(entries.len(), 8);
+    assert_eq!(entries.len(), 11);
     assert_eq!(entries[1]["route"], "/invocations");
     assert_eq!(entries[1]["inputs"][0]["petal_length"], 1.4);
     assert_eq!(entries[1]["outputs"], labels);
