@@ -73,6 +73,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Data drift: does CURRENT (new data) still look like REFERENCE (the training data)?
+    Monitor {
+        bundle: PathBuf,
+        #[arg(long)]
+        reference: PathBuf,
+        #[arg(long)]
+        current: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Profile a data file: column types, missing values, statistics.
     Inspect {
         data: PathBuf,
@@ -87,6 +97,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, json } => cmd_inspect(&data, json),
+        Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
         Command::Bench { what, data_dir, python, repeat, clients, requests, json } => match what.as_str() {
             "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
             "serve" => crate::bench_serve::bench_serve(&data_dir, clients, requests, json),
@@ -370,6 +381,47 @@ fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     if let Some(path) = out {
         eprintln!("Wrote {rows} predictions to {}", path.display());
     }
+    Ok(())
+}
+
+fn cmd_monitor(bundle: &Path, reference: &Path, current: &Path, as_json: bool) -> Result<()> {
+    let (pipeline, _) = load_bundle(bundle)?;
+    let (r, c) = (load(reference)?, load(current)?);
+    let report = cairn::monitor::drift_report(&pipeline.schema, &r, &c)?;
+    if as_json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<12} {:<15} {:>10} {:>10} {:>8}  drift?",
+        "column", "kind", "method", "score", "threshold", "PSI"
+    );
+    for f in &report.features {
+        println!(
+            "{:<24} {:<12} {:<15} {:>10.4} {:>10} {:>8.3}  {}",
+            f.column,
+            f.kind,
+            f.method,
+            f.score,
+            if f.method == "ks" || f.method == "chi2" {
+                format!("p < {}", f.threshold)
+            } else {
+                format!("> {}", f.threshold)
+            },
+            f.measures.get("psi").copied().unwrap_or(f64::NAN),
+            if f.drifted { "DRIFT" } else { "ok" }
+        );
+    }
+    for (col, why) in &report.skipped {
+        println!("{col:<24} skipped: {why}");
+    }
+    println!(
+        "{} of {} features drifted ({:.0}%): {}",
+        report.drifted_features,
+        report.features.len(),
+        report.share_drifted * 100.0,
+        if report.dataset_drift { "the data set has drifted — consider retraining" } else { "no data-set drift" }
+    );
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! Monitoring layer: live counters of a serving process (requests, errors, predictions, latency).
 //! The server updates them on every request; `/health` and the Deploy panel read them.
 
+pub mod drift;
 mod metrics;
 
+pub use drift::{DriftReport, FeatureDrift, drift_report};
 pub use metrics::{Metrics, Predicted, Snapshot, read_exposition};
 
 use serde::Serialize;

@@ -312,3 +312,55 @@ fn serve_load_benchmark_runs_the_real_server() {
     // The server counted every row itself (warm-up included).
     assert!(v["server_predictions"].as_u64().unwrap() >= 200 + 20 * 100);
 }
+
+#[test]
+fn monitor_flags_a_shifted_income_and_not_an_unshifted_sample() {
+    let dir = tempdir();
+    let data = asset("california_housing.csv");
+    let bundle = dir.path().join("house.cairn");
+    assert!(cairn(&["train", s(&data), "--target", "median_house_value", "--out", s(&bundle)]).status.success());
+    let ds = cairn::data::read_csv_path(&data).unwrap();
+    // Reference: even rows; current: odd rows as they are, and odd rows with incomes × 1.5.
+    let write = |name: &str, rows: Vec<usize>, scale: f64| {
+        let mut part = ds.take_rows(&rows);
+        for c in &mut part.columns {
+            if c.name == "median_income"
+                && let cairn::data::Values::Numeric(v) = &mut c.values
+            {
+                v.iter_mut().flatten().for_each(|x| *x *= scale);
+            }
+        }
+        let mut csv = part.column_names().join(",") + "\n";
+        for r in 0..part.n_rows() {
+            let cells: Vec<String> = part.columns.iter().map(|c| c.cell_text(r)).collect();
+            csv.push_str(&(cells.join(",") + "\n"));
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, csv).unwrap();
+        path
+    };
+    let reference = write("ref.csv", (0..ds.n_rows()).step_by(2).collect(), 1.0);
+    let same = write("same.csv", (1..ds.n_rows()).step_by(2).collect(), 1.0);
+    let shifted = write("shifted.csv", (1..ds.n_rows()).step_by(2).collect(), 1.5);
+    let run = |current: &std::path::Path| -> Value {
+        let o = cairn(&["monitor", s(&bundle), "--reference", s(&reference), "--current", s(current), "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let v = run(&same);
+    assert_eq!(v["drifted_features"], 0, "{v}");
+    assert_eq!(v["dataset_drift"], false);
+    let v = run(&shifted);
+    let features = v["features"].as_array().unwrap();
+    let income = features.iter().find(|f| f["column"] == "median_income").unwrap();
+    assert_eq!(income["drifted"], true, "{income}");
+    assert_eq!(income["method"], "wasserstein", "10 320 rows: decided by the distance");
+    assert!(income["measures"]["psi"].as_f64().unwrap() > 0.25, "{income}");
+    assert_eq!(v["drifted_features"], 1, "only the income moved");
+    assert_eq!(v["dataset_drift"], false, "one feature of nine is not the whole data set");
+    // Small samples are decided by the tests.
+    let small = write("small.csv", (1..400).step_by(2).collect(), 1.5);
+    let v = run(&small);
+    let income = v["features"].as_array().unwrap().iter().find(|f| f["column"] == "median_income").unwrap().clone();
+    assert_eq!((income["method"].as_str(), income["drifted"].as_bool()), (Some("ks"), Some(true)), "{income}");
+}

@@ -1,0 +1,368 @@
+//! Data drift: does new data (what the served model sees) still look like the training data?
+//! Per feature, numbers get the two-sample Kolmogorov–Smirnov test, the Wasserstein distance
+//! (in units of the reference's standard deviation) and PSI; categories get the chi-squared
+//! test, the Jensen–Shannon distance and PSI. Small samples (≤ 1 000 rows) decide by the tests
+//! (p < 0.05), larger ones by the distances (> 0.1), where a test would flag differences too
+//! small to matter. The data set drifts when at least half of its features do.
+
+use crate::data::{ColumnKind, Dataset, Schema, Values};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Up to this many rows (in the smaller sample) the tests decide; above, the distances.
+pub const SMALL_SAMPLE: usize = 1000;
+pub const P_VALUE: f64 = 0.05;
+pub const DISTANCE: f64 = 0.1;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FeatureDrift {
+    pub column: String,
+    pub kind: &'static str,
+    /// What decided: "ks", "chi2", "wasserstein" or "jensen_shannon".
+    pub method: &'static str,
+    /// The deciding number and the threshold it was held against.
+    pub score: f64,
+    pub threshold: f64,
+    pub drifted: bool,
+    /// Everything measured, by name (ks_statistic, ks_p_value, wasserstein_std, psi, …).
+    pub measures: BTreeMap<&'static str, f64>,
+    /// Rows with a value, in the reference and the current data.
+    pub reference_rows: usize,
+    pub current_rows: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DriftReport {
+    pub features: Vec<FeatureDrift>,
+    pub drifted_features: usize,
+    pub share_drifted: f64,
+    pub dataset_drift: bool,
+    /// Columns not compared (free text), with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Compares `current` with `reference` on the schema's columns.
+pub fn drift_report(
+    schema: &Schema,
+    reference: &Dataset,
+    current: &Dataset,
+) -> Result<DriftReport, crate::data::DataError> {
+    let reference = schema.coerce(reference)?;
+    let current = schema.coerce(current)?;
+    let mut features = Vec::new();
+    let mut skipped = Vec::new();
+    for (sc, (r, c)) in schema.columns.iter().zip(reference.columns.iter().zip(&current.columns)) {
+        match (sc.kind, &r.values, &c.values) {
+            (ColumnKind::Numeric, Values::Numeric(a), Values::Numeric(b)) => {
+                let a: Vec<f64> = a.iter().flatten().copied().collect();
+                let b: Vec<f64> = b.iter().flatten().copied().collect();
+                features.push(numeric(&sc.name, a, b));
+            }
+            (ColumnKind::Categorical, Values::Str(a), Values::Str(b)) => features.push(categorical(&sc.name, a, b)),
+            _ => skipped.push((sc.name.clone(), "free text is not compared yet".to_string())),
+        }
+    }
+    let drifted = features.iter().filter(|f| f.drifted).count();
+    let share = drifted as f64 / features.len().max(1) as f64;
+    Ok(DriftReport {
+        drifted_features: drifted,
+        share_drifted: share,
+        dataset_drift: !features.is_empty() && share >= 0.5,
+        features,
+        skipped,
+    })
+}
+
+fn numeric(name: &str, mut a: Vec<f64>, mut b: Vec<f64>) -> FeatureDrift {
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (d, p) = ks_2samp(&a, &b);
+    let mean = a.iter().sum::<f64>() / a.len().max(1) as f64;
+    let std = (a.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / a.len().max(1) as f64).sqrt();
+    let w = wasserstein(&a, &b);
+    let w_std = if std > 0.0 {
+        w / std
+    } else if w > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    };
+    let psi = psi_numeric(&a, &b);
+    let small = a.len().min(b.len()) <= SMALL_SAMPLE;
+    let (method, score, threshold, drifted) =
+        if small { ("ks", p, P_VALUE, p < P_VALUE) } else { ("wasserstein", w_std, DISTANCE, w_std > DISTANCE) };
+    let measures = BTreeMap::from([
+        ("ks_statistic", d),
+        ("ks_p_value", p),
+        ("wasserstein", w),
+        ("wasserstein_std", w_std),
+        ("psi", psi),
+    ]);
+    FeatureDrift {
+        column: name.into(),
+        kind: "numeric",
+        method,
+        score,
+        threshold,
+        drifted,
+        measures,
+        reference_rows: a.len(),
+        current_rows: b.len(),
+    }
+}
+
+fn categorical(name: &str, a: &[Option<String>], b: &[Option<String>]) -> FeatureDrift {
+    let mut counts: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for v in a.iter().flatten() {
+        counts.entry(v).or_default().0 += 1.0;
+    }
+    for v in b.iter().flatten() {
+        counts.entry(v).or_default().1 += 1.0;
+    }
+    let ra: Vec<f64> = counts.values().map(|c| c.0).collect();
+    let rb: Vec<f64> = counts.values().map(|c| c.1).collect();
+    let (chi2, p) = chi2_homogeneity(&ra, &rb);
+    let js = jensen_shannon(&ra, &rb);
+    let psi = psi(&ra, &rb);
+    let (na, nb) = (ra.iter().sum::<f64>() as usize, rb.iter().sum::<f64>() as usize);
+    let small = na.min(nb) <= SMALL_SAMPLE;
+    let (method, score, threshold, drifted) =
+        if small { ("chi2", p, P_VALUE, p < P_VALUE) } else { ("jensen_shannon", js, DISTANCE, js > DISTANCE) };
+    let measures =
+        BTreeMap::from([("chi2_statistic", chi2), ("chi2_p_value", p), ("jensen_shannon", js), ("psi", psi)]);
+    FeatureDrift {
+        column: name.into(),
+        kind: "categorical",
+        method,
+        score,
+        threshold,
+        drifted,
+        measures,
+        reference_rows: na,
+        current_rows: nb,
+    }
+}
+
+/// Two-sample Kolmogorov–Smirnov on sorted samples: the largest gap between the empirical
+/// distribution functions, and its asymptotic p-value with Stephens' small-sample correction.
+pub fn ks_2samp(a: &[f64], b: &[f64]) -> (f64, f64) {
+    if a.is_empty() || b.is_empty() {
+        return (0.0, 1.0);
+    }
+    let (n, m) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        d = d.max((i as f64 / n - j as f64 / m).abs());
+    }
+    let en = (n * m / (n + m)).sqrt();
+    (d, kolmogorov_sf((en + 0.12 + 0.11 / en) * d))
+}
+
+/// P(K > x) for the Kolmogorov distribution.
+fn kolmogorov_sf(x: f64) -> f64 {
+    if x < 0.2 {
+        return 1.0;
+    }
+    let s: f64 = (1..=100)
+        .map(|k| {
+            let k = k as f64;
+            (if k as i64 % 2 == 1 { 2.0 } else { -2.0 }) * (-2.0 * k * k * x * x).exp()
+        })
+        .sum();
+    s.clamp(0.0, 1.0)
+}
+
+/// The 1-D Wasserstein (earth mover's) distance between two sorted samples: ∫ |F_a − F_b|.
+pub fn wasserstein(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let mut all: Vec<f64> = a.iter().chain(b).copied().collect();
+    all.sort_by(f64::total_cmp);
+    let (mut i, mut j, mut total) = (0, 0, 0.0);
+    for w in all.windows(2) {
+        while i < a.len() && a[i] <= w[0] {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= w[0] {
+            j += 1;
+        }
+        total += (i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs() * (w[1] - w[0]);
+    }
+    total
+}
+
+/// Chi-squared test that two count vectors come from the same distribution (no continuity
+/// correction): statistic and p-value.
+pub fn chi2_homogeneity(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let (na, nb) = (a.iter().sum::<f64>(), b.iter().sum::<f64>());
+    let n = na + nb;
+    let mut stat = 0.0;
+    let mut cells = 0usize;
+    for (&x, &y) in a.iter().zip(b) {
+        let col = x + y;
+        if col == 0.0 {
+            continue;
+        }
+        cells += 1;
+        let (ea, eb) = (na * col / n, nb * col / n);
+        stat += (x - ea).powi(2) / ea + (y - eb).powi(2) / eb;
+    }
+    let dof = cells.saturating_sub(1);
+    if dof == 0 || na == 0.0 || nb == 0.0 {
+        return (0.0, 1.0);
+    }
+    (stat, gamma_q(dof as f64 / 2.0, stat / 2.0))
+}
+
+/// Regularised upper incomplete gamma Q(s, x) (series / continued fraction, Numerical Recipes).
+fn gamma_q(s: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let ln_gamma_s = ln_gamma(s);
+    if x < s + 1.0 {
+        let (mut sum, mut term, mut ap) = (1.0 / s, 1.0 / s, s);
+        for _ in 0..1000 {
+            ap += 1.0;
+            term *= x / ap;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-15 {
+                break;
+            }
+        }
+        1.0 - sum * (-x + s * x.ln() - ln_gamma_s).exp()
+    } else {
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - s;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..1000 {
+            let an = -(i as f64) * (i as f64 - s);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let delta = d * c;
+            h *= delta;
+            if (delta - 1.0).abs() < 1e-15 {
+                break;
+            }
+        }
+        (-x + s * x.ln() - ln_gamma_s).exp() * h
+    }
+}
+
+/// ln Γ(x) (Lanczos).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 6] = [
+        76.18009172947146,
+        -86.50532032941677,
+        24.01409824083091,
+        -1.231739572450155,
+        0.1208650973866179e-2,
+        -0.5395239384953e-5,
+    ];
+    let mut y = x;
+    let tmp = x + 5.5;
+    let tmp = tmp - (x + 0.5) * tmp.ln();
+    let mut ser = 1.000000000190015;
+    for g in G {
+        y += 1.0;
+        ser += g / y;
+    }
+    -tmp + (2.5066282746310005 * ser / x).ln()
+}
+
+/// Jensen–Shannon distance (natural log, as scipy's default) between two count vectors.
+pub fn jensen_shannon(a: &[f64], b: &[f64]) -> f64 {
+    let (sa, sb) = (a.iter().sum::<f64>(), b.iter().sum::<f64>());
+    if sa == 0.0 || sb == 0.0 {
+        return 0.0;
+    }
+    let kl = |p: f64, m: f64| if p > 0.0 { p * (p / m).ln() } else { 0.0 };
+    let div: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let (p, q) = (x / sa, y / sb);
+            let m = (p + q) / 2.0;
+            (kl(p, m) + kl(q, m)) / 2.0
+        })
+        .sum();
+    div.max(0.0).sqrt()
+}
+
+/// Population stability index of two count vectors (empty bins count as 0.0001 of the rows).
+pub fn psi(a: &[f64], b: &[f64]) -> f64 {
+    let (sa, sb) = (a.iter().sum::<f64>().max(1.0), b.iter().sum::<f64>().max(1.0));
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let (p, q) = ((x / sa).max(1e-4), (y / sb).max(1e-4));
+            (q - p) * (q / p).ln()
+        })
+        .sum()
+}
+
+/// PSI over ten bins cut at the reference's deciles.
+fn psi_numeric(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let mut edges: Vec<f64> = (1..10).map(|d| a[d * (a.len() - 1) / 10]).collect();
+    edges.dedup();
+    let count = |v: &[f64]| {
+        let mut c = vec![0.0; edges.len() + 1];
+        v.iter().for_each(|x| c[edges.partition_point(|e| e < x)] += 1.0);
+        c
+    };
+    psi(&count(a), &count(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_match_scipy() {
+        // scipy.stats.ks_2samp(a, b, method="asymp") → 0.065, 0.19048; wasserstein_distance → 0.4646
+        let mut a: Vec<f64> = (0..500).map(|i| ((i * 37) % 101) as f64 / 10.0).collect();
+        let mut b: Vec<f64> = (0..600).map(|i| ((i * 53) % 103) as f64 / 10.0 + 0.4).collect();
+        a.sort_by(f64::total_cmp);
+        b.sort_by(f64::total_cmp);
+        let (d, p) = ks_2samp(&a, &b);
+        assert!((d - 0.065).abs() < 1e-12, "{d}");
+        assert!((p - 0.19048).abs() < 0.005, "{p}");
+        assert!((wasserstein(&a, &b) - 0.4646).abs() < 1e-9);
+        assert!(
+            (wasserstein(
+                &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+                &[2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5]
+            ) - 2.5)
+                .abs()
+                < 1e-12
+        );
+        // scipy.stats.chi2_contingency([[30,20,10],[20,25,25]], correction=False) → 8.26379, 0.016052
+        let (chi2, p) = chi2_homogeneity(&[30.0, 20.0, 10.0], &[20.0, 25.0, 25.0]);
+        assert!((chi2 - 8.263794406651549).abs() < 1e-9 && (p - 0.016052395257302402).abs() < 1e-9, "{chi2} {p}");
+        // scipy.stats.chi2.sf(7.5, 3) = 0.0575584519726364
+        assert!((gamma_q(1.5, 3.75) - 0.0575584519726364).abs() < 1e-9);
+        // scipy.spatial.distance.jensenshannon([30,20,10]/60, [20,25,25]/70) = 0.1808916827915676
+        assert!((jensen_shannon(&[30.0, 20.0, 10.0], &[20.0, 25.0, 25.0]) - 0.1808916827915676).abs() < 1e-12);
+    }
+}
