@@ -23,6 +23,8 @@ pub(super) enum Event {
     /// Permutation importance or a learning curve for the given run.
     Importance(Arc<TrainOutcome>, Result<Importance, String>),
     Curve(Arc<TrainOutcome>, Result<LearningCurve, String>),
+    /// The Monitor panel's check of the served data.
+    Monitored(Result<Box<super::monitor::MonitorResult>, String>),
     Deploy(deploy::DeployEvent),
 }
 
@@ -135,6 +137,13 @@ impl CairnApp {
                         Ok(c) => state.insight.curve = Some(c),
                         Err(e) => state.error = Some(format!("Learning curve failed: {e}")),
                     }
+                }
+            }
+            Event::Monitored(result) => {
+                state.monitor.busy = None;
+                match result {
+                    Ok(r) => state.monitor.result = Some(Arc::new(*r)),
+                    Err(e) => state.error = Some(format!("Monitoring: {e}")),
                 }
             }
             Event::Deploy(e) => match e {

@@ -205,6 +205,33 @@ impl CairnApp {
         });
     }
 
+    /// Monitor: reads the running server's prediction log and compares the served rows with
+    /// the training data, in the background.
+    pub(super) fn start_monitor_check(&mut self) {
+        let (Some(ds), DeployStatus::Running { bundle, .. }) = (self.state.dataset.clone(), &self.state.deploy) else {
+            return;
+        };
+        if self.state.monitor.busy.is_some() {
+            return;
+        }
+        let bundle = bundle.clone();
+        self.state.monitor.busy =
+            Some(Busy { what: "Reading the prediction log".into(), stage: String::new(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let result = (|| -> Result<super::monitor::MonitorResult, String> {
+                let (pipeline, _) = crate::project::load_bundle(&bundle).map_err(|e| e.to_string())?;
+                let path = crate::serve::PredictionLog::beside(&bundle).path().to_path_buf();
+                let log = crate::monitor::read_prediction_log(&path, &pipeline.schema).map_err(|e| e.to_string())?;
+                let drift =
+                    crate::monitor::drift_report(&pipeline.schema, &ds, &log.inputs).map_err(|e| e.to_string())?;
+                Ok(super::monitor::MonitorResult { log, drift, model: pipeline.model_display_name().to_string() })
+            })();
+            let _ = tx.send(Event::Monitored(result.map(Box::new)));
+            repaint();
+        });
+    }
+
     pub(super) fn start_deploy(&mut self) {
         let Some(outcome) = self.state.outcome.clone() else { return };
         self.server = None;

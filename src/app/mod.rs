@@ -10,6 +10,7 @@ mod events;
 mod features;
 mod insight;
 mod jobs;
+mod monitor;
 mod picker;
 mod train;
 pub mod whatif;
@@ -36,10 +37,12 @@ pub enum Panel {
     Train,
     Evaluate,
     Deploy,
+    Monitor,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 5] = [Panel::Data, Panel::Features, Panel::Train, Panel::Evaluate, Panel::Deploy];
+    pub const ALL: [Panel; 6] =
+        [Panel::Data, Panel::Features, Panel::Train, Panel::Evaluate, Panel::Deploy, Panel::Monitor];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -48,6 +51,7 @@ impl Panel {
             Panel::Train => "Train",
             Panel::Evaluate => "Evaluate",
             Panel::Deploy => "Deploy",
+            Panel::Monitor => "Monitor",
         }
     }
 
@@ -58,6 +62,7 @@ impl Panel {
             Panel::Train => "3",
             Panel::Evaluate => "4",
             Panel::Deploy => "5",
+            Panel::Monitor => "6",
         }
     }
 }
@@ -88,6 +93,8 @@ pub enum Command {
     SaveBundle,
     /// Predict a CSV file chosen by the user into another, in the background.
     PredictFile,
+    /// Read the running server's prediction log and compare it with the training data.
+    CheckServedData,
     Show(Panel),
 }
 
@@ -152,6 +159,8 @@ pub struct AppState {
     pub deployments: Vec<Deployment>,
     /// "Predict a file…": progress, then the outcome.
     pub batch: Option<deploy::BatchStatus>,
+    /// The Monitor panel's last check of the served data.
+    pub monitor: monitor::MonitorView,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -228,6 +237,7 @@ impl Default for AppState {
             server_metrics: None,
             deployments: Vec::new(),
             batch: None,
+            monitor: monitor::MonitorView::default(),
             task_cache: None,
         }
     }
@@ -312,6 +322,7 @@ impl CairnApp {
                     Panel::Train => train::train_ui(ui, &mut self.state, &mut cmds),
                     Panel::Evaluate => evaluate::evaluate_ui(ui, &mut self.state, &mut cmds),
                     Panel::Deploy => deploy::deploy_ui(ui, &self.state, &mut cmds),
+                    Panel::Monitor => monitor::monitor_ui(ui, &self.state, &mut cmds),
                 }
                 self.commands.extend(cmds);
             });
@@ -336,6 +347,7 @@ impl CairnApp {
                 Panel::Data => true,
                 Panel::Features | Panel::Train => self.state.dataset.is_some(),
                 Panel::Evaluate | Panel::Deploy => self.state.outcome.is_some(),
+                Panel::Monitor => !self.state.deployments.is_empty(),
             };
             let text = format!("{}  {}", panel.icon(), panel.title());
             let button = egui::Button::selectable(self.state.panel == panel, text).min_size(egui::vec2(150.0, 28.0));
@@ -449,6 +461,7 @@ impl CairnApp {
             Command::TryPrediction => self.try_prediction(),
             Command::SaveBundle => self.save_bundle(),
             Command::PredictFile => self.start_predict_file(),
+            Command::CheckServedData => self.start_monitor_check(),
         }
     }
 

@@ -146,3 +146,38 @@ fn deploy_panel_predicts_a_whole_file_in_the_background() {
     assert!(right >= 140, "{right} of 150 right");
     assert!(ds.column("probability_setosa").is_some());
 }
+
+#[test]
+fn monitor_panel_compares_served_rows_with_the_training_data() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "species");
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Deploy").click();
+    h.step();
+    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    for _ in 0..3 {
+        h.state_mut().state.try_result = None;
+        h.get_by_label("Send a test prediction").click();
+        h.step();
+        wait_until(&mut h, "a served prediction", |a| a.state.try_result.is_some());
+    }
+    h.get_by_label("6  Monitor").click();
+    h.step();
+    h.get_by_label("Check the served data").click();
+    h.step();
+    wait_until(&mut h, "the drift check", |a| a.state.monitor.result.is_some());
+    let r = h.state().state.monitor.result.clone().unwrap();
+    assert_eq!(r.log.requests.len(), 3);
+    assert_eq!(r.log.inputs.n_rows(), 3);
+    assert_eq!(r.drift.features.len(), 4);
+    // Three copies of one training row are not the training distribution: small samples are
+    // decided by the tests, and each is reported.
+    assert!(r.drift.features.iter().all(|f| f.method == "ks"));
+    h.get_by_label_contains("3 requests, 3 rows served");
+    h.get_by_label("Latency of each request");
+}

@@ -1,0 +1,138 @@
+//! Monitor panel: what the deployed model has been receiving. Reads the server's prediction
+//! log (in the background) and compares the served rows with the training data, feature by
+//! feature (drift), next to latency over time and the answers it gave.
+
+use super::{AppState, Busy, Command, DeployStatus};
+use crate::monitor::{DriftReport, ServedLog};
+use egui_plot::{Bar, BarChart, Legend, Plot, Points};
+use std::sync::Arc;
+
+/// The last check of the served data.
+#[derive(Clone, Debug)]
+pub struct MonitorResult {
+    pub log: ServedLog,
+    pub drift: DriftReport,
+    pub model: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MonitorView {
+    pub busy: Option<Busy>,
+    pub result: Option<Arc<MonitorResult>>,
+}
+
+pub fn monitor_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.heading("6 · Monitor");
+    ui.label(
+        "What the deployed model has been asked since it started: every request is logged beside its \
+         bundle. Check the served rows against the training data to see whether the world has moved \
+         away from what the model learned (data drift).",
+    );
+    let running = matches!(state.deploy, DeployStatus::Running { .. });
+    if !running {
+        ui.label(egui::RichText::new("Deploy a model first (panel 5); Monitor watches the running server.").italics());
+    }
+    ui.horizontal(|ui| {
+        let busy = state.monitor.busy.is_some();
+        if ui.add_enabled(running && !busy, egui::Button::new("Check the served data")).clicked() {
+            cmds.push(Command::CheckServedData);
+        }
+        if let Some(b) = &state.monitor.busy {
+            ui.spinner();
+            ui.label(format!("{} … {:.1} s", b.what, b.started.elapsed().as_secs_f32()));
+        }
+    });
+    let Some(r) = &state.monitor.result else { return };
+    let log = &r.log;
+    let rows: usize = log.requests.iter().map(|q| q.2).sum();
+    let mut lat: Vec<f64> = log.requests.iter().map(|q| q.1).collect();
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat.get(((lat.len().saturating_sub(1)) as f64 * p).round() as usize).copied().unwrap_or(0.0);
+    ui.add_space(6.0);
+    ui.label(format!(
+        "{}: {} requests, {rows} rows served; latency p50 {:.2} ms, p99 {:.2} ms.",
+        r.model,
+        log.requests.len(),
+        pct(0.5),
+        pct(0.99)
+    ));
+    let d = &r.drift;
+    let verdict = if d.dataset_drift {
+        format!(
+            "Data drift: {} of {} features look different from the training data. The model may be out of date — \
+             consider retraining on recent data.",
+            d.drifted_features,
+            d.features.len()
+        )
+    } else if d.drifted_features > 0 {
+        format!(
+            "{} of {} features moved; the data set as a whole still looks like the training data.",
+            d.drifted_features,
+            d.features.len()
+        )
+    } else {
+        "No drift: the served rows look like the training data.".to_string()
+    };
+    ui.label(egui::RichText::new(verdict).strong());
+    egui::Grid::new("drift").striped(true).num_columns(6).spacing([18.0, 3.0]).show(ui, |ui| {
+        for h in ["column", "test", "score", "threshold", "PSI", ""] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for f in &d.features {
+            ui.label(&f.column);
+            ui.label(f.method).on_hover_text(
+                "ks / chi2: a statistical test, used up to 1 000 rows (drift when p < 0.05); wasserstein / \
+                 jensen_shannon: a distance, used for more rows (drift when > 0.1).",
+            );
+            ui.label(format!("{:.4}", f.score));
+            let p_value = f.method == "ks" || f.method == "chi2";
+            ui.label(if p_value { format!("p < {}", f.threshold) } else { format!("> {}", f.threshold) });
+            ui.label(format!("{:.3}", f.measures.get("psi").copied().unwrap_or(f64::NAN))).on_hover_text(
+                "Population stability index: under 0.1 stable, 0.1–0.25 some change, over 0.25 a big shift.",
+            );
+            if f.drifted {
+                ui.colored_label(egui::Color32::from_rgb(220, 80, 60), "drift");
+            } else {
+                ui.label("ok");
+            }
+            ui.end_row();
+        }
+    });
+    let width = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    ui.horizontal(|ui| {
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new("Latency of each request").strong());
+            let pts: Vec<[f64; 2]> = log.requests.iter().map(|q| [q.0, q.1]).collect();
+            Plot::new("latency")
+                .width(width)
+                .height(200.0)
+                .x_axis_label("seconds since the first request")
+                .y_axis_label("ms")
+                .show(ui, |plot| plot.points(Points::new("requests", pts).radius(2.0)));
+        });
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new("What the model answered").strong());
+            answers_plot(ui, log, width);
+        });
+    });
+}
+
+/// Served answers: a bar per class, or a histogram of the predicted values.
+fn answers_plot(ui: &mut egui::Ui, log: &ServedLog, width: f32) {
+    let bars: Vec<Bar> = if !log.labels.is_empty() {
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        log.labels.iter().for_each(|l| *counts.entry(l).or_default() += 1);
+        counts.iter().enumerate().map(|(i, (l, n))| Bar::new(i as f64, *n as f64).name(*l).width(0.7)).collect()
+    } else {
+        let (lo, hi) = log.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let bins = 20;
+        let w = ((hi - lo) / bins as f64).max(1e-12);
+        let mut counts = vec![0usize; bins];
+        log.values.iter().for_each(|v| counts[(((v - lo) / w) as usize).min(bins - 1)] += 1);
+        counts.iter().enumerate().map(|(b, &n)| Bar::new(lo + (b as f64 + 0.5) * w, n as f64).width(w)).collect()
+    };
+    Plot::new("answers").width(width).height(200.0).legend(Legend::default()).show(ui, |plot| {
+        plot.bar_chart(BarChart::new("served", bars));
+    });
+}
