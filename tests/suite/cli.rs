@@ -364,3 +364,25 @@ fn monitor_flags_a_shifted_income_and_not_an_unshifted_sample() {
     let income = v["features"].as_array().unwrap().iter().find(|f| f["column"] == "median_income").unwrap().clone();
     assert_eq!((income["method"].as_str(), income["drifted"].as_bool()), (Some("ks"), Some(true)), "{income}");
 }
+
+#[test]
+fn export_docker_writes_a_build_context_that_serves_the_bundle() {
+    let dir = tempdir();
+    let bundle = dir.path().join("iris.cairn");
+    assert!(cairn(&["train", s(&asset("iris.csv")), "--target", "species", "--out", s(&bundle)]).status.success());
+    let out = dir.path().join("image");
+    let o = cairn(&["export", s(&bundle), "--docker", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dockerfile = std::fs::read_to_string(out.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("COPY model.cairn /model/model.cairn"));
+    assert!(dockerfile.contains("\"--host\", \"0.0.0.0\""));
+    assert_eq!(std::fs::read(out.join("model.cairn")).unwrap(), std::fs::read(&bundle).unwrap());
+    // The copied executable is this cairn: it serves the copied bundle.
+    let v = std::process::Command::new(out.join("cairn")).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
+    // A damaged bundle is refused before anything is written.
+    std::fs::write(dir.path().join("bad.cairn"), "nope").unwrap();
+    let o = cairn(&["export", s(&dir.path().join("bad.cairn")), "--docker", s(&dir.path().join("x"))]);
+    assert_clean_failure(&o, "bad.cairn");
+    assert!(!dir.path().join("x").exists());
+}
