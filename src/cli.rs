@@ -1,7 +1,7 @@
 //! The command line: `cairn train | predict | serve | inspect`. With no subcommand, the GUI.
 
 use anyhow::{Context, Result, bail};
-use cairn::data::{Dataset, format_number, profile, read_csv_path};
+use cairn::data::{Dataset, format_number, profile};
 use cairn::eval::{learning_curve, permutation_importance};
 use cairn::gpu;
 use cairn::project::{load_bundle, save_bundle, write_atomically};
@@ -166,7 +166,7 @@ pub struct TrainArgs {
 }
 
 fn load(path: &Path) -> Result<Dataset> {
-    Ok(read_csv_path(path)?)
+    Ok(cairn::data::read_path(path)?)
 }
 
 fn cmd_train(a: TrainArgs) -> Result<()> {

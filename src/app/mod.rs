@@ -429,7 +429,7 @@ impl CairnApp {
             }
             Command::OpenFile(path) => {
                 let name = short_name(&path.display().to_string());
-                self.start_load(name, None, move || crate::data::read_csv_path(&path));
+                self.start_load(name, None, move || crate::data::read_path(&path));
             }
             Command::Train => self.start_training(),
             Command::TryAllModels => self.start_try_all(),

@@ -14,7 +14,10 @@ pub struct RfdPicker;
 
 impl FilePicker for RfdPicker {
     fn pick_data_file(&mut self) -> Option<PathBuf> {
-        rfd::FileDialog::new().add_filter("Data tables", &["csv", "tsv", "txt"]).set_title("Open data").pick_file()
+        rfd::FileDialog::new()
+            .add_filter("Data tables", &["csv", "tsv", "txt", "json", "ndjson", "jsonl"])
+            .set_title("Open data")
+            .pick_file()
     }
 
     fn pick_save_path(&mut self, suggested_name: &str) -> Option<PathBuf> {

@@ -29,6 +29,11 @@ pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, 
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(DataError::Empty { source_name: source_name.to_string() });
     }
+    // Not UTF-8: spreadsheet exports on Windows are usually Windows-1252 (a superset of
+    // Latin-1), which maps every byte to a character — read it as that.
+    if std::str::from_utf8(&bytes).is_err() {
+        bytes = windows_1252_to_utf8(&bytes).into_bytes();
+    }
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
         DataError::Encoding { source_name: source_name.to_string(), line }
@@ -97,6 +102,16 @@ pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, 
         })
         .collect();
     Dataset::new(source_name, columns)
+}
+
+/// Decodes Windows-1252 text (bytes 0x80–0x9F are its typographic characters; the rest is
+/// Latin-1, i.e. the Unicode code point of the same number).
+pub fn windows_1252_to_utf8(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    bytes.iter().map(|&b| if (0x80..0xA0).contains(&b) { HIGH[(b - 0x80) as usize] } else { char::from(b) }).collect()
 }
 
 /// A numeric cell: `Some(None)` for missing (empty or a common "not available" marker),
@@ -481,6 +496,17 @@ mod tests {
         let broken = csv.replacen(lines[bad_line - 1], "29999,1", 1);
         let err = read_csv_bytes("big.csv", broken.into_bytes()).unwrap_err().to_string();
         assert!(err.contains(&format!("line {bad_line}:")) && err.contains("2 fields"), "{err}");
+    }
+
+    #[test]
+    fn windows_1252_files_are_read() {
+        // "café;price\n crème;3,5 € …" as a Windows spreadsheet would save it.
+        let bytes = b"name,note\ncaf\xe9,\x80 5\ncr\xe8me,\x93quoted\x94\n".to_vec();
+        let ds = read_csv_bytes("win.csv", bytes).unwrap();
+        assert_eq!(ds.columns[0].cell_text(0), "café");
+        assert_eq!(ds.columns[0].cell_text(1), "crème");
+        assert_eq!(ds.columns[1].cell_text(0), "€ 5");
+        assert_eq!(ds.columns[1].cell_text(1), "“quoted”");
     }
 
     #[test]

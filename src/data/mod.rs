@@ -5,10 +5,24 @@
 //! drives the default feature recipe.
 
 mod csv;
+mod json;
 mod profile;
 mod schema;
 
 pub use csv::{from_polars, read_csv_bytes, read_csv_path};
+pub use json::read_json_bytes;
+
+/// Reads a data file by its extension: CSV/TSV/TXT (delimited text) or JSON / NDJSON / JSONL.
+pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "json" | "ndjson" | "jsonl" => {
+            let bytes = std::fs::read(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })?;
+            read_json_bytes(&path.display().to_string(), &bytes)
+        }
+        _ => read_csv_path(path),
+    }
+}
 pub use profile::{ColumnProfile, Profile, profile};
 pub use schema::{Schema, SchemaColumn};
 
@@ -224,6 +238,6 @@ pub enum DataError {
     UnknownColumn { source_name: String, column: String, available: String },
     #[error("'{source_name}': {message}")]
     Invalid { source_name: String, message: String },
-    #[error("unsupported file type '{path}': Cairn reads .csv, .tsv and .txt tables so far")]
+    #[error("unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson and .jsonl tables so far")]
     Unsupported { path: PathBuf },
 }

@@ -386,3 +386,34 @@ fn export_docker_writes_a_build_context_that_serves_the_bundle() {
     assert_clean_failure(&o, "bad.cairn");
     assert!(!dir.path().join("x").exists());
 }
+
+#[test]
+fn json_and_json_lines_train_like_the_csv() {
+    let dir = tempdir();
+    let ds = cairn::data::read_csv_path(&asset("iris.csv")).unwrap();
+    let records: Vec<Value> = (0..ds.n_rows())
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            for c in &ds.columns {
+                let v = match &c.values {
+                    cairn::data::Values::Numeric(v) => serde_json::json!(v[r]),
+                    cairn::data::Values::Str(v) => serde_json::json!(v[r]),
+                };
+                m.insert(c.name.clone(), v);
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let json = dir.path().join("iris.json");
+    std::fs::write(&json, serde_json::to_string(&records).unwrap()).unwrap();
+    let ndjson = dir.path().join("iris.ndjson");
+    std::fs::write(&ndjson, records.iter().map(|r| r.to_string() + "\n").collect::<String>()).unwrap();
+    let accuracy = |path: &std::path::Path| -> Value {
+        let o = cairn(&["train", s(path), "--target", "species", "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str::<Value>(&stdout(&o)).unwrap()["metrics"]["accuracy"].clone()
+    };
+    let csv = accuracy(&asset("iris.csv"));
+    assert_eq!(accuracy(&json), csv);
+    assert_eq!(accuracy(&ndjson), csv);
+}
