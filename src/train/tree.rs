@@ -11,6 +11,7 @@ pub use super::binned::{Binned, Features};
 use super::binned::{MAX_BINS, Storage};
 use super::split::Rng;
 use ndarray::Array2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 const LEAF: u32 = u32::MAX;
@@ -88,18 +89,23 @@ impl Tree {
 /// Averages the trees' leaf values for every row (rows × outputs).
 pub fn predict_trees(trees: &[Tree], x: &Array2<f64>) -> Array2<f64> {
     let k = trees.first().map_or(1, |t| t.n_outputs);
-    let mut out = Array2::<f64>::zeros((x.nrows(), k));
-    let mut row = vec![0.0; x.ncols()];
-    for (r, xr) in x.rows().into_iter().enumerate() {
-        row.iter_mut().zip(xr.iter()).for_each(|(a, b)| *a = *b);
-        for t in trees {
-            for (o, v) in t.predict_row(&row).iter().enumerate() {
-                out[[r, o]] += v;
+    let (n, p) = (x.nrows(), x.ncols());
+    let mut buf = vec![0.0; n * k];
+    // Blocks of rows on all cores (a forest of deep trees is the slow part of scoring).
+    const BLOCK: usize = 256;
+    buf.par_chunks_mut(BLOCK * k).enumerate().for_each(|(b, out)| {
+        let mut row = vec![0.0; p];
+        for (i, cells) in out.chunks_mut(k).enumerate() {
+            let r = b * BLOCK + i;
+            row.iter_mut().zip(x.row(r).iter()).for_each(|(a, v)| *a = *v);
+            for t in trees {
+                cells.iter_mut().zip(t.predict_row(&row)).for_each(|(c, v)| *c += v);
             }
         }
-    }
-    out /= trees.len().max(1) as f64;
-    out
+    });
+    let m = trees.len().max(1) as f64;
+    buf.iter_mut().for_each(|v| *v /= m);
+    Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::zeros((n, k)))
 }
 
 /// The target a tree learns: numbers, or class indices with the number of classes.
