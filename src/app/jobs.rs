@@ -225,7 +225,19 @@ impl CairnApp {
                 let log = crate::monitor::read_prediction_log(&path, &pipeline.schema).map_err(|e| e.to_string())?;
                 let drift =
                     crate::monitor::drift_report(&pipeline.schema, &ds, &log.inputs).map_err(|e| e.to_string())?;
-                Ok(super::monitor::MonitorResult { log, drift, model: pipeline.model_display_name().to_string() })
+                let (mut reference_values, mut reference_labels) = (Vec::new(), Vec::new());
+                match ds.column(&pipeline.target.name).map(|c| &c.values) {
+                    Some(crate::data::Values::Numeric(v)) if pipeline.target.classes.is_empty() => {
+                        reference_values = v.iter().flatten().copied().collect();
+                    }
+                    Some(values) => {
+                        reference_labels =
+                            (0..values.len()).map(|r| values.display(r)).filter(|s| !s.is_empty()).collect();
+                    }
+                    None => {}
+                }
+                let model = pipeline.model_display_name().to_string();
+                Ok(super::monitor::MonitorResult { log, drift, model, reference_values, reference_labels })
             })();
             let _ = tx.send(Event::Monitored(result.map(Box::new)));
             repaint();

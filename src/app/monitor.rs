@@ -13,6 +13,9 @@ pub struct MonitorResult {
     pub log: ServedLog,
     pub drift: DriftReport,
     pub model: String,
+    /// The training data's answers (the target column), to set the served ones against.
+    pub reference_values: Vec<f64>,
+    pub reference_labels: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -112,27 +115,52 @@ pub fn monitor_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
                 .show(ui, |plot| plot.points(Points::new("requests", pts).radius(2.0)));
         });
         ui.vertical(|ui| {
-            ui.label(egui::RichText::new("What the model answered").strong());
-            answers_plot(ui, log, width);
+            ui.label(egui::RichText::new("What the model answered, against the training data's answers").strong())
+                .on_hover_text("Shares of rows: if the served answers lean very differently from the training data, the world (or the model's inputs) changed.");
+            answers_plot(ui, r, width);
         });
     });
 }
 
-/// Served answers: a bar per class, or a histogram of the predicted values.
-fn answers_plot(ui: &mut egui::Ui, log: &ServedLog, width: f32) {
-    let bars: Vec<Bar> = if !log.labels.is_empty() {
-        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-        log.labels.iter().for_each(|l| *counts.entry(l).or_default() += 1);
-        counts.iter().enumerate().map(|(i, (l, n))| Bar::new(i as f64, *n as f64).name(*l).width(0.7)).collect()
+/// Served answers next to the training data's: shares per class, or histograms of values.
+fn answers_plot(ui: &mut egui::Ui, r: &MonitorResult, width: f32) {
+    let log = &r.log;
+    let (served, training): (Vec<Bar>, Vec<Bar>) = if !log.labels.is_empty() {
+        let mut classes: Vec<&String> = log.labels.iter().chain(&r.reference_labels).collect();
+        classes.sort();
+        classes.dedup();
+        let share =
+            |labels: &[String], c: &str| labels.iter().filter(|l| *l == c).count() as f64 / labels.len().max(1) as f64;
+        let bars = |labels: &[String], offset: f64| -> Vec<Bar> {
+            classes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Bar::new(i as f64 + offset, share(labels, c)).name(*c).width(0.35))
+                .collect()
+        };
+        (bars(&log.labels, 0.2), bars(&r.reference_labels, -0.2))
     } else {
-        let (lo, hi) = log.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let all = log.values.iter().chain(&r.reference_values);
+        let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
         let bins = 20;
         let w = ((hi - lo) / bins as f64).max(1e-12);
-        let mut counts = vec![0usize; bins];
-        log.values.iter().for_each(|v| counts[(((v - lo) / w) as usize).min(bins - 1)] += 1);
-        counts.iter().enumerate().map(|(b, &n)| Bar::new(lo + (b as f64 + 0.5) * w, n as f64).width(w)).collect()
+        let hist = |values: &[f64]| -> Vec<Bar> {
+            let mut counts = vec![0usize; bins];
+            values.iter().for_each(|v| counts[(((v - lo) / w) as usize).min(bins - 1)] += 1);
+            let n = values.len().max(1) as f64;
+            counts
+                .iter()
+                .enumerate()
+                .map(|(b, &c)| Bar::new(lo + (b as f64 + 0.5) * w, c as f64 / n).width(w * 0.9))
+                .collect()
+        };
+        (hist(&log.values), hist(&r.reference_values))
     };
-    Plot::new("answers").width(width).height(200.0).legend(Legend::default()).show(ui, |plot| {
-        plot.bar_chart(BarChart::new("served", bars));
-    });
+    Plot::new("answers").width(width).height(200.0).legend(Legend::default()).y_axis_label("share of rows").show(
+        ui,
+        |plot| {
+            plot.bar_chart(BarChart::new("training data", training).color(egui::Color32::from_rgb(90, 150, 230)));
+            plot.bar_chart(BarChart::new("served", served).color(egui::Color32::from_rgb(240, 150, 50)));
+        },
+    );
 }

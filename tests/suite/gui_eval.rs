@@ -180,4 +180,8 @@ fn monitor_panel_compares_served_rows_with_the_training_data() {
     assert!(r.drift.features.iter().all(|f| f.method == "ks"));
     h.get_by_label_contains("3 requests, 3 rows served");
     h.get_by_label("Latency of each request");
+    // The served answers are set against the training data's.
+    assert_eq!(r.reference_labels.len(), 150);
+    assert_eq!(r.log.labels.len(), 3);
+    h.get_by_label("What the model answered, against the training data's answers");
 }
