@@ -80,7 +80,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         docker: PathBuf,
     },
-    /// Data drift: does CURRENT (new data) still look like REFERENCE (the training data)?
+    /// Data drift: does CURRENT (new data, or a server's BUNDLE.predictions.jsonl log) still
+    /// look like REFERENCE (the training data)?
     Monitor {
         bundle: PathBuf,
         #[arg(long)]
@@ -427,7 +428,13 @@ fn cmd_export_docker(bundle: &Path, dir: &Path) -> Result<()> {
 
 fn cmd_monitor(bundle: &Path, reference: &Path, current: &Path, as_json: bool) -> Result<()> {
     let (pipeline, _) = load_bundle(bundle)?;
-    let (r, c) = (load(reference)?, load(current)?);
+    let r = load(reference)?;
+    // The server's own prediction log can be the current data.
+    let c = if current.to_string_lossy().ends_with(".predictions.jsonl") {
+        cairn::monitor::read_prediction_log(current, &pipeline.schema)?.inputs
+    } else {
+        load(current)?
+    };
     let report = cairn::monitor::drift_report(&pipeline.schema, &r, &c)?;
     if as_json {
         println!("{}", serde_json::to_string(&report)?);

@@ -170,4 +170,21 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     assert_eq!(entries[1]["inputs"][0]["petal_length"], 1.4);
     assert_eq!(entries[1]["outputs"], labels);
     assert!(entries.iter().all(|e| e["latency_ms"].as_f64().is_some() && e["time_unix_ms"].as_u64().is_some()));
+
+    // `cairn monitor` reads the log as the current data: 19 served rows against the training data.
+    let log_path = dir.path().join("iris.cairn.predictions.jsonl");
+    let o = cairn(&[
+        "monitor",
+        bundle.to_str().unwrap(),
+        "--reference",
+        asset("iris.csv").to_str().unwrap(),
+        "--current",
+        log_path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let features = report["features"].as_array().unwrap();
+    assert_eq!(features.len(), 4);
+    assert!(features.iter().all(|f| f["current_rows"] == 19 && f["method"] == "ks"), "{report}");
 }
