@@ -94,6 +94,9 @@ pub enum Command {
     /// Profile a data file: column types, missing values, statistics.
     Inspect {
         data: PathBuf,
+        /// Also check the features against this target column (imbalance, leakage).
+        #[arg(long)]
+        target: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -104,7 +107,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => cmd_train(args),
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
-        Command::Inspect { data, json } => cmd_inspect(&data, json),
+        Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
         Command::Export { bundle, docker } => cmd_export_docker(&bundle, &docker),
         Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
         Command::Bench { what, data_dir, python, repeat, clients, requests, json } => match what.as_str() {
@@ -499,9 +502,13 @@ fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Re
     Ok(())
 }
 
-fn cmd_inspect(path: &Path, as_json: bool) -> Result<()> {
+fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool) -> Result<()> {
     let data = load(path)?;
-    let prof = profile(&data);
+    let mut prof = profile(&data);
+    if let Some(t) = target {
+        data.require(t)?;
+        prof.warnings.extend(cairn::data::target_warnings(&data, t));
+    }
     if as_json {
         println!("{}", serde_json::to_string(&prof)?);
         return Ok(());
@@ -522,6 +529,9 @@ fn cmd_inspect(path: &Path, as_json: bool) -> Result<()> {
         };
         let summary: String = summary.chars().take(80).collect();
         println!("{:<24} {:<12} {:>8} {:>9}  {summary}", c.name, c.kind.label(), c.missing, c.distinct);
+    }
+    for w in &prof.warnings {
+        println!("! {}", w.message);
     }
     Ok(())
 }

@@ -78,6 +78,7 @@ impl CairnApp {
                         state.tuning.trials.clear();
                         state.runs.clear();
                         state.task_cache = None;
+                        state.target_warnings_cache = None;
                         state.eval_view = Default::default();
                     }
                     Err(e) => state.error = Some(e),

@@ -164,9 +164,24 @@ pub struct AppState {
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
+    /// Warnings that depend on the target (imbalance, leakage), per target column.
+    target_warnings_cache: Option<(String, Vec<crate::data::Warning>)>,
 }
 
 impl AppState {
+    /// Imbalance and leakage warnings for the chosen target, computed once per target.
+    pub fn target_warnings(&mut self) -> Vec<crate::data::Warning> {
+        let (Some(ds), Some(target)) = (&self.dataset, &self.settings.target) else { return vec![] };
+        match &self.target_warnings_cache {
+            Some((t, w)) if t == target => w.clone(),
+            _ => {
+                let w = crate::data::target_warnings(ds, target);
+                self.target_warnings_cache = Some((target.clone(), w.clone()));
+                w
+            }
+        }
+    }
+
     /// Makes `outcome` the current model: Evaluate and Deploy show it, its settings fill the
     /// Train panel, and it joins the session's runs.
     pub fn set_outcome(&mut self, outcome: Arc<TrainOutcome>) {
@@ -239,6 +254,7 @@ impl Default for AppState {
             batch: None,
             monitor: monitor::MonitorView::default(),
             task_cache: None,
+            target_warnings_cache: None,
         }
     }
 }
@@ -479,6 +495,19 @@ impl eframe::App for CairnApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         CairnApp::ui(self, ui);
     }
+}
+
+/// A framed list of plain-words warnings (nothing when there are none).
+pub(crate) fn warnings_ui(ui: &mut egui::Ui, title: &str, warnings: &[crate::data::Warning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
+        ui.label(egui::RichText::new(title).strong().color(egui::Color32::from_rgb(230, 170, 60)));
+        for w in warnings {
+            ui.label(format!("• {}", w.message));
+        }
+    });
 }
 
 /// The file name of a path, for compact display.

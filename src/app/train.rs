@@ -120,6 +120,8 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
         ui.end_row();
     });
+    let warnings = state.target_warnings();
+    super::warnings_ui(ui, "About this target", &warnings);
     let kind = state.settings.model.or(state.detected_task().map(ModelKind::default_for));
     if let Some(kind) = kind {
         params_ui(ui, kind, &mut state.settings.params);

@@ -4,11 +4,13 @@
 //! string column (categorical or free text). The kind of each column is inferred on import and
 //! drives the default feature recipe.
 
+mod coach;
 mod csv;
 mod json;
 mod profile;
 mod schema;
 
+pub use coach::{Warning, table_warnings, target_warnings};
 pub use csv::{from_polars, read_csv_bytes, read_csv_path};
 pub use json::read_json_bytes;
 

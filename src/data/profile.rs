@@ -10,6 +10,9 @@ pub struct Profile {
     pub rows: usize,
     pub columns: usize,
     pub column_profiles: Vec<ColumnProfile>,
+    /// Plain-words warnings about the table (constant / ID-like columns, many missing cells,
+    /// many categories, free text, duplicate rows).
+    pub warnings: Vec<super::Warning>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,5 +89,11 @@ pub fn profile(ds: &Dataset) -> Profile {
             }
         })
         .collect();
-    Profile { source: ds.source.clone(), rows: ds.n_rows(), columns: ds.n_cols(), column_profiles }
+    Profile {
+        source: ds.source.clone(),
+        rows: ds.n_rows(),
+        columns: ds.n_cols(),
+        column_profiles,
+        warnings: super::table_warnings(ds),
+    }
 }

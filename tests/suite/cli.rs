@@ -417,3 +417,31 @@ fn json_and_json_lines_train_like_the_csv() {
     assert_eq!(accuracy(&json), csv);
     assert_eq!(accuracy(&ndjson), csv);
 }
+
+#[test]
+fn inspect_coaches_about_the_data_and_the_target() {
+    let o = cairn(&["inspect", s(&asset("sms_spam.csv")), "--target", "label", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let warnings = v["warnings"].as_array().unwrap();
+    let kinds: Vec<&str> = warnings.iter().map(|w| w["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"duplicates") && kinds.contains(&"text"), "{kinds:?}");
+    let dup = warnings.iter().find(|w| w["kind"] == "duplicates").unwrap();
+    assert!(dup["message"].as_str().unwrap().starts_with("403 rows"), "the 403 duplicates REFERENCE.md notes: {dup}");
+    // A leaking column is named: the label written out again under another name.
+    let dir = tempdir();
+    let ds = cairn::data::read_csv_path(&asset("penguins.csv")).unwrap();
+    let mut csv = String::from("species,bill_length_mm,tag\n");
+    for r in 0..ds.n_rows() {
+        let sp = ds.column("species").unwrap().cell_text(r);
+        let bill = ds.column("bill_length_mm").unwrap().cell_text(r);
+        csv.push_str(&format!("{sp},{bill},{}\n", sp.to_uppercase()));
+    }
+    let path = dir.path().join("leak.csv");
+    std::fs::write(&path, csv).unwrap();
+    let o = cairn(&["inspect", s(&path), "--target", "species"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("'tag' predicts 'species' almost perfectly"), "{text}");
+    assert!(!text.contains("'bill_length_mm' predicts"), "{text}");
+}

@@ -202,6 +202,13 @@ fn spam_threshold_slider_trades_precision_for_recall() {
     let dir = crate::common::tempdir();
     let mut h = harness(Some(crate::common::asset("sms_spam.csv")), dir.path().to_path_buf());
     open_file_and_pick_target(&mut h, "label");
+    // The Data panel coaches: the spam data has duplicate messages.
+    h.get_by_label("1  Data").click();
+    h.step();
+    h.get_by_label("Things to check in this data");
+    h.get_by_label_contains("403 rows are exact copies of earlier rows");
+    h.get_by_label("3  Train").click();
+    h.step();
     h.get_by_label("Train").click();
     h.step();
     wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());

@@ -1,0 +1,196 @@
+//! Plain-words warnings about a table, for beginners: columns that cannot help (constant,
+//! ID-like), columns that need care (many missing cells, many categories, free text),
+//! duplicate rows, and — once the target is chosen — imbalanced classes and features that give
+//! the answer away (target leakage).
+
+use super::{ColumnKind, Dataset, Values};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Warning {
+    /// The column it is about (none for the whole table).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// `constant`, `id_like`, `many_missing`, `high_cardinality`, `text`, `duplicates`,
+    /// `imbalance` or `leakage`.
+    pub kind: &'static str,
+    /// What is wrong and what to do, in plain words.
+    pub message: String,
+}
+
+fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
+    Warning { column: column.map(str::to_string), kind, message }
+}
+
+/// Warnings about the table itself (no target needed).
+pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
+    let n = ds.n_rows();
+    let mut out = Vec::new();
+    for c in &ds.columns {
+        let present = n - c.missing();
+        let distinct = match &c.values {
+            Values::Numeric(v) => v.iter().flatten().map(|x| x.to_bits()).collect::<HashSet<_>>().len(),
+            Values::Str(v) => v.iter().flatten().collect::<HashSet<_>>().len(),
+        };
+        let name = c.name.as_str();
+        if present > 0 && distinct <= 1 {
+            out.push(warn(
+                Some(name),
+                "constant",
+                format!("'{name}' has the same value in every row, so it cannot help a model: drop it."),
+            ));
+            continue;
+        }
+        let integers = matches!(&c.values, Values::Numeric(v) if v.iter().flatten().all(|x| x.fract() == 0.0));
+        let id_like = n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
+        if id_like && c.kind != ColumnKind::Text {
+            out.push(warn(
+                Some(name),
+                "id_like",
+                format!("'{name}' has a different value in every row, like an ID: a model would learn it by heart instead of learning patterns. Drop it."),
+            ));
+        } else if c.kind == ColumnKind::Categorical && distinct > 50 && distinct * 20 > n {
+            out.push(warn(
+                Some(name),
+                "high_cardinality",
+                format!("'{name}' has {distinct} different values: one-hot encoding turns it into {distinct} columns. Group the rare values or drop it."),
+            ));
+        }
+        if c.kind == ColumnKind::Text {
+            out.push(warn(
+                Some(name),
+                "text",
+                format!("'{name}' holds free text: it becomes word features (TF-IDF), one per word."),
+            ));
+        }
+        if n > 0 && c.missing() * 10 > n * 3 {
+            out.push(warn(
+                Some(name),
+                "many_missing",
+                format!(
+                    "'{name}' is missing in {:.0}% of the rows; they are filled in (median or most frequent value). Consider dropping the column.",
+                    100.0 * c.missing() as f64 / n as f64
+                ),
+            ));
+        }
+    }
+    let mut seen = HashSet::new();
+    let duplicates = (0..n)
+        .filter(|&r| !seen.insert(ds.columns.iter().map(|c| c.values.display(r)).collect::<Vec<_>>().join("\u{1f}")))
+        .count();
+    if duplicates > 0 {
+        out.push(warn(
+            None,
+            "duplicates",
+            format!(
+                "{} exact {} of earlier rows: copies can land in both the training and the test rows and flatter the score. Consider removing them.",
+                if duplicates == 1 { "1 row is an".to_string() } else { format!("{duplicates} rows are") },
+                if duplicates == 1 { "copy" } else { "copies" }
+            ),
+        ));
+    }
+    out
+}
+
+/// Warnings that need the target: class imbalance and features that (almost) give the answer.
+pub fn target_warnings(ds: &Dataset, target: &str) -> Vec<Warning> {
+    let Some(t) = ds.column(target) else { return vec![] };
+    let mut out = Vec::new();
+    let classes = crate::train::detect_task(ds, target).is_ok_and(|task| task == crate::train::Task::Classification);
+    let labels: Vec<Option<String>> =
+        (0..ds.n_rows()).map(|r| Some(t.values.display(r)).filter(|s| !s.is_empty())).collect();
+    if classes {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        labels.iter().flatten().for_each(|l| *counts.entry(l).or_default() += 1);
+        let (min, max) = (counts.values().min().copied().unwrap_or(0), counts.values().max().copied().unwrap_or(0));
+        if counts.len() >= 2 && min * 10 < max {
+            let rare = counts.iter().min_by_key(|(_, n)| **n).map(|(l, _)| *l).unwrap_or("");
+            out.push(warn(
+                Some(target),
+                "imbalance",
+                format!("The classes are imbalanced: '{rare}' has {min} rows against {max} for the largest. Accuracy can look good while '{rare}' is missed — watch its recall and precision."),
+            ));
+        }
+    }
+    for c in ds.columns.iter().filter(|c| c.name != target && c.kind != ColumnKind::Text) {
+        let leak = match (&c.values, &t.values, classes) {
+            (Values::Numeric(x), Values::Numeric(y), false) => correlation(x, y).is_some_and(|r| r.abs() > 0.98),
+            _ => {
+                // Each value of the feature names (almost) one class: the feature is the answer.
+                let mut by_value: HashMap<String, HashMap<&str, usize>> = HashMap::new();
+                let mut rows = 0;
+                for (r, l) in labels.iter().enumerate() {
+                    let v = c.values.display(r);
+                    if let (Some(l), false) = (l, v.is_empty()) {
+                        *by_value.entry(v).or_default().entry(l).or_default() += 1;
+                        rows += 1;
+                    }
+                }
+                let right: usize = by_value.values().map(|m| m.values().max().copied().unwrap_or(0)).sum();
+                classes && rows > 20 && by_value.len() * 2 < rows && right as f64 >= 0.99 * rows as f64
+            }
+        };
+        if leak {
+            out.push(warn(
+                Some(&c.name),
+                "leakage",
+                format!("'{}' predicts '{target}' almost perfectly on its own. If it is only known after the fact (or is the answer in disguise), the model will fail on new data: drop it.", c.name),
+            ));
+        }
+    }
+    out
+}
+
+fn correlation(x: &[Option<f64>], y: &[Option<f64>]) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = x.iter().zip(y).filter_map(|(a, b)| Some(((*a)?, (*b)?))).collect();
+    let n = pairs.len() as f64;
+    if n < 3.0 {
+        return None;
+    }
+    let (mx, my) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in &pairs {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx).powi(2);
+        syy += (b - my).powi(2);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Column;
+
+    #[test]
+    fn coaching_finds_what_a_beginner_should_fix() {
+        let n = 60;
+        let ds = Dataset::new(
+            "t",
+            vec![
+                Column::numeric("id", (0..n).map(|i| Some(i as f64)).collect()),
+                Column::strings("country", (0..n).map(|_| Some("NZ".to_string())).collect()),
+                Column::numeric("x", (0..n).map(|i| if i % 2 == 0 { None } else { Some((i % 7) as f64) }).collect()),
+                Column::strings(
+                    "label",
+                    (0..n).map(|i| Some(if i < 4 { "fraud" } else { "ok" }.to_string())).collect(),
+                ),
+                Column::strings(
+                    "verdict",
+                    (0..n).map(|i| Some(if i < 4 { "caught" } else { "fine" }.to_string())).collect(),
+                ),
+            ],
+        )
+        .unwrap();
+        let table = table_warnings(&ds);
+        let kinds: Vec<(&str, Option<String>)> = table.iter().map(|w| (w.kind, w.column.clone())).collect();
+        let has = |k: &str, c: &str| table.iter().any(|w| w.kind == k && w.column.as_deref() == Some(c));
+        assert!(has("id_like", "id") && has("constant", "country") && has("many_missing", "x"), "{kinds:?}");
+        assert!(!table.iter().any(|w| w.kind == "duplicates"), "the id makes every row unique");
+        let target = target_warnings(&ds, "label");
+        assert!(target.iter().any(|w| w.kind == "imbalance"), "{target:?}");
+        assert!(target.iter().any(|w| w.kind == "leakage" && w.column.as_deref() == Some("verdict")), "{target:?}");
+        assert!(!target.iter().any(|w| w.kind == "leakage" && w.column.as_deref() == Some("x")));
+    }
+}
