@@ -1,6 +1,7 @@
 //! Data panel: the sample gallery, "open your own file", the column profile and a table preview.
 
 use super::{AppState, Command, Panel};
+use crate::data::ColumnKind;
 use crate::data::format_number;
 use crate::eval::human_number;
 use crate::project::SAMPLES;
@@ -66,13 +67,25 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         ui.end_row();
         for c in &prof.column_profiles {
             ui.label(&c.name);
-            ui.label(c.kind.label()).on_hover_text(match c.kind {
-                crate::data::ColumnKind::Numeric => {
-                    "Numbers: will be filled in where missing and put on a common scale."
-                }
-                crate::data::ColumnKind::Categorical => "A few repeated labels: each becomes its own yes/no column.",
-                crate::data::ColumnKind::Text => "Free text: turned into word weights (TF-IDF).",
-            });
+            let mut kind = c.kind;
+            egui::ComboBox::from_id_salt(("kind", &c.name))
+                .selected_text(kind.label())
+                .width(110.0)
+                .show_ui(ui, |ui| {
+                    for k in [ColumnKind::Numeric, ColumnKind::Categorical, ColumnKind::Text] {
+                        ui.selectable_value(&mut kind, k, k.label());
+                    }
+                })
+                .response
+                .on_hover_text(match c.kind {
+                    ColumnKind::Numeric => "Numbers: will be filled in where missing and put on a common scale.",
+                    ColumnKind::Categorical => "A few repeated labels: each becomes its own yes/no column.",
+                    ColumnKind::Text => "Free text: turned into word weights (TF-IDF).",
+                })
+                .on_hover_text("Change it if Cairn guessed wrong, e.g. number codes that are really categories.");
+            if kind != c.kind {
+                cmds.push(Command::SetColumnKind(c.name.clone(), kind));
+            }
             if c.missing > 0 {
                 ui.colored_label(egui::Color32::from_rgb(220, 140, 40), c.missing.to_string());
             } else {

@@ -95,6 +95,8 @@ pub enum Command {
     PredictFile,
     /// Read the running server's prediction log and compare it with the training data.
     CheckServedData,
+    /// Treat a column as another kind than the one inferred (Data panel).
+    SetColumnKind(String, crate::data::ColumnKind),
     Show(Panel),
 }
 
@@ -478,6 +480,19 @@ impl CairnApp {
             Command::SaveBundle => self.save_bundle(),
             Command::PredictFile => self.start_predict_file(),
             Command::CheckServedData => self.start_monitor_check(),
+            Command::SetColumnKind(name, kind) => {
+                let Some(ds) = &self.state.dataset else { return };
+                match ds.with_kind(&name, kind) {
+                    Ok(new) => {
+                        self.state.profile = Some(crate::data::profile(&new));
+                        self.state.dataset = Some(Arc::new(new));
+                        self.state.task_cache = None;
+                        self.state.target_warnings_cache = None;
+                        self.state.notice = Some(format!("'{name}' is now treated as {}.", kind.label()));
+                    }
+                    Err(e) => self.state.error = Some(e.to_string()),
+                }
+            }
         }
     }
 

@@ -193,6 +193,42 @@ impl Dataset {
     }
 
     /// A new dataset with only the given rows, in that order.
+    /// The same table with column `name` treated as `kind` (the user's override of the
+    /// inferred type): numbers become labels as written, labels become numbers (a cell that is
+    /// not a number is an error naming its row), categorical ↔ text only changes the treatment.
+    pub fn with_kind(&self, name: &str, kind: ColumnKind) -> Result<Dataset, DataError> {
+        let index = self.columns.iter().position(|c| c.name == name).ok_or_else(|| DataError::UnknownColumn {
+            source_name: self.source.clone(),
+            column: name.to_string(),
+            available: self.column_names().join(", "),
+        })?;
+        let mut out = self.clone();
+        let col = &mut out.columns[index];
+        col.values = match (kind, &col.values) {
+            (ColumnKind::Numeric, Values::Str(v)) => {
+                let mut numbers = Vec::with_capacity(v.len());
+                for (row, cell) in v.iter().enumerate() {
+                    numbers.push(match cell.as_deref().map(str::trim) {
+                        None | Some("") => None,
+                        Some(t) => {
+                            Some(t.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| DataError::Invalid {
+                                source_name: self.source.clone(),
+                                message: format!("column '{name}' cannot be numbers: row {} holds '{t}'", row + 1),
+                            })?)
+                        }
+                    });
+                }
+                Values::Numeric(numbers)
+            }
+            (ColumnKind::Categorical | ColumnKind::Text, Values::Numeric(v)) => {
+                Values::Str(v.iter().map(|x| x.map(format_number)).collect())
+            }
+            (_, values) => values.clone(),
+        };
+        col.kind = kind;
+        Ok(out)
+    }
+
     pub fn take_rows(&self, rows: &[usize]) -> Dataset {
         Dataset {
             source: self.source.clone(),
@@ -242,4 +278,29 @@ pub enum DataError {
     Invalid { source_name: String, message: String },
     #[error("unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson and .jsonl tables so far")]
     Unsupported { path: PathBuf },
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn kinds_can_be_overridden() {
+        let ds = Dataset::new(
+            "t",
+            vec![
+                Column::numeric("code", vec![Some(1.0), Some(2.0), None]),
+                Column::strings("n", vec![Some("3".into()), Some(" 4.5".into()), Some("x".into())]),
+            ],
+        )
+        .unwrap();
+        let c = ds.with_kind("code", ColumnKind::Categorical).unwrap();
+        assert_eq!(c.columns[0].values, Values::Str(vec![Some("1".into()), Some("2".into()), None]));
+        assert_eq!(c.columns[0].kind, ColumnKind::Categorical);
+        let err = ds.with_kind("n", ColumnKind::Numeric).unwrap_err().to_string();
+        assert!(err.contains("row 3") && err.contains("'x'"), "{err}");
+        let t = ds.with_kind("n", ColumnKind::Text).unwrap();
+        assert_eq!(t.columns[1].kind, ColumnKind::Text);
+        assert!(ds.with_kind("nope", ColumnKind::Text).is_err());
+    }
 }

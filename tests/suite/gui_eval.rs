@@ -185,3 +185,26 @@ fn monitor_panel_compares_served_rows_with_the_training_data() {
     assert_eq!(r.log.labels.len(), 3);
     h.get_by_label("What the model answered, against the training data's answers");
 }
+
+#[test]
+fn a_column_type_can_be_overridden_from_the_data_panel() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("penguins.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "species");
+    h.get_by_label("1  Data").click();
+    h.step();
+    // `year` holds three numbers: treat it as a category instead.
+    h.state_mut().send(cairn::app::Command::SetColumnKind("year".into(), cairn::data::ColumnKind::Categorical));
+    h.run_steps(2);
+    let app = h.state();
+    let ds = app.state.dataset.as_ref().unwrap();
+    assert_eq!(ds.column("year").unwrap().kind, cairn::data::ColumnKind::Categorical);
+    let year = app.state.profile.as_ref().unwrap().column_profiles.iter().find(|c| c.name == "year").unwrap();
+    assert_eq!((year.kind, year.distinct), (cairn::data::ColumnKind::Categorical, 3));
+    h.get_by_label("'year' is now treated as categorical.");
+    // Text that is not numbers cannot become numbers: an error naming the row.
+    h.state_mut().send(cairn::app::Command::SetColumnKind("island".into(), cairn::data::ColumnKind::Numeric));
+    h.run_steps(2);
+    let err = h.state().state.error.clone().unwrap();
+    assert!(err.contains("island") && err.contains("row 1"), "{err}");
+}
