@@ -97,6 +97,9 @@ pub enum Command {
     CheckServedData,
     /// Treat a column as another kind than the one inferred (Data panel).
     SetColumnKind(String, crate::data::ColumnKind),
+    /// The one-click fixes of the coaching warnings.
+    DropColumn(String),
+    DropDuplicateRows,
     Show(Panel),
 }
 
@@ -481,18 +484,41 @@ impl CairnApp {
             Command::PredictFile => self.start_predict_file(),
             Command::CheckServedData => self.start_monitor_check(),
             Command::SetColumnKind(name, kind) => {
-                let Some(ds) = &self.state.dataset else { return };
-                match ds.with_kind(&name, kind) {
-                    Ok(new) => {
-                        self.state.profile = Some(crate::data::profile(&new));
-                        self.state.dataset = Some(Arc::new(new));
-                        self.state.task_cache = None;
-                        self.state.target_warnings_cache = None;
-                        self.state.notice = Some(format!("'{name}' is now treated as {}.", kind.label()));
-                    }
-                    Err(e) => self.state.error = Some(e.to_string()),
-                }
+                let note = format!("'{name}' is now treated as {}.", kind.label());
+                self.edit_data(note, |ds| ds.with_kind(&name, kind));
             }
+            Command::DropColumn(name) => {
+                let note = format!("Dropped '{name}'.");
+                self.edit_data(note, |ds| ds.without_column(&name));
+            }
+            Command::DropDuplicateRows => {
+                let Some(ds) = &self.state.dataset else { return };
+                let (kept, removed) = ds.without_duplicate_rows();
+                self.edit_data(format!("Removed {removed} duplicate rows."), move |_| Ok(kept));
+            }
+        }
+    }
+
+    /// Replaces the open data by an edited copy (type override, dropped column, …) and
+    /// re-profiles it; models trained before keep their own copy of the schema.
+    fn edit_data(
+        &mut self,
+        note: String,
+        edit: impl FnOnce(&crate::data::Dataset) -> Result<crate::data::Dataset, crate::data::DataError>,
+    ) {
+        let Some(ds) = &self.state.dataset else { return };
+        match edit(ds) {
+            Ok(new) => {
+                self.state.profile = Some(crate::data::profile(&new));
+                if self.state.settings.target.as_ref().is_some_and(|t| new.column(t).is_none()) {
+                    self.state.settings.target = None;
+                }
+                self.state.dataset = Some(Arc::new(new));
+                self.state.task_cache = None;
+                self.state.target_warnings_cache = None;
+                self.state.notice = Some(note);
+            }
+            Err(e) => self.state.error = Some(e.to_string()),
         }
     }
 
@@ -513,14 +539,39 @@ impl eframe::App for CairnApp {
 }
 
 /// A framed list of plain-words warnings (nothing when there are none).
-pub(crate) fn warnings_ui(ui: &mut egui::Ui, title: &str, warnings: &[crate::data::Warning]) {
+/// A framed list of plain-words warnings (nothing when there are none), each with its fix as
+/// one click where there is one: drop the column, or remove the duplicate rows.
+pub(crate) fn warnings_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    warnings: &[crate::data::Warning],
+    target: Option<&str>,
+    cmds: &mut Vec<Command>,
+) {
     if warnings.is_empty() {
         return;
     }
     egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
         ui.label(egui::RichText::new(title).strong().color(egui::Color32::from_rgb(230, 170, 60)));
         for w in warnings {
-            ui.label(format!("• {}", w.message));
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("• {}", w.message));
+                let droppable =
+                    matches!(w.kind, "constant" | "id_like" | "leakage" | "high_cardinality" | "many_missing");
+                match (&w.column, w.kind) {
+                    (Some(c), _) if droppable && Some(c.as_str()) != target => {
+                        if ui.small_button(format!("Drop '{c}'")).clicked() {
+                            cmds.push(Command::DropColumn(c.clone()));
+                        }
+                    }
+                    (None, "duplicates") => {
+                        if ui.small_button("Remove the duplicate rows").clicked() {
+                            cmds.push(Command::DropDuplicateRows);
+                        }
+                    }
+                    _ => {}
+                }
+            });
         }
     });
 }

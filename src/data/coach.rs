@@ -75,10 +75,7 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
             ));
         }
     }
-    let mut seen = HashSet::new();
-    let duplicates = (0..n)
-        .filter(|&r| !seen.insert(ds.columns.iter().map(|c| c.values.display(r)).collect::<Vec<_>>().join("\u{1f}")))
-        .count();
+    let duplicates = n - ds.first_occurrences().len();
     if duplicates > 0 {
         out.push(warn(
             None,

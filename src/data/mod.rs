@@ -229,6 +229,29 @@ impl Dataset {
         Ok(out)
     }
 
+    /// The table without column `name`.
+    pub fn without_column(&self, name: &str) -> Result<Dataset, DataError> {
+        self.require(name)?;
+        let columns = self.columns.iter().filter(|c| c.name != name).cloned().collect();
+        Dataset::new(self.source.clone(), columns)
+    }
+
+    /// The rows that do not exactly repeat an earlier row.
+    pub fn first_occurrences(&self) -> Vec<usize> {
+        let mut seen = std::collections::HashSet::new();
+        (0..self.n_rows())
+            .filter(|&r| {
+                seen.insert(self.columns.iter().map(|c| c.values.display(r)).collect::<Vec<_>>().join("\u{1f}"))
+            })
+            .collect()
+    }
+
+    /// The table with rows that exactly repeat an earlier row removed, and how many were.
+    pub fn without_duplicate_rows(&self) -> (Dataset, usize) {
+        let keep = self.first_occurrences();
+        (self.take_rows(&keep), self.n_rows() - keep.len())
+    }
+
     pub fn take_rows(&self, rows: &[usize]) -> Dataset {
         Dataset {
             source: self.source.clone(),

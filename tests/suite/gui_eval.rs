@@ -208,3 +208,26 @@ fn a_column_type_can_be_overridden_from_the_data_panel() {
     let err = h.state().state.error.clone().unwrap();
     assert!(err.contains("island") && err.contains("row 1"), "{err}");
 }
+
+#[test]
+fn coaching_fixes_are_one_click() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "species");
+    h.get_by_label("1  Data").click();
+    h.step();
+    // Iris has one repeated row.
+    h.get_by_label_contains("1 row is an exact copy of earlier rows");
+    h.get_by_label("Remove the duplicate rows").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 149);
+    h.get_by_label("Removed 1 duplicate rows.");
+    assert!(h.query_by_label("Things to check in this data").is_none(), "nothing left to fix");
+    // Dropping a column keeps the target and re-profiles the table.
+    h.state_mut().send(cairn::app::Command::DropColumn("sepal_width".into()));
+    h.run_steps(2);
+    let app = h.state();
+    assert_eq!(app.state.dataset.as_ref().unwrap().n_cols(), 4);
+    assert_eq!(app.state.profile.as_ref().unwrap().columns, 4);
+    assert_eq!(app.state.settings.target.as_deref(), Some("species"));
+}
