@@ -558,18 +558,17 @@ pub(crate) fn warnings_ui(
                 ui.label(format!("• {}", w.message));
                 let droppable =
                     matches!(w.kind, "constant" | "id_like" | "leakage" | "high_cardinality" | "many_missing");
-                match (&w.column, w.kind) {
+                let fix = match (&w.column, w.kind) {
                     (Some(c), _) if droppable && Some(c.as_str()) != target => {
-                        if ui.small_button(format!("Drop '{c}'")).clicked() {
-                            cmds.push(Command::DropColumn(c.clone()));
-                        }
+                        Some((format!("Drop '{c}'"), Command::DropColumn(c.clone())))
                     }
-                    (None, "duplicates") => {
-                        if ui.small_button("Remove the duplicate rows").clicked() {
-                            cmds.push(Command::DropDuplicateRows);
-                        }
-                    }
-                    _ => {}
+                    (None, "duplicates") => Some(("Remove the duplicate rows".to_string(), Command::DropDuplicateRows)),
+                    _ => None,
+                };
+                if let Some((label, command)) = fix
+                    && ui.small_button(label).clicked()
+                {
+                    cmds.push(command);
                 }
             });
         }
