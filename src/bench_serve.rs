@@ -138,7 +138,7 @@ pub fn bench_serve(data_dir: &Path, clients: usize, requests: usize, as_json: bo
         rows.push(row);
     }
     let metrics =
-        cairn::app::http_request(&url, "GET", "/metrics", None).map(|(_, t)| cairn::monitor::read_exposition(&t));
+        cairn::serve::http_request(&url, "GET", "/metrics", None).map(|(_, t)| cairn::monitor::read_exposition(&t));
     let _ = child.kill();
     let _ = child.wait();
     if as_json {

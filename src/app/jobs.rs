@@ -2,9 +2,10 @@
 //! runs on its own thread and reports back through the app's channel, waking the UI with
 //! `request_repaint`, so the window never blocks.
 
-use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy, http_request};
+use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy};
 use crate::data::{Dataset, profile};
 use crate::eval::{learning_curve, permutation_importance};
+use crate::serve::http_request;
 use crate::train::TrainConfig;
 use crate::train::leaderboard::{Trial, try_all_models};
 use crate::train::tune::{TuneTrial, tune};

@@ -17,7 +17,7 @@ pub mod whatif;
 
 use events::Event;
 
-pub use deploy::{DeployStatus, Deployment, ServerHandle, http_request};
+pub use deploy::{DeployStatus, Deployment, ServerHandle};
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
 
 use crate::data::{Dataset, Profile};

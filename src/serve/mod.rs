@@ -7,11 +7,13 @@
 //! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
 pub mod batch;
+mod client;
 mod form;
 mod log;
 mod openapi;
 mod protocols;
 
+pub use client::http_request;
 pub use log::PredictionLog;
 
 use crate::data::Dataset;
