@@ -208,9 +208,12 @@ impl Fields {
         out.into()
     }
 
-    fn span_text(all: &str, (start, end): (u32, u32)) -> std::borrow::Cow<'_, str> {
-        let raw = &all[start as usize..(end & !ESCAPED) as usize];
-        if end & ESCAPED != 0 { raw.replace("\"\"", "\"").into() } else { raw.into() }
+    /// The same as text (the file is valid UTF-8, and unescaping quotes keeps it so).
+    fn span_text(all: &str, span: (u32, u32)) -> std::borrow::Cow<'_, str> {
+        match Fields::span_bytes(all.as_bytes(), span) {
+            std::borrow::Cow::Borrowed(_) => all[span.0 as usize..(span.1 & !ESCAPED) as usize].into(),
+            std::borrow::Cow::Owned(bytes) => String::from_utf8_lossy(&bytes).into_owned().into(),
+        }
     }
 }
 

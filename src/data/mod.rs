@@ -87,6 +87,15 @@ impl Values {
         }
     }
 
+    /// One cell as JSON: a number, a string, or null when missing.
+    pub fn json(&self, row: usize) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Values::Numeric(v) => v[row].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
+            Values::Str(v) => v[row].clone().map_or(Value::Null, Value::String),
+        }
+    }
+
     /// The cells of the given rows, in that order.
     pub fn take(&self, rows: &[usize]) -> Values {
         match self {

@@ -4,7 +4,7 @@
 //! Protocol V2 (`POST /v2/models/{name}/infer` with one tensor per input column).
 
 use super::{ApiError, error};
-use crate::data::{ColumnKind, Dataset, Values};
+use crate::data::{ColumnKind, Dataset};
 use crate::train::{Pipeline, Prediction};
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -224,21 +224,6 @@ pub(super) fn kserve_answer(pipeline: &Pipeline, name: &str, id: Option<Value>, 
 /// The rows of a table as JSON records (for the prediction log).
 pub(super) fn table_records(ds: &Dataset) -> Vec<Value> {
     (0..ds.n_rows())
-        .map(|r| {
-            Value::Object(
-                ds.columns
-                    .iter()
-                    .map(|c| {
-                        let v = match &c.values {
-                            Values::Numeric(v) => {
-                                v[r].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
-                            }
-                            Values::Str(v) => v[r].clone().map_or(Value::Null, Value::String),
-                        };
-                        (c.name.clone(), v)
-                    })
-                    .collect(),
-            )
-        })
+        .map(|r| Value::Object(ds.columns.iter().map(|c| (c.name.clone(), c.values.json(r))).collect()))
         .collect()
 }

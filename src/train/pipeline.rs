@@ -2,7 +2,7 @@
 //! produces it, bundles store it, `cairn predict` and `cairn serve` load and run it.
 
 use super::{FittedModel, ModelOutput, Task, TrainError, argmax};
-use crate::data::{Dataset, Schema, Values};
+use crate::data::{Dataset, Schema};
 use crate::eval::{Metrics, Report};
 use crate::features::{FeatureError, FittedRecipe, Recipe};
 use serde::{Deserialize, Serialize};
@@ -165,11 +165,7 @@ pub(crate) fn example_record(ds: &Dataset, rows: &[usize], schema: &Schema) -> M
     let Some(&first) = rows.first() else { return out };
     let row = rows.iter().copied().find(|&r| columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(first);
     for c in columns {
-        let v = match &c.values {
-            Values::Numeric(v) => v[row].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
-            Values::Str(v) => v[row].clone().map_or(Value::Null, Value::String),
-        };
-        out.insert(c.name.clone(), v);
+        out.insert(c.name.clone(), c.values.json(row));
     }
     out
 }
