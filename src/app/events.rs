@@ -2,7 +2,6 @@
 
 use super::{CairnApp, DeployStatus, LeaderboardEntry, TrainSettings, deploy};
 use crate::data::{Dataset, Profile};
-use crate::eval::{Importance, LearningCurve};
 use crate::train::TrainOutcome;
 use crate::train::tune::{TuneResult, TuneTrial};
 use std::sync::Arc;
@@ -21,8 +20,7 @@ pub(super) enum Event {
     /// The search finished (the final model then arrives as `Trained`).
     Tuned(Result<Box<TuneResult>, String>),
     /// Permutation importance or a learning curve for the given run.
-    Importance(Arc<TrainOutcome>, Result<Importance, String>),
-    Curve(Arc<TrainOutcome>, Result<LearningCurve, String>),
+    Insight(Arc<TrainOutcome>, Result<super::insight::Found, String>),
     /// The Monitor panel's check of the served data.
     Monitored(Result<Box<super::monitor::MonitorResult>, String>),
     Deploy(deploy::DeployEvent),
@@ -122,21 +120,14 @@ impl CairnApp {
                     state.error = Some(format!("Tuning failed: {e}"));
                 }
             },
-            Event::Importance(run, result) => {
+            Event::Insight(run, result) => {
+                // A result for a model that is no longer current is dropped.
                 if state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &run)) {
                     state.insight.busy = None;
                     match result {
-                        Ok(i) => state.insight.importance = Some(i),
-                        Err(e) => state.error = Some(format!("Feature importance failed: {e}")),
-                    }
-                }
-            }
-            Event::Curve(run, result) => {
-                if state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &run)) {
-                    state.insight.busy = None;
-                    match result {
-                        Ok(c) => state.insight.curve = Some(c),
-                        Err(e) => state.error = Some(format!("Learning curve failed: {e}")),
+                        Ok(super::insight::Found::Importance(i)) => state.insight.importance = Some(i),
+                        Ok(super::insight::Found::Curve(c)) => state.insight.curve = Some(c),
+                        Err(e) => state.error = Some(format!("Explaining the model failed: {e}")),
                     }
                 }
             }

@@ -15,6 +15,12 @@ pub struct Insight {
     pub busy: Option<Busy>,
 }
 
+/// What an explaining computation found.
+pub enum Found {
+    Importance(Importance),
+    Curve(LearningCurve),
+}
+
 fn busy_ui(ui: &mut egui::Ui, busy: &Option<Busy>) -> bool {
     if let Some(b) = busy {
         ui.horizontal(|ui| {

@@ -2,13 +2,14 @@
 //! runs on its own thread and reports back through the app's channel, waking the UI with
 //! `request_repaint`, so the window never blocks.
 
+use super::insight::Found;
 use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy};
 use crate::data::{Dataset, profile};
 use crate::eval::{learning_curve, permutation_importance};
 use crate::serve::http_request;
-use crate::train::TrainConfig;
 use crate::train::leaderboard::{Trial, try_all_models};
 use crate::train::tune::{TuneTrial, tune};
+use crate::train::{TrainConfig, TrainOutcome};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
@@ -145,32 +146,15 @@ impl CairnApp {
 
     /// Permutation importance of the current model on its test rows.
     pub(super) fn start_importance(&mut self) {
-        let (Some(ds), Some(run)) = (self.state.dataset.clone(), self.state.outcome.clone()) else { return };
-        if self.state.insight.busy.is_some() {
-            return;
-        }
-        self.state.insight.busy =
-            Some(Busy { what: "Feature importance".into(), stage: "shuffling".into(), started: Instant::now() });
-        let (tx, repaint) = (self.tx.clone(), self.repaint());
-        std::thread::spawn(move || {
+        self.start_insight("Feature importance", |ds, run| {
             let test = ds.take_rows(&run.test_source_rows);
-            let seed = run.pipeline.info.seed;
-            let result = permutation_importance(&run.pipeline, &test, 5, seed).map_err(|e| e.to_string());
-            let _ = tx.send(Event::Importance(run, result));
-            repaint();
+            permutation_importance(&run.pipeline, &test, 5, run.pipeline.info.seed).map(Found::Importance)
         });
     }
 
     /// The learning curve of the current model's kind and settings.
     pub(super) fn start_learning_curve(&mut self) {
-        let (Some(ds), Some(run)) = (self.state.dataset.clone(), self.state.outcome.clone()) else { return };
-        if self.state.insight.busy.is_some() {
-            return;
-        }
-        self.state.insight.busy =
-            Some(Busy { what: "Learning curve".into(), stage: "training".into(), started: Instant::now() });
-        let (tx, repaint) = (self.tx.clone(), self.repaint());
-        std::thread::spawn(move || {
+        self.start_insight("Learning curve", |ds, run| {
             let info = &run.pipeline.info;
             let mut cfg = TrainConfig::new(run.pipeline.target.name.clone());
             cfg.task = run.pipeline.target.task.into();
@@ -178,8 +162,25 @@ impl CairnApp {
             cfg.params = Some(info.params.clone());
             cfg.seed = info.seed;
             cfg.test_size = if info.test_size > 0.0 { info.test_size } else { 0.2 };
-            let result = learning_curve(&ds, &cfg).map_err(|e| e.to_string());
-            let _ = tx.send(Event::Curve(run, result));
+            learning_curve(ds, &cfg).map(Found::Curve)
+        });
+    }
+
+    /// Runs one explaining computation on the current model in the background (one at a time).
+    fn start_insight(
+        &mut self,
+        what: &str,
+        job: impl FnOnce(&Dataset, &TrainOutcome) -> Result<Found, crate::train::TrainError> + Send + 'static,
+    ) {
+        let (Some(ds), Some(run)) = (self.state.dataset.clone(), self.state.outcome.clone()) else { return };
+        if self.state.insight.busy.is_some() {
+            return;
+        }
+        self.state.insight.busy = Some(Busy { what: what.into(), stage: String::new(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let result = job(&ds, &run).map_err(|e| e.to_string());
+            let _ = tx.send(Event::Insight(run, result));
             repaint();
         });
     }
