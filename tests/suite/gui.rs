@@ -31,6 +31,13 @@ pub(crate) fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: i
     h.step();
 }
 
+/// Clicks Train and waits until the run is finished.
+pub(crate) fn train_and_wait(h: &mut Harness<'static, CairnApp>) {
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+}
+
 /// "Open a file…" (the picker answers with the test file), then on the Train panel choose the
 /// target column from the combo box.
 pub(crate) fn open_file_and_pick_target(h: &mut Harness<'static, CairnApp>, target: &str) {
@@ -72,9 +79,7 @@ fn house_price_path_from_data_to_served_model() {
     assert_eq!(h.state().state.settings.target.as_deref(), Some("median_house_value"));
     h.get_by_label("Regression (predict a number)");
 
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "training", |a| a.state.outcome.is_some());
+    train_and_wait(&mut h);
 
     h.get_by_label("4  Evaluate").click();
     h.step();
@@ -118,9 +123,7 @@ fn open_own_file_through_the_picker_and_train_a_classifier() {
     h.get_by_label("Decision tree").click();
     h.step();
     assert_eq!(h.state().state.settings.model, Some(cairn::train::ModelKind::Tree));
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "training", |a| a.state.outcome.is_some());
+    train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.step();
     h.get_by_label("Accuracy");
@@ -209,9 +212,7 @@ fn spam_threshold_slider_trades_precision_for_recall() {
     h.get_by_label_contains("403 rows are exact copies of earlier rows");
     h.get_by_label("3  Train").click();
     h.step();
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.run_steps(2);
     h.get_by_label_contains("ROC curve (AUC 0.99");

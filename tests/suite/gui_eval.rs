@@ -1,7 +1,7 @@
 //! The Evaluate panel's explaining tabs and the settings search, driven through egui_kittest on
 //! real data: permutation importance, learning curve, what-if, comparing two runs, tuning.
 
-use crate::gui::{harness, harness_with, open_file_and_pick_target, wait_until};
+use crate::gui::{harness, harness_with, open_file_and_pick_target, train_and_wait, wait_until};
 use cairn::app::whatif::Cell;
 use cairn::train::ModelKind;
 use egui_kittest::kittest::Queryable;
@@ -11,9 +11,7 @@ fn house_prices_importance_learning_curve_what_if_and_compare() {
     let dir = crate::common::tempdir();
     let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.path().to_path_buf());
     open_file_and_pick_target(&mut h, "median_house_value");
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.step();
 
@@ -112,9 +110,7 @@ fn kmeans_groups_penguins_without_a_target() {
     h.run_steps(2);
     assert_eq!(h.state().state.settings.target, None);
     h.get_by_label_contains("Clustering (find groups of similar rows");
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "k-means", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.run_steps(2);
     h.get_by_label_contains("k-means clustering finding 3 groups");
@@ -129,9 +125,7 @@ fn deploy_panel_predicts_a_whole_file_in_the_background() {
     let picker = cairn::app::FixedPicker { open: Some(crate::common::asset("iris.csv")), save: Some(out.clone()) };
     let mut h = harness_with(picker, dir.path().to_path_buf());
     open_file_and_pick_target(&mut h, "species");
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    train_and_wait(&mut h);
     h.get_by_label("5  Deploy").click();
     h.step();
     h.get_by_label("Predict a file…").click();
@@ -152,9 +146,7 @@ fn monitor_panel_compares_served_rows_with_the_training_data() {
     let dir = crate::common::tempdir();
     let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
     open_file_and_pick_target(&mut h, "species");
-    h.get_by_label("Train").click();
-    h.step();
-    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    train_and_wait(&mut h);
     h.get_by_label("5  Deploy").click();
     h.step();
     h.get_by_label("Deploy").click();

@@ -41,16 +41,20 @@ fn start_with(bundle: &Path, extra: &[&str]) -> Server {
 }
 
 fn post(url: &str, body: &str) -> (u16, Value) {
-    let r = ureq::post(&format!("{url}/predict"))
+    post_to(&format!("{url}/predict"), "application/json", body)
+}
+
+/// POSTs `body` with `content_type` to the full `url`; returns the status and the JSON answer.
+pub(crate) fn post_to(url: &str, content_type: &str, body: &str) -> (u16, Value) {
+    let r = ureq::post(url)
         .config()
         .http_status_as_error(false)
         .build()
-        .header("content-type", "application/json")
+        .header("content-type", content_type)
         .send(body)
         .unwrap();
     let status = r.status().as_u16();
-    let v: Value = r.into_body().read_json().unwrap();
-    (status, v)
+    (status, r.into_body().read_json().unwrap())
 }
 
 pub(crate) fn get(url: &str) -> (u16, String) {

@@ -3,20 +3,8 @@
 //! the JSON-lines prediction log — each answer equal to `POST /predict` on the same row.
 
 use crate::common::{asset, cairn, tempdir};
-use crate::serve::{get, start};
+use crate::serve::{get, post_to as post, start};
 use serde_json::{Value, json};
-
-fn post(url: &str, content_type: &str, body: &str) -> (u16, Value) {
-    let r = ureq::post(url)
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .header("content-type", content_type)
-        .send(body)
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.into_body().read_json().unwrap())
-}
 
 #[test]
 fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
