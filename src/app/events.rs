@@ -21,6 +21,8 @@ pub(super) enum Event {
     Tuned(Result<Box<TuneResult>, String>),
     /// Permutation importance or a learning curve for the given run.
     Insight(Arc<TrainOutcome>, Result<super::insight::Found, String>),
+    /// An edited copy of the open table, its profile and what was done.
+    Edited(Result<Box<(Dataset, Profile, String)>, String>),
     /// The Monitor panel's check of the served data.
     Monitored(Result<Box<super::monitor::MonitorResult>, String>),
     Deploy(deploy::DeployEvent),
@@ -129,6 +131,23 @@ impl CairnApp {
                         Ok(super::insight::Found::Curve(c)) => state.insight.curve = Some(c),
                         Err(e) => state.error = Some(format!("Explaining the model failed: {e}")),
                     }
+                }
+            }
+            Event::Edited(result) => {
+                state.loading = None;
+                match result {
+                    Ok(edited) => {
+                        let (new, profile, note) = *edited;
+                        if state.settings.target.as_ref().is_some_and(|t| new.column(t).is_none()) {
+                            state.settings.target = None;
+                        }
+                        state.profile = Some(profile);
+                        state.dataset = Some(Arc::new(new));
+                        state.task_cache = None;
+                        state.target_warnings_cache = None;
+                        state.notice = Some(note);
+                    }
+                    Err(e) => state.error = Some(e),
                 }
             }
             Event::Monitored(result) => {

@@ -483,43 +483,40 @@ impl CairnApp {
             Command::SaveBundle => self.save_bundle(),
             Command::PredictFile => self.start_predict_file(),
             Command::CheckServedData => self.start_monitor_check(),
-            Command::SetColumnKind(name, kind) => {
-                let note = format!("'{name}' is now treated as {}.", kind.label());
-                self.edit_data(note, |ds| ds.with_kind(&name, kind));
-            }
+            Command::SetColumnKind(name, kind) => self.edit_data(move |ds| {
+                Ok((ds.with_kind(&name, kind)?, format!("'{name}' is now treated as {}.", kind.label())))
+            }),
             Command::DropColumn(name) => {
-                let note = format!("Dropped '{name}'.");
-                self.edit_data(note, |ds| ds.without_column(&name));
+                self.edit_data(move |ds| Ok((ds.without_column(&name)?, format!("Dropped '{name}'."))))
             }
-            Command::DropDuplicateRows => {
-                let Some(ds) = &self.state.dataset else { return };
+            Command::DropDuplicateRows => self.edit_data(|ds| {
                 let (kept, removed) = ds.without_duplicate_rows();
-                self.edit_data(format!("Removed {removed} duplicate rows."), move |_| Ok(kept));
-            }
+                Ok((kept, format!("Removed {removed} duplicate rows.")))
+            }),
         }
     }
 
-    /// Replaces the open data by an edited copy (type override, dropped column, …) and
-    /// re-profiles it; models trained before keep their own copy of the schema.
+    /// Replaces the open data by an edited copy (type override, dropped column, …), edited and
+    /// re-profiled on a background thread; models trained before keep their own schema.
     fn edit_data(
         &mut self,
-        note: String,
-        edit: impl FnOnce(&crate::data::Dataset) -> Result<crate::data::Dataset, crate::data::DataError>,
+        edit: impl FnOnce(&Dataset) -> Result<(Dataset, String), crate::data::DataError> + Send + 'static,
     ) {
-        let Some(ds) = &self.state.dataset else { return };
-        match edit(ds) {
-            Ok(new) => {
-                self.state.profile = Some(crate::data::profile(&new));
-                if self.state.settings.target.as_ref().is_some_and(|t| new.column(t).is_none()) {
-                    self.state.settings.target = None;
-                }
-                self.state.dataset = Some(Arc::new(new));
-                self.state.task_cache = None;
-                self.state.target_warnings_cache = None;
-                self.state.notice = Some(note);
-            }
-            Err(e) => self.state.error = Some(e.to_string()),
+        let Some(ds) = self.state.dataset.clone() else { return };
+        if self.state.loading.is_some() {
+            return;
         }
+        self.state.loading =
+            Some(Busy { what: "Updating the table".into(), stage: String::new(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let result = edit(&ds).map(|(new, note)| {
+                let p = crate::data::profile(&new);
+                (new, p, note)
+            });
+            let _ = tx.send(Event::Edited(result.map(Box::new).map_err(|e| e.to_string())));
+            repaint();
+        });
     }
 
     fn save_bundle(&mut self) {

@@ -187,7 +187,7 @@ fn a_column_type_can_be_overridden_from_the_data_panel() {
     h.step();
     // `year` holds three numbers: treat it as a category instead.
     h.state_mut().send(cairn::app::Command::SetColumnKind("year".into(), cairn::data::ColumnKind::Categorical));
-    h.run_steps(2);
+    wait_until(&mut h, "the edit", |a| a.state.loading.is_none() && a.state.notice.is_some());
     let app = h.state();
     let ds = app.state.dataset.as_ref().unwrap();
     assert_eq!(ds.column("year").unwrap().kind, cairn::data::ColumnKind::Categorical);
@@ -196,7 +196,12 @@ fn a_column_type_can_be_overridden_from_the_data_panel() {
     h.get_by_label("'year' is now treated as categorical.");
     // Text that is not numbers cannot become numbers: an error naming the row.
     h.state_mut().send(cairn::app::Command::SetColumnKind("island".into(), cairn::data::ColumnKind::Numeric));
-    h.run_steps(2);
+    h.step();
+    let start = std::time::Instant::now();
+    while h.state().state.error.is_none() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "no error for a text column as numbers");
+        h.step();
+    }
     let err = h.state().state.error.clone().unwrap();
     assert!(err.contains("island") && err.contains("row 1"), "{err}");
 }
@@ -211,13 +216,15 @@ fn coaching_fixes_are_one_click() {
     // Iris has one repeated row.
     h.get_by_label_contains("1 row is an exact copy of earlier rows");
     h.get_by_label("Remove the duplicate rows").click();
-    h.run_steps(2);
+    h.step();
+    wait_until(&mut h, "the edit", |a| a.state.loading.is_none() && a.state.notice.is_some());
     assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 149);
     h.get_by_label("Removed 1 duplicate rows.");
     assert!(h.query_by_label("Things to check in this data").is_none(), "nothing left to fix");
     // Dropping a column keeps the target and re-profiles the table.
+    h.state_mut().state.notice = None;
     h.state_mut().send(cairn::app::Command::DropColumn("sepal_width".into()));
-    h.run_steps(2);
+    wait_until(&mut h, "the edit", |a| a.state.loading.is_none() && a.state.notice.is_some());
     let app = h.state();
     assert_eq!(app.state.dataset.as_ref().unwrap().n_cols(), 4);
     assert_eq!(app.state.profile.as_ref().unwrap().columns, 4);
