@@ -368,8 +368,7 @@ fn monitor_flags_a_shifted_income_and_not_an_unshifted_sample() {
 #[test]
 fn export_docker_writes_a_build_context_that_serves_the_bundle() {
     let dir = tempdir();
-    let bundle = dir.path().join("iris.cairn");
-    assert!(cairn(&["train", s(&asset("iris.csv")), "--target", "species", "--out", s(&bundle)]).status.success());
+    let bundle = crate::common::train_bundle(dir.path(), "iris.csv", "species", "iris.cairn");
     let out = dir.path().join("image");
     let o = cairn(&["export", s(&bundle), "--docker", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -36,3 +36,12 @@ pub fn assert_clean_failure(o: &Output, needle: &str) {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
+
+/// Trains `dataset` (a shipped asset) for `target` with the real binary and writes the bundle
+/// `name` into `dir`; returns its path.
+pub fn train_bundle(dir: &Path, dataset: &str, target: &str, name: &str) -> PathBuf {
+    let bundle = dir.join(name);
+    let o = cairn(&["train", asset(dataset).to_str().unwrap(), "--target", target, "--out", bundle.to_str().unwrap()]);
+    assert!(o.status.success(), "training {dataset}: {}", stderr(&o));
+    bundle
+}

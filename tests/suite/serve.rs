@@ -71,16 +71,7 @@ fn predict_column(path: &Path) -> Vec<Vec<String>> {
 #[test]
 fn regression_server_matches_predict() {
     let dir = tempdir();
-    let bundle = dir.path().join("house.cairn");
-    let o = cairn(&[
-        "train",
-        asset("california_housing.csv").to_str().unwrap(),
-        "--target",
-        "median_house_value",
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let bundle = crate::common::train_bundle(dir.path(), "california_housing.csv", "median_house_value", "house.cairn");
 
     // 50 rows of the real data (with the target column removed) as the input file.
     let ds = cairn::data::read_csv_path(&asset("california_housing.csv")).unwrap();
@@ -147,16 +138,7 @@ fn regression_server_matches_predict() {
 #[test]
 fn classification_server_matches_predict_and_rejects_bad_requests() {
     let dir = tempdir();
-    let bundle = dir.path().join("spam.cairn");
-    let o = cairn(&[
-        "train",
-        asset("sms_spam.csv").to_str().unwrap(),
-        "--target",
-        "label",
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let bundle = crate::common::train_bundle(dir.path(), "sms_spam.csv", "label", "spam.cairn");
     let texts = [
         "URGENT! You have won a 1 week FREE membership in our £100,000 Prize Jackpot! Txt the word: CLAIM to No: 81010",
         "Ok lar... Joking wif u oni...",
@@ -219,16 +201,7 @@ fn serve_refuses_a_damaged_bundle() {
 #[test]
 fn server_started_by_the_app_stops_when_its_parent_goes() {
     let dir = tempdir();
-    let bundle = dir.path().join("iris.cairn");
-    let o = cairn(&[
-        "train",
-        asset("iris.csv").to_str().unwrap(),
-        "--target",
-        "species",
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let bundle = crate::common::train_bundle(dir.path(), "iris.csv", "species", "iris.cairn");
     let mut server = start_with(&bundle, &["--stop-with-parent"]);
     assert_eq!(get(&format!("{}/health", server.url)).0, 200);
     let child = &mut server.child;

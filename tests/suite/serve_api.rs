@@ -9,16 +9,7 @@ use serde_json::{Value, json};
 #[test]
 fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     let dir = tempdir();
-    let bundle = dir.path().join("iris.cairn");
-    let o = cairn(&[
-        "train",
-        asset("iris.csv").to_str().unwrap(),
-        "--target",
-        "species",
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let bundle = crate::common::train_bundle(dir.path(), "iris.csv", "species", "iris.cairn");
     let server = start(&bundle);
     let url = &server.url;
     let json_ct = "application/json";
