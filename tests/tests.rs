@@ -8,6 +8,8 @@ mod common;
 mod cli;
 #[path = "suite/core.rs"]
 mod core;
+#[path = "suite/gpu.rs"]
+mod gpu;
 #[path = "suite/gui.rs"]
 mod gui;
 #[path = "suite/gui_eval.rs"]

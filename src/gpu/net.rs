@@ -1,0 +1,396 @@
+//! A multilayer perceptron trained by mini-batch gradient descent on an [`Engine`]: the same
+//! steps on the GPU kernels and on their CPU references. Shuffling, the validation split and
+//! the initial weights come from the seed, so both engines see identical batches.
+
+use super::GpuError;
+use super::engine::{Buf, Engine, LossKind, Optimiser};
+use super::reference::{self, Activation, MatmulFlags, Step};
+use crate::train::split::Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Rows per chunk when predicting the validation rows on the device.
+const EVAL_CHUNK: usize = 4096;
+
+/// One dense layer: `w` is inputs × outputs (row-major), `b` one bias per output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Layer {
+    pub inputs: usize,
+    pub outputs: usize,
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
+}
+
+/// The learned layers; hidden layers use `activation`, the last one none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub layers: Vec<Layer>,
+    pub activation: Activation,
+}
+
+impl Weights {
+    /// Seeded Glorot-uniform weights (as scikit-learn and PyTorch's `xavier_uniform_`), zero biases.
+    pub fn init(sizes: &[usize], activation: Activation, seed: u64) -> Weights {
+        let mut rng = Rng::new(seed);
+        let layers = sizes
+            .windows(2)
+            .map(|s| {
+                let (inputs, outputs) = (s[0], s[1]);
+                let gain = if activation == Activation::Sigmoid { 2.0 } else { 6.0 };
+                let bound = (gain / (inputs + outputs) as f32).sqrt();
+                let w = (0..inputs * outputs).map(|_| (uniform(&mut rng) * 2.0 - 1.0) * bound).collect();
+                Layer { inputs, outputs, w, b: vec![0.0; outputs] }
+            })
+            .collect();
+        Weights { layers, activation }
+    }
+
+    pub fn act(&self, layer: usize) -> Activation {
+        if layer + 1 == self.layers.len() { Activation::Identity } else { self.activation }
+    }
+
+    /// The network's raw outputs (rows × outputs) for `rows` input rows, on the CPU.
+    pub fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
+        let mut h = x.to_vec();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let mut z = vec![0.0; rows * layer.outputs];
+            reference::matmul(&h, &layer.w, &mut z, rows, layer.outputs, layer.inputs, MatmulFlags::default());
+            let mut a = vec![0.0; rows * layer.outputs];
+            reference::bias_act(&mut z, &layer.b, &mut a, rows, layer.outputs, self.act(l));
+            h = a;
+        }
+        h
+    }
+
+    pub fn n_inputs(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.inputs)
+    }
+}
+
+fn uniform(rng: &mut Rng) -> f32 {
+    (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+}
+
+/// How the learning rate changes over the epochs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    Constant,
+    /// Halve it when the validation loss has not improved for half the patience.
+    Plateau,
+    /// Cosine decay from the initial rate to zero over the epochs.
+    Cosine,
+}
+
+impl Schedule {
+    pub const NAMES: [&'static str; 3] = ["plateau", "cosine", "constant"];
+    pub fn parse(s: &str) -> Schedule {
+        match s {
+            "cosine" => Schedule::Cosine,
+            "constant" => Schedule::Constant,
+            _ => Schedule::Plateau,
+        }
+    }
+}
+
+/// Everything the training loop needs besides the data.
+#[derive(Clone, Debug)]
+pub struct NetConfig {
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub loss: LossKind,
+    /// Outputs of the last layer: 1 for regression, the number of classes for classification.
+    pub outputs: usize,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f32,
+    pub l2: f32,
+    pub optimiser: Optimiser,
+    pub momentum: f32,
+    /// Share of the rows held out to watch for overfitting (0: none).
+    pub validation: f64,
+    /// Epochs without a better validation loss before stopping (0: never stop early).
+    pub patience: usize,
+    pub schedule: Schedule,
+    pub seed: u64,
+}
+
+/// One point of the live curves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochStats {
+    /// 1-based; fractional for a report within an epoch.
+    pub epoch: f64,
+    pub train_loss: f64,
+    pub val_loss: Option<f64>,
+    /// R² (regression) or accuracy (classification) on the validation rows.
+    pub val_metric: Option<f64>,
+    pub learning_rate: f64,
+    /// Seconds this epoch's training steps took (validation excluded).
+    pub seconds: f64,
+}
+
+/// Why training ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    AllEpochs,
+    EarlyStopped,
+    Stopped,
+}
+
+/// The trained network and how it got there.
+#[derive(Clone, Debug)]
+pub struct NetResult {
+    /// The weights of the epoch with the best validation loss.
+    pub weights: Weights,
+    /// One entry per finished epoch (the within-epoch reports are only streamed).
+    pub history: Vec<EpochStats>,
+    pub best_epoch: usize,
+    pub ending: Ending,
+    pub device: String,
+    pub device_bytes: u64,
+}
+
+/// What the training loop reports to and asks of its caller.
+pub struct Hooks<'a> {
+    /// Called after each epoch (and a few times within long epochs).
+    pub on_progress: &'a mut dyn FnMut(&EpochStats),
+    /// While true, training waits between batches.
+    pub paused: &'a dyn Fn() -> bool,
+    /// When true, training stops and keeps the best weights so far.
+    pub stopped: &'a dyn Fn() -> bool,
+}
+
+struct DeviceLayer {
+    w: Buf,
+    b: Buf,
+    z: Buf,
+    a: Buf,
+    g: Buf,
+    gw: Buf,
+    gb: Buf,
+    moments: [Buf; 4],
+}
+
+/// Trains a network on `n` rows: `x` is n × inputs, `y` one class index or target value per row
+/// (n × outputs for regression).
+pub fn train_net(
+    e: &mut dyn Engine,
+    x: &[f32],
+    y: &[f32],
+    n: usize,
+    cfg: &NetConfig,
+    hooks: Hooks,
+) -> Result<NetResult, GpuError> {
+    let d = x.len().checked_div(n).unwrap_or(0);
+    let y_cols = if cfg.loss == LossKind::Mse { cfg.outputs } else { 1 };
+    let mut sizes = vec![d];
+    sizes.extend(&cfg.hidden);
+    sizes.push(cfg.outputs);
+    let mut weights = Weights::init(&sizes, cfg.activation, cfg.seed);
+
+    // Seeded split: the last `n_val` rows of a permutation watch for overfitting.
+    let mut rng = Rng::new(cfg.seed ^ 0x005E_ED0F_7A11);
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    rng.shuffle(&mut order);
+    let n_val = if cfg.validation > 0.0 && n >= 20 { ((n as f64 * cfg.validation).round() as usize).max(1) } else { 0 };
+    let (train_idx, val_idx) = order.split_at(n - n_val);
+    let n_train = train_idx.len();
+    let batch = cfg.batch_size.clamp(1, n_train.max(1));
+    let cap = batch.max(EVAL_CHUNK.min(n_val.max(1)));
+
+    let x_all = e.upload(x)?;
+    let y_all = e.upload(y)?;
+    let mut perm = train_idx.to_vec();
+    let idx = e.upload_index(&perm)?;
+    let val = e.upload_index(val_idx)?;
+    let bx = e.zeros(cap * d)?;
+    let by = e.zeros(batch * y_cols)?;
+    let row_loss = e.zeros(batch)?;
+    let loss_sum = e.zeros(1)?;
+    let mut layers = Vec::new();
+    for layer in &weights.layers {
+        let o = layer.outputs;
+        let grads = |e: &mut dyn Engine, len| e.zeros(len);
+        layers.push(DeviceLayer {
+            w: e.upload(&layer.w)?,
+            b: e.upload(&layer.b)?,
+            z: e.zeros(cap * o)?,
+            a: e.zeros(cap * o)?,
+            g: e.zeros(batch * o)?,
+            gw: grads(e, layer.w.len())?,
+            gb: grads(e, o)?,
+            moments: [grads(e, layer.w.len())?, grads(e, layer.w.len())?, grads(e, o)?, grads(e, o)?],
+        });
+    }
+    let n_layers = layers.len();
+    let act = |l: usize| if l + 1 == n_layers { Activation::Identity } else { cfg.activation };
+    let forward = |e: &mut dyn Engine, layers: &[DeviceLayer], rows: usize| {
+        let mut h = bx;
+        for (l, dl) in layers.iter().enumerate() {
+            let (i, o) = (sizes[l], sizes[l + 1]);
+            e.matmul(h, dl.w, dl.z, rows, o, i, MatmulFlags::default());
+            e.bias_act(dl.z, dl.b, dl.a, rows, o, act(l));
+            h = dl.a;
+        }
+    };
+
+    let steps_per_epoch = n_train.div_ceil(batch);
+    let report_every = if steps_per_epoch >= 100 { steps_per_epoch / 10 } else { usize::MAX };
+    let mut history: Vec<EpochStats> = Vec::new();
+    let (mut best_loss, mut best_epoch, mut since_best, mut since_cut) = (f64::INFINITY, 0, 0, 0);
+    let mut lr = cfg.learning_rate;
+    let mut t = 0i32;
+    let mut ending = Ending::AllEpochs;
+    'epochs: for epoch in 1..=cfg.epochs {
+        if cfg.schedule == Schedule::Cosine {
+            let progress = (epoch - 1) as f32 / cfg.epochs.max(1) as f32;
+            lr = cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos());
+        }
+        let started = Instant::now();
+        rng.shuffle(&mut perm);
+        e.write_index(idx, &perm);
+        for s in 0..steps_per_epoch {
+            if (hooks.stopped)() {
+                ending = Ending::Stopped;
+                break 'epochs;
+            }
+            if (hooks.paused)() {
+                e.flush()?;
+                while (hooks.paused)() && !(hooks.stopped)() {
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                }
+            }
+            let offset = s * batch;
+            let rows = batch.min(n_train - offset);
+            e.gather(x_all, idx, bx, rows, d, offset);
+            e.gather(y_all, idx, by, rows, y_cols, offset);
+            forward(e, &layers, rows);
+            let last = &layers[layers.len() - 1];
+            e.loss(cfg.loss, last.a, by, last.g, row_loss, rows, cfg.outputs);
+            e.col_sum(row_loss, loss_sum, rows, 1, s > 0);
+            for l in (0..layers.len()).rev() {
+                let (i, o) = (sizes[l], sizes[l + 1]);
+                let h_prev = if l == 0 { bx } else { layers[l - 1].a };
+                let dl = &layers[l];
+                e.matmul(h_prev, dl.g, dl.gw, i, o, rows, MatmulFlags { a_transposed: true, ..Default::default() });
+                e.col_sum(dl.g, dl.gb, rows, o, false);
+                if l > 0 {
+                    let below = &layers[l - 1];
+                    e.matmul(dl.g, dl.w, below.g, rows, i, o, MatmulFlags { b_transposed: true, ..Default::default() });
+                    e.act_grad(below.z, below.g, rows * i, cfg.activation);
+                }
+            }
+            t += 1;
+            let step = Step {
+                lr,
+                beta1: if cfg.optimiser == Optimiser::Adam { 0.9 } else { cfg.momentum },
+                beta2: 0.999,
+                eps: 1e-8,
+                l2: cfg.l2,
+                bc1: 1.0 - 0.9f32.powi(t),
+                bc2: 1.0 - 0.999f32.powi(t),
+            };
+            for (l, dl) in layers.iter().enumerate() {
+                let [mw, vw, mb, vb] = dl.moments;
+                e.optimise(cfg.optimiser, dl.w, dl.gw, mw, vw, sizes[l] * sizes[l + 1], &step);
+                e.optimise(cfg.optimiser, dl.b, dl.gb, mb, vb, sizes[l + 1], &Step { l2: 0.0, ..step });
+            }
+            if (s + 1) % report_every == 0 && s + 1 < steps_per_epoch {
+                let seen = (s + 1) * batch;
+                let loss = e.read(loss_sum, 1)?[0] as f64 / seen as f64;
+                (hooks.on_progress)(&EpochStats {
+                    epoch: epoch as f64 - 1.0 + (s + 1) as f64 / steps_per_epoch as f64,
+                    train_loss: loss,
+                    val_loss: None,
+                    val_metric: None,
+                    learning_rate: lr as f64,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+        }
+        let train_loss = e.read(loss_sum, 1)?[0] as f64 / n_train as f64;
+        let seconds = started.elapsed().as_secs_f64();
+        let (val_loss, val_metric) = if n_val > 0 {
+            let mut out = Vec::with_capacity(n_val * cfg.outputs);
+            for start in (0..n_val).step_by(cap) {
+                let rows = cap.min(n_val - start);
+                e.gather(x_all, val, bx, rows, d, start);
+                forward(e, &layers, rows);
+                out.extend(e.read(layers[layers.len() - 1].a, rows * cfg.outputs)?);
+            }
+            let truth: Vec<f32> =
+                val_idx.iter().flat_map(|&r| &y[r as usize * y_cols..(r as usize + 1) * y_cols]).copied().collect();
+            let (l, m) = score(cfg.loss, &out, &truth, cfg.outputs);
+            (Some(l), Some(m))
+        } else {
+            (None, None)
+        };
+        let stats =
+            EpochStats { epoch: epoch as f64, train_loss, val_loss, val_metric, learning_rate: lr as f64, seconds };
+        (hooks.on_progress)(&stats);
+        history.push(stats);
+        if !train_loss.is_finite() {
+            return Err(GpuError::Device(format!(
+                "training diverged at epoch {epoch} (loss is not a number): lower the learning rate"
+            )));
+        }
+        // Early stopping watches the validation loss (the training loss without one).
+        let watched = val_loss.unwrap_or(train_loss);
+        if watched < best_loss - 1e-4 * best_loss.abs().max(1e-12) {
+            (best_loss, best_epoch, since_best) = (watched, epoch, 0);
+            for (layer, dl) in weights.layers.iter_mut().zip(&layers) {
+                layer.w = e.read(dl.w, layer.w.len())?;
+                layer.b = e.read(dl.b, layer.b.len())?;
+            }
+        } else {
+            since_best += 1;
+        }
+        since_cut += 1;
+        if cfg.schedule == Schedule::Plateau
+            && since_best >= (cfg.patience / 2).max(2)
+            && since_cut >= (cfg.patience / 2).max(2)
+        {
+            lr = (lr * 0.5).max(cfg.learning_rate / 64.0);
+            since_cut = 0;
+        }
+        if cfg.patience > 0 && since_best >= cfg.patience {
+            ending = Ending::EarlyStopped;
+            break;
+        }
+    }
+    e.flush()?;
+    if best_epoch == 0 {
+        // Stopped before the first epoch ended: the weights as they are now.
+        for (layer, dl) in weights.layers.iter_mut().zip(&layers) {
+            layer.w = e.read(dl.w, layer.w.len())?;
+            layer.b = e.read(dl.b, layer.b.len())?;
+        }
+    }
+    Ok(NetResult { weights, history, best_epoch, ending, device: e.device(), device_bytes: e.memory_bytes() })
+}
+
+/// Mean loss and R² (regression) or accuracy (classification) of outputs against the truth.
+pub fn score(loss: LossKind, out: &[f32], truth: &[f32], outputs: usize) -> (f64, f64) {
+    let rows = truth.len() / if loss == LossKind::Mse { outputs } else { 1 };
+    let n = rows.max(1) as f64;
+    match loss {
+        LossKind::Mse => {
+            let sse: f64 = out.iter().zip(truth).map(|(&p, &t)| (p as f64 - t as f64).powi(2)).sum();
+            let mean = truth.iter().map(|&t| t as f64).sum::<f64>() / truth.len().max(1) as f64;
+            let sst: f64 = truth.iter().map(|&t| (t as f64 - mean).powi(2)).sum();
+            (0.5 * sse / n, if sst > 0.0 { 1.0 - sse / sst } else { 0.0 })
+        }
+        LossKind::SoftmaxCe => {
+            let (mut l, mut correct) = (0.0, 0usize);
+            for (r, &label) in truth.iter().enumerate() {
+                let row = &out[r * outputs..(r + 1) * outputs];
+                let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
+                let s: f64 = row.iter().map(|&v| (v as f64 - m).exp()).sum();
+                l += s.ln() + m - row[label as usize] as f64;
+                let best = (0..outputs).fold(0, |b, c| if row[c] > row[b] { c } else { b });
+                correct += (best == label as usize) as usize;
+            }
+            (l / n, correct as f64 / n)
+        }
+    }
+}
