@@ -53,7 +53,7 @@ pub enum Command {
     /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
     /// `cairn bench serve` puts the real server under load.
     Bench {
-        /// What to benchmark: `train` or `serve`.
+        /// What to benchmark: `train`, `serve` or `gpu`.
         what: String,
         /// Folder with california_housing.csv and sms_spam.csv.
         #[arg(long, default_value = "assets")]
@@ -70,6 +70,9 @@ pub enum Command {
         /// `serve`: single-row requests in all (the 100-row case sends a tenth as many).
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
+        /// `gpu`: rows of the synthetic 64-column table.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
         #[arg(long)]
         json: bool,
     },
@@ -110,10 +113,11 @@ pub fn run(command: Command) -> Result<()> {
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
         Command::Export { bundle, docker } => cmd_export_docker(&bundle, &docker),
         Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
-        Command::Bench { what, data_dir, python, repeat, clients, requests, json } => match what.as_str() {
+        Command::Bench { what, data_dir, python, repeat, clients, requests, rows, json } => match what.as_str() {
             "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
             "serve" => crate::bench_serve::bench_serve(&data_dir, clients, requests, json),
-            other => bail!("unknown benchmark '{other}' (available: train, serve)"),
+            "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
+            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu)"),
         },
     }
 }
@@ -183,12 +187,8 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         Some(name) if !leaderboard => Some(ModelKind::parse(name)?),
         _ => None,
     };
-    if device == gpu::DeviceChoice::Gpu {
-        let adapters = gpu::adapters();
-        if adapters.is_empty() {
-            bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
-        }
-        eprintln!("note: the chosen model trains on the CPU; GPU adapter available: {}", adapters[0].describe());
+    if device == gpu::DeviceChoice::Gpu && gpu::adapters().is_empty() {
+        bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
     }
     eprintln!("[{:>5.1}s] Reading {}", started.elapsed().as_secs_f64(), a.data.display());
     let data = load(&a.data)?;
@@ -198,6 +198,22 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     cfg.model = model;
     cfg.seed = a.seed;
     cfg.test_size = a.test_size;
+    cfg.device = device;
+    // A neural network's epochs, as they finish.
+    cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &cairn::gpu::net::EpochStats| {
+        if e.epoch.fract() == 0.0 {
+            let val = match (e.val_loss, e.val_metric) {
+                (Some(l), Some(m)) => format!(", validation loss {l:.4}, validation score {m:.4}"),
+                _ => String::new(),
+            };
+            eprintln!(
+                "[{:>5.1}s] epoch {}: training loss {:.4}{val}",
+                started.elapsed().as_secs_f64(),
+                e.epoch,
+                e.train_loss
+            );
+        }
+    })));
     let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
     let search = a.tune.as_deref().map(|s| Search::parse(s, a.trials)).transpose()?;
     if leaderboard && (search.is_some() || !a.params.is_empty()) {

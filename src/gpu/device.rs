@@ -77,6 +77,8 @@ pub struct GpuEngine {
     arena: Vec<u8>,
     align: usize,
     encoder: Option<wgpu::CommandEncoder>,
+    /// The open compute pass of `encoder`: consecutive dispatches share it (wgpu orders them).
+    pass: Option<wgpu::ComputePass<'static>>,
     groups: HashMap<[Buf; 4], wgpu::BindGroup>,
     bytes: u64,
     max_binding: u64,
@@ -166,6 +168,7 @@ impl GpuEngine {
             arena: Vec::with_capacity(ARENA_BYTES),
             align: (limits.min_uniform_buffer_offset_alignment as usize).max(PARAM_BYTES as usize),
             encoder: None,
+            pass: None,
             groups: HashMap::new(),
             bytes: 0,
             max_binding: limits.max_storage_buffer_binding_size.min(limits.max_buffer_size),
@@ -204,9 +207,22 @@ impl GpuEngine {
         Ok(self.bufs.len() - 1)
     }
 
+    /// The encoder, with no compute pass open (for copies).
     fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+        self.pass = None;
         let device = &self.device;
         self.encoder.get_or_insert_with(|| device.create_command_encoder(&Default::default()))
+    }
+
+    fn pass(&mut self) -> &mut wgpu::ComputePass<'static> {
+        if self.pass.is_none() {
+            let pass = self
+                .encoder()
+                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None })
+                .forget_lifetime();
+            self.pass = Some(pass);
+        }
+        self.pass.as_mut().expect("opened above")
     }
 
     /// Records one dispatch of `kernel` with its parameter block and storage buffers.
@@ -242,8 +258,7 @@ impl GpuEngine {
         }
         let pipeline = self.pipelines[kernel as usize].clone();
         let group = self.groups[&key].clone();
-        let mut pass =
-            self.encoder().begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        let pass = self.pass();
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &group, &[offset as u32]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
@@ -344,6 +359,7 @@ impl Engine for GpuEngine {
         self.dispatch(Kernel::Gather, params, &[src, idx, dst], Self::linear(rows * cols));
     }
     fn flush(&mut self) -> Result<(), GpuError> {
+        self.pass = None;
         if let Some(encoder) = self.encoder.take() {
             if !self.arena.is_empty() {
                 self.queue.write_buffer(&self.uniform, 0, &self.arena);

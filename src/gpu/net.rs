@@ -336,7 +336,7 @@ pub fn train_net(
         }
         // Early stopping watches the validation loss (the training loss without one).
         let watched = val_loss.unwrap_or(train_loss);
-        if watched < best_loss - 1e-4 * best_loss.abs().max(1e-12) {
+        if best_epoch == 0 || watched < best_loss - 1e-4 * best_loss.abs() {
             (best_loss, best_epoch, since_best) = (watched, epoch, 0);
             for (layer, dl) in weights.layers.iter_mut().zip(&layers) {
                 layer.w = e.read(dl.w, layer.w.len())?;

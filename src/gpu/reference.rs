@@ -105,6 +105,9 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize,
             ArrayView2::from_shape((rows, cols), &data[..rows * cols])
         }
     }
+    if !flags.b_transposed && k >= 256 && mostly_zeros(&a[..m * k]) {
+        return matmul_sparse_a(a, b, c, m, n, k, flags);
+    }
     let (Ok(a), Ok(b), Ok(mut c)) = (
         view(a, m, k, flags.a_transposed),
         view(b, k, n, flags.b_transposed),
@@ -113,6 +116,49 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize,
         panic!("matmul: buffers smaller than {m}×{k} · {k}×{n}");
     };
     general_mat_mul(1.0, &a, &b, if flags.accumulate { 1.0 } else { 0.0 }, &mut c);
+}
+
+/// Fewer than one cell in 20 is non-zero (e.g. TF-IDF rows): worth skipping the zeros.
+fn mostly_zeros(a: &[f32]) -> bool {
+    let limit = a.len() / 20;
+    let mut nonzero = 0;
+    for chunk in a.chunks(4096) {
+        nonzero += chunk.iter().filter(|v| **v != 0.0).count();
+        if nonzero > limit {
+            return false;
+        }
+    }
+    true
+}
+
+/// The same product visiting only A's non-zero cells (the same sums, in another order).
+#[allow(clippy::too_many_arguments)]
+fn matmul_sparse_a(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize, flags: MatmulFlags) {
+    if !flags.accumulate {
+        c[..m * n].fill(0.0);
+    }
+    let mut add = |row: usize, kk: usize, v: f32| {
+        let (dst, src) = (&mut c[row * n..(row + 1) * n], &b[kk * n..(kk + 1) * n]);
+        dst.iter_mut().zip(src).for_each(|(d, s)| *d += v * s);
+    };
+    if flags.a_transposed {
+        // A is stored k×m: cell (kk, row) feeds C's row `row`.
+        for kk in 0..k {
+            for (row, &v) in a[kk * m..(kk + 1) * m].iter().enumerate() {
+                if v != 0.0 {
+                    add(row, kk, v);
+                }
+            }
+        }
+    } else {
+        for row in 0..m {
+            for (kk, &v) in a[row * k..(row + 1) * k].iter().enumerate() {
+                if v != 0.0 {
+                    add(row, kk, v);
+                }
+            }
+        }
+    }
 }
 
 /// z += bias per column; out = act(z).

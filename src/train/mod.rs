@@ -10,6 +10,7 @@ mod knn;
 pub mod leaderboard;
 mod linear;
 mod logistic;
+mod mlp;
 mod models;
 mod mt;
 pub mod params;
@@ -19,6 +20,7 @@ mod svm;
 pub mod tree;
 pub mod tune;
 
+pub use mlp::{FitControl, Mlp};
 pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_model};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
@@ -26,6 +28,8 @@ pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
 use crate::data::{Dataset, Schema, Values, format_number};
 use crate::eval::{self, Report};
 use crate::features::{FeatureError, Recipe};
+use crate::gpu::DeviceChoice;
+use crate::gpu::net::EpochStats;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -94,8 +98,25 @@ pub struct TrainConfig {
     pub params: Option<Params>,
     pub seed: u64,
     pub test_size: f64,
-    /// Set from another thread to stop a long fit early (boosting stops between rounds).
+    /// Set from another thread to stop a long fit early (boosting stops between rounds; a
+    /// neural network stops between batches and keeps its best weights so far).
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Where neural networks (and, with `Gpu`, linear/logistic regression) train.
+    pub device: DeviceChoice,
+    /// While set, a neural network's training waits between batches.
+    pub pause: Option<Arc<AtomicBool>>,
+    /// Receives a neural network's loss and metric after every epoch (the live curves).
+    pub on_epoch: Option<EpochSink>,
+}
+
+/// A callback for per-epoch training statistics, shareable across threads.
+#[derive(Clone)]
+pub struct EpochSink(pub Arc<dyn Fn(&EpochStats) + Send + Sync>);
+
+impl std::fmt::Debug for EpochSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EpochSink")
+    }
 }
 
 impl TrainConfig {
@@ -108,6 +129,9 @@ impl TrainConfig {
             seed: 42,
             test_size: 0.2,
             cancel: None,
+            device: DeviceChoice::Auto,
+            pause: None,
+            on_epoch: None,
         }
     }
 
@@ -118,6 +142,10 @@ impl TrainConfig {
 
     pub fn cancelled(&self) -> bool {
         self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    pub fn paused(&self) -> bool {
+        self.pause.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -446,7 +474,19 @@ fn fit_prepared(
     };
     let count_features = fitted_recipe.count_features();
     let input = FitInput { dense: x_train.as_ref(), sparse: x_train_sparse.as_ref(), count_features: &count_features };
-    let model = fit_model(&params, &input, target, cfg.seed, &|| cfg.cancelled())?;
+    let mut on_epoch = |stats: &EpochStats| {
+        if let Some(sink) = &cfg.on_epoch {
+            (sink.0)(stats);
+        }
+    };
+    let mut ctl = FitControl {
+        device: cfg.device,
+        cancelled: &|| cfg.cancelled(),
+        paused: &|| cfg.paused(),
+        on_epoch: &mut on_epoch,
+        device_used: "cpu".into(),
+    };
+    let model = fit_model(&params, &input, target, cfg.seed, &mut ctl)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
@@ -463,7 +503,7 @@ fn fit_prepared(
         test_rows: x_test.nrows(),
         n_features: fitted_recipe.n_features(),
         data_hash: String::new(), // filled in by `train`
-        device: "cpu".to_string(),
+        device: ctl.device_used.clone(),
         train_seconds,
         created_unix: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

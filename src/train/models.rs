@@ -6,6 +6,7 @@ use super::bayes::{self, NaiveBayes};
 use super::boosting::{self, BoostParams, BoostTarget, Boosted};
 use super::kmeans::{self, KMeans};
 use super::knn::Knn;
+use super::mlp::{self, FitControl, Mlp};
 use super::params::Params;
 use super::svm::{self, LinearSvm};
 use super::tree::{self, TreeParams};
@@ -60,10 +61,12 @@ pub enum ModelKind {
     Svm,
     /// k-means clustering: groups rows without a target.
     KMeans,
+    /// A multilayer perceptron (neural network), trained on the GPU when there is one.
+    Mlp,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 12] = [
+    pub const ALL: [ModelKind; 13] = [
         ModelKind::Linear,
         ModelKind::Ridge,
         ModelKind::Lasso,
@@ -75,6 +78,7 @@ impl ModelKind {
         ModelKind::Tree,
         ModelKind::RandomForest,
         ModelKind::GradientBoosting,
+        ModelKind::Mlp,
         ModelKind::KMeans,
     ];
 
@@ -92,6 +96,7 @@ impl ModelKind {
             ModelKind::Knn => "knn",
             ModelKind::Svm => "svm",
             ModelKind::KMeans => "kmeans",
+            ModelKind::Mlp => "mlp",
         }
     }
 
@@ -109,6 +114,7 @@ impl ModelKind {
             ModelKind::Knn => "Nearest neighbours",
             ModelKind::Svm => "Linear SVM",
             ModelKind::KMeans => "k-means clustering",
+            ModelKind::Mlp => "Neural network (MLP)",
         }
     }
 
@@ -127,6 +133,7 @@ impl ModelKind {
             ModelKind::Knn => "Answers like the most similar training rows did.",
             ModelKind::Svm => "Draws the straight boundary with the widest margin between classes.",
             ModelKind::KMeans => "Finds k groups of similar rows on its own, without a target to learn.",
+            ModelKind::Mlp => "Layers of weighted sums and bends learn curved patterns, step by step over the data.",
         }
     }
 
@@ -140,7 +147,8 @@ impl ModelKind {
             | ModelKind::RandomForest
             | ModelKind::GradientBoosting
             | ModelKind::Knn
-            | ModelKind::Svm => task != Task::Clustering,
+            | ModelKind::Svm
+            | ModelKind::Mlp => task != Task::Clustering,
         }
     }
 
@@ -220,6 +228,7 @@ pub enum FittedModel {
     Knn(Knn),
     Svm(LinearSvm),
     KMeans(KMeans),
+    Mlp(Box<Mlp>),
 }
 
 fn linear_kind() -> ModelKind {
@@ -252,6 +261,7 @@ impl FittedModel {
             FittedModel::Knn(_) => ModelKind::Knn,
             FittedModel::Svm(_) => ModelKind::Svm,
             FittedModel::KMeans(_) => ModelKind::KMeans,
+            FittedModel::Mlp(_) => ModelKind::Mlp,
         }
     }
 
@@ -265,6 +275,7 @@ impl FittedModel {
             FittedModel::Knn(m) => m.n_features(),
             FittedModel::Svm(m) => m.n_features(),
             FittedModel::KMeans(m) => m.n_features(),
+            FittedModel::Mlp(m) => m.n_features(),
         }
     }
 
@@ -299,6 +310,7 @@ impl FittedModel {
             FittedModel::NaiveBayes(m) => ModelOutput::Probabilities(m.predict(x)),
             FittedModel::Knn(m) => ModelOutput::from_columns(m.predict(x)),
             FittedModel::Svm(m) => ModelOutput::from_columns(m.predict(x)),
+            FittedModel::Mlp(m) => ModelOutput::from_columns(m.predict(x)),
             // Each row belongs to its nearest centre: probability 1 for that cluster.
             FittedModel::KMeans(m) => {
                 let assigned = m.assign(x);
@@ -324,6 +336,7 @@ impl FittedModel {
             FittedModel::Linear { coef, .. } => coef.clone(),
             FittedModel::Logistic { coef, .. } => summed(coef),
             FittedModel::Svm(m) => summed(&m.coef),
+            FittedModel::Mlp(m) => share(m.input_weights()),
             // How often each feature is split on, as a share of all splits.
             FittedModel::Trees { n_features, trees, .. } => {
                 let mut counts = vec![0.0; *n_features];
@@ -390,9 +403,10 @@ pub fn fit_model(
     input: &FitInput,
     y: FitTarget,
     seed: u64,
-    cancel: &dyn Fn() -> bool,
+    ctl: &mut FitControl,
 ) -> Result<FittedModel, TrainError> {
     let kind = params.model;
+    let cancel = ctl.cancelled;
     let missing = || TrainError::Fit(format!("{}: the feature rows were not prepared", kind.display_name()));
     let dense = || input.dense.ok_or_else(missing);
     let sparse = || input.sparse.ok_or_else(missing);
@@ -409,7 +423,14 @@ pub fn fit_model(
         model_task: kind.tasks_label(),
         task: if kind.supports(Task::Regression) { "clustering" } else { "regression" },
     };
+    let on_gpu = ctl.device == crate::gpu::DeviceChoice::Gpu;
     Ok(match (kind, y) {
+        // The neural network; linear/logistic regression too when the GPU is asked for (by
+        // mini-batch gradient descent rather than the exact CPU solvers).
+        (ModelKind::Mlp, y) | (ModelKind::Linear | ModelKind::Logistic, y) if kind == ModelKind::Mlp || on_gpu => {
+            let x = mlp::dense_f32(input.dense, input.sparse).ok_or_else(missing)?;
+            return mlp::fit(kind, params, x, y, seed, ctl);
+        }
         (ModelKind::Linear, FitTarget::Numbers(v)) => linear(linear::fit_ols(dense()?, &Array1::from(v.to_vec()))?),
         (ModelKind::Ridge, FitTarget::Numbers(v)) => linear(linear::fit_ridge(sparse()?, v, params.float("alpha"))?),
         (ModelKind::Lasso, FitTarget::Numbers(v)) => {

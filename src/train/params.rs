@@ -248,6 +248,74 @@ const SVM: &[ParamSpec] = &[spec(
     "Inverse penalty strength: larger C tries harder to get every training row right.",
     &["0.01", "0.1", "1", "10"],
 )];
+const MLP: &[ParamSpec] = &[
+    spec(
+        "layers",
+        ParamKind::Int { min: 0, max: 8 },
+        "2",
+        "How many hidden layers; more can learn more complex patterns.",
+        &["1", "2", "3"],
+    ),
+    spec("width", ParamKind::Int { min: 1, max: 4096 }, "64", "Neurons in each hidden layer.", &["32", "64", "128"]),
+    spec(
+        "activation",
+        ParamKind::Choice(&["relu", "tanh", "sigmoid", "gelu"]),
+        "relu",
+        "The bend each neuron applies to its sum; relu is the usual choice.",
+        &["relu", "tanh"],
+    ),
+    spec("epochs", ParamKind::Int { min: 1, max: 5000 }, "200", "Most passes over the training rows.", &["200"]),
+    spec(
+        "batch_size",
+        ParamKind::Int { min: 1, max: 65_536 },
+        "128",
+        "Rows per weight update; smaller = noisier but more updates per pass.",
+        &["64", "128", "256"],
+    ),
+    spec(
+        "learning_rate",
+        ParamKind::Float { min: 1e-6, max: 1.0, log: true },
+        "0.001",
+        "Size of each weight update; too large diverges, too small crawls.",
+        &["0.0003", "0.001", "0.003"],
+    ),
+    spec(
+        "alpha",
+        ParamKind::Float { min: 0.0, max: 100.0, log: true },
+        "0.0001",
+        "L2 penalty on the weights (as scikit-learn's alpha); larger = smoother model.",
+        &["0.0001", "0.001", "0.01"],
+    ),
+    spec(
+        "optimizer",
+        ParamKind::Choice(&["adam", "sgd"]),
+        "adam",
+        "adam adapts each weight's step size; sgd uses momentum with one step size.",
+        &["adam"],
+    ),
+    spec(
+        "patience",
+        ParamKind::Int { min: 0, max: 1000 },
+        "10",
+        "Stop after this many passes without a better validation loss (0 = never stop early).",
+        &["10"],
+    ),
+    spec(
+        "lr_schedule",
+        ParamKind::Choice(&["plateau", "cosine", "constant"]),
+        "plateau",
+        "plateau halves the rate when progress stalls; cosine lowers it smoothly to zero.",
+        &["plateau"],
+    ),
+    spec(
+        "validation",
+        ParamKind::Float { min: 0.0, max: 0.5, log: false },
+        "0.1",
+        "Share of the training rows held out to watch for overfitting (and stop early).",
+        &["0.1"],
+    ),
+];
+
 impl ModelKind {
     /// The model's settings, in display order.
     pub fn params(self) -> &'static [ParamSpec] {
@@ -264,6 +332,7 @@ impl ModelKind {
             ModelKind::Knn => KNN,
             ModelKind::Svm => SVM,
             ModelKind::KMeans => KMEANS,
+            ModelKind::Mlp => MLP,
         }
     }
 }

@@ -247,3 +247,29 @@ fn a_training_run_on_the_gpu_ends_where_the_cpu_run_ends() {
     assert!((cm - gm).abs() < 0.01, "final validation R²: cpu {cm} vs gpu {gm}");
     assert!(gpu.device_bytes > 0 && gpu.device != "cpu");
 }
+
+#[test]
+fn the_zero_skipping_cpu_product_equals_the_dense_one() {
+    // Wide, mostly-zero inputs (TF-IDF) take the CPU's zero-skipping path; it must give the
+    // dense product.
+    let mut rng = Rng::new(17);
+    let (m, n, k) = (40, 9, 600);
+    let mut a = vec![0.0f32; m * k];
+    for _ in 0..200 {
+        a[rng.below(m * k)] = 1.0 + rng.below(5) as f32;
+    }
+    let b = random(&mut rng, k * n, 1.0);
+    for transposed in [false, true] {
+        let flags = MatmulFlags { a_transposed: transposed, ..Default::default() };
+        let mut fast = vec![0.0; m * n];
+        reference::matmul(&a, &b, &mut fast, m, n, k, flags);
+        let mut slow = vec![0.0f32; m * n];
+        for r in 0..m {
+            for c in 0..n {
+                slow[r * n + c] =
+                    (0..k).map(|kk| if transposed { a[kk * m + r] } else { a[r * k + kk] } * b[kk * n + c]).sum();
+            }
+        }
+        assert_close(&fast, &slow, 1e-5, "zero-skipping matmul");
+    }
+}
