@@ -55,7 +55,7 @@ fn model_all_prints_a_leaderboard() {
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let board = v["leaderboard"].as_array().unwrap();
     let names: Vec<&str> = board.iter().map(|r| r["model"].as_str().unwrap()).collect();
-    for m in ["logistic", "naive_bayes", "knn", "svm", "tree", "random_forest", "gradient_boosting"] {
+    for m in ["logistic", "naive_bayes", "knn", "svm", "tree", "random_forest", "gradient_boosting", "mlp"] {
         assert!(names.contains(&m), "{m} missing from {names:?}");
     }
     // Best first, each with its settings.
@@ -69,7 +69,7 @@ fn model_all_prints_a_leaderboard() {
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert!(v["skipped"].as_array().unwrap().is_empty(), "{}", v["skipped"]);
     let board = v["leaderboard"].as_array().unwrap();
-    assert_eq!(board.len(), 7);
+    assert_eq!(board.len(), 8);
     assert!(board.iter().all(|r| r["metrics"]["accuracy"].as_f64().unwrap() > 0.9), "{board:?}");
 }
 
@@ -443,4 +443,48 @@ fn inspect_coaches_about_the_data_and_the_target() {
     let text = stdout(&o);
     assert!(text.contains("'tag' predicts 'species' almost perfectly"), "{text}");
     assert!(!text.contains("'bill_length_mm' predicts"), "{text}");
+}
+
+#[test]
+fn an_mlp_trains_on_the_gpu_and_its_bundle_predicts_on_the_cpu() {
+    if crate::gpu::gpu().is_none() {
+        return;
+    }
+    let dir = tempdir();
+    let bundle = dir.path().join("iris-mlp.cairn");
+    let iris = asset("iris.csv");
+    let args = ["train", s(&iris), "--target", "species", "--model", "mlp", "--param", "epochs=30"];
+    let o = cairn(&[&args[..], &["--device", "gpu", "--json", "--out", s(&bundle)]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let device = v["device"].as_str().unwrap();
+    assert!(device != "cpu" && device.contains('('), "device should name the adapter: {device}");
+    assert!(v["train_seconds"].as_f64().unwrap() > 0.0);
+    // Live epochs on stderr, 30 of them.
+    assert_eq!(stderr(&o).matches("training loss").count(), 30, "{}", stderr(&o));
+
+    // The same run on the CPU engine ends at (nearly) the same score.
+    let o = cairn(&[&args[..], &["--device", "cpu", "--json"]].concat());
+    let c: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(c["device"], "cpu");
+    let (g, cpu) = (v["metrics"]["accuracy"].as_f64().unwrap(), c["metrics"]["accuracy"].as_f64().unwrap());
+    assert!((g - cpu).abs() <= 0.034, "gpu {g} vs cpu {cpu}");
+
+    // The bundle predicts (on the CPU) with class probabilities.
+    let out = dir.path().join("pred.csv");
+    let o = cairn(&["predict", s(&bundle), s(&iris), "-o", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("prediction") && header.contains("setosa"), "{header}");
+    let correct = text
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            cells.get(4) == cells.get(5)
+        })
+        .count();
+    // 30 small steps: well above chance (50), short of a fully trained net.
+    assert!(correct >= 120, "only {correct} of 150 iris rows predicted right");
 }
