@@ -26,6 +26,10 @@ pub(super) enum Event {
     /// The Monitor panel's check of the served data.
     Monitored(Result<Box<super::monitor::MonitorResult>, String>),
     Deploy(deploy::DeployEvent),
+    /// A neural network's progress: one epoch (or part of a long one).
+    Epoch(crate::gpu::net::EpochStats),
+    /// The GPU adapters wgpu found.
+    Adapters(Vec<crate::gpu::AdapterInfo>),
 }
 
 impl CairnApp {
@@ -105,9 +109,12 @@ impl CairnApp {
                     b.stage = stage;
                 }
             }
+            Event::Epoch(stats) => state.net.epochs.push(stats),
+            Event::Adapters(found) => state.net.adapters = Some(found),
             Event::Trained(result) => {
                 state.training = None;
                 state.cancel = None;
+                state.net.pause = None;
                 match result {
                     Ok(outcome) => state.set_outcome(Arc::new(*outcome)),
                     Err(e) => state.error = Some(format!("Training failed: {e}")),

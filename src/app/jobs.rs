@@ -60,6 +60,7 @@ impl CairnApp {
         cfg.params = s.params.clone();
         cfg.seed = s.seed;
         cfg.test_size = s.test_size;
+        cfg.device = s.device;
         Some((ds, cfg))
     }
 
@@ -74,8 +75,20 @@ impl CairnApp {
 
     pub(super) fn start_training(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
+        self.state.net.regression = self.state.detected_task() == Some(crate::train::Task::Regression);
         let (cancel, tx, repaint) = self.begin("Training");
         cfg.cancel = Some(cancel);
+        // A neural network streams its epochs to the Train panel's curves and can be paused.
+        let pause = Arc::new(AtomicBool::new(false));
+        (self.state.net.epochs, self.state.net.pause) = (Vec::new(), Some(pause.clone()));
+        cfg.pause = Some(pause);
+        let sink = std::sync::Mutex::new((tx.clone(), self.repaint()));
+        cfg.on_epoch = Some(crate::train::EpochSink(Arc::new(move |stats| {
+            if let Ok(s) = sink.lock() {
+                let _ = s.0.send(Event::Epoch(stats.clone()));
+                (s.1)();
+            }
+        })));
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
                 let _ = tx.send(Event::TrainProgress(msg.to_string()));
@@ -83,6 +96,15 @@ impl CairnApp {
             };
             let result = crate::train::train(&ds, None, &cfg, &mut progress).map(Box::new).map_err(|e| e.to_string());
             let _ = tx.send(Event::Trained(result));
+            repaint();
+        });
+    }
+
+    /// Looks up the GPU adapters off the UI thread (wgpu's enumeration can take a moment).
+    pub(super) fn find_adapters(&mut self) {
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let _ = tx.send(Event::Adapters(crate::gpu::adapters()));
             repaint();
         });
     }

@@ -3,6 +3,7 @@
 //! UI with `request_repaint`. Nothing slow runs on the UI thread.
 
 mod compare;
+pub mod curves;
 mod data;
 mod deploy;
 mod evaluate;
@@ -100,6 +101,10 @@ pub enum Command {
     /// The one-click fixes of the coaching warnings.
     DropColumn(String),
     DropDuplicateRows,
+    /// Look up the GPU adapters (for the Train panel's device choice).
+    FindAdapters,
+    /// Pause or resume the neural network being trained.
+    TogglePause,
     Show(Panel),
 }
 
@@ -121,11 +126,20 @@ pub struct TrainSettings {
     pub params: Option<crate::train::Params>,
     pub seed: u64,
     pub test_size: f64,
+    /// Where neural networks train.
+    pub device: crate::gpu::DeviceChoice,
 }
 
 impl Default for TrainSettings {
     fn default() -> Self {
-        TrainSettings { target: None, model: None, params: None, seed: 42, test_size: 0.2 }
+        TrainSettings {
+            target: None,
+            model: None,
+            params: None,
+            seed: 42,
+            test_size: 0.2,
+            device: crate::gpu::DeviceChoice::Auto,
+        }
     }
 }
 
@@ -166,6 +180,8 @@ pub struct AppState {
     pub batch: Option<deploy::BatchStatus>,
     /// The Monitor panel's last check of the served data.
     pub monitor: monitor::MonitorView,
+    /// A neural network's live training curves, pause flag and the GPU adapters.
+    pub net: curves::NetView,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -258,6 +274,7 @@ impl Default for AppState {
             deployments: Vec::new(),
             batch: None,
             monitor: monitor::MonitorView::default(),
+            net: curves::NetView::default(),
             task_cache: None,
             target_warnings_cache: None,
         }
@@ -457,6 +474,12 @@ impl CairnApp {
             Command::Cancel => {
                 if let Some(flag) = &self.state.cancel {
                     flag.store(true, Ordering::Relaxed);
+                }
+            }
+            Command::FindAdapters => self.find_adapters(),
+            Command::TogglePause => {
+                if let Some(p) = &self.state.net.pause {
+                    p.fetch_xor(true, Ordering::Relaxed);
                 }
             }
             Command::UseLeaderboardEntry(i) => {

@@ -85,6 +85,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         egui::ComboBox::from_id_salt("model")
             .selected_text(selected)
             .width(260.0)
+            .height(420.0)
             .show_ui(ui, |ui| {
                 if ui.selectable_label(state.settings.model.is_none(), "Automatic").clicked() {
                     state.settings.model = None;
@@ -119,6 +120,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         let label = ui.label("Seed").on_hover_text("Fixes the random split, so the same seed gives the same result.");
         ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
         ui.end_row();
+        super::curves::device_ui(ui, state, cmds);
     });
     let warnings = state.target_warnings();
     super::warnings_ui(ui, "About this target", &warnings, state.settings.target.as_deref(), cmds);
@@ -172,6 +174,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             ui.label(format!("{} … {:.1} s", busy.stage, busy.started.elapsed().as_secs_f32()));
         });
     }
+    super::curves::curves_ui(ui, state, cmds);
     tuning_ui(ui, &state.tuning);
     leaderboard_ui(ui, state, cmds);
     if let (None, Some(o)) = (&state.training, &state.outcome) {

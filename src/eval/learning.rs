@@ -90,3 +90,44 @@ fn reading(points: &[CurvePoint], metric: &str) -> String {
         )
     }
 }
+
+/// A plain-words reading of a neural network's per-epoch curves: overfitting (validation loss
+/// rising since its best while training loss falls), still improving (more epochs would help),
+/// or settled.
+pub fn epoch_curve_reading(epochs: &[crate::gpu::net::EpochStats]) -> Option<String> {
+    let done: Vec<_> = epochs.iter().filter(|e| e.epoch.fract() == 0.0 && e.val_loss.is_some()).collect();
+    let last = done.last()?;
+    if done.len() < 3 {
+        return None;
+    }
+    let val = |e: &crate::gpu::net::EpochStats| e.val_loss.unwrap_or(f64::NAN);
+    let best = done.iter().copied().min_by(|a, b| val(a).total_cmp(&val(b)))?;
+    let since_best = last.epoch - best.epoch;
+    let earlier = done[done.len().saturating_sub(4)];
+    let train_falling = last.train_loss < earlier.train_loss * 0.99;
+    Some(if since_best >= 3.0 && val(last) > val(best) * 1.02 && train_falling {
+        format!(
+            "Overfitting: the validation loss is {:.0} % above its best (epoch {}) while the training loss keeps \
+             falling — the network is memorising the training rows. Early stopping keeps epoch {}'s weights; a \
+             larger alpha or a smaller network would help.",
+            (val(last) / val(best) - 1.0) * 100.0,
+            best.epoch,
+            best.epoch
+        )
+    } else if since_best < 1.0 && val(last) < val(earlier) * 0.98 {
+        "Still improving: both losses are still falling, so more epochs (or a higher learning rate) would help — \
+         the model is not yet fitting as well as it can (underfitting)."
+            .to_string()
+    } else if val(last) > last.train_loss * 1.5 {
+        format!(
+            "The validation loss ({:.3}) is well above the training loss ({:.3}): some overfitting; more data or \
+             a larger alpha would help.",
+            val(last),
+            last.train_loss
+        )
+    } else {
+        "Settled: training and validation losses have levelled off close together — the network fits about as \
+         well as it can with these settings."
+            .to_string()
+    })
+}

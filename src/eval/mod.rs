@@ -6,7 +6,7 @@ mod learning;
 
 pub use cluster::{SILHOUETTE_ROWS, adjusted_rand_index, clustering_report};
 pub use importance::{ColumnImportance, Importance, permutation_importance};
-pub use learning::{CurvePoint, FRACTIONS, LearningCurve, learning_curve};
+pub use learning::{CurvePoint, FRACTIONS, LearningCurve, epoch_curve_reading, learning_curve};
 
 use serde::{Deserialize, Serialize};
 

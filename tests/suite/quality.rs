@@ -93,7 +93,9 @@ fn every_model_matches_scikit_learn_on_spam() {
 #[test]
 fn the_mlp_meets_the_issue_floors() {
     // Issue 6: R² ≥ 0.75 on California housing and ≥ 0.97 accuracy on SMS spam (TF-IDF).
-    for (file, target, floor) in [("california_housing.csv", "median_house_value", 0.75), ("sms_spam.csv", "label", 0.97)] {
+    for (file, target, floor) in
+        [("california_housing.csv", "median_house_value", 0.75), ("sms_spam.csv", "label", 0.97)]
+    {
         let ds = read_csv_path(&asset(file)).unwrap();
         let mut cfg = TrainConfig::new(target);
         cfg.model = Some(ModelKind::Mlp);

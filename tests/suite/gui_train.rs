@@ -1,0 +1,72 @@
+//! The neural network in the Train panel: live loss curves that grow epoch by epoch, Pause,
+//! Resume and Stop (keeping the best weights), and the device choice.
+
+use crate::gui::{harness, wait_until};
+use cairn::app::CairnApp;
+use cairn::gpu::net::Ending;
+use cairn::train::{FittedModel, ModelKind};
+use egui_kittest::kittest::Queryable;
+
+fn whole_epochs(a: &CairnApp) -> usize {
+    a.state.net.epochs.iter().filter(|e| e.epoch.fract() == 0.0).count()
+}
+
+#[test]
+fn the_mlp_loss_curve_grows_live_and_pause_resume_stop_work() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Neural network (MLP)").click();
+    h.step();
+    assert_eq!(h.state().state.settings.model, Some(ModelKind::Mlp));
+    // The device row: adapters are looked up in the background when the panel first shows.
+    h.get_by_label("Device");
+    wait_until(&mut h, "the adapter lookup", |a| a.state.net.adapters.is_some());
+
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "three epochs", |a| whole_epochs(a) >= 3);
+    h.get_by_label_contains("Training curves · epoch");
+    assert!(h.get_all_by_label_contains("training loss").count() >= 1);
+    let curve = &h.state().state.net.epochs;
+    assert!(curve.windows(2).all(|w| w[1].epoch > w[0].epoch), "epochs arrive in order");
+    assert!(curve.iter().all(|e| e.train_loss.is_finite() && e.train_loss > 0.0));
+
+    // Pause: the curve stops growing (at most the epoch in flight still lands).
+    h.get_by_label("Pause").click();
+    h.step();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    h.run_steps(2);
+    let paused_at = whole_epochs(h.state());
+    for _ in 0..10 {
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        h.step();
+    }
+    assert!(whole_epochs(h.state()) <= paused_at + 1, "training went on while paused");
+    assert!(h.state().state.training.is_some());
+    // Resume: it grows again.
+    h.get_by_label("Resume").click();
+    h.step();
+    wait_until(&mut h, "more epochs after Resume", |a| whole_epochs(a) >= paused_at + 3);
+    // Stop: training ends now with the best epoch's weights.
+    h.get_by_label("Stop").click();
+    h.step();
+    wait_until(&mut h, "training to stop", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    let outcome = h.state().state.outcome.clone().unwrap();
+    let FittedModel::Mlp(m) = &outcome.pipeline.model else { panic!("not an MLP") };
+    assert_eq!(m.ending, Ending::Stopped);
+    assert!(m.history.len() < 200 && m.best_epoch >= 1);
+    assert!(outcome.report.metrics.headline().1 > 0.5, "R² after a few epochs: {:?}", outcome.report.metrics);
+    h.get_by_label_contains("Trained Neural network (MLP)");
+}
