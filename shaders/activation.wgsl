@@ -74,3 +74,33 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     }
     other[i] = other[i] * df(z[i]);
 }
+
+// Inverted dropout with a counter-based mask: cell i of a batch is kept when
+// hash(seed, i) ≥ p·2³², and kept cells are scaled by 1/(1 − p). The same hash on the CPU
+// (`gpu::reference::dropout`) gives the same mask; `backward` applies it to the gradient.
+// Params reuse the block: rows·cols = cells, act = seed, _pad = p as f32 bits.
+
+fn hash(x: u32) -> u32 {
+    // PCG-style integer hash (the CPU reference uses the same steps).
+    var h = x * 747796405u + 2891336453u;
+    h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
+    return (h >> 22u) ^ h;
+}
+
+fn kept(i: u32) -> f32 {
+    let rate = bitcast<f32>(p._pad);
+    let threshold = u32(min(rate, 0.9999) * 4294967040.0);
+    if (hash(i ^ hash(p.act)) < threshold) {
+        return 0.0;
+    }
+    return 1.0 / (1.0 - rate);
+}
+
+@compute @workgroup_size(256)
+fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(gid, nwg);
+    if (i >= p.rows * p.cols) {
+        return;
+    }
+    out[i] = out[i] * kept(i);
+}

@@ -69,6 +69,7 @@ fn config(batch: usize, epochs: usize) -> NetConfig {
         batch_size: batch,
         learning_rate: 1e-3,
         l2: 0.0,
+        dropout: 0.0,
         optimiser: Optimiser::Adam,
         momentum: 0.9,
         validation: 0.0,

@@ -22,10 +22,11 @@ enum Kernel {
     Adam,
     Sgd,
     Gather,
+    Dropout,
 }
 
 impl Kernel {
-    const ALL: [Kernel; 9] = [
+    const ALL: [Kernel; 10] = [
         Kernel::Matmul,
         Kernel::ActForward,
         Kernel::ActBackward,
@@ -35,6 +36,7 @@ impl Kernel {
         Kernel::Adam,
         Kernel::Sgd,
         Kernel::Gather,
+        Kernel::Dropout,
     ];
 
     /// The shader file's text and the entry point.
@@ -55,6 +57,7 @@ impl Kernel {
             Kernel::Adam => ("optimizer", OPTIMIZER, "adam"),
             Kernel::Sgd => ("optimizer", OPTIMIZER, "sgd"),
             Kernel::Gather => ("gather", GATHER, "main"),
+            Kernel::Dropout => ("activation", ACTIVATION, "dropout"),
         }
     }
 }
@@ -357,6 +360,11 @@ impl Engine for GpuEngine {
     fn gather(&mut self, src: Buf, idx: Buf, dst: Buf, rows: usize, cols: usize, offset: usize) {
         let params = words(&[rows as u32, cols as u32, offset as u32]);
         self.dispatch(Kernel::Gather, params, &[src, idx, dst], Self::linear(rows * cols));
+    }
+    fn dropout(&mut self, x: Buf, len: usize, rate: f32, seed: u32) {
+        let params = words(&[1, len as u32, seed, rate.to_bits()]);
+        // The kernel scales binding 3 (bindings 1 and 2 are unused).
+        self.dispatch(Kernel::Dropout, params, &[self.dummies[0], self.dummies[1], x], Self::linear(len));
     }
     fn flush(&mut self) -> Result<(), GpuError> {
         self.pass = None;

@@ -45,6 +45,8 @@ pub trait Engine {
     #[allow(clippy::too_many_arguments)]
     fn optimise(&mut self, kind: Optimiser, w: Buf, g: Buf, m: Buf, v: Buf, len: usize, step: &Step);
     fn gather(&mut self, src: Buf, idx: Buf, dst: Buf, rows: usize, cols: usize, offset: usize);
+    /// Inverted dropout of the first `len` cells with a mask drawn from `seed`.
+    fn dropout(&mut self, x: Buf, len: usize, rate: f32, seed: u32);
     /// Sends the queued work (a no-op on the CPU).
     fn flush(&mut self) -> Result<(), GpuError>;
     /// Bytes of buffers allocated on the device.
@@ -139,6 +141,9 @@ impl Engine for CpuEngine {
         let ints = std::mem::take(&mut self.ints[idx]);
         self.with_out(dst, |d, bufs| reference::gather(&bufs[src], &ints, d, rows, cols, offset));
         self.ints[idx] = ints;
+    }
+    fn dropout(&mut self, x: Buf, len: usize, rate: f32, seed: u32) {
+        reference::dropout(&mut self.bufs[x][..len], rate, seed);
     }
     fn flush(&mut self) -> Result<(), GpuError> {
         Ok(())

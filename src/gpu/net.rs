@@ -104,6 +104,8 @@ pub struct NetConfig {
     pub batch_size: usize,
     pub learning_rate: f32,
     pub l2: f32,
+    /// Share of hidden activations zeroed at random in each training step (0: none).
+    pub dropout: f32,
     pub optimiser: Optimiser,
     pub momentum: f32,
     /// Share of the rows held out to watch for overfitting (0: none).
@@ -224,12 +226,18 @@ pub fn train_net(
     }
     let n_layers = layers.len();
     let act = |l: usize| if l + 1 == n_layers { Activation::Identity } else { cfg.activation };
-    let forward = |e: &mut dyn Engine, layers: &[DeviceLayer], rows: usize| {
+    // `mask`: the training step's dropout seed (validation runs without dropout).
+    let dropout_seed =
+        |step: i32, layer: usize| (step as u32).wrapping_mul(31).wrapping_add(layer as u32) ^ cfg.seed as u32;
+    let forward = |e: &mut dyn Engine, layers: &[DeviceLayer], rows: usize, mask: Option<i32>| {
         let mut h = bx;
         for (l, dl) in layers.iter().enumerate() {
             let (i, o) = (sizes[l], sizes[l + 1]);
             e.matmul(h, dl.w, dl.z, rows, o, i, MatmulFlags::default());
             e.bias_act(dl.z, dl.b, dl.a, rows, o, act(l));
+            if let Some(step) = mask.filter(|_| cfg.dropout > 0.0 && l + 1 < n_layers) {
+                e.dropout(dl.a, rows * o, cfg.dropout, dropout_seed(step, l));
+            }
             h = dl.a;
         }
     };
@@ -264,7 +272,7 @@ pub fn train_net(
             let rows = batch.min(n_train - offset);
             e.gather(x_all, idx, bx, rows, d, offset);
             e.gather(y_all, idx, by, rows, y_cols, offset);
-            forward(e, &layers, rows);
+            forward(e, &layers, rows, Some(t));
             let last = &layers[layers.len() - 1];
             e.loss(cfg.loss, last.a, by, last.g, row_loss, rows, cfg.outputs);
             e.col_sum(row_loss, loss_sum, rows, 1, s > 0);
@@ -277,6 +285,10 @@ pub fn train_net(
                 if l > 0 {
                     let below = &layers[l - 1];
                     e.matmul(dl.g, dl.w, below.g, rows, i, o, MatmulFlags { b_transposed: true, ..Default::default() });
+                    if cfg.dropout > 0.0 {
+                        // The same mask as the forward pass: dropped cells pass no gradient.
+                        e.dropout(below.g, rows * i, cfg.dropout, dropout_seed(t, l - 1));
+                    }
                     e.act_grad(below.z, below.g, rows * i, cfg.activation);
                 }
             }
@@ -315,7 +327,7 @@ pub fn train_net(
             for start in (0..n_val).step_by(cap) {
                 let rows = cap.min(n_val - start);
                 e.gather(x_all, val, bx, rows, d, start);
-                forward(e, &layers, rows);
+                forward(e, &layers, rows, None);
                 out.extend(e.read(layers[layers.len() - 1].a, rows * cfg.outputs)?);
             }
             let truth: Vec<f32> =

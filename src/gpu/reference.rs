@@ -259,3 +259,19 @@ pub fn gather(src: &[f32], idx: &[u32], dst: &mut [f32], rows: usize, cols: usiz
         dst[r * cols..(r + 1) * cols].copy_from_slice(&src[from..from + cols]);
     }
 }
+
+fn hash(x: u32) -> u32 {
+    let h = x.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
+    let h = ((h >> ((h >> 28) + 4)) ^ h).wrapping_mul(277_803_737);
+    (h >> 22) ^ h
+}
+
+/// Inverted dropout: cell i is zeroed when hash(i, seed) falls below rate·2³², else scaled by
+/// 1/(1 − rate) (the same mask on the GPU; applied to the gradient, it is the backward pass).
+pub fn dropout(x: &mut [f32], rate: f32, seed: u32) {
+    let threshold = (rate.min(0.9999) * 4_294_967_040.0) as u32;
+    let (salt, scale) = (hash(seed), 1.0 / (1.0 - rate));
+    for (i, v) in x.iter_mut().enumerate() {
+        *v *= if hash(i as u32 ^ salt) < threshold { 0.0 } else { scale };
+    }
+}

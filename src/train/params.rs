@@ -287,6 +287,13 @@ const MLP: &[ParamSpec] = &[
         &["0.0001", "0.001", "0.01"],
     ),
     spec(
+        "dropout",
+        ParamKind::Float { min: 0.0, max: 0.9, log: false },
+        "0",
+        "Share of hidden neurons switched off at random in each step; makes the network less likely to memorise.",
+        &["0", "0.1", "0.3"],
+    ),
+    spec(
         "optimizer",
         ParamKind::Choice(&["adam", "sgd"]),
         "adam",

@@ -141,6 +141,17 @@ fn losses_reductions_optimisers_and_gather_match_the_reference() {
         assert_close(&e.read(bw, len).unwrap(), &w, 1e-5, &format!("{kind:?} weights"));
         assert_close(&e.read(bm, len).unwrap(), &m, 1e-5, &format!("{kind:?} first moment"));
     }
+    // Dropout: the same mask (and scale) from the same seed, about `rate` of the cells zeroed.
+    let x = random(&mut rng, 5000, 1.0);
+    for (rate, seed) in [(0.3f32, 7u32), (0.5, 123)] {
+        let mut want = x.clone();
+        reference::dropout(&mut want, rate, seed);
+        let b = e.upload(&x).unwrap();
+        e.dropout(b, x.len(), rate, seed);
+        assert_close(&e.read(b, x.len()).unwrap(), &want, 1e-6, &format!("dropout {rate}"));
+        let zeroed = want.iter().filter(|v| **v == 0.0).count() as f32 / x.len() as f32;
+        assert!((zeroed - rate).abs() < 0.03, "dropout {rate} zeroed {zeroed}");
+    }
     // Gather of shuffled rows from an offset.
     let (n, cols) = (500, 9);
     let src = random(&mut rng, n * cols, 1.0);
@@ -172,6 +183,7 @@ fn config(epochs: usize) -> NetConfig {
         batch_size: 50,
         learning_rate: 0.01,
         l2: 1e-4,
+        dropout: 0.0,
         optimiser: Optimiser::Adam,
         momentum: 0.9,
         validation: 0.1,
@@ -228,7 +240,8 @@ fn a_training_run_on_the_gpu_ends_where_the_cpu_run_ends() {
     let Some(mut g) = gpu() else { return };
     let (n, d) = (1200, 6);
     let (x, y) = synthetic(n, d, 9);
-    let cfg = config(15);
+    let mut cfg = config(15);
+    cfg.dropout = 0.1; // the masks must match too
     let run = |e: &mut dyn Engine| {
         let (mut on, off) = quiet();
         train_net(e, &x, &y, n, &cfg, Hooks { on_progress: &mut on, paused: &off, stopped: &off }).expect("train")
