@@ -53,8 +53,7 @@ fn housing(data_dir: &Path) -> Result<Case> {
 fn synthetic(rows: usize) -> Case {
     let cols = 64;
     let mut rng = Rng::new(42);
-    let x: Vec<f32> =
-        (0..rows * cols).map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0).collect();
+    let x: Vec<f32> = (0..rows * cols).map(|_| rng.symmetric_f32()).collect();
     let y = (0..rows).map(|r| x[r * cols].sin() + x[r * cols + 1] * x[r * cols + 2] + 0.1 * x[r * cols + 3]).collect();
     Case { name: format!("synthetic ({rows} × 64)"), x, y, rows, cols, batch: 512 }
 }

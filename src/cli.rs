@@ -201,7 +201,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     cfg.device = device;
     // A neural network's epochs, as they finish.
     cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &cairn::gpu::net::EpochStats| {
-        if e.epoch.fract() == 0.0 {
+        if e.is_whole() {
             let val = match (e.val_loss, e.val_metric) {
                 (Some(l), Some(m)) => format!(", validation loss {l:.4}, validation score {m:.4}"),
                 _ => String::new(),

@@ -78,7 +78,7 @@ pub fn curves_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     let view = &state.net;
     let Some(last) = view.epochs.last() else { return };
     ui.add_space(8.0);
-    let whole: Vec<&EpochStats> = view.epochs.iter().filter(|e| e.epoch.fract() == 0.0).collect();
+    let whole: Vec<&EpochStats> = view.epochs.iter().filter(|e| e.is_whole()).collect();
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new(format!("Training curves · epoch {:.1}", last.epoch)).strong());
         if view.pause.is_some() {

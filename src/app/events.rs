@@ -81,8 +81,7 @@ impl CairnApp {
                         state.leaderboard.clear();
                         state.tuning.trials.clear();
                         state.runs.clear();
-                        state.task_cache = None;
-                        state.target_warnings_cache = None;
+                        state.forget_column_caches();
                         state.eval_view = Default::default();
                     }
                     Err(e) => state.error = Some(e),
@@ -150,8 +149,7 @@ impl CairnApp {
                         }
                         state.profile = Some(profile);
                         state.dataset = Some(Arc::new(new));
-                        state.task_cache = None;
-                        state.target_warnings_cache = None;
+                        state.forget_column_caches();
                         state.notice = Some(note);
                     }
                     Err(e) => state.error = Some(e),

@@ -13,6 +13,7 @@ mod insight;
 mod jobs;
 mod monitor;
 mod picker;
+mod state;
 mod train;
 pub mod whatif;
 
@@ -20,6 +21,7 @@ use events::Event;
 
 pub use deploy::{DeployStatus, Deployment, ServerHandle};
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
+pub use state::{AppState, Busy, LeaderboardEntry, TrainSettings};
 
 use crate::data::{Dataset, Profile};
 use crate::project::Sample;
@@ -106,179 +108,6 @@ pub enum Command {
     /// Pause or resume the neural network being trained.
     TogglePause,
     Show(Panel),
-}
-
-/// A job in flight, for the spinner.
-#[derive(Clone, Debug)]
-pub struct Busy {
-    pub what: String,
-    pub stage: String,
-    pub started: Instant,
-}
-
-/// Training settings chosen in the Train panel.
-#[derive(Clone, Debug)]
-pub struct TrainSettings {
-    pub target: Option<String>,
-    /// `None` = automatic choice for the task.
-    pub model: Option<ModelKind>,
-    /// The settings of the model being edited (reset to its defaults when the model changes).
-    pub params: Option<crate::train::Params>,
-    pub seed: u64,
-    pub test_size: f64,
-    /// Where neural networks train.
-    pub device: crate::gpu::DeviceChoice,
-}
-
-impl Default for TrainSettings {
-    fn default() -> Self {
-        TrainSettings {
-            target: None,
-            model: None,
-            params: None,
-            seed: 42,
-            test_size: 0.2,
-            device: crate::gpu::DeviceChoice::Auto,
-        }
-    }
-}
-
-/// Everything the panels draw.
-pub struct AppState {
-    pub panel: Panel,
-    pub dataset: Option<Arc<Dataset>>,
-    pub profile: Option<Profile>,
-    pub loading: Option<Busy>,
-    pub settings: TrainSettings,
-    pub training: Option<Busy>,
-    pub outcome: Option<Arc<TrainOutcome>>,
-    pub deploy: DeployStatus,
-    /// Last error, shown in a banner until dismissed.
-    pub error: Option<String>,
-    /// Last informational message (e.g. "saved").
-    pub notice: Option<String>,
-    /// The answer to "Try a prediction" on the Deploy panel.
-    pub try_result: Option<String>,
-    /// Threshold and selected confusion cell on the Evaluate panel.
-    pub eval_view: evaluate::EvalView,
-    /// "Try all models": one entry per finished model, best cross-validation score first.
-    pub leaderboard: Vec<LeaderboardEntry>,
-    /// Set while "Try all models" or tuning runs; storing `true` asks it to stop after the
-    /// current model or candidate.
-    pub cancel: Option<Arc<AtomicBool>>,
-    /// Every model trained since the data was opened, oldest first (for comparing runs).
-    pub runs: Vec<Arc<TrainOutcome>>,
-    /// The settings search and its trials.
-    pub tuning: train::TuneView,
-    /// Permutation importance and learning curve of the current model.
-    pub insight: insight::Insight,
-    /// The running server's live numbers.
-    pub server_metrics: Option<crate::monitor::Snapshot>,
-    /// Models deployed in this session, oldest first.
-    pub deployments: Vec<Deployment>,
-    /// "Predict a file…": progress, then the outcome.
-    pub batch: Option<deploy::BatchStatus>,
-    /// The Monitor panel's last check of the served data.
-    pub monitor: monitor::MonitorView,
-    /// A neural network's live training curves, pause flag and the GPU adapters.
-    pub net: curves::NetView,
-    /// The task detected for (target column), so the Train panel does not rescan the column
-    /// every frame; cleared when new data loads.
-    task_cache: Option<(String, Option<crate::train::Task>)>,
-    /// Warnings that depend on the target (imbalance, leakage), per target column.
-    target_warnings_cache: Option<(String, Vec<crate::data::Warning>)>,
-}
-
-impl AppState {
-    /// Imbalance and leakage warnings for the chosen target, computed once per target.
-    pub fn target_warnings(&mut self) -> Vec<crate::data::Warning> {
-        let (Some(ds), Some(target)) = (&self.dataset, &self.settings.target) else { return vec![] };
-        match &self.target_warnings_cache {
-            Some((t, w)) if t == target => w.clone(),
-            _ => {
-                let w = crate::data::target_warnings(ds, target);
-                self.target_warnings_cache = Some((target.clone(), w.clone()));
-                w
-            }
-        }
-    }
-
-    /// Makes `outcome` the current model: Evaluate and Deploy show it, its settings fill the
-    /// Train panel, and it joins the session's runs.
-    pub fn set_outcome(&mut self, outcome: Arc<TrainOutcome>) {
-        self.settings.model = Some(outcome.pipeline.model.kind());
-        self.settings.params = Some(outcome.pipeline.info.params.clone());
-        self.remember_run(outcome.clone());
-        self.outcome = Some(outcome);
-        self.eval_view.cell = None;
-        self.eval_view.whatif = None;
-        self.insight = insight::Insight::default();
-    }
-
-    fn remember_run(&mut self, outcome: Arc<TrainOutcome>) {
-        if !self.runs.iter().any(|r| Arc::ptr_eq(r, &outcome)) {
-            self.runs.push(outcome);
-        }
-    }
-
-    /// The task for the chosen target (regression or classification), detected once per target.
-    pub fn detected_task(&mut self) -> Option<crate::train::Task> {
-        let (Some(ds), Some(target)) = (&self.dataset, &self.settings.target) else { return None };
-        match &self.task_cache {
-            Some((t, task)) if t == target => *task,
-            _ => {
-                let task = crate::train::detect_task(ds, target).ok();
-                self.task_cache = Some((target.clone(), task));
-                task
-            }
-        }
-    }
-}
-
-/// One row of the "Try all models" leaderboard.
-#[derive(Clone, Debug)]
-pub struct LeaderboardEntry {
-    pub outcome: Arc<TrainOutcome>,
-    pub cv: crate::train::cv::CvResult,
-}
-
-impl LeaderboardEntry {
-    /// The test score and the CV mean ± std of the headline metric.
-    pub fn scores(&self) -> (f64, f64, f64) {
-        let (name, test) = self.outcome.report.metrics.headline();
-        (test, self.cv.mean.get(name).copied().unwrap_or(f64::NAN), self.cv.std.get(name).copied().unwrap_or(f64::NAN))
-    }
-}
-
-impl Default for AppState {
-    fn default() -> Self {
-        AppState {
-            panel: Panel::Data,
-            dataset: None,
-            profile: None,
-            loading: None,
-            settings: TrainSettings::default(),
-            eval_view: evaluate::EvalView::default(),
-            training: None,
-            outcome: None,
-            deploy: DeployStatus::Stopped,
-            error: None,
-            notice: None,
-            try_result: None,
-            leaderboard: Vec::new(),
-            cancel: None,
-            runs: Vec::new(),
-            tuning: train::TuneView::default(),
-            insight: insight::Insight::default(),
-            server_metrics: None,
-            deployments: Vec::new(),
-            batch: None,
-            monitor: monitor::MonitorView::default(),
-            net: curves::NetView::default(),
-            task_cache: None,
-            target_warnings_cache: None,
-        }
-    }
 }
 
 /// How the app reaches the outside world; tests swap these.

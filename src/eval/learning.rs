@@ -95,7 +95,7 @@ fn reading(points: &[CurvePoint], metric: &str) -> String {
 /// rising since its best while training loss falls), still improving (more epochs would help),
 /// or settled.
 pub fn epoch_curve_reading(epochs: &[crate::gpu::net::EpochStats]) -> Option<String> {
-    let done: Vec<_> = epochs.iter().filter(|e| e.epoch.fract() == 0.0 && e.val_loss.is_some()).collect();
+    let done: Vec<_> = epochs.iter().filter(|e| e.is_whole() && e.val_loss.is_some()).collect();
     let last = done.last()?;
     if done.len() < 3 {
         return None;

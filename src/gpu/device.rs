@@ -218,14 +218,14 @@ impl GpuEngine {
     }
 
     fn pass(&mut self) -> &mut wgpu::ComputePass<'static> {
-        if self.pass.is_none() {
-            let pass = self
+        let pass = match self.pass.take() {
+            Some(pass) => pass,
+            None => self
                 .encoder()
                 .begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None })
-                .forget_lifetime();
-            self.pass = Some(pass);
-        }
-        self.pass.as_mut().expect("opened above")
+                .forget_lifetime(),
+        };
+        self.pass.insert(pass)
     }
 
     /// Records one dispatch of `kernel` with its parameter block and storage buffers.

@@ -38,7 +38,7 @@ impl Weights {
                 let (inputs, outputs) = (s[0], s[1]);
                 let gain = if activation == Activation::Sigmoid { 2.0 } else { 6.0 };
                 let bound = (gain / (inputs + outputs) as f32).sqrt();
-                let w = (0..inputs * outputs).map(|_| (uniform(&mut rng) * 2.0 - 1.0) * bound).collect();
+                let w = (0..inputs * outputs).map(|_| rng.symmetric_f32() * bound).collect();
                 Layer { inputs, outputs, w, b: vec![0.0; outputs] }
             })
             .collect();
@@ -65,10 +65,6 @@ impl Weights {
     pub fn n_inputs(&self) -> usize {
         self.layers.first().map_or(0, |l| l.inputs)
     }
-}
-
-fn uniform(rng: &mut Rng) -> f32 {
-    (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32
 }
 
 /// How the learning rate changes over the epochs.
@@ -128,6 +124,13 @@ pub struct EpochStats {
     pub learning_rate: f64,
     /// Seconds this epoch's training steps took (validation excluded).
     pub seconds: f64,
+}
+
+impl EpochStats {
+    /// A report at the end of an epoch (not one from within a long epoch).
+    pub fn is_whole(&self) -> bool {
+        self.epoch.fract() == 0.0
+    }
 }
 
 /// Why training ended.
@@ -225,7 +228,7 @@ pub fn train_net(
         });
     }
     let n_layers = layers.len();
-    let act = |l: usize| if l + 1 == n_layers { Activation::Identity } else { cfg.activation };
+    let acts: Vec<Activation> = (0..n_layers).map(|l| weights.act(l)).collect();
     // `mask`: the training step's dropout seed (validation runs without dropout).
     let dropout_seed =
         |step: i32, layer: usize| (step as u32).wrapping_mul(31).wrapping_add(layer as u32) ^ cfg.seed as u32;
@@ -234,7 +237,7 @@ pub fn train_net(
         for (l, dl) in layers.iter().enumerate() {
             let (i, o) = (sizes[l], sizes[l + 1]);
             e.matmul(h, dl.w, dl.z, rows, o, i, MatmulFlags::default());
-            e.bias_act(dl.z, dl.b, dl.a, rows, o, act(l));
+            e.bias_act(dl.z, dl.b, dl.a, rows, o, acts[l]);
             if let Some(step) = mask.filter(|_| cfg.dropout > 0.0 && l + 1 < n_layers) {
                 e.dropout(dl.a, rows * o, cfg.dropout, dropout_seed(step, l));
             }

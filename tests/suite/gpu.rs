@@ -24,7 +24,7 @@ pub fn gpu() -> Option<GpuEngine> {
 }
 
 fn random(rng: &mut Rng, len: usize, scale: f32) -> Vec<f32> {
-    (0..len).map(|_| ((rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale).collect()
+    (0..len).map(|_| rng.symmetric_f32() * scale).collect()
 }
 
 fn assert_close(gpu: &[f32], cpu: &[f32], tol: f32, what: &str) {

@@ -8,7 +8,7 @@ use cairn::train::{FittedModel, ModelKind};
 use egui_kittest::kittest::Queryable;
 
 fn whole_epochs(a: &CairnApp) -> usize {
-    a.state.net.epochs.iter().filter(|e| e.epoch.fract() == 0.0).count()
+    a.state.net.epochs.iter().filter(|e| e.is_whole()).count()
 }
 
 #[test]
