@@ -78,6 +78,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs))
+        .route("/docs/{file}", get(docs_file))
         .route("/predict", post(predict))
         .route("/invocations", post(invocations))
         .route("/v2", get(v2_server))
@@ -174,6 +175,17 @@ async fn openapi_json(State(state): State<Arc<ServeState>>) -> Response {
 
 async fn docs() -> Html<&'static str> {
     Html(openapi::DOCS_PAGE)
+}
+
+/// Swagger UI's script, style sheet and icon, built into the executable.
+async fn docs_file(UrlPath(file): UrlPath<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "swagger-ui-bundle.js" => (openapi::SWAGGER_JS, "text/javascript; charset=utf-8"),
+        "swagger-ui.css" => (openapi::SWAGGER_CSS, "text/css; charset=utf-8"),
+        "favicon-32x32.png" => (openapi::SWAGGER_ICON, "image/png"),
+        _ => return error(StatusCode::NOT_FOUND, &format!("no such file: /docs/{file}")).into_response(),
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "max-age=86400")], body).into_response()
 }
 
 async fn ping() -> &'static str {

@@ -1,6 +1,6 @@
 //! `GET /openapi.json`: an OpenAPI 3.0 description of this server, generated from the served
 //! pipeline (the record schema lists its real input columns, with the training example), and
-//! `GET /docs`: a self-contained page (no network) that renders it and can try each call.
+//! `GET /docs`: Swagger UI over it, served from files built into the executable (no network).
 
 use crate::data::ColumnKind;
 use crate::train::Pipeline;
@@ -79,48 +79,31 @@ pub fn spec(pipeline: &Pipeline, name: &str) -> Value {
     })
 }
 
-/// The `/docs` page: renders `/openapi.json` and posts each example, all offline.
+/// The `/docs` page: Swagger UI (vendored in `assets/swagger-ui`, served by this process, so it
+/// works offline) over `/openapi.json`, with "Try it out" on every call.
 pub const DOCS_PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Cairn API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1em;color:#222}
-.op{border:1px solid #ccc;border-radius:6px;margin:1em 0;padding:.6em 1em}
-.m{display:inline-block;min-width:3.5em;font-weight:bold;color:#fff;border-radius:4px;padding:0 .4em;margin-right:.5em}
-.post{background:#2a7}.get{background:#27a} textarea{width:100%;font-family:monospace;height:9em}
-pre{background:#f4f4f4;padding:.6em;overflow:auto;max-height:20em}
-</style></head><body>
-<h1 id="title">Cairn API</h1><p id="desc"></p>
-<p>The machine-readable description is at <a href="openapi.json">/openapi.json</a> (OpenAPI 3.0).</p>
-<div id="ops"></div>
+<link rel="stylesheet" href="docs/swagger-ui.css">
+<link rel="icon" type="image/png" href="docs/favicon-32x32.png">
+</head><body>
+<div class="swagger"></div>
+<script src="docs/swagger-ui-bundle.js" charset="UTF-8"></script>
 <script>
-fetch('openapi.json').then(r => r.json()).then(spec => {
-  document.getElementById('title').textContent = spec.info.title;
-  document.getElementById('desc').textContent = spec.info.description;
-  const ops = document.getElementById('ops');
-  for (const [path, item] of Object.entries(spec.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      const div = document.createElement('div'); div.className = 'op';
-      const head = document.createElement('div');
-      const m = document.createElement('span'); m.className = 'm ' + method; m.textContent = method.toUpperCase();
-      const p = document.createElement('code'); p.textContent = path;
-      head.append(m, p, document.createTextNode(' — ' + op.summary)); div.append(head);
-      const out = document.createElement('pre');
-      const btn = document.createElement('button'); btn.textContent = 'Try it';
-      let body = null;
-      if (method === 'post') {
-        body = document.createElement('textarea');
-        body.value = JSON.stringify(op.requestBody.content['application/json'].example, null, 2);
-        div.append(body);
-      }
-      btn.onclick = async () => {
-        const opts = body ? {method: 'POST', headers: {'content-type': 'application/json'}, body: body.value} : {};
-        const r = await fetch(path, opts); const t = await r.text();
-        try { out.textContent = r.status + '\n' + JSON.stringify(JSON.parse(t), null, 2); } catch { out.textContent = r.status + '\n' + t; }
-      };
-      div.append(btn, out); ops.append(div);
-    }
-  }
-});
+window.onload = () => {
+  window.ui = SwaggerUIBundle({
+    url: "openapi.json",
+    dom_id: "div.swagger",
+    deepLinking: true,
+    tryItOutEnabled: true,
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: "BaseLayout",
+  });
+};
 </script></body></html>
 "#;
+
+/// Swagger UI's files (Apache-2.0, © SmartBear Software; see `assets/swagger-ui/NOTICE`).
+pub const SWAGGER_JS: &[u8] = include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js");
+pub const SWAGGER_CSS: &[u8] = include_bytes!("../../assets/swagger-ui/swagger-ui.css");
+pub const SWAGGER_ICON: &[u8] = include_bytes!("../../assets/swagger-ui/favicon-32x32.png");

@@ -115,7 +115,14 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     }
     let (status, docs) = get(&format!("{url}/docs"));
     assert_eq!(status, 200);
-    assert!(docs.contains("openapi.json") && docs.contains("Try it"));
+    assert!(docs.contains("openapi.json") && docs.contains("SwaggerUIBundle"), "{docs}");
+    // Swagger UI's own files come from the process itself (no network).
+    for (file, needle) in [("swagger-ui-bundle.js", "SwaggerUIBundle"), ("swagger-ui.css", ".swagger-ui")] {
+        let (status, body) = get(&format!("{url}/docs/{file}"));
+        assert_eq!(status, 200, "{file}");
+        assert!(body.len() > 100_000 && body.contains(needle), "{file}");
+    }
+    assert_eq!(get(&format!("{url}/docs/nothing.js")).0, 404);
 
     // Prometheus metrics count what happened.
     let (status, metrics) = get(&format!("{url}/metrics"));
