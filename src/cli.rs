@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use cairn::data::{Dataset, format_number, profile};
 use cairn::eval::{learning_curve, permutation_importance};
 use cairn::gpu;
-use cairn::project::{load_bundle, save_bundle, write_atomically};
+use cairn::project::{load_bundle, save_bundle};
 use cairn::serve::batch::{predict_file, predict_file_to};
 use cairn::serve::{ServeState, serve_blocking};
 use cairn::train::cv::{CvResult, cross_validate};
@@ -76,12 +76,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Package a bundle to run elsewhere: `--docker DIR` writes a Dockerfile, the bundle and
-    /// this `cairn` executable into DIR.
+    /// Package a bundle to run elsewhere: an ONNX model of the whole pipeline, an MLflow model
+    /// folder, or a Docker build context (any of them at once).
     Export {
         bundle: PathBuf,
+        /// Write the pipeline (recipe + model) as one ONNX model to FILE.
+        #[arg(long, value_name = "FILE")]
+        onnx: Option<PathBuf>,
+        /// Write an MLflow model folder (MLmodel with the ONNX flavour, model.onnx, the bundle).
         #[arg(long, value_name = "DIR")]
-        docker: PathBuf,
+        mlflow: Option<PathBuf>,
+        /// Write a Dockerfile, the bundle and this `cairn` executable into DIR.
+        #[arg(long, value_name = "DIR")]
+        docker: Option<PathBuf>,
     },
     /// Data drift: does CURRENT (new data, or a server's BUNDLE.predictions.jsonl log) still
     /// look like REFERENCE (the training data)?
@@ -111,7 +118,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
-        Command::Export { bundle, docker } => cmd_export_docker(&bundle, &docker),
+        Command::Export { bundle, onnx, mlflow, docker } => cmd_export(&bundle, onnx, mlflow, docker),
         Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
         Command::Bench { what, data_dir, python, repeat, clients, requests, rows, json } => match what.as_str() {
             "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
@@ -412,36 +419,25 @@ fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// A folder `docker build` turns into an image serving the bundle on port 8080.
-fn cmd_export_docker(bundle: &Path, dir: &Path) -> Result<()> {
+fn cmd_export(bundle: &Path, onnx: Option<PathBuf>, mlflow: Option<PathBuf>, docker: Option<PathBuf>) -> Result<()> {
+    use cairn::serve::export;
+    if onnx.is_none() && mlflow.is_none() && docker.is_none() {
+        bail!("say what to export: --onnx FILE, --mlflow DIR and/or --docker DIR");
+    }
     let (pipeline, checksum) = load_bundle(bundle)?; // refuses a damaged bundle before copying it
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
-    std::fs::copy(bundle, dir.join("model.cairn")).with_context(|| format!("cannot copy '{}'", bundle.display()))?;
-    let exe = std::env::current_exe().context("cannot find the cairn executable")?;
-    std::fs::copy(&exe, dir.join("cairn")).with_context(|| format!("cannot copy '{}'", exe.display()))?;
-    let dockerfile = format!(
-        "# Serves {model} {goal} (bundle {checksum}).\n\
-         # Build: docker build -t cairn-model .\n\
-         # Run:   docker run --rm -p 8080:8080 cairn-model   then open http://127.0.0.1:8080/\n\
-         FROM debian:12-slim\n\
-         COPY cairn /usr/local/bin/cairn\n\
-         COPY model.cairn /model/model.cairn\n\
-         EXPOSE 8080\n\
-         HEALTHCHECK CMD [\"/usr/local/bin/cairn\", \"--version\"]\n\
-         # Inside a container the server must listen on all interfaces; the prediction log goes to /model.\n\
-         ENTRYPOINT [\"/usr/local/bin/cairn\", \"serve\", \"/model/model.cairn\", \"--host\", \"0.0.0.0\", \"--port\", \"8080\"]\n",
-        model = pipeline.model_display_name(),
-        goal = pipeline.goal(),
-    );
-    write_atomically(&dir.join("Dockerfile"), dockerfile.as_bytes())?;
-    let readme = "This folder is a Docker build context for a Cairn model.\n\n\
-                  docker build -t cairn-model .\n\
-                  docker run --rm -p 8080:8080 cairn-model\n\n\
-                  Then: http://127.0.0.1:8080/ (a form), /docs (the API), POST /predict, POST /invocations (MLflow),\n\
-                  POST /v2/models/model/infer (KServe V2), GET /metrics (Prometheus).\n\
-                  The cairn executable in this folder was built for this machine's OS and CPU (Linux x86_64 here).\n";
-    write_atomically(&dir.join("README.txt"), readme.as_bytes())?;
-    eprintln!("Wrote {} (Dockerfile, model.cairn, cairn, README.txt)", dir.display());
+    if let Some(path) = onnx {
+        export::write_onnx(&pipeline, &checksum, &path)?;
+        eprintln!("Wrote {} (ONNX, opset 13: recipe + {})", path.display(), pipeline.model_display_name());
+    }
+    if let Some(dir) = mlflow {
+        export::write_mlflow(&pipeline, &checksum, bundle, &dir)?;
+        eprintln!("Wrote {} (MLmodel, model.onnx, model.cairn, input_example.json)", dir.display());
+    }
+    if let Some(dir) = docker {
+        let exe = std::env::current_exe().context("cannot find the cairn executable")?;
+        export::write_docker(&pipeline, &checksum, bundle, &exe, &dir)?;
+        eprintln!("Wrote {} (Dockerfile, model.cairn, cairn, README.txt)", dir.display());
+    }
     Ok(())
 }
 

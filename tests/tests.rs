@@ -16,6 +16,8 @@ mod gui;
 mod gui_eval;
 #[path = "suite/gui_train.rs"]
 mod gui_train;
+#[path = "suite/onnx.rs"]
+mod onnx;
 #[path = "suite/quality.rs"]
 mod quality;
 #[path = "suite/serve.rs"]

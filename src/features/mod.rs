@@ -194,9 +194,9 @@ impl FittedRecipe {
                 let mut offset = 0;
                 for (step, lookup) in self.steps.iter().zip(&lookups) {
                     match lookup {
-                        Lookup::Scale { v, median, mean, std } => {
+                        Lookup::Scale { v, median, mean, inv_std } => {
                             for (r, &row) in block.iter().enumerate() {
-                                out[r * p + offset] = (v[row].unwrap_or(*median) - mean) / std;
+                                out[r * p + offset] = (v[row].unwrap_or(*median) - mean) * inv_std;
                             }
                         }
                         Lookup::OneHot { v, fill, index } => {
@@ -242,7 +242,7 @@ impl FittedRecipe {
                 let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
                 Ok(match (step, &col.values) {
                     (FittedStep::ImputeScale { median, mean, std, .. }, Values::Numeric(v)) => {
-                        Lookup::Scale { v, median: *median, mean: *mean, std: *std }
+                        Lookup::Scale { v, median: *median, mean: *mean, inv_std: 1.0 / std }
                     }
                     (FittedStep::OneHot { fill, categories, .. }, Values::Str(v)) => Lookup::OneHot {
                         v,
@@ -267,7 +267,9 @@ impl FittedRecipe {
             let mut offset = 0;
             for (step, lookup) in self.steps.iter().zip(lookups) {
                 match lookup {
-                    Lookup::Scale { v, median, mean, std } => cell(r, offset, (v[row].unwrap_or(*median) - mean) / std),
+                    Lookup::Scale { v, median, mean, inv_std } => {
+                        cell(r, offset, (v[row].unwrap_or(*median) - mean) * inv_std)
+                    }
                     Lookup::OneHot { v, fill, index } => {
                         if let Some(&i) = index.get(v[row].as_deref().unwrap_or(fill)) {
                             cell(r, offset + i, 1.0);
@@ -287,9 +289,24 @@ impl FittedRecipe {
 
 /// A step's column and its lookup table, ready to transform rows.
 enum Lookup<'a> {
-    Scale { v: &'a [Option<f64>], median: f64, mean: f64, std: f64 },
-    OneHot { v: &'a [Option<String>], fill: &'a str, index: HashMap<&'a str, usize> },
-    Tfidf { v: &'a [Option<String>], model: &'a TfidfModel, index: HashMap<&'a str, usize> },
+    /// Multiplies by `1 / std` (rather than dividing) so that an exported ONNX graph, which
+    /// runtimes may rewrite the same way, computes bit-identical features.
+    Scale {
+        v: &'a [Option<f64>],
+        median: f64,
+        mean: f64,
+        inv_std: f64,
+    },
+    OneHot {
+        v: &'a [Option<String>],
+        fill: &'a str,
+        index: HashMap<&'a str, usize>,
+    },
+    Tfidf {
+        v: &'a [Option<String>],
+        model: &'a TfidfModel,
+        index: HashMap<&'a str, usize>,
+    },
 }
 
 fn fit_impute_scale(column: &str, v: &[Option<f64>], rows: &[usize]) -> FittedStep {

@@ -8,6 +8,7 @@
 
 pub mod batch;
 mod client;
+pub mod export;
 mod form;
 mod log;
 mod openapi;
@@ -183,7 +184,7 @@ async fn docs_file(UrlPath(file): UrlPath<String>) -> Response {
         "swagger-ui-bundle.js" => (openapi::SWAGGER_JS, "text/javascript; charset=utf-8"),
         "swagger-ui.css" => (openapi::SWAGGER_CSS, "text/css; charset=utf-8"),
         "favicon-32x32.png" => (openapi::SWAGGER_ICON, "image/png"),
-        _ => return error(StatusCode::NOT_FOUND, &format!("no such file: /docs/{file}")).into_response(),
+        _ => return error(StatusCode::NOT_FOUND, format!("no such file: /docs/{file}")).into_response(),
     };
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "max-age=86400")], body).into_response()
 }

@@ -1,0 +1,188 @@
+//! Taking a bundle elsewhere: an ONNX model of the whole pipeline, an MLflow model folder (ONNX
+//! flavour + the bundle), and a Docker build context running `cairn serve`.
+
+pub mod onnx;
+mod proto;
+
+pub use onnx::{OnnxError, to_onnx};
+
+use crate::data::ColumnKind;
+use crate::project::write_atomically;
+use crate::train::{Pipeline, Task};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Onnx(#[from] OnnxError),
+    #[error("cannot write '{path}': {error}")]
+    Write { path: PathBuf, error: std::io::Error },
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|error| ExportError::Write { path: dir.into(), error })?;
+    }
+    write_atomically(path, bytes).map_err(|error| ExportError::Write { path: path.into(), error })
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), ExportError> {
+    let bytes = std::fs::read(from).map_err(|error| ExportError::Write { path: from.into(), error })?;
+    write(to, &bytes)
+}
+
+/// Writes the pipeline as an ONNX file.
+pub fn write_onnx(pipeline: &Pipeline, checksum: &str, path: &Path) -> Result<(), ExportError> {
+    let bytes = to_onnx(pipeline, checksum)?;
+    write(path, &bytes)
+}
+
+/// An MLflow model folder: `MLmodel` (ONNX flavour, pyfunc loader, signature, input example),
+/// `model.onnx`, the Cairn bundle itself, and the Python requirements for `mlflow models serve`.
+pub fn write_mlflow(pipeline: &Pipeline, checksum: &str, bundle: &Path, dir: &Path) -> Result<(), ExportError> {
+    let onnx_bytes = to_onnx(pipeline, checksum)?;
+    write(&dir.join("model.onnx"), &onnx_bytes)?;
+    copy(bundle, &dir.join("model.cairn"))?;
+    let columns = |kinds: Vec<(String, &str)>| -> String {
+        let cols: Vec<Value> =
+            kinds.into_iter().map(|(name, ty)| json!({"type": ty, "name": name, "required": true})).collect();
+        Value::from(cols).to_string()
+    };
+    let inputs = columns(
+        pipeline
+            .fitted_recipe
+            .steps
+            .iter()
+            .map(|s| {
+                let kind = pipeline.schema.columns.iter().find(|c| c.name == s.column()).map(|c| c.kind);
+                (s.column().to_string(), if kind == Some(ColumnKind::Numeric) { "double" } else { "string" })
+            })
+            .collect(),
+    );
+    let outputs = match pipeline.target.task {
+        Task::Classification => columns(
+            std::iter::once(("label".to_string(), "string"))
+                .chain(pipeline.target.classes.iter().map(|c| (format!("probability_{c}"), "double")))
+                .collect(),
+        ),
+        _ => columns(vec![("prediction".into(), "double")]),
+    };
+    // The input example: the bundle's example row, one value per input, in MLflow's split form.
+    let names: Vec<&str> = pipeline.fitted_recipe.steps.iter().map(|s| s.column()).collect();
+    let row: Vec<Value> = names.iter().map(|n| pipeline.example.get(*n).cloned().unwrap_or(Value::Null)).collect();
+    let example = json!({"columns": names, "data": [row]});
+    write(&dir.join("input_example.json"), example.to_string().as_bytes())?;
+    let created = pipeline.info.created_unix;
+    let mlmodel = format!(
+        "artifact_path: model\n\
+         flavors:\n\
+         \x20 onnx:\n\
+         \x20   code: null\n\
+         \x20   data: model.onnx\n\
+         \x20   onnx_version: 1.14.0\n\
+         \x20   providers:\n\
+         \x20   - CPUExecutionProvider\n\
+         \x20 python_function:\n\
+         \x20   data: model.onnx\n\
+         \x20   env:\n\
+         \x20     virtualenv: python_env.yaml\n\
+         \x20   loader_module: mlflow.onnx\n\
+         \x20   python_version: 3.11.7\n\
+         mlflow_version: 2.14.0\n\
+         model_size_bytes: {size}\n\
+         model_uuid: {uuid}\n\
+         saved_input_example_info:\n\
+         \x20 artifact_path: input_example.json\n\
+         \x20 type: dataframe\n\
+         \x20 pandas_orient: split\n\
+         signature:\n\
+         \x20 inputs: '{inputs}'\n\
+         \x20 outputs: '{outputs}'\n\
+         \x20 params: null\n\
+         utc_time_created: '{created}'\n\
+         metadata:\n\
+         \x20 cairn_bundle: model.cairn\n\
+         \x20 cairn_checksum: {checksum}\n\
+         \x20 cairn_model: {model}\n",
+        size = onnx_bytes.len(),
+        uuid = checksum.trim_start_matches("sha256:").get(..32).unwrap_or("0"),
+        created = utc_time(created),
+        model = pipeline.info.model,
+    );
+    write(&dir.join("MLmodel"), mlmodel.as_bytes())?;
+    write(&dir.join("requirements.txt"), b"mlflow\nonnx\nonnxruntime\npandas\n")?;
+    write(
+        &dir.join("python_env.yaml"),
+        b"python: 3.11.7\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n",
+    )?;
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS.000000` (UTC) for a Unix time, as MLflow writes it.
+fn utc_time(unix: u64) -> String {
+    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.000000", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// A Docker build context serving the bundle on port 8080: Dockerfile, the bundle, the given
+/// `cairn` executable and a README.
+pub fn write_docker(
+    pipeline: &Pipeline,
+    checksum: &str,
+    bundle: &Path,
+    exe: &Path,
+    dir: &Path,
+) -> Result<(), ExportError> {
+    copy(bundle, &dir.join("model.cairn"))?;
+    copy(exe, &dir.join("cairn"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("cairn");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|error| ExportError::Write { path, error })?;
+    }
+    let dockerfile = format!(
+        "# Serves {model} {goal} (bundle {checksum}).\n\
+         # Build: docker build -t cairn-model .\n\
+         # Run:   docker run --rm -p 8080:8080 cairn-model   then open http://127.0.0.1:8080/\n\
+         FROM debian:12-slim\n\
+         COPY cairn /usr/local/bin/cairn\n\
+         COPY model.cairn /model/model.cairn\n\
+         EXPOSE 8080\n\
+         HEALTHCHECK CMD [\"/usr/local/bin/cairn\", \"--version\"]\n\
+         # Inside a container the server must listen on all interfaces; the prediction log goes to /model.\n\
+         ENTRYPOINT [\"/usr/local/bin/cairn\", \"serve\", \"/model/model.cairn\", \"--host\", \"0.0.0.0\", \"--port\", \"8080\"]\n",
+        model = pipeline.model_display_name(),
+        goal = pipeline.goal(),
+    );
+    write(&dir.join("Dockerfile"), dockerfile.as_bytes())?;
+    let readme = "This folder is a Docker build context for a Cairn model.\n\n\
+                  docker build -t cairn-model .\n\
+                  docker run --rm -p 8080:8080 cairn-model\n\n\
+                  Then: http://127.0.0.1:8080/ (a form), /docs (the API), POST /predict, POST /invocations (MLflow),\n\
+                  POST /v2/models/model/infer (KServe V2), GET /metrics (Prometheus).\n\
+                  The cairn executable in this folder was built for this machine's OS and CPU (Linux x86_64 here).\n";
+    write(&dir.join("README.txt"), readme.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times() {
+        assert_eq!(super::utc_time(0), "1970-01-01 00:00:00.000000");
+        assert_eq!(super::utc_time(951_782_400), "2000-02-29 00:00:00.000000");
+        assert_eq!(super::utc_time(1_795_000_000), "2026-11-18 11:06:40.000000");
+    }
+}
