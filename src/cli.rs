@@ -70,6 +70,16 @@ pub enum Command {
         /// `serve`: single-row requests in all (the 100-row case sends a tenth as many).
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
+        /// `serve`: run each case this many seconds instead of a number of requests.
+        #[arg(long, default_value_t = 0.0)]
+        seconds: f64,
+        /// `serve`: also run the cases against FastAPI + uvicorn + scikit-learn serving the same
+        /// model (pip install fastapi uvicorn scikit-learn pandas); 10 s per case unless --seconds.
+        #[arg(long)]
+        fastapi: bool,
+        /// `serve`: then keep Cairn saturated with single rows this many seconds, sampling its memory.
+        #[arg(long, default_value_t = 0.0)]
+        saturate: f64,
         /// `gpu`: rows of the synthetic 64-column table.
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
@@ -120,9 +130,24 @@ pub fn run(command: Command) -> Result<()> {
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
         Command::Export { bundle, onnx, mlflow, docker } => cmd_export(&bundle, onnx, mlflow, docker),
         Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
-        Command::Bench { what, data_dir, python, repeat, clients, requests, rows, json } => match what.as_str() {
+        Command::Bench {
+            what,
+            data_dir,
+            python,
+            repeat,
+            clients,
+            requests,
+            seconds,
+            fastapi,
+            saturate,
+            rows,
+            json,
+        } => match what.as_str() {
             "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
-            "serve" => crate::bench_serve::bench_serve(&data_dir, clients, requests, json),
+            "serve" => {
+                let b = crate::bench_serve::ServeBench { clients, requests, seconds, fastapi, python, saturate };
+                crate::bench_serve::bench_serve(&data_dir, &b, json)
+            }
             "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
             other => bail!("unknown benchmark '{other}' (available: train, serve, gpu)"),
         },
