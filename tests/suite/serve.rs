@@ -216,3 +216,51 @@ fn server_started_by_the_app_stops_when_its_parent_goes() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn sigterm_during_load_finishes_every_request_in_flight() {
+    let dir = tempdir();
+    let bundle = crate::common::train_bundle(dir.path(), "california_housing.csv", "median_house_value", "house.cairn");
+    let mut server = start(&bundle);
+    // Four large CSV batches (61 920 rows each) at once, so they are still being answered when
+    // the signal comes.
+    let csv = std::fs::read_to_string(asset("california_housing.csv")).unwrap();
+    let (header, rows) = csv.split_once('\n').unwrap();
+    let body = format!("{header}\n{rows}{rows}{rows}");
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, body) = (format!("{}/predict", server.url), body.clone());
+            std::thread::spawn(move || post_to(&url, "text/csv", &body))
+        })
+        .collect();
+    // Wait until the server itself says predictions are in flight (the /metrics call counts
+    // itself), then SIGTERM it.
+    let started = std::time::Instant::now();
+    let in_flight = loop {
+        let (_, m) = get(&format!("{}/metrics", server.url));
+        let n: f64 = m
+            .lines()
+            .find_map(|l| l.strip_prefix("cairn_requests_in_flight"))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0.0);
+        if n >= 2.0 || started.elapsed().as_secs() > 30 {
+            break n - 1.0;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    assert!(in_flight >= 1.0, "no prediction was ever seen in flight");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-s", "TERM", &pid]).status().unwrap().success());
+    // Every request that was sent is answered in full.
+    for c in clients {
+        let (status, v) = c.join().unwrap();
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["predictions"].as_array().unwrap().len(), 3 * 20_640);
+    }
+    // Then the process exits cleanly and stops listening.
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let addr = server.url.trim_start_matches("http://").to_string();
+    assert!(std::net::TcpStream::connect(addr).is_err());
+    eprintln!("SIGTERM with {in_flight} prediction request(s) in flight: all 4 answered in full, clean exit");
+}
