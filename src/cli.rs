@@ -30,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Train a model on a CSV file and report its test scores.
     Train(TrainArgs),
+    /// The recorded runs of a run store: list, compare, note, promote, delete, export to MLflow.
+    Runs(crate::cli_runs::RunsArgs),
     /// Add a `prediction` column (and class probabilities) to a CSV file.
     Predict {
         bundle: PathBuf,
@@ -125,6 +127,7 @@ pub enum Command {
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Train(args) => cmd_train(args),
+        Command::Runs(args) => crate::cli_runs::cmd_runs(args),
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
@@ -200,6 +203,13 @@ pub struct TrainArgs {
     /// Write the trained pipeline to this bundle file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Record the run (data hash, recipe, settings, seed, metrics, curves, bundle) in this run
+    /// store (an SQLite file, created if missing); see `cairn runs`.
+    #[arg(long, value_name = "STORE")]
+    pub runs: Option<PathBuf>,
+    /// A note stored with the run (with --runs).
+    #[arg(long, requires = "runs")]
+    pub note: Option<String>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -271,8 +281,23 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         })?;
         // Best first: highest R² / accuracy.
         results.sort_by(|(x, _), (y, _)| y.report.metrics.headline().1.total_cmp(&x.report.metrics.headline().1));
+        let mut saved = None;
         if let (Some(out), Some((best, _))) = (&a.out, results.first()) {
-            save_bundle(&best.pipeline, out)?;
+            saved = Some(save_bundle(&best.pipeline, out)?);
+        }
+        if let Some(store) = &a.runs {
+            for (i, (r, cv)) in results.iter().enumerate() {
+                let bundle = a.out.as_deref().zip(saved.as_deref()).filter(|_| i == 0);
+                crate::cli_runs::record_run(
+                    store,
+                    &r.pipeline,
+                    &data,
+                    &a.data,
+                    cv.as_ref(),
+                    bundle,
+                    a.note.as_deref(),
+                )?;
+            }
         }
         if a.json {
             let rows: Vec<_> = results
@@ -347,10 +372,21 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     } else {
         None
     };
+    let mut checksum = None;
     if let Some(out) = &a.out {
-        let checksum = save_bundle(p, out)?;
-        eprintln!("[{:>5.1}s] Saved {} ({checksum})", started.elapsed().as_secs_f64(), out.display());
+        let sum = save_bundle(p, out)?;
+        eprintln!("[{:>5.1}s] Saved {} ({sum})", started.elapsed().as_secs_f64(), out.display());
+        checksum = Some(sum);
     }
+    let run_id = match &a.runs {
+        Some(store) => {
+            let bundle = a.out.as_deref().zip(checksum.as_deref());
+            let id = crate::cli_runs::record_run(store, p, &data, &a.data, cv.as_ref(), bundle, a.note.as_deref())?;
+            eprintln!("[{:>5.1}s] Recorded as run {id} in {}", started.elapsed().as_secs_f64(), store.display());
+            Some(id)
+        }
+        None => None,
+    };
     if a.json {
         let v = json!({
             "task": p.target.task.name(),
@@ -369,6 +405,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             "importance": importance,
             "learning_curve": curve,
             "bundle": a.out.as_ref().map(|o| o.display().to_string()),
+            "run_id": run_id,
         });
         println!("{v}");
     } else {

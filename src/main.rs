@@ -4,6 +4,7 @@ mod bench;
 mod bench_gpu;
 mod bench_serve;
 mod cli;
+mod cli_runs;
 
 use clap::Parser;
 

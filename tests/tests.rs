@@ -24,3 +24,5 @@ mod quality;
 mod serve;
 #[path = "suite/serve_api.rs"]
 mod serve_api;
+#[path = "suite/track.rs"]
+mod track;

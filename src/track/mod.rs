@@ -1,5 +1,10 @@
-//! Tracking layer: what identifies a run. For now the content hash of the training data, which
-//! every pipeline records; the SQLite run store builds on it.
+//! Tracking layer: the content hash of the training data (which every pipeline records), the
+//! SQLite run store, and export of the runs to MLflow.
+
+pub mod mlflow;
+mod store;
+
+pub use store::{Comparison, RunRecord, RunStore, TrackError, compare};
 
 use crate::data::{Dataset, Values};
 use sha2::{Digest, Sha256};

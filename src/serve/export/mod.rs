@@ -120,7 +120,7 @@ pub fn write_mlflow(pipeline: &Pipeline, checksum: &str, bundle: &Path, dir: &Pa
 }
 
 /// `YYYY-MM-DD HH:MM:SS.000000` (UTC) for a Unix time, as MLflow writes it.
-fn utc_time(unix: u64) -> String {
+pub fn utc_time(unix: u64) -> String {
     let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
