@@ -14,6 +14,8 @@ mod gpu;
 mod gui;
 #[path = "suite/gui_eval.rs"]
 mod gui_eval;
+#[path = "suite/gui_runs.rs"]
+mod gui_runs;
 #[path = "suite/gui_train.rs"]
 mod gui_train;
 #[path = "suite/onnx.rs"]

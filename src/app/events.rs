@@ -30,6 +30,10 @@ pub(super) enum Event {
     Epoch(crate::gpu::net::EpochStats),
     /// The GPU adapters wgpu found.
     Adapters(Vec<crate::gpu::AdapterInfo>),
+    /// The run store's runs (after reading it, or after a change to it).
+    Runs(Result<Vec<crate::track::RunRecord>, String>),
+    /// A finished training run was recorded in the run store (or could not be).
+    Recorded(Result<i64, String>),
 }
 
 impl CairnApp {
@@ -110,6 +114,17 @@ impl CairnApp {
             }
             Event::Epoch(stats) => state.net.epochs.push(stats),
             Event::Adapters(found) => state.net.adapters = Some(found),
+            Event::Runs(result) => {
+                state.run_log.loading = false;
+                match result {
+                    Ok(runs) => state.run_log.set_runs(runs),
+                    Err(e) => state.error = Some(format!("Reading the run history failed: {e}")),
+                }
+            }
+            Event::Recorded(result) => match result {
+                Ok(_) => state.run_log.stale = true,
+                Err(e) => state.notice = Some(format!("This run was not recorded in the history: {e}")),
+            },
             Event::Trained(result) => {
                 state.training = None;
                 state.cancel = None;

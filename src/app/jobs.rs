@@ -7,6 +7,8 @@ use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy};
 use crate::data::{Dataset, profile};
 use crate::eval::{learning_curve, permutation_importance};
 use crate::serve::http_request;
+use crate::track::{RunRecord, RunStore};
+use crate::train::cv::CvResult;
 use crate::train::leaderboard::{Trial, try_all_models};
 use crate::train::tune::{TuneTrial, tune};
 use crate::train::{TrainConfig, TrainOutcome};
@@ -75,6 +77,7 @@ impl CairnApp {
 
     pub(super) fn start_training(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
+        let store = self.options.runs_store.clone();
         self.state.net.regression = self.state.detected_task() == Some(crate::train::Task::Regression);
         let (cancel, tx, repaint) = self.begin("Training");
         cfg.cancel = Some(cancel);
@@ -95,7 +98,29 @@ impl CairnApp {
                 repaint();
             };
             let result = crate::train::train(&ds, None, &cfg, &mut progress).map(Box::new).map_err(|e| e.to_string());
+            if let Ok(outcome) = &result {
+                record_run(&store, outcome, &ds, None, &tx);
+            }
             let _ = tx.send(Event::Trained(result));
+            repaint();
+        });
+    }
+
+    /// Runs `change` on the run store off the UI thread, then reads every run back for the
+    /// Runs panel.
+    pub(super) fn runs_job(
+        &mut self,
+        change: impl FnOnce(&RunStore) -> Result<(), crate::track::TrackError> + Send + 'static,
+    ) {
+        self.state.run_log.loading = true;
+        self.state.run_log.stale = false;
+        let (store, tx, repaint) = (self.options.runs_store.clone(), self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let result = RunStore::open(&store).and_then(|s| {
+                change(&s)?;
+                s.runs()
+            });
+            let _ = tx.send(Event::Runs(result.map_err(|e| e.to_string())));
             repaint();
         });
     }
@@ -111,6 +136,7 @@ impl CairnApp {
 
     pub(super) fn start_try_all(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
+        let store = self.options.runs_store.clone();
         self.state.leaderboard.clear();
         let (cancel, tx, repaint) = self.begin("Trying all models");
         (cfg.model, cfg.params) = (None, None);
@@ -120,6 +146,7 @@ impl CairnApp {
                 repaint();
             };
             let mut on_trial = |t: Trial| {
+                record_run(&store, &t.outcome, &ds, t.cv.as_ref(), &tx);
                 if let Some(cv) = t.cv {
                     let entry = LeaderboardEntry { outcome: Arc::new(t.outcome), cv };
                     let _ = tx.send(Event::LeaderboardEntry(Box::new(entry)));
@@ -135,6 +162,7 @@ impl CairnApp {
     /// part), every trial reported as it finishes; then the best settings are trained.
     pub(super) fn start_tuning(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
+        let store = self.options.runs_store.clone();
         let search = self.state.tuning.search();
         self.state.tuning.trials.clear();
         self.state.tuning.best = None;
@@ -156,6 +184,9 @@ impl CairnApp {
                     let _ = tx.send(Event::Tuned(Ok(Box::new(r))));
                     let cfg = TrainConfig { model: Some(best.model), params: Some(best), cancel: None, ..cfg };
                     let trained = crate::train::train(&ds, None, &cfg, &mut progress);
+                    if let Ok(outcome) = &trained {
+                        record_run(&store, outcome, &ds, None, &tx);
+                    }
                     let _ = tx.send(Event::Trained(trained.map(Box::new).map_err(|e| e.to_string())));
                 }
                 Err(e) => {
@@ -298,4 +329,18 @@ impl CairnApp {
             repaint();
         });
     }
+}
+
+/// Records a finished run in the run store (on the job's thread) and tells the app.
+fn record_run(
+    store: &std::path::Path,
+    outcome: &TrainOutcome,
+    ds: &Dataset,
+    cv: Option<&CvResult>,
+    tx: &Sender<Event>,
+) {
+    let project = super::short_name(&ds.source);
+    let run = RunRecord::from_pipeline(&outcome.pipeline, &project, &ds.source, ds.n_rows(), ds.columns.len());
+    let result = RunStore::open(store).and_then(|s| s.record(&run.with_cv(cv)));
+    let _ = tx.send(Event::Recorded(result.map_err(|e| e.to_string())));
 }

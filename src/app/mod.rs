@@ -13,6 +13,7 @@ mod insight;
 mod jobs;
 mod monitor;
 mod picker;
+mod runs;
 mod state;
 mod train;
 pub mod whatif;
@@ -41,11 +42,13 @@ pub enum Panel {
     Evaluate,
     Deploy,
     Monitor,
+    /// Every recorded run (the run store), across sessions.
+    Runs,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 6] =
-        [Panel::Data, Panel::Features, Panel::Train, Panel::Evaluate, Panel::Deploy, Panel::Monitor];
+    pub const ALL: [Panel; 7] =
+        [Panel::Data, Panel::Features, Panel::Train, Panel::Evaluate, Panel::Deploy, Panel::Monitor, Panel::Runs];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -55,6 +58,7 @@ impl Panel {
             Panel::Evaluate => "Evaluate",
             Panel::Deploy => "Deploy",
             Panel::Monitor => "Monitor",
+            Panel::Runs => "Runs",
         }
     }
 
@@ -66,6 +70,7 @@ impl Panel {
             Panel::Evaluate => "4",
             Panel::Deploy => "5",
             Panel::Monitor => "6",
+            Panel::Runs => "7",
         }
     }
 }
@@ -107,6 +112,12 @@ pub enum Command {
     FindAdapters,
     /// Pause or resume the neural network being trained.
     TogglePause,
+    /// Read the run store (Runs panel).
+    LoadRuns,
+    /// Mark a recorded run as its project's production model.
+    PromoteRun(i64),
+    /// Delete recorded runs.
+    DeleteRuns(Vec<i64>),
     Show(Panel),
 }
 
@@ -117,6 +128,8 @@ pub struct AppOptions {
     pub cairn_exe: PathBuf,
     /// Where deployed bundles are written.
     pub deploy_dir: PathBuf,
+    /// The run store every training run is recorded in.
+    pub runs_store: PathBuf,
 }
 
 impl Default for AppOptions {
@@ -129,6 +142,7 @@ impl Default for AppOptions {
             picker: Box::new(RfdPicker),
             cairn_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("cairn")),
             deploy_dir: data_home.join("cairn").join("deployments"),
+            runs_store: data_home.join("cairn").join("runs.sqlite"),
         }
     }
 }
@@ -190,6 +204,7 @@ impl CairnApp {
                     Panel::Evaluate => evaluate::evaluate_ui(ui, &mut self.state, &mut cmds),
                     Panel::Deploy => deploy::deploy_ui(ui, &self.state, &mut cmds),
                     Panel::Monitor => monitor::monitor_ui(ui, &self.state, &mut cmds),
+                    Panel::Runs => runs::runs_ui(ui, &mut self.state, &mut cmds),
                 }
                 self.commands.extend(cmds);
             });
@@ -215,6 +230,7 @@ impl CairnApp {
                 Panel::Features | Panel::Train => self.state.dataset.is_some(),
                 Panel::Evaluate | Panel::Deploy => self.state.outcome.is_some(),
                 Panel::Monitor => !self.state.deployments.is_empty(),
+                Panel::Runs => true,
             };
             let text = format!("{}  {}", panel.icon(), panel.title());
             let button = egui::Button::selectable(self.state.panel == panel, text).min_size(egui::vec2(150.0, 28.0));
@@ -306,6 +322,9 @@ impl CairnApp {
                 }
             }
             Command::FindAdapters => self.find_adapters(),
+            Command::LoadRuns => self.runs_job(|_| Ok(())),
+            Command::PromoteRun(id) => self.runs_job(move |store| store.promote(id)),
+            Command::DeleteRuns(ids) => self.runs_job(move |store| ids.iter().try_for_each(|&id| store.delete(id))),
             Command::TogglePause => {
                 if let Some(p) = &self.state.net.pause {
                     p.fetch_xor(true, Ordering::Relaxed);

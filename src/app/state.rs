@@ -77,6 +77,8 @@ pub struct AppState {
     pub monitor: monitor::MonitorView,
     /// A neural network's live training curves, pause flag and the GPU adapters.
     pub net: curves::NetView,
+    /// The Runs panel: the recorded runs, the filter, sorting and selection.
+    pub run_log: runs::RunsView,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -176,6 +178,7 @@ impl Default for AppState {
             batch: None,
             monitor: monitor::MonitorView::default(),
             net: curves::NetView::default(),
+            run_log: runs::RunsView::default(),
             task_cache: None,
             target_warnings_cache: None,
         }

@@ -12,7 +12,13 @@ pub(crate) fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::P
 
 /// A harness whose file dialogs answer with `picker`'s paths.
 pub(crate) fn harness_with(picker: FixedPicker, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
-    let app = CairnApp::new(AppOptions { picker: Box::new(picker), cairn_exe: crate::common::cairn_exe(), deploy_dir });
+    let runs_store = deploy_dir.join("runs.sqlite");
+    let app = CairnApp::new(AppOptions {
+        picker: Box::new(picker),
+        cairn_exe: crate::common::cairn_exe(),
+        deploy_dir,
+        runs_store,
+    });
     Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
 }
 
