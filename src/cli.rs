@@ -131,7 +131,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
-        Command::Export { bundle, onnx, mlflow, docker } => cmd_export(&bundle, onnx, mlflow, docker),
+        Command::Export { bundle, onnx, mlflow, docker } => crate::cli_runs::cmd_export(&bundle, onnx, mlflow, docker),
         Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
         Command::Bench {
             what,
@@ -477,28 +477,6 @@ fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     eprintln!();
     if let Some(path) = out {
         eprintln!("Wrote {rows} predictions to {}", path.display());
-    }
-    Ok(())
-}
-
-fn cmd_export(bundle: &Path, onnx: Option<PathBuf>, mlflow: Option<PathBuf>, docker: Option<PathBuf>) -> Result<()> {
-    use cairn::serve::export;
-    if onnx.is_none() && mlflow.is_none() && docker.is_none() {
-        bail!("say what to export: --onnx FILE, --mlflow DIR and/or --docker DIR");
-    }
-    let (pipeline, checksum) = load_bundle(bundle)?; // refuses a damaged bundle before copying it
-    if let Some(path) = onnx {
-        export::write_onnx(&pipeline, &checksum, &path)?;
-        eprintln!("Wrote {} (ONNX, opset 13: recipe + {})", path.display(), pipeline.model_display_name());
-    }
-    if let Some(dir) = mlflow {
-        export::write_mlflow(&pipeline, &checksum, bundle, &dir)?;
-        eprintln!("Wrote {} (MLmodel, model.onnx, model.cairn, input_example.json)", dir.display());
-    }
-    if let Some(dir) = docker {
-        let exe = std::env::current_exe().context("cannot find the cairn executable")?;
-        export::write_docker(&pipeline, &checksum, bundle, &exe, &dir)?;
-        eprintln!("Wrote {} (Dockerfile, model.cairn, cairn, README.txt)", dir.display());
     }
     Ok(())
 }

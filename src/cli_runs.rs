@@ -1,5 +1,5 @@
 //! `cairn runs STORE`: list, compare, annotate, promote and delete recorded runs, and export
-//! them to MLflow; and the recording that `cairn train --runs STORE` does.
+//! them to MLflow; the recording that `cairn train --runs STORE` does; and `cairn export`.
 
 use anyhow::{Context, Result, bail};
 use cairn::track::{RunRecord, RunStore, compare};
@@ -142,3 +142,27 @@ pub fn cmd_runs(a: RunsArgs) -> Result<()> {
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(['…']).collect() }
 }
+
+/// `cairn export BUNDLE --onnx FILE --mlflow DIR --docker DIR`.
+pub fn cmd_export(bundle: &Path, onnx: Option<PathBuf>, mlflow: Option<PathBuf>, docker: Option<PathBuf>) -> Result<()> {
+    use cairn::serve::export;
+    if onnx.is_none() && mlflow.is_none() && docker.is_none() {
+        bail!("say what to export: --onnx FILE, --mlflow DIR and/or --docker DIR");
+    }
+    let (pipeline, checksum) = cairn::project::load_bundle(bundle)?; // refuses a damaged bundle before copying it
+    if let Some(path) = onnx {
+        export::write_onnx(&pipeline, &checksum, &path)?;
+        eprintln!("Wrote {} (ONNX, opset 13: recipe + {})", path.display(), pipeline.model_display_name());
+    }
+    if let Some(dir) = mlflow {
+        export::write_mlflow(&pipeline, &checksum, bundle, &dir)?;
+        eprintln!("Wrote {} (MLmodel, model.onnx, model.cairn, input_example.json)", dir.display());
+    }
+    if let Some(dir) = docker {
+        let exe = std::env::current_exe().context("cannot find the cairn executable")?;
+        export::write_docker(&pipeline, &checksum, bundle, &exe, &dir)?;
+        eprintln!("Wrote {} (Dockerfile, model.cairn, cairn, README.txt)", dir.display());
+    }
+    Ok(())
+}
+
