@@ -32,6 +32,15 @@ pub enum Command {
     Train(TrainArgs),
     /// The recorded runs of a run store: list, compare, note, promote, delete, export to MLflow.
     Runs(crate::cli_runs::RunsArgs),
+    /// Create a project folder: the data, the target and the training choices.
+    Init(crate::cli_runs::InitArgs),
+    /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
+    /// the project's run store.
+    Run {
+        project: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add a `prediction` column (and class probabilities) to a CSV file.
     Predict {
         bundle: PathBuf,
@@ -128,6 +137,8 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Train(args) => cmd_train(args),
         Command::Runs(args) => crate::cli_runs::cmd_runs(args),
+        Command::Init(args) => crate::cli_runs::cmd_init(args),
+        Command::Run { project, json } => crate::cli_runs::cmd_run(&project, json),
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),

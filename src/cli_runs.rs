@@ -1,5 +1,6 @@
 //! `cairn runs STORE`: list, compare, annotate, promote and delete recorded runs, and export
-//! them to MLflow; the recording that `cairn train --runs STORE` does; and `cairn export`.
+//! them to MLflow; the recording that `cairn train --runs STORE` does; projects (`cairn init`,
+//! `cairn run`); and `cairn export`.
 
 use anyhow::{Context, Result, bail};
 use cairn::track::{RunRecord, RunStore, compare};
@@ -144,7 +145,12 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// `cairn export BUNDLE --onnx FILE --mlflow DIR --docker DIR`.
-pub fn cmd_export(bundle: &Path, onnx: Option<PathBuf>, mlflow: Option<PathBuf>, docker: Option<PathBuf>) -> Result<()> {
+pub fn cmd_export(
+    bundle: &Path,
+    onnx: Option<PathBuf>,
+    mlflow: Option<PathBuf>,
+    docker: Option<PathBuf>,
+) -> Result<()> {
     use cairn::serve::export;
     if onnx.is_none() && mlflow.is_none() && docker.is_none() {
         bail!("say what to export: --onnx FILE, --mlflow DIR and/or --docker DIR");
@@ -166,3 +172,91 @@ pub fn cmd_export(bundle: &Path, onnx: Option<PathBuf>, mlflow: Option<PathBuf>,
     Ok(())
 }
 
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// The project folder (created if missing).
+    pub dir: PathBuf,
+    /// The data file (or `sample:house-prices`, `sample:spam`).
+    #[arg(long)]
+    pub data: String,
+    #[arg(long)]
+    pub target: String,
+    #[arg(long, default_value = "auto")]
+    pub task: String,
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 0.2)]
+    pub test_size: f64,
+    /// The project's name (default: the folder's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// `cairn init DIR --data DATA --target COL …`: a project folder others can re-run.
+pub fn cmd_init(a: InitArgs) -> Result<()> {
+    use cairn::project::Project;
+    let name = a.name.clone().unwrap_or_else(|| {
+        a.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into())
+    });
+    // A data file inside the folder is referenced relatively (the folder can move), else absolutely.
+    let data = if a.data.starts_with("sample:") {
+        a.data.clone()
+    } else {
+        let path = std::path::absolute(&a.data).with_context(|| format!("bad data path '{}'", a.data))?;
+        let dir = std::path::absolute(&a.dir)?;
+        path.strip_prefix(&dir).unwrap_or(&path).display().to_string()
+    };
+    let mut project = Project::new(&name, &data, &a.target);
+    (project.task, project.model, project.seed, project.test_size) = (a.task, a.model, a.seed, a.test_size);
+    let cfg = project.config()?; // checks task and model names before anything is written
+    if !a.params.is_empty() {
+        let kind = match cfg.model {
+            Some(kind) => kind,
+            None => {
+                let ds = project.read_data(&a.dir)?;
+                cairn::train::ModelKind::default_for(cairn::train::resolve_task(&ds, &cfg)?)
+            }
+        };
+        project.params = Some(cairn::train::Params::parse(kind, &a.params)?);
+    }
+    project.read_data(&a.dir)?; // the data must be readable now, not at the first run
+    project.save(&a.dir)?;
+    eprintln!("Created project '{name}' in {} (run it with: cairn run {})", a.dir.display(), a.dir.display());
+    Ok(())
+}
+
+/// `cairn run PROJECT [--json]`: data → recipe → train → evaluate → bundle, recorded.
+pub fn cmd_run(dir: &Path, as_json: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
+    let run = cairn::project::run_project(dir, &mut progress)?;
+    let p = &run.outcome.pipeline;
+    let reproduced = run.earlier.map(|(_, same)| same);
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "task": p.target.task.name(), "model": p.info.model, "metrics": run.outcome.report.metrics,
+                "device": p.info.device, "train_seconds": p.info.train_seconds, "data_hash": p.info.data_hash,
+                "run_id": run.run_id, "bundle": run.bundle.display().to_string(), "checksum": run.checksum,
+                "earlier_run": run.earlier.map(|(id, _)| id), "reproduced": reproduced,
+            })
+        );
+        return Ok(());
+    }
+    println!("{} ({}) {}", p.model_display_name(), p.target.task.name(), p.goal());
+    for (name, value, _) in run.outcome.report.metrics.cards() {
+        println!("  {name:<10} {value:.4}");
+    }
+    println!("run {} recorded; model saved to {}", run.run_id, run.bundle.display());
+    match run.earlier {
+        Some((id, true)) => println!("same data, settings and seed as run {id}: identical test metrics (reproduced)"),
+        Some((id, false)) => println!("same data, settings and seed as run {id}, but the metrics differ"),
+        None => {}
+    }
+    Ok(())
+}

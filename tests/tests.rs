@@ -20,6 +20,8 @@ mod gui_runs;
 mod gui_train;
 #[path = "suite/onnx.rs"]
 mod onnx;
+#[path = "suite/project.rs"]
+mod project;
 #[path = "suite/quality.rs"]
 mod quality;
 #[path = "suite/serve.rs"]
