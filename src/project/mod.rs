@@ -1,9 +1,9 @@
 //! Project layer: model bundles on disk, project folders, and the built-in sample projects.
 
 mod bundle;
-mod project;
+mod folder;
 mod samples;
 
 pub use bundle::{BUNDLE_FORMAT_VERSION, BundleError, load_bundle, save_bundle, write_atomically};
-pub use project::{PROJECT_FILE, Project, ProjectError, ProjectRun, run_project};
+pub use folder::{PROJECT_FILE, Project, ProjectError, ProjectRun, run_project};
 pub use samples::{SAMPLES, Sample};
