@@ -8,6 +8,8 @@ mod common;
 mod cli;
 #[path = "suite/core.rs"]
 mod core;
+#[path = "suite/feedback.rs"]
+mod feedback;
 #[path = "suite/gpu.rs"]
 mod gpu;
 #[path = "suite/gui.rs"]

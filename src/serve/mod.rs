@@ -39,9 +39,18 @@ pub const MAX_RECORDS: usize = 100_000;
 /// Longest a prediction may take before the request is answered 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct ServeState {
+/// The model being served: one version, swapped whole.
+pub struct Served {
     pub pipeline: Pipeline,
     pub checksum: String,
+}
+
+pub struct ServeState {
+    /// The current version; a request takes it once and uses it throughout, so a swap never
+    /// mixes two versions in one answer, and requests in flight finish on the old one.
+    model: std::sync::RwLock<Arc<Served>>,
+    /// The bundle file the server started from (what a reload reads by default).
+    pub bundle: std::path::PathBuf,
     /// The model's name in URLs (`/v2/models/{name}`): the bundle's file stem.
     pub name: String,
     pub stats: ServeStats,
@@ -56,7 +65,38 @@ impl ServeState {
         let name = bundle.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
         let metrics = Metrics::new(&name, pipeline.info.target_quantiles.clone());
         let log = Some(PredictionLog::beside(bundle));
-        ServeState { pipeline, checksum, name, stats: ServeStats::default(), metrics, log }
+        let model = std::sync::RwLock::new(Arc::new(Served { pipeline, checksum }));
+        ServeState { model, bundle: bundle.to_path_buf(), name, stats: ServeStats::default(), metrics, log }
+    }
+
+    /// The version serving now.
+    pub fn current(&self) -> Arc<Served> {
+        self.model.read().map(|m| m.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Loads `bundle` (default: the one the server started from) and serves it from the next
+    /// request on; returns (previous checksum, new checksum). Refused, with the old version
+    /// still serving, when the bundle is damaged or predicts another target or task.
+    pub fn reload(&self, bundle: Option<&std::path::Path>) -> Result<(String, String), String> {
+        let path = bundle.unwrap_or(&self.bundle);
+        let (pipeline, checksum) = crate::project::load_bundle(path).map_err(|e| e.to_string())?;
+        let old = self.current();
+        if pipeline.target.name != old.pipeline.target.name || pipeline.target.task != old.pipeline.target.task {
+            return Err(format!(
+                "'{}' predicts {} ({}), this server predicts {} ({}): start a new server for it",
+                path.display(),
+                pipeline.target.name,
+                pipeline.target.task.name(),
+                old.pipeline.target.name,
+                old.pipeline.target.task.name()
+            ));
+        }
+        let new = Arc::new(Served { pipeline, checksum: checksum.clone() });
+        match self.model.write() {
+            Ok(mut m) => *m = new,
+            Err(e) => *e.into_inner() = new,
+        }
+        Ok((old.checksum.clone(), checksum))
     }
 }
 
@@ -88,6 +128,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/v2/models/{name}", get(v2_model))
         .route("/v2/models/{name}/ready", get(v2_ready))
         .route("/v2/models/{name}/infer", post(v2_infer))
+        .route("/admin/reload", post(admin_reload))
         .route_layer(middleware::from_fn_with_state(state.clone(), track))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -116,9 +157,29 @@ pub fn serve_blocking(
         let addr = format!("{host}:{port}");
         let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|error| ServeError::Bind { addr, error })?;
         on_ready(listener.local_addr()?);
-        axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+        #[cfg(unix)]
+        reload_on_sighup(state.clone());
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
     })
+}
+
+/// SIGHUP re-reads the server's bundle file (after it was replaced) and serves it.
+#[cfg(unix)]
+fn reload_on_sighup(state: Arc<ServeState>) {
+    if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let s = state.clone();
+                match tokio::task::spawn_blocking(move || s.reload(None)).await {
+                    Ok(Ok((_, checksum))) => eprintln!("reloaded {} ({checksum})", state.bundle.display()),
+                    Ok(Err(e)) => eprintln!("reload refused, still serving the previous version: {e}"),
+                    Err(_) => {}
+                }
+            }
+        });
+    }
 }
 
 async fn shutdown_signal() {
@@ -167,11 +228,11 @@ async fn not_found(State(state): State<Arc<ServeState>>) -> Response {
 }
 
 async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
-    Html(form::page(&state.pipeline))
+    Html(form::page(&state.current().pipeline))
 }
 
 async fn openapi_json(State(state): State<Arc<ServeState>>) -> Response {
-    axum::Json(openapi::spec(&state.pipeline, &state.name)).into_response()
+    axum::Json(openapi::spec(&state.current().pipeline, &state.name)).into_response()
 }
 
 async fn docs() -> Html<&'static str> {
@@ -189,18 +250,47 @@ async fn docs_file(UrlPath(file): UrlPath<String>) -> Response {
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "max-age=86400")], body).into_response()
 }
 
+/// `POST /admin/reload` (from this machine only), body empty or `{"bundle": "PATH"}`: serve
+/// the bundle (default: the server's own bundle file, re-read) from the next request on.
+async fn admin_reload(
+    State(state): State<Arc<ServeState>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    if !peer.ip().is_loopback() {
+        return error(StatusCode::FORBIDDEN, "reloading is allowed from this machine only").into_response();
+    }
+    let bundle = match serde_json::from_slice::<Value>(&body) {
+        _ if body.iter().all(u8::is_ascii_whitespace) => None,
+        Ok(v) => match v.get("bundle").and_then(Value::as_str) {
+            Some(path) => Some(std::path::PathBuf::from(path)),
+            None => {
+                return error(StatusCode::BAD_REQUEST, "expected {\"bundle\": \"PATH\"} or no body").into_response();
+            }
+        },
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad JSON: {e}")).into_response(),
+    };
+    let swap = tokio::task::spawn_blocking(move || state.reload(bundle.as_deref())).await;
+    match swap {
+        Ok(Ok((previous, checksum))) => axum::Json(json!({"previous": previous, "checksum": checksum})).into_response(),
+        Ok(Err(message)) => error(StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the reload failed").into_response(),
+    }
+}
+
 async fn ping() -> &'static str {
     "ok\n"
 }
 
 async fn health(State(state): State<Arc<ServeState>>) -> Response {
-    let p = &state.pipeline;
+    let served = state.current();
+    let p = &served.pipeline;
     axum::Json(json!({
         "status": "ok",
         "model": p.info.model,
         "task": p.target.task.name(),
         "target": p.target.name,
-        "checksum": state.checksum,
+        "checksum": served.checksum,
         "stats": state.stats.snapshot(),
     }))
     .into_response()
@@ -216,7 +306,8 @@ async fn version() -> Response {
 
 /// What a client needs to call the model: its inputs, what it answers, how it scored.
 async fn metadata(State(state): State<Arc<ServeState>>) -> Response {
-    let p = &state.pipeline;
+    let served = state.current();
+    let p = &served.pipeline;
     let inputs: Vec<Value> = p.schema.columns.iter().map(|c| json!({"name": c.name, "kind": c.kind.label()})).collect();
     axum::Json(json!({
         "name": state.name,
@@ -232,7 +323,7 @@ async fn metadata(State(state): State<Arc<ServeState>>) -> Response {
         "train_rows": p.info.train_rows,
         "test_rows": p.info.test_rows,
         "data_hash": p.info.data_hash,
-        "checksum": state.checksum,
+        "checksum": served.checksum,
         "app_version": p.info.app_version,
     }))
     .into_response()
@@ -275,7 +366,7 @@ async fn v2_model(State(state): State<Arc<ServeState>>, UrlPath(name): UrlPath<S
     if name != state.name {
         return unknown_model(&state, &name);
     }
-    axum::Json(protocols::kserve_metadata(&state.pipeline, &state.name)).into_response()
+    axum::Json(protocols::kserve_metadata(&state.current().pipeline, &state.name)).into_response()
 }
 
 async fn v2_ready(State(state): State<Arc<ServeState>>, UrlPath(name): UrlPath<String>) -> Response {
@@ -317,12 +408,12 @@ async fn answer(
     render: impl FnOnce(&Pipeline, &Prediction) -> Value + Send + 'static,
 ) -> Response {
     let started = Instant::now();
-    let worker = state.clone();
+    let served = state.current();
     let job = tokio::task::spawn_blocking(move || {
-        let table = parse(&worker.pipeline)?;
-        let prediction =
-            worker.pipeline.predict(&table).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-        let body = render(&worker.pipeline, &prediction);
+        let p = &served.pipeline;
+        let table = parse(p)?;
+        let prediction = p.predict(&table).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let body = render(p, &prediction);
         Ok::<_, ApiError>((table, prediction, body))
     });
     let result = match tokio::time::timeout(REQUEST_TIMEOUT, job).await {
