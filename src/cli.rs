@@ -32,6 +32,9 @@ pub enum Command {
     Train(TrainArgs),
     /// The recorded runs of a run store: list, compare, note, promote, delete, export to MLflow.
     Runs(crate::cli_runs::RunsArgs),
+    /// Retrain the serving model's recipe and settings on its data plus new rows, compare both
+    /// on the same held-out rows, and optionally switch a running server to the new one.
+    Retrain(crate::cli_runs::RetrainArgs),
     /// Create a project folder: the data, the target and the training choices.
     Init(crate::cli_runs::InitArgs),
     /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
@@ -138,6 +141,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => cmd_train(args),
         Command::Runs(args) => crate::cli_runs::cmd_runs(args),
         Command::Init(args) => crate::cli_runs::cmd_init(args),
+        Command::Retrain(args) => crate::cli_runs::cmd_retrain(args),
         Command::Run { project, json } => crate::cli_runs::cmd_run(&project, json),
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),

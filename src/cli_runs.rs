@@ -260,3 +260,89 @@ pub fn cmd_run(dir: &Path, as_json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Args, Debug)]
+pub struct RetrainArgs {
+    /// The model serving now.
+    pub bundle: PathBuf,
+    /// The data it was trained on.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The new rows (same columns, with the target).
+    #[arg(long)]
+    pub new: PathBuf,
+    /// Save the retrained model here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Promote: switch the running server at this URL to the retrained model (when it is
+    /// better, or always with --force); needs --out.
+    #[arg(long, value_name = "URL", requires = "out")]
+    pub server: Option<String>,
+    #[arg(long)]
+    pub force: bool,
+    /// Record the retrained run (and the promotion) in this run store.
+    #[arg(long, value_name = "STORE")]
+    pub runs: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cairn retrain BUNDLE --data OLD --new NEW`: retrain, compare on shared held-out rows,
+/// optionally promote on a live server.
+pub fn cmd_retrain(a: RetrainArgs) -> Result<()> {
+    let (current, _) = cairn::project::load_bundle(&a.bundle)?;
+    let old = cairn::data::read_path(&a.data)?;
+    let new = cairn::data::read_path(&a.new)?;
+    let started = std::time::Instant::now();
+    let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
+    let r = cairn::train::retrain::retrain(&current, &old, &new, &mut progress)?;
+    let candidate = &r.candidate.pipeline;
+    let mut saved = None;
+    if let Some(out) = &a.out {
+        let checksum = cairn::project::save_bundle(candidate, out)?;
+        saved = Some((std::path::absolute(out)?, checksum));
+    }
+    let run_id = match &a.runs {
+        Some(store) => {
+            let bundle = saved.as_ref().map(|(p, c)| (p.as_path(), c.as_str()));
+            let combined = old.append(&new)?;
+            let note = format!("retrained with {}", a.new.display());
+            Some(record_run(store, candidate, &combined, &a.data, None, bundle, Some(&note))?)
+        }
+        None => None,
+    };
+    let mut promoted = false;
+    if let (Some(url), Some((path, _))) = (&a.server, &saved)
+        && (r.better() || a.force)
+    {
+        let body = json!({"bundle": path}).to_string();
+        let (status, answer) = cairn::serve::http_request(url, "POST", "/admin/reload", Some(&body))
+            .map_err(|e| anyhow::anyhow!("cannot reach the server at {url}: {e}"))?;
+        if status != 200 {
+            bail!("the server at {url} refused the new model: {answer}");
+        }
+        promoted = true;
+        if let (Some(store), Some(id)) = (&a.runs, run_id) {
+            RunStore::open(store)?.promote(id)?;
+        }
+    }
+    if a.json {
+        println!(
+            "{}",
+            json!({
+                "current": r.current.metrics, "retrained": r.candidate.report.metrics,
+                "better": r.better(), "holdout_rows": r.holdout_rows, "train_rows": r.train_rows,
+                "new_rows": r.new_rows, "bundle": saved.as_ref().map(|(p, _)| p.display().to_string()),
+                "checksum": saved.as_ref().map(|(_, c)| c), "run_id": run_id, "promoted": promoted,
+            })
+        );
+        return Ok(());
+    }
+    println!("{}", r.summary());
+    match (&a.server, promoted) {
+        (Some(url), true) => println!("promoted: {url} now serves the retrained model"),
+        (Some(_), false) => println!("kept the current model (use --force to promote anyway)"),
+        _ => {}
+    }
+    Ok(())
+}

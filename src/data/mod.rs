@@ -261,6 +261,44 @@ impl Dataset {
         (self.take_rows(&keep), self.n_rows() - keep.len())
     }
 
+    /// This table's rows followed by `other`'s, column by column by name (`other` may order
+    /// its columns differently and have extra ones). A number column takes text cells that are
+    /// numbers; a text column takes numbers as text; anything else is an error naming the cell.
+    pub fn append(&self, other: &Dataset) -> Result<Dataset, DataError> {
+        let mut columns = Vec::with_capacity(self.columns.len());
+        for c in &self.columns {
+            let theirs = other.require(&c.name)?;
+            let values = match (&c.values, &theirs.values) {
+                (Values::Numeric(a), Values::Numeric(b)) => Values::Numeric(a.iter().chain(b).copied().collect()),
+                (Values::Str(a), Values::Str(b)) => Values::Str(a.iter().chain(b).cloned().collect()),
+                (Values::Str(a), Values::Numeric(b)) => {
+                    Values::Str(a.iter().cloned().chain(b.iter().map(|x| x.map(format_number))).collect())
+                }
+                (Values::Numeric(a), Values::Str(b)) => {
+                    let mut out = a.clone();
+                    for (row, cell) in b.iter().enumerate() {
+                        out.push(match cell.as_deref().map(str::trim) {
+                            None | Some("") => None,
+                            Some(t) => Some(t.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
+                                DataError::Invalid {
+                                    source_name: other.source.clone(),
+                                    message: format!(
+                                        "row {}, column '{}': '{t}' is not a number, but the column holds numbers",
+                                        row + 1,
+                                        c.name
+                                    ),
+                                }
+                            })?),
+                        });
+                    }
+                    Values::Numeric(out)
+                }
+            };
+            columns.push(Column { name: c.name.clone(), kind: c.kind, values });
+        }
+        Dataset::new(format!("{} + {}", self.source, other.source), columns)
+    }
+
     pub fn take_rows(&self, rows: &[usize]) -> Dataset {
         Dataset {
             source: self.source.clone(),

@@ -15,6 +15,7 @@ mod models;
 mod mt;
 pub mod params;
 mod pipeline;
+pub mod retrain;
 pub mod split;
 mod svm;
 pub mod tree;

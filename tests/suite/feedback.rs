@@ -110,3 +110,78 @@ fn swapping_the_model_under_load_drops_no_request() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn retrain_compare_promote_on_a_live_server() {
+    let dir = tempdir();
+    // The first half of California (by row order, i.e. by region) is the old data, the rest
+    // arrives later.
+    let csv = std::fs::read_to_string(asset("california_housing.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (old, new) = (dir.path().join("old.csv"), dir.path().join("new.csv"));
+    std::fs::write(&old, format!("{header}\n{}\n", rows[..10_000].join("\n"))).unwrap();
+    std::fs::write(&new, format!("{header}\n{}\n", rows[10_000..].join("\n"))).unwrap();
+    let (current, store, candidate) =
+        (dir.path().join("current.cairn"), dir.path().join("runs.sqlite"), dir.path().join("retrained.cairn"));
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let o = crate::common::cairn(&[
+        "train",
+        &s(&old),
+        "--target",
+        "median_house_value",
+        "--out",
+        &s(&current),
+        "--runs",
+        &s(&store),
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let o = crate::common::cairn(&["runs", &s(&store), "--promote", "1"]);
+    assert!(o.status.success());
+    let server = start(&current);
+    let served_before = checksum(&server.url);
+
+    let o = crate::common::cairn(&[
+        "retrain",
+        &s(&current),
+        "--data",
+        &s(&old),
+        "--new",
+        &s(&new),
+        "--out",
+        &s(&candidate),
+        "--server",
+        &server.url,
+        "--runs",
+        &s(&store),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(crate::common::stdout(&o).trim()).unwrap();
+    eprintln!("retrain: {v}");
+    // Both scored on the same held-out rows: the current model's own test rows of the old data
+    // plus a fifth of the new rows.
+    assert_eq!(v["holdout_rows"], 2_000 + 2_128);
+    assert_eq!(v["train_rows"], 8_000 + 8_512);
+    let (cur, new_r2) = (v["current"]["r2"].as_f64().unwrap(), v["retrained"]["r2"].as_f64().unwrap());
+    assert!(new_r2 > cur, "{cur} → {new_r2}");
+    assert_eq!((v["better"].as_bool(), v["promoted"].as_bool()), (Some(true), Some(true)));
+    // The live server now answers with the retrained model, and the store says so.
+    let served_now = checksum(&server.url);
+    assert_ne!(served_now, served_before);
+    assert_eq!(Some(served_now.as_str()), v["checksum"].as_str());
+    let runs: Value =
+        serde_json::from_str(crate::common::stdout(&crate::common::cairn(&["runs", &s(&store), "--json"])).trim())
+            .unwrap();
+    let runs = runs["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!((runs[0]["production"].as_bool(), runs[1]["production"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(runs[0]["rows"], 20_640);
+    assert!(runs[0]["note"].as_str().unwrap().starts_with("retrained with"));
+    // Rollback: the earlier version serves again.
+    let (status, back) =
+        post_to(&format!("{}/admin/reload", server.url), "application/json", &json!({"bundle": current}).to_string());
+    assert_eq!(status, 200, "{back}");
+    assert_eq!(checksum(&server.url), served_before);
+}

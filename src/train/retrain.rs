@@ -1,0 +1,79 @@
+//! The feedback loop's retraining: the same recipe, model and settings fitted on the old data
+//! plus new data, and compared with the current model on one held-out set neither has seen —
+//! the current model's own test rows of the old data plus a seeded share of the new rows.
+
+use super::{Pipeline, TaskChoice, TrainConfig, TrainError, TrainOutcome, prepare, train};
+use crate::data::Dataset;
+use crate::eval::Report;
+
+/// A retrained candidate next to the current model, scored on the same rows.
+pub struct Retrained {
+    /// Fitted on the old and new training rows, scored on the held-out rows.
+    pub candidate: TrainOutcome,
+    /// The current model on the same held-out rows.
+    pub current: Report,
+    pub holdout_rows: usize,
+    pub train_rows: usize,
+    pub new_rows: usize,
+}
+
+impl Retrained {
+    /// Whether the candidate scores better on the held-out rows (R² or accuracy higher).
+    pub fn better(&self) -> bool {
+        self.candidate.report.metrics.headline().1 > self.current.metrics.headline().1
+    }
+
+    /// One plain sentence: which model wins on the shared held-out rows, by how much.
+    pub fn summary(&self) -> String {
+        let (name, new) = self.candidate.report.metrics.headline();
+        let old = self.current.metrics.headline().1;
+        let label = self.candidate.report.metrics.headline_label();
+        let verdict = if self.better() {
+            format!("the retrained model is better by {:.3} {label}", new - old)
+        } else if new == old {
+            "both models score the same".to_string()
+        } else {
+            format!("the current model is better by {:.3} {label}: keep it", old - new)
+        };
+        format!(
+            "On the same {} held-out rows, current {name} {old:.4}, retrained {name} {new:.4}: {verdict}.",
+            self.holdout_rows
+        )
+    }
+}
+
+/// Retrains `current`'s recipe, model and settings on `old` (the data it was trained on) plus
+/// `new`, and scores both models on the shared held-out rows.
+pub fn retrain(
+    current: &Pipeline,
+    old: &Dataset,
+    new: &Dataset,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Retrained, TrainError> {
+    let mut cfg = TrainConfig::new(current.target.name.clone());
+    cfg.task = match current.target.task {
+        super::Task::Regression => TaskChoice::Regression,
+        super::Task::Classification => TaskChoice::Classification,
+        super::Task::Clustering => TaskChoice::Clustering,
+    };
+    cfg.model = Some(current.model.kind());
+    cfg.params = Some(current.info.params.clone());
+    cfg.seed = current.info.seed;
+    cfg.test_size = current.info.test_size;
+    progress("Splitting the old and the new rows");
+    // The same seeded split as the current model's own training (its test rows stay unseen).
+    let (old_p, new_p) = (prepare(old, &cfg, true)?, prepare(new, &cfg, true)?);
+    let part = |p: &super::Prepared, rows: &[usize]| p.data.take_rows(rows);
+    let train_rows = part(&old_p, &old_p.train_rows).append(&part(&new_p, &new_p.train_rows))?;
+    let holdout = part(&old_p, &old_p.test_rows).append(&part(&new_p, &new_p.test_rows))?;
+    let candidate = train(&train_rows, Some(&holdout), &cfg, progress)?;
+    progress("Scoring the current model on the same rows");
+    let current_report = current.evaluate(&holdout)?;
+    Ok(Retrained {
+        holdout_rows: holdout.n_rows(),
+        train_rows: train_rows.n_rows(),
+        new_rows: new.n_rows(),
+        candidate,
+        current: current_report,
+    })
+}
