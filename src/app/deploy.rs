@@ -209,13 +209,23 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             DeployStatus::Running { bundle, .. } => Some(bundle),
             _ => None,
         };
-        egui::Grid::new("deployments").striped(true).num_columns(3).spacing([18.0, 4.0]).show(ui, |ui| {
+        egui::Grid::new("deployments").striped(true).num_columns(4).spacing([18.0, 4.0]).show(ui, |ui| {
             for d in state.deployments.iter().rev() {
                 ui.label(&d.model);
                 ui.label(&d.score);
                 let name = d.bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let live = running == Some(&d.bundle);
-                ui.label(if live { format!("{name} (serving)") } else { name });
+                ui.label(if live { format!("{name} (serving)") } else { name.clone() });
+                // Rollback: the running server switches to this version without a restart.
+                if running.is_some()
+                    && !live
+                    && ui
+                        .button("Serve this version")
+                        .on_hover_text(format!("The running server switches back to {name}"))
+                        .clicked()
+                {
+                    cmds.push(Command::ServeVersion(d.bundle.clone()));
+                }
                 ui.end_row();
             }
         });

@@ -32,6 +32,9 @@ pub(super) enum Event {
     Adapters(Vec<crate::gpu::AdapterInfo>),
     /// The run store's runs (after reading it, or after a change to it).
     Runs(Result<Vec<crate::track::RunRecord>, String>),
+    FeedbackProgress(String),
+    Retrained(Result<Box<crate::train::retrain::Retrained>, String>),
+    Swapped(Result<Box<super::feedback::Swapped>, String>),
     /// A finished training run was recorded in the run store (or could not be).
     Recorded(Result<i64, String>),
 }
@@ -121,6 +124,19 @@ impl CairnApp {
                     Err(e) => state.error = Some(format!("Reading the run history failed: {e}")),
                 }
             }
+            Event::FeedbackProgress(stage) => {
+                if let Some(b) = &mut state.feedback.busy {
+                    b.stage = stage;
+                }
+            }
+            Event::Retrained(result) => {
+                state.feedback.busy = None;
+                match result {
+                    Ok(r) => state.feedback.result = Some(Arc::new(*r)),
+                    Err(e) => state.error = Some(format!("Retraining failed: {e}")),
+                }
+            }
+            Event::Swapped(result) => super::feedback::swapped(state, result),
             Event::Recorded(result) => match result {
                 Ok(_) => state.run_log.stale = true,
                 Err(e) => state.notice = Some(format!("This run was not recorded in the history: {e}")),

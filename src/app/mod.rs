@@ -9,6 +9,7 @@ mod deploy;
 mod evaluate;
 mod events;
 mod features;
+mod feedback;
 mod insight;
 mod jobs;
 mod monitor;
@@ -112,6 +113,14 @@ pub enum Command {
     FindAdapters,
     /// Pause or resume the neural network being trained.
     TogglePause,
+    /// Pick a file of new rows, retrain the current model's recipe on old + new, compare.
+    RetrainWithNewData,
+    /// Switch the running server to the retrained model.
+    Promote,
+    /// Drop the retrained model.
+    KeepCurrent,
+    /// Rollback: serve an earlier deployed bundle again.
+    ServeVersion(PathBuf),
     /// Read the run store (Runs panel).
     LoadRuns,
     /// Mark a recorded run as its project's production model.
@@ -203,7 +212,10 @@ impl CairnApp {
                     Panel::Train => train::train_ui(ui, &mut self.state, &mut cmds),
                     Panel::Evaluate => evaluate::evaluate_ui(ui, &mut self.state, &mut cmds),
                     Panel::Deploy => deploy::deploy_ui(ui, &self.state, &mut cmds),
-                    Panel::Monitor => monitor::monitor_ui(ui, &self.state, &mut cmds),
+                    Panel::Monitor => {
+                        monitor::monitor_ui(ui, &self.state, &mut cmds);
+                        feedback::feedback_ui(ui, &self.state, &mut cmds);
+                    }
                     Panel::Runs => runs::runs_ui(ui, &mut self.state, &mut cmds),
                 }
                 self.commands.extend(cmds);
@@ -322,6 +334,13 @@ impl CairnApp {
                 }
             }
             Command::FindAdapters => self.find_adapters(),
+            Command::RetrainWithNewData => self.start_retrain(),
+            Command::Promote => self.promote(),
+            Command::KeepCurrent => {
+                self.state.feedback.result = None;
+                self.state.notice = Some("Kept the current model.".into());
+            }
+            Command::ServeVersion(bundle) => self.serve_version(bundle),
             Command::LoadRuns => self.runs_job(|_| Ok(())),
             Command::PromoteRun(id) => self.runs_job(move |store| store.promote(id)),
             Command::DeleteRuns(ids) => self.runs_job(move |store| ids.iter().try_for_each(|&id| store.delete(id))),

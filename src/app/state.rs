@@ -79,6 +79,8 @@ pub struct AppState {
     pub net: curves::NetView,
     /// The Runs panel: the recorded runs, the filter, sorting and selection.
     pub run_log: runs::RunsView,
+    /// Retraining with new rows, waiting for Promote or Keep.
+    pub feedback: feedback::FeedbackView,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -179,6 +181,7 @@ impl Default for AppState {
             monitor: monitor::MonitorView::default(),
             net: curves::NetView::default(),
             run_log: runs::RunsView::default(),
+            feedback: feedback::FeedbackView::default(),
             task_cache: None,
             target_warnings_cache: None,
         }

@@ -77,3 +77,84 @@ fn runs_panel_records_compares_promotes_and_deletes() {
     let r = &h.state().state.run_log.runs[0];
     assert!(r.production && r.model == "tree");
 }
+
+fn served_checksum(a: &cairn::app::CairnApp) -> String {
+    let cairn::app::DeployStatus::Running { url, .. } = &a.state.deploy else { panic!("not serving") };
+    let (_, m) = cairn::serve::http_request(url, "GET", "/metadata", None).unwrap();
+    serde_json::from_str::<serde_json::Value>(&m).unwrap()["checksum"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn retrain_promote_and_roll_back_from_the_app() {
+    let dir = crate::common::tempdir();
+    // New rows: a sample of districts whose values have since risen by a fifth.
+    let ds = cairn::data::read_csv_path(&crate::common::asset("california_housing.csv")).unwrap();
+    let mut new = ds.take_rows(&(0..ds.n_rows()).step_by(5).collect::<Vec<_>>());
+    for c in &mut new.columns {
+        if let (true, cairn::data::Values::Numeric(v)) = (c.name == "median_house_value", &mut c.values) {
+            v.iter_mut().flatten().for_each(|x| *x *= 1.2);
+        }
+    }
+    let new_csv = dir.path().join("new-sales.csv");
+    let mut text = new.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(",") + "\n";
+    for r in 0..new.n_rows() {
+        let cells: Vec<String> = new.columns.iter().map(|c| c.cell_text(r)).collect();
+        text += &(cells.join(",") + "\n");
+    }
+    std::fs::write(&new_csv, text).unwrap();
+
+    let mut h = harness(Some(new_csv), dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+    train_and_wait(&mut h);
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Deploy").click();
+    h.step();
+    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    let first = served_checksum(h.state());
+
+    // Monitor → retrain with the new rows → a fair comparison appears.
+    h.get_by_label("6  Monitor").click();
+    h.step();
+    h.get_by_label("Retrain with new data…").click();
+    h.step();
+    wait_until(&mut h, "the retraining", |a| a.state.feedback.result.is_some());
+    let r = h.state().state.feedback.result.clone().unwrap();
+    assert_eq!(r.new_rows, 4_128);
+    assert!(r.holdout_rows > 4_000);
+    h.get_by_label_contains("On the same");
+    h.get_by_label("current");
+    h.get_by_label("retrained");
+
+    // Promote: the live server switches; the deployments list and the run history follow.
+    let promote = if r.better() { "Promote (recommended)" } else { "Promote anyway" };
+    h.get_by_label(promote).click();
+    h.step();
+    wait_until(&mut h, "the promotion", |a| a.state.feedback.busy.is_none() && a.state.deployments.len() == 2);
+    let second = served_checksum(h.state());
+    assert_ne!(first, second);
+    assert!(h.state().state.notice.as_deref().unwrap_or("").starts_with("Promoted"));
+    let store = cairn::track::RunStore::open(&dir.path().join("runs.sqlite")).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0].production && runs[0].note.starts_with("retrained with new-sales.csv"), "{:?}", runs[0]);
+
+    // Rollback from the Deploy panel: the first version serves again.
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Serve this version").click();
+    h.step();
+    wait_until(&mut h, "the rollback", |a| {
+        a.state.feedback.busy.is_none() && a.state.notice.as_deref().is_some_and(|n| n.starts_with("Switching back"))
+    });
+    assert_eq!(served_checksum(h.state()), first);
+}

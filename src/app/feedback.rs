@@ -1,0 +1,223 @@
+//! The feedback loop in the app (drawn in the Monitor panel): retrain the current model's
+//! recipe and settings on the data plus new rows, compare both on the same held-out rows, then
+//! Promote (the running server switches to the new model without dropping requests) or Keep;
+//! any earlier deployed version can be served again from the Deploy panel (rollback). Every
+//! step is recorded in the run store.
+
+use super::{AppState, Busy, CairnApp, Command, DeployStatus, Event, deploy};
+use crate::serve::http_request;
+use crate::track::{RunRecord, RunStore};
+use crate::train::TrainOutcome;
+use crate::train::retrain::Retrained;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Default)]
+pub struct FeedbackView {
+    pub busy: Option<Busy>,
+    /// The last retraining, waiting for Promote or Keep.
+    pub result: Option<Arc<Retrained>>,
+    /// The file the new rows came from.
+    pub new_data: Option<PathBuf>,
+}
+
+/// A finished switch of the running server to another bundle.
+pub struct Swapped {
+    pub bundle: PathBuf,
+    /// The promoted model (None for a rollback to an earlier deployment).
+    pub outcome: Option<Arc<TrainOutcome>>,
+    pub what: String,
+}
+
+pub fn feedback_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.add_space(12.0);
+    ui.label(egui::RichText::new("Keep the model up to date").strong());
+    ui.label(
+        "When new rows with known answers arrive (or drift shows the world moved), retrain the same recipe \
+         and settings on the old and the new data. Both models are scored on the same held-out rows that \
+         neither has seen, so the comparison is fair.",
+    );
+    let f = &state.feedback;
+    ui.horizontal(|ui| {
+        let can = state.outcome.is_some() && state.dataset.is_some() && f.busy.is_none() && state.training.is_none();
+        if ui.add_enabled(can, egui::Button::new("Retrain with new data…")).clicked() {
+            cmds.push(Command::RetrainWithNewData);
+        }
+        if let Some(b) = &f.busy {
+            ui.spinner();
+            ui.label(format!("{} — {} … {:.1} s", b.what, b.stage, b.started.elapsed().as_secs_f32()));
+        }
+    });
+    let Some(r) = &f.result else { return };
+    ui.add_space(4.0);
+    ui.label(r.summary());
+    egui::Grid::new("retrain-compare").striped(true).spacing([24.0, 4.0]).show(ui, |ui| {
+        ui.label("");
+        ui.label(egui::RichText::new("current").strong());
+        ui.label(egui::RichText::new("retrained").strong());
+        ui.end_row();
+        let current = r.current.metrics.cards();
+        for ((name, new, _), (_, old, _)) in r.candidate.report.metrics.cards().into_iter().zip(current) {
+            ui.label(name);
+            ui.label(format!("{old:.4}"));
+            ui.label(format!("{new:.4}"));
+            ui.end_row();
+        }
+    });
+    ui.label(
+        egui::RichText::new(format!(
+            "retrained on {} rows ({} of them new); held-out rows: {}",
+            r.train_rows, r.new_rows, r.holdout_rows
+        ))
+        .weak(),
+    );
+    let running = matches!(state.deploy, DeployStatus::Running { .. });
+    ui.horizontal(|ui| {
+        let promote = egui::Button::new(if r.better() { "Promote (recommended)" } else { "Promote anyway" });
+        if ui
+            .add_enabled(running && f.busy.is_none(), promote)
+            .on_hover_text(
+                "The running server switches to the retrained model; requests in flight finish on the old one",
+            )
+            .clicked()
+        {
+            cmds.push(Command::Promote);
+        }
+        if ui.button("Keep the current model").clicked() {
+            cmds.push(Command::KeepCurrent);
+        }
+    });
+    if !running {
+        ui.label(egui::RichText::new("Deploy a model to promote into a running server.").italics());
+    }
+}
+
+impl CairnApp {
+    pub(super) fn start_retrain(&mut self) {
+        let (Some(outcome), Some(old)) = (self.state.outcome.clone(), self.state.dataset.clone()) else { return };
+        let Some(path) = self.options.picker.pick_data_file() else { return };
+        self.state.feedback.result = None;
+        self.state.feedback.new_data = Some(path.clone());
+        self.state.feedback.busy =
+            Some(Busy { what: "Retraining".into(), stage: "reading the new rows".into(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        let store = self.options.runs_store.clone();
+        std::thread::spawn(move || {
+            let mut progress = |msg: &str| {
+                let _ = tx.send(Event::FeedbackProgress(msg.to_string()));
+                repaint();
+            };
+            let result = crate::data::read_path(&path).map_err(|e| e.to_string()).and_then(|new| {
+                let r = crate::train::retrain::retrain(&outcome.pipeline, &old, &new, &mut progress)
+                    .map_err(|e| e.to_string())?;
+                // Recorded now, whether promoted or not.
+                let data = old.append(&new).map_err(|e| e.to_string())?;
+                let mut run = RunRecord::from_pipeline(
+                    &r.candidate.pipeline,
+                    &super::short_name(&old.source),
+                    &data.source,
+                    data.n_rows(),
+                    data.columns.len(),
+                );
+                run.note = format!("retrained with {}", super::short_name(&path.display().to_string()));
+                let recorded = RunStore::open(&store).and_then(|s| s.record(&run));
+                let _ = tx.send(Event::Recorded(recorded.map_err(|e| e.to_string())));
+                Ok(Box::new(r))
+            });
+            let _ = tx.send(Event::Retrained(result));
+            repaint();
+        });
+    }
+
+    /// Writes the retrained model beside the deployments and switches the server to it.
+    pub(super) fn promote(&mut self) {
+        let (Some(r), DeployStatus::Running { url, .. }) = (self.state.feedback.result.clone(), &self.state.deploy)
+        else {
+            return;
+        };
+        let url = url.clone();
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let bundle = self.options.deploy_dir.join(format!("retrained-{stamp}.cairn"));
+        let outcome = Arc::new(TrainOutcome {
+            pipeline: r.candidate.pipeline.clone(),
+            report: r.candidate.report.clone(),
+            test_source_rows: Vec::new(),
+        });
+        let store = self.options.runs_store.clone();
+        self.swap(url, bundle.clone(), Some(outcome.clone()), "Promoting", move || {
+            let checksum = crate::project::save_bundle(&outcome.pipeline, &bundle).map_err(|e| e.to_string())?;
+            // The recorded retrained run (newest with this data fingerprint) becomes production.
+            if let Ok(s) = RunStore::open(&store)
+                && let Ok(runs) = s.runs()
+                && let Some(run) = runs.iter().find(|x| x.data_hash == outcome.pipeline.info.data_hash)
+            {
+                let _ = s.set_bundle(run.id, &bundle.display().to_string(), &checksum);
+                let _ = s.promote(run.id);
+            }
+            Ok(())
+        });
+    }
+
+    /// Rollback: serve an earlier deployment's bundle again.
+    pub(super) fn serve_version(&mut self, bundle: PathBuf) {
+        let DeployStatus::Running { url, .. } = &self.state.deploy else { return };
+        self.swap(url.clone(), bundle, None, "Switching back", || Ok(()));
+    }
+
+    fn swap(
+        &mut self,
+        url: String,
+        bundle: PathBuf,
+        outcome: Option<Arc<TrainOutcome>>,
+        what: &str,
+        before: impl FnOnce() -> Result<(), String> + Send + 'static,
+    ) {
+        self.state.feedback.busy = Some(Busy { what: what.into(), stage: "switching".into(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        let what = what.to_string();
+        std::thread::spawn(move || {
+            let result = before().and_then(|_| {
+                let body = serde_json::json!({ "bundle": bundle }).to_string();
+                match http_request(&url, "POST", "/admin/reload", Some(&body)) {
+                    Ok((200, _)) => Ok(Swapped { bundle, outcome, what }),
+                    Ok((_, answer)) => Err(format!("the server refused the model: {answer}")),
+                    Err(e) => Err(e),
+                }
+            });
+            let _ = tx.send(Event::Swapped(result.map(Box::new)));
+            repaint();
+        });
+    }
+}
+
+/// Applies a finished swap to the state: the serving bundle, the deployments list, the model.
+pub(super) fn swapped(state: &mut AppState, result: Result<Box<Swapped>, String>) {
+    state.feedback.busy = None;
+    match result {
+        Ok(s) => {
+            if let DeployStatus::Running { bundle, .. } = &mut state.deploy {
+                *bundle = s.bundle.clone();
+            }
+            if let Some(outcome) = s.outcome {
+                let (name, value) = (outcome.report.metrics.headline_label(), outcome.report.metrics.headline().1);
+                state.deployments.push(deploy::Deployment {
+                    bundle: s.bundle.clone(),
+                    model: format!("{} (retrained)", outcome.pipeline.model_display_name()),
+                    score: format!("{name} {value:.3}"),
+                });
+                state.set_outcome(outcome);
+                state.feedback.result = None;
+                state.notice = Some("Promoted: the server now answers with the retrained model.".into());
+            } else {
+                state.notice = Some(format!(
+                    "{}: the server now answers with {}.",
+                    s.what,
+                    super::short_name(&s.bundle.display().to_string())
+                ));
+            }
+            state.run_log.stale = true;
+        }
+        Err(e) => state.error = Some(format!("Switching the served model failed: {e}")),
+    }
+}
