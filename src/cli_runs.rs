@@ -110,7 +110,7 @@ pub fn cmd_runs(a: RunsArgs) -> Result<()> {
         for (name, values) in &c.metrics {
             let cells: String =
                 values.iter().map(|v| v.map_or(format!("{:>24}", "—"), |x| format!("{x:>24.4}"))).collect();
-            println!("{:<22} {cells}", format!("test {name}"));
+            println!("{:<22} {cells}", format!("test {}", cairn::track::metric_label(name)));
         }
         return Ok(());
     }
@@ -131,7 +131,7 @@ pub fn cmd_runs(a: RunsArgs) -> Result<()> {
             cairn::serve::export::utc_time(r.created_unix).get(..19).unwrap_or(""),
             clip(&r.project, 16),
             clip(&r.model, 20),
-            format!("test {metric}"),
+            format!("test {}", cairn::track::metric_label(&metric)),
             value,
             r.seconds,
             r.note

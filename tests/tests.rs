@@ -26,6 +26,8 @@ mod onnx;
 mod project;
 #[path = "suite/quality.rs"]
 mod quality;
+#[path = "suite/screenshots.rs"]
+mod screenshots;
 #[path = "suite/serve.rs"]
 mod serve;
 #[path = "suite/serve_api.rs"]

@@ -112,15 +112,16 @@ impl CairnApp {
                 let r = crate::train::retrain::retrain(&outcome.pipeline, &old, &new, &mut progress)
                     .map_err(|e| e.to_string())?;
                 // Recorded now, whether promoted or not.
-                let data = old.append(&new).map_err(|e| e.to_string())?;
+                let (old_name, new_name) =
+                    (super::short_name(&old.source), super::short_name(&path.display().to_string()));
                 let mut run = RunRecord::from_pipeline(
                     &r.candidate.pipeline,
-                    &super::short_name(&old.source),
-                    &data.source,
-                    data.n_rows(),
-                    data.columns.len(),
+                    &old_name,
+                    &format!("{old_name} + {new_name}"),
+                    old.n_rows() + new.n_rows(),
+                    old.columns.len(),
                 );
-                run.note = format!("retrained with {}", super::short_name(&path.display().to_string()));
+                run.note = format!("retrained with {new_name}");
                 let recorded = RunStore::open(&store).and_then(|s| s.record(&run));
                 let _ = tx.send(Event::Recorded(recorded.map_err(|e| e.to_string())));
                 Ok(Box::new(r))

@@ -3,7 +3,7 @@
 //! as production; delete.
 
 use super::{AppState, Command};
-use crate::track::{Comparison, RunRecord, compare};
+use crate::track::{Comparison, RunRecord, compare, metric_label};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -77,7 +77,7 @@ pub fn runs_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>)
     if view.stale && !view.loading {
         cmds.push(Command::LoadRuns);
     }
-    ui.heading("Runs");
+    ui.heading("7 · Runs");
     ui.label(
         "Every model trained in Cairn is recorded here — its data (with a fingerprint), recipe, settings, \
          seed, scores and training curves — so you can compare runs, go back to one, and mark the one \
@@ -146,7 +146,7 @@ pub fn runs_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>)
             ui.label(&r.project);
             ui.label(&r.model);
             let (metric, value) = r.headline().unwrap_or_default();
-            ui.label(format!("{metric} {value:.4}"));
+            ui.label(format!("{} {value:.4}", metric_label(&metric)));
             ui.label(format!("{:.2}", r.seconds));
             ui.label(if r.device == "cpu" { "cpu".to_string() } else { "gpu".to_string() }).on_hover_text(&r.device);
             ui.label(&r.note);
@@ -173,7 +173,7 @@ fn comparison_ui(ui: &mut egui::Ui, c: &Comparison, runs: &[RunRecord]) {
         }
         ui.end_row();
         for (name, values) in &c.metrics {
-            ui.label(egui::RichText::new(format!("test {name}")).strong());
+            ui.label(egui::RichText::new(format!("test {}", metric_label(name))).strong());
             let best = values.iter().flatten().copied().fold(f64::NAN, |a, b| {
                 let lower_better = matches!(name.as_str(), "rmse" | "mae");
                 if a.is_nan() || (lower_better && b < a) || (!lower_better && b > a) { b } else { a }
@@ -192,7 +192,7 @@ fn comparison_ui(ui: &mut egui::Ui, c: &Comparison, runs: &[RunRecord]) {
         for (name, values) in &c.differences {
             ui.label(name);
             for v in values {
-                let short: String = v.chars().take(40).collect();
+                let short: String = v.chars().take(64).collect();
                 ui.label(short).on_hover_text(v);
             }
             ui.end_row();
@@ -200,6 +200,13 @@ fn comparison_ui(ui: &mut egui::Ui, c: &Comparison, runs: &[RunRecord]) {
     });
     if c.differences.is_empty() {
         ui.label("Same data, recipe and settings.");
+    } else if c.differences.iter().any(|(k, _)| matches!(k.as_str(), "data" | "test size" | "seed")) {
+        ui.label(
+            egui::RichText::new(
+                "These runs were scored on different test rows (other data, split or seed): compare their scores with care.",
+            )
+            .italics(),
+        );
     }
     // Validation curves of iterative models, overlaid.
     let curves: Vec<(i64, Vec<[f64; 2]>)> = c

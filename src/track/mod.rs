@@ -4,7 +4,7 @@
 pub mod mlflow;
 mod store;
 
-pub use store::{Comparison, RunRecord, RunStore, TrackError, compare};
+pub use store::{Comparison, RunRecord, RunStore, TrackError, compare, metric_label};
 
 use crate::data::{Dataset, Values};
 use sha2::{Digest, Sha256};

@@ -110,6 +110,17 @@ impl RunRecord {
     }
 }
 
+/// How a metric is written for people: `r2` → `R²`, `rmse` → `RMSE`.
+pub fn metric_label(name: &str) -> String {
+    match name {
+        "r2" => "R²".into(),
+        "rmse" | "mae" => name.to_uppercase(),
+        "roc_auc" => "ROC AUC".into(),
+        "f1" => "F1".into(),
+        other => other.replace('_', " "),
+    }
+}
+
 /// Numbers of a metrics object, flattening an enum wrapper such as `{"Regression": {...}}`.
 fn metric_pairs(v: &Value) -> Vec<(String, f64)> {
     match v {
@@ -273,7 +284,10 @@ pub fn compare(runs: &[RunRecord]) -> Comparison {
             ("recipe".to_string(), r.recipe.to_string()),
         ];
         if let Value::Object(m) = &r.params {
-            f.extend(m.iter().map(|(k, v)| (k.clone(), v.to_string().trim_matches('"').to_string())));
+            f.extend(m.iter().map(|(k, v)| {
+                let text = if v.is_null() { "none".to_string() } else { v.to_string().trim_matches('"').to_string() };
+                (k.clone(), text)
+            }));
         }
         f
     };

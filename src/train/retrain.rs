@@ -25,9 +25,10 @@ impl Retrained {
 
     /// One plain sentence: which model wins on the shared held-out rows, by how much.
     pub fn summary(&self) -> String {
-        let (name, new) = self.candidate.report.metrics.headline();
+        let new = self.candidate.report.metrics.headline().1;
         let old = self.current.metrics.headline().1;
         let label = self.candidate.report.metrics.headline_label();
+        let name = label;
         let verdict = if self.better() {
             format!("the retrained model is better by {:.3} {label}", new - old)
         } else if new == old {

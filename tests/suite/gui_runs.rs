@@ -48,7 +48,7 @@ fn runs_panel_records_compares_promotes_and_deletes() {
     assert_eq!(c.ids, [2, 1]);
     assert!(c.differences.iter().any(|(k, v)| k == "model" && v == &["tree", "linear"]), "{c:?}");
     h.get_by_label("Side by side");
-    h.get_by_label("test r2");
+    h.get_by_label("test R²");
 
     // Production: exactly one run selected.
     h.get_by_label("#1").click();

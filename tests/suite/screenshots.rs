@@ -1,0 +1,100 @@
+//! The README's screenshots of the feedback loop and the Runs panel, rendered by egui_kittest
+//! through wgpu (lavapipe here): `cargo test screenshots -- --ignored` writes them to assets/.
+//! Ignored in the normal run: they produce pictures, not checks (the same paths are asserted
+//! by `gui_runs.rs`).
+
+use crate::gui::{train_and_wait, wait_until};
+use cairn::app::{AppOptions, CairnApp, FixedPicker};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn rendering_harness(open: std::path::PathBuf, dir: &std::path::Path) -> Harness<'static, CairnApp> {
+    let app = CairnApp::new(AppOptions {
+        picker: Box::new(FixedPicker { open: Some(open), save: None }),
+        cairn_exe: crate::common::cairn_exe(),
+        deploy_dir: dir.to_path_buf(),
+        runs_store: dir.join("runs.sqlite"),
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .wgpu()
+        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
+}
+
+fn save(h: &mut Harness<'static, CairnApp>, name: &str) {
+    h.run_steps(3);
+    let image = h.render().expect("render through wgpu");
+    let path = crate::common::asset(name);
+    image.save(&path).expect("write the screenshot");
+    eprintln!("wrote {}", path.display());
+}
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_the_feedback_loop_and_the_runs_panel() {
+    let dir = crate::common::tempdir();
+    let ds = cairn::data::read_csv_path(&crate::common::asset("california_housing.csv")).unwrap();
+    // New rows: every fifth district, with values risen by a fifth since.
+    let new = ds.take_rows(&(0..ds.n_rows()).step_by(5).collect::<Vec<_>>());
+    let mut text = new.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(",") + "\n";
+    for r in 0..new.n_rows() {
+        let cells: Vec<String> = new
+            .columns
+            .iter()
+            .map(|c| match (&c.values, c.name.as_str()) {
+                (cairn::data::Values::Numeric(v), "median_house_value") => {
+                    v[r].map_or(String::new(), |x| (x * 1.2).to_string())
+                }
+                _ => c.cell_text(r),
+            })
+            .collect();
+        text += &(cells.join(",") + "\n");
+    }
+    let new_csv = dir.path().join("new-sales.csv");
+    std::fs::write(&new_csv, text).unwrap();
+
+    let mut h = rendering_harness(new_csv, dir.path());
+    h.step();
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Random forest").click();
+    h.step();
+    train_and_wait(&mut h);
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Deploy").click();
+    h.step();
+    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    h.get_by_label("6  Monitor").click();
+    h.step();
+    h.get_by_label("Retrain with new data…").click();
+    h.step();
+    wait_until(&mut h, "the retraining", |a| a.state.feedback.result.is_some());
+    save(&mut h, "screenshot-retrain.png");
+    let promote = if h.state().state.feedback.result.as_ref().unwrap().better() {
+        "Promote (recommended)"
+    } else {
+        "Promote anyway"
+    };
+    h.get_by_label(promote).click();
+    h.step();
+    wait_until(&mut h, "the promotion", |a| a.state.feedback.busy.is_none() && a.state.deployments.len() == 2);
+    h.get_by_label("7  Runs").click();
+    h.step();
+    wait_until(&mut h, "the runs", |a| a.state.run_log.runs.len() == 2 && !a.state.run_log.loading);
+    h.get_by_label("#1").click();
+    h.run_steps(2);
+    h.get_by_label("#2").click();
+    h.run_steps(2);
+    h.get_by_label("Compare selected (2)").click();
+    save(&mut h, "screenshot-runs.png");
+}
