@@ -3,7 +3,10 @@
 //! (in units of the reference's standard deviation) and PSI; categories get the chi-squared
 //! test, the Jensen–Shannon distance and PSI. Small samples (≤ 1 000 rows) decide by the tests
 //! (p < 0.05), larger ones by the distances (> 0.1), where a test would flag differences too
-//! small to matter. The data set drifts when at least half of its features do.
+//! small to matter. Free text is compared by its words: the Jensen–Shannon distance between the
+//! word shares (the reference's 300 most frequent words, the rest pooled), next to the share of
+//! words the reference never had and the messages' lengths (KS). The data set drifts when at
+//! least half of its features do.
 
 use crate::data::{ColumnKind, Dataset, Schema, Values};
 use serde::Serialize;
@@ -37,7 +40,7 @@ pub struct DriftReport {
     pub drifted_features: usize,
     pub share_drifted: f64,
     pub dataset_drift: bool,
-    /// Columns not compared (free text), with why.
+    /// Columns not compared, with why.
     pub skipped: Vec<(String, String)>,
 }
 
@@ -59,7 +62,8 @@ pub fn drift_report(
                 features.push(numeric(&sc.name, a, b));
             }
             (ColumnKind::Categorical, Values::Str(a), Values::Str(b)) => features.push(categorical(&sc.name, a, b)),
-            _ => skipped.push((sc.name.clone(), "free text is not compared yet".to_string())),
+            (ColumnKind::Text, Values::Str(a), Values::Str(b)) => features.push(text(&sc.name, a, b)),
+            _ => skipped.push((sc.name.clone(), "the column's values do not match its kind".to_string())),
         }
     }
     let drifted = features.iter().filter(|f| f.drifted).count();
@@ -140,6 +144,58 @@ fn categorical(name: &str, a: &[Option<String>], b: &[Option<String>]) -> Featur
         measures,
         reference_rows: na,
         current_rows: nb,
+    }
+}
+
+/// Words the text comparison keeps apart; the rest are pooled as "other words".
+pub const TEXT_VOCABULARY: usize = 300;
+
+fn text(name: &str, a: &[Option<String>], b: &[Option<String>]) -> FeatureDrift {
+    use crate::features::tokenize;
+    let docs = |v: &[Option<String>]| -> Vec<Vec<String>> { v.iter().flatten().map(|t| tokenize(t)).collect() };
+    let (da, db) = (docs(a), docs(b));
+    let mut freq: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
+    for w in da.iter().flatten() {
+        *freq.entry(w).or_default() += 1.0;
+    }
+    let mut top: Vec<(&str, f64)> = freq.iter().map(|(w, c)| (*w, *c)).collect();
+    top.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(y.0)));
+    top.truncate(TEXT_VOCABULARY);
+    let index: std::collections::HashMap<&str, usize> = top.iter().enumerate().map(|(i, (w, _))| (*w, i)).collect();
+    let shares = |d: &[Vec<String>]| -> Vec<f64> {
+        let mut c = vec![0.0; top.len() + 1];
+        for w in d.iter().flatten() {
+            c[index.get(w.as_str()).copied().unwrap_or(top.len())] += 1.0;
+        }
+        c
+    };
+    let (ca, cb) = (shares(&da), shares(&db));
+    let js = jensen_shannon(&ca, &cb);
+    let unseen = db.iter().flatten().filter(|w| !freq.contains_key(w.as_str())).count() as f64
+        / db.iter().map(Vec::len).sum::<usize>().max(1) as f64;
+    let lengths = |d: &[Vec<String>]| -> Vec<f64> {
+        let mut l: Vec<f64> = d.iter().map(|x| x.len() as f64).collect();
+        l.sort_by(f64::total_cmp);
+        l
+    };
+    let (d, p) = ks_2samp(&lengths(&da), &lengths(&db));
+    let measures = BTreeMap::from([
+        ("jensen_shannon", js),
+        ("unseen_word_share", unseen),
+        ("length_ks_statistic", d),
+        ("length_ks_p_value", p),
+        ("psi", psi(&ca, &cb)),
+    ]);
+    FeatureDrift {
+        column: name.into(),
+        kind: "text",
+        method: "words_jensen_shannon",
+        score: js,
+        threshold: DISTANCE,
+        drifted: js > DISTANCE,
+        measures,
+        reference_rows: da.len(),
+        current_rows: db.len(),
     }
 }
 

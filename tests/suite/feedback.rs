@@ -185,3 +185,34 @@ fn retrain_compare_promote_on_a_live_server() {
     assert_eq!(status, 200, "{back}");
     assert_eq!(checksum(&server.url), served_before);
 }
+
+#[test]
+fn text_drift_flags_a_change_of_topic_and_not_a_resample() {
+    use cairn::data::{Schema, read_csv_path};
+    let ds = read_csv_path(&asset("sms_spam.csv")).unwrap();
+    let schema = Schema::from_dataset(&ds, "label");
+    let label = |i: usize| ds.column("label").unwrap().cell_text(i);
+    let even: Vec<usize> = (0..ds.n_rows()).step_by(2).collect();
+    let odd: Vec<usize> = (1..ds.n_rows()).step_by(2).collect();
+    let spam: Vec<usize> = odd.iter().copied().filter(|&i| label(i) == "spam").collect();
+    let report = |rows: &[usize]| {
+        let r = cairn::monitor::drift_report(&schema, &ds.take_rows(&even), &ds.take_rows(rows)).unwrap();
+        assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+        r.features.into_iter().find(|f| f.column == "text").unwrap()
+    };
+    let same = report(&odd);
+    let topic = report(&spam);
+    eprintln!(
+        "text drift: odd rows JS {:.3} (unseen words {:.3}); spam only JS {:.3} (unseen {:.3}, length KS p {:.2e})",
+        same.score,
+        same.measures["unseen_word_share"],
+        topic.score,
+        topic.measures["unseen_word_share"],
+        topic.measures["length_ks_p_value"]
+    );
+    assert_eq!((same.kind, same.method), ("text", "words_jensen_shannon"));
+    assert!(!same.drifted && same.score < 0.05, "{same:?}");
+    assert!(topic.drifted && topic.score > 0.2, "{topic:?}");
+    // Spam messages are longer than the mix: the length test sees it too.
+    assert!(topic.measures["length_ks_p_value"] < 1e-6);
+}
