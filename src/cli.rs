@@ -122,6 +122,10 @@ pub enum Command {
         reference: PathBuf,
         #[arg(long)]
         current: PathBuf,
+        /// True answers that arrived later: a table with the prediction `id` (answered by
+        /// `POST /predict`) and the target column; --current must be the server's log.
+        #[arg(long, value_name = "ANSWERS")]
+        labels: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -147,7 +151,9 @@ pub fn run(command: Command) -> Result<()> {
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
         Command::Export { bundle, onnx, mlflow, docker } => crate::cli_runs::cmd_export(&bundle, onnx, mlflow, docker),
-        Command::Monitor { bundle, reference, current, json } => cmd_monitor(&bundle, &reference, &current, json),
+        Command::Monitor { bundle, reference, current, labels, json } => {
+            crate::cli_runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
+        }
         Command::Bench {
             what,
             data_dir,
@@ -493,53 +499,6 @@ fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     if let Some(path) = out {
         eprintln!("Wrote {rows} predictions to {}", path.display());
     }
-    Ok(())
-}
-
-fn cmd_monitor(bundle: &Path, reference: &Path, current: &Path, as_json: bool) -> Result<()> {
-    let (pipeline, _) = load_bundle(bundle)?;
-    let r = load(reference)?;
-    // The server's own prediction log can be the current data.
-    let c = if current.to_string_lossy().ends_with(".predictions.jsonl") {
-        cairn::monitor::read_prediction_log(current, &pipeline.schema)?.inputs
-    } else {
-        load(current)?
-    };
-    let report = cairn::monitor::drift_report(&pipeline.schema, &r, &c)?;
-    if as_json {
-        println!("{}", serde_json::to_string(&report)?);
-        return Ok(());
-    }
-    println!(
-        "{:<24} {:<12} {:<15} {:>10} {:>10} {:>8}  drift?",
-        "column", "kind", "method", "score", "threshold", "PSI"
-    );
-    for f in &report.features {
-        println!(
-            "{:<24} {:<12} {:<15} {:>10.4} {:>10} {:>8.3}  {}",
-            f.column,
-            f.kind,
-            f.method,
-            f.score,
-            if f.method == "ks" || f.method == "chi2" {
-                format!("p < {}", f.threshold)
-            } else {
-                format!("> {}", f.threshold)
-            },
-            f.measures.get("psi").copied().unwrap_or(f64::NAN),
-            if f.drifted { "DRIFT" } else { "ok" }
-        );
-    }
-    for (col, why) in &report.skipped {
-        println!("{col:<24} skipped: {why}");
-    }
-    println!(
-        "{} of {} features drifted ({:.0}%): {}",
-        report.drifted_features,
-        report.features.len(),
-        report.share_drifted * 100.0,
-        if report.dataset_drift { "the data set has drifted — consider retraining" } else { "no data-set drift" }
-    );
     Ok(())
 }
 

@@ -346,3 +346,81 @@ pub fn cmd_retrain(a: RetrainArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// `cairn monitor BUNDLE --reference TRAIN --current NEW|LOG [--labels ANSWERS]`: drift, and
+/// live quality from late answers.
+pub fn cmd_monitor(
+    bundle: &Path,
+    reference: &Path,
+    current: &Path,
+    labels: Option<&Path>,
+    as_json: bool,
+) -> Result<()> {
+    let (pipeline, _) = cairn::project::load_bundle(bundle)?;
+    let r = cairn::data::read_path(reference)?;
+    // The server's own prediction log can be the current data.
+    let is_log = current.to_string_lossy().ends_with(".predictions.jsonl");
+    let (c, log) = if is_log {
+        let log = cairn::monitor::read_prediction_log(current, &pipeline.schema)?;
+        (log.inputs.clone(), Some(log))
+    } else {
+        (cairn::data::read_path(current)?, None)
+    };
+    let live = match (labels, &log) {
+        (Some(answers), Some(log)) => {
+            Some(cairn::monitor::live_scores(&pipeline, log, &cairn::data::read_path(answers)?)?)
+        }
+        (Some(_), None) => bail!("--labels needs the server's prediction log as --current (BUNDLE.predictions.jsonl)"),
+        _ => None,
+    };
+    let report = cairn::monitor::drift_report(&pipeline.schema, &r, &c)?;
+    if as_json {
+        let mut v = serde_json::to_value(&report)?;
+        if let Some(live) = &live {
+            v["live"] = serde_json::to_value(live)?;
+        }
+        println!("{v}");
+        return Ok(());
+    }
+    if let Some(l) = &live {
+        println!(
+            "live {}: {:.4} on {} answered predictions (at training: {:.4}){}",
+            l.metric,
+            l.live,
+            l.matched,
+            l.at_training,
+            if l.unmatched > 0 { format!("; {} answers matched no prediction", l.unmatched) } else { String::new() }
+        );
+    }
+    println!(
+        "{:<24} {:<12} {:<15} {:>10} {:>10} {:>8}  drift?",
+        "column", "kind", "method", "score", "threshold", "PSI"
+    );
+    for f in &report.features {
+        println!(
+            "{:<24} {:<12} {:<15} {:>10.4} {:>10} {:>8.3}  {}",
+            f.column,
+            f.kind,
+            f.method,
+            f.score,
+            if f.method == "ks" || f.method == "chi2" {
+                format!("p < {}", f.threshold)
+            } else {
+                format!("> {}", f.threshold)
+            },
+            f.measures.get("psi").copied().unwrap_or(f64::NAN),
+            if f.drifted { "DRIFT" } else { "ok" }
+        );
+    }
+    for (col, why) in &report.skipped {
+        println!("{col:<24} skipped: {why}");
+    }
+    println!(
+        "{} of {} features drifted ({:.0}%): {}",
+        report.drifted_features,
+        report.features.len(),
+        report.share_drifted * 100.0,
+        if report.dataset_drift { "the data set has drifted — consider retraining" } else { "no data-set drift" }
+    );
+    Ok(())
+}

@@ -35,6 +35,7 @@ pub(super) enum Event {
     FeedbackProgress(String),
     Retrained(Result<Box<crate::train::retrain::Retrained>, String>),
     Swapped(Result<Box<super::feedback::Swapped>, String>),
+    Live(Result<crate::monitor::LiveScores, String>),
     /// A finished training run was recorded in the run store (or could not be).
     Recorded(Result<i64, String>),
 }
@@ -137,6 +138,13 @@ impl CairnApp {
                 }
             }
             Event::Swapped(result) => super::feedback::swapped(state, result),
+            Event::Live(result) => {
+                state.feedback.busy = None;
+                match result {
+                    Ok(l) => state.feedback.live = Some(l),
+                    Err(e) => state.error = Some(format!("Scoring the served predictions failed: {e}")),
+                }
+            }
             Event::Recorded(result) => match result {
                 Ok(_) => state.run_log.stale = true,
                 Err(e) => state.notice = Some(format!("This run was not recorded in the history: {e}")),

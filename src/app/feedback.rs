@@ -20,6 +20,8 @@ pub struct FeedbackView {
     pub result: Option<Arc<Retrained>>,
     /// The file the new rows came from.
     pub new_data: Option<PathBuf>,
+    /// Live quality from the true answers that arrived later.
+    pub live: Option<crate::monitor::LiveScores>,
 }
 
 /// A finished switch of the running server to another bundle.
@@ -31,6 +33,7 @@ pub struct Swapped {
 }
 
 pub fn feedback_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    live_ui(ui, state, cmds);
     ui.add_space(12.0);
     ui.label(egui::RichText::new("Keep the model up to date").strong());
     ui.label(
@@ -93,7 +96,65 @@ pub fn feedback_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
     }
 }
 
+/// "How good is it really?": the served predictions against the true answers that came later.
+fn live_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.add_space(12.0);
+    ui.label(egui::RichText::new("How good is it really?").strong());
+    ui.label(
+        "Every answer of POST /predict carries an id per row. When the true outcomes are known later, add \
+         them as a table with an `id` column and the target column: the served predictions are scored \
+         against them.",
+    );
+    let running = matches!(state.deploy, DeployStatus::Running { .. });
+    if ui.add_enabled(running && state.feedback.busy.is_none(), egui::Button::new("Add the true answers…")).clicked()
+    {
+        cmds.push(Command::AddAnswers);
+    }
+    let Some(l) = &state.feedback.live else { return };
+    let label = crate::track::metric_label(l.metric);
+    let worse = if l.metric == "rmse" { l.live > l.at_training } else { l.live < l.at_training };
+    ui.label(format!(
+        "Live {label} {:.4} on {} answered predictions; at training it was {:.4} on the test rows{}",
+        l.live,
+        l.matched,
+        l.at_training,
+        if worse { " — the model does worse on real requests than it did in testing." } else { "." }
+    ));
+    if l.unmatched > 0 {
+        ui.label(egui::RichText::new(format!("{} answers matched no logged prediction.", l.unmatched)).weak());
+    }
+    let points: Vec<[f64; 2]> = l.over_time.iter().map(|(t, v)| [*t, *v]).collect();
+    egui_plot::Plot::new("live-quality").height(150.0).x_axis_label("seconds since the first request").show(
+        ui,
+        |plot| {
+            plot.line(egui_plot::Line::new(format!("live {label}"), points));
+            plot.hline(egui_plot::HLine::new(format!("{label} at training"), l.at_training));
+        },
+    );
+}
+
 impl CairnApp {
+    /// Scores the served predictions against a table of true answers (background).
+    pub(super) fn start_live_check(&mut self) {
+        let DeployStatus::Running { bundle, .. } = &self.state.deploy else { return };
+        let bundle = bundle.clone();
+        let Some(answers) = self.options.picker.pick_data_file() else { return };
+        self.state.feedback.busy =
+            Some(Busy { what: "Scoring the served predictions".into(), stage: String::new(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let result = (|| -> Result<crate::monitor::LiveScores, String> {
+                let (pipeline, _) = crate::project::load_bundle(&bundle).map_err(|e| e.to_string())?;
+                let path = crate::serve::PredictionLog::beside(&bundle).path().to_path_buf();
+                let log = crate::monitor::read_prediction_log(&path, &pipeline.schema).map_err(|e| e.to_string())?;
+                let answers = crate::data::read_path(&answers).map_err(|e| e.to_string())?;
+                crate::monitor::live_scores(&pipeline, &log, &answers).map_err(|e| e.to_string())
+            })();
+            let _ = tx.send(Event::Live(result));
+            repaint();
+        });
+    }
+
     pub(super) fn start_retrain(&mut self) {
         let (Some(outcome), Some(old)) = (self.state.outcome.clone(), self.state.dataset.clone()) else { return };
         let Some(path) = self.options.picker.pick_data_file() else { return };

@@ -121,6 +121,8 @@ pub enum Command {
     KeepCurrent,
     /// Rollback: serve an earlier deployed bundle again.
     ServeVersion(PathBuf),
+    /// Pick a table of true answers (id + target) and score the served predictions.
+    AddAnswers,
     /// Read the run store (Runs panel).
     LoadRuns,
     /// Mark a recorded run as its project's production model.
@@ -341,6 +343,7 @@ impl CairnApp {
                 self.state.notice = Some("Kept the current model.".into());
             }
             Command::ServeVersion(bundle) => self.serve_version(bundle),
+            Command::AddAnswers => self.start_live_check(),
             Command::LoadRuns => self.runs_job(|_| Ok(())),
             Command::PromoteRun(id) => self.runs_job(move |store| store.promote(id)),
             Command::DeleteRuns(ids) => self.runs_job(move |store| ids.iter().try_for_each(|&id| store.delete(id))),

@@ -2,12 +2,14 @@
 //! The server updates them on every request; `/health` and the Deploy panel read them.
 
 pub mod drift;
+mod live;
 mod log_reader;
 mod metrics;
 
 pub use log_reader::{LogError, MAX_ROWS, ServedLog, read_prediction_log};
 
 pub use drift::{DriftReport, FeatureDrift, drift_report};
+pub use live::{LiveError, LiveScores, live_scores};
 pub use metrics::{Metrics, Predicted, Snapshot, read_exposition};
 
 use serde::Serialize;

@@ -57,6 +57,10 @@ pub struct ServeState {
     pub metrics: Metrics,
     /// Where answered requests are logged (none in tests that do not need it).
     pub log: Option<PredictionLog>,
+    /// Prediction ids: `<server start, hex ms>-<row number>`, unique across restarts; answered
+    /// by `POST /predict` and logged, so true answers that arrive later can be matched.
+    boot: String,
+    next_row: std::sync::atomic::AtomicU64,
 }
 
 impl ServeState {
@@ -66,7 +70,24 @@ impl ServeState {
         let metrics = Metrics::new(&name, pipeline.info.target_quantiles.clone());
         let log = Some(PredictionLog::beside(bundle));
         let model = std::sync::RwLock::new(Arc::new(Served { pipeline, checksum }));
-        ServeState { model, bundle: bundle.to_path_buf(), name, stats: ServeStats::default(), metrics, log }
+        let boot =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        ServeState {
+            model,
+            bundle: bundle.to_path_buf(),
+            name,
+            stats: ServeStats::default(),
+            metrics,
+            log,
+            boot: format!("{boot:x}"),
+            next_row: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Ids for the next `n` predicted rows.
+    fn prediction_ids(&self, n: usize) -> Vec<String> {
+        let first = self.next_row.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        (first..first + n as u64).map(|i| format!("{}-{i}", self.boot)).collect()
     }
 
     /// The version serving now.
@@ -428,7 +449,11 @@ async fn answer(
     let rows = result.as_ref().map_or(0, |(_, p, _)| p.len());
     state.stats.record(latency, rows, result.is_ok());
     match result {
-        Ok((table, prediction, body)) => {
+        Ok((table, prediction, mut body)) => {
+            let ids = state.prediction_ids(prediction.len());
+            if route == "/predict" {
+                body["ids"] = json!(ids);
+            }
             let outputs = match &prediction {
                 Prediction::Regression(v) => {
                     state.metrics.predicted(Predicted::Values(v));
@@ -449,6 +474,7 @@ async fn answer(
                     "route": route,
                     "latency_ms": latency.as_secs_f64() * 1e3,
                     "rows": prediction.len(),
+                    "ids": ids,
                     "inputs": protocols::table_records(&table),
                     "outputs": outputs,
                 });

@@ -216,3 +216,91 @@ fn text_drift_flags_a_change_of_topic_and_not_a_resample() {
     // Spam messages are longer than the mix: the length test sees it too.
     assert!(topic.measures["length_ks_p_value"] < 1e-6);
 }
+
+#[test]
+fn late_answers_give_the_live_accuracy_of_the_served_model() {
+    let dir = tempdir();
+    let bundle = train_bundle(dir.path(), "penguins.csv", "species", "penguins.cairn");
+    let server = start(&bundle);
+    let ds = cairn::data::read_csv_path(&asset("penguins.csv")).unwrap();
+    let records = |rows: std::ops::Range<usize>| -> Vec<Value> {
+        rows.map(|r| {
+            let mut m = serde_json::Map::new();
+            for c in ds.columns.iter().filter(|c| c.name != "species") {
+                let text = c.cell_text(r);
+                let v = match &c.values {
+                    cairn::data::Values::Numeric(v) => v[r].map_or(Value::Null, |x| json!(x)),
+                    _ if text.is_empty() => Value::Null,
+                    _ => json!(text),
+                };
+                m.insert(c.name.clone(), v);
+            }
+            Value::Object(m)
+        })
+        .collect()
+    };
+    // Three requests; /predict answers an id per row.
+    let mut ids = Vec::new();
+    let mut predicted = Vec::new();
+    for range in [0..120, 120..240, 240..344] {
+        let (status, v) = post_to(
+            &format!("{}/predict", server.url),
+            "application/json",
+            &json!({"records": records(range)}).to_string(),
+        );
+        assert_eq!(status, 200, "{v}");
+        ids.extend(v["ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()));
+        predicted.extend(v["predictions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()));
+    }
+    assert_eq!(ids.len(), 344);
+    assert_eq!(ids.iter().collect::<std::collections::HashSet<_>>().len(), 344, "ids are unique");
+    // The true answers arrive later, for 300 of the rows (shuffled order, plus an unknown id);
+    // 20 of them are relabelled, as if the world disagreed with the training data.
+    let species = ds.column("species").unwrap();
+    let mut answers = String::from("id,species\n");
+    let mut right = 0;
+    for r in (0..300).rev() {
+        let truth = if r % 15 == 0 { "Chinstrap".to_string() } else { species.cell_text(r) };
+        right += usize::from(predicted[r] == truth);
+        answers += &format!("{},{truth}\n", ids[r]);
+    }
+    answers += "ffff-99999,Adelie\n";
+    let answers_csv = dir.path().join("answers.csv");
+    std::fs::write(&answers_csv, answers).unwrap();
+    let log = dir.path().join("penguins.cairn.predictions.jsonl");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let o = crate::common::cairn(&[
+        "monitor",
+        &s(&bundle),
+        "--reference",
+        &s(&asset("penguins.csv")),
+        "--current",
+        &s(&log),
+        "--labels",
+        &s(&answers_csv),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(crate::common::stdout(&o).trim()).unwrap();
+    let live = &v["live"];
+    eprintln!("live: {live}");
+    assert_eq!((live["matched"].as_u64(), live["unmatched"].as_u64()), (Some(300), Some(1)));
+    assert_eq!(live["metric"], "accuracy");
+    assert!((live["live"].as_f64().unwrap() - right as f64 / 300.0).abs() < 1e-12);
+    assert!(live["live"].as_f64().unwrap() < live["at_training"].as_f64().unwrap());
+    assert_eq!(live["over_time"].as_array().unwrap().len(), 10);
+    // An answers file without ids is refused by name.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "species\nAdelie\n").unwrap();
+    let o = crate::common::cairn(&[
+        "monitor",
+        &s(&bundle),
+        "--reference",
+        &s(&asset("penguins.csv")),
+        "--current",
+        &s(&log),
+        "--labels",
+        &s(&bad),
+    ]);
+    crate::common::assert_clean_failure(&o, "needs a column 'id'");
+}

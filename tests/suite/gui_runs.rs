@@ -158,3 +158,64 @@ fn retrain_promote_and_roll_back_from_the_app() {
     });
     assert_eq!(served_checksum(h.state()), first);
 }
+
+#[test]
+fn true_answers_added_later_give_the_live_error_in_the_monitor_panel() {
+    let dir = crate::common::tempdir();
+    let answers = dir.path().join("answers.csv");
+    let mut h = harness(Some(answers.clone()), dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+    train_and_wait(&mut h);
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Deploy").click();
+    h.step();
+    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    let cairn::app::DeployStatus::Running { url, .. } = h.state().state.deploy.clone() else { unreachable!() };
+
+    // A client sends 200 districts as CSV; their real values become known later.
+    let csv = std::fs::read_to_string(crate::common::asset("california_housing.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let body = lines[..201].join("\n");
+    let r = ureq::post(format!("{url}/predict")).header("content-type", "text/csv").send(&body).unwrap();
+    let v: serde_json::Value = r.into_body().read_json().unwrap();
+    let ids: Vec<String> = v["ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 200);
+    let ds = cairn::data::read_csv_path(&crate::common::asset("california_housing.csv")).unwrap();
+    let truth = ds.column("median_house_value").unwrap();
+    let mut text = String::from("id,median_house_value\n");
+    for (r, id) in ids.iter().enumerate() {
+        text += &format!("{id},{}\n", truth.cell_text(r));
+    }
+    std::fs::write(&answers, text).unwrap();
+
+    h.get_by_label("6  Monitor").click();
+    h.step();
+    h.get_by_label("Add the true answers…").click();
+    h.step();
+    wait_until(&mut h, "the live scores", |a| a.state.feedback.live.is_some());
+    let live = h.state().state.feedback.live.clone().unwrap();
+    assert_eq!((live.matched, live.metric), (200, "rmse"));
+    // The same number as scoring the pipeline on those rows directly.
+    let direct = h
+        .state()
+        .state
+        .outcome
+        .as_ref()
+        .unwrap()
+        .pipeline
+        .evaluate(&ds.take_rows(&(0..200).collect::<Vec<_>>()))
+        .unwrap();
+    let cairn::eval::Metrics::Regression { rmse, .. } = direct.metrics else { panic!() };
+    assert!((live.live - rmse).abs() < 1e-6 * rmse, "{} vs {rmse}", live.live);
+    h.get_by_label_contains("Live RMSE");
+}
