@@ -204,6 +204,7 @@ impl CairnApp {
             Event::Deploy(e) => match e {
                 deploy::DeployEvent::Started(Ok(handle)) => {
                     state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
+                    state.monitor.traffic = Default::default();
                     if let Some(o) = &state.outcome {
                         let (name, value) = (o.report.metrics.headline_label(), o.report.metrics.headline().1);
                         state.deployments.push(deploy::Deployment {
@@ -216,7 +217,10 @@ impl CairnApp {
                     self.server = Some(handle);
                     self.start_metrics_poll(url);
                 }
-                deploy::DeployEvent::Metrics(m) => state.server_metrics = Some(m),
+                deploy::DeployEvent::Metrics(m) => {
+                    state.monitor.traffic.push(m.clone());
+                    state.server_metrics = Some(m);
+                }
                 deploy::DeployEvent::BatchProgress(done, total, rows) => {
                     if let Some(b) = &mut state.batch {
                         b.progress = if total > 0 { done as f32 / total as f32 } else { 1.0 };

@@ -12,7 +12,7 @@ mod features;
 mod feedback;
 mod insight;
 mod jobs;
-mod monitor;
+pub mod monitor;
 mod picker;
 mod runs;
 mod state;

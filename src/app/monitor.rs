@@ -22,6 +22,77 @@ pub struct MonitorResult {
 pub struct MonitorView {
     pub busy: Option<Busy>,
     pub result: Option<Arc<MonitorResult>>,
+    /// The running server's `/metrics`, as read every second since it started.
+    pub traffic: Traffic,
+}
+
+/// Scrapes of the server's counters over time (the last 15 minutes).
+#[derive(Clone, Debug, Default)]
+pub struct Traffic {
+    start: Option<std::time::Instant>,
+    pub points: Vec<(f64, crate::monitor::Snapshot)>,
+}
+
+/// Per interval between scrapes: time, requests/s, error %, p50 ms, p99 ms.
+pub type TrafficRow = (f64, f64, f64, Option<f64>, Option<f64>);
+
+impl Traffic {
+    pub fn push(&mut self, s: crate::monitor::Snapshot) {
+        let start = *self.start.get_or_insert_with(std::time::Instant::now);
+        self.points.push((start.elapsed().as_secs_f64(), s));
+        if self.points.len() > 900 {
+            self.points.remove(0);
+        }
+    }
+
+    /// Rates and latency percentiles of each interval between scrapes.
+    pub fn rows(&self) -> Vec<TrafficRow> {
+        self.points
+            .windows(2)
+            .map(|w| {
+                let ((t0, a), (t1, b)) = (&w[0], &w[1]);
+                let dt = (t1 - t0).max(1e-3);
+                let requests = b.requests.saturating_sub(a.requests) as f64;
+                let errors = b.errors.saturating_sub(a.errors) as f64;
+                let window: Vec<(f64, f64)> = b
+                    .latency_buckets
+                    .iter()
+                    .zip(&a.latency_buckets)
+                    .map(|(&(le, nb), &(_, na))| (le, (nb - na).max(0.0)))
+                    .collect();
+                let ms = |q| crate::monitor::histogram_quantile(q, &window).map(|s| s * 1e3);
+                let error_pct = if requests > 0.0 { 100.0 * errors / requests } else { 0.0 };
+                (*t1, requests / dt, error_pct, ms(0.5), ms(0.99))
+            })
+            .collect()
+    }
+}
+
+/// Request rate, latency p50/p99 and error rate of the running server over time.
+fn traffic_ui(ui: &mut egui::Ui, traffic: &Traffic) {
+    let rows = traffic.rows();
+    if rows.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.label(egui::RichText::new("Live traffic (the server's /metrics, every second)").strong());
+    let line = |name: &str, f: &dyn Fn(&TrafficRow) -> Option<f64>| {
+        egui_plot::Line::new(name.to_string(), rows.iter().filter_map(|r| Some([r.0, f(r)?])).collect::<Vec<_>>())
+    };
+    ui.columns(3, |cols| {
+        cols[0].label("requests per second");
+        Plot::new("traffic-rate").height(130.0).show(&mut cols[0], |p| p.line(line("requests/s", &|r| Some(r.1))));
+        cols[1].label("latency, ms (all routes)");
+        Plot::new("traffic-latency").height(130.0).legend(Legend::default()).show(&mut cols[1], |p| {
+            p.line(line("p50", &|r| r.3));
+            p.line(line("p99", &|r| r.4));
+        });
+        cols[2].label("errors, % of prediction requests");
+        Plot::new("traffic-errors")
+            .height(130.0)
+            .include_y(0.0)
+            .show(&mut cols[2], |p| p.line(line("errors %", &|r| Some(r.2))));
+    });
 }
 
 pub fn monitor_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
@@ -45,6 +116,7 @@ pub fn monitor_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
             ui.label(format!("{} … {:.1} s", b.what, b.started.elapsed().as_secs_f32()));
         }
     });
+    traffic_ui(ui, &state.monitor.traffic);
     let Some(r) = &state.monitor.result else { return };
     let log = &r.log;
     let rows: usize = log.requests.iter().map(|q| q.2).sum();

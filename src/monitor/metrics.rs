@@ -165,6 +165,32 @@ pub struct Snapshot {
     /// Mean time to answer any request, milliseconds.
     pub mean_latency_ms: f64,
     pub in_flight: i64,
+    /// The request-duration histogram: (upper bound in seconds, cumulative count), +Inf last.
+    pub latency_buckets: Vec<(f64, f64)>,
+}
+
+/// The `q` quantile (0..1) of the requests counted by cumulative `buckets` — the difference of
+/// two scrapes gives a window — interpolated inside the bucket as Prometheus'
+/// `histogram_quantile` does. `None` when the window holds no request.
+pub fn histogram_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
+    let total = buckets.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    let rank = q * total;
+    let mut below = (0.0, 0.0);
+    for &(le, count) in buckets {
+        if count >= rank {
+            if le.is_infinite() {
+                return Some(below.0);
+            }
+            let width = count - below.1;
+            let within = if width > 0.0 { (rank - below.1) / width } else { 1.0 };
+            return Some(below.0 + (le - below.0) * within);
+        }
+        below = (le, count);
+    }
+    Some(below.0)
 }
 
 /// Reads a [`Snapshot`] from Prometheus text produced by [`Metrics::render`].
@@ -190,6 +216,9 @@ pub fn read_exposition(text: &str) -> Snapshot {
             s.predictions = v as u64;
         } else if series.starts_with("cairn_requests_in_flight{") {
             s.in_flight = v as i64;
+        } else if series.starts_with("cairn_request_duration_seconds_bucket{") {
+            let le = label("le").map(|b| if b == "+Inf" { f64::INFINITY } else { b.parse().unwrap_or(f64::INFINITY) });
+            s.latency_buckets.push((le.unwrap_or(f64::INFINITY), v));
         } else if series.starts_with("cairn_request_duration_seconds_sum{") {
             sum = v;
         } else if series.starts_with("cairn_request_duration_seconds_count{") {
@@ -219,6 +248,17 @@ fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn histogram_quantiles_as_prometheus() {
+        // 100 requests: 50 ≤ 1 ms, 40 in (1, 5] ms, 10 in (5, 10] ms.
+        let b = [(0.001, 50.0), (0.005, 90.0), (0.01, 100.0), (f64::INFINITY, 100.0)];
+        let q = |x| super::histogram_quantile(x, &b).unwrap();
+        assert!((q(0.5) - 0.001).abs() < 1e-12);
+        assert!((q(0.7) - 0.003).abs() < 1e-12); // 20 of the 40 in (1, 5]: halfway
+        assert!((q(0.99) - 0.0095).abs() < 1e-12);
+        assert_eq!(super::histogram_quantile(0.5, &[(0.001, 0.0), (f64::INFINITY, 0.0)]), None);
+    }
+
     use super::*;
 
     #[test]

@@ -10,7 +10,7 @@ pub use log_reader::{LogError, MAX_ROWS, ServedLog, read_prediction_log};
 
 pub use drift::{DriftReport, FeatureDrift, drift_report};
 pub use live::{LiveError, LiveScores, live_scores};
-pub use metrics::{Metrics, Predicted, Snapshot, read_exposition};
+pub use metrics::{Metrics, Predicted, Snapshot, histogram_quantile, read_exposition};
 
 use serde::Serialize;
 use std::sync::Mutex;

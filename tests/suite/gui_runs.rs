@@ -200,6 +200,13 @@ fn true_answers_added_later_give_the_live_error_in_the_monitor_panel() {
 
     h.get_by_label("6  Monitor").click();
     h.step();
+    // Live traffic from the server's /metrics: the CSV request shows up as a rate and a latency.
+    wait_until(&mut h, "a scrape after the request", |a| {
+        a.state.monitor.traffic.rows().iter().any(|r| r.1 > 0.0 && r.4.is_some_and(|p99| p99 > 0.0))
+    });
+    let rows = h.state().state.monitor.traffic.rows();
+    assert!(rows.iter().all(|r| r.2 == 0.0), "no errors: {rows:?}");
+    h.get_by_label("Live traffic (the server's /metrics, every second)");
     h.get_by_label("Add the true answers…").click();
     h.step();
     wait_until(&mut h, "the live scores", |a| a.state.feedback.live.is_some());
