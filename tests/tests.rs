@@ -16,6 +16,8 @@ mod gpu;
 mod gui;
 #[path = "suite/gui_eval.rs"]
 mod gui_eval;
+#[path = "suite/gui_projects.rs"]
+mod gui_projects;
 #[path = "suite/gui_runs.rs"]
 mod gui_runs;
 #[path = "suite/gui_train.rs"]

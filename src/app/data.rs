@@ -38,6 +38,8 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             });
         });
     });
+    ui.add_space(4.0);
+    super::projects::projects_ui(ui, state, cmds);
 
     if let Some(busy) = &state.loading {
         ui.add_space(8.0);

@@ -91,8 +91,12 @@ impl CairnApp {
                         state.runs.clear();
                         state.forget_column_caches();
                         state.eval_view = Default::default();
+                        super::projects::apply_pending(state);
                     }
-                    Err(e) => state.error = Some(e),
+                    Err(e) => {
+                        state.pending_project = None;
+                        state.error = Some(e);
+                    }
                 }
             }
             Event::LeaderboardEntry(entry) => {

@@ -14,6 +14,7 @@ mod insight;
 mod jobs;
 pub mod monitor;
 mod picker;
+mod projects;
 mod runs;
 mod state;
 mod train;
@@ -123,6 +124,11 @@ pub enum Command {
     ServeVersion(PathBuf),
     /// Pick a table of true answers (id + target) and score the served predictions.
     AddAnswers,
+    /// Save the open data reference and training choices as a project (asks for a folder the
+    /// first time).
+    SaveProject,
+    /// Open a project folder (`None`: ask for it).
+    OpenProject(Option<PathBuf>),
     /// Read the run store (Runs panel).
     LoadRuns,
     /// Mark a recorded run as its project's production model.
@@ -173,16 +179,9 @@ pub struct CairnApp {
 impl CairnApp {
     pub fn new(options: AppOptions) -> Self {
         let (tx, rx) = channel();
-        CairnApp {
-            state: AppState::default(),
-            options,
-            commands: Vec::new(),
-            tx,
-            rx,
-            server: None,
-            metrics_stop: None,
-            ctx: None,
-        }
+        let mut state = AppState::default();
+        state.recent = projects::read_recent(&options.runs_store.with_file_name("recent-projects.json"));
+        CairnApp { state, options, commands: Vec::new(), tx, rx, server: None, metrics_stop: None, ctx: None }
     }
 
     /// Queues a command, as a panel would.
@@ -317,6 +316,7 @@ impl CairnApp {
             Command::Show(panel) => self.state.panel = panel,
             Command::OpenSample(sample) => {
                 let target = Some(sample.target.to_string());
+                (self.state.data_ref, self.state.project) = (Some(format!("sample:{}", sample.id)), None);
                 self.start_load(sample.title.to_string(), target, move || sample.load());
             }
             Command::PickFile => {
@@ -326,6 +326,8 @@ impl CairnApp {
             }
             Command::OpenFile(path) => {
                 let name = short_name(&path.display().to_string());
+                let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                (self.state.data_ref, self.state.project) = (Some(absolute.display().to_string()), None);
                 self.start_load(name, None, move || crate::data::read_path(&path));
             }
             Command::Train => self.start_training(),
@@ -344,6 +346,8 @@ impl CairnApp {
             }
             Command::ServeVersion(bundle) => self.serve_version(bundle),
             Command::AddAnswers => self.start_live_check(),
+            Command::SaveProject => self.save_project(),
+            Command::OpenProject(dir) => self.open_project(dir),
             Command::LoadRuns => self.runs_job(|_| Ok(())),
             Command::PromoteRun(id) => self.runs_job(move |store| store.promote(id)),
             Command::DeleteRuns(ids) => self.runs_job(move |store| ids.iter().try_for_each(|&id| store.delete(id))),

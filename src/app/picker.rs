@@ -7,6 +7,8 @@ pub trait FilePicker: Send {
     fn pick_data_file(&mut self) -> Option<PathBuf>;
     /// Asks where to save a file; `None` if cancelled.
     fn pick_save_path(&mut self, suggested_name: &str) -> Option<PathBuf>;
+    /// Asks for a project folder (to open, or to save into); `None` if cancelled.
+    fn pick_folder(&mut self, title: &str) -> Option<PathBuf>;
 }
 
 /// Native dialogs through rfd.
@@ -25,9 +27,14 @@ impl FilePicker for RfdPicker {
             if suggested_name.ends_with(".csv") { ("CSV table", "csv") } else { ("Cairn model", "cairn") };
         rfd::FileDialog::new().set_file_name(suggested_name).add_filter(label, &[ext]).save_file()
     }
+
+    fn pick_folder(&mut self, title: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new().set_title(title).pick_folder()
+    }
 }
 
-/// Answers every dialog with fixed paths (tests, scripted runs).
+/// Answers every dialog with fixed paths (tests, scripted runs); folders are `save` when set,
+/// else `open`.
 #[derive(Clone, Debug, Default)]
 pub struct FixedPicker {
     pub open: Option<PathBuf>,
@@ -41,5 +48,9 @@ impl FilePicker for FixedPicker {
 
     fn pick_save_path(&mut self, _suggested_name: &str) -> Option<PathBuf> {
         self.save.clone()
+    }
+
+    fn pick_folder(&mut self, _title: &str) -> Option<PathBuf> {
+        self.save.clone().or_else(|| self.open.clone())
     }
 }

@@ -81,6 +81,14 @@ pub struct AppState {
     pub run_log: runs::RunsView,
     /// Retraining with new rows, waiting for Promote or Keep.
     pub feedback: feedback::FeedbackView,
+    /// Where the open data came from: a file path or `sample:<id>` (what a project saves).
+    pub data_ref: Option<String>,
+    /// The open project folder, if any.
+    pub project: Option<PathBuf>,
+    /// A project's choices, applied once its data has loaded.
+    pub pending_project: Option<crate::project::Project>,
+    /// Recently opened or saved projects, newest first.
+    pub recent: Vec<projects::Recent>,
     /// The task detected for (target column), so the Train panel does not rescan the column
     /// every frame; cleared when new data loads.
     task_cache: Option<(String, Option<crate::train::Task>)>,
@@ -182,6 +190,10 @@ impl Default for AppState {
             net: curves::NetView::default(),
             run_log: runs::RunsView::default(),
             feedback: feedback::FeedbackView::default(),
+            data_ref: None,
+            project: None,
+            pending_project: None,
+            recent: Vec::new(),
             task_cache: None,
             target_warnings_cache: None,
         }

@@ -1,0 +1,141 @@
+//! Projects in the app: save the open data reference and the training choices as a project
+//! folder (`project.json`, saved atomically), open one again exactly, and a list of recent
+//! projects on the Data panel.
+
+use super::{AppState, CairnApp, Command};
+use crate::project::{Project, SAMPLES};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A recently opened or saved project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recent {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+const RECENT_MAX: usize = 6;
+
+/// Reads the recent-projects list (missing or damaged: empty).
+pub fn read_recent(file: &Path) -> Vec<Recent> {
+    std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+fn remember(state: &mut AppState, file: &Path, name: &str, path: &Path) {
+    state.recent.retain(|r| r.path != path);
+    state.recent.insert(0, Recent { name: name.to_string(), path: path.to_path_buf() });
+    state.recent.truncate(RECENT_MAX);
+    if let Ok(text) = serde_json::to_vec_pretty(&state.recent) {
+        let _ = std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")));
+        let _ = crate::project::write_atomically(file, &text);
+    }
+}
+
+/// The Data panel's project row: open, save, and the recent ones.
+pub fn projects_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+        ui.set_width(ui.available_width().min(960.0) - 20.0);
+        ui.vertical(|ui| {
+            ui.horizontal(|ui| {
+                ui.strong("Projects");
+                ui.label("— a folder with your data reference and training choices, to come back to.");
+            });
+            ui.horizontal(|ui| {
+                if ui.button("Open a project…").clicked() {
+                    cmds.push(Command::OpenProject(None));
+                }
+                let label = if state.project.is_some() { "Save project" } else { "Save as project…" };
+                if ui.add_enabled(state.dataset.is_some(), egui::Button::new(label)).clicked() {
+                    cmds.push(Command::SaveProject);
+                }
+            });
+            if let Some(p) = &state.project {
+                ui.label(egui::RichText::new(format!("Open: {}", p.display())).small());
+            }
+            if !state.recent.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(egui::RichText::new("Recent:").small());
+                    for r in &state.recent {
+                        if ui.link(format!("Open {}", r.name)).on_hover_text(r.path.display().to_string()).clicked() {
+                            cmds.push(Command::OpenProject(Some(r.path.clone())));
+                        }
+                    }
+                });
+            }
+        });
+    });
+}
+
+impl CairnApp {
+    fn recent_file(&self) -> PathBuf {
+        self.options.runs_store.with_file_name("recent-projects.json")
+    }
+
+    /// Saves the open data reference and the Train panel's choices into the project folder
+    /// (asking for one the first time).
+    pub(super) fn save_project(&mut self) {
+        let Some(ds) = &self.state.dataset else { return };
+        let dir = match &self.state.project {
+            Some(dir) => dir.clone(),
+            None => match self.options.picker.pick_folder("Save the project in a folder") {
+                Some(dir) => dir,
+                None => return,
+            },
+        };
+        let s = &self.state.settings;
+        let name = dir.file_name().map_or_else(|| "project".to_string(), |n| n.to_string_lossy().into_owned());
+        let data = self.state.data_ref.clone().unwrap_or_else(|| ds.source.clone());
+        let mut project = Project::new(&name, &data, s.target.as_deref().unwrap_or_default());
+        project.model = s.model.map(|m| m.name().to_string());
+        project.params = s.params.clone();
+        (project.seed, project.test_size, project.device) = (s.seed, s.test_size, s.device.name().to_string());
+        if let Ok(old) = Project::load(&dir) {
+            (project.production, project.notes) = (old.production, old.notes);
+        }
+        match project.save(&dir) {
+            Ok(()) => {
+                self.state.notice = Some(format!("Saved the project to {}", dir.display()));
+                self.state.project = Some(dir.clone());
+                let file = self.recent_file();
+                remember(&mut self.state, &file, &name, &dir);
+            }
+            Err(e) => self.state.error = Some(format!("Saving the project failed: {e}")),
+        }
+    }
+
+    /// Opens a project folder: its data loads in the background, then its choices apply.
+    pub(super) fn open_project(&mut self, dir: Option<PathBuf>) {
+        let Some(dir) = dir.or_else(|| self.options.picker.pick_folder("Open a project folder")) else { return };
+        let project = match Project::load(&dir) {
+            Ok(p) => p,
+            Err(e) => {
+                self.state.error = Some(e.to_string());
+                return;
+            }
+        };
+        let target = Some(project.target.clone());
+        let what = project.name.clone();
+        let file = self.recent_file();
+        remember(&mut self.state, &file, &project.name, &dir);
+        self.state.project = Some(dir.clone());
+        self.state.data_ref = Some(project.data.clone());
+        self.state.pending_project = Some(project.clone());
+        match project.data.strip_prefix("sample:").and_then(|id| SAMPLES.iter().find(|s| s.id == id)) {
+            Some(sample) => self.start_load(what, target, move || sample.load()),
+            None => {
+                let path = project.data_path(&dir);
+                self.start_load(what, target, move || crate::data::read_path(&path));
+            }
+        }
+    }
+}
+
+/// After a project's data loaded: its model, settings, seed and test share.
+pub(super) fn apply_pending(state: &mut AppState) {
+    let Some(p) = state.pending_project.take() else { return };
+    let s = &mut state.settings;
+    s.model = p.model.as_deref().and_then(|m| crate::train::ModelKind::parse(m).ok());
+    s.params = p.params.filter(|params| Some(params.model) == s.model);
+    (s.seed, s.test_size) = (p.seed, p.test_size);
+    s.device = crate::gpu::DeviceChoice::parse(&p.device).unwrap_or(crate::gpu::DeviceChoice::Auto);
+}

@@ -1,0 +1,68 @@
+//! Projects in the app: save the data reference and training choices as a project folder,
+//! reopen it exactly in a new session (from the dialog or the recent list).
+
+use crate::gui::{harness_with, train_and_wait, wait_until};
+use cairn::app::FixedPicker;
+use cairn::project::Project;
+use cairn::train::ModelKind;
+use egui_kittest::kittest::Queryable;
+
+#[test]
+fn a_project_saved_in_the_app_reopens_exactly() {
+    let dir = crate::common::tempdir();
+    let folder = dir.path().join("houses");
+    let mut h = harness_with(FixedPicker { open: None, save: Some(folder.clone()) }, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Decision tree").click();
+    h.step();
+    h.get_by_label("1  Data").click();
+    h.step();
+    h.get_by_label("Save as project…").click();
+    h.step();
+    let saved = Project::load(&folder).expect("project.json written");
+    assert_eq!(saved.data, "sample:house-prices");
+    assert_eq!((saved.target.as_str(), saved.model.as_deref(), saved.seed), ("median_house_value", Some("tree"), 42));
+    assert!(h.state().state.notice.as_deref().unwrap_or("").starts_with("Saved the project"));
+    drop(h);
+
+    // A new session: the project is in the recent list; opening it restores data and choices.
+    let mut h = harness_with(FixedPicker { open: Some(folder.clone()), save: None }, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open houses");
+    h.get_by_label("Open a project…").click();
+    h.step();
+    wait_until(&mut h, "the project's data", |a| a.state.dataset.is_some() && a.state.loading.is_none());
+    let s = &h.state().state.settings;
+    assert_eq!((s.target.as_deref(), s.model), (Some("median_house_value"), Some(ModelKind::Tree)));
+    assert_eq!(h.state().state.project.as_deref(), Some(folder.as_path()));
+    h.get_by_label("3  Train").click();
+    h.step();
+    train_and_wait(&mut h);
+    assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.info.model, "tree");
+
+    // A project whose data file is gone: a clear message, no crash.
+    let broken = dir.path().join("broken");
+    Project::new("broken", "missing.csv", "y").save(&broken).unwrap();
+    let mut h = harness_with(FixedPicker { open: Some(broken), save: None }, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a project…").click();
+    h.step();
+    let start = std::time::Instant::now();
+    while h.state().state.error.is_none() && start.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+    let error = h.state().state.error.clone().unwrap_or_default();
+    assert!(error.contains("missing.csv"), "{error}");
+}
