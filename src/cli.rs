@@ -231,6 +231,9 @@ pub struct TrainArgs {
     /// A note stored with the run (with --runs).
     #[arg(long, requires = "runs")]
     pub note: Option<String>,
+    /// A tag stored with the run (with --runs; repeatable).
+    #[arg(long = "tag", requires = "runs", value_name = "TAG")]
+    pub tags: Vec<String>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -316,7 +319,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                     &a.data,
                     cv.as_ref(),
                     bundle,
-                    a.note.as_deref(),
+                    (a.note.as_deref(), &a.tags),
                 )?;
             }
         }
@@ -402,7 +405,15 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     let run_id = match &a.runs {
         Some(store) => {
             let bundle = a.out.as_deref().zip(checksum.as_deref());
-            let id = crate::cli_runs::record_run(store, p, &data, &a.data, cv.as_ref(), bundle, a.note.as_deref())?;
+            let id = crate::cli_runs::record_run(
+                store,
+                p,
+                &data,
+                &a.data,
+                cv.as_ref(),
+                bundle,
+                (a.note.as_deref(), &a.tags),
+            )?;
             eprintln!("[{:>5.1}s] Recorded as run {id} in {}", started.elapsed().as_secs_f64(), store.display());
             Some(id)
         }

@@ -45,7 +45,7 @@ pub fn record_run(
     data_path: &Path,
     cv: Option<&CvResult>,
     bundle: Option<(&Path, &str)>,
-    note: Option<&str>,
+    (note, tags): (Option<&str>, &[String]),
 ) -> Result<i64> {
     let store = RunStore::open(path)?;
     let project = data_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -54,6 +54,7 @@ pub fn record_run(
         RunRecord::from_pipeline(pipeline, &project, &dataset.display().to_string(), data.n_rows(), data.columns.len())
             .with_cv(cv);
     run.note = note.unwrap_or_default().to_string();
+    run.tags = tags.to_vec();
     let id = store.record(&run)?;
     if let Some((bundle, checksum)) = bundle {
         let bundle = std::path::absolute(bundle).unwrap_or_else(|_| bundle.to_path_buf());
@@ -134,10 +135,15 @@ pub fn cmd_runs(a: RunsArgs) -> Result<()> {
             format!("test {}", cairn::track::metric_label(&metric)),
             value,
             r.seconds,
-            r.note
+            note_and_tags(r)
         );
     }
     Ok(())
+}
+
+fn note_and_tags(r: &RunRecord) -> String {
+    let tags: String = r.tags.iter().map(|t| format!(" #{t}")).collect();
+    format!("{}{tags}", r.note).trim().to_string()
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -307,7 +313,15 @@ pub fn cmd_retrain(a: RetrainArgs) -> Result<()> {
             let bundle = saved.as_ref().map(|(p, c)| (p.as_path(), c.as_str()));
             let combined = old.append(&new)?;
             let note = format!("retrained with {}", a.new.display());
-            Some(record_run(store, candidate, &combined, &a.data, None, bundle, Some(&note))?)
+            Some(record_run(
+                store,
+                candidate,
+                &combined,
+                &a.data,
+                None,
+                bundle,
+                (Some(&note), &["retrained".to_string()]),
+            )?)
         }
         None => None,
     };

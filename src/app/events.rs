@@ -217,6 +217,11 @@ impl CairnApp {
                             score: format!("{name} {value:.3}"),
                         });
                     }
+                    // The deployed model's recorded run becomes production (in the background).
+                    if let Some(o) = state.outcome.clone() {
+                        let (store, bundle) = (self.runs_store(), handle.bundle.clone());
+                        std::thread::spawn(move || super::feedback::mark_production(&store, &o.pipeline, &bundle));
+                    }
                     let url = handle.url.clone();
                     self.server = Some(handle);
                     self.start_metrics_poll(url);

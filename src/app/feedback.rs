@@ -163,7 +163,7 @@ impl CairnApp {
         self.state.feedback.busy =
             Some(Busy { what: "Retraining".into(), stage: "reading the new rows".into(), started: Instant::now() });
         let (tx, repaint) = (self.tx.clone(), self.repaint());
-        let store = self.options.runs_store.clone();
+        let store = self.runs_store();
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
                 let _ = tx.send(Event::FeedbackProgress(msg.to_string()));
@@ -206,7 +206,7 @@ impl CairnApp {
             report: r.candidate.report.clone(),
             test_source_rows: Vec::new(),
         });
-        let store = self.options.runs_store.clone();
+        let store = self.runs_store();
         self.swap(url, bundle.clone(), Some(outcome.clone()), "Promoting", move || {
             let checksum = crate::project::save_bundle(&outcome.pipeline, &bundle).map_err(|e| e.to_string())?;
             // The recorded retrained run (newest with this data fingerprint) becomes production.
@@ -221,10 +221,16 @@ impl CairnApp {
         });
     }
 
-    /// Rollback: serve an earlier deployment's bundle again.
+    /// Rollback: serve an earlier deployment's bundle again (its run becomes production).
     pub(super) fn serve_version(&mut self, bundle: PathBuf) {
         let DeployStatus::Running { url, .. } = &self.state.deploy else { return };
-        self.swap(url.clone(), bundle, None, "Switching back", || Ok(()));
+        let (store, path) = (self.runs_store(), bundle.clone());
+        self.swap(url.clone(), bundle, None, "Switching back", move || {
+            if let Ok((pipeline, _)) = crate::project::load_bundle(&path) {
+                mark_production(&store, &pipeline, &path);
+            }
+            Ok(())
+        });
     }
 
     fn swap(
@@ -250,6 +256,23 @@ impl CairnApp {
             let _ = tx.send(Event::Swapped(result.map(Box::new)));
             repaint();
         });
+    }
+}
+
+/// Marks the recorded run that produced `pipeline` (same creation time, data fingerprint and
+/// model) as its project's production model, noting the bundle it was deployed from.
+pub(super) fn mark_production(store: &std::path::Path, pipeline: &crate::train::Pipeline, bundle: &std::path::Path) {
+    let Ok(s) = RunStore::open(store) else { return };
+    let Ok(runs) = s.runs() else { return };
+    let info = &pipeline.info;
+    if let Some(run) = runs
+        .iter()
+        .find(|r| r.created_unix == info.created_unix && r.data_hash == info.data_hash && r.model == info.model)
+    {
+        if let Ok((_, checksum)) = crate::project::load_bundle(bundle) {
+            let _ = s.set_bundle(run.id, &bundle.display().to_string(), &checksum);
+        }
+        let _ = s.promote(run.id);
     }
 }
 

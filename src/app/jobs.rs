@@ -77,7 +77,7 @@ impl CairnApp {
 
     pub(super) fn start_training(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
-        let store = self.options.runs_store.clone();
+        let store = self.runs_store();
         self.state.net.regression = self.state.detected_task() == Some(crate::train::Task::Regression);
         let (cancel, tx, repaint) = self.begin("Training");
         cfg.cancel = Some(cancel);
@@ -114,7 +114,7 @@ impl CairnApp {
     ) {
         self.state.run_log.loading = true;
         self.state.run_log.stale = false;
-        let (store, tx, repaint) = (self.options.runs_store.clone(), self.tx.clone(), self.repaint());
+        let (store, tx, repaint) = (self.runs_store(), self.tx.clone(), self.repaint());
         std::thread::spawn(move || {
             let result = RunStore::open(&store).and_then(|s| {
                 change(&s)?;
@@ -136,7 +136,7 @@ impl CairnApp {
 
     pub(super) fn start_try_all(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
-        let store = self.options.runs_store.clone();
+        let store = self.runs_store();
         self.state.leaderboard.clear();
         let (cancel, tx, repaint) = self.begin("Trying all models");
         (cfg.model, cfg.params) = (None, None);
@@ -162,7 +162,7 @@ impl CairnApp {
     /// part), every trial reported as it finishes; then the best settings are trained.
     pub(super) fn start_tuning(&mut self) {
         let Some((ds, mut cfg)) = self.train_job() else { return };
-        let store = self.options.runs_store.clone();
+        let store = self.runs_store();
         let search = self.state.tuning.search();
         self.state.tuning.trials.clear();
         self.state.tuning.best = None;

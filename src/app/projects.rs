@@ -67,6 +67,14 @@ pub fn projects_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
 }
 
 impl CairnApp {
+    /// Where runs are recorded: the open project's `runs.sqlite`, else the app's own store.
+    pub(super) fn runs_store(&self) -> PathBuf {
+        match &self.state.project {
+            Some(dir) => dir.join("runs.sqlite"),
+            None => self.options.runs_store.clone(),
+        }
+    }
+
     fn recent_file(&self) -> PathBuf {
         self.options.runs_store.with_file_name("recent-projects.json")
     }
@@ -96,6 +104,7 @@ impl CairnApp {
             Ok(()) => {
                 self.state.notice = Some(format!("Saved the project to {}", dir.display()));
                 self.state.project = Some(dir.clone());
+                self.state.run_log.stale = true;
                 let file = self.recent_file();
                 remember(&mut self.state, &file, &name, &dir);
             }
@@ -118,6 +127,7 @@ impl CairnApp {
         let file = self.recent_file();
         remember(&mut self.state, &file, &project.name, &dir);
         self.state.project = Some(dir.clone());
+        self.state.run_log.stale = true;
         self.state.data_ref = Some(project.data.clone());
         self.state.pending_project = Some(project.clone());
         match project.data.strip_prefix("sample:").and_then(|id| SAMPLES.iter().find(|s| s.id == id)) {

@@ -62,6 +62,7 @@ impl RunsView {
                     || [&r.model, &r.project, &r.note, &r.target, &r.task]
                         .iter()
                         .any(|s| s.to_lowercase().contains(&needle))
+                    || r.tags.iter().any(|t| t.to_lowercase().contains(&needle))
             })
             .collect();
         if self.sort == SortBy::BestScore {
@@ -149,7 +150,8 @@ pub fn runs_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>)
             ui.label(format!("{} {value:.4}", metric_label(&metric)));
             ui.label(format!("{:.2}", r.seconds));
             ui.label(if r.device == "cpu" { "cpu".to_string() } else { "gpu".to_string() }).on_hover_text(&r.device);
-            ui.label(&r.note);
+            let tags: String = r.tags.iter().map(|t| format!(" #{t}")).collect();
+            ui.label(format!("{}{tags}", r.note).trim());
             ui.end_row();
         }
     });

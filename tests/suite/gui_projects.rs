@@ -50,6 +50,10 @@ fn a_project_saved_in_the_app_reopens_exactly() {
     h.step();
     train_and_wait(&mut h);
     assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.info.model, "tree");
+    // With a project open, runs are recorded in the project's own store.
+    wait_until(&mut h, "the run recorded in the project", |_| {
+        cairn::track::RunStore::open(&folder.join("runs.sqlite")).is_ok_and(|s| s.runs().is_ok_and(|r| r.len() == 1))
+    });
 
     // A project whose data file is gone: a clear message, no crash.
     let broken = dir.path().join("broken");

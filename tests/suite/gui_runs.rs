@@ -121,6 +121,13 @@ fn retrain_promote_and_roll_back_from_the_app() {
     h.step();
     wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
     let first = served_checksum(h.state());
+    let store_path = dir.path().join("runs.sqlite");
+    let production = |store: &std::path::Path| -> Option<String> {
+        let runs = cairn::track::RunStore::open(store).ok()?.runs().ok()?;
+        runs.into_iter().find(|r| r.production).map(|r| r.note)
+    };
+    // Deploying marks the deployed run as production.
+    wait_until(&mut h, "the deployed run marked", |_| production(&store_path).is_some_and(|n| n.is_empty()));
 
     // Monitor → retrain with the new rows → a fair comparison appears.
     h.get_by_label("6  Monitor").click();
@@ -157,6 +164,8 @@ fn retrain_promote_and_roll_back_from_the_app() {
         a.state.feedback.busy.is_none() && a.state.notice.as_deref().is_some_and(|n| n.starts_with("Switching back"))
     });
     assert_eq!(served_checksum(h.state()), first);
+    // The rollback is recorded: the first run is production again.
+    assert_eq!(production(&store_path), Some(String::new()));
 }
 
 #[test]

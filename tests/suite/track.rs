@@ -33,6 +33,10 @@ fn runs_are_recorded_compared_promoted_and_exported() {
         s(&store),
         "--note",
         "baseline",
+        "--tag",
+        "baseline",
+        "--tag",
+        "linear",
         "--json",
     ]);
     let mlp = json_of(&[
@@ -62,6 +66,7 @@ fn runs_are_recorded_compared_promoted_and_exported() {
         (Some(20_640), Some(42), Some("baseline"))
     );
     assert!(first["bundle"].as_str().unwrap().ends_with("house.cairn"));
+    assert_eq!(first["tags"], serde_json::json!(["baseline", "linear"]));
     let (_, checksum) = cairn::project::load_bundle(&bundle).unwrap();
     assert_eq!(first["checksum"].as_str(), Some(checksum.as_str()));
     assert_eq!(first["recipe"].as_array().unwrap().len(), 9, "one step per feature column");
