@@ -40,8 +40,16 @@ pub fn tempdir() -> tempfile::TempDir {
 /// Trains `dataset` (a shipped asset) for `target` with the real binary and writes the bundle
 /// `name` into `dir`; returns its path.
 pub fn train_bundle(dir: &Path, dataset: &str, target: &str, name: &str) -> PathBuf {
+    train_bundle_with(dir, dataset, target, name, &[])
+}
+
+/// [`train_bundle`] with more `cairn train` arguments (a model, its settings).
+pub fn train_bundle_with(dir: &Path, dataset: &str, target: &str, name: &str, extra: &[&str]) -> PathBuf {
     let bundle = dir.join(name);
-    let o = cairn(&["train", asset(dataset).to_str().unwrap(), "--target", target, "--out", bundle.to_str().unwrap()]);
+    let data = asset(dataset);
+    let mut args = vec!["train", data.to_str().unwrap(), "--target", target, "--out", bundle.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = cairn(&args);
     assert!(o.status.success(), "training {dataset}: {}", stderr(&o));
     bundle
 }

@@ -2,7 +2,7 @@
 //! sending requests (none fails), a wrong bundle is refused with the old version still
 //! serving, and SIGHUP re-reads the bundle file.
 
-use crate::common::{asset, tempdir, train_bundle};
+use crate::common::{asset, tempdir, train_bundle, train_bundle_with};
 use crate::serve::{get, post_to, start};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -17,20 +17,13 @@ fn checksum(url: &str) -> String {
 fn swapping_the_model_under_load_drops_no_request() {
     let dir = tempdir();
     let linear = train_bundle(dir.path(), "california_housing.csv", "median_house_value", "house.cairn");
-    let forest = dir.path().join("forest.cairn");
-    let o = crate::common::cairn(&[
-        "train",
-        asset("california_housing.csv").to_str().unwrap(),
-        "--target",
+    let forest = train_bundle_with(
+        dir.path(),
+        "california_housing.csv",
         "median_house_value",
-        "--model",
-        "random_forest",
-        "--param",
-        "n_trees=10",
-        "--out",
-        forest.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+        "forest.cairn",
+        &["--model", "random_forest", "--param", "n_trees=10"],
+    );
     let iris = train_bundle(dir.path(), "iris.csv", "species", "iris.cairn");
     let server = start(&linear);
     let url = server.url.clone();
@@ -91,17 +84,8 @@ fn swapping_the_model_under_load_drops_no_request() {
     assert_eq!(status, 422, "{missing}");
     // SIGHUP: the server's own bundle file is re-read, after a retrained model replaced it.
     let pid = server.pid().to_string();
-    let o = crate::common::cairn(&[
-        "train",
-        asset("california_housing.csv").to_str().unwrap(),
-        "--target",
-        "median_house_value",
-        "--model",
-        "ridge",
-        "--out",
-        linear.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    // (A retrained model replaces the server's own bundle file.)
+    train_bundle_with(dir.path(), "california_housing.csv", "median_house_value", "house.cairn", &["--model", "ridge"]);
     let ridge_sum = cairn::project::load_bundle(&linear).unwrap().1;
     assert!(std::process::Command::new("kill").args(["-s", "HUP", &pid]).status().unwrap().success());
     let started = std::time::Instant::now();

@@ -37,6 +37,29 @@ pub(crate) fn wait_until(h: &mut Harness<'static, CairnApp>, what: &str, done: i
     h.step();
 }
 
+/// Opens the house-price sample and picks its target in the Train panel.
+pub(crate) fn open_house_prices(h: &mut Harness<'static, CairnApp>) {
+    h.step();
+    h.get_by_label("Open House prices sample").click();
+    h.step();
+    wait_until(h, "the sample to load", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label("median_house_value").last().unwrap().click();
+    h.step();
+}
+
+/// Deploys the current model from the Deploy panel and waits for the server.
+pub(crate) fn deploy_and_wait(h: &mut Harness<'static, CairnApp>) {
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    h.get_by_label("Deploy").click();
+    h.step();
+    wait_until(h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+}
+
 /// Clicks Train and waits until the run is finished.
 pub(crate) fn train_and_wait(h: &mut Harness<'static, CairnApp>) {
     h.get_by_label("Train").click();

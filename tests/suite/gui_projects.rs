@@ -1,7 +1,7 @@
 //! Projects in the app: save the data reference and training choices as a project folder,
 //! reopen it exactly in a new session (from the dialog or the recent list).
 
-use crate::gui::{harness_with, train_and_wait, wait_until};
+use crate::gui::{harness_with, open_house_prices, train_and_wait, wait_until};
 use cairn::app::FixedPicker;
 use cairn::project::Project;
 use cairn::train::ModelKind;
@@ -12,16 +12,7 @@ fn a_project_saved_in_the_app_reopens_exactly() {
     let dir = crate::common::tempdir();
     let folder = dir.path().join("houses");
     let mut h = harness_with(FixedPicker { open: None, save: Some(folder.clone()) }, dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open House prices sample").click();
-    h.step();
-    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    open_house_prices(&mut h);
     h.get_by_label("Model").click();
     h.run_steps(3);
     h.get_by_label("Decision tree").click();

@@ -2,23 +2,14 @@
 //! compared side by side, marked as production and deleted, and are still there in a new
 //! session.
 
-use crate::gui::{harness, train_and_wait, wait_until};
+use crate::gui::{deploy_and_wait, harness, open_house_prices, train_and_wait, wait_until};
 use egui_kittest::kittest::Queryable;
 
 #[test]
 fn runs_panel_records_compares_promotes_and_deletes() {
     let dir = crate::common::tempdir();
     let mut h = harness(None, dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open House prices sample").click();
-    h.step();
-    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    open_house_prices(&mut h);
     train_and_wait(&mut h);
     h.get_by_label("Model").click();
     h.run_steps(3);
@@ -104,22 +95,9 @@ fn retrain_promote_and_roll_back_from_the_app() {
     std::fs::write(&new_csv, text).unwrap();
 
     let mut h = harness(Some(new_csv), dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open House prices sample").click();
-    h.step();
-    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    open_house_prices(&mut h);
     train_and_wait(&mut h);
-    h.get_by_label("5  Deploy").click();
-    h.step();
-    h.get_by_label("Deploy").click();
-    h.step();
-    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    deploy_and_wait(&mut h);
     let first = served_checksum(h.state());
     let store_path = dir.path().join("runs.sqlite");
     let production = |store: &std::path::Path| -> Option<String> {
@@ -173,22 +151,9 @@ fn true_answers_added_later_give_the_live_error_in_the_monitor_panel() {
     let dir = crate::common::tempdir();
     let answers = dir.path().join("answers.csv");
     let mut h = harness(Some(answers.clone()), dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open House prices sample").click();
-    h.step();
-    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    open_house_prices(&mut h);
     train_and_wait(&mut h);
-    h.get_by_label("5  Deploy").click();
-    h.step();
-    h.get_by_label("Deploy").click();
-    h.step();
-    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    deploy_and_wait(&mut h);
     let cairn::app::DeployStatus::Running { url, .. } = h.state().state.deploy.clone() else { unreachable!() };
 
     // A client sends 200 districts as CSV; their real values become known later.

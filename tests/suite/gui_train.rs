@@ -1,7 +1,7 @@
 //! The neural network in the Train panel: live loss curves that grow epoch by epoch, Pause,
 //! Resume and Stop (keeping the best weights), and the device choice.
 
-use crate::gui::{harness, wait_until};
+use crate::gui::{harness, open_house_prices, wait_until};
 use cairn::app::CairnApp;
 use cairn::gpu::net::Ending;
 use cairn::train::{FittedModel, ModelKind};
@@ -15,16 +15,7 @@ fn whole_epochs(a: &CairnApp) -> usize {
 fn the_mlp_loss_curve_grows_live_and_pause_resume_stop_work() {
     let dir = crate::common::tempdir();
     let mut h = harness(None, dir.path().to_path_buf());
-    h.step();
-    h.get_by_label("Open House prices sample").click();
-    h.step();
-    wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    open_house_prices(&mut h);
     h.get_by_label("Model").click();
     h.run_steps(3);
     h.get_by_label("Neural network (MLP)").click();

@@ -3,7 +3,7 @@
 //! Ignored in the normal run: they produce pictures, not checks (the same paths are asserted
 //! by `gui_runs.rs`).
 
-use crate::gui::{train_and_wait, wait_until};
+use crate::gui::{deploy_and_wait, open_house_prices, train_and_wait, wait_until};
 use cairn::app::{AppOptions, CairnApp, FixedPicker};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -54,26 +54,13 @@ fn screenshots_of_the_feedback_loop_and_the_runs_panel() {
     std::fs::write(&new_csv, text).unwrap();
 
     let mut h = rendering_harness(new_csv, dir.path());
-    h.step();
-    h.get_by_label("Open House prices sample").click();
-    h.step();
-    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    open_house_prices(&mut h);
     h.get_by_label("Model").click();
     h.run_steps(3);
     h.get_by_label("Random forest").click();
     h.step();
     train_and_wait(&mut h);
-    h.get_by_label("5  Deploy").click();
-    h.step();
-    h.get_by_label("Deploy").click();
-    h.step();
-    wait_until(&mut h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
+    deploy_and_wait(&mut h);
     h.get_by_label("6  Monitor").click();
     h.step();
     h.get_by_label("Retrain with new data…").click();
