@@ -40,7 +40,11 @@ pub enum Command {
     /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
     /// the project's run store.
     Run {
+        /// A project folder, or a bundle (retrained from its manifest on --data).
         project: PathBuf,
+        /// With a bundle: the data it was trained on.
+        #[arg(long)]
+        data: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -146,7 +150,10 @@ pub fn run(command: Command) -> Result<()> {
         Command::Runs(args) => crate::cli_runs::cmd_runs(args),
         Command::Init(args) => crate::cli_runs::cmd_init(args),
         Command::Retrain(args) => crate::cli_runs::cmd_retrain(args),
-        Command::Run { project, json } => crate::cli_runs::cmd_run(&project, json),
+        Command::Run { project, data, json } => match data {
+            Some(data) => crate::cli_runs::cmd_rerun(&project, &data, json),
+            None => crate::cli_runs::cmd_run(&project, json),
+        },
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
         Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),

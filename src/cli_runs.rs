@@ -438,3 +438,39 @@ pub fn cmd_monitor(
     );
     Ok(())
 }
+
+/// `cairn run BUNDLE --data DATA`: retrain a bundle from its manifest and compare bit for bit.
+pub fn cmd_rerun(bundle: &Path, data: &Path, as_json: bool) -> Result<()> {
+    let (original, _) = cairn::project::load_bundle(bundle)?;
+    let ds = cairn::data::read_path(data)?;
+    let started = std::time::Instant::now();
+    let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
+    let r = cairn::train::retrain::rerun(&original, &ds, &mut progress)?;
+    let reproduced = r.same_data && r.same_metrics && r.same_model;
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "model": r.outcome.pipeline.info.model, "metrics": r.outcome.report.metrics,
+                "original_metrics": original.metrics, "same_data": r.same_data,
+                "same_metrics": r.same_metrics, "same_model": r.same_model, "reproduced": reproduced,
+            })
+        );
+        return Ok(());
+    }
+    if !r.same_data {
+        println!("the data differs from what {} was trained on (another fingerprint)", bundle.display());
+    }
+    println!(
+        "{}: {}",
+        bundle.display(),
+        if reproduced {
+            "reproduced bit for bit (same data, same fitted recipe and model, same metrics)"
+        } else if r.same_metrics {
+            "same metrics, but the fitted model differs"
+        } else {
+            "NOT reproduced: the metrics differ"
+        }
+    );
+    Ok(())
+}

@@ -51,16 +51,7 @@ pub fn retrain(
     new: &Dataset,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Retrained, TrainError> {
-    let mut cfg = TrainConfig::new(current.target.name.clone());
-    cfg.task = match current.target.task {
-        super::Task::Regression => TaskChoice::Regression,
-        super::Task::Classification => TaskChoice::Classification,
-        super::Task::Clustering => TaskChoice::Clustering,
-    };
-    cfg.model = Some(current.model.kind());
-    cfg.params = Some(current.info.params.clone());
-    cfg.seed = current.info.seed;
-    cfg.test_size = current.info.test_size;
+    let cfg = manifest_config(current);
     progress("Splitting the old and the new rows");
     // The same seeded split as the current model's own training (its test rows stay unseen).
     let (old_p, new_p) = (prepare(old, &cfg, true)?, prepare(new, &cfg, true)?);
@@ -77,4 +68,53 @@ pub fn retrain(
         candidate,
         current: current_report,
     })
+}
+
+/// The training configuration a bundle records (its reproducibility manifest): target, task,
+/// model, settings, seed and test share.
+pub fn manifest_config(p: &Pipeline) -> TrainConfig {
+    let mut cfg = TrainConfig::new(p.target.name.clone());
+    cfg.task = match p.target.task {
+        super::Task::Regression => TaskChoice::Regression,
+        super::Task::Classification => TaskChoice::Classification,
+        super::Task::Clustering => TaskChoice::Clustering,
+    };
+    cfg.model = Some(p.model.kind());
+    cfg.params = Some(p.info.params.clone());
+    cfg.seed = p.info.seed;
+    cfg.test_size = p.info.test_size;
+    cfg
+}
+
+/// A bundle retrained from its manifest on the data it names.
+pub struct Rerun {
+    pub outcome: TrainOutcome,
+    /// The data has the fingerprint the bundle recorded.
+    pub same_data: bool,
+    /// Identical test metrics, and an identical fitted recipe and model.
+    pub same_metrics: bool,
+    pub same_model: bool,
+}
+
+/// Retrains `bundle`'s recipe, model, settings and seed on `data` and compares bit for bit.
+pub fn rerun(bundle: &Pipeline, data: &Dataset, progress: &mut dyn FnMut(&str)) -> Result<Rerun, TrainError> {
+    let outcome = train(data, None, &manifest_config(bundle), progress)?;
+    let p = &outcome.pipeline;
+    Ok(Rerun {
+        same_data: p.info.data_hash == bundle.info.data_hash,
+        same_metrics: p.metrics == bundle.metrics,
+        same_model: p.fitted_recipe == bundle.fitted_recipe && same_fit(&p.model, &bundle.model),
+        outcome,
+    })
+}
+
+/// Equal fitted models; a network's training history is left out (it holds wall-clock times).
+fn same_fit(a: &super::FittedModel, b: &super::FittedModel) -> bool {
+    match (a, b) {
+        (super::FittedModel::Mlp(x), super::FittedModel::Mlp(y)) => {
+            (&x.weights, x.y_mean, x.y_std, x.n_classes, x.best_epoch)
+                == (&y.weights, y.y_mean, y.y_std, y.n_classes, y.best_epoch)
+        }
+        _ => a == b,
+    }
 }

@@ -106,3 +106,29 @@ fn kill_9_during_save_leaves_the_previous_project_intact() {
     eprintln!("versions found after each kill -9: {seen:?}");
     assert!(seen.iter().any(|&n| n > 0), "the child never saved twice");
 }
+
+#[test]
+fn a_bundle_retrains_from_its_manifest_bit_for_bit() {
+    let dir = tempdir();
+    let house = asset("california_housing.csv");
+    for (name, extra) in [
+        ("forest.cairn", vec!["--model", "random_forest", "--param", "n_trees=10"]),
+        ("mlp.cairn", vec!["--model", "mlp", "--param", "epochs=5"]),
+    ] {
+        let bundle =
+            crate::common::train_bundle_with(dir.path(), "california_housing.csv", "median_house_value", name, &extra);
+        let o = cairn(&["run", bundle.to_str().unwrap(), "--data", house.to_str().unwrap(), "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(v["reproduced"].as_bool(), Some(true), "{name}: {v}");
+        assert_eq!(v["metrics"], v["original_metrics"]);
+    }
+    // Other data: another fingerprint, not reproduced.
+    let part = dir.path().join("part.csv");
+    let text = std::fs::read_to_string(&house).unwrap();
+    std::fs::write(&part, text.lines().take(5001).collect::<Vec<_>>().join("\n")).unwrap();
+    let o =
+        cairn(&["run", dir.path().join("forest.cairn").to_str().unwrap(), "--data", part.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!((v["same_data"].as_bool(), v["reproduced"].as_bool()), (Some(false), Some(false)));
+}
