@@ -34,5 +34,7 @@ mod screenshots;
 mod serve;
 #[path = "suite/serve_api.rs"]
 mod serve_api;
+#[path = "suite/sources.rs"]
+mod sources;
 #[path = "suite/track.rs"]
 mod track;

@@ -9,6 +9,7 @@ mod csv;
 mod json;
 mod profile;
 mod schema;
+mod sqlite;
 
 pub use coach::{Warning, table_warnings, target_warnings};
 pub use csv::{from_polars, read_csv_bytes, read_csv_path};
@@ -16,6 +17,9 @@ pub use json::read_json_bytes;
 
 /// Reads a data file by its extension: CSV/TSV/TXT (delimited text) or JSON / NDJSON / JSONL.
 pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
+    if let Some((file, what)) = sqlite::sqlite_source(path) {
+        return sqlite::read_sqlite(&file, what.as_deref());
+    }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "json" | "ndjson" | "jsonl" => {
@@ -346,7 +350,9 @@ pub enum DataError {
     UnknownColumn { source_name: String, column: String, available: String },
     #[error("'{source_name}': {message}")]
     Invalid { source_name: String, message: String },
-    #[error("unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson and .jsonl tables so far")]
+    #[error(
+        "unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson, .jsonl and SQLite (.sqlite, .db) tables so far"
+    )]
     Unsupported { path: PathBuf },
 }
 
