@@ -17,7 +17,13 @@ pub struct RfdPicker;
 impl FilePicker for RfdPicker {
     fn pick_data_file(&mut self) -> Option<PathBuf> {
         rfd::FileDialog::new()
-            .add_filter("Data tables", &["csv", "tsv", "txt", "json", "ndjson", "jsonl", "sqlite", "sqlite3", "db"])
+            .add_filter(
+                "Data tables",
+                &[
+                    "csv", "tsv", "txt", "json", "ndjson", "jsonl", "xlsx", "xlsm", "xls", "ods", "sqlite", "sqlite3",
+                    "db",
+                ],
+            )
             .set_title("Open data")
             .pick_file()
     }

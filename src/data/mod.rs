@@ -6,6 +6,7 @@
 
 mod coach;
 mod csv;
+mod excel;
 mod json;
 mod profile;
 mod schema;
@@ -19,6 +20,9 @@ pub use json::read_json_bytes;
 pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
     if let Some((file, what)) = sqlite::sqlite_source(path) {
         return sqlite::read_sqlite(&file, what.as_deref());
+    }
+    if let Some((file, sheet)) = excel::workbook_source(path) {
+        return excel::read_workbook(&file, sheet.as_deref());
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
@@ -351,7 +355,7 @@ pub enum DataError {
     #[error("'{source_name}': {message}")]
     Invalid { source_name: String, message: String },
     #[error(
-        "unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson, .jsonl and SQLite (.sqlite, .db) tables so far"
+        "unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson, .jsonl, Excel/OpenDocument (.xlsx, .xls, .ods) and SQLite (.sqlite, .db) tables so far"
     )]
     Unsupported { path: PathBuf },
 }

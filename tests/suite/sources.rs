@@ -56,3 +56,27 @@ fn sqlite_tables_and_queries_train_like_the_csv() {
     std::fs::write(&not_db, "this is not a database, just text\n".repeat(100)).unwrap();
     assert_clean_failure(&cairn(&["inspect", not_db.to_str().unwrap()]), "not a SQLite database");
 }
+
+#[test]
+fn excel_workbooks_train_like_the_csv() {
+    // tests/fixtures/penguins.xlsx: penguins.csv saved by openpyxl (numbers as numbers, missing
+    // cells empty), plus a second sheet.
+    let book = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/penguins.xlsx");
+    let train = |source: &str| -> Value {
+        let o = cairn(&["train", source, "--target", "species", "--json"]);
+        assert!(o.status.success(), "{source}: {}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).unwrap()
+    };
+    let csv = train(asset("penguins.csv").to_str().unwrap());
+    // The first sheet by default, or a sheet by name: the same data (fingerprint) and scores.
+    for source in [book.display().to_string(), format!("{}#penguins", book.display())] {
+        let v = train(&source);
+        assert_eq!((&v["metrics"], &v["data_hash"]), (&csv["metrics"], &csv["data_hash"]), "{source}");
+    }
+    let o = cairn(&["train", &format!("{}#birds", book.display()), "--target", "species"]);
+    assert_clean_failure(&o, "has no sheet 'birds' (sheets: penguins, notes)");
+    let dir = tempdir();
+    let fake = dir.path().join("fake.xlsx");
+    std::fs::write(&fake, "not a zip").unwrap();
+    assert_clean_failure(&cairn(&["inspect", fake.to_str().unwrap()]), "cannot read the workbook");
+}
