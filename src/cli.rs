@@ -322,7 +322,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 crate::cli_runs::record_run(
                     store,
                     &r.pipeline,
-                    &data,
+                    (data.n_rows(), data.columns.len()),
                     &a.data,
                     cv.as_ref(),
                     bundle,
@@ -415,7 +415,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
             let id = crate::cli_runs::record_run(
                 store,
                 p,
-                &data,
+                (data.n_rows(), data.columns.len()),
                 &a.data,
                 cv.as_ref(),
                 bundle,

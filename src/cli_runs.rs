@@ -41,18 +41,17 @@ pub struct RunsArgs {
 pub fn record_run(
     path: &Path,
     pipeline: &Pipeline,
-    data: &cairn::data::Dataset,
+    (rows, columns): (usize, usize),
     data_path: &Path,
     cv: Option<&CvResult>,
     bundle: Option<(&Path, &str)>,
     (note, tags): (Option<&str>, &[String]),
 ) -> Result<i64> {
     let store = RunStore::open(path)?;
-    let project = data_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let project = cairn::track::project_name(&data_path.display().to_string());
     let dataset = std::path::absolute(data_path).unwrap_or_else(|_| data_path.to_path_buf());
     let mut run =
-        RunRecord::from_pipeline(pipeline, &project, &dataset.display().to_string(), data.n_rows(), data.columns.len())
-            .with_cv(cv);
+        RunRecord::from_pipeline(pipeline, &project, &dataset.display().to_string(), rows, columns).with_cv(cv);
     run.note = note.unwrap_or_default().to_string();
     run.tags = tags.to_vec();
     let id = store.record(&run)?;
@@ -129,7 +128,7 @@ pub fn cmd_runs(a: RunsArgs) -> Result<()> {
             "{:>4} {:<1} {:<19} {:<16} {:<20} {:<18} {:>10.4} {:>8.2}  {}",
             r.id,
             if r.production { "★" } else { "" },
-            cairn::serve::export::utc_time(r.created_unix).get(..19).unwrap_or(""),
+            cairn::track::utc_time(r.created_unix).get(..19).unwrap_or(""),
             clip(&r.project, 16),
             clip(&r.model, 20),
             format!("test {}", cairn::track::metric_label(&metric)),
@@ -311,17 +310,9 @@ pub fn cmd_retrain(a: RetrainArgs) -> Result<()> {
     let run_id = match &a.runs {
         Some(store) => {
             let bundle = saved.as_ref().map(|(p, c)| (p.as_path(), c.as_str()));
-            let combined = old.append(&new)?;
+            let size = (old.n_rows() + new.n_rows(), old.columns.len());
             let note = format!("retrained with {}", a.new.display());
-            Some(record_run(
-                store,
-                candidate,
-                &combined,
-                &a.data,
-                None,
-                bundle,
-                (Some(&note), &["retrained".to_string()]),
-            )?)
+            Some(record_run(store, candidate, size, &a.data, None, bundle, (Some(&note), &["retrained".to_string()]))?)
         }
         None => None,
     };

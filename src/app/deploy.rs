@@ -67,6 +67,8 @@ pub(super) fn poll_metrics(url: String, stop: Arc<AtomicBool>, send: impl Fn(Sna
 pub struct ServerHandle {
     pub url: String,
     pub bundle: PathBuf,
+    /// The bundle's checksum, as written.
+    pub checksum: String,
     child: Child,
     /// Held open: the server exits when it closes, so it never outlives the app.
     _stdin: Option<ChildStdin>,
@@ -99,7 +101,7 @@ pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<Serv
         pipeline.target.name.replace(['/', '\\', ' '], "_"),
         pipeline.info.model
     ));
-    crate::project::save_bundle(pipeline, &bundle).map_err(|e| e.to_string())?;
+    let checksum = crate::project::save_bundle(pipeline, &bundle).map_err(|e| e.to_string())?;
     let mut child = std::process::Command::new(exe)
         .arg("serve")
         .arg(&bundle)
@@ -122,7 +124,7 @@ pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<Serv
         return Err(format!("the server did not start (it said: {:?})", line.trim()));
     }
     let stdin = child.stdin.take();
-    Ok(ServerHandle { url, bundle, child, _stdin: stdin })
+    Ok(ServerHandle { url, bundle, checksum, child, _stdin: stdin })
 }
 
 pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {

@@ -219,8 +219,10 @@ impl CairnApp {
                     }
                     // The deployed model's recorded run becomes production (in the background).
                     if let Some(o) = state.outcome.clone() {
-                        let (store, bundle) = (self.runs_store(), handle.bundle.clone());
-                        std::thread::spawn(move || super::feedback::mark_production(&store, &o.pipeline, &bundle));
+                        let (store, bundle, sum) = (self.runs_store(), handle.bundle.clone(), handle.checksum.clone());
+                        std::thread::spawn(move || {
+                            super::feedback::mark_production(&store, &o.pipeline, &bundle, &sum)
+                        });
                     }
                     let url = handle.url.clone();
                     self.server = Some(handle);

@@ -177,7 +177,7 @@ impl CairnApp {
                     (super::short_name(&old.source), super::short_name(&path.display().to_string()));
                 let mut run = RunRecord::from_pipeline(
                     &r.candidate.pipeline,
-                    &old_name,
+                    &crate::track::project_name(&old.source),
                     &format!("{old_name} + {new_name}"),
                     old.n_rows() + new.n_rows(),
                     old.columns.len(),
@@ -209,14 +209,7 @@ impl CairnApp {
         let store = self.runs_store();
         self.swap(url, bundle.clone(), Some(outcome.clone()), "Promoting", move || {
             let checksum = crate::project::save_bundle(&outcome.pipeline, &bundle).map_err(|e| e.to_string())?;
-            // The recorded retrained run (newest with this data fingerprint) becomes production.
-            if let Ok(s) = RunStore::open(&store)
-                && let Ok(runs) = s.runs()
-                && let Some(run) = runs.iter().find(|x| x.data_hash == outcome.pipeline.info.data_hash)
-            {
-                let _ = s.set_bundle(run.id, &bundle.display().to_string(), &checksum);
-                let _ = s.promote(run.id);
-            }
+            mark_production(&store, &outcome.pipeline, &bundle, &checksum);
             Ok(())
         });
     }
@@ -226,8 +219,8 @@ impl CairnApp {
         let DeployStatus::Running { url, .. } = &self.state.deploy else { return };
         let (store, path) = (self.runs_store(), bundle.clone());
         self.swap(url.clone(), bundle, None, "Switching back", move || {
-            if let Ok((pipeline, _)) = crate::project::load_bundle(&path) {
-                mark_production(&store, &pipeline, &path);
+            if let Ok((pipeline, checksum)) = crate::project::load_bundle(&path) {
+                mark_production(&store, &pipeline, &path, &checksum);
             }
             Ok(())
         });
@@ -261,7 +254,12 @@ impl CairnApp {
 
 /// Marks the recorded run that produced `pipeline` (same creation time, data fingerprint and
 /// model) as its project's production model, noting the bundle it was deployed from.
-pub(super) fn mark_production(store: &std::path::Path, pipeline: &crate::train::Pipeline, bundle: &std::path::Path) {
+pub(super) fn mark_production(
+    store: &std::path::Path,
+    pipeline: &crate::train::Pipeline,
+    bundle: &std::path::Path,
+    checksum: &str,
+) {
     let Ok(s) = RunStore::open(store) else { return };
     let Ok(runs) = s.runs() else { return };
     let info = &pipeline.info;
@@ -269,9 +267,7 @@ pub(super) fn mark_production(store: &std::path::Path, pipeline: &crate::train::
         .iter()
         .find(|r| r.created_unix == info.created_unix && r.data_hash == info.data_hash && r.model == info.model)
     {
-        if let Ok((_, checksum)) = crate::project::load_bundle(bundle) {
-            let _ = s.set_bundle(run.id, &bundle.display().to_string(), &checksum);
-        }
+        let _ = s.set_bundle(run.id, &bundle.display().to_string(), checksum);
         let _ = s.promote(run.id);
     }
 }

@@ -339,7 +339,7 @@ fn record_run(
     cv: Option<&CvResult>,
     tx: &Sender<Event>,
 ) {
-    let project = super::short_name(&ds.source);
+    let project = crate::track::project_name(&ds.source);
     let run = RunRecord::from_pipeline(&outcome.pipeline, &project, &ds.source, ds.n_rows(), ds.columns.len());
     let result = RunStore::open(store).and_then(|s| s.record(&run.with_cv(cv)));
     let _ = tx.send(Event::Recorded(result.map_err(|e| e.to_string())));

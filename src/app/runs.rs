@@ -143,7 +143,7 @@ pub fn runs_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>)
             } else {
                 ui.label("");
             }
-            ui.label(crate::serve::export::utc_time(r.created_unix).get(..16).unwrap_or(""));
+            ui.label(crate::track::utc_time(r.created_unix).get(..16).unwrap_or(""));
             ui.label(&r.project);
             ui.label(&r.model);
             let (metric, value) = r.headline().unwrap_or_default();

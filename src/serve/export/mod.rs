@@ -107,7 +107,7 @@ pub fn write_mlflow(pipeline: &Pipeline, checksum: &str, bundle: &Path, dir: &Pa
          \x20 cairn_model: {model}\n",
         size = onnx_bytes.len(),
         uuid = checksum.trim_start_matches("sha256:").get(..32).unwrap_or("0"),
-        created = utc_time(created),
+        created = crate::track::utc_time(created),
         model = pipeline.info.model,
     );
     write(&dir.join("MLmodel"), mlmodel.as_bytes())?;
@@ -117,22 +117,6 @@ pub fn write_mlflow(pipeline: &Pipeline, checksum: &str, bundle: &Path, dir: &Pa
         b"python: 3.11.7\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n",
     )?;
     Ok(())
-}
-
-/// `YYYY-MM-DD HH:MM:SS.000000` (UTC) for a Unix time, as MLflow writes it.
-pub fn utc_time(unix: u64) -> String {
-    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.000000", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 /// A Docker build context serving the bundle on port 8080: Dockerfile, the bundle, the given
@@ -175,14 +159,4 @@ pub fn write_docker(
                   POST /v2/models/model/infer (KServe V2), GET /metrics (Prometheus).\n\
                   The cairn executable in this folder was built for this machine's OS and CPU (Linux x86_64 here).\n";
     write(&dir.join("README.txt"), readme.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_times() {
-        assert_eq!(super::utc_time(0), "1970-01-01 00:00:00.000000");
-        assert_eq!(super::utc_time(951_782_400), "2000-02-29 00:00:00.000000");
-        assert_eq!(super::utc_time(1_795_000_000), "2026-11-18 11:06:40.000000");
-    }
 }
