@@ -35,6 +35,8 @@ pub enum Command {
     /// Retrain the serving model's recipe and settings on its data plus new rows, compare both
     /// on the same held-out rows, and optionally switch a running server to the new one.
     Retrain(crate::cli_runs::RetrainArgs),
+    /// Print the feature recipe proposed for DATA as JSON, to edit and pass to `train --recipe`.
+    Recipe(crate::cli_runs::RecipeArgs),
     /// Create a project folder: the data, the target and the training choices.
     Init(crate::cli_runs::InitArgs),
     /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
@@ -149,6 +151,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => cmd_train(args),
         Command::Runs(args) => crate::cli_runs::cmd_runs(args),
         Command::Init(args) => crate::cli_runs::cmd_init(args),
+        Command::Recipe(args) => crate::cli_runs::cmd_recipe(args),
         Command::Retrain(args) => crate::cli_runs::cmd_retrain(args),
         Command::Run { project, data, json } => match data {
             Some(data) => crate::cli_runs::cmd_rerun(&project, &data, json),
@@ -241,6 +244,9 @@ pub struct TrainArgs {
     /// A tag stored with the run (with --runs; repeatable).
     #[arg(long = "tag", requires = "runs", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// The feature recipe as JSON (see `cairn recipe`); default: the one proposed from the data.
+    #[arg(long, value_name = "FILE")]
+    pub recipe: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -272,6 +278,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     cfg.seed = a.seed;
     cfg.test_size = a.test_size;
     cfg.device = device;
+    cfg.recipe = a.recipe.as_deref().map(crate::cli_runs::read_recipe).transpose()?;
     // A neural network's epochs, as they finish.
     cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &cairn::gpu::net::EpochStats| {
         if e.is_whole() {

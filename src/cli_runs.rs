@@ -177,6 +177,40 @@ pub fn cmd_export(
     Ok(())
 }
 
+/// The options of `cairn recipe`.
+#[derive(clap::Args, Debug)]
+pub struct RecipeArgs {
+    /// The data the recipe is proposed for.
+    pub data: PathBuf,
+    /// The column to predict (left out of the features).
+    #[arg(long, default_value = "")]
+    pub target: String,
+}
+
+/// Prints the recipe proposed from DATA's profile, one step per line, as JSON.
+pub fn cmd_recipe(a: RecipeArgs) -> Result<()> {
+    let data = cairn::data::read_path(&a.data)?;
+    if !a.target.is_empty() {
+        data.require(&a.target)?;
+    }
+    let recipe = cairn::features::Recipe::proposed(&data, &a.target);
+    println!("{}", serde_json::to_string_pretty(&recipe)?);
+    Ok(())
+}
+
+/// Reads a recipe file (`{"steps": [...]}` as `cairn recipe` prints, or just the list).
+pub fn read_recipe(path: &Path) -> Result<cairn::features::Recipe> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read recipe '{}'", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("recipe '{}' is not JSON", path.display()))?;
+    let value = if value.is_array() { json!({ "steps": value, "version": 1 }) } else { value };
+    let mut recipe: cairn::features::Recipe = serde_json::from_value(value).with_context(|| {
+        format!("recipe '{}': a step is not one Cairn knows (see `cairn recipe DATA`)", path.display())
+    })?;
+    recipe.version = recipe.version.max(cairn::features::RECIPE_VERSION);
+    Ok(recipe)
+}
+
 #[derive(clap::Args, Debug)]
 pub struct InitArgs {
     /// The project folder (created if missing).

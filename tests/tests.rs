@@ -28,6 +28,8 @@ mod onnx;
 mod project;
 #[path = "suite/quality.rs"]
 mod quality;
+#[path = "suite/recipe.rs"]
+mod recipe;
 #[path = "suite/screenshots.rs"]
 mod screenshots;
 #[path = "suite/serve.rs"]

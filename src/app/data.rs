@@ -59,7 +59,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             cmds.push(Command::Show(Panel::Features));
         }
     });
-    super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state.settings.target.as_deref(), cmds);
+    super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state, cmds);
     ui.add_space(4.0);
     ui.label(egui::RichText::new("Columns").strong());
     egui::Grid::new("profile").striped(true).num_columns(5).spacing([16.0, 4.0]).show(ui, |ui| {

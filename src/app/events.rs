@@ -89,6 +89,7 @@ impl CairnApp {
                         state.leaderboard.clear();
                         state.tuning.trials.clear();
                         state.runs.clear();
+                        state.recipe.clear();
                         state.forget_column_caches();
                         state.eval_view = Default::default();
                         super::projects::apply_pending(state);
@@ -189,6 +190,9 @@ impl CairnApp {
                         let (new, profile, note) = *edited;
                         if state.settings.target.as_ref().is_some_and(|t| new.column(t).is_none()) {
                             state.settings.target = None;
+                        }
+                        if let Some(old) = &state.dataset {
+                            state.recipe.follow_kinds(old, &new);
                         }
                         state.profile = Some(profile);
                         state.dataset = Some(Arc::new(new));

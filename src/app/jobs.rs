@@ -63,6 +63,7 @@ impl CairnApp {
         cfg.seed = s.seed;
         cfg.test_size = s.test_size;
         cfg.device = s.device;
+        cfg.recipe = self.state.recipe.edited(&cfg.target).cloned();
         Some((ds, cfg))
     }
 
@@ -215,6 +216,7 @@ impl CairnApp {
             cfg.params = Some(info.params.clone());
             cfg.seed = info.seed;
             cfg.test_size = if info.test_size > 0.0 { info.test_size } else { 0.2 };
+            cfg.recipe = Some(run.pipeline.recipe.clone());
             learning_curve(ds, &cfg).map(Found::Curve)
         });
     }

@@ -107,9 +107,10 @@ pub enum Command {
     CheckServedData,
     /// Treat a column as another kind than the one inferred (Data panel).
     SetColumnKind(String, crate::data::ColumnKind),
-    /// The one-click fixes of the coaching warnings.
-    DropColumn(String),
-    DropDuplicateRows,
+    /// An edit of the feature recipe (Features panel, and the one-click fixes of warnings).
+    Recipe(features::RecipeEdit),
+    /// The Features panel's "Add a step" form changed.
+    RecipeForm(features::AddForm),
     /// Look up the GPU adapters (for the Train panel's device choice).
     FindAdapters,
     /// Pause or resume the neural network being trained.
@@ -201,6 +202,10 @@ impl CairnApp {
         self.ctx = Some(ui.ctx().clone());
         self.drain_events();
         self.handle_dropped_files(ui.ctx());
+        if let (Some(ds), Some(profile)) = (&self.state.dataset, &self.state.profile) {
+            let target = self.state.settings.target.as_deref().unwrap_or("");
+            self.state.recipe.sync(ds, profile, target);
+        }
 
         egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| self.nav_ui(ui));
         egui::CentralPanel::default_margins().show(ui, |ui| {
@@ -381,15 +386,21 @@ impl CairnApp {
             Command::PredictFile => self.start_predict_file(),
             Command::CheckServedData => self.start_monitor_check(),
             Command::SetColumnKind(name, kind) => self.edit_data(move |ds| {
+                // The column's encoding step follows its new kind (see `events`).
                 Ok((ds.with_kind(&name, kind)?, format!("'{name}' is now treated as {}.", kind.label())))
             }),
-            Command::DropColumn(name) => {
-                self.edit_data(move |ds| Ok((ds.without_column(&name)?, format!("Dropped '{name}'."))))
-            }
-            Command::DropDuplicateRows => self.edit_data(|ds| {
-                let (kept, removed) = ds.without_duplicate_rows();
-                Ok((kept, format!("Removed {removed} duplicate rows.")))
-            }),
+            Command::Recipe(edit) => self.edit_recipe(edit),
+            Command::RecipeForm(form) => self.state.recipe.add = form,
+        }
+    }
+
+    /// Applies an edit to the feature recipe (undoable) and says what changed.
+    fn edit_recipe(&mut self, edit: features::RecipeEdit) {
+        let state = &mut self.state;
+        let (Some(ds), Some(profile)) = (&state.dataset, &state.profile) else { return };
+        let target = state.settings.target.clone().unwrap_or_default();
+        if let Some(note) = state.recipe.apply(edit, ds, profile, &target) {
+            state.notice = Some(note);
         }
     }
 
@@ -439,30 +450,27 @@ pub(crate) fn warnings_ui(
     ui: &mut egui::Ui,
     title: &str,
     warnings: &[crate::data::Warning],
-    target: Option<&str>,
+    state: &AppState,
     cmds: &mut Vec<Command>,
 ) {
+    let Some(ds) = &state.dataset else { return };
     if warnings.is_empty() {
         return;
     }
+    let target = state.settings.target.as_deref().unwrap_or("");
+    let recipe = state.recipe.recipe();
     egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
         ui.label(egui::RichText::new(title).strong().color(egui::Color32::from_rgb(230, 170, 60)));
         for w in warnings {
             ui.horizontal_wrapped(|ui| {
                 ui.label(format!("• {}", w.message));
-                let droppable =
-                    matches!(w.kind, "constant" | "id_like" | "leakage" | "high_cardinality" | "many_missing");
-                let fix = match (&w.column, w.kind) {
-                    (Some(c), _) if droppable && Some(c.as_str()) != target => {
-                        Some((format!("Drop '{c}'"), Command::DropColumn(c.clone())))
+                // The fix is a recipe step: done once the recipe holds it.
+                if let Some((label, step)) = crate::features::fix_for(w, ds, target) {
+                    if recipe.is_some_and(|r| r.active().any(|s| *s == step)) {
+                        ui.label(egui::RichText::new("(in the recipe)").color(egui::Color32::from_rgb(90, 170, 90)));
+                    } else if ui.small_button(label).on_hover_text(step.describe()).clicked() {
+                        cmds.push(Command::Recipe(features::RecipeEdit::Add(step)));
                     }
-                    (None, "duplicates") => Some(("Remove the duplicate rows".to_string(), Command::DropDuplicateRows)),
-                    _ => None,
-                };
-                if let Some((label, command)) = fix
-                    && ui.small_button(label).clicked()
-                {
-                    cmds.push(command);
                 }
             });
         }

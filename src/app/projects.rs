@@ -97,6 +97,7 @@ impl CairnApp {
         project.model = s.model.map(|m| m.name().to_string());
         project.params = s.params.clone();
         (project.seed, project.test_size, project.device) = (s.seed, s.test_size, s.device.name().to_string());
+        project.recipe = s.target.as_deref().and_then(|t| self.state.recipe.edited(t)).cloned();
         if let Ok(old) = Project::load(&dir) {
             (project.production, project.notes) = (old.production, old.notes);
         }
@@ -148,4 +149,7 @@ pub(super) fn apply_pending(state: &mut AppState) {
     s.params = p.params.filter(|params| Some(params.model) == s.model);
     (s.seed, s.test_size) = (p.seed, p.test_size);
     s.device = crate::gpu::DeviceChoice::parse(&p.device).unwrap_or(crate::gpu::DeviceChoice::Auto);
+    if let (Some(recipe), Some(ds)) = (p.recipe, &state.dataset) {
+        state.recipe.set(ds, &p.target, recipe);
+    }
 }

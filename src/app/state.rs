@@ -87,6 +87,8 @@ pub struct AppState {
     pub project: Option<PathBuf>,
     /// A project's choices, applied once its data has loaded.
     pub pending_project: Option<crate::project::Project>,
+    /// The feature recipe being edited on the Features panel, with its preview.
+    pub recipe: features::RecipeView,
     /// Recently opened or saved projects, newest first.
     pub recent: Vec<projects::Recent>,
     /// The task detected for (target column), so the Train panel does not rescan the column
@@ -194,6 +196,7 @@ impl Default for AppState {
             project: None,
             pending_project: None,
             recent: Vec::new(),
+            recipe: features::RecipeView::default(),
             task_cache: None,
             target_warnings_cache: None,
         }

@@ -123,7 +123,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         super::curves::device_ui(ui, state, cmds);
     });
     let warnings = state.target_warnings();
-    super::warnings_ui(ui, "About this target", &warnings, state.settings.target.as_deref(), cmds);
+    super::warnings_ui(ui, "About this target", &warnings, state, cmds);
     let kind = state.settings.model.or(state.detected_task().map(ModelKind::default_for));
     if let Some(kind) = kind {
         params_ui(ui, kind, &mut state.settings.params);

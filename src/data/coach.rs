@@ -12,7 +12,7 @@ pub struct Warning {
     /// The column it is about (none for the whole table).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
-    /// `constant`, `id_like`, `many_missing`, `high_cardinality`, `text`, `duplicates`,
+    /// `constant`, `id_like`, `many_missing`, `high_cardinality`, `date`, `text`, `duplicates`,
     /// `imbalance` or `leakage`.
     pub kind: &'static str,
     /// What is wrong and what to do, in plain words.
@@ -43,21 +43,29 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
             continue;
         }
         let integers = matches!(&c.values, Values::Numeric(v) if v.iter().flatten().all(|x| x.fract() == 0.0));
-        let id_like = n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
+        let dates = looks_like_dates(&c.values);
+        let id_like =
+            !dates && n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
         if id_like && c.kind != ColumnKind::Text {
             out.push(warn(
                 Some(name),
                 "id_like",
                 format!("'{name}' has a different value in every row, like an ID: a model would learn it by heart instead of learning patterns. Drop it."),
             ));
-        } else if c.kind == ColumnKind::Categorical && distinct > 50 && distinct * 20 > n {
+        } else if !dates && c.kind == ColumnKind::Categorical && distinct > 50 && distinct * 20 > n {
             out.push(warn(
                 Some(name),
                 "high_cardinality",
                 format!("'{name}' has {distinct} different values: one-hot encoding turns it into {distinct} columns. Group the rare values or drop it."),
             ));
         }
-        if c.kind == ColumnKind::Text {
+        if dates {
+            out.push(warn(
+                Some(name),
+                "date",
+                format!("'{name}' holds dates: a model cannot use a date as it is. Split it into year, month, weekday and hour (numbers a model can use)."),
+            ));
+        } else if c.kind == ColumnKind::Text {
             out.push(warn(
                 Some(name),
                 "text",
@@ -88,6 +96,14 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
         ));
     }
     out
+}
+
+/// Whether most cells (of the first 200 present) read as dates.
+pub fn looks_like_dates(values: &Values) -> bool {
+    let Values::Str(v) = values else { return false };
+    let sample: Vec<&str> = v.iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).take(200).collect();
+    !sample.is_empty()
+        && sample.iter().filter(|s| crate::features::parse_datetime(s).is_some()).count() * 10 >= sample.len() * 9
 }
 
 /// Warnings that need the target: class imbalance and features that (almost) give the answer.

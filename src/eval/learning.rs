@@ -34,7 +34,12 @@ pub fn learning_curve(data: &Dataset, cfg: &TrainConfig) -> Result<LearningCurve
     let prepared = prepare(data, cfg, true)?;
     // The split's training rows come shuffled, so a prefix is a random sample of them.
     let test = prepared.data.take_rows(&prepared.test_rows);
-    let cfg = &TrainConfig { task: prepared.task.into(), model: Some(prepared.model), ..cfg.clone() };
+    let cfg = &TrainConfig {
+        task: prepared.task.into(),
+        model: Some(prepared.model),
+        recipe: Some(prepared.recipe.clone()),
+        ..cfg.clone()
+    };
     let n = prepared.train_rows.len();
     let min_rows = (2 * prepared.classes.len()).max(10).min(n);
     let mut sizes: Vec<usize> =

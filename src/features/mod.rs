@@ -1,118 +1,62 @@
 //! Feature layer: a [`Recipe`] of steps, fitted on training rows only. The fitted recipe is
 //! stored inside the pipeline so serving transforms rows with exactly the same code and numbers.
 
+mod expr;
+mod fit;
+mod recipe;
 mod sparse;
+mod table;
 mod text;
 
+pub use expr::{Expr, ExprError};
+pub use recipe::{
+    DatePart, Impute, Power, Preview, RECIPE_VERSION, Recipe, RecipeStep, Scaling, Step, StepGroup, fix_for,
+};
 pub use sparse::Csr;
-pub use text::{TfidfModel, tokenize};
+pub use table::{DateTime, FittedTable, parse_datetime};
+pub use text::{TfidfModel, TfidfOptions, tokenize};
 
-use crate::data::{ColumnKind, Dataset, Schema, Values};
+use crate::data::{Dataset, Values, format_number};
 use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
-
-/// One step of a recipe before fitting.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum Step {
-    /// Median imputation then standard scaling of a numeric column.
-    ImputeScale { column: String },
-    /// Most-frequent imputation then one-hot encoding; unknown categories become all zeros.
-    OneHot { column: String },
-    /// TF-IDF of a text column (lower-cased words of two or more characters, l2-normalised).
-    Tfidf { column: String },
-}
-
-impl Step {
-    pub fn column(&self) -> &str {
-        match self {
-            Step::ImputeScale { column } | Step::OneHot { column } | Step::Tfidf { column } => column,
-        }
-    }
-
-    /// A one-line description a beginner can read.
-    pub fn describe(&self) -> String {
-        match self {
-            Step::ImputeScale { column } => format!("{column}: fill gaps with the median, then standardise"),
-            Step::OneHot { column } => {
-                format!("{column}: fill gaps with the most common value, then one column per category")
-            }
-            Step::Tfidf { column } => format!("{column}: TF-IDF word weights (how telling each word is)"),
-        }
-    }
-}
-
-/// An ordered list of steps.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recipe {
-    pub steps: Vec<Step>,
-}
-
-impl Recipe {
-    /// The default recipe for a schema: one step per column, chosen by the column's kind.
-    pub fn default_for(schema: &Schema) -> Recipe {
-        Recipe {
-            steps: schema
-                .columns
-                .iter()
-                .map(|c| match c.kind {
-                    ColumnKind::Numeric => Step::ImputeScale { column: c.name.clone() },
-                    ColumnKind::Categorical => Step::OneHot { column: c.name.clone() },
-                    ColumnKind::Text => Step::Tfidf { column: c.name.clone() },
-                })
-                .collect(),
-        }
-    }
-
-    /// Fits every step on `train` (the training rows only).
-    pub fn fit(&self, train: &Dataset) -> Result<FittedRecipe, FeatureError> {
-        self.fit_rows(train, &(0..train.n_rows()).collect::<Vec<_>>())
-    }
-
-    /// Fits every step on the rows `rows` of `ds` (the training rows only), without copying them.
-    pub fn fit_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<FittedRecipe, FeatureError> {
-        if rows.is_empty() {
-            return Err(FeatureError::NoRows);
-        }
-        let train = ds;
-        // Steps are independent: fit them in parallel.
-        let steps = self
-            .steps
-            .par_iter()
-            .map(|step| {
-                let col =
-                    train.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
-                Ok(match (step, &col.values) {
-                    (Step::ImputeScale { column }, Values::Numeric(v)) => fit_impute_scale(column, v, rows),
-                    (Step::OneHot { column }, Values::Str(v)) => fit_one_hot(column, v, rows),
-                    (Step::Tfidf { column }, Values::Str(v)) => FittedStep::Tfidf {
-                        column: column.clone(),
-                        model: TfidfModel::fit(rows.iter().map(|&i| v[i].as_deref())),
-                    },
-                    (step, _) => {
-                        return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() });
-                    }
-                })
-            })
-            .collect::<Result<Vec<_>, FeatureError>>()?;
-        let fitted = FittedRecipe { steps };
-        if fitted.n_features() == 0 {
-            return Err(FeatureError::NoFeatures);
-        }
-        Ok(fitted)
-    }
-}
 
 /// A step with the numbers learned from the training rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum FittedStep {
-    ImputeScale { column: String, median: f64, mean: f64, std: f64 },
-    OneHot { column: String, fill: String, categories: Vec<String> },
-    Tfidf { column: String, model: TfidfModel },
+    /// `(value, or median when missing − mean) / std`; with other imputations and scalings the
+    /// same three numbers are the fill value, the centre and the scale.
+    ImputeScale {
+        column: String,
+        median: f64,
+        mean: f64,
+        std: f64,
+        /// A second feature: 1 where the value was missing.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        indicator: bool,
+    },
+    OneHot {
+        column: String,
+        fill: String,
+        categories: Vec<String>,
+        /// A last feature "(other)" for categories too rare in training (and unseen ones).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        other: bool,
+        /// One feature holding the category's position instead of one 0/1 feature each.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ordinal: bool,
+    },
+    Tfidf {
+        column: String,
+        model: TfidfModel,
+    },
 }
+
+/// The name of the rare-category group.
+pub const OTHER: &str = "(other)";
 
 impl FittedStep {
     pub fn column(&self) -> &str {
@@ -125,8 +69,9 @@ impl FittedStep {
 
     pub fn width(&self) -> usize {
         match self {
-            FittedStep::ImputeScale { .. } => 1,
-            FittedStep::OneHot { categories, .. } => categories.len(),
+            FittedStep::ImputeScale { indicator, .. } => 1 + *indicator as usize,
+            FittedStep::OneHot { ordinal: true, .. } => 1,
+            FittedStep::OneHot { categories, other, .. } => categories.len() + *other as usize,
             FittedStep::Tfidf { model, .. } => model.vocabulary.len(),
         }
     }
@@ -135,6 +80,9 @@ impl FittedStep {
 /// The fitted recipe: turns a dataset with the schema's columns into a numeric matrix.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FittedRecipe {
+    /// Table steps, replayed in order before the encodings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table: Vec<FittedTable>,
     pub steps: Vec<FittedStep>,
 }
 
@@ -163,9 +111,18 @@ impl FittedRecipe {
         let mut names = Vec::with_capacity(self.n_features());
         for step in &self.steps {
             match step {
-                FittedStep::ImputeScale { column, .. } => names.push(column.clone()),
-                FittedStep::OneHot { column, categories, .. } => {
-                    names.extend(categories.iter().map(|c| format!("{column}={c}")))
+                FittedStep::ImputeScale { column, indicator, .. } => {
+                    names.push(column.clone());
+                    if *indicator {
+                        names.push(format!("{column} was missing"));
+                    }
+                }
+                FittedStep::OneHot { column, ordinal: true, .. } => names.push(format!("{column} (number)")),
+                FittedStep::OneHot { column, categories, other, .. } => {
+                    names.extend(categories.iter().map(|c| format!("{column}={c}")));
+                    if *other {
+                        names.push(format!("{column}={OTHER}"));
+                    }
                 }
                 FittedStep::Tfidf { column, model } => {
                     names.extend(model.vocabulary.iter().map(|w| format!("{column}:{w}")))
@@ -173,6 +130,18 @@ impl FittedRecipe {
             }
         }
         names
+    }
+
+    /// The table after the table steps (the data itself when there are none).
+    pub fn working<'a>(&self, ds: &'a Dataset) -> Result<Cow<'a, Dataset>, FeatureError> {
+        if self.table.is_empty() {
+            return Ok(Cow::Borrowed(ds));
+        }
+        let mut work = ds.clone();
+        for step in &self.table {
+            step.apply(&mut work)?;
+        }
+        Ok(Cow::Owned(work))
     }
 
     /// Transforms rows into the feature matrix (rows × features).
@@ -184,7 +153,8 @@ impl FittedRecipe {
     /// Blocks of rows are transformed on all cores.
     pub fn transform_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<Array2<f64>, FeatureError> {
         let p = self.n_features();
-        let lookups = self.lookups(ds)?;
+        let ds = self.working(ds)?;
+        let lookups = self.lookups(&ds)?;
         let mut buf = vec![0.0; rows.len() * p];
         // Blocks of rows on all cores; within a block, one column at a time, so the rows'
         // cells are fetched from one column (cache-friendly even when `rows` is shuffled).
@@ -193,26 +163,8 @@ impl FittedRecipe {
             buf.par_chunks_mut(BLOCK * p).zip(rows.par_chunks(BLOCK)).for_each(|(out, block)| {
                 let mut offset = 0;
                 for (step, lookup) in self.steps.iter().zip(&lookups) {
-                    match lookup {
-                        Lookup::Scale { v, median, mean, inv_std } => {
-                            for (r, &row) in block.iter().enumerate() {
-                                out[r * p + offset] = (v[row].unwrap_or(*median) - mean) * inv_std;
-                            }
-                        }
-                        Lookup::OneHot { v, fill, index } => {
-                            for (r, &row) in block.iter().enumerate() {
-                                if let Some(&i) = index.get(v[row].as_deref().unwrap_or(fill)) {
-                                    out[r * p + offset + i] = 1.0;
-                                }
-                            }
-                        }
-                        Lookup::Tfidf { v, model, index } => {
-                            for (r, &row) in block.iter().enumerate() {
-                                for (j, w) in model.weights(index, v[row].as_deref().unwrap_or("")) {
-                                    out[r * p + offset + j] = w;
-                                }
-                            }
-                        }
+                    for (r, &row) in block.iter().enumerate() {
+                        lookup.cells(row, &mut |j, v| out[r * p + offset + j] = v);
                     }
                     offset += step.width();
                 }
@@ -226,11 +178,19 @@ impl FittedRecipe {
         self.transform_sparse_rows(ds, &(0..ds.n_rows()).collect::<Vec<_>>())
     }
 
-    /// Sparse rows of rows `rows` of `ds`.
+    /// Sparse rows of rows `rows` of `ds`: every feature value that may be non-zero, row by
+    /// row, so within a row features arrive in increasing order.
     pub fn transform_sparse_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<Csr, FeatureError> {
-        let lookups = self.lookups(ds)?;
+        let ds = self.working(ds)?;
+        let lookups = self.lookups(&ds)?;
         let mut cells = Vec::new();
-        self.for_each_cell(&lookups, rows, |r, j, v| cells.push((r, j, v)));
+        for (r, &row) in rows.iter().enumerate() {
+            let mut offset = 0;
+            for (step, lookup) in self.steps.iter().zip(&lookups) {
+                lookup.cells(row, &mut |j, v| cells.push((r, offset + j, v)));
+                offset += step.width();
+            }
+        }
         Ok(Csr::from_cells(rows.len(), self.n_features(), &cells))
     }
 
@@ -241,13 +201,18 @@ impl FittedRecipe {
             .map(|step| {
                 let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
                 Ok(match (step, &col.values) {
-                    (FittedStep::ImputeScale { median, mean, std, .. }, Values::Numeric(v)) => {
-                        Lookup::Scale { v, median: *median, mean: *mean, inv_std: 1.0 / std }
+                    (FittedStep::ImputeScale { median, mean, std, indicator, .. }, Values::Numeric(v)) => {
+                        Lookup::Scale { v, median: *median, mean: *mean, inv_std: 1.0 / std, indicator: *indicator }
                     }
-                    (FittedStep::OneHot { fill, categories, .. }, Values::Str(v)) => Lookup::OneHot {
-                        v,
+                    (FittedStep::OneHot { fill, categories, other, ordinal, .. }, values) => Lookup::OneHot {
+                        v: match values {
+                            Values::Str(v) => Cow::Borrowed(v.as_slice()),
+                            Values::Numeric(v) => Cow::Owned(v.iter().map(|x| x.map(format_number)).collect()),
+                        },
                         fill,
                         index: categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect(),
+                        other: other.then_some(categories.len()),
+                        ordinal: *ordinal,
                     },
                     (FittedStep::Tfidf { model, .. }, Values::Str(v)) => {
                         Lookup::Tfidf { v, model, index: model.index() }
@@ -258,32 +223,6 @@ impl FittedRecipe {
                 })
             })
             .collect()
-    }
-
-    /// Calls `cell(position, feature, value)` for every feature value of the given rows that may
-    /// be non-zero, row by row, so within a row features arrive in increasing order.
-    fn for_each_cell(&self, lookups: &[Lookup], rows: &[usize], mut cell: impl FnMut(usize, usize, f64)) {
-        for (r, &row) in rows.iter().enumerate() {
-            let mut offset = 0;
-            for (step, lookup) in self.steps.iter().zip(lookups) {
-                match lookup {
-                    Lookup::Scale { v, median, mean, inv_std } => {
-                        cell(r, offset, (v[row].unwrap_or(*median) - mean) * inv_std)
-                    }
-                    Lookup::OneHot { v, fill, index } => {
-                        if let Some(&i) = index.get(v[row].as_deref().unwrap_or(fill)) {
-                            cell(r, offset + i, 1.0);
-                        }
-                    }
-                    Lookup::Tfidf { v, model, index } => {
-                        for (j, w) in model.weights(index, v[row].as_deref().unwrap_or("")) {
-                            cell(r, offset + j, w);
-                        }
-                    }
-                }
-                offset += step.width();
-            }
-        }
     }
 }
 
@@ -296,11 +235,14 @@ enum Lookup<'a> {
         median: f64,
         mean: f64,
         inv_std: f64,
+        indicator: bool,
     },
     OneHot {
-        v: &'a [Option<String>],
+        v: Cow<'a, [Option<String>]>,
         fill: &'a str,
         index: HashMap<&'a str, usize>,
+        other: Option<usize>,
+        ordinal: bool,
     },
     Tfidf {
         v: &'a [Option<String>],
@@ -309,51 +251,44 @@ enum Lookup<'a> {
     },
 }
 
-fn fit_impute_scale(column: &str, v: &[Option<f64>], rows: &[usize]) -> FittedStep {
-    let cells: Vec<Option<f64>> = rows.iter().map(|&i| v[i]).collect();
-    let mut present: Vec<f64> = cells.iter().flatten().copied().collect();
-    // The median by selection (linear time), not a full sort.
-    let median = match present.len() {
-        0 => 0.0,
-        n => {
-            let (below, &mut upper, _) = present.select_nth_unstable_by(n / 2, f64::total_cmp);
-            if n % 2 == 1 { upper } else { (below.iter().copied().fold(f64::NEG_INFINITY, f64::max) + upper) / 2.0 }
+impl Lookup<'_> {
+    /// Calls `cell(j, value)` for each feature `j` of this step (counted from the step's first
+    /// feature) that may be non-zero in row `row`, in increasing `j`.
+    #[inline]
+    fn cells(&self, row: usize, cell: &mut impl FnMut(usize, f64)) {
+        match self {
+            Lookup::Scale { v, median, mean, inv_std, indicator } => {
+                cell(0, (v[row].unwrap_or(*median) - mean) * inv_std);
+                if *indicator {
+                    cell(1, v[row].is_none() as u8 as f64);
+                }
+            }
+            Lookup::OneHot { v, fill, index, other, ordinal } => {
+                let found = index.get(v[row].as_deref().unwrap_or(fill)).copied().or(*other);
+                match (ordinal, found) {
+                    (true, Some(i)) => cell(0, i as f64),
+                    (true, None) => cell(0, -1.0),
+                    (false, Some(i)) => cell(i, 1.0),
+                    (false, None) => {}
+                }
+            }
+            Lookup::Tfidf { v, model, index } => {
+                for (j, w) in model.weights(index, v[row].as_deref().unwrap_or("")) {
+                    cell(j, w);
+                }
+            }
         }
-    };
-    // Scaling statistics over the imputed column, as a scaler after an imputer sees it.
-    let n = rows.len() as f64;
-    let filled = || cells.iter().map(|c| c.unwrap_or(median));
-    let mean = filled().sum::<f64>() / n;
-    let var = filled().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    let std = if var.sqrt() > 1e-12 { var.sqrt() } else { 1.0 };
-    FittedStep::ImputeScale { column: column.to_string(), median, mean, std }
-}
-
-fn fit_one_hot(column: &str, v: &[Option<String>], rows: &[usize]) -> FittedStep {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for s in rows.iter().filter_map(|&i| v[i].as_deref()) {
-        *counts.entry(s).or_default() += 1;
     }
-    // Most frequent value; ties go to the alphabetically first, as scikit-learn does.
-    let fill = counts
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(k, _)| k.to_string())
-        .unwrap_or_default();
-    if rows.iter().any(|&i| v[i].is_none()) {
-        counts.entry(fill.as_str()).or_default();
-    }
-    let mut categories: Vec<String> = counts.keys().map(|k| k.to_string()).collect();
-    categories.sort();
-    FittedStep::OneHot { column: column.to_string(), fill, categories }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeatureError {
-    #[error("the recipe needs column '{0}', which the data does not have")]
+    #[error("the recipe needs column '{0}', which the data does not have (or an earlier step dropped)")]
     MissingColumn(String),
     #[error("column '{column}' is {kind}, which this recipe step cannot use")]
     WrongKind { column: String, kind: &'static str },
+    #[error("recipe step {step}: {message}")]
+    Step { step: String, message: String },
     #[error("there are no training rows to fit the recipe on")]
     NoRows,
     #[error("the recipe produces no features: the data needs at least one column besides the target")]
@@ -363,7 +298,7 @@ pub enum FeatureError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Column;
+    use crate::data::{Column, Schema};
 
     fn ds() -> Dataset {
         Dataset::new(

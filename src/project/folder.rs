@@ -43,6 +43,9 @@ pub struct Project {
     pub production: Option<String>,
     #[serde(default)]
     pub notes: String,
+    /// The feature recipe edited on the Features panel (`None`: the one proposed from the data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<crate::features::Recipe>,
 }
 
 fn auto() -> String {
@@ -90,6 +93,7 @@ impl Project {
             device: auto(),
             production: None,
             notes: String::new(),
+            recipe: None,
         }
     }
 
@@ -140,6 +144,7 @@ impl Project {
         cfg.seed = self.seed;
         cfg.test_size = self.test_size;
         cfg.device = DeviceChoice::parse(&self.device).unwrap_or(DeviceChoice::Auto);
+        cfg.recipe = self.recipe.clone();
         Ok(cfg)
     }
 }

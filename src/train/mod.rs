@@ -26,7 +26,7 @@ pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, Model
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
 
-use crate::data::{Dataset, Schema, Values, format_number};
+use crate::data::{Dataset, Values, format_number};
 use crate::eval::{self, Report};
 use crate::features::{FeatureError, Recipe};
 use crate::gpu::DeviceChoice;
@@ -108,6 +108,8 @@ pub struct TrainConfig {
     pub pause: Option<Arc<AtomicBool>>,
     /// Receives a neural network's loss and metric after every epoch (the live curves).
     pub on_epoch: Option<EpochSink>,
+    /// The feature recipe; `None` uses the one proposed from the data's profile.
+    pub recipe: Option<Recipe>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -133,6 +135,7 @@ impl TrainConfig {
             device: DeviceChoice::Auto,
             pause: None,
             on_epoch: None,
+            recipe: None,
         }
     }
 
@@ -256,6 +259,8 @@ pub(crate) struct Prepared<'a> {
     pub test_rows: Vec<usize>,
     /// Row number in the input data of each labelled row.
     pub source_rows: Vec<usize>,
+    /// The recipe (the configured one, or the one proposed from the whole data).
+    pub recipe: Recipe,
 }
 
 /// Rows with a target value, and those values; the rest cannot teach or test anything.
@@ -345,7 +350,26 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
             task: task.name(),
         });
     }
-    let (data, y, source_rows) = labelled(data, &cfg.target, task)?;
+    let recipe = cfg.recipe.clone().unwrap_or_else(|| Recipe::proposed(data, &cfg.target));
+    let input_rows;
+    let (data, y, source_rows) = if recipe.drops_duplicates() {
+        // Row steps act before the split, so no copy lands on both sides.
+        let first = data.first_occurrences();
+        let unique = data.take_rows(&first);
+        input_rows = unique.n_rows();
+        let (d, y, rows) = labelled(&unique, &cfg.target, task)?;
+        (Cow::Owned(d.into_owned()), y, rows.iter().map(|&r| first[r]).collect())
+    } else {
+        input_rows = data.n_rows();
+        labelled(data, &cfg.target, task)?
+    };
+    let without_target = input_rows - source_rows.len();
+    if without_target > 0 && !recipe.drops_missing_target() {
+        return Err(TrainError::Config(format!(
+            "{without_target} rows have no value in '{}': add the recipe step \"Drop rows without a target\"",
+            cfg.target
+        )));
+    }
     if data.n_rows() == 0 {
         return Err(TrainError::EmptyTarget(cfg.target.clone()));
     }
@@ -378,7 +402,7 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
     if train_rows.len() < 2 || (split && test_rows.is_empty()) {
         return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
     }
-    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows })
+    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe })
 }
 
 /// Trains a pipeline. Without `test`, `data` is split (seeded, stratified for classes); with
@@ -409,15 +433,25 @@ fn fit_prepared(
     progress: &mut dyn FnMut(&str),
     started: Instant,
 ) -> Result<TrainOutcome, TrainError> {
-    let Prepared { data, y: y_all, task, model: model_kind, classes, strata: _, train_rows, test_rows, source_rows } =
-        prepared;
+    let Prepared {
+        data,
+        y: y_all,
+        task,
+        model: model_kind,
+        classes,
+        strata: _,
+        train_rows,
+        test_rows,
+        source_rows,
+        recipe,
+    } = prepared;
     let (task, model_kind) = (*task, *model_kind);
     // The model learns from the split's training rows in file order: the same rows as
     // scikit-learn's split, read front to back (several times faster than in shuffled order).
     let mut in_order = train_rows.clone();
     in_order.sort_unstable();
     let train_rows = &in_order;
-    let schema = Schema::from_dataset(data, &cfg.target);
+    let schema = recipe.input_schema(data, &cfg.target);
     if schema.columns.is_empty() {
         return Err(FeatureError::NoFeatures.into());
     }
@@ -437,7 +471,7 @@ fn fit_prepared(
     let class_index = |labels: &[Option<String>]| class_index(classes, labels);
 
     progress("Fitting the feature recipe on the training rows");
-    let recipe = Recipe::default_for(&schema);
+    let recipe = recipe.clone();
     let fitted_recipe = recipe.fit_rows(&data_features, train_rows)?;
     // Linear solvers, naive Bayes, kNN and SVMs read sparse rows (TF-IDF is mostly zeros);
     // trees and OLS a dense matrix — trees read sparse rows too when the data has text (a

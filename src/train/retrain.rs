@@ -83,6 +83,7 @@ pub fn manifest_config(p: &Pipeline) -> TrainConfig {
     cfg.params = Some(p.info.params.clone());
     cfg.seed = p.info.seed;
     cfg.test_size = p.info.test_size;
+    cfg.recipe = Some(p.recipe.clone());
     cfg
 }
 

@@ -207,26 +207,45 @@ fn a_column_type_can_be_overridden_from_the_data_panel() {
 }
 
 #[test]
-fn coaching_fixes_are_one_click() {
+fn coaching_fixes_are_one_click_recipe_steps() {
     let dir = crate::common::tempdir();
-    let mut h = harness(Some(crate::common::asset("iris.csv")), dir.path().to_path_buf());
-    open_file_and_pick_target(&mut h, "species");
-    h.get_by_label("1  Data").click();
+    let mut h = harness(None, dir.path().to_path_buf());
     h.step();
-    // Iris has one repeated row.
-    h.get_by_label_contains("1 row is an exact copy of earlier rows");
+    h.get_by_label("Open Spam filter sample").click();
+    h.step();
+    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
+    let steps = |h: &egui_kittest::Harness<'static, cairn::app::CairnApp>| {
+        h.state().state.recipe.recipe().map_or(0, |r| r.steps.len())
+    };
+    let before = steps(&h);
+    // The spam data has duplicate messages: the warning offers its fix as one click.
+    h.get_by_label_contains("403 rows are exact copies of earlier rows");
     h.get_by_label("Remove the duplicate rows").click();
+    h.run_steps(2);
+    assert_eq!(steps(&h), before + 1, "the fix adds one recipe step");
+    h.get_by_label("(in the recipe)");
+    assert!(h.query_by_label("Remove the duplicate rows").is_none());
+    // The Features panel lists it with the other steps and previews the features.
+    h.get_by_label("2  Features").click();
+    h.run_steps(2);
+    h.get_by_label("Rows (before the split)");
+    // (the step's row, and the notice saying it was added)
+    assert_eq!(h.get_all_by_label_contains("remove rows that repeat an earlier row exactly").count(), 2);
+    h.get_by_label_contains("input column");
+    // Training honours it: the messages less the 403 copies.
+    let n = h.state().state.dataset.as_ref().unwrap().n_rows();
+    h.get_by_label("Next: Train").click();
+    h.run_steps(2);
+    crate::gui::train_and_wait(&mut h);
+    let info = &h.state().state.outcome.as_ref().unwrap().pipeline.info;
+    assert_eq!(info.train_rows + info.test_rows, n - 403);
+    // Undo takes the step back out.
+    h.get_by_label("2  Features").click();
     h.step();
-    wait_until(&mut h, "the edit", |a| a.state.loading.is_none() && a.state.notice.is_some());
-    assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 149);
-    h.get_by_label("Removed 1 duplicate rows.");
-    assert!(h.query_by_label("Things to check in this data").is_none(), "nothing left to fix");
-    // Dropping a column keeps the target and re-profiles the table.
-    h.state_mut().state.notice = None;
-    h.state_mut().send(cairn::app::Command::DropColumn("sepal_width".into()));
-    wait_until(&mut h, "the edit", |a| a.state.loading.is_none() && a.state.notice.is_some());
-    let app = h.state();
-    assert_eq!(app.state.dataset.as_ref().unwrap().n_cols(), 4);
-    assert_eq!(app.state.profile.as_ref().unwrap().columns, 4);
-    assert_eq!(app.state.settings.target.as_deref(), Some("species"));
+    h.get_by_label("Undo").click();
+    h.run_steps(2);
+    assert_eq!(steps(&h), before);
+    h.get_by_label("Redo").click();
+    h.run_steps(2);
+    assert_eq!(steps(&h), before + 1);
 }

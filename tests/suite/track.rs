@@ -69,7 +69,9 @@ fn runs_are_recorded_compared_promoted_and_exported() {
     assert_eq!(first["tags"], serde_json::json!(["baseline", "linear"]));
     let (_, checksum) = cairn::project::load_bundle(&bundle).unwrap();
     assert_eq!(first["checksum"].as_str(), Some(checksum.as_str()));
-    assert_eq!(first["recipe"].as_array().unwrap().len(), 9, "one step per feature column");
+    let recipe = first["recipe"].as_array().unwrap();
+    assert_eq!(recipe[0]["step"], "drop_missing_target");
+    assert_eq!(recipe.len(), 10, "rows without a target left out, then one step per feature column");
     // The network's per-epoch curve is kept.
     assert_eq!(runs[0]["curve"].as_array().unwrap().len(), 5);
 

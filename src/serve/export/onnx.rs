@@ -36,6 +36,11 @@ pub enum OnnxError {
          only — serve this model with `cairn serve` instead"
     )]
     Text(String),
+    #[error(
+        "the recipe step '{0}' has no ONNX form yet; ONNX export covers the default number and \
+         category steps — serve this model with `cairn serve` instead"
+    )]
+    Step(String),
     #[error("ONNX export is for regression and classification models, not {0}")]
     Task(&'static str),
 }
@@ -206,9 +211,12 @@ impl Graph {
     /// The fitted recipe: one input per column, the features as `double [N, F]`.
     fn recipe(&mut self, p: &Pipeline) -> Result<String, OnnxError> {
         let mut parts = Vec::new();
+        if let Some(t) = p.fitted_recipe.table.first() {
+            return Err(OnnxError::Step(t.describe()));
+        }
         for step in &p.fitted_recipe.steps {
             match step {
-                FittedStep::ImputeScale { column, median, mean, std } => {
+                FittedStep::ImputeScale { column, median, mean, std, indicator } => {
                     let x = self.input(column, DOUBLE);
                     // NaN is the one value not equal to itself (the same as IsNaN, which
                     // not every runtime types the same way).
@@ -220,8 +228,15 @@ impl Graph {
                     // × (1 / std), exactly as Cairn computes it (see features::Lookup::Scale).
                     let inv_std = self.const_double(1.0 / std);
                     parts.push(self.binary("Mul", &centred, &inv_std));
+                    if *indicator {
+                        let missing = self.node("Not", &[&present], vec![]);
+                        parts.push(self.node("Cast", &[&missing], vec![attr_int("to", DOUBLE)]));
+                    }
                 }
-                FittedStep::OneHot { column, fill, categories } => {
+                FittedStep::OneHot { column, other: true, .. } | FittedStep::OneHot { column, ordinal: true, .. } => {
+                    return Err(OnnxError::Step(format!("{column}: rare-category grouping or category numbers")));
+                }
+                FittedStep::OneHot { column, fill, categories, .. } => {
                     let x = self.input(column, STRING);
                     // Known categories → their index; empty (missing) → the fill's; others → -1.
                     let fill_at = categories.iter().position(|c| c == fill).map_or(-1, |i| i as i64);

@@ -1,0 +1,386 @@
+//! Table steps: reshapings of the columns (drop, power, clip, bin, date parts, derived columns)
+//! fitted on the training rows and replayed on any data with the fitted numbers.
+
+use super::FeatureError;
+use super::expr::Expr;
+use super::recipe::{DatePart, Power, Step};
+use crate::data::{Column, ColumnKind, Dataset, Values, format_number};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum FittedTable {
+    Drop {
+        column: String,
+    },
+    Power {
+        column: String,
+        kind: Power,
+        lambda: f64,
+    },
+    Clip {
+        column: String,
+        low: f64,
+        high: f64,
+    },
+    /// Inner edges, ascending; `labels` has one more entry than `edges`.
+    Bin {
+        column: String,
+        edges: Vec<f64>,
+        labels: Vec<String>,
+    },
+    DateParts {
+        column: String,
+        parts: Vec<DatePart>,
+    },
+    Derived {
+        name: String,
+        expression: String,
+    },
+}
+
+impl FittedTable {
+    /// What the step does, e.g. `clip 'total_rooms'`.
+    pub fn describe(&self) -> String {
+        match self {
+            FittedTable::Drop { column } => format!("drop '{column}'"),
+            FittedTable::Power { column, .. } => format!("power transform of '{column}'"),
+            FittedTable::Clip { column, .. } => format!("clip '{column}'"),
+            FittedTable::Bin { column, .. } => format!("bin '{column}'"),
+            FittedTable::DateParts { column, .. } => format!("date parts of '{column}'"),
+            FittedTable::Derived { name, .. } => format!("derived column '{name}'"),
+        }
+    }
+
+    /// Fits a table step on rows `rows` of the working table `ds`.
+    pub fn fit(step: &Step, ds: &Dataset, rows: &[usize]) -> Result<FittedTable, FeatureError> {
+        let numbers = |column: &str| -> Result<Vec<f64>, FeatureError> {
+            match &require(ds, column)?.values {
+                Values::Numeric(v) => Ok(rows.iter().filter_map(|&r| v[r]).collect()),
+                Values::Str(_) => Err(FeatureError::WrongKind { column: column.into(), kind: "not numeric" }),
+            }
+        };
+        Ok(match step {
+            Step::Drop { column } => {
+                require(ds, column)?;
+                FittedTable::Drop { column: column.clone() }
+            }
+            Step::Power { column, kind } => {
+                let v = numbers(column)?;
+                let lambda = if *kind == Power::YeoJohnson { yeo_johnson_lambda(&v) } else { 0.0 };
+                FittedTable::Power { column: column.clone(), kind: *kind, lambda }
+            }
+            Step::Clip { column, lower, upper } => {
+                let mut v = numbers(column)?;
+                v.sort_by(f64::total_cmp);
+                let (lo, hi) = (lower.clamp(0.0, 1.0), upper.clamp(0.0, 1.0));
+                FittedTable::Clip {
+                    column: column.clone(),
+                    low: quantile(&v, lo.min(hi)),
+                    high: quantile(&v, hi.max(lo)),
+                }
+            }
+            Step::Bin { column, bins, quantile: by_rows } => {
+                let mut v = numbers(column)?;
+                v.sort_by(f64::total_cmp);
+                let bins = (*bins).clamp(2, 100);
+                let mut edges: Vec<f64> = if v.is_empty() {
+                    vec![]
+                } else if *by_rows {
+                    (1..bins).map(|i| quantile(&v, i as f64 / bins as f64)).collect()
+                } else {
+                    let (lo, hi) = (v[0], v[v.len() - 1]);
+                    (1..bins).map(|i| lo + (hi - lo) * i as f64 / bins as f64).collect()
+                };
+                edges.dedup();
+                let labels = bin_labels(&edges);
+                FittedTable::Bin { column: column.clone(), edges, labels }
+            }
+            Step::DateParts { column, parts } => {
+                let col = require(ds, column)?;
+                if let Values::Str(v) = &col.values {
+                    // The first training cell that is not a date names the problem.
+                    if let Some((r, s)) = rows
+                        .iter()
+                        .filter_map(|&r| v[r].as_deref().map(|s| (r, s)))
+                        .find(|(_, s)| !s.trim().is_empty() && parse_datetime(s).is_none())
+                    {
+                        return Err(FeatureError::Step {
+                            step: format!("date parts of '{column}'"),
+                            message: format!(
+                                "row {} holds '{s}', which is not a date like 2024-03-31 or 31/03/2024 14:05",
+                                r + 1
+                            ),
+                        });
+                    }
+                } else {
+                    return Err(FeatureError::WrongKind { column: column.clone(), kind: col.kind.label() });
+                }
+                FittedTable::DateParts { column: column.clone(), parts: parts.clone() }
+            }
+            Step::Derived { name, expression } => {
+                let e = parse_expr(name, expression)?;
+                for c in e.columns() {
+                    numbers(&c)?;
+                }
+                if ds.column(name).is_some() {
+                    return Err(FeatureError::Step {
+                        step: format!("derived column '{name}'"),
+                        message: "a column of that name exists already; choose another name".into(),
+                    });
+                }
+                FittedTable::Derived { name: name.clone(), expression: expression.clone() }
+            }
+            other => {
+                return Err(FeatureError::Step { step: other.title().into(), message: "is not a table step".into() });
+            }
+        })
+    }
+
+    /// Applies the step to the working table in place.
+    pub fn apply(&self, ds: &mut Dataset) -> Result<(), FeatureError> {
+        let index = |ds: &Dataset, column: &str| {
+            ds.columns.iter().position(|c| c.name == column).ok_or_else(|| FeatureError::MissingColumn(column.into()))
+        };
+        let numeric = |ds: &mut Dataset, column: &str, f: &dyn Fn(f64) -> f64| -> Result<(), FeatureError> {
+            let i = index(ds, column)?;
+            match &mut ds.columns[i].values {
+                Values::Numeric(v) => {
+                    v.iter_mut().for_each(|x| *x = x.map(f).filter(|y| y.is_finite()));
+                    Ok(())
+                }
+                Values::Str(_) => Err(FeatureError::WrongKind { column: column.into(), kind: "not numeric" }),
+            }
+        };
+        match self {
+            FittedTable::Drop { column } => {
+                let i = index(ds, column)?;
+                ds.columns.remove(i);
+            }
+            FittedTable::Power { column, kind, lambda } => match kind {
+                Power::Log => numeric(ds, column, &|x| x.signum() * x.abs().ln_1p())?,
+                Power::Sqrt => numeric(ds, column, &|x| x.signum() * x.abs().sqrt())?,
+                Power::YeoJohnson => numeric(ds, column, &|x| yeo_johnson(x, *lambda))?,
+            },
+            FittedTable::Clip { column, low, high } => numeric(ds, column, &|x| x.clamp(*low, *high))?,
+            FittedTable::Bin { column, edges, labels } => {
+                let i = index(ds, column)?;
+                let Values::Numeric(v) = &ds.columns[i].values else {
+                    return Err(FeatureError::WrongKind { column: column.clone(), kind: "not numeric" });
+                };
+                let binned = v.iter().map(|x| x.map(|x| labels[edges.partition_point(|e| *e < x)].clone())).collect();
+                ds.columns[i] =
+                    Column { name: column.clone(), kind: ColumnKind::Categorical, values: Values::Str(binned) };
+            }
+            FittedTable::DateParts { column, parts } => {
+                let i = index(ds, column)?;
+                let dates: Vec<Option<DateTime>> = match &ds.columns[i].values {
+                    Values::Str(v) => v.iter().map(|s| s.as_deref().and_then(parse_datetime)).collect(),
+                    Values::Numeric(_) => {
+                        return Err(FeatureError::WrongKind { column: column.clone(), kind: "numeric" });
+                    }
+                };
+                for p in parts {
+                    let name = format!("{column}_{}", p.name());
+                    let values = dates.iter().map(|d| d.map(|d| d.part(*p))).collect();
+                    ds.columns.retain(|c| c.name != name);
+                    ds.columns.push(Column::numeric(name, values));
+                }
+            }
+            FittedTable::Derived { name, expression } => {
+                let e = parse_expr(name, expression)?;
+                let cols: Vec<(String, &[Option<f64>])> = e
+                    .columns()
+                    .into_iter()
+                    .map(|c| match ds.column(&c).map(|col| &col.values) {
+                        Some(Values::Numeric(v)) => Ok((c, v.as_slice())),
+                        Some(_) => Err(FeatureError::WrongKind { column: c, kind: "not numeric" }),
+                        None => Err(FeatureError::MissingColumn(c)),
+                    })
+                    .collect::<Result<_, _>>()?;
+                let values = (0..ds.n_rows())
+                    .map(|r| e.eval(&|name| cols.iter().find(|c| c.0 == name).and_then(|c| c.1[r])))
+                    .collect();
+                ds.columns.push(Column::numeric(name.clone(), values));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn require<'a>(ds: &'a Dataset, column: &str) -> Result<&'a Column, FeatureError> {
+    ds.column(column).ok_or_else(|| FeatureError::MissingColumn(column.into()))
+}
+
+fn parse_expr(name: &str, expression: &str) -> Result<Expr, FeatureError> {
+    Expr::parse(expression)
+        .map_err(|e| FeatureError::Step { step: format!("derived column '{name}'"), message: e.to_string() })
+}
+
+/// Linear-interpolated quantile of sorted values.
+pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    let next = sorted[(i + 1).min(sorted.len() - 1)];
+    sorted[i] + (next - sorted[i]) * frac
+}
+
+fn bin_labels(edges: &[f64]) -> Vec<String> {
+    let f = |x: f64| format_number((x * 1000.0).round() / 1000.0);
+    let mut labels = Vec::with_capacity(edges.len() + 1);
+    if edges.is_empty() {
+        return vec!["all".into()];
+    }
+    labels.push(format!("<= {}", f(edges[0])));
+    for w in edges.windows(2) {
+        labels.push(format!("{} to {}", f(w[0]), f(w[1])));
+    }
+    labels.push(format!("> {}", f(edges[edges.len() - 1])));
+    labels
+}
+
+pub(super) fn yeo_johnson(x: f64, lambda: f64) -> f64 {
+    if x >= 0.0 {
+        if lambda.abs() < 1e-8 { x.ln_1p() } else { ((x + 1.0).powf(lambda) - 1.0) / lambda }
+    } else if (lambda - 2.0).abs() < 1e-8 {
+        -(-x).ln_1p()
+    } else {
+        -((1.0 - x).powf(2.0 - lambda) - 1.0) / (2.0 - lambda)
+    }
+}
+
+/// The Yeo–Johnson power that maximises the normal log-likelihood (as scikit-learn's
+/// `PowerTransformer`), by golden-section search on [-3, 3].
+fn yeo_johnson_lambda(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return 1.0;
+    }
+    let log_term: f64 = v.iter().map(|x| x.signum() * x.abs().ln_1p()).sum();
+    let n = v.len() as f64;
+    let loglik = |l: f64| {
+        let t: Vec<f64> = v.iter().map(|&x| yeo_johnson(x, l)).collect();
+        let mean = t.iter().sum::<f64>() / n;
+        let var = t.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / n;
+        if var <= 0.0 || !var.is_finite() {
+            return f64::NEG_INFINITY;
+        }
+        -n / 2.0 * var.ln() + (l - 1.0) * log_term
+    };
+    let (mut a, mut b) = (-3.0f64, 3.0f64);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..60 {
+        let (c, d) = (b - g * (b - a), a + g * (b - a));
+        if loglik(c) > loglik(d) { b = d } else { a = c }
+    }
+    (a + b) / 2.0
+}
+
+/// A parsed date and time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DateTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+}
+
+impl DateTime {
+    fn part(self, p: DatePart) -> f64 {
+        match p {
+            DatePart::Year => self.year as f64,
+            DatePart::Month => self.month as f64,
+            DatePart::Day => self.day as f64,
+            DatePart::Weekday => weekday(self.year, self.month, self.day) as f64,
+            DatePart::Hour => self.hour as f64,
+        }
+    }
+}
+
+/// Monday = 0 … Sunday = 6 (days-from-civil).
+fn weekday(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (days + 3).rem_euclid(7)
+}
+
+/// Reads `2024-03-31`, `2024/03/31`, `31/03/2024`, `31.03.2024`, each optionally followed by
+/// ` 14:05[:09]` or `T14:05[:09][Z|+hh:mm]`. Day-first unless the middle number is above 12
+/// (then month first: `03/31/2024`).
+pub fn parse_datetime(text: &str) -> Option<DateTime> {
+    let t = text.trim();
+    let (date, time) = match t.find(['T', ' ']) {
+        Some(i) => (&t[..i], Some(t[i + 1..].trim())),
+        None => (t, None),
+    };
+    let nums: Vec<&str> = date.split(['-', '/', '.']).collect();
+    if nums.len() != 3 || nums.iter().any(|n| n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let n: Vec<i64> = nums.iter().filter_map(|s| s.parse().ok()).collect();
+    let (year, month, day) = if nums[0].len() == 4 {
+        (n[0], n[1], n[2])
+    } else if nums[2].len() == 4 {
+        if n[1] > 12 { (n[2], n[0], n[1]) } else { (n[2], n[1], n[0]) }
+    } else {
+        return None;
+    };
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > days_in_month {
+        return None;
+    }
+    let hour = match time {
+        None | Some("") => 0,
+        Some(t) => {
+            let hm: Vec<&str> = t.split(':').collect();
+            let h: u32 = hm.first()?.parse().ok()?;
+            let m: u32 = hm.get(1)?.get(..2)?.parse().ok()?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            h
+        }
+    };
+    Some(DateTime { year, month: month as u32, day: day as u32, hour })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_and_weekdays_are_right() {
+        let d = parse_datetime("2024-03-31 14:05:09").unwrap();
+        assert_eq!((d.year, d.month, d.day, d.hour), (2024, 3, 31, 14));
+        assert_eq!(d.part(DatePart::Weekday), 6.0, "31 March 2024 was a Sunday");
+        assert_eq!(parse_datetime("2000-01-01").unwrap().part(DatePart::Weekday), 5.0, "a Saturday");
+        assert_eq!(parse_datetime("31/03/2024").unwrap().month, 3);
+        assert_eq!(parse_datetime("03/31/2024").unwrap().day, 31);
+        assert_eq!(parse_datetime("2024-03-31T08:00:00Z").unwrap().hour, 8);
+        for bad in ["", "hello", "2024-02-30", "2023-13-01", "12345", "1/2/3", "2024-01-01 25:00"] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn yeo_johnson_matches_scikit_learn_and_inverts_skew() {
+        // scipy.stats.yeojohnson([1, 2, 3, 4, 50]) and PowerTransformer give lambda -0.743341.
+        let l = yeo_johnson_lambda(&[1.0, 2.0, 3.0, 4.0, 50.0]);
+        assert!((l - -0.743341).abs() < 1e-5, "{l}");
+        assert!((yeo_johnson(3.0, 0.0) - 4f64.ln()).abs() < 1e-12);
+        assert!((yeo_johnson(-3.0, 2.0) + 4f64.ln()).abs() < 1e-12);
+    }
+}
