@@ -210,6 +210,9 @@ pub struct TrainArgs {
     /// Score on this file instead of a split (the model then fits on all of DATA).
     #[arg(long, conflicts_with = "test_size")]
     pub test: Option<PathBuf>,
+    /// Split by time: the latest rows by this date column are the test rows.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "test")]
+    pub time_split: Option<String>,
     /// Share of DATA held out for testing.
     #[arg(long, default_value_t = 0.2)]
     pub test_size: f64,
@@ -279,6 +282,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     cfg.test_size = a.test_size;
     cfg.device = device;
     cfg.recipe = a.recipe.as_deref().map(crate::cli_runs::read_recipe).transpose()?;
+    cfg.time_column = a.time_split.clone();
     // A neural network's epochs, as they finish.
     cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &cairn::gpu::net::EpochStats| {
         if e.is_whole() {

@@ -63,7 +63,9 @@ impl CairnApp {
         cfg.seed = s.seed;
         cfg.test_size = s.test_size;
         cfg.device = s.device;
-        cfg.recipe = self.state.recipe.edited(&cfg.target).cloned();
+        // The recipe the Features panel shows (proposed from the profile, or edited).
+        cfg.recipe = self.state.recipe.for_target(&cfg.target).cloned();
+        cfg.time_column = s.time_column.clone();
         Some((ds, cfg))
     }
 

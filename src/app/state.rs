@@ -23,6 +23,8 @@ pub struct TrainSettings {
     pub test_size: f64,
     /// Where neural networks train.
     pub device: crate::gpu::DeviceChoice,
+    /// Split by this date column instead of at random.
+    pub time_column: Option<String>,
 }
 
 impl Default for TrainSettings {
@@ -34,6 +36,7 @@ impl Default for TrainSettings {
             seed: 42,
             test_size: 0.2,
             device: crate::gpu::DeviceChoice::Auto,
+            time_column: None,
         }
     }
 }

@@ -117,6 +117,30 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.add(egui::Slider::new(&mut state.settings.test_size, 0.1..=0.5).fixed_decimals(2)).labelled_by(label.id);
         ui.end_row();
 
+        // Date columns (from the profile) can order the split: train on the past, test on the future.
+        let dates: Vec<String> = state.profile.as_ref().map_or(vec![], |p| {
+            p.warnings.iter().filter(|w| w.kind == "date").filter_map(|w| w.column.clone()).collect()
+        });
+        if !dates.is_empty() || state.settings.time_column.is_some() {
+            let label = ui.label("Split").on_hover_text(
+                "At random (classes kept in proportion), or by time: the latest rows are the test rows, as when \
+                 the model is used on the future.",
+            );
+            let shown = state.settings.time_column.as_ref().map_or("at random".to_string(), |c| format!("by time: {c}"));
+            egui::ComboBox::from_id_salt("split")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut state.settings.time_column, None, "at random");
+                    for d in dates {
+                        let text = format!("by time: {d}");
+                        ui.selectable_value(&mut state.settings.time_column, Some(d), text);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+        }
+
         let label = ui.label("Seed").on_hover_text("Fixes the random split, so the same seed gives the same result.");
         ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
         ui.end_row();

@@ -110,6 +110,9 @@ pub struct TrainConfig {
     pub on_epoch: Option<EpochSink>,
     /// The feature recipe; `None` uses the one proposed from the data's profile.
     pub recipe: Option<Recipe>,
+    /// Split by time instead of at random: the latest rows by this date (or number) column
+    /// are the test rows, as when a model is used on the future.
+    pub time_column: Option<String>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -136,6 +139,7 @@ impl TrainConfig {
             pause: None,
             on_epoch: None,
             recipe: None,
+            time_column: None,
         }
     }
 
@@ -394,7 +398,9 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
             (c, Some(idx))
         }
     };
-    let (train_rows, test_rows) = if split {
+    let (train_rows, test_rows) = if let (true, Some(column)) = (split, &cfg.time_column) {
+        split::time_split(&data, column, cfg.test_size)?
+    } else if split {
         split::train_test_split(data.n_rows(), strata.as_deref(), cfg.test_size, cfg.seed)
     } else {
         ((0..data.n_rows()).collect(), vec![])

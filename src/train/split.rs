@@ -39,6 +39,41 @@ impl Rng {
 }
 
 /// Splits `0..n` into (train, test) row indices exactly as scikit-learn's
+/// A time-ordered split: rows sorted by `column` (dates like 2024-03-31 14:05, or numbers),
+/// the earliest `1 − test_size` share trains and the latest is the test. Both lists are in
+/// time order. A row whose time is missing or unreadable is an error naming it.
+pub fn time_split(
+    ds: &crate::data::Dataset,
+    column: &str,
+    test_size: f64,
+) -> Result<(Vec<usize>, Vec<usize>), super::TrainError> {
+    use crate::data::Values;
+    let col = ds.require(column)?;
+    let mut keyed: Vec<(f64, usize)> = Vec::with_capacity(ds.n_rows());
+    for r in 0..ds.n_rows() {
+        let key = match &col.values {
+            Values::Numeric(v) => v[r],
+            Values::Str(v) => v[r].as_deref().and_then(crate::features::parse_datetime).map(|d| {
+                // Hours since year 0 (months of 31 days keep the order; only the order matters).
+                (((d.year * 12 + d.month as i64) * 31 + d.day as i64) * 24 + d.hour as i64) as f64
+            }),
+        };
+        let key = key.ok_or_else(|| {
+            super::TrainError::Config(format!(
+                "time split: row {} of '{column}' holds '{}', which is not a date or a number",
+                r + 1,
+                col.values.display(r)
+            ))
+        })?;
+        keyed.push((key, r));
+    }
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let n_test = ((ds.n_rows() as f64) * test_size).ceil() as usize;
+    let cut = ds.n_rows().saturating_sub(n_test);
+    let rows: Vec<usize> = keyed.into_iter().map(|k| k.1).collect();
+    Ok((rows[..cut].to_vec(), rows[cut..].to_vec()))
+}
+
 /// `train_test_split(test_size=..., random_state=seed, stratify=classes)` does (same rows, same
 /// order), so a score can be compared with scikit-learn's on identical rows. With `classes`,
 /// every class is split in the same proportion (stratified), so rare classes appear on both sides.

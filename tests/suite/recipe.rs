@@ -192,6 +192,18 @@ fn date_columns_are_split_into_parts_and_served() {
         (p.column("prediction").unwrap().values.display(0), p.column("prediction").unwrap().values.display(1));
     let (a, b): (f64, f64) = (sat_evening.parse().unwrap(), wed_morning.parse().unwrap());
     assert!(a > b + 50.0, "a Saturday evening sells more than a Wednesday morning: {a} vs {b}");
+    // A time-ordered split: the test rows are the latest fifth of the year (the file is in
+    // time order), and the CLI takes it as --time-split.
+    let mut cfg = TrainConfig::new("sales");
+    cfg.time_column = Some("when".into());
+    let out_t = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    let n = ds.n_rows();
+    let cut = n - (n as f64 * 0.2).ceil() as usize;
+    let mut test_rows = out_t.test_source_rows.clone();
+    test_rows.sort_unstable();
+    assert_eq!(test_rows, (cut..n).collect::<Vec<_>>());
+    let o = cairn(&["train", path.to_str().unwrap(), "--target", "sales", "--time-split", "store", "--json"]);
+    assert_clean_failure(&o, "row 1 of 'store' holds 'north', which is not a date");
     // A cell that is not a date is named.
     std::fs::write(&input, "when,store\nsoon,north\n").unwrap();
     let o = cairn(&["predict", out.to_str().unwrap(), input.to_str().unwrap()]);
