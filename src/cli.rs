@@ -73,7 +73,8 @@ pub enum Command {
     /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
     /// `cairn bench serve` puts the real server under load.
     Bench {
-        /// What to benchmark: `train`, `serve` or `gpu`.
+        /// What to benchmark: `train`, `serve`, `gpu` or `import` (a generated CSV of --rows
+        /// rows × 20 columns through `cairn inspect`, against pandas read_csv + describe).
         what: String,
         /// Folder with california_housing.csv and sms_spam.csv.
         #[arg(long, default_value = "assets")]
@@ -100,7 +101,7 @@ pub enum Command {
         /// `serve`: then keep Cairn saturated with single rows this many seconds, sampling its memory.
         #[arg(long, default_value_t = 0.0)]
         saturate: f64,
-        /// `gpu`: rows of the synthetic 64-column table.
+        /// `gpu`: rows of the synthetic 64-column table; `import`: rows of the generated CSV.
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
         #[arg(long)]
@@ -183,7 +184,8 @@ pub fn run(command: Command) -> Result<()> {
                 crate::bench_serve::bench_serve(&data_dir, &b, json)
             }
             "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
-            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu)"),
+            "import" => crate::bench_import::bench_import(rows, &python, json),
+            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import)"),
         },
     }
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_gpu;
+mod bench_import;
 mod bench_serve;
 mod cli;
 mod cli_runs;

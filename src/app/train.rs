@@ -126,7 +126,8 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
                 "At random (classes kept in proportion), or by time: the latest rows are the test rows, as when \
                  the model is used on the future.",
             );
-            let shown = state.settings.time_column.as_ref().map_or("at random".to_string(), |c| format!("by time: {c}"));
+            let shown =
+                state.settings.time_column.as_ref().map_or("at random".to_string(), |c| format!("by time: {c}"));
             egui::ComboBox::from_id_salt("split")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {

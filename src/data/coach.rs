@@ -25,65 +25,14 @@ fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
 
 /// Warnings about the table itself (no target needed).
 pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
+    use rayon::prelude::*;
     let n = ds.n_rows();
-    let mut out = Vec::new();
-    for c in &ds.columns {
-        let present = n - c.missing();
-        let distinct = match &c.values {
-            Values::Numeric(v) => v.iter().flatten().map(|x| x.to_bits()).collect::<HashSet<_>>().len(),
-            Values::Str(v) => v.iter().flatten().collect::<HashSet<_>>().len(),
-        };
-        let name = c.name.as_str();
-        if present > 0 && distinct <= 1 {
-            out.push(warn(
-                Some(name),
-                "constant",
-                format!("'{name}' has the same value in every row, so it cannot help a model: drop it."),
-            ));
-            continue;
-        }
-        let integers = matches!(&c.values, Values::Numeric(v) if v.iter().flatten().all(|x| x.fract() == 0.0));
-        let dates = looks_like_dates(&c.values);
-        let id_like =
-            !dates && n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
-        if id_like && c.kind != ColumnKind::Text {
-            out.push(warn(
-                Some(name),
-                "id_like",
-                format!("'{name}' has a different value in every row, like an ID: a model would learn it by heart instead of learning patterns. Drop it."),
-            ));
-        } else if !dates && c.kind == ColumnKind::Categorical && distinct > 50 && distinct * 20 > n {
-            out.push(warn(
-                Some(name),
-                "high_cardinality",
-                format!("'{name}' has {distinct} different values: one-hot encoding turns it into {distinct} columns. Group the rare values or drop it."),
-            ));
-        }
-        if dates {
-            out.push(warn(
-                Some(name),
-                "date",
-                format!("'{name}' holds dates: a model cannot use a date as it is. Split it into year, month, weekday and hour (numbers a model can use)."),
-            ));
-        } else if c.kind == ColumnKind::Text {
-            out.push(warn(
-                Some(name),
-                "text",
-                format!("'{name}' holds free text: it becomes word features (TF-IDF), one per word."),
-            ));
-        }
-        if n > 0 && c.missing() * 10 > n * 3 {
-            out.push(warn(
-                Some(name),
-                "many_missing",
-                format!(
-                    "'{name}' is missing in {:.0}% of the rows; they are filled in (median or most frequent value). Consider dropping the column.",
-                    100.0 * c.missing() as f64 / n as f64
-                ),
-            ));
-        }
-    }
-    let duplicates = n - ds.first_occurrences().len();
+    // Columns on all cores, and the duplicate-row count beside them.
+    let (per_column, duplicates) = rayon::join(
+        || ds.columns.par_iter().map(|c| column_warnings(c, n)).collect::<Vec<_>>(),
+        || n - ds.first_occurrences().len(),
+    );
+    let mut out: Vec<Warning> = per_column.into_iter().flatten().collect();
     if duplicates > 0 {
         out.push(warn(
             None,
@@ -92,6 +41,66 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
                 "{} exact {} of earlier rows: copies can land in both the training and the test rows and flatter the score. Consider removing them.",
                 if duplicates == 1 { "1 row is an".to_string() } else { format!("{duplicates} rows are") },
                 if duplicates == 1 { "copy" } else { "copies" }
+            ),
+        ));
+    }
+    out
+}
+
+/// The warnings about one column (of a table of `n` rows).
+fn column_warnings(c: &super::Column, n: usize) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let present = n - c.missing();
+    let distinct = match &c.values {
+        Values::Numeric(v) => v.iter().flatten().map(|x| x.to_bits()).collect::<HashSet<_>>().len(),
+        Values::Str(v) => v.iter().flatten().collect::<HashSet<_>>().len(),
+    };
+    let name = c.name.as_str();
+    if present > 0 && distinct <= 1 {
+        out.push(warn(
+            Some(name),
+            "constant",
+            format!("'{name}' has the same value in every row, so it cannot help a model: drop it."),
+        ));
+        return out;
+    }
+    let integers = matches!(&c.values, Values::Numeric(v) if v.iter().flatten().all(|x| x.fract() == 0.0));
+    let dates = looks_like_dates(&c.values);
+    let id_like =
+        !dates && n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
+    if id_like && c.kind != ColumnKind::Text {
+        out.push(warn(
+            Some(name),
+            "id_like",
+            format!("'{name}' has a different value in every row, like an ID: a model would learn it by heart instead of learning patterns. Drop it."),
+        ));
+    } else if !dates && c.kind == ColumnKind::Categorical && distinct > 50 && distinct * 20 > n {
+        out.push(warn(
+            Some(name),
+            "high_cardinality",
+            format!("'{name}' has {distinct} different values: one-hot encoding turns it into {distinct} columns. Group the rare values or drop it."),
+        ));
+    }
+    if dates {
+        out.push(warn(
+            Some(name),
+            "date",
+            format!("'{name}' holds dates: a model cannot use a date as it is. Split it into year, month, weekday and hour (numbers a model can use)."),
+        ));
+    } else if c.kind == ColumnKind::Text {
+        out.push(warn(
+            Some(name),
+            "text",
+            format!("'{name}' holds free text: it becomes word features (TF-IDF), one per word."),
+        ));
+    }
+    if n > 0 && c.missing() * 10 > n * 3 {
+        out.push(warn(
+            Some(name),
+            "many_missing",
+            format!(
+                "'{name}' is missing in {:.0}% of the rows; they are filled in (median or most frequent value). Consider dropping the column.",
+                100.0 * c.missing() as f64 / n as f64
             ),
         ));
     }

@@ -253,12 +253,42 @@ impl Dataset {
         Dataset::new(self.source.clone(), columns)
     }
 
-    /// The rows that do not exactly repeat an earlier row.
+    /// The rows that do not exactly repeat an earlier row. Rows are hashed cell by cell (on all
+    /// cores) and only rows with equal hashes are compared, so a million rows take a moment.
     pub fn first_occurrences(&self) -> Vec<usize> {
-        let mut seen = std::collections::HashSet::new();
-        (0..self.n_rows())
+        use rayon::prelude::*;
+        use std::hash::{Hash, Hasher};
+        let n = self.n_rows();
+        let mut hashes = vec![0u64; n];
+        hashes.par_chunks_mut(8192).enumerate().for_each(|(chunk, out)| {
+            for (i, h) in out.iter_mut().enumerate() {
+                let r = chunk * 8192 + i;
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                for c in &self.columns {
+                    match &c.values {
+                        Values::Numeric(v) => v[r].map(f64::to_bits).hash(&mut hasher),
+                        Values::Str(v) => v[r].hash(&mut hasher),
+                    }
+                }
+                *h = hasher.finish();
+            }
+        });
+        let same = |a: usize, b: usize| {
+            self.columns.iter().all(|c| match &c.values {
+                Values::Numeric(v) => v[a].map(f64::to_bits) == v[b].map(f64::to_bits),
+                Values::Str(v) => v[a] == v[b],
+            })
+        };
+        let mut seen: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::with_capacity(n);
+        (0..n)
             .filter(|&r| {
-                seen.insert(self.columns.iter().map(|c| c.values.display(r)).collect::<Vec<_>>().join("\u{1f}"))
+                let firsts = seen.entry(hashes[r]).or_default();
+                if firsts.iter().any(|&f| same(f, r)) {
+                    false
+                } else {
+                    firsts.push(r);
+                    true
+                }
             })
             .collect()
     }

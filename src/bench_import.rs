@@ -1,0 +1,157 @@
+//! `cairn bench import`: a generated CSV (mixed numbers, categories, dates, missing cells) is
+//! imported and profiled by `cairn inspect` in a child process and, in the same run, by pandas
+//! `read_csv` + `describe` (benches/pandas_import.py); times and peak memory side by side.
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const PANDAS_SCRIPT: &str = include_str!("../benches/pandas_import.py");
+
+/// Writes `rows` rows × 20 columns: 12 numbers (3 % missing), 5 categories (2 % missing), a
+/// count, a date and a numeric target. Seeded, so every run reads the same bytes.
+pub fn generate_csv(path: &Path, rows: usize) -> Result<()> {
+    let mut out =
+        BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
+    let cats: [&[&str]; 5] = [
+        &["red", "green", "blue", "yellow"],
+        &["north", "south", "east", "west", "centre"],
+        &["a", "b", "c", "d", "e", "f", "g", "h"],
+        &["yes", "no"],
+        &["small", "medium", "large"],
+    ];
+    let header: Vec<String> = (0..12)
+        .map(|i| format!("x{i}"))
+        .chain((0..5).map(|i| format!("c{i}")))
+        .chain(["count", "when", "target"].map(String::from))
+        .collect();
+    writeln!(out, "{}", header.join(","))?;
+    let mut rng = cairn::train::split::Rng::new(7);
+    let mut line = String::with_capacity(256);
+    for _ in 0..rows {
+        line.clear();
+        for i in 0..12 {
+            if uniform(&mut rng) >= 0.03 {
+                let scale = 10f64.powi(i % 4);
+                line.push_str(&format!("{:.4}", (uniform(&mut rng) - 0.5) * 20.0 * scale));
+            }
+            line.push(',');
+        }
+        for c in cats {
+            if uniform(&mut rng) >= 0.02 {
+                line.push_str(c[(uniform(&mut rng) * c.len() as f64) as usize % c.len()]);
+            }
+            line.push(',');
+        }
+        let month = 1 + (uniform(&mut rng) * 12.0) as u32 % 12;
+        let day = 1 + (uniform(&mut rng) * 28.0) as u32 % 28;
+        line.push_str(&format!(
+            "{},2024-{month:02}-{day:02},{:.3}\n",
+            (uniform(&mut rng) * 500.0) as u32,
+            uniform(&mut rng) * 100.0
+        ));
+        out.write_all(line.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn uniform(rng: &mut cairn::train::split::Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Peak resident memory (MB) of the largest child process waited for so far.
+fn children_peak_mb() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+pub fn bench_import(rows: usize, python: &str, as_json: bool) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("bench_import.csv");
+    eprintln!("Writing {rows} rows × 20 columns …");
+    generate_csv(&file, rows)?;
+    let file_mb = std::fs::metadata(&file)?.len() as f64 / 1e6;
+
+    // Cairn: `cairn inspect --json` (import + profile + warnings) as its own process.
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let status = Command::new(&exe)
+        .args(["inspect", &file.display().to_string(), "--json"])
+        .stdout(Stdio::null())
+        .status()
+        .context("running cairn inspect")?;
+    let cairn_seconds = started.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("cairn inspect failed ({status})");
+    }
+    let cairn_peak = children_peak_mb();
+    // pandas, in the same run.
+    let script = dir.path().join("pandas_import.py");
+    std::fs::write(&script, PANDAS_SCRIPT)?;
+    let pandas = Command::new(python).arg(&script).arg(&file).output();
+    let pandas: Option<Value> = match pandas {
+        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
+        Ok(o) => {
+            eprintln!("pandas comparison skipped: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
+            None
+        }
+        Err(e) => {
+            eprintln!("pandas comparison skipped: cannot run {python}: {e}");
+            None
+        }
+    };
+    // The stages, in this process (for the breakdown).
+    let t = Instant::now();
+    let ds = cairn::data::read_path(&file)?;
+    let read_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let profile = cairn::data::profile(&ds);
+    let profile_seconds = t.elapsed().as_secs_f64();
+    drop(ds);
+
+    let pandas_seconds = pandas
+        .as_ref()
+        .map(|p| p["read_seconds"].as_f64().unwrap_or(f64::NAN) + p["describe_seconds"].as_f64().unwrap_or(f64::NAN));
+    let pandas_peak = pandas.as_ref().and_then(|p| p["peak_rss_mb"].as_f64());
+    let result = json!({
+        "rows": rows,
+        "columns": profile.columns,
+        "file_mb": file_mb,
+        "cairn": {
+            "seconds": cairn_seconds,
+            "read_seconds": read_seconds,
+            "profile_seconds": profile_seconds,
+            "peak_rss_mb": cairn_peak,
+            "peak_over_file": cairn_peak / file_mb,
+        },
+        "pandas": pandas,
+        "speedup_vs_pandas": pandas_seconds.map(|p| p / cairn_seconds),
+        "memory_vs_pandas": pandas_peak.map(|p| cairn_peak / p),
+    });
+    if as_json {
+        println!("{result}");
+        return Ok(());
+    }
+    println!("Import + profile of {rows} rows × {} columns ({file_mb:.0} MB CSV)", profile.columns);
+    println!("{:<34} {:>10} {:>14}", "", "seconds", "peak memory");
+    println!(
+        "{:<34} {:>10.2} {:>11.0} MB   (read {read_seconds:.2} s + profile {profile_seconds:.2} s in-process)",
+        "cairn inspect (whole process)", cairn_seconds, cairn_peak
+    );
+    if let (Some(s), Some(m)) = (pandas_seconds, pandas_peak) {
+        println!("{:<34} {:>10.2} {:>11.0} MB   (read_csv + describe, import of pandas not counted)", "pandas", s, m);
+        println!(
+            "Cairn is {:.2}× pandas' speed; peak memory {:.2}× the file size (pandas {:.2}×).",
+            s / cairn_seconds,
+            cairn_peak / file_mb,
+            m / file_mb
+        );
+    }
+    Ok(())
+}
