@@ -10,6 +10,8 @@ mod cli;
 mod core;
 #[path = "suite/feedback.rs"]
 mod feedback;
+#[path = "suite/fuzz.rs"]
+mod fuzz;
 #[path = "suite/gpu.rs"]
 mod gpu;
 #[path = "suite/gui.rs"]

@@ -45,7 +45,10 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             ui.spinner();
-            ui.label(format!("{} … {:.1} s", busy.what, busy.started.elapsed().as_secs_f32()));
+            ui.label(format!("{}: {} … {:.1} s", busy.what, busy.stage, busy.started.elapsed().as_secs_f32()));
+            if busy.what.starts_with("Opening") && ui.button("Cancel").clicked() {
+                cmds.push(Command::CancelLoad);
+            }
         });
     }
 

@@ -12,6 +12,8 @@ pub(super) enum Event {
         dataset: Result<(Dataset, Profile), String>,
         target: Option<String>,
     },
+    /// The import's stage ("reading", "profiling").
+    LoadStage(String),
     TrainProgress(String),
     LeaderboardEntry(Box<LeaderboardEntry>),
     LeaderboardDone(Option<String>),
@@ -77,8 +79,14 @@ impl CairnApp {
     fn apply(&mut self, event: Event) {
         let state = &mut self.state;
         match event {
+            Event::LoadStage(stage) => {
+                if let Some(b) = &mut state.loading {
+                    b.stage = stage;
+                }
+            }
             Event::Loaded { dataset, target } => {
                 state.loading = None;
+                state.load_cancel = None;
                 match dataset {
                     Ok((ds, prof)) => {
                         let target = target.filter(|t| ds.column(t).is_some());

@@ -30,13 +30,26 @@ impl CairnApp {
         self.state.error = None;
         self.state.loading =
             Some(Busy { what: format!("Opening {what}"), stage: "reading".into(), started: Instant::now() });
+        // Cancel forgets the job at once; the thread stops at its next stage and sends nothing.
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.state.load_cancel = Some(cancel.clone());
         let tx = self.tx.clone();
         let repaint = self.repaint();
         std::thread::spawn(move || {
-            let dataset = load().map(|ds| {
+            let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
+            let dataset = load();
+            if cancelled() {
+                return;
+            }
+            let dataset = dataset.map(|ds| {
+                let _ = tx.send(Event::LoadStage(format!("profiling {} rows × {} columns", ds.n_rows(), ds.n_cols())));
+                repaint();
                 let p = profile(&ds);
                 (ds, p)
             });
+            if cancelled() {
+                return;
+            }
             let _ = tx.send(Event::Loaded { dataset: dataset.map_err(|e| e.to_string()), target });
             repaint();
         });

@@ -105,6 +105,8 @@ pub enum Command {
     PredictFile,
     /// Read the running server's prediction log and compare it with the training data.
     CheckServedData,
+    /// Stop opening a file (the table open before stays).
+    CancelLoad,
     /// Treat a column as another kind than the one inferred (Data panel).
     SetColumnKind(String, crate::data::ColumnKind),
     /// An edit of the feature recipe (Features panel, and the one-click fixes of warnings).
@@ -340,6 +342,14 @@ impl CairnApp {
             Command::Cancel => {
                 if let Some(flag) = &self.state.cancel {
                     flag.store(true, Ordering::Relaxed);
+                }
+            }
+            Command::CancelLoad => {
+                if let Some(flag) = self.state.load_cancel.take() {
+                    flag.store(true, Ordering::Relaxed);
+                    self.state.loading = None;
+                    self.state.pending_project = None;
+                    self.state.notice = Some("Opening cancelled; the data open before is unchanged.".into());
                 }
             }
             Command::FindAdapters => self.find_adapters(),

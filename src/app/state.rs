@@ -47,6 +47,8 @@ pub struct AppState {
     pub dataset: Option<Arc<Dataset>>,
     pub profile: Option<Profile>,
     pub loading: Option<Busy>,
+    /// Set to stop the import in flight.
+    pub load_cancel: Option<Arc<AtomicBool>>,
     pub settings: TrainSettings,
     pub training: Option<Busy>,
     pub outcome: Option<Arc<TrainOutcome>>,
@@ -175,6 +177,7 @@ impl Default for AppState {
             dataset: None,
             profile: None,
             loading: None,
+            load_cancel: None,
             settings: TrainSettings::default(),
             eval_view: evaluate::EvalView::default(),
             training: None,

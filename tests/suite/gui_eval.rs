@@ -249,3 +249,44 @@ fn coaching_fixes_are_one_click_recipe_steps() {
     h.run_steps(2);
     assert_eq!(steps(&h), before + 1);
 }
+
+/// A table large enough that opening it takes a while (written here, 600 000 rows).
+fn large_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("large.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(f, "a,b,c,colour,y").unwrap();
+    for i in 0..600_000u64 {
+        let colour = ["red", "green", "blue"][(i % 3) as usize];
+        writeln!(f, "{},{}.5,{},{colour},{}", i % 977, i % 13, (i * 7919) % 10_007, i % 2).unwrap();
+    }
+    f.flush().unwrap();
+    path
+}
+
+#[test]
+fn a_large_import_runs_in_the_background_and_can_be_cancelled() {
+    let dir = crate::common::tempdir();
+    let file = large_csv(dir.path());
+    let mut h = harness(Some(file), dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a file…").click();
+    h.run_steps(2);
+    // The window keeps drawing while the file is read: the spinner line and a Cancel button.
+    assert!(h.state().state.loading.is_some(), "still opening after two frames");
+    h.get_by_label_contains("Opening large.csv");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.state().state.loading.is_none());
+    h.get_by_label("Opening cancelled; the data open before is unchanged.");
+    // The thread stops at its next stage and its result never arrives.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    h.run_steps(3);
+    assert!(h.state().state.dataset.is_none(), "a cancelled import must not open the table");
+    // Opening it again, and letting it finish, shows the stages and then the table.
+    h.get_by_label("Open a file…").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the large file", |a| a.state.dataset.is_some());
+    assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 600_000);
+    h.get_by_label_contains("600000 rows × 5 columns");
+}
