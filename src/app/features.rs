@@ -326,13 +326,6 @@ fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], 
     if ui.checkbox(&mut on, "").on_hover_text("Switch this step on or off without removing it").changed() {
         cmds.push(Command::Recipe(RecipeEdit::Toggle(i)));
     }
-    let text = egui::RichText::new(step.op.describe());
-    ui.label(if step.enabled { text } else { text.weak().strikethrough() });
-    let mut op = step.op.clone();
-    ui.horizontal(|ui| options_ui(ui, &mut op, ds));
-    if op != step.op {
-        cmds.push(Command::Recipe(RecipeEdit::Replace(i, op)));
-    }
     ui.horizontal(|ui| {
         let pos = group.iter().position(|&g| g == i).unwrap_or(0);
         // Order matters for table steps and sets the order of the features.
@@ -357,6 +350,13 @@ fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], 
             cmds.push(Command::Recipe(RecipeEdit::Remove(i)));
         }
     });
+    let text = egui::RichText::new(step.op.describe());
+    ui.label(if step.enabled { text } else { text.weak().strikethrough() });
+    let mut op = step.op.clone();
+    ui.horizontal(|ui| options_ui(ui, &mut op, ds));
+    if op != step.op {
+        cmds.push(Command::Recipe(RecipeEdit::Replace(i, op)));
+    }
 }
 
 /// The editors of a step's options, each kept inside its allowed range.
@@ -460,26 +460,25 @@ fn preview_ui(ui: &mut egui::Ui, state: &AppState) {
                 p.n_features,
                 if p.n_features == 1 { "" } else { "s" }
             ));
-            let shown = p.names.len().min(10);
+            // A fixed-width text table: one line per row, 12 characters per feature.
+            let shown = p.names.len().min(12);
+            let cut = |t: &str| t.chars().take(11).collect::<String>();
+            let mut text = format!("{:<5}", "row");
+            for n in &p.names[..shown] {
+                text.push_str(&format!("{:<12}", cut(n)));
+            }
+            if p.names.len() > shown {
+                text.push_str(&format!("… {} more", p.names.len() - shown));
+            }
+            for (r, row) in p.values.iter().enumerate() {
+                text.push_str(&format!("\n{:<5}", r + 1));
+                for j in 0..shown {
+                    let v = row.iter().find(|c| c.0 == j).map_or(0.0, |c| c.1);
+                    text.push_str(&format!("{:<12}", format!("{v:.3}")));
+                }
+            }
             egui::ScrollArea::horizontal().id_salt("preview").show(ui, |ui| {
-                egui::Grid::new("preview-grid").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-                    ui.strong("row");
-                    for n in &p.names[..shown] {
-                        ui.strong(n.chars().take(24).collect::<String>());
-                    }
-                    if p.names.len() > shown {
-                        ui.label(format!("… {} more", p.names.len() - shown));
-                    }
-                    ui.end_row();
-                    for (r, row) in p.values.iter().enumerate() {
-                        ui.label((r + 1).to_string());
-                        for j in 0..shown {
-                            let v = row.iter().find(|c| c.0 == j).map_or(0.0, |c| c.1);
-                            ui.monospace(format!("{v:.3}"));
-                        }
-                        ui.end_row();
-                    }
-                });
+                ui.add(egui::Label::new(egui::RichText::new(text).monospace()).extend());
             });
         }
     }

@@ -8,7 +8,7 @@ mod data;
 mod deploy;
 mod evaluate;
 mod events;
-mod features;
+pub mod features;
 mod feedback;
 mod insight;
 mod jobs;

@@ -85,3 +85,26 @@ fn screenshots_of_the_feedback_loop_and_the_runs_panel() {
     h.get_by_label("Compare selected (2)").click();
     save(&mut h, "screenshot-runs.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshot_of_the_recipe_editor() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("california_housing.csv"), dir.path());
+    open_house_prices(&mut h);
+    // A few edits a user would make: a derived ratio, a log, rare categories grouped.
+    for step in [
+        cairn::features::Step::Derived {
+            name: "rooms_per_household".into(),
+            expression: "total_rooms / households".into(),
+        },
+        cairn::features::Step::Power { column: "population".into(), kind: cairn::features::Power::Log },
+        cairn::features::Step::OneHot { column: "ocean_proximity".into(), min_frequency: 100, ordinal: false },
+    ] {
+        h.state_mut().send(cairn::app::Command::Recipe(cairn::app::features::RecipeEdit::Add(step)));
+        h.run_steps(2);
+    }
+    h.get_by_label("2  Features").click();
+    h.run_steps(3);
+    save(&mut h, "screenshot-recipe.png");
+}
