@@ -243,7 +243,7 @@ pub fn features_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
         ui.label(egui::RichText::new(title).strong());
         egui::Grid::new(("recipe", title)).striped(true).num_columns(4).spacing([10.0, 4.0]).show(ui, |ui| {
             for &i in &steps {
-                step_row_ui(ui, i, &recipe.steps[i], &steps, ds, cmds);
+                step_row_ui(ui, i, &recipe.steps[i], &steps, cmds);
                 ui.end_row();
             }
         });
@@ -321,7 +321,7 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &AppState, ds: &Dataset, cmds: &mut Vec<
     }
 }
 
-fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], ds: &Dataset, cmds: &mut Vec<Command>) {
+fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], cmds: &mut Vec<Command>) {
     let mut on = step.enabled;
     if ui.checkbox(&mut on, "").on_hover_text("Switch this step on or off without removing it").changed() {
         cmds.push(Command::Recipe(RecipeEdit::Toggle(i)));
@@ -353,46 +353,46 @@ fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], 
     let text = egui::RichText::new(step.op.describe());
     ui.label(if step.enabled { text } else { text.weak().strikethrough() });
     let mut op = step.op.clone();
-    ui.horizontal(|ui| options_ui(ui, &mut op, ds));
+    ui.horizontal(|ui| options_ui(ui, &mut op));
     if op != step.op {
         cmds.push(Command::Recipe(RecipeEdit::Replace(i, op)));
     }
 }
 
+/// A drop-down choosing one of `options` (value, label), showing `what: label`.
+fn choice_ui<T: PartialEq + Copy>(ui: &mut egui::Ui, what: &str, value: &mut T, options: &[(T, &str)]) {
+    let current = options.iter().find(|o| o.0 == *value).map_or("", |o| o.1);
+    egui::ComboBox::from_id_salt(ui.next_auto_id()).selected_text(format!("{what}: {current}")).width(120.0).show_ui(
+        ui,
+        |ui| {
+            for &(v, label) in options {
+                ui.selectable_value(value, v, label);
+            }
+        },
+    );
+}
+
 /// The editors of a step's options, each kept inside its allowed range.
-fn options_ui(ui: &mut egui::Ui, op: &mut Step, ds: &Dataset) {
-    let _ = ds;
+fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
     match op {
         Step::ImputeScale { impute, fill_value, indicator, scale, .. } => {
-            egui::ComboBox::from_id_salt(ui.next_auto_id())
-                .selected_text(format!("fill: {impute:?}").to_lowercase())
-                .width(120.0)
-                .show_ui(ui, |ui| {
-                    for (v, l) in [
-                        (Impute::Median, "median"),
-                        (Impute::Mean, "mean"),
-                        (Impute::MostFrequent, "most frequent"),
-                        (Impute::Constant, "a constant"),
-                    ] {
-                        ui.selectable_value(impute, v, l);
-                    }
-                });
+            let fills = [
+                (Impute::Median, "median"),
+                (Impute::Mean, "mean"),
+                (Impute::MostFrequent, "most frequent"),
+                (Impute::Constant, "a constant"),
+            ];
+            choice_ui(ui, "fill", impute, &fills);
             if *impute == Impute::Constant {
                 ui.add(egui::DragValue::new(fill_value).speed(0.1));
             }
-            egui::ComboBox::from_id_salt(ui.next_auto_id())
-                .selected_text(format!("scale: {scale:?}").to_lowercase())
-                .width(120.0)
-                .show_ui(ui, |ui| {
-                    for (v, l) in [
-                        (Scaling::Standard, "standard"),
-                        (Scaling::MinMax, "min–max (0…1)"),
-                        (Scaling::Robust, "robust (quartiles)"),
-                        (Scaling::None, "none"),
-                    ] {
-                        ui.selectable_value(scale, v, l);
-                    }
-                });
+            let scales = [
+                (Scaling::Standard, "standard"),
+                (Scaling::MinMax, "min–max (0…1)"),
+                (Scaling::Robust, "robust (quartiles)"),
+                (Scaling::None, "none"),
+            ];
+            choice_ui(ui, "scale", scale, &scales);
             ui.checkbox(indicator, "flag missing").on_hover_text("Adds a 0/1 feature: 1 where the value was missing.");
         }
         Step::OneHot { min_frequency, ordinal, .. } => {

@@ -116,19 +116,19 @@ impl Parser<'_> {
     }
 
     fn sum(&mut self) -> Result<Expr, ExprError> {
-        let mut e = self.product()?;
-        while let Some(op @ ('+' | '-')) = self.peek() {
-            self.pos += 1;
-            e = Expr::Binary(op, Box::new(e), Box::new(self.product()?));
-        }
-        Ok(e)
+        self.left_assoc(&['+', '-'], Self::product)
     }
 
     fn product(&mut self) -> Result<Expr, ExprError> {
-        let mut e = self.unary()?;
-        while let Some(op @ ('*' | '/')) = self.peek() {
+        self.left_assoc(&['*', '/'], Self::unary)
+    }
+
+    /// `next (op next)*` for the operators `ops`, grouped from the left.
+    fn left_assoc(&mut self, ops: &[char], next: fn(&mut Self) -> Result<Expr, ExprError>) -> Result<Expr, ExprError> {
+        let mut e = next(self)?;
+        while let Some(op) = self.peek().filter(|c| ops.contains(c)) {
             self.pos += 1;
-            e = Expr::Binary(op, Box::new(e), Box::new(self.unary()?));
+            e = Expr::Binary(op, Box::new(e), Box::new(next(self)?));
         }
         Ok(e)
     }

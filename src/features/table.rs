@@ -288,6 +288,12 @@ pub struct DateTime {
 }
 
 impl DateTime {
+    /// A number that orders date-times (hours, counting months as 31 days: only the order
+    /// matters).
+    pub fn order_key(self) -> f64 {
+        (((self.year * 12 + self.month as i64) * 31 + self.day as i64) * 24 + self.hour as i64) as f64
+    }
+
     fn part(self, p: DatePart) -> f64 {
         match p {
             DatePart::Year => self.year as f64,

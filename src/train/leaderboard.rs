@@ -34,6 +34,8 @@ pub fn try_all_models(
         .columns
         .iter()
         .any(|c| c.kind == crate::data::ColumnKind::Text);
+    // The recipe is proposed once (from the whole data), not again for every model and fold.
+    let recipe = cfg.recipe.clone().unwrap_or_else(|| crate::features::Recipe::proposed(data, &cfg.target));
     let mut skipped = Vec::new();
     for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
         if cancel.load(Ordering::Relaxed) {
@@ -45,7 +47,13 @@ pub fn try_all_models(
             skipped.push((kind, why));
             continue;
         }
-        let cfg = TrainConfig { model: Some(kind), params: None, task: task.into(), ..cfg.clone() };
+        let cfg = TrainConfig {
+            model: Some(kind),
+            params: None,
+            task: task.into(),
+            recipe: Some(recipe.clone()),
+            ..cfg.clone()
+        };
         let mut progress = |msg: &str| progress(&format!("{}: {msg}", kind.display_name()));
         let named = |e: TrainError| TrainError::Fit(format!("{}: {e}", kind.display_name()));
         let outcome = train(data, test, &cfg, &mut progress).map_err(named)?;

@@ -53,10 +53,7 @@ pub fn time_split(
     for r in 0..ds.n_rows() {
         let key = match &col.values {
             Values::Numeric(v) => v[r],
-            Values::Str(v) => v[r].as_deref().and_then(crate::features::parse_datetime).map(|d| {
-                // Hours since year 0 (months of 31 days keep the order; only the order matters).
-                (((d.year * 12 + d.month as i64) * 31 + d.day as i64) * 24 + d.hour as i64) as f64
-            }),
+            Values::Str(v) => v[r].as_deref().and_then(crate::features::parse_datetime).map(|d| d.order_key()),
         };
         let key = key.ok_or_else(|| {
             super::TrainError::Config(format!(

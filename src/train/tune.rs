@@ -157,8 +157,14 @@ pub fn tune(
         }
         progress(&format!("Tuning {}: candidate {}/{n} ({})", model.display_name(), i + 1, params.summary()));
         let started = Instant::now();
-        let trial_cfg =
-            TrainConfig { model: Some(model), task: prepared.task.into(), params: Some(params.clone()), ..cfg.clone() };
+        let trial_cfg = TrainConfig {
+            model: Some(model),
+            task: prepared.task.into(),
+            params: Some(params.clone()),
+            // The recipe resolved once, not proposed again for every candidate.
+            recipe: Some(prepared.recipe.clone()),
+            ..cfg.clone()
+        };
         let cv = cross_validate(data, &trial_cfg, folds, &mut |_| {})?;
         let score = cv.mean.get(metric).copied().unwrap_or(f64::NEG_INFINITY);
         let std = cv.std.get(metric).copied().unwrap_or(0.0);
