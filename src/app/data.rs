@@ -10,7 +10,7 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.heading("1 · Data");
     ui.label(
-        "Start from a sample project or open your own table (CSV or TSV). You can also drop a file on the window.",
+        "Start from a sample project or open your own table (CSV/TSV, Excel, JSON, SQLite). You can also drop a file on the window.",
     );
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {

@@ -259,8 +259,9 @@ pub fn features_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
 fn toolbar_ui(ui: &mut egui::Ui, state: &AppState, ds: &Dataset, cmds: &mut Vec<Command>) {
     let view = &state.recipe;
     let mut form = view.add.clone();
+    let target = state.settings.target.as_deref().unwrap_or("");
     let column = if form.column.is_empty() {
-        ds.columns.first().map_or(String::new(), |c| c.name.clone())
+        ds.columns.iter().find(|c| c.name != target).map_or(String::new(), |c| c.name.clone())
     } else {
         form.column.clone()
     };
@@ -461,18 +462,24 @@ fn preview_ui(ui: &mut egui::Ui, state: &AppState) {
                 if p.n_features == 1 { "" } else { "s" }
             ));
             // A fixed-width text table: one line per row, 12 characters per feature.
-            let shown = p.names.len().min(12);
+            // The features these rows use come first (with text, most of thousands are 0 here).
+            let mut shown: Vec<usize> = p.values.iter().flatten().filter(|c| c.1 != 0.0).map(|c| c.0).collect();
+            shown.sort_unstable();
+            shown.dedup();
+            let rest: Vec<usize> = (0..p.names.len()).filter(|j| shown.binary_search(j).is_err()).take(12).collect();
+            shown.extend(rest);
+            shown.truncate(12);
             let cut = |t: &str| t.chars().take(11).collect::<String>();
             let mut text = format!("{:<5}", "row");
-            for n in &p.names[..shown] {
-                text.push_str(&format!("{:<12}", cut(n)));
+            for &j in &shown {
+                text.push_str(&format!("{:<12}", cut(&p.names[j])));
             }
-            if p.names.len() > shown {
-                text.push_str(&format!("… {} more", p.names.len() - shown));
+            if p.names.len() > shown.len() {
+                text.push_str(&format!("… {} more", p.names.len() - shown.len()));
             }
             for (r, row) in p.values.iter().enumerate() {
                 text.push_str(&format!("\n{:<5}", r + 1));
-                for j in 0..shown {
+                for &j in &shown {
                     let v = row.iter().find(|c| c.0 == j).map_or(0.0, |c| c.1);
                     text.push_str(&format!("{:<12}", format!("{v:.3}")));
                 }
