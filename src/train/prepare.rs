@@ -1,0 +1,214 @@
+//! From a dataset and a training configuration to labelled rows ready to fit: the task
+//! (detected or chosen), the target values, the recipe's row steps and the seeded split.
+
+use super::{MAX_CLASSES, ModelKind, Task, TaskChoice, TrainConfig, TrainError, split};
+use crate::data::{Dataset, Values, format_number};
+use crate::features::Recipe;
+use std::borrow::Cow;
+
+/// Guesses the task from the target column: text labels, or a few whole numbers, are classes.
+pub fn detect_task(ds: &Dataset, target: &str) -> Result<Task, TrainError> {
+    let col = ds.require(target)?;
+    Ok(match &col.values {
+        Values::Str(_) => Task::Classification,
+        Values::Numeric(v) => {
+            // Classes: whole numbers only, at most 20 distinct (stop at the first that is not).
+            let mut distinct = std::collections::HashSet::new();
+            let mut classes = true;
+            for x in v.iter().flatten() {
+                distinct.insert(x.to_bits());
+                if x.fract() != 0.0 || distinct.len() > 20 {
+                    classes = false;
+                    break;
+                }
+            }
+            if classes { Task::Classification } else { Task::Regression }
+        }
+    })
+}
+
+/// The target column as labels (classification) or numbers (regression), for the given rows.
+pub(super) enum TargetValues {
+    Numbers(Vec<f64>),
+    Classes(Vec<Option<String>>),
+}
+
+fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues, TrainError> {
+    let col = ds.require(target)?;
+    Ok(match (task, &col.values) {
+        (Task::Regression, Values::Numeric(v)) => {
+            TargetValues::Numbers(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+        }
+        (Task::Regression, Values::Str(_)) => {
+            return Err(TrainError::NonNumericTarget { column: target.to_string(), kind: col.kind.label() });
+        }
+        (Task::Classification | Task::Clustering, Values::Numeric(v)) => {
+            TargetValues::Classes(v.iter().map(|x| x.map(format_number)).collect())
+        }
+        (Task::Classification | Task::Clustering, Values::Str(v)) => TargetValues::Classes(v.clone()),
+    })
+}
+
+/// The labelled rows of a dataset with everything derived from the target: the task, the model,
+/// the sorted classes and (unless scoring on a separate test file) the seeded split.
+pub(crate) struct Prepared<'a> {
+    /// Rows with a target value (the input itself when every row has one).
+    pub data: Cow<'a, Dataset>,
+    pub(super) y: TargetValues,
+    pub task: Task,
+    pub model: ModelKind,
+    /// Sorted class labels (classification), so the positive class of a binary task is the last.
+    pub classes: Vec<String>,
+    /// Class index of every row (classification only): the strata of stratified splits.
+    pub strata: Option<Vec<usize>>,
+    pub train_rows: Vec<usize>,
+    pub test_rows: Vec<usize>,
+    /// Row number in the input data of each labelled row.
+    pub source_rows: Vec<usize>,
+    /// The recipe (the configured one, or the one proposed from the whole data).
+    pub recipe: Recipe,
+}
+
+/// Rows with a target value, and those values; the rest cannot teach or test anything.
+/// Clustering keeps every row (its target, if any, only checks the clusters).
+pub(super) fn labelled<'a>(
+    ds: &'a Dataset,
+    target: &str,
+    task: Task,
+) -> Result<(Cow<'a, Dataset>, TargetValues, Vec<usize>), TrainError> {
+    if task == Task::Clustering {
+        let all: Vec<usize> = (0..ds.n_rows()).collect();
+        // A target only checks the clusters when it holds a few labels, not a measurement.
+        let labels = !target.is_empty() && detect_task(ds, target)? == Task::Classification;
+        let values =
+            if labels { target_values(ds, target, task)? } else { TargetValues::Classes(vec![None; ds.n_rows()]) };
+        return Ok((Cow::Borrowed(ds), values, all));
+    }
+    let values = target_values(ds, target, task)?;
+    let keep: Vec<usize> = match &values {
+        TargetValues::Numbers(v) => (0..v.len()).filter(|&i| v[i].is_finite()).collect(),
+        TargetValues::Classes(v) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
+    };
+    if keep.len() == ds.n_rows() {
+        return Ok((Cow::Borrowed(ds), values, keep));
+    }
+    Ok((Cow::Owned(ds.take_rows(&keep)), values.take(&keep), keep))
+}
+
+impl TargetValues {
+    pub(super) fn take(&self, rows: &[usize]) -> TargetValues {
+        match self {
+            TargetValues::Numbers(v) => TargetValues::Numbers(rows.iter().map(|&i| v[i]).collect()),
+            TargetValues::Classes(v) => TargetValues::Classes(rows.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+}
+
+/// Index of each label in the sorted `classes` (`usize::MAX` for a label not among them).
+pub(super) fn class_index(classes: &[String], labels: &[Option<String>]) -> Vec<usize> {
+    labels.iter().map(|l| l.as_ref().and_then(|l| classes.binary_search(l).ok()).unwrap_or(usize::MAX)).collect()
+}
+
+/// The task `cfg` asks for, detecting it from the target column for `auto`.
+pub fn resolve_task(data: &Dataset, cfg: &TrainConfig) -> Result<Task, TrainError> {
+    let model = cfg.model.or(cfg.params.as_ref().map(|p| p.model));
+    if model == Some(ModelKind::KMeans) || cfg.task == TaskChoice::Clustering {
+        return Ok(Task::Clustering);
+    }
+    if cfg.target.is_empty() {
+        return Err(TrainError::Config(
+            "choose the target column to predict (or --model kmeans to find groups without one)".into(),
+        ));
+    }
+    match cfg.task {
+        TaskChoice::Clustering => Ok(Task::Clustering),
+        TaskChoice::Auto => detect_task(data, &cfg.target),
+        TaskChoice::Regression => Ok(Task::Regression),
+        TaskChoice::Classification => Ok(Task::Classification),
+        TaskChoice::Recommendation => Err(TrainError::TaskUnavailable("recommendation")),
+    }
+}
+
+impl From<Task> for TaskChoice {
+    fn from(task: Task) -> Self {
+        match task {
+            Task::Regression => TaskChoice::Regression,
+            Task::Classification => TaskChoice::Classification,
+            Task::Clustering => TaskChoice::Clustering,
+        }
+    }
+}
+
+/// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.
+pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> Result<Prepared<'a>, TrainError> {
+    if !cfg.target.is_empty() {
+        data.require(&cfg.target)?;
+    }
+    if split && !(cfg.test_size > 0.0 && cfg.test_size < 1.0) {
+        return Err(TrainError::Config(format!("test size must be between 0 and 1, got {}", cfg.test_size)));
+    }
+    let task = resolve_task(data, cfg)?;
+    let model = cfg.model.or(cfg.params.as_ref().map(|p| p.model)).unwrap_or_else(|| ModelKind::default_for(task));
+    if !model.supports(task) {
+        return Err(TrainError::TaskMismatch {
+            name: model.name(),
+            model_task: model.tasks_label(),
+            task: task.name(),
+        });
+    }
+    let recipe = cfg.recipe.clone().unwrap_or_else(|| Recipe::proposed(data, &cfg.target));
+    let input_rows;
+    let (data, y, source_rows) = if recipe.drops_duplicates() {
+        // Row steps act before the split, so no copy lands on both sides.
+        let first = data.first_occurrences();
+        let unique = data.take_rows(&first);
+        input_rows = unique.n_rows();
+        let (d, y, rows) = labelled(&unique, &cfg.target, task)?;
+        (Cow::Owned(d.into_owned()), y, rows.iter().map(|&r| first[r]).collect())
+    } else {
+        input_rows = data.n_rows();
+        labelled(data, &cfg.target, task)?
+    };
+    let without_target = input_rows - source_rows.len();
+    if without_target > 0 && !recipe.drops_missing_target() {
+        return Err(TrainError::Config(format!(
+            "{without_target} rows have no value in '{}': add the recipe step \"Drop rows without a target\"",
+            cfg.target
+        )));
+    }
+    if data.n_rows() == 0 {
+        return Err(TrainError::EmptyTarget(cfg.target.clone()));
+    }
+    let (classes, strata) = match &y {
+        // Clusters are named "cluster 1" … "cluster k"; the split is plain (no strata).
+        _ if task == Task::Clustering => {
+            let k = cfg.params_for(model).int("k");
+            if k > data.n_rows() {
+                return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: k });
+            }
+            ((1..=k).map(|c| format!("cluster {c}")).collect(), None)
+        }
+        TargetValues::Numbers(_) => (vec![], None),
+        TargetValues::Classes(v) => {
+            let mut c: Vec<String> = v.iter().flatten().cloned().collect();
+            c.sort();
+            c.dedup();
+            if c.len() > MAX_CLASSES {
+                return Err(TrainError::TooManyClasses { column: cfg.target.clone(), classes: c.len() });
+            }
+            let idx = class_index(&c, v);
+            (c, Some(idx))
+        }
+    };
+    let (train_rows, test_rows) = if let (true, Some(column)) = (split, &cfg.time_column) {
+        split::time_split(&data, column, cfg.test_size)?
+    } else if split {
+        split::train_test_split(data.n_rows(), strata.as_deref(), cfg.test_size, cfg.seed)
+    } else {
+        ((0..data.n_rows()).collect(), vec![])
+    };
+    if train_rows.len() < 2 || (split && test_rows.is_empty()) {
+        return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
+    }
+    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe })
+}
