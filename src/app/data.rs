@@ -10,7 +10,7 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.heading("1 · Data");
     ui.label(
-        "Start from a sample project or open your own table (CSV/TSV, Excel, JSON, SQLite). You can also drop a file on the window.",
+        "Start from a sample project or open your own table (CSV/TSV, Excel, Parquet, JSON, SQLite) or a folder of examples. You can also drop a file or folder on the window.",
     );
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
@@ -34,6 +34,10 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
                 ui.label("A table with one row per example and a header row.");
                 if ui.button("Open a file…").clicked() {
                     cmds.push(Command::PickFile);
+                }
+                ui.label("Or a folder with one sub-folder of text files or pictures per label (spam/ and ham/, cats/ and dogs/).");
+                if ui.button("Open a folder of examples…").clicked() {
+                    cmds.push(Command::PickExamplesFolder);
                 }
             });
         });

@@ -83,6 +83,8 @@ pub enum Command {
     OpenSample(&'static Sample),
     PickFile,
     OpenFile(PathBuf),
+    /// Asks for a folder with one sub-folder of examples (text files or pictures) per label.
+    PickExamplesFolder,
     Train,
     /// Train every model that fits the task, with 5-fold CV, into the leaderboard.
     TryAllModels,
@@ -328,6 +330,11 @@ impl CairnApp {
             }
             Command::PickFile => {
                 if let Some(path) = self.options.picker.pick_data_file() {
+                    self.execute(Command::OpenFile(path));
+                }
+            }
+            Command::PickExamplesFolder => {
+                if let Some(path) = self.options.picker.pick_folder("Folder with one sub-folder per label") {
                     self.execute(Command::OpenFile(path));
                 }
             }

@@ -22,7 +22,20 @@ pub fn read_csv_path(path: &Path) -> Result<Dataset, DataError> {
 /// has the header's number of fields, naming the line when not), then each column is parsed
 /// on its own thread: all numbers (or missing) makes a numeric column, anything else a string
 /// column. It is several times faster than a general CSV library on the files beginners have.
-pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, DataError> {
+pub fn read_csv_bytes(source_name: &str, bytes: Vec<u8>) -> Result<Dataset, DataError> {
+    read_csv_bytes_with(source_name, bytes, CsvOptions::default())
+}
+
+/// Choices for reading delimited text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Numbers written with a decimal comma (`1.234,5`): `None` guesses (yes for semicolon- and
+    /// tab-separated files whose column is all such numbers), `Some` decides.
+    pub decimal_comma: Option<bool>,
+}
+
+/// [`read_csv_bytes`] with options.
+pub fn read_csv_bytes_with(source_name: &str, mut bytes: Vec<u8>, options: CsvOptions) -> Result<Dataset, DataError> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
@@ -87,21 +100,58 @@ pub fn read_csv_bytes(source_name: &str, mut bytes: Vec<u8>) -> Result<Dataset, 
             Some(all)
         })
         .collect();
+    let decimal_comma = options.decimal_comma.unwrap_or(separator != b',');
     let columns: Vec<Column> = names
         .into_iter()
         .zip(numbers)
         .enumerate()
         .map(|(j, (name, numbers))| match numbers {
             Some(numbers) => Column::numeric(name, numbers),
-            None => Column::strings(
-                name,
-                (1..=rows)
+            None => {
+                let cells: Vec<Option<String>> = (1..=rows)
                     .map(|r| Some(fields.text(text, r * width + j)).filter(|t| !t.is_empty()).map(|t| t.into_owned()))
-                    .collect(),
-            ),
+                    .collect();
+                match decimal_comma.then(|| decimal_comma_column(&cells)).flatten() {
+                    Some(numbers) => Column::numeric(name, numbers),
+                    None => Column::strings(name, cells),
+                }
+            }
         })
         .collect();
     Dataset::new(source_name, columns)
+}
+
+/// The column as numbers when every cell is a number and at least one is written with a
+/// decimal comma (`3,5`, `-1.234,56` with dots grouping thousands).
+fn decimal_comma_column(cells: &[Option<String>]) -> Option<Vec<Option<f64>>> {
+    let mut any_comma = false;
+    let numbers = cells
+        .iter()
+        .map(|cell| match cell {
+            None => Some(None),
+            Some(t) if t.contains(',') => {
+                any_comma = true;
+                decimal_comma_number(t.trim()).map(Some)
+            }
+            Some(t) => parse_cell(std::borrow::Cow::Borrowed(t.as_bytes())),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    any_comma.then_some(numbers)
+}
+
+fn decimal_comma_number(t: &str) -> Option<f64> {
+    let (int, frac) = t.split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = int.strip_prefix(['-', '+']).unwrap_or(int);
+    let mut groups = unsigned.split('.');
+    let first = groups.next()?;
+    let grouped_ok =
+        (digits(first) || (first.is_empty() && !unsigned.contains('.'))) && groups.all(|g| g.len() == 3 && digits(g));
+    if !grouped_ok || !digits(frac) {
+        return None;
+    }
+    let plain = format!("{}.{frac}", int.replace('.', ""));
+    plain.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
 /// Decodes Windows-1252 text (bytes 0x80–0x9F are its typographic characters; the rest is
@@ -417,6 +467,26 @@ fn count_unquoted(line: &[u8], sep: u8) -> usize {
 mod tests {
     use super::*;
     use crate::data::{ColumnKind, Values};
+
+    #[test]
+    fn decimal_commas_in_semicolon_files() {
+        let csv = "price;city;code\n1.234,5;Lyon;1,5\n-0,25;Köln;2\n;Gent;x\n";
+        let ds = read_csv_bytes("eu.csv", csv.as_bytes().to_vec()).unwrap();
+        assert_eq!(ds.columns[0].values, Values::Numeric(vec![Some(1234.5), Some(-0.25), None]));
+        assert_eq!(ds.columns[1].kind, ColumnKind::Categorical);
+        assert_eq!(ds.columns[2].kind, ColumnKind::Categorical, "a column with a word stays labels");
+        let off = read_csv_bytes_with("eu.csv", csv.as_bytes().to_vec(), CsvOptions { decimal_comma: Some(false) });
+        assert_eq!(off.unwrap().columns[0].cell_text(0), "1.234,5");
+        let quoted = "a,b\n\"1,5\",x\n\"2\",y\n";
+        let on = read_csv_bytes_with("q.csv", quoted.as_bytes().to_vec(), CsvOptions { decimal_comma: Some(true) });
+        assert_eq!(on.unwrap().columns[0].values, Values::Numeric(vec![Some(1.5), Some(2.0)]));
+        let auto = read_csv_bytes("q.csv", quoted.as_bytes().to_vec()).unwrap();
+        assert_eq!(auto.columns[0].kind, ColumnKind::Categorical, "comma files keep \"1,5\" as written");
+        for bad in ["1.23,4", "1,2,3", "1.2345,6", "a,5", "1,"] {
+            assert_eq!(decimal_comma_number(bad), None, "{bad}");
+        }
+        assert_eq!(decimal_comma_number("12.345.678,9"), Some(12345678.9));
+    }
 
     #[test]
     fn reads_quotes_missing_and_kinds() {

@@ -7,17 +7,24 @@
 mod coach;
 mod csv;
 mod excel;
+mod folder;
 mod json;
+mod parquet;
 mod profile;
 mod schema;
 mod sqlite;
 
 pub use coach::{Warning, table_warnings, target_warnings};
-pub use csv::{from_polars, read_csv_bytes, read_csv_path};
+pub use csv::{CsvOptions, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path};
+pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};
 pub use json::read_json_bytes;
 
-/// Reads a data file by its extension: CSV/TSV/TXT (delimited text) or JSON / NDJSON / JSONL.
+/// Reads a data file by its extension: CSV/TSV/TXT (delimited text), JSON / NDJSON / JSONL,
+/// Parquet, Excel/OpenDocument, SQLite, or a folder with one sub-folder of examples per label.
 pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
+    if path.is_dir() {
+        return read_label_folder(path);
+    }
     if let Some((file, what)) = sqlite::sqlite_source(path) {
         return sqlite::read_sqlite(&file, what.as_deref());
     }
@@ -30,6 +37,7 @@ pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
             let bytes = std::fs::read(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })?;
             read_json_bytes(&path.display().to_string(), &bytes)
         }
+        "parquet" | "pq" => parquet::read_parquet(path),
         _ => read_csv_path(path),
     }
 }
@@ -385,7 +393,7 @@ pub enum DataError {
     #[error("'{source_name}': {message}")]
     Invalid { source_name: String, message: String },
     #[error(
-        "unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson, .jsonl, Excel/OpenDocument (.xlsx, .xls, .ods) and SQLite (.sqlite, .db) tables so far"
+        "unsupported file type '{path}': Cairn reads .csv, .tsv, .txt, .json, .ndjson, .jsonl, .parquet, Excel/OpenDocument (.xlsx, .xls, .ods), SQLite (.sqlite, .db) and folders with one sub-folder per label"
     )]
     Unsupported { path: PathBuf },
 }

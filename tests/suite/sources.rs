@@ -80,3 +80,141 @@ fn excel_workbooks_train_like_the_csv() {
     std::fs::write(&fake, "not a zip").unwrap();
     assert_clean_failure(&cairn(&["inspect", fake.to_str().unwrap()]), "cannot read the workbook");
 }
+
+#[test]
+fn parquet_files_train_like_the_csv() {
+    use polars::prelude::*;
+    let ds = read_csv_path(&asset("penguins.csv")).unwrap();
+    let columns: Vec<polars::prelude::Column> = ds
+        .columns
+        .iter()
+        .map(|c| match &c.values {
+            Values::Numeric(v) => Series::new(c.name.as_str().into(), v.clone()).into(),
+            Values::Str(v) => Series::new(c.name.as_str().into(), v.clone()).into(),
+        })
+        .collect();
+    let mut df = DataFrame::new(ds.n_rows(), columns).unwrap();
+    let dir = tempdir();
+    let file = dir.path().join("penguins.parquet");
+    ParquetWriter::new(std::fs::File::create(&file).unwrap()).finish(&mut df).unwrap();
+    let train = |source: &str| -> Value {
+        let o = cairn(&["train", source, "--target", "species", "--json"]);
+        assert!(o.status.success(), "{source}: {}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).unwrap()
+    };
+    let csv = train(asset("penguins.csv").to_str().unwrap());
+    let pq = train(file.to_str().unwrap());
+    assert_eq!((&pq["metrics"], &pq["data_hash"]), (&csv["metrics"], &csv["data_hash"]));
+    let fake = dir.path().join("fake.parquet");
+    std::fs::write(&fake, "PAR1 but not really").unwrap();
+    assert_clean_failure(&cairn(&["inspect", fake.to_str().unwrap()]), "not a readable Parquet file");
+}
+
+#[test]
+fn a_folder_of_text_files_per_label_trains_a_spam_filter() {
+    let ds = read_csv_path(&asset("sms_spam.csv")).unwrap();
+    let dir = tempdir();
+    let root = dir.path().join("messages");
+    let (label, text) = (ds.require("label").unwrap(), ds.require("text").unwrap());
+    for r in 0..ds.n_rows() {
+        let folder = root.join(label.cell_text(r));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(format!("{r:05}.txt")), text.cell_text(r)).unwrap();
+    }
+    std::fs::write(root.join(".DS_Store"), "hidden files are skipped").unwrap();
+    let o = cairn(&["inspect", root.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let profile: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(profile["rows"], ds.n_rows());
+    let o = cairn(&["train", root.to_str().unwrap(), "--target", "label", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let acc = v["metrics"]["accuracy"].as_f64().unwrap();
+    let f1 = v["metrics"]["f1"].as_f64().unwrap();
+    // The CSV scores accuracy 0.975 / F1 0.896; the folder orders rows differently (by label).
+    assert!(acc > 0.96 && f1 > 0.85, "accuracy {acc}, F1 {f1}");
+    // One label folder is not enough to learn from.
+    let one = dir.path().join("one");
+    std::fs::create_dir_all(one.join("ham")).unwrap();
+    std::fs::write(one.join("ham/a.txt"), "hello").unwrap();
+    assert_clean_failure(&cairn(&["inspect", one.to_str().unwrap()]), "one sub-folder per label");
+}
+
+/// Three kinds of generated picture (horizontal stripes, vertical stripes, a red square on
+/// grey), each drawn with random offsets, sizes and noise, saved as PNG and JPEG.
+pub(crate) fn draw(kind: usize, seed: u64) -> image::RgbImage {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut rnd = move || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (s >> 33) as u32
+    };
+    let (w, h) = (20 + rnd() % 20, 20 + rnd() % 20);
+    let phase = rnd() % 6;
+    let (x0, y0) = (rnd() % (w / 2), rnd() % (h / 2));
+    let mut img = image::RgbImage::new(w, h);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let noise = (rnd() % 40) as u8;
+        let on = match kind {
+            0 => ((y + phase) / 3) % 2 == 0,
+            1 => ((x + phase) / 3) % 2 == 0,
+            _ => x >= x0 && x < x0 + w / 2 && y >= y0 && y < y0 + h / 2,
+        };
+        *p = match (kind, on) {
+            (2, true) => image::Rgb([200 + noise, noise, noise]),
+            (2, false) => image::Rgb([100 + noise, 100 + noise, 100 + noise]),
+            (_, true) => image::Rgb([210 + noise, 210 + noise, 210 + noise]),
+            (_, false) => image::Rgb([noise, noise, noise]),
+        };
+    }
+    img
+}
+
+#[test]
+fn a_folder_of_images_per_class_trains_a_classifier() {
+    let dir = tempdir();
+    let root = dir.path().join("pictures");
+    for (kind, name) in ["horizontal", "vertical", "red_square"].iter().enumerate() {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        for i in 0..60u64 {
+            let img = draw(kind, i * 7 + kind as u64);
+            let ext = if i % 4 == 0 { "jpg" } else { "png" };
+            img.save(root.join(name).join(format!("{i:03}.{ext}"))).unwrap();
+        }
+    }
+    std::fs::write(root.join("horizontal/notes.txt"), "not a picture: skipped in an image folder").unwrap();
+    let ds = cairn::data::read_path(&root).unwrap();
+    assert_eq!(ds.n_rows(), 180);
+    assert_eq!(ds.n_cols(), 16 * 16 + 24 + 2, "pixels, colour histograms, label and file");
+    let o = cairn(&["train", root.to_str().unwrap(), "--target", "label", "--model", "logistic", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let acc = v["metrics"]["accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.9, "accuracy {acc} on 36 test pictures");
+    // A picture that will not decode is named, and nothing is imported.
+    std::fs::write(root.join("vertical/broken.png"), "\u{89}PNG but truncated").unwrap();
+    let o = cairn(&["inspect", root.to_str().unwrap()]);
+    assert_clean_failure(&o, "broken.png");
+    assert!(stderr(&o).contains("cannot be decoded"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_data_panel_opens_a_folder_of_pictures() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempdir();
+    let root = dir.path().join("shapes");
+    for (kind, name) in ["stripes", "square"].iter().enumerate() {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        for i in 0..10u64 {
+            draw(kind * 2, i).save(root.join(name).join(format!("{i}.png"))).unwrap();
+        }
+    }
+    let picker = cairn::app::FixedPicker { open: Some(root), save: None };
+    let mut h = crate::gui::harness_with(picker, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a folder of examples…").click();
+    h.step();
+    crate::gui::wait_until(&mut h, "the pictures to load", |a| a.state.dataset.is_some());
+    h.get_by_label("20 rows × 282 columns");
+    let ds = h.state().state.dataset.as_ref().unwrap();
+    assert_eq!(ds.require("label").unwrap().cell_text(19), "stripes");
+}
