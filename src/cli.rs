@@ -37,6 +37,8 @@ pub enum Command {
     Retrain(crate::cli_runs::RetrainArgs),
     /// Print the feature recipe proposed for DATA as JSON, to edit and pass to `train --recipe`.
     Recipe(crate::cli_runs::RecipeArgs),
+    /// A user's top items from a recommendation bundle (ones they did not rate in training).
+    Recommend(crate::cli_teach::RecommendArgs),
     /// Create a project folder: the data, the target and the training choices.
     Init(crate::cli_runs::InitArgs),
     /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
@@ -153,6 +155,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Runs(args) => crate::cli_runs::cmd_runs(args),
         Command::Init(args) => crate::cli_runs::cmd_init(args),
         Command::Recipe(args) => crate::cli_runs::cmd_recipe(args),
+        Command::Recommend(args) => crate::cli_teach::cmd_recommend(args),
         Command::Retrain(args) => crate::cli_runs::cmd_retrain(args),
         Command::Run { project, data, json } => match data {
             Some(data) => crate::cli_runs::cmd_rerun(&project, &data, json),

@@ -185,6 +185,9 @@ pub struct RecipeArgs {
     /// The column to predict (left out of the features).
     #[arg(long, default_value = "")]
     pub target: String,
+    /// auto, regression, classification or recommendation (which recipe to propose).
+    #[arg(long, default_value = "auto")]
+    pub task: String,
 }
 
 /// Prints the recipe proposed from DATA's profile, one step per line, as JSON.
@@ -193,7 +196,11 @@ pub fn cmd_recipe(a: RecipeArgs) -> Result<()> {
     if !a.target.is_empty() {
         data.require(&a.target)?;
     }
-    let recipe = cairn::features::Recipe::proposed(&data, &a.target);
+    let mut cfg = cairn::train::TrainConfig::new(a.target.clone());
+    cfg.task = cairn::train::TaskChoice::parse(&a.task)?;
+    let task =
+        if a.target.is_empty() { cairn::train::Task::Clustering } else { cairn::train::resolve_task(&data, &cfg)? };
+    let recipe = cairn::train::default_recipe(&data, &a.target, task)?;
     println!("{}", serde_json::to_string_pretty(&recipe)?);
     Ok(())
 }

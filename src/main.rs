@@ -6,6 +6,7 @@ mod bench_import;
 mod bench_serve;
 mod cli;
 mod cli_runs;
+mod cli_teach;
 
 use clap::Parser;
 

@@ -32,6 +32,8 @@ mod project;
 mod quality;
 #[path = "suite/recipe.rs"]
 mod recipe;
+#[path = "suite/recommend.rs"]
+mod recommend;
 #[path = "suite/screenshots.rs"]
 mod screenshots;
 #[path = "suite/serve.rs"]

@@ -50,11 +50,13 @@ pub struct EvalView {
     pub whatif: Option<super::whatif::WhatIf>,
     /// The two runs (indices into `AppState::runs`) on the Compare tab.
     pub compare: Option<(usize, usize)>,
+    /// The user whose recommendations are listed (recommendation models).
+    pub user: String,
 }
 
 impl Default for EvalView {
     fn default() -> Self {
-        EvalView { tab: EvalTab::Scores, threshold: 0.5, cell: None, whatif: None, compare: None }
+        EvalView { tab: EvalTab::Scores, threshold: 0.5, cell: None, whatif: None, compare: None, user: "1".into() }
     }
 }
 
@@ -91,7 +93,13 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
     ui.add_space(8.0);
 
     match &o.report.detail {
-        Detail::Regression { actual, predicted } => regression_ui(ui, &p.target.name, actual, predicted),
+        Detail::Regression { actual, predicted } => {
+            if p.target.task == crate::train::Task::Recommendation {
+                let titles = (state.data_ref.as_deref() == Some("sample:movies")).then(crate::project::movie_titles);
+                recommendations_ui(ui, &mut state.eval_view.user, p, titles);
+            }
+            regression_ui(ui, &p.target.name, actual, predicted)
+        }
         Detail::Classification { classes, confusion, actual, predicted, scores } => {
             if classes.len() == 2 && scores.len() == actual.len() && !scores.is_empty() {
                 threshold_ui(ui, &mut state.eval_view, classes, actual, scores);
@@ -129,6 +137,44 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
     if ui.button("Next: Deploy").clicked() {
         cmds.push(Command::Show(Panel::Deploy));
     }
+}
+
+/// A user's top items, with titles when the data has them.
+fn recommendations_ui(
+    ui: &mut egui::Ui,
+    user: &mut String,
+    p: &crate::train::Pipeline,
+    titles: Option<&std::collections::HashMap<String, String>>,
+) {
+    ui.label(egui::RichText::new("Recommendations").strong()).on_hover_text(
+        "The items this user has not rated yet, ranked by the rating the model predicts they would give.",
+    );
+    ui.horizontal(|ui| {
+        let label = ui.label("For user");
+        ui.add(egui::TextEdit::singleline(user).desired_width(80.0)).labelled_by(label.id);
+    });
+    match p.recommend(user, 10) {
+        Ok(rec) => {
+            ui.label(if rec.known_user {
+                format!("{} {} rated {} items in training; their top 10 of the rest:", rec.user_column, user, rec.rated)
+            } else {
+                format!("{} {} has no ratings in training: the 10 best-liked items overall.", rec.user_column, user)
+            });
+            egui::Grid::new("recommendations").striped(true).show(ui, |ui| {
+                for (rank, (item, rating)) in rec.items.iter().enumerate() {
+                    ui.label(format!("{}.", rank + 1));
+                    let title = titles.and_then(|t| t.get(item)).map(|t| format!("  {t}")).unwrap_or_default();
+                    ui.label(format!("{} {item}{title}", rec.item_column));
+                    ui.label(format!("predicted rating {rating:.2}"));
+                    ui.end_row();
+                }
+            });
+        }
+        Err(e) => {
+            ui.label(e.to_string());
+        }
+    }
+    ui.add_space(8.0);
 }
 
 fn cards_ui(ui: &mut egui::Ui, cards: &[(&str, f64, &str)]) {

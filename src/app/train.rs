@@ -69,6 +69,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.label(match task {
             Some(Task::Regression) => "Regression (predict a number)",
             Some(Task::Classification) => "Classification (predict a label)",
+            Some(Task::Recommendation) => "Recommendation (predict a user's rating of an item)",
             Some(Task::Clustering) => "Clustering (find groups of similar rows; a target only checks them)",
             None => "—",
         });

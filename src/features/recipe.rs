@@ -365,6 +365,22 @@ impl Recipe {
         Recipe::proposed_from(&Schema::from_dataset(ds, target), &crate::data::table_warnings(ds), target)
     }
 
+    /// The recipe for ratings data: the user and item columns encoded as index numbers (what
+    /// matrix factorisation reads), every other column dropped.
+    pub fn for_ratings(ds: &Dataset, target: &str, user: &str, item: &str) -> Recipe {
+        let mut steps = vec![Step::DropMissingTarget];
+        steps.extend(
+            ds.columns
+                .iter()
+                .filter(|c| c.name != target && c.name != user && c.name != item)
+                .map(|c| Step::Drop { column: c.name.clone() }),
+        );
+        for column in [user, item] {
+            steps.push(Step::OneHot { column: column.into(), min_frequency: 0, ordinal: true });
+        }
+        Recipe::new(steps)
+    }
+
     /// [`Recipe::proposed`] from the schema and the profile's table warnings.
     pub fn proposed_from(schema: &Schema, warnings: &[crate::data::Warning], target: &str) -> Recipe {
         let mut recipe = Recipe::default_for(schema);

@@ -153,10 +153,8 @@ impl FittedTable {
             }
         };
         match self {
-            FittedTable::Drop { column } => {
-                let i = index(ds, column)?;
-                ds.columns.remove(i);
-            }
+            // Serving data need not have a dropped column at all.
+            FittedTable::Drop { column } => ds.columns.retain(|c| &c.name != column),
             FittedTable::Power { column, kind, lambda } => match kind {
                 Power::Log => numeric(ds, column, &|x| x.signum() * x.abs().ln_1p())?,
                 Power::Sqrt => numeric(ds, column, &|x| x.signum() * x.abs().sqrt())?,

@@ -44,4 +44,53 @@ pub static SAMPLES: &[Sample] = &[
         credit: "SMS Spam Collection v.1, Almeida & Gómez Hidalgo (2011), UCI, doi:10.24432/C5CC84 (CC BY 4.0)",
         bytes: include_bytes!("../../assets/sms_spam.csv"),
     },
+    Sample {
+        id: "sentiment",
+        title: "Review sentiment",
+        description: "Tell positive product, film and restaurant reviews from negative ones: text classification.",
+        file_name: "sentiment.csv",
+        target: "label",
+        credit: "Sentiment Labelled Sentences, Kotzias et al. (2015), UCI, doi:10.24432/C57604 (CC BY 4.0)",
+        bytes: include_bytes!("../../assets/sentiment.csv"),
+    },
+    Sample {
+        id: "movies",
+        title: "Movie recommendations",
+        description: "Predict how each user would rate a film they have not seen, and recommend their top films.",
+        file_name: "ratings_synthetic.csv",
+        target: "rating",
+        credit: "Synthetic ratings made for Cairn (CC0 1.0)",
+        bytes: include_bytes!("../../assets/ratings_synthetic.csv"),
+    },
+    Sample {
+        id: "penguins",
+        title: "Penguin species",
+        description: "Tell three penguin species apart from bill, flipper and body measurements: classification.",
+        file_name: "penguins.csv",
+        target: "species",
+        credit: "Palmer penguins, Gorman, Williams & Fraser (2014), palmerpenguins (CC0 1.0)",
+        bytes: include_bytes!("../../assets/penguins.csv"),
+    },
+    Sample {
+        id: "iris",
+        title: "Iris flowers",
+        description: "The classic first dataset: three iris species from four petal and sepal measurements.",
+        file_name: "iris.csv",
+        target: "species",
+        credit: "Iris data, R. A. Fisher (1936), UCI doi:10.24432/C56C76 (CC BY 4.0)",
+        bytes: include_bytes!("../../assets/iris.csv"),
+    },
 ];
+
+/// The film titles of the movie sample, by item id (for showing recommendations).
+pub fn movie_titles() -> &'static std::collections::HashMap<String, String> {
+    static TITLES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+    TITLES.get_or_init(|| {
+        let Ok(ds) = read_csv_bytes("items_synthetic.csv", include_bytes!("../../assets/items_synthetic.csv").to_vec())
+        else {
+            return Default::default();
+        };
+        let (Some(id), Some(title)) = (ds.column("item_id"), ds.column("title")) else { return Default::default() };
+        (0..ds.n_rows()).map(|r| (id.cell_text(r), title.cell_text(r))).collect()
+    })
+}

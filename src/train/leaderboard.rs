@@ -35,7 +35,10 @@ pub fn try_all_models(
         .iter()
         .any(|c| c.kind == crate::data::ColumnKind::Text);
     // The recipe is proposed once (from the whole data), not again for every model and fold.
-    let recipe = cfg.recipe.clone().unwrap_or_else(|| crate::features::Recipe::proposed(data, &cfg.target));
+    let recipe = match &cfg.recipe {
+        Some(r) => r.clone(),
+        None => super::default_recipe(data, &cfg.target, task)?,
+    };
     let mut skipped = Vec::new();
     for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
         if cancel.load(Ordering::Relaxed) {

@@ -5,6 +5,7 @@ mod bayes;
 mod binned;
 mod boosting;
 pub mod cv;
+pub mod factorization;
 mod kmeans;
 mod knn;
 pub mod leaderboard;
@@ -25,10 +26,10 @@ pub mod tune;
 pub use mlp::{FitControl, Mlp};
 pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_model};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
-pub use pipeline::{Pipeline, PipelineError, Prediction, Target, TrainInfo};
+pub use pipeline::{Pipeline, PipelineError, Prediction, Recommendations, Target, TrainInfo};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
-pub use prepare::{detect_task, resolve_task};
+pub use prepare::{default_recipe, detect_task, ratings_columns, resolve_task};
 
 use crate::data::Dataset;
 use crate::eval::{self, Report};
@@ -51,6 +52,8 @@ pub enum Task {
     Classification,
     /// Grouping rows without a target (k-means).
     Clustering,
+    /// Predicting how a user rates an item (matrix factorisation), from user and item columns.
+    Recommendation,
 }
 
 impl Task {
@@ -59,7 +62,13 @@ impl Task {
             Task::Regression => "regression",
             Task::Classification => "classification",
             Task::Clustering => "clustering",
+            Task::Recommendation => "recommendation",
         }
+    }
+
+    /// Whether the target is a number (regression and recommendation: scored by RMSE/MAE/R²).
+    pub fn numeric_target(self) -> bool {
+        matches!(self, Task::Regression | Task::Recommendation)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::bayes::{self, NaiveBayes};
 use super::boosting::{self, BoostParams, BoostTarget, Boosted};
+use super::factorization::{self, MatrixFactorization, MfParams};
 use super::kmeans::{self, KMeans};
 use super::knn::Knn;
 use super::mlp::{self, FitControl, Mlp};
@@ -63,10 +64,12 @@ pub enum ModelKind {
     KMeans,
     /// A multilayer perceptron (neural network), trained on the GPU when there is one.
     Mlp,
+    /// Matrix factorisation: ratings from user and item "taste" vectors (recommendation).
+    MatrixFactorization,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 13] = [
+    pub const ALL: [ModelKind; 14] = [
         ModelKind::Linear,
         ModelKind::Ridge,
         ModelKind::Lasso,
@@ -80,6 +83,7 @@ impl ModelKind {
         ModelKind::GradientBoosting,
         ModelKind::Mlp,
         ModelKind::KMeans,
+        ModelKind::MatrixFactorization,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +101,7 @@ impl ModelKind {
             ModelKind::Svm => "svm",
             ModelKind::KMeans => "kmeans",
             ModelKind::Mlp => "mlp",
+            ModelKind::MatrixFactorization => "matrix_factorization",
         }
     }
 
@@ -115,6 +120,7 @@ impl ModelKind {
             ModelKind::Svm => "Linear SVM",
             ModelKind::KMeans => "k-means clustering",
             ModelKind::Mlp => "Neural network (MLP)",
+            ModelKind::MatrixFactorization => "Matrix factorisation",
         }
     }
 
@@ -134,6 +140,9 @@ impl ModelKind {
             ModelKind::Svm => "Draws the straight boundary with the widest margin between classes.",
             ModelKind::KMeans => "Finds k groups of similar rows on its own, without a target to learn.",
             ModelKind::Mlp => "Layers of weighted sums and bends learn curved patterns, step by step over the data.",
+            ModelKind::MatrixFactorization => {
+                "Learns a few 'taste' numbers per user and per item; a rating is how well they match."
+            }
         }
     }
 
@@ -143,19 +152,22 @@ impl ModelKind {
             ModelKind::Linear | ModelKind::Ridge | ModelKind::Lasso | ModelKind::ElasticNet => task == Task::Regression,
             ModelKind::Logistic | ModelKind::NaiveBayes => task == Task::Classification,
             ModelKind::KMeans => task == Task::Clustering,
+            ModelKind::MatrixFactorization => task == Task::Recommendation,
             ModelKind::Tree
             | ModelKind::RandomForest
             | ModelKind::GradientBoosting
             | ModelKind::Knn
             | ModelKind::Svm
-            | ModelKind::Mlp => task != Task::Clustering,
+            | ModelKind::Mlp => matches!(task, Task::Regression | Task::Classification),
         }
     }
 
     /// The tasks it can learn, in words.
     pub fn tasks_label(self) -> &'static str {
-        if self == ModelKind::KMeans {
-            return "clustering";
+        match self {
+            ModelKind::KMeans => return "clustering",
+            ModelKind::MatrixFactorization => return "recommendation",
+            _ => {}
         }
         match (self.supports(Task::Regression), self.supports(Task::Classification)) {
             (true, true) => "regression and classification",
@@ -167,7 +179,14 @@ impl ModelKind {
     /// Whether it reads the features as sparse rows (good for wide TF-IDF text) rather than a
     /// dense matrix.
     pub fn reads_sparse(self) -> bool {
-        !matches!(self, ModelKind::Linear | ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting)
+        !matches!(
+            self,
+            ModelKind::Linear
+                | ModelKind::Tree
+                | ModelKind::RandomForest
+                | ModelKind::GradientBoosting
+                | ModelKind::MatrixFactorization
+        )
     }
 
     /// Tree models: a tree, a forest, boosting.
@@ -181,6 +200,7 @@ impl ModelKind {
             Task::Regression => ModelKind::Linear,
             Task::Classification => ModelKind::Logistic,
             Task::Clustering => ModelKind::KMeans,
+            Task::Recommendation => ModelKind::MatrixFactorization,
         }
     }
 
@@ -229,6 +249,7 @@ pub enum FittedModel {
     Svm(LinearSvm),
     KMeans(KMeans),
     Mlp(Box<Mlp>),
+    Factorization(MatrixFactorization),
 }
 
 fn linear_kind() -> ModelKind {
@@ -262,6 +283,7 @@ impl FittedModel {
             FittedModel::Svm(_) => ModelKind::Svm,
             FittedModel::KMeans(_) => ModelKind::KMeans,
             FittedModel::Mlp(_) => ModelKind::Mlp,
+            FittedModel::Factorization(_) => ModelKind::MatrixFactorization,
         }
     }
 
@@ -276,6 +298,7 @@ impl FittedModel {
             FittedModel::Svm(m) => m.n_features(),
             FittedModel::KMeans(m) => m.n_features(),
             FittedModel::Mlp(m) => m.n_features(),
+            FittedModel::Factorization(_) => 2,
         }
     }
 
@@ -311,6 +334,7 @@ impl FittedModel {
             FittedModel::Knn(m) => ModelOutput::from_columns(m.predict(x)),
             FittedModel::Svm(m) => ModelOutput::from_columns(m.predict(x)),
             FittedModel::Mlp(m) => ModelOutput::from_columns(m.predict(x)),
+            FittedModel::Factorization(m) => ModelOutput::Values(m.predict(x)),
             // Each row belongs to its nearest centre: probability 1 for that cluster.
             FittedModel::KMeans(m) => {
                 let assigned = m.assign(x);
@@ -337,6 +361,7 @@ impl FittedModel {
             FittedModel::Logistic { coef, .. } => summed(coef),
             FittedModel::Svm(m) => summed(&m.coef),
             FittedModel::Mlp(m) => share(m.input_weights()),
+            FittedModel::Factorization(m) => share(m.spread()),
             // How often each feature is split on, as a share of all splits.
             FittedModel::Trees { n_features, trees, .. } => {
                 let mut counts = vec![0.0; *n_features];
@@ -518,6 +543,15 @@ pub fn fit_model(
         }
         (ModelKind::Svm, FitTarget::Classes(c, k)) => {
             FittedModel::Svm(svm::fit_classifier(sparse()?, c, k, params.float("c"), seed))
+        }
+        (ModelKind::MatrixFactorization, FitTarget::Numbers(v)) => {
+            let p = MfParams {
+                factors: params.int("factors"),
+                epochs: params.int("epochs"),
+                learning_rate: params.float("learning_rate"),
+                regularization: params.float("regularization"),
+            };
+            FittedModel::Factorization(factorization::fit(dense()?, v, &p, seed, ctl))
         }
         (ModelKind::KMeans, FitTarget::Unlabelled) => {
             FittedModel::KMeans(kmeans::fit(sparse()?, params.int("k"), params.int("n_init"), seed))

@@ -323,6 +323,31 @@ const MLP: &[ParamSpec] = &[
     ),
 ];
 
+const FACTORIZATION: &[ParamSpec] = &[
+    spec(
+        "factors",
+        ParamKind::Int { min: 1, max: 500 },
+        "20",
+        "How many 'taste' numbers each user and item gets; more can fit finer tastes.",
+        &["10", "20", "50"],
+    ),
+    spec("epochs", ParamKind::Int { min: 1, max: 1000 }, "20", "Passes over all the ratings.", &["20", "40"]),
+    spec(
+        "learning_rate",
+        ParamKind::Float { min: 1e-6, max: 1.0, log: true },
+        "0.005",
+        "Size of each update; too large diverges, too small learns little.",
+        &["0.002", "0.005", "0.01"],
+    ),
+    spec(
+        "regularization",
+        ParamKind::Float { min: 0.0, max: 10.0, log: false },
+        "0.02",
+        "Pull towards zero on biases and tastes; larger = less memorising of single ratings.",
+        &["0.02", "0.05", "0.1"],
+    ),
+];
+
 impl ModelKind {
     /// The model's settings, in display order.
     pub fn params(self) -> &'static [ParamSpec] {
@@ -340,6 +365,7 @@ impl ModelKind {
             ModelKind::Svm => SVM,
             ModelKind::KMeans => KMEANS,
             ModelKind::Mlp => MLP,
+            ModelKind::MatrixFactorization => FACTORIZATION,
         }
     }
 }

@@ -83,8 +83,23 @@ impl Prediction {
     }
 }
 
+/// A user's top items (see [`Pipeline::recommend`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Recommendations {
+    pub user_column: String,
+    pub item_column: String,
+    /// False when the user had no ratings in training (the items are then the best on average).
+    pub known_user: bool,
+    /// How many items the user rated in training (left out of the list).
+    pub rated: usize,
+    /// (item, predicted rating), best first.
+    pub items: Vec<(String, f64)>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    #[error("this model ({0}) does not recommend items: train with --task recommendation")]
+    NotRecommender(&'static str),
     #[error(transparent)]
     Data(#[from] crate::data::DataError),
     #[error(transparent)]
@@ -145,6 +160,47 @@ impl Pipeline {
             (Task::Clustering, t) => format!("finding {} groups (checked against '{t}')", self.target.classes.len()),
             (_, t) => format!("predicting '{t}'"),
         }
+    }
+
+    /// The `n` items user `user` is predicted to rate highest, among those they did not rate
+    /// in training, best first (recommendation pipelines only). The user's name is as written
+    /// in the user column; an unknown user gets the items with the highest average appeal.
+    pub fn recommend(&self, user: &str, n: usize) -> Result<Recommendations, PipelineError> {
+        let FittedModel::Factorization(model) = &self.model else {
+            return Err(PipelineError::NotRecommender(self.model_display_name()));
+        };
+        let ids: Vec<(&str, &[String])> = self
+            .fitted_recipe
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                crate::features::FittedStep::OneHot { column, categories, ordinal: true, .. } => {
+                    Some((column.as_str(), categories.as_slice()))
+                }
+                _ => None,
+            })
+            .collect();
+        let [(user_column, users), (item_column, items)] = ids[..] else {
+            return Err(PipelineError::NotRecommender(self.model_display_name()));
+        };
+        let u = users.iter().position(|x| x == user.trim());
+        let scored = match u {
+            Some(u) => model.recommend(u, n),
+            None => {
+                let mut all: Vec<(usize, f64)> =
+                    (0..model.n_items()).map(|i| (i, model.rating(None, Some(i)))).collect();
+                all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                all.truncate(n);
+                all
+            }
+        };
+        Ok(Recommendations {
+            user_column: user_column.to_string(),
+            item_column: item_column.to_string(),
+            known_user: u.is_some(),
+            rated: u.map_or(0, |u| model.rated.get(u).map_or(0, Vec::len)),
+            items: scored.into_iter().filter_map(|(i, r)| Some((items.get(i)?.clone(), r))).collect(),
+        })
     }
 
     /// Features ranked by the size of their weight (largest first), at most `n`.

@@ -6,9 +6,17 @@ use crate::data::{Dataset, Values, format_number};
 use crate::features::Recipe;
 use std::borrow::Cow;
 
-/// Guesses the task from the target column: text labels, or a few whole numbers, are classes.
+/// Guesses the task from the target column: a rating with a user and an item column is a
+/// recommendation; text labels, or a few whole numbers, are classes.
 pub fn detect_task(ds: &Dataset, target: &str) -> Result<Task, TrainError> {
     let col = ds.require(target)?;
+    let lower = target.to_ascii_lowercase();
+    if matches!(col.values, Values::Numeric(_))
+        && ["rating", "stars", "score"].iter().any(|w| lower.contains(w))
+        && named_ratings_columns(ds, target).is_some()
+    {
+        return Ok(Task::Recommendation);
+    }
     Ok(match &col.values {
         Values::Str(_) => Task::Classification,
         Values::Numeric(v) => {
@@ -36,10 +44,10 @@ pub(super) enum TargetValues {
 fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues, TrainError> {
     let col = ds.require(target)?;
     Ok(match (task, &col.values) {
-        (Task::Regression, Values::Numeric(v)) => {
+        (Task::Regression | Task::Recommendation, Values::Numeric(v)) => {
             TargetValues::Numbers(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
         }
-        (Task::Regression, Values::Str(_)) => {
+        (Task::Regression | Task::Recommendation, Values::Str(_)) => {
             return Err(TrainError::NonNumericTarget { column: target.to_string(), kind: col.kind.label() });
         }
         (Task::Classification | Task::Clustering, Values::Numeric(v)) => {
@@ -125,7 +133,10 @@ pub fn resolve_task(data: &Dataset, cfg: &TrainConfig) -> Result<Task, TrainErro
         TaskChoice::Auto => detect_task(data, &cfg.target),
         TaskChoice::Regression => Ok(Task::Regression),
         TaskChoice::Classification => Ok(Task::Classification),
-        TaskChoice::Recommendation => Err(TrainError::TaskUnavailable("recommendation")),
+        TaskChoice::Recommendation => {
+            ratings_columns(data, &cfg.target)?;
+            Ok(Task::Recommendation)
+        }
     }
 }
 
@@ -135,8 +146,50 @@ impl From<Task> for TaskChoice {
             Task::Regression => TaskChoice::Regression,
             Task::Classification => TaskChoice::Classification,
             Task::Clustering => TaskChoice::Clustering,
+            Task::Recommendation => TaskChoice::Recommendation,
         }
     }
+}
+
+/// The user and item columns of ratings data: the first column whose name mentions "user"
+/// and the first naming an item ("item", "movie", "product", "book", "song"), else the first
+/// two columns other than the target.
+pub fn ratings_columns(data: &Dataset, target: &str) -> Result<(String, String), TrainError> {
+    let others: Vec<&str> = data.columns.iter().map(|c| c.name.as_str()).filter(|n| *n != target).collect();
+    match named_ratings_columns(data, target) {
+        Some(pair) => Ok(pair),
+        _ if others.len() >= 2 => Ok((others[0].to_string(), others[1].to_string())),
+        _ => Err(TrainError::Config(format!(
+            "recommendation needs a user column, an item column and the rating to predict ('{target}'); '{}' has {} other column(s)",
+            data.source,
+            others.len()
+        ))),
+    }
+}
+
+/// A user column and an item column found by their names.
+fn named_ratings_columns(data: &Dataset, target: &str) -> Option<(String, String)> {
+    let find = |words: &[&str]| {
+        data.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| *n != target)
+            .find(|n| words.iter().any(|w| n.to_ascii_lowercase().contains(w)))
+            .map(str::to_string)
+    };
+    let user = find(&["user", "customer", "student", "reader"])?;
+    let item = find(&["item", "movie", "product", "book", "song", "film"])?;
+    (user != item).then_some((user, item))
+}
+
+/// The recipe used when none is given: for recommendations, the user and item columns as
+/// index numbers (every other column dropped); else the one proposed from the data's profile.
+pub fn default_recipe(data: &Dataset, target: &str, task: Task) -> Result<Recipe, TrainError> {
+    if task != Task::Recommendation {
+        return Ok(Recipe::proposed(data, target));
+    }
+    let (user, item) = ratings_columns(data, target)?;
+    Ok(Recipe::for_ratings(data, target, &user, &item))
 }
 
 /// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.
@@ -156,7 +209,10 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
             task: task.name(),
         });
     }
-    let recipe = cfg.recipe.clone().unwrap_or_else(|| Recipe::proposed(data, &cfg.target));
+    let recipe = match &cfg.recipe {
+        Some(r) => r.clone(),
+        None => default_recipe(data, &cfg.target, task)?,
+    };
     let input_rows;
     let (data, y, source_rows) = if recipe.drops_duplicates() {
         // Row steps act before the split, so no copy lands on both sides.

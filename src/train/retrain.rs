@@ -78,6 +78,7 @@ pub fn manifest_config(p: &Pipeline) -> TrainConfig {
         super::Task::Regression => TaskChoice::Regression,
         super::Task::Classification => TaskChoice::Classification,
         super::Task::Clustering => TaskChoice::Clustering,
+        super::Task::Recommendation => TaskChoice::Recommendation,
     };
     cfg.model = Some(p.model.kind());
     cfg.params = Some(p.info.params.clone());

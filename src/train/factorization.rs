@@ -1,0 +1,219 @@
+//! Matrix factorisation for recommendations: each user and each item gets a bias and a short
+//! vector of "taste" numbers; a predicted rating is the overall mean plus both biases plus the
+//! dot product of the two vectors. Fitted by stochastic gradient descent over the ratings in
+//! shuffled order (Funk's SVD, as in Surprise), with L2 regularisation on everything learned.
+//!
+//! The model reads two features: the user's and the item's index, which the recipe's ordinal
+//! encoding of the user and item columns makes (an unseen user or item is -1 and gets no bias
+//! and no vector: the prediction falls back to the mean plus the other side's bias).
+
+use super::mlp::FitControl;
+use super::mt::Mt19937;
+use crate::gpu::net::EpochStats;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatrixFactorization {
+    pub mean: f64,
+    pub factors: usize,
+    pub user_bias: Vec<f64>,
+    pub item_bias: Vec<f64>,
+    /// Users × factors, row by row.
+    pub user_factors: Vec<f64>,
+    /// Items × factors, row by row.
+    pub item_factors: Vec<f64>,
+    /// Predictions are clipped to the training ratings' range.
+    pub min: f64,
+    pub max: f64,
+    /// The items each user rated in training (left out of their recommendations).
+    pub rated: Vec<Vec<u32>>,
+}
+
+/// The settings of one fit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MfParams {
+    pub factors: usize,
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub regularization: f64,
+}
+
+/// A feature cell as an index into `n` (None for -1, missing or out of range).
+fn index(v: f64, n: usize) -> Option<usize> {
+    (v >= 0.0 && v.fract() == 0.0 && (v as usize) < n).then_some(v as usize)
+}
+
+/// Fits on rows of `x` = (user index, item index) with ratings `y`.
+pub fn fit(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64, ctl: &mut FitControl) -> MatrixFactorization {
+    let n_users = x.column(0).iter().filter(|v| **v >= 0.0).fold(0.0f64, |a, &b| a.max(b + 1.0)) as usize;
+    let n_items = x.column(1).iter().filter(|v| **v >= 0.0).fold(0.0f64, |a, &b| a.max(b + 1.0)) as usize;
+    let k = p.factors.max(1);
+    let mut rng = Mt19937::new(seed);
+    let mut normal = || {
+        // Box–Muller: N(0, 0.1²) starting vectors.
+        let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
+        0.1 * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    };
+    let mut m = MatrixFactorization {
+        mean: y.iter().sum::<f64>() / y.len().max(1) as f64,
+        factors: k,
+        user_bias: vec![0.0; n_users],
+        item_bias: vec![0.0; n_items],
+        user_factors: (0..n_users * k).map(|_| normal()).collect(),
+        item_factors: (0..n_items * k).map(|_| normal()).collect(),
+        min: y.iter().copied().fold(f64::INFINITY, f64::min),
+        max: y.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        rated: vec![Vec::new(); n_users],
+    };
+    let pairs: Vec<(usize, usize, f64)> = x
+        .rows()
+        .into_iter()
+        .zip(y)
+        .filter_map(|(row, &r)| Some((index(row[0], n_users)?, index(row[1], n_items)?, r)))
+        .collect();
+    for &(u, i, _) in &pairs {
+        m.rated[u].push(i as u32);
+    }
+    m.rated.iter_mut().for_each(|r| {
+        r.sort_unstable();
+        r.dedup();
+    });
+    let (lr, reg) = (p.learning_rate, p.regularization);
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    for epoch in 0..p.epochs {
+        if (ctl.cancelled)() {
+            break;
+        }
+        let started = std::time::Instant::now();
+        rng_shuffle(&mut order, seed.wrapping_add(epoch as u64));
+        let mut squared = 0.0;
+        for &o in &order {
+            let (u, i, r) = pairs[o];
+            let (pu, qi) = (u * k, i * k);
+            let dot: f64 = (0..k).map(|f| m.user_factors[pu + f] * m.item_factors[qi + f]).sum();
+            let err = r - (m.mean + m.user_bias[u] + m.item_bias[i] + dot);
+            squared += err * err;
+            m.user_bias[u] += lr * (err - reg * m.user_bias[u]);
+            m.item_bias[i] += lr * (err - reg * m.item_bias[i]);
+            for f in 0..k {
+                let (puf, qif) = (m.user_factors[pu + f], m.item_factors[qi + f]);
+                m.user_factors[pu + f] += lr * (err * qif - reg * puf);
+                m.item_factors[qi + f] += lr * (err * puf - reg * qif);
+            }
+        }
+        (ctl.on_epoch)(&EpochStats {
+            epoch: (epoch + 1) as f64,
+            train_loss: squared / pairs.len().max(1) as f64,
+            val_loss: None,
+            val_metric: None,
+            learning_rate: lr,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    ctl.device_used = "cpu".into();
+    m
+}
+
+fn rng_shuffle(order: &mut [usize], seed: u64) {
+    Mt19937::new(seed).shuffle(order);
+}
+
+impl MatrixFactorization {
+    pub fn n_users(&self) -> usize {
+        self.user_bias.len()
+    }
+
+    pub fn n_items(&self) -> usize {
+        self.item_bias.len()
+    }
+
+    /// The predicted rating of item `i` by user `u` (either may be unknown).
+    pub fn rating(&self, u: Option<usize>, i: Option<usize>) -> f64 {
+        let k = self.factors;
+        let mut r = self.mean;
+        if let Some(u) = u {
+            r += self.user_bias[u];
+        }
+        if let Some(i) = i {
+            r += self.item_bias[i];
+        }
+        if let (Some(u), Some(i)) = (u, i) {
+            r += (0..k).map(|f| self.user_factors[u * k + f] * self.item_factors[i * k + f]).sum::<f64>();
+        }
+        r.clamp(self.min, self.max)
+    }
+
+    /// Predicted ratings for rows of (user index, item index).
+    pub fn predict(&self, x: &Array2<f64>) -> Vec<f64> {
+        x.rows()
+            .into_iter()
+            .map(|row| self.rating(index(row[0], self.n_users()), index(row[1], self.n_items())))
+            .collect()
+    }
+
+    /// The `n` items with the highest predicted rating for user `u` that the user did not rate
+    /// in training, best first, with their predicted rating.
+    pub fn recommend(&self, u: usize, n: usize) -> Vec<(usize, f64)> {
+        let seen = self.rated.get(u).map(Vec::as_slice).unwrap_or(&[]);
+        let mut scored: Vec<(usize, f64)> = (0..self.n_items())
+            .filter(|i| seen.binary_search(&(*i as u32)).is_err())
+            .map(|i| (i, self.rating(Some(u), Some(i))))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(n);
+        scored
+    }
+
+    /// How much each input (user, item) moves ratings: the spread of its biases.
+    pub fn spread(&self) -> Vec<f64> {
+        let sd = |v: &[f64]| {
+            let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt()
+        };
+        vec![sd(&self.user_bias), sd(&self.item_bias)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_a_planted_low_rank_structure_and_recommends_unrated_items() {
+        // 30 users × 20 items: users of group A love even items, group B odd ones.
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for u in 0..30 {
+            for i in 0..20 {
+                if (u * 7 + i * 3) % 5 == 0 {
+                    continue; // held out
+                }
+                rows.extend([u as f64, i as f64]);
+                y.push(if (u % 2 == 0) == (i % 2 == 0) { 5.0 } else { 1.0 });
+            }
+        }
+        let x = Array2::from_shape_vec((y.len(), 2), rows).unwrap();
+        let p = MfParams { factors: 4, epochs: 200, learning_rate: 0.02, regularization: 0.01 };
+        let mut on_epoch = |_: &EpochStats| {};
+        let mut ctl = FitControl {
+            device: crate::gpu::DeviceChoice::Cpu,
+            cancelled: &|| false,
+            paused: &|| false,
+            on_epoch: &mut on_epoch,
+            device_used: String::new(),
+        };
+        let m = fit(&x, &y, &p, 1, &mut ctl);
+        // Every held-out pair lands on the right side of the middle.
+        for u in 0..30usize {
+            for i in (0..20usize).filter(|i| (u * 7 + i * 3) % 5 == 0) {
+                let r = m.rating(Some(u), Some(i));
+                assert_eq!(r > 3.0, (u % 2 == 0) == (i % 2 == 0), "user {u}, item {i}: {r}");
+            }
+        }
+        let top = m.recommend(0, 2);
+        assert!(top.iter().all(|(i, _)| i % 2 == 0), "{top:?}");
+        assert!(top.iter().all(|(i, _)| m.rated[0].binary_search(&(*i as u32)).is_err()));
+        assert_eq!(m.rating(None, None), m.mean.clamp(1.0, 5.0));
+    }
+}
