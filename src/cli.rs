@@ -39,6 +39,10 @@ pub enum Command {
     Recipe(crate::cli_runs::RecipeArgs),
     /// A user's top items from a recommendation bundle (ones they did not rate in training).
     Recommend(crate::cli_teach::RecommendArgs),
+    /// Check a lesson file, or pack it with its data into a class pack.
+    Lesson(crate::cli_teach::LessonArgs),
+    /// Write an HTML report (data profile, recipe, model, scores and plots) of a bundle on DATA.
+    Report(crate::cli_teach::ReportArgs),
     /// Create a project folder: the data, the target and the training choices.
     Init(crate::cli_runs::InitArgs),
     /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
@@ -156,6 +160,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Init(args) => crate::cli_runs::cmd_init(args),
         Command::Recipe(args) => crate::cli_runs::cmd_recipe(args),
         Command::Recommend(args) => crate::cli_teach::cmd_recommend(args),
+        Command::Lesson(args) => crate::cli_teach::cmd_lesson(args),
+        Command::Report(args) => crate::cli_teach::cmd_report(args),
         Command::Retrain(args) => crate::cli_runs::cmd_retrain(args),
         Command::Run { project, data, json } => match data {
             Some(data) => crate::cli_runs::cmd_rerun(&project, &data, json),

@@ -1,4 +1,5 @@
-//! Commands for the beginner's path: `cairn recommend` (a user's top items).
+//! Commands for the beginner's path: `cairn recommend` (a user's top items), `cairn lesson
+//! check/pack` (teachers' lesson files and class packs) and `cairn report` (the HTML hand-in).
 
 use anyhow::Result;
 use std::path::PathBuf;
@@ -72,5 +73,82 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<()> {
         let name = title(item).map(|t| format!(" {t}")).unwrap_or_default();
         println!("{:>3}. {item}{name}  (predicted rating {r:.2})", rank + 1);
     }
+    Ok(())
+}
+
+/// The options of `cairn lesson`.
+#[derive(clap::Args, Debug)]
+pub struct LessonArgs {
+    #[command(subcommand)]
+    pub action: LessonAction,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum LessonAction {
+    /// Check a lesson file: its fields, panels, goals and data (errors name the step and field).
+    Check { lesson: PathBuf },
+    /// Pack a lesson and its CSV into one class-pack file for students to open.
+    Pack {
+        lesson: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
+pub fn cmd_lesson(a: LessonArgs) -> Result<()> {
+    match a.action {
+        LessonAction::Check { lesson } => {
+            // Packing reads the data too, so a missing or unreadable CSV is caught here.
+            let pack = cairn::project::ClassPack::from_lesson_file(&lesson)?;
+            let ds = pack.dataset()?;
+            ds.require(&pack.lesson.target)?;
+            println!(
+                "{}: '{}', {} steps, data {} rows × {} columns, target '{}': OK",
+                lesson.display(),
+                pack.lesson.title,
+                pack.lesson.steps.len(),
+                ds.n_rows(),
+                ds.n_cols(),
+                pack.lesson.target
+            );
+        }
+        LessonAction::Pack { lesson, out } => {
+            let pack = cairn::project::ClassPack::from_lesson_file(&lesson)?;
+            pack.dataset()?.require(&pack.lesson.target)?;
+            cairn::project::write_atomically(&out, serde_json::to_string(&pack)?.as_bytes())?;
+            eprintln!("Wrote {} ('{}' with its data)", out.display(), pack.lesson.title);
+        }
+    }
+    Ok(())
+}
+
+/// The options of `cairn report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// A trained bundle.
+    pub bundle: PathBuf,
+    /// Labelled data to score it on (e.g. a held-out test file) and to profile.
+    pub data: PathBuf,
+    /// Where to write the HTML file.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// Writes one self-contained HTML report: the data's profile, the recipe, the model and its
+/// scores on DATA with plots.
+pub fn cmd_report(a: ReportArgs) -> Result<()> {
+    let (pipeline, _) = cairn::project::load_bundle(&a.bundle)?;
+    let data = cairn::data::read_path(&a.data)?;
+    let report = pipeline.evaluate(&data)?;
+    let profile = cairn::data::profile(&data);
+    let html = cairn::eval::html::html_report(&cairn::eval::html::ReportInput {
+        title: format!("{} — report", pipeline.goal()),
+        profile: Some(&profile),
+        pipeline: &pipeline,
+        report: &report,
+        lesson: None,
+    });
+    cairn::project::write_atomically(&a.out, html.as_bytes())?;
+    eprintln!("Wrote {}", a.out.display());
     Ok(())
 }

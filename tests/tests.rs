@@ -18,6 +18,8 @@ mod gpu;
 mod gui;
 #[path = "suite/gui_eval.rs"]
 mod gui_eval;
+#[path = "suite/gui_lessons.rs"]
+mod gui_lessons;
 #[path = "suite/gui_projects.rs"]
 mod gui_projects;
 #[path = "suite/gui_runs.rs"]

@@ -7,7 +7,40 @@ use crate::eval::human_number;
 use crate::project::SAMPLES;
 use egui_extras::{Column as TableColumn, TableBuilder};
 
+/// The start screen's lessons: one card per built-in lesson, and class packs from a teacher.
+fn lessons_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+    ui.heading("Welcome to Cairn");
+    ui.label("Learn machine learning by doing: follow a lesson, open a sample project, or bring your own data.");
+    ui.add_space(4.0);
+    ui.label(egui::RichText::new("Lessons").strong());
+    ui.horizontal_wrapped(|ui| {
+        for lesson in crate::project::builtin_lessons() {
+            egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
+                ui.set_width(240.0);
+                ui.vertical(|ui| {
+                    ui.strong(&lesson.title);
+                    ui.label(egui::RichText::new(format!("{} steps", lesson.steps.len())).small());
+                    if ui.button(format!("Start lesson: {}", lesson.title)).on_hover_text(&lesson.summary).clicked() {
+                        cmds.push(Command::StartLesson(Box::new(lesson.clone())));
+                    }
+                });
+            });
+        }
+        if ui
+            .button("Open a class pack…")
+            .on_hover_text("A lesson and its data from your teacher (.cairnpack)")
+            .clicked()
+        {
+            cmds.push(Command::PickClassPack);
+        }
+    });
+    ui.add_space(8.0);
+}
+
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    if state.dataset.is_none() {
+        lessons_ui(ui, cmds);
+    }
     ui.heading("1 · Data");
     ui.label(
         "Start from a sample project or open your own table (CSV/TSV, Excel, Parquet, JSON, SQLite) or a folder of examples. You can also drop a file or folder on the window.",

@@ -10,6 +10,7 @@ mod evaluate;
 mod events;
 pub mod features;
 mod feedback;
+pub mod guide;
 mod insight;
 mod jobs;
 pub mod monitor;
@@ -85,6 +86,13 @@ pub enum Command {
     OpenFile(PathBuf),
     /// Asks for a folder with one sub-folder of examples (text files or pictures) per label.
     PickExamplesFolder,
+    /// Follow a lesson: opens its data and shows its steps beside the panels.
+    StartLesson(Box<crate::project::Lesson>),
+    /// Asks for a class pack file (a lesson with its data) and starts it.
+    PickClassPack,
+    LeaveLesson,
+    /// Asks where to save an HTML report of the data, recipe, model and scores.
+    ExportReport,
     Train,
     /// Train every model that fits the task, with 5-fold CV, into the leaderboard.
     TryAllModels,
@@ -211,7 +219,29 @@ impl CairnApp {
             self.state.recipe.sync(ds, profile, target);
         }
 
+        if !self.state.visited.contains(&self.state.panel) {
+            self.state.visited.push(self.state.panel);
+        }
+        let before = self.state.lesson.as_ref().map(|r| r.done.clone());
+        guide::update_lesson(&mut self.state);
+        if let Some(before) = before {
+            self.save_progress(&before);
+        }
+        guide::apply_view(ui.ctx(), self.state.view);
+
         egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| self.nav_ui(ui));
+        let mut guide_cmds = Vec::new();
+        egui::Panel::top("steps").show(ui, |ui| guide::step_bar_ui(ui, &self.state, &mut guide_cmds));
+        if self.state.lesson.is_some() {
+            egui::Panel::right("lesson")
+                .resizable(true)
+                .default_size(300.0)
+                .show(ui, |ui| guide::lesson_ui(ui, &mut self.state, &mut guide_cmds));
+        }
+        let mut glossary_open = self.state.glossary_open;
+        guide::glossary_ui(ui.ctx(), &mut glossary_open);
+        self.state.glossary_open = glossary_open;
+        self.commands.extend(guide_cmds);
         egui::CentralPanel::default_margins().show(ui, |ui| {
             self.banner_ui(ui);
             egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
@@ -247,13 +277,7 @@ impl CairnApp {
         ui.label(egui::RichText::new("machine learning, step by step").small().weak());
         ui.separator();
         for panel in Panel::ALL {
-            let ready = match panel {
-                Panel::Data => true,
-                Panel::Features | Panel::Train => self.state.dataset.is_some(),
-                Panel::Evaluate | Panel::Deploy => self.state.outcome.is_some(),
-                Panel::Monitor => !self.state.deployments.is_empty(),
-                Panel::Runs => true,
-            };
+            let ready = guide::ready(&self.state, panel);
             let text = format!("{}  {}", panel.icon(), panel.title());
             let button = egui::Button::selectable(self.state.panel == panel, text).min_size(egui::vec2(150.0, 28.0));
             let response = ui.add_enabled(ready, button);
@@ -275,6 +299,19 @@ impl CairnApp {
                 egui::RichText::new(format!("Serving at {url}")).small().color(egui::Color32::from_rgb(40, 160, 80)),
             );
         }
+        ui.separator();
+        if ui.button("Glossary").on_hover_text("The words of machine learning, in plain words").clicked() {
+            self.state.glossary_open = !self.state.glossary_open;
+        }
+        if self.state.outcome.is_some()
+            && ui
+                .button("Export report")
+                .on_hover_text("One HTML file with the data, recipe, model and scores")
+                .clicked()
+        {
+            self.commands.push(Command::ExportReport);
+        }
+        guide::view_settings_ui(ui, &mut self.state.view);
     }
 
     fn banner_ui(&mut self, ui: &mut egui::Ui) {
@@ -333,6 +370,19 @@ impl CairnApp {
                     self.execute(Command::OpenFile(path));
                 }
             }
+            Command::StartLesson(lesson) => self.start_lesson(*lesson, None),
+            Command::PickClassPack => {
+                let Some(path) = self.options.picker.pick_data_file() else { return };
+                match crate::project::ClassPack::read(&path) {
+                    Ok(pack) => {
+                        let lesson = pack.lesson.clone();
+                        self.start_lesson(lesson, Some(pack));
+                    }
+                    Err(e) => self.state.error = Some(e.to_string()),
+                }
+            }
+            Command::LeaveLesson => self.state.lesson = None,
+            Command::ExportReport => self.export_report(),
             Command::PickExamplesFolder => {
                 if let Some(path) = self.options.picker.pick_folder("Folder with one sub-folder per label") {
                     self.execute(Command::OpenFile(path));

@@ -20,8 +20,21 @@ impl FilePicker for RfdPicker {
             .add_filter(
                 "Data tables",
                 &[
-                    "csv", "tsv", "txt", "json", "ndjson", "jsonl", "parquet", "xlsx", "xlsm", "xls", "ods", "sqlite",
-                    "sqlite3", "db",
+                    "csv",
+                    "tsv",
+                    "txt",
+                    "json",
+                    "ndjson",
+                    "jsonl",
+                    "parquet",
+                    "cairnpack",
+                    "xlsx",
+                    "xlsm",
+                    "xls",
+                    "ods",
+                    "sqlite",
+                    "sqlite3",
+                    "db",
                 ],
             )
             .set_title("Open data")

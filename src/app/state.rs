@@ -101,6 +101,13 @@ pub struct AppState {
     task_cache: Option<(String, Option<crate::train::Task>)>,
     /// Warnings that depend on the target (imbalance, leakage), per target column.
     target_warnings_cache: Option<(String, Vec<crate::data::Warning>)>,
+    /// The lesson being followed, if any.
+    pub lesson: Option<super::guide::LessonRun>,
+    /// The panels looked at since the data was opened (lesson goals).
+    pub visited: Vec<Panel>,
+    /// Theme and UI scale.
+    pub view: super::guide::ViewSettings,
+    pub glossary_open: bool,
 }
 
 impl AppState {
@@ -205,6 +212,10 @@ impl Default for AppState {
             recipe: features::RecipeView::default(),
             task_cache: None,
             target_warnings_cache: None,
+            lesson: None,
+            visited: Vec::new(),
+            view: super::guide::ViewSettings::default(),
+            glossary_open: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Evaluation: metrics on held-out rows and the data behind the Evaluate panel's charts.
 
 mod cluster;
+pub mod html;
 mod importance;
 mod learning;
 
@@ -43,6 +44,24 @@ pub enum Metrics {
 }
 
 impl Metrics {
+    /// Every metric by its short name (`r2`, `precision`, …), as lessons and monitoring read them.
+    pub fn named(&self) -> Vec<(String, f64)> {
+        let pairs: Vec<(&str, f64)> = match *self {
+            Metrics::Regression { rmse, mae, r2 } => vec![("rmse", rmse), ("mae", mae), ("r2", r2)],
+            Metrics::Classification { accuracy, precision, recall, f1, roc_auc } => {
+                let mut v = vec![("accuracy", accuracy), ("precision", precision), ("recall", recall), ("f1", f1)];
+                v.extend(roc_auc.map(|a| ("roc_auc", a)));
+                v
+            }
+            Metrics::Clustering { silhouette, spread, adjusted_rand } => {
+                let mut v = vec![("silhouette", silhouette), ("spread", spread)];
+                v.extend(adjusted_rand.map(|a| ("adjusted_rand", a)));
+                v
+            }
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
     /// (name, value, one-line explanation) for each metric, in display order.
     pub fn cards(&self) -> Vec<(&'static str, f64, &'static str)> {
         match *self {

@@ -6,9 +6,7 @@ use crate::features::FittedStep;
 use crate::train::{Pipeline, Task};
 use serde_json::Value;
 
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+pub use crate::eval::html::escape;
 
 fn example_text(p: &Pipeline, column: &str) -> String {
     match p.example.get(column) {
