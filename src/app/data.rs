@@ -7,24 +7,17 @@ use crate::eval::human_number;
 use crate::project::SAMPLES;
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-/// The start screen's lessons: one card per built-in lesson, and class packs from a teacher.
+/// The start screen's lessons: one button per built-in lesson, and class packs from a teacher.
 fn lessons_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     ui.heading("Welcome to Cairn");
     ui.label("Learn machine learning by doing: follow a lesson, open a sample project, or bring your own data.");
-    ui.add_space(4.0);
-    ui.label(egui::RichText::new("Lessons").strong());
     ui.horizontal_wrapped(|ui| {
+        ui.label(egui::RichText::new("Lessons:").strong());
         for lesson in crate::project::builtin_lessons() {
-            egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
-                ui.set_width(240.0);
-                ui.vertical(|ui| {
-                    ui.strong(&lesson.title);
-                    ui.label(egui::RichText::new(format!("{} steps", lesson.steps.len())).small());
-                    if ui.button(format!("Start lesson: {}", lesson.title)).on_hover_text(&lesson.summary).clicked() {
-                        cmds.push(Command::StartLesson(Box::new(lesson.clone())));
-                    }
-                });
-            });
+            let hover = format!("{} ({} steps)", lesson.summary, lesson.steps.len());
+            if ui.button(format!("Start lesson: {}", lesson.title)).on_hover_text(hover).clicked() {
+                cmds.push(Command::StartLesson(Box::new(lesson.clone())));
+            }
         }
         if ui
             .button("Open a class pack…")
@@ -34,7 +27,7 @@ fn lessons_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
             cmds.push(Command::PickClassPack);
         }
     });
-    ui.add_space(8.0);
+    ui.add_space(6.0);
 }
 
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
@@ -47,33 +40,39 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     );
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
+        // Your own data first, so it is never below the fold.
+        egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
+            ui.set_width(230.0);
+            ui.vertical(|ui| {
+                ui.strong("Your own data");
+                ui.label(egui::RichText::new("A table with a header row, one row per example.").small());
+                if ui.button("Open a file…").clicked() {
+                    cmds.push(Command::PickFile);
+                }
+                if ui
+                    .button("Open a folder of examples…")
+                    .on_hover_text(
+                        "One sub-folder of text files or pictures per label (spam/ and ham/, cats/ and dogs/).",
+                    )
+                    .clicked()
+                {
+                    cmds.push(Command::PickExamplesFolder);
+                }
+            });
+        });
         for sample in SAMPLES {
-            egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-                ui.set_width(300.0);
+            egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
+                ui.set_width(230.0);
                 ui.vertical(|ui| {
                     ui.strong(sample.title);
-                    ui.label(sample.description);
-                    ui.label(egui::RichText::new(format!("Predict: {}", sample.target)).small());
+                    ui.label(egui::RichText::new(sample.description).small());
+                    ui.label(egui::RichText::new(format!("Predict: {}", sample.target)).small().weak());
                     if ui.button(format!("Open {} sample", sample.title)).clicked() {
                         cmds.push(Command::OpenSample(sample));
                     }
                 });
             });
         }
-        egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-            ui.set_width(220.0);
-            ui.vertical(|ui| {
-                ui.strong("Your own data");
-                ui.label("A table with one row per example and a header row.");
-                if ui.button("Open a file…").clicked() {
-                    cmds.push(Command::PickFile);
-                }
-                ui.label("Or a folder with one sub-folder of text files or pictures per label (spam/ and ham/, cats/ and dogs/).");
-                if ui.button("Open a folder of examples…").clicked() {
-                    cmds.push(Command::PickExamplesFolder);
-                }
-            });
-        });
     });
     ui.add_space(4.0);
     super::projects::projects_ui(ui, state, cmds);

@@ -51,6 +51,8 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("sms_spam.csv", "label", "random_forest", 0.9758),
     ("sms_spam.csv", "label", "gradient_boosting", 0.9785),
     ("sms_spam.csv", "label", "kmeans", 0.0053),
+    // RMSE (lower is better): biased MF by SGD, 20 factors; the margin is 5 %.
+    ("ratings_synthetic.csv", "rating", "matrix_factorization", 0.9479),
 ];
 
 fn check(dataset: &str) {
@@ -60,6 +62,15 @@ fn check(dataset: &str) {
         let mut cfg = TrainConfig::new(target);
         cfg.model = Some(ModelKind::parse(model).unwrap());
         let o = train(&ds, None, &cfg, &mut |_| {}).unwrap_or_else(|e| panic!("{dataset} {model}: {e}"));
+        if model == "matrix_factorization" {
+            let rmse = o.report.metrics.named().into_iter().find(|m| m.0 == "rmse").map_or(f64::NAN, |m| m.1);
+            eprintln!("{dataset:<24} {model:<18} rmse {rmse:.4}  reference {reference:.4}");
+            // Within 5 % of the reference; below the generator's noise (about 0.8) would be a leak.
+            if !(rmse <= reference * 1.05 && rmse > 0.8) {
+                failures.push(format!("{model}: rmse {rmse:.4} vs reference {reference:.4}"));
+            }
+            continue;
+        }
         let (metric, score) = o.report.metrics.headline();
         eprintln!("{dataset:<24} {model:<18} {metric} {score:.4}  scikit-learn {reference:.4}");
         // The floor; and far above scikit-learn on the same rows would mean a leak.
@@ -73,6 +84,11 @@ fn check(dataset: &str) {
 #[test]
 fn every_model_matches_scikit_learn_on_california_housing() {
     check("california_housing.csv");
+}
+
+#[test]
+fn matrix_factorisation_matches_the_reference_rmse_on_ratings() {
+    check("ratings_synthetic.csv");
 }
 
 #[test]
