@@ -30,6 +30,21 @@ fn lessons_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     ui.add_space(6.0);
 }
 
+fn own_data_card(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+    ui.strong("Your own data");
+    ui.label(egui::RichText::new("A table with a header row, one row per example.").small());
+    if ui.button("Open a file…").clicked() {
+        cmds.push(Command::PickFile);
+    }
+    if ui
+        .button("Open a folder of examples…")
+        .on_hover_text("One sub-folder of text files or pictures per label (spam/ and ham/, cats/ and dogs/).")
+        .clicked()
+    {
+        cmds.push(Command::PickExamplesFolder);
+    }
+}
+
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     if state.dataset.is_none() {
         lessons_ui(ui, cmds);
@@ -39,41 +54,30 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         "Start from a sample project or open your own table (CSV/TSV, Excel, Parquet, JSON, SQLite) or a folder of examples. You can also drop a file or folder on the window.",
     );
     ui.add_space(6.0);
-    ui.horizontal_wrapped(|ui| {
-        // Your own data first, so it is never below the fold.
-        egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
-            ui.set_width(230.0);
-            ui.vertical(|ui| {
-                ui.strong("Your own data");
-                ui.label(egui::RichText::new("A table with a header row, one row per example.").small());
-                if ui.button("Open a file…").clicked() {
-                    cmds.push(Command::PickFile);
-                }
-                if ui
-                    .button("Open a folder of examples…")
-                    .on_hover_text(
-                        "One sub-folder of text files or pictures per label (spam/ and ham/, cats/ and dogs/).",
-                    )
-                    .clicked()
-                {
-                    cmds.push(Command::PickExamplesFolder);
-                }
-            });
-        });
-        for sample in SAMPLES {
-            egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
-                ui.set_width(230.0);
-                ui.vertical(|ui| {
-                    ui.strong(sample.title);
-                    ui.label(egui::RichText::new(sample.description).small());
-                    ui.label(egui::RichText::new(format!("Predict: {}", sample.target)).small().weak());
-                    if ui.button(format!("Open {} sample", sample.title)).clicked() {
-                        cmds.push(Command::OpenSample(sample));
-                    }
+    // Four cards a row: your own data first, so it is never below the fold, then the samples.
+    let cards: Vec<Option<&'static crate::project::Sample>> =
+        std::iter::once(None).chain(SAMPLES.iter().map(Some)).collect();
+    for row in cards.chunks(4) {
+        ui.horizontal(|ui| {
+            for card in row {
+                egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
+                    ui.set_width(230.0);
+                    ui.set_min_height(84.0);
+                    ui.vertical(|ui| match card {
+                        None => own_data_card(ui, cmds),
+                        Some(sample) => {
+                            ui.strong(sample.title);
+                            ui.label(egui::RichText::new(sample.description).small());
+                            ui.label(egui::RichText::new(format!("Predict: {}", sample.target)).small().weak());
+                            if ui.button(format!("Open {} sample", sample.title)).clicked() {
+                                cmds.push(Command::OpenSample(sample));
+                            }
+                        }
+                    });
                 });
-            });
-        }
-    });
+            }
+        });
+    }
     ui.add_space(4.0);
     super::projects::projects_ui(ui, state, cmds);
 

@@ -108,3 +108,35 @@ fn screenshot_of_the_recipe_editor() {
     h.run_steps(3);
     save(&mut h, "screenshot-recipe.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_the_start_screen_a_lesson_and_the_report() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("iris.csv"), dir.path());
+    h.run_steps(3);
+    save(&mut h, "screenshot-start.png");
+    h.get_by_label("Start lesson: Predict house prices").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the lesson's data", |a| a.state.dataset.is_some());
+    h.get_by_label("Next step").click();
+    h.run_steps(2);
+    h.get_by_label("Next step").click();
+    h.run_steps(2);
+    train_and_wait(&mut h);
+    h.get_by_label("Hint").click();
+    h.run_steps(2);
+    save(&mut h, "screenshot-lesson.png");
+    // The report, as the CLI writes it, for the README (opened in a browser by hand).
+    let o = h.state().state.outcome.clone().unwrap();
+    let html = cairn::eval::html::html_report(&cairn::eval::html::ReportInput {
+        title: "Predict house prices — report".into(),
+        profile: h.state().state.profile.as_ref(),
+        pipeline: &o.pipeline,
+        report: &o.report,
+        lesson: None,
+    });
+    std::fs::write(dir.path().join("report.html"), html).unwrap();
+    eprintln!("report: {}", dir.path().join("report.html").display());
+    std::mem::forget(dir);
+}
