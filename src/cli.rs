@@ -1,7 +1,7 @@
 //! The command line: `cairn train | predict | serve | inspect`. With no subcommand, the GUI.
 
 use anyhow::{Context, Result, bail};
-use cairn::data::{Dataset, format_number, profile};
+use cairn::data::Dataset;
 use cairn::eval::{learning_curve, permutation_importance};
 use cairn::gpu;
 use cairn::project::{load_bundle, save_bundle};
@@ -169,7 +169,7 @@ pub fn run(command: Command) -> Result<()> {
         },
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
-        Command::Inspect { data, target, json } => cmd_inspect(&data, target.as_deref(), json),
+        Command::Inspect { data, target, json } => crate::cli_teach::cmd_inspect(&data, target.as_deref(), json),
         Command::Export { bundle, onnx, mlflow, docker } => crate::cli_runs::cmd_export(&bundle, onnx, mlflow, docker),
         Command::Monitor { bundle, reference, current, labels, json } => {
             crate::cli_runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
@@ -266,7 +266,7 @@ pub struct TrainArgs {
     pub json: bool,
 }
 
-fn load(path: &Path) -> Result<Dataset> {
+pub(crate) fn load(path: &Path) -> Result<Dataset> {
     Ok(cairn::data::read_path(path)?)
 }
 
@@ -565,39 +565,5 @@ fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Re
         eprintln!("Press Ctrl-C to stop.");
     })?;
     eprintln!("Server stopped.");
-    Ok(())
-}
-
-fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool) -> Result<()> {
-    let data = load(path)?;
-    let mut prof = profile(&data);
-    if let Some(t) = target {
-        data.require(t)?;
-        prof.warnings.extend(cairn::data::target_warnings(&data, t));
-    }
-    if as_json {
-        println!("{}", serde_json::to_string(&prof)?);
-        return Ok(());
-    }
-    println!("{}: {} rows × {} columns", prof.source, prof.rows, prof.columns);
-    println!("{:<24} {:<12} {:>8} {:>9}  summary", "column", "type", "missing", "distinct");
-    for c in &prof.column_profiles {
-        let summary = match (c.min, c.max, c.mean) {
-            (Some(min), Some(max), Some(mean)) => {
-                format!(
-                    "min {} · mean {} · max {}",
-                    format_number(min),
-                    cairn::eval::human_number(mean),
-                    format_number(max)
-                )
-            }
-            _ => c.top_values.iter().take(3).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
-        };
-        let summary: String = summary.chars().take(80).collect();
-        println!("{:<24} {:<12} {:>8} {:>9}  {summary}", c.name, c.kind.label(), c.missing, c.distinct);
-    }
-    for w in &prof.warnings {
-        println!("! {}", w.message);
-    }
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! Commands for the beginner's path: `cairn recommend` (a user's top items), `cairn lesson
 //! check/pack` (teachers' lesson files and class packs) and `cairn report` (the HTML hand-in).
 
+use crate::cli::load;
 use anyhow::Result;
-use std::path::PathBuf;
+use cairn::data::{format_number, profile};
+use std::path::{Path, PathBuf};
 
 /// The options of `cairn recommend`.
 #[derive(clap::Args, Debug)]
@@ -150,5 +152,40 @@ pub fn cmd_report(a: ReportArgs) -> Result<()> {
     });
     cairn::project::write_atomically(&a.out, html.as_bytes())?;
     eprintln!("Wrote {}", a.out.display());
+    Ok(())
+}
+
+/// Prints the data profile (and, with a target, the warnings that depend on it).
+pub fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool) -> Result<()> {
+    let data = load(path)?;
+    let mut prof = profile(&data);
+    if let Some(t) = target {
+        data.require(t)?;
+        prof.warnings.extend(cairn::data::target_warnings(&data, t));
+    }
+    if as_json {
+        println!("{}", serde_json::to_string(&prof)?);
+        return Ok(());
+    }
+    println!("{}: {} rows × {} columns", prof.source, prof.rows, prof.columns);
+    println!("{:<24} {:<12} {:>8} {:>9}  summary", "column", "type", "missing", "distinct");
+    for c in &prof.column_profiles {
+        let summary = match (c.min, c.max, c.mean) {
+            (Some(min), Some(max), Some(mean)) => {
+                format!(
+                    "min {} · mean {} · max {}",
+                    format_number(min),
+                    cairn::eval::human_number(mean),
+                    format_number(max)
+                )
+            }
+            _ => c.top_values.iter().take(3).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
+        };
+        let summary: String = summary.chars().take(80).collect();
+        println!("{:<24} {:<12} {:>8} {:>9}  {summary}", c.name, c.kind.label(), c.missing, c.distinct);
+    }
+    for w in &prof.warnings {
+        println!("! {}", w.message);
+    }
     Ok(())
 }
