@@ -155,6 +155,9 @@ fn true_answers_added_later_give_the_live_error_in_the_monitor_panel() {
     train_and_wait(&mut h);
     deploy_and_wait(&mut h);
     let cairn::app::DeployStatus::Running { url, .. } = h.state().state.deploy.clone() else { unreachable!() };
+    // A first scrape of /metrics before the request, so the request shows up as a change (on a
+    // busy machine the first scrape can otherwise come after it, and the rate stays 0).
+    wait_until(&mut h, "a first scrape", |a| a.state.server_metrics.is_some());
 
     // A client sends 200 districts as CSV; their real values become known later.
     let csv = std::fs::read_to_string(crate::common::asset("california_housing.csv")).unwrap();
