@@ -198,8 +198,12 @@ impl RecipeView {
 }
 
 /// The recipe proposed from the profile's warnings (computed when the data loaded).
+/// The recipe proposed for the task the target implies (ratings get user and item indices).
 fn proposed(ds: &Dataset, profile: &Profile, target: &str) -> Recipe {
-    Recipe::proposed_from(&crate::data::Schema::from_dataset(ds, target), &profile.warnings, target)
+    let task = crate::train::detect_task(ds, target).unwrap_or(crate::train::Task::Regression);
+    crate::train::default_recipe_with(ds, target, task, Some(&profile.warnings)).unwrap_or_else(|_| {
+        Recipe::proposed_from(&crate::data::Schema::from_dataset(ds, target), &profile.warnings, target)
+    })
 }
 
 pub fn features_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {

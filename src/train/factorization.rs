@@ -141,7 +141,8 @@ impl MatrixFactorization {
         if let (Some(u), Some(i)) = (u, i) {
             r += (0..k).map(|f| self.user_factors[u * k + f] * self.item_factors[i * k + f]).sum::<f64>();
         }
-        r.clamp(self.min, self.max)
+        // (max then min, not clamp: no panic should a bound be missing)
+        r.max(self.min).min(self.max)
     }
 
     /// Predicted ratings for rows of (user index, item index).

@@ -29,7 +29,7 @@ pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Recommendations, Target, TrainInfo};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
-pub use prepare::{default_recipe, detect_task, ratings_columns, resolve_task};
+pub use prepare::{default_recipe, default_recipe_with, detect_task, ratings_columns, resolve_task};
 
 use crate::data::Dataset;
 use crate::eval::{self, Report};

@@ -545,13 +545,21 @@ pub fn fit_model(
             FittedModel::Svm(svm::fit_classifier(sparse()?, c, k, params.float("c"), seed))
         }
         (ModelKind::MatrixFactorization, FitTarget::Numbers(v)) => {
+            let x = dense()?;
+            if x.ncols() != 2 {
+                return Err(TrainError::Fit(format!(
+                    "matrix factorisation reads two features, the user and the item as index numbers \
+                     (the recipe's \"category numbers\" encoding of each); this recipe makes {}",
+                    x.ncols()
+                )));
+            }
             let p = MfParams {
                 factors: params.int("factors"),
                 epochs: params.int("epochs"),
                 learning_rate: params.float("learning_rate"),
                 regularization: params.float("regularization"),
             };
-            FittedModel::Factorization(factorization::fit(dense()?, v, &p, seed, ctl))
+            FittedModel::Factorization(factorization::fit(x, v, &p, seed, ctl))
         }
         (ModelKind::KMeans, FitTarget::Unlabelled) => {
             FittedModel::KMeans(kmeans::fit(sparse()?, params.int("k"), params.int("n_init"), seed))

@@ -185,11 +185,25 @@ fn named_ratings_columns(data: &Dataset, target: &str) -> Option<(String, String
 /// The recipe used when none is given: for recommendations, the user and item columns as
 /// index numbers (every other column dropped); else the one proposed from the data's profile.
 pub fn default_recipe(data: &Dataset, target: &str, task: Task) -> Result<Recipe, TrainError> {
-    if task != Task::Recommendation {
-        return Ok(Recipe::proposed(data, target));
+    default_recipe_with(data, target, task, None)
+}
+
+/// [`default_recipe`] with the profile's table warnings when they are at hand (the app's), so
+/// they are not computed again.
+pub fn default_recipe_with(
+    data: &Dataset,
+    target: &str,
+    task: Task,
+    warnings: Option<&[crate::data::Warning]>,
+) -> Result<Recipe, TrainError> {
+    if task == Task::Recommendation {
+        let (user, item) = ratings_columns(data, target)?;
+        return Ok(Recipe::for_ratings(data, target, &user, &item));
     }
-    let (user, item) = ratings_columns(data, target)?;
-    Ok(Recipe::for_ratings(data, target, &user, &item))
+    Ok(match warnings {
+        Some(w) => Recipe::proposed_from(&crate::data::Schema::from_dataset(data, target), w, target),
+        None => Recipe::proposed(data, target),
+    })
 }
 
 /// Resolves the task and model, keeps the labelled rows and, with `split`, splits them.

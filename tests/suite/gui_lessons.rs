@@ -99,3 +99,33 @@ fn the_spam_lesson_goals_are_ticked_off_live_and_saved() {
     again.run_steps(2);
     assert!(again.state().state.lesson.as_ref().unwrap().done.iter().all(|d| *d));
 }
+
+#[test]
+fn the_movie_lesson_factorises_ratings_and_recommends_in_the_app() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Start lesson: Recommend movies").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the ratings", |a| a.state.dataset.is_some());
+    h.get_by_label("Next step").click();
+    h.run_steps(2);
+    h.get_by_label("Next step").click();
+    h.run_steps(2);
+    h.get_by_label("Recommendation (predict a user's rating of an item)");
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    let o = h.state().state.outcome.clone().unwrap();
+    let rmse = o.report.metrics.named().into_iter().find(|m| m.0 == "rmse").unwrap().1;
+    assert!(rmse <= 0.9479 * 1.05, "the app's recipe reaches the reference RMSE: {rmse}");
+    h.get_by_label("Next step").click();
+    h.run_steps(2);
+    // Titles of the films user 1 has not rated, from the sample's item table.
+    h.get_by_label_contains("user_id 1 rated");
+    // Ten rows "item_id 1135  The Glass Machine (1999)" (the other match is the weight line
+    // "item_id (number): …").
+    let listed = h.query_all_by_label_contains("item_id ").filter(|n| !format!("{n:?}").contains("(number)")).count();
+    assert_eq!(listed, 10);
+    assert!(h.state().state.lesson.as_ref().unwrap().done.iter().all(|d| *d));
+}
