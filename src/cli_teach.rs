@@ -31,12 +31,9 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<()> {
     let titles = match &a.items {
         Some(path) => {
             let ds = cairn::data::read_path(path)?;
-            let id = ds.require(&rec.item_column)?;
-            let title = ["title", "name"]
-                .iter()
-                .find_map(|n| ds.column(n))
-                .ok_or_else(|| anyhow::anyhow!("'{}' has no 'title' or 'name' column to show", path.display()))?;
-            (0..ds.n_rows()).map(|r| (id.cell_text(r), title.cell_text(r))).collect()
+            ds.require(&rec.item_column)?;
+            cairn::project::item_titles(&ds, &rec.item_column)
+                .ok_or_else(|| anyhow::anyhow!("'{}' has no 'title' or 'name' column to show", path.display()))?
         }
         None => std::collections::HashMap::new(),
     };

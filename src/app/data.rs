@@ -13,7 +13,7 @@ fn lessons_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     ui.label("Learn machine learning by doing: follow a lesson, open a sample project, or bring your own data.");
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("Lessons:").strong());
-        for lesson in crate::project::builtin_lessons() {
+        for lesson in crate::project::builtin_lessons().iter() {
             let hover = format!("{} ({} steps)", lesson.summary, lesson.steps.len());
             if ui.button(format!("Start lesson: {}", lesson.title)).on_hover_text(hover).clicked() {
                 cmds.push(Command::StartLesson(Box::new(lesson.clone())));

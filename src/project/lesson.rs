@@ -98,12 +98,7 @@ pub enum LessonError {
 impl Lesson {
     /// Parses and validates a lesson file's text; `source_name` is used in messages.
     pub fn parse(source_name: &str, text: &str) -> Result<Lesson, LessonError> {
-        let lesson: Lesson = serde_json::from_str(text).map_err(|e| LessonError::Syntax {
-            source_name: source_name.to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
-        })?;
+        let lesson: Lesson = serde_json::from_str(text).map_err(|e| syntax(source_name, &e))?;
         lesson.validate().map_err(|message| LessonError::Invalid { source_name: source_name.to_string(), message })?;
         Ok(lesson)
     }
@@ -203,6 +198,16 @@ impl Goal {
     }
 }
 
+/// A JSON mistake, with its line and column (serde's message without its own position).
+fn syntax(source_name: &str, e: &serde_json::Error) -> LessonError {
+    LessonError::Syntax {
+        source_name: source_name.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+    }
+}
+
 /// A lesson's data reference matches what is open: the same sample, or a file of that name.
 fn same_data(lesson: &str, open: &str) -> bool {
     if lesson.starts_with("sample:") {
@@ -212,17 +217,20 @@ fn same_data(lesson: &str, open: &str) -> bool {
     name(lesson) == name(open)
 }
 
-/// The built-in lessons, one per beginner project.
-pub fn builtin_lessons() -> Vec<Lesson> {
-    [
-        ("house-prices.json", include_str!("../../assets/lessons/house-prices.json")),
-        ("spam.json", include_str!("../../assets/lessons/spam.json")),
-        ("sentiment.json", include_str!("../../assets/lessons/sentiment.json")),
-        ("movies.json", include_str!("../../assets/lessons/movies.json")),
-    ]
-    .iter()
-    .filter_map(|(name, text)| Lesson::parse(name, text).ok())
-    .collect()
+/// The built-in lessons, one per beginner project (parsed once).
+pub fn builtin_lessons() -> &'static [Lesson] {
+    static LESSONS: std::sync::OnceLock<Vec<Lesson>> = std::sync::OnceLock::new();
+    LESSONS.get_or_init(|| {
+        [
+            ("house-prices.json", include_str!("../../assets/lessons/house-prices.json")),
+            ("spam.json", include_str!("../../assets/lessons/spam.json")),
+            ("sentiment.json", include_str!("../../assets/lessons/sentiment.json")),
+            ("movies.json", include_str!("../../assets/lessons/movies.json")),
+        ]
+        .iter()
+        .filter_map(|(name, text)| Lesson::parse(name, text).ok())
+        .collect()
+    })
 }
 
 /// A class pack: one file with a lesson and the CSV it uses, for students to open with one click.
@@ -259,12 +267,7 @@ impl ClassPack {
         let source_name = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|error| LessonError::Io { path: source_name.clone(), error })?;
-        let pack: ClassPack = serde_json::from_str(&text).map_err(|e| LessonError::Syntax {
-            source_name: source_name.clone(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
-        })?;
+        let pack: ClassPack = serde_json::from_str(&text).map_err(|e| syntax(&source_name, &e))?;
         if pack.format != PACK_FORMAT {
             return Err(LessonError::Invalid {
                 source_name,

@@ -8,4 +8,4 @@ mod samples;
 pub use bundle::{BUNDLE_FORMAT_VERSION, BundleError, load_bundle, save_bundle, write_atomically};
 pub use folder::{PROJECT_FILE, Project, ProjectError, ProjectRun, run_project};
 pub use lesson::{ClassPack, Goal, Lesson, LessonError, Snapshot, builtin_lessons};
-pub use samples::{SAMPLES, Sample, movie_titles};
+pub use samples::{SAMPLES, Sample, item_titles, movie_titles};

@@ -82,6 +82,14 @@ pub static SAMPLES: &[Sample] = &[
     },
 ];
 
+/// Item id → title from a table describing the items: its `id_column` and a `title` or `name`
+/// column (None when it has neither).
+pub fn item_titles(ds: &Dataset, id_column: &str) -> Option<std::collections::HashMap<String, String>> {
+    let id = ds.column(id_column)?;
+    let title = ["title", "name"].iter().find_map(|n| ds.column(n))?;
+    Some((0..ds.n_rows()).map(|r| (id.cell_text(r), title.cell_text(r))).collect())
+}
+
 /// The film titles of the movie sample, by item id (for showing recommendations).
 pub fn movie_titles() -> &'static std::collections::HashMap<String, String> {
     static TITLES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
@@ -90,7 +98,6 @@ pub fn movie_titles() -> &'static std::collections::HashMap<String, String> {
         else {
             return Default::default();
         };
-        let (Some(id), Some(title)) = (ds.column("item_id"), ds.column("title")) else { return Default::default() };
-        (0..ds.n_rows()).map(|r| (id.cell_text(r), title.cell_text(r))).collect()
+        item_titles(&ds, "item_id").unwrap_or_default()
     })
 }

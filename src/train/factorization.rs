@@ -86,7 +86,7 @@ pub fn fit(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64, ctl: &mut FitCon
             break;
         }
         let started = std::time::Instant::now();
-        rng_shuffle(&mut order, seed.wrapping_add(epoch as u64));
+        Mt19937::new(seed.wrapping_add(epoch as u64)).shuffle(&mut order);
         let mut squared = 0.0;
         for &o in &order {
             let (u, i, r) = pairs[o];
@@ -113,10 +113,6 @@ pub fn fit(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64, ctl: &mut FitCon
     }
     ctl.device_used = "cpu".into();
     m
-}
-
-fn rng_shuffle(order: &mut [usize], seed: u64) {
-    Mt19937::new(seed).shuffle(order);
 }
 
 impl MatrixFactorization {
@@ -154,12 +150,13 @@ impl MatrixFactorization {
     }
 
     /// The `n` items with the highest predicted rating for user `u` that the user did not rate
-    /// in training, best first, with their predicted rating.
-    pub fn recommend(&self, u: usize, n: usize) -> Vec<(usize, f64)> {
-        let seen = self.rated.get(u).map(Vec::as_slice).unwrap_or(&[]);
+    /// in training, best first, with their predicted rating. An unknown user (`None`) gets the
+    /// items with the highest average appeal (mean plus item bias).
+    pub fn recommend(&self, u: Option<usize>, n: usize) -> Vec<(usize, f64)> {
+        let seen = u.and_then(|u| self.rated.get(u)).map(Vec::as_slice).unwrap_or(&[]);
         let mut scored: Vec<(usize, f64)> = (0..self.n_items())
             .filter(|i| seen.binary_search(&(*i as u32)).is_err())
-            .map(|i| (i, self.rating(Some(u), Some(i))))
+            .map(|i| (i, self.rating(u, Some(i))))
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.truncate(n);
@@ -212,7 +209,7 @@ mod tests {
                 assert_eq!(r > 3.0, (u % 2 == 0) == (i % 2 == 0), "user {u}, item {i}: {r}");
             }
         }
-        let top = m.recommend(0, 2);
+        let top = m.recommend(Some(0), 2);
         assert!(top.iter().all(|(i, _)| i % 2 == 0), "{top:?}");
         assert!(top.iter().all(|(i, _)| m.rated[0].binary_search(&(*i as u32)).is_err()));
         assert_eq!(m.rating(None, None), m.mean.clamp(1.0, 5.0));

@@ -184,16 +184,7 @@ impl Pipeline {
             return Err(PipelineError::NotRecommender(self.model_display_name()));
         };
         let u = users.iter().position(|x| x == user.trim());
-        let scored = match u {
-            Some(u) => model.recommend(u, n),
-            None => {
-                let mut all: Vec<(usize, f64)> =
-                    (0..model.n_items()).map(|i| (i, model.rating(None, Some(i)))).collect();
-                all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                all.truncate(n);
-                all
-            }
-        };
+        let scored = model.recommend(u, n);
         Ok(Recommendations {
             user_column: user_column.to_string(),
             item_column: item_column.to_string(),

@@ -4,6 +4,13 @@ use crate::common::{assert_clean_failure, asset, cairn, stderr, stdout, tempdir}
 use cairn::data::{Values, read_csv_path};
 use serde_json::Value;
 
+/// `cairn train SOURCE --target species --json`, which must succeed.
+fn train(source: &str) -> Value {
+    let o = cairn(&["train", source, "--target", "species", "--json"]);
+    assert!(o.status.success(), "{source}: {}", stderr(&o));
+    serde_json::from_str(stdout(&o).trim()).unwrap()
+}
+
 #[test]
 fn sqlite_tables_and_queries_train_like_the_csv() {
     let dir = tempdir();
@@ -32,11 +39,6 @@ fn sqlite_tables_and_queries_train_like_the_csv() {
             insert.execute(rusqlite::params_from_iter(cells)).unwrap();
         }
     }
-    let train = |source: &str| -> Value {
-        let o = cairn(&["train", source, "--target", "species", "--json"]);
-        assert!(o.status.success(), "{source}: {}", stderr(&o));
-        serde_json::from_str(stdout(&o).trim()).unwrap()
-    };
     let csv = train(asset("penguins.csv").to_str().unwrap());
     let table = train(&format!("{}#penguins", db.display()));
     // Same rows, same missing cells, same kinds → the same model and scores, and the same data.
@@ -62,11 +64,6 @@ fn excel_workbooks_train_like_the_csv() {
     // tests/fixtures/penguins.xlsx: penguins.csv saved by openpyxl (numbers as numbers, missing
     // cells empty), plus a second sheet.
     let book = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/penguins.xlsx");
-    let train = |source: &str| -> Value {
-        let o = cairn(&["train", source, "--target", "species", "--json"]);
-        assert!(o.status.success(), "{source}: {}", stderr(&o));
-        serde_json::from_str(stdout(&o).trim()).unwrap()
-    };
     let csv = train(asset("penguins.csv").to_str().unwrap());
     // The first sheet by default, or a sheet by name: the same data (fingerprint) and scores.
     for source in [book.display().to_string(), format!("{}#penguins", book.display())] {
@@ -97,11 +94,6 @@ fn parquet_files_train_like_the_csv() {
     let dir = tempdir();
     let file = dir.path().join("penguins.parquet");
     ParquetWriter::new(std::fs::File::create(&file).unwrap()).finish(&mut df).unwrap();
-    let train = |source: &str| -> Value {
-        let o = cairn(&["train", source, "--target", "species", "--json"]);
-        assert!(o.status.success(), "{source}: {}", stderr(&o));
-        serde_json::from_str(stdout(&o).trim()).unwrap()
-    };
     let csv = train(asset("penguins.csv").to_str().unwrap());
     let pq = train(file.to_str().unwrap());
     assert_eq!((&pq["metrics"], &pq["data_hash"]), (&csv["metrics"], &csv["data_hash"]));
