@@ -300,7 +300,7 @@ impl CairnApp {
                 let (mut reference_values, mut reference_labels) = (Vec::new(), Vec::new());
                 match ds.column(&pipeline.target.name).map(|c| &c.values) {
                     Some(crate::data::Values::Numeric(v)) if pipeline.target.classes.is_empty() => {
-                        reference_values = v.iter().flatten().copied().collect();
+                        reference_values = v.present().collect();
                     }
                     Some(values) => {
                         reference_labels =

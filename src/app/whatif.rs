@@ -45,8 +45,8 @@ impl WhatIf {
                 let col = ds.column(&sc.name);
                 match (sc.kind, source.zip(col)) {
                     (ColumnKind::Numeric, Some((r, c))) => Cell::Number(match &c.values {
-                        Values::Numeric(v) => v.get(r).copied().flatten(),
-                        Values::Str(v) => v.get(r).cloned().flatten().and_then(|s| s.trim().parse().ok()),
+                        Values::Numeric(v) => v.get(r),
+                        Values::Str(v) => v.get(r).and_then(|s| s.trim().parse().ok()),
                     }),
                     (ColumnKind::Numeric, None) => Cell::Number(p.example.get(&sc.name).and_then(Value::as_f64)),
                     (_, Some((r, c))) => Cell::Text(c.values.display(r)),
@@ -60,9 +60,10 @@ impl WhatIf {
             .iter()
             .map(|sc| match (sc.kind, ds.column(&sc.name).map(|c| &c.values)) {
                 (ColumnKind::Categorical, Some(Values::Str(v))) => {
-                    let mut d: Vec<String> = v.iter().flatten().cloned().collect();
+                    let counts = v.counts();
+                    let mut d: Vec<String> =
+                        v.dict().iter().zip(counts).filter(|(_, n)| *n > 0).map(|(s, _)| s.clone()).collect();
                     d.sort();
-                    d.dedup();
                     d.truncate(MAX_CHOICES);
                     d
                 }

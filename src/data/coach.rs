@@ -5,7 +5,7 @@
 
 use super::{ColumnKind, Dataset, Values};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
@@ -26,12 +26,29 @@ fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
 /// Warnings about the table itself (no target needed).
 pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
     use rayon::prelude::*;
-    let n = ds.n_rows();
     // Columns on all cores, and the duplicate-row count beside them.
-    let (per_column, duplicates) = rayon::join(
-        || ds.columns.par_iter().map(|c| column_warnings(c, n)).collect::<Vec<_>>(),
-        || n - ds.first_occurrences().len(),
+    let (counts, duplicates) = rayon::join(
+        || ds.columns.par_iter().map(|c| (c.missing(), distinct(&c.values))).collect::<Vec<_>>(),
+        || ds.n_rows() - ds.first_occurrences().len(),
     );
+    table_warnings_counted(ds, &counts, duplicates)
+}
+
+/// The number of distinct present values.
+pub(crate) fn distinct(values: &Values) -> usize {
+    match values {
+        Values::Numeric(v) => super::count_distinct(v.present().map(|x| (x + 0.0).to_bits()), v.len(), f64::NAN.to_bits()),
+        Values::Str(v) => v.counts().iter().filter(|&&n| n > 0).count(),
+    }
+}
+
+/// [`table_warnings`] given each column's (missing, distinct) counts and the number of
+/// duplicate rows.
+pub(crate) fn table_warnings_counted(ds: &Dataset, counts: &[(usize, usize)], duplicates: usize) -> Vec<Warning> {
+    use rayon::prelude::*;
+    let n = ds.n_rows();
+    let per_column: Vec<Vec<Warning>> =
+        ds.columns.par_iter().zip(counts).map(|(c, &counts)| column_warnings(c, n, counts)).collect();
     let mut out: Vec<Warning> = per_column.into_iter().flatten().collect();
     if duplicates > 0 {
         out.push(warn(
@@ -48,13 +65,9 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
 }
 
 /// The warnings about one column (of a table of `n` rows).
-fn column_warnings(c: &super::Column, n: usize) -> Vec<Warning> {
+fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usize)) -> Vec<Warning> {
     let mut out = Vec::new();
-    let present = n - c.missing();
-    let distinct = match &c.values {
-        Values::Numeric(v) => v.iter().flatten().map(|x| x.to_bits()).collect::<HashSet<_>>().len(),
-        Values::Str(v) => v.iter().flatten().collect::<HashSet<_>>().len(),
-    };
+    let present = n - missing;
     let name = c.name.as_str();
     if present > 0 && distinct <= 1 {
         out.push(warn(
@@ -64,7 +77,7 @@ fn column_warnings(c: &super::Column, n: usize) -> Vec<Warning> {
         ));
         return out;
     }
-    let integers = matches!(&c.values, Values::Numeric(v) if v.iter().flatten().all(|x| x.fract() == 0.0));
+    let integers = matches!(&c.values, Values::Numeric(v) if v.present().all(|x| x.fract() == 0.0));
     let dates = looks_like_dates(&c.values);
     let id_like =
         !dates && n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
@@ -94,13 +107,13 @@ fn column_warnings(c: &super::Column, n: usize) -> Vec<Warning> {
             format!("'{name}' holds free text: it becomes word features (TF-IDF), one per word."),
         ));
     }
-    if n > 0 && c.missing() * 10 > n * 3 {
+    if n > 0 && missing * 10 > n * 3 {
         out.push(warn(
             Some(name),
             "many_missing",
             format!(
                 "'{name}' is missing in {:.0}% of the rows; they are filled in (median or most frequent value). Consider dropping the column.",
-                100.0 * c.missing() as f64 / n as f64
+                100.0 * missing as f64 / n as f64
             ),
         ));
     }
@@ -110,7 +123,7 @@ fn column_warnings(c: &super::Column, n: usize) -> Vec<Warning> {
 /// Whether most cells (of the first 200 present) read as dates.
 pub fn looks_like_dates(values: &Values) -> bool {
     let Values::Str(v) = values else { return false };
-    let sample: Vec<&str> = v.iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).take(200).collect();
+    let sample: Vec<&str> = v.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(200).collect();
     !sample.is_empty()
         && sample.iter().filter(|s| crate::features::parse_datetime(s).is_some()).count() * 10 >= sample.len() * 9
 }
@@ -164,8 +177,8 @@ pub fn target_warnings(ds: &Dataset, target: &str) -> Vec<Warning> {
     out
 }
 
-fn correlation(x: &[Option<f64>], y: &[Option<f64>]) -> Option<f64> {
-    let pairs: Vec<(f64, f64)> = x.iter().zip(y).filter_map(|(a, b)| Some(((*a)?, (*b)?))).collect();
+fn correlation(x: &super::Numbers, y: &super::Numbers) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = x.iter().zip(y.iter()).filter_map(|(a, b)| Some((a?, b?))).collect();
     let n = pairs.len() as f64;
     if n < 3.0 {
         return None;

@@ -1,27 +1,51 @@
-//! CSV/TSV import through polars, with a quote-aware pre-scan that turns malformed input into
-//! messages naming the file and line.
+//! Delimited text (CSV, TSV, semicolon) read in pieces: one thread cuts the file into chunks
+//! of whole records (reading it a few megabytes at a time, never all at once), and every core
+//! parses chunks into compact columns (numbers as `f64`, text dictionary-coded). Chunks are
+//! then joined column by column. Malformed input becomes a message naming the file and line.
 
-use super::{Column, DataError, Dataset};
+use super::csv_scan::{
+    decimal_comma_number, last_record_end, parse_cell, sniff_separator, span_bytes, span_text, tokenize_range,
+    windows_1252_to_utf8,
+};
+use super::{Column, DataError, Dataset, Numbers, Strings, StringsBuilder};
 use polars::prelude::*;
-use rayon::prelude::*;
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How much text one parsing job takes (whole records; a longer record makes a longer chunk).
+#[cfg(not(test))]
+const CHUNK: usize = 4 << 20;
+/// Small in unit tests, so that modest files cross many chunk boundaries.
+#[cfg(test)]
+const CHUNK: usize = 16 << 10;
 
 /// Reads a delimited text file (CSV, TSV, semicolon) from disk.
 pub fn read_csv_path(path: &Path) -> Result<Dataset, DataError> {
+    read_csv_path_with(path, CsvOptions::default(), &Progress::default())
+}
+
+/// [`read_csv_path`] with options, reporting progress and stopping when cancelled.
+pub fn read_csv_path_with(path: &Path, options: CsvOptions, progress: &Progress) -> Result<Dataset, DataError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if !matches!(ext.as_str(), "csv" | "tsv" | "txt" | "tab" | "") {
         return Err(DataError::Unsupported { path: path.to_path_buf() });
     }
-    let bytes = std::fs::read(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })?;
-    read_csv_bytes(&path.display().to_string(), bytes)
+    let io = |error| DataError::Io { path: path.to_path_buf(), error };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let name = path.display().to_string();
+    match read_source(&name, &Source::File { file: &file, len, path }, options, progress) {
+        Err(ReadError::NotUtf8) => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            read_utf8(&name, windows_1252_to_utf8(&bytes).into_bytes(), options, progress)
+        }
+        other => other.map_err(ReadError::into_data),
+    }
 }
 
 /// Reads delimited text held in memory; `source_name` is used in messages.
-///
-/// Cairn's own reader: one quote-aware pass cuts the bytes into fields (checking every record
-/// has the header's number of fields, naming the line when not), then each column is parsed
-/// on its own thread: all numbers (or missing) makes a numeric column, anything else a string
-/// column. It is several times faster than a general CSV library on the files beginners have.
 pub fn read_csv_bytes(source_name: &str, bytes: Vec<u8>) -> Result<Dataset, DataError> {
     read_csv_bytes_with(source_name, bytes, CsvOptions::default())
 }
@@ -34,383 +58,362 @@ pub struct CsvOptions {
     pub decimal_comma: Option<bool>,
 }
 
+/// Progress of a long read (the share of bytes parsed, 0 to 1) and a flag that cancels it.
+#[derive(Default)]
+pub struct Progress<'a> {
+    pub report: Option<&'a (dyn Fn(f32) + Sync)>,
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Progress<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
 /// [`read_csv_bytes`] with options.
-pub fn read_csv_bytes_with(source_name: &str, mut bytes: Vec<u8>, options: CsvOptions) -> Result<Dataset, DataError> {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
+pub fn read_csv_bytes_with(source_name: &str, bytes: Vec<u8>, options: CsvOptions) -> Result<Dataset, DataError> {
+    if std::str::from_utf8(&bytes).is_ok() {
+        read_utf8(source_name, bytes, options, &Progress::default())
+    } else {
+        // Not UTF-8: spreadsheet exports on Windows are usually Windows-1252 (a superset of
+        // Latin-1), which maps every byte to a character — read it as that.
+        read_utf8(source_name, windows_1252_to_utf8(&bytes).into_bytes(), options, &Progress::default())
     }
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(DataError::Empty { source_name: source_name.to_string() });
+}
+
+fn read_utf8(source_name: &str, bytes: Vec<u8>, options: CsvOptions, progress: &Progress) -> Result<Dataset, DataError> {
+    read_source(source_name, &Source::Memory(&bytes), options, progress).map_err(ReadError::into_data)
+}
+
+enum ReadError {
+    /// The text is not UTF-8 (read it again as Windows-1252).
+    NotUtf8,
+    Data(DataError),
+}
+
+impl ReadError {
+    fn into_data(self) -> DataError {
+        match self {
+            ReadError::Data(e) => e,
+            // Only files are re-read as Windows-1252; memory is converted before reading.
+            ReadError::NotUtf8 => DataError::Encoding { source_name: String::new(), line: 0 },
+        }
     }
-    // Not UTF-8: spreadsheet exports on Windows are usually Windows-1252 (a superset of
-    // Latin-1), which maps every byte to a character — read it as that.
-    if std::str::from_utf8(&bytes).is_err() {
-        bytes = windows_1252_to_utf8(&bytes).into_bytes();
+}
+
+impl From<DataError> for ReadError {
+    fn from(e: DataError) -> Self {
+        ReadError::Data(e)
     }
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-        DataError::Encoding { source_name: source_name.to_string(), line }
-    })?;
-    if u32::try_from(bytes.len()).is_err() {
-        return Err(DataError::Invalid {
-            source_name: source_name.to_string(),
-            message: "files over 4 GB are not supported yet".into(),
-        });
+}
+
+/// Where the text comes from.
+enum Source<'a> {
+    Memory(&'a [u8]),
+    File { file: &'a std::fs::File, len: u64, path: &'a Path },
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Memory(b) => b.len(),
+            Source::File { len, .. } => *len as usize,
+        }
     }
-    let separator = sniff_separator(&bytes);
-    let fields = tokenize(source_name, &bytes, separator)?;
-    let width = fields.width;
-    let rows = fields.spans.len() / width - 1;
-    if rows == 0 {
-        return Err(DataError::NoRows { source_name: source_name.to_string() });
+
+    fn read(&self, range: std::ops::Range<usize>) -> Result<Cow<'_, [u8]>, DataError> {
+        match self {
+            Source::Memory(b) => Ok(Cow::Borrowed(&b[range])),
+            Source::File { file, path, .. } => {
+                use std::io::{Read, Seek, SeekFrom};
+                let io = |error| DataError::Io { path: path.to_path_buf(), error };
+                let mut f: &std::fs::File = file;
+                f.seek(SeekFrom::Start(range.start as u64)).map_err(io)?;
+                let mut buf = vec![0u8; range.len()];
+                f.read_exact(&mut buf).map_err(io)?;
+                Ok(Cow::Owned(buf))
+            }
+        }
     }
+
+    /// The physical line (1-based) that byte `offset` lies on.
+    fn line_at(&self, offset: usize) -> Result<usize, DataError> {
+        let mut lines = 1;
+        let mut at = 0;
+        while at < offset {
+            let end = (at + CHUNK).min(offset);
+            lines += memchr::memchr_iter(b'\n', &self.read(at..end)?).count();
+            at = end;
+        }
+        Ok(lines)
+    }
+}
+
+/// One chunk's columns.
+enum Part {
+    Numbers(Vec<f64>),
+    Strings(Strings),
+}
+
+struct Chunk {
+    range: std::ops::Range<usize>,
+    rows: usize,
+    parts: Vec<Part>,
+}
+
+fn read_source(
+    source_name: &str,
+    source: &Source,
+    options: CsvOptions,
+    progress: &Progress,
+) -> Result<Dataset, ReadError> {
+    let len = source.len();
+    let head = source.read(0..len.min(1 << 20))?;
+    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    if head[bom..].iter().all(u8::is_ascii_whitespace) && head.len() == len {
+        return Err(DataError::Empty { source_name: source_name.to_string() }.into());
+    }
+    // The header: the first record with content (blank lines before it are skipped).
+    let mut header_start = bom;
+    while header_start < head.len() && matches!(head[header_start], b'\n' | b'\r') {
+        header_start += 1;
+    }
+    let header_end = match record_end(&head[header_start..]) {
+        Some(end) => header_start + end,
+        None if head.len() == len => len,
+        None => {
+            return Err(DataError::Invalid {
+                source_name: source_name.to_string(),
+                message: "the header line is over a megabyte long: is this a delimited text file?".into(),
+            }
+            .into());
+        }
+    };
+    let header_bytes = &head[header_start..header_end];
+    let header = std::str::from_utf8(header_bytes).map_err(|_| ReadError::NotUtf8)?;
+    let separator = sniff_separator(header_bytes);
+    let line = 1 + memchr::memchr_iter(b'\n', &head[..header_start]).count();
+    let (spans, width) = tokenize_range(source_name, header_bytes, 0..header_bytes.len(), line, separator, None)?;
+    let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
     let names: Vec<String> = (0..width)
         .map(|j| {
-            let name = fields.text(text, j).trim().to_string();
+            let name = span_text(header, spans[j]).trim().to_string();
             if name.is_empty() { format!("column_{}", j + 1) } else { name }
         })
         .collect();
-    // Row by row (the order the fields lie in memory), every column parsed as numbers until
-    // one of its cells is not a number; those columns are then read again as text. Blocks of
-    // rows are parsed on all cores and joined.
-    let block = rows.div_ceil(rayon::current_num_threads().max(1)).max(4096);
-    let blocks: Vec<Vec<Option<Vec<Option<f64>>>>> = fields.spans[width..]
-        .par_chunks(block * width)
-        .map(|chunk| {
-            let mut numbers: Vec<Option<Vec<Option<f64>>>> = vec![Some(Vec::with_capacity(block)); width];
-            for row in chunk.chunks_exact(width) {
-                for (j, &span) in row.iter().enumerate() {
-                    if let Some(col) = numbers[j].as_mut() {
-                        match parse_cell(Fields::span_bytes(&bytes, span)) {
-                            Some(v) => col.push(v),
-                            None => numbers[j] = None,
-                        }
-                    }
-                }
-            }
-            numbers
-        })
-        .collect();
-    let numbers: Vec<Option<Vec<Option<f64>>>> = (0..width)
-        .map(|j| {
-            let mut all = Vec::with_capacity(rows);
-            for b in &blocks {
-                all.extend_from_slice(b[j].as_deref()?);
-            }
-            Some(all)
-        })
-        .collect();
+    drop(head);
+
+    let chunks = parse_chunks(source_name, source, header_end, separator, width, progress)?;
+    let rows: usize = chunks.iter().map(|c| c.rows).sum();
+    if rows == 0 {
+        return Err(DataError::NoRows { source_name: source_name.to_string() }.into());
+    }
+    // Column by column, each chunk's part is moved into the whole column and freed.
+    let mut chunks = chunks;
     let decimal_comma = options.decimal_comma.unwrap_or(separator != b',');
-    let columns: Vec<Column> = names
-        .into_iter()
-        .zip(numbers)
-        .enumerate()
-        .map(|(j, (name, numbers))| match numbers {
-            Some(numbers) => Column::numeric(name, numbers),
-            None => {
-                let cells: Vec<Option<String>> = (1..=rows)
-                    .map(|r| Some(fields.text(text, r * width + j)).filter(|t| !t.is_empty()).map(|t| t.into_owned()))
-                    .collect();
-                match decimal_comma.then(|| decimal_comma_column(&cells)).flatten() {
-                    Some(numbers) => Column::numeric(name, numbers),
-                    None => Column::strings(name, cells),
+    let mut columns = Vec::with_capacity(width);
+    for (j, name) in names.into_iter().enumerate() {
+        if progress.cancelled() {
+            return Err(cancelled(source_name).into());
+        }
+        let all_numbers = chunks.iter().all(|c| matches!(c.parts[j], Part::Numbers(_)));
+        let column = if all_numbers {
+            let mut all = Vec::with_capacity(rows);
+            for c in &mut chunks {
+                if let Part::Numbers(v) = std::mem::replace(&mut c.parts[j], Part::Numbers(Vec::new())) {
+                    all.extend_from_slice(&v);
                 }
             }
-        })
-        .collect();
-    Dataset::new(source_name, columns)
-}
-
-/// The column as numbers when every cell is a number and at least one is written with a
-/// decimal comma (`3,5`, `-1.234,56` with dots grouping thousands).
-fn decimal_comma_column(cells: &[Option<String>]) -> Option<Vec<Option<f64>>> {
-    let mut any_comma = false;
-    let numbers = cells
-        .iter()
-        .map(|cell| match cell {
-            None => Some(None),
-            Some(t) if t.contains(',') => {
-                any_comma = true;
-                decimal_comma_number(t.trim()).map(Some)
-            }
-            Some(t) => parse_cell(std::borrow::Cow::Borrowed(t.as_bytes())),
-        })
-        .collect::<Option<Vec<_>>>()?;
-    any_comma.then_some(numbers)
-}
-
-fn decimal_comma_number(t: &str) -> Option<f64> {
-    let (int, frac) = t.split_once(',')?;
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let unsigned = int.strip_prefix(['-', '+']).unwrap_or(int);
-    let mut groups = unsigned.split('.');
-    let first = groups.next()?;
-    let grouped_ok =
-        (digits(first) || (first.is_empty() && !unsigned.contains('.'))) && groups.all(|g| g.len() == 3 && digits(g));
-    if !grouped_ok || !digits(frac) {
-        return None;
-    }
-    let plain = format!("{}.{frac}", int.replace('.', ""));
-    plain.parse::<f64>().ok().filter(|x| x.is_finite())
-}
-
-/// Decodes Windows-1252 text (bytes 0x80–0x9F are its typographic characters; the rest is
-/// Latin-1, i.e. the Unicode code point of the same number).
-pub fn windows_1252_to_utf8(bytes: &[u8]) -> String {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
-        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
-    ];
-    bytes.iter().map(|&b| if (0x80..0xA0).contains(&b) { HIGH[(b - 0x80) as usize] } else { char::from(b) }).collect()
-}
-
-/// A numeric cell: `Some(None)` for missing (empty or a common "not available" marker),
-/// `Some(Some(x))` for a finite number, `None` when the text is not a number.
-fn parse_cell(cell: std::borrow::Cow<'_, [u8]>) -> Option<Option<f64>> {
-    let t = cell.trim_ascii();
-    let Some(&first) = t.first() else { return Some(None) };
-    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
-        if let Some(x) = fast_decimal(t) {
-            return Some(Some(x));
-        }
-        if let Some(x) = std::str::from_utf8(t).ok().and_then(|t| t.parse::<f64>().ok()) {
-            return x.is_finite().then_some(Some(x));
-        }
-    }
-    NA_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m.as_bytes())).then_some(None)
-}
-
-/// Plain decimals (`-122.23`, `41`, `.5`) with at most 15 significant digits, parsed exactly:
-/// the digits as a whole number (exact in an f64) divided by a power of ten (exact up to
-/// 10^22), one correctly rounded operation — Clinger's fast path. Anything else (exponents,
-/// long mantissas) returns `None` for the standard parser.
-fn fast_decimal(b: &[u8]) -> Option<f64> {
-    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let mut mantissa: u64 = 0;
-    let mut significant = 0usize;
-    let mut any_digit = false;
-    let mut decimals: Option<usize> = None;
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                any_digit = true;
-                if mantissa > 0 || c != b'0' {
-                    significant += 1;
-                }
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                if let Some(d) = decimals.as_mut() {
-                    *d += 1;
-                }
-                if significant > 15 {
-                    return None;
-                }
-            }
-            b'.' if decimals.is_none() => decimals = Some(0),
-            _ => return None,
-        }
-    }
-    let decimals = decimals.unwrap_or(0);
-    if !any_digit || decimals >= POW10.len() {
-        return None;
-    }
-    let x = mantissa as f64 / POW10[decimals];
-    Some(if neg { -x } else { x })
-}
-
-/// Texts that mean "no value" in a column of numbers.
-const NA_MARKERS: &[&str] = &["NA", "N/A", "NaN", "null", "None", "?"];
-
-/// The fields of every record (header first), row-major, as byte spans into the file.
-struct Fields {
-    width: usize,
-    /// (start, end) of each field's content; the high bit of `end` marks a quoted field with
-    /// doubled quotes inside (to unescape).
-    spans: Vec<(u32, u32)>,
-}
-
-const ESCAPED: u32 = 1 << 31;
-
-/// (start, end) byte spans of fields, row-major.
-type Spans = Vec<(u32, u32)>;
-
-impl Fields {
-    fn text<'a>(&self, all: &'a str, i: usize) -> std::borrow::Cow<'a, str> {
-        Fields::span_text(all, self.spans[i])
-    }
-
-    /// A field's raw bytes (quotes unescaped when needed).
-    fn span_bytes(all: &[u8], (start, end): (u32, u32)) -> std::borrow::Cow<'_, [u8]> {
-        let raw = &all[start as usize..(end & !ESCAPED) as usize];
-        if end & ESCAPED == 0 {
-            return raw.into();
-        }
-        let mut out = Vec::with_capacity(raw.len());
-        let mut i = 0;
-        while i < raw.len() {
-            out.push(raw[i]);
-            i += if raw[i] == b'"' && raw.get(i + 1) == Some(&b'"') { 2 } else { 1 };
-        }
-        out.into()
-    }
-
-    /// The same as text (the file is valid UTF-8, and unescaping quotes keeps it so).
-    fn span_text(all: &str, span: (u32, u32)) -> std::borrow::Cow<'_, str> {
-        match Fields::span_bytes(all.as_bytes(), span) {
-            std::borrow::Cow::Borrowed(_) => all[span.0 as usize..(span.1 & !ESCAPED) as usize].into(),
-            std::borrow::Cow::Owned(bytes) => String::from_utf8_lossy(&bytes).into_owned().into(),
-        }
-    }
-}
-
-/// The quote-aware pass: splits records on newlines outside quotes and fields on `sep`.
-/// Blank lines are skipped; every record must have as many fields as the header.
-fn tokenize(source_name: &str, bytes: &[u8], sep: u8) -> Result<Fields, DataError> {
-    // Without quotes a newline always ends a record, so a large file can be cut at newlines
-    // and its pieces tokenized on all cores (each knowing the line it starts on). With quotes
-    // (a field may hold a newline) it is one pass.
-    let pieces = rayon::current_num_threads().max(1);
-    if pieces == 1 || bytes.len() < 256 * 1024 || memchr::memchr(b'"', bytes).is_some() {
-        let (spans, width) = tokenize_range(source_name, bytes, 0..bytes.len(), 1, sep, None)?;
-        let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
-        return Ok(Fields { width, spans });
-    }
-    // The header (the first line with content) alone first: it fixes the width.
-    let mut header_end = 0;
-    while header_end < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[header_end..]).map_or(bytes.len(), |k| header_end + k + 1);
-        let blank = bytes[header_end..end].iter().all(|b| matches!(b, b'\n' | b'\r'));
-        header_end = end;
-        if !blank {
-            break;
-        }
-    }
-    let (mut spans, width) = tokenize_range(source_name, bytes, 0..header_end, 1, sep, None)?;
-    let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
-    let rest = bytes.len() - header_end;
-    let mut cuts = vec![header_end];
-    for k in 1..pieces {
-        let at = header_end + rest * k / pieces;
-        let cut = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |j| at + j + 1);
-        if cut > *cuts.last().unwrap_or(&0) && cut < bytes.len() {
-            cuts.push(cut);
-        }
-    }
-    cuts.push(bytes.len());
-    // The physical line each piece starts on.
-    let mut first_lines = vec![1 + memchr::memchr_iter(b'\n', &bytes[..header_end]).count()];
-    for w in cuts.windows(2).take(cuts.len() - 2) {
-        let prev = *first_lines.last().unwrap_or(&2);
-        first_lines.push(prev + memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count());
-    }
-    let parts = cuts
-        .windows(2)
-        .zip(first_lines)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|(w, line)| tokenize_range(source_name, bytes, w[0]..w[1], line, sep, Some(width)).map(|r| r.0))
-        .collect::<Result<Vec<_>, DataError>>()?;
-    parts.into_iter().for_each(|p| spans.extend(p));
-    Ok(Fields { width, spans })
-}
-
-/// Tokenizes the records in `range` (which starts a record, on physical line `first_line`),
-/// checking each has `width` fields once that is known (else the first record sets it).
-fn tokenize_range(
-    source_name: &str,
-    bytes: &[u8],
-    range: std::ops::Range<usize>,
-    first_line: usize,
-    sep: u8,
-    mut width: Option<usize>,
-) -> Result<(Spans, Option<usize>), DataError> {
-    let malformed =
-        |line: usize, message: String| DataError::Malformed { source_name: source_name.to_string(), line, message };
-    let n = range.end;
-    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(range.len() / 6);
-    let mut line = first_line; // physical line of the current position
-    let mut i = range.start;
-    while i < n {
-        let record_line = line;
-        let record_start = spans.len();
-        loop {
-            // One field.
-            if bytes[i] == b'"' {
-                let start = i + 1;
-                let mut j = start;
-                let mut escaped = false;
-                let end = loop {
-                    match memchr::memchr(b'"', &bytes[j..]) {
-                        None => return Err(malformed(record_line, "a quoted field is never closed".into())),
-                        Some(k) if bytes.get(j + k + 1) == Some(&b'"') => {
-                            escaped = true;
-                            j += k + 2;
-                        }
-                        Some(k) => break j + k,
+            Column { name, kind: super::ColumnKind::Numeric, values: super::Values::Numeric(Numbers::from_raw(all)) }
+        } else {
+            let mut builder = StringsBuilder::with_capacity(rows);
+            for c in &mut chunks {
+                let strings = match std::mem::replace(&mut c.parts[j], Part::Numbers(Vec::new())) {
+                    Part::Strings(s) => s,
+                    // Numbers in this chunk but not in others: its text is read again.
+                    Part::Numbers(_) => {
+                        let bytes = source.read(c.range.clone())?;
+                        let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
+                        let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
+                        strings_of(text, &spans, width, j)
                     }
                 };
-                line += memchr::memchr_iter(b'\n', &bytes[start..end]).count();
-                spans.push((start as u32, end as u32 | if escaped { ESCAPED } else { 0 }));
-                i = end + 1;
-                while i < n && bytes[i] == b'\r' {
-                    i += 1;
-                }
-                if i < n && bytes[i] != sep && bytes[i] != b'\n' {
-                    return Err(malformed(
-                        line,
-                        "text after a closing quote (a quote inside a field must be doubled)".into(),
-                    ));
-                }
-            } else {
-                let start = i;
-                // Fields are short: a plain loop beats a vectorised search here.
-                while i < n && bytes[i] != sep && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                let mut end = i;
-                if end > start && bytes[end - 1] == b'\r' {
-                    end -= 1;
-                }
-                spans.push((start as u32, end as u32));
+                let (codes, dict) = strings.into_parts();
+                builder.extend_coded(&codes, dict);
             }
-            // After a field: a separator (another field follows), a newline or the end.
-            if i < n && bytes[i] == sep {
-                i += 1;
-                if i == n {
-                    spans.push((n as u32, n as u32));
-                    break;
-                }
-                continue;
+            let strings = builder.finish();
+            match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
+                Some(numbers) => Column { name, kind: super::ColumnKind::Numeric, values: super::Values::Numeric(numbers) },
+                None => Column::from_strings(name, strings),
             }
-            if i < n {
-                i += 1; // the newline
-                line += 1;
-            }
-            break;
-        }
-        let fields = spans.len() - record_start;
-        let (first_start, first_end) = spans[record_start];
-        if fields == 1 && first_start == first_end & !ESCAPED && bytes.get(first_start as usize) != Some(&b'"') {
-            // A blank line: not a record.
-            let blank = bytes[..first_start as usize].last().is_none_or(|&b| b == b'\n' || b == b'\r');
-            if blank {
-                spans.truncate(record_start);
-                continue;
-            }
-        }
-        match width {
-            None => width = Some(fields),
-            Some(w) if w != fields => {
-                return Err(malformed(record_line, format!("found {fields} fields, but the header has {w}")));
-            }
+        };
+        columns.push(column);
+    }
+    Ok(Dataset::new(source_name, columns)?)
+}
+
+fn cancelled(source_name: &str) -> DataError {
+    DataError::Invalid { source_name: source_name.to_string(), message: "reading was cancelled".into() }
+}
+
+/// The end of the first record of `bytes` (just after its newline, outside quotes).
+fn record_end(bytes: &[u8]) -> Option<usize> {
+    let mut in_quotes = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => return Some(i + 1),
             _ => {}
         }
     }
-    Ok((spans, width))
+    None
+}
+
+/// Cuts `source[start..]` into chunks of whole records on this thread and parses them on all
+/// cores (a bounded queue keeps only a few chunks in memory at once).
+fn parse_chunks(
+    source_name: &str,
+    source: &Source,
+    start: usize,
+    sep: u8,
+    width: usize,
+    progress: &Progress,
+) -> Result<Vec<Chunk>, ReadError> {
+    let len = source.len();
+    let workers = rayon::current_num_threads().clamp(1, 16);
+    let results: Mutex<Vec<(usize, Result<Chunk, ReadError>)>> = Mutex::new(Vec::new());
+    let failed = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, std::ops::Range<usize>, Cow<[u8]>)>(workers);
+    let rx = Mutex::new(rx);
+    let produced = std::thread::scope(|scope| -> Result<(), ReadError> {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+                    let Ok((index, range, bytes)) = job else { break };
+                    let chunk = parse_chunk(source_name, &bytes, sep, width).map(|(rows, parts)| Chunk { range, rows, parts });
+                    if chunk.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if let Ok(mut r) = results.lock() {
+                        r.push((index, chunk));
+                    }
+                }
+            });
+        }
+        let mut pos = start;
+        let mut index = 0;
+        let mut want = CHUNK;
+        while pos < len {
+            if failed.load(Ordering::Relaxed) {
+                break;
+            }
+            if progress.cancelled() {
+                return Err(cancelled(source_name).into());
+            }
+            let end = (pos + want).min(len);
+            let window = source.read(pos..end)?;
+            let cut = if end == len { Some(window.len()) } else { last_record_end(&window) };
+            let Some(cut) = cut else {
+                want *= 2; // one record longer than the chunk: read more
+                if want > (1 << 30) {
+                    return Err(DataError::Invalid {
+                        source_name: source_name.to_string(),
+                        message: "a record is over a gigabyte long (is a quote never closed?)".into(),
+                    }
+                    .into());
+                }
+                continue;
+            };
+            let bytes = match window {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
+                Cow::Owned(mut b) => {
+                    b.truncate(cut);
+                    Cow::Owned(b)
+                }
+            };
+            if tx.send((index, pos..pos + cut, bytes)).is_err() {
+                break;
+            }
+            index += 1;
+            pos += cut;
+            want = CHUNK;
+            if let Some(report) = progress.report {
+                report(pos as f32 / len.max(1) as f32);
+            }
+        }
+        drop(tx);
+        Ok(())
+    });
+    produced?;
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|r| r.0);
+    let mut chunks = Vec::with_capacity(results.len());
+    for (_, chunk) in results {
+        match chunk {
+            Ok(c) => chunks.push(c),
+            Err(ReadError::Data(DataError::Malformed { source_name, line, message })) => {
+                // Lines were counted from the chunk's start: count those before it.
+                let offset = chunks.last().map_or(start, |c: &Chunk| c.range.end);
+                let before = source.line_at(offset)? - 1;
+                return Err(DataError::Malformed { source_name, line: line + before, message }.into());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(chunks)
+}
+
+/// Parses one chunk of whole records: each column is numbers until a cell is not a number,
+/// then the column is read again as (coded) text.
+fn parse_chunk(source_name: &str, bytes: &[u8], sep: u8, width: usize) -> Result<(usize, Vec<Part>), ReadError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?;
+    let (spans, _) = tokenize_range(source_name, bytes, 0..bytes.len(), 1, sep, Some(width))?;
+    let rows = spans.len() / width;
+    let parts = (0..width)
+        .map(|j| {
+            let mut numbers = Vec::with_capacity(rows);
+            for r in 0..rows {
+                match parse_cell(span_bytes(bytes, spans[r * width + j])) {
+                    Some(x) => numbers.push(x.unwrap_or(f64::NAN)),
+                    None => return Part::Strings(strings_of(text, &spans, width, j)),
+                }
+            }
+            Part::Numbers(numbers)
+        })
+        .collect();
+    Ok((rows, parts))
+}
+
+/// Column `j` of tokenized records as coded text (an empty field is missing).
+fn strings_of(text: &str, spans: &[(u32, u32)], width: usize, j: usize) -> Strings {
+    let mut builder = StringsBuilder::with_capacity(spans.len() / width);
+    for row in spans.chunks_exact(width) {
+        let cell = span_text(text, row[j]);
+        builder.push(Some(&*cell).filter(|t| !t.is_empty()));
+    }
+    builder.finish()
+}
+
+/// The column as numbers when every value is a number and at least one is written with a
+/// decimal comma (`3,5`, `-1.234,56` with dots grouping thousands). Each distinct value is
+/// parsed once.
+fn decimal_comma_numbers(strings: &Strings) -> Option<Numbers> {
+    let mut any_comma = false;
+    let by_code = strings
+        .dict()
+        .iter()
+        .map(|t| {
+            if t.contains(',') {
+                any_comma = true;
+                decimal_comma_number(t.trim()).map(Some)
+            } else {
+                parse_cell(Cow::Borrowed(t.as_bytes()))
+            }
+        })
+        .collect::<Option<Vec<Option<f64>>>>()?;
+    any_comma.then(|| strings.codes().iter().map(|&c| by_code.get(c as usize).copied().flatten()).collect())
 }
 
 /// Converts a polars frame into a [`Dataset`], inferring each column's kind.
@@ -436,50 +439,24 @@ pub fn from_polars(source_name: &str, df: &DataFrame) -> Result<Dataset, DataErr
     Dataset::new(source_name, columns)
 }
 
-/// Picks the delimiter that the header line uses most: comma, tab or semicolon.
-fn sniff_separator(bytes: &[u8]) -> u8 {
-    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
-    let header = &bytes[..header_end];
-    let mut best = (b',', 0usize);
-    for sep in [b',', b'\t', b';'] {
-        let n = count_unquoted(header, sep);
-        if n > best.1 {
-            best = (sep, n);
-        }
-    }
-    best.0
-}
-
-fn count_unquoted(line: &[u8], sep: u8) -> usize {
-    let mut in_quotes = false;
-    let mut n = 0;
-    for &b in line {
-        if b == b'"' {
-            in_quotes = !in_quotes;
-        } else if b == sep && !in_quotes {
-            n += 1;
-        }
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::csv_scan::fast_decimal;
     use crate::data::{ColumnKind, Values};
 
     #[test]
     fn decimal_commas_in_semicolon_files() {
         let csv = "price;city;code\n1.234,5;Lyon;1,5\n-0,25;Köln;2\n;Gent;x\n";
         let ds = read_csv_bytes("eu.csv", csv.as_bytes().to_vec()).unwrap();
-        assert_eq!(ds.columns[0].values, Values::Numeric(vec![Some(1234.5), Some(-0.25), None]));
+        assert_eq!(ds.columns[0].values, Values::Numeric(Numbers::from(vec![Some(1234.5), Some(-0.25), None])));
         assert_eq!(ds.columns[1].kind, ColumnKind::Categorical);
         assert_eq!(ds.columns[2].kind, ColumnKind::Categorical, "a column with a word stays labels");
         let off = read_csv_bytes_with("eu.csv", csv.as_bytes().to_vec(), CsvOptions { decimal_comma: Some(false) });
         assert_eq!(off.unwrap().columns[0].cell_text(0), "1.234,5");
         let quoted = "a,b\n\"1,5\",x\n\"2\",y\n";
         let on = read_csv_bytes_with("q.csv", quoted.as_bytes().to_vec(), CsvOptions { decimal_comma: Some(true) });
-        assert_eq!(on.unwrap().columns[0].values, Values::Numeric(vec![Some(1.5), Some(2.0)]));
+        assert_eq!(on.unwrap().columns[0].values, Values::Numeric(Numbers::from(vec![Some(1.5), Some(2.0)])));
         let auto = read_csv_bytes("q.csv", quoted.as_bytes().to_vec()).unwrap();
         assert_eq!(auto.columns[0].kind, ColumnKind::Categorical, "comma files keep \"1,5\" as written");
         for bad in ["1.23,4", "1,2,3", "1.2345,6", "a,5", "1,"] {
@@ -493,7 +470,7 @@ mod tests {
         let csv = "a,b,c\n1,\"x, y\",hello there my friend\n,z,\"say \"\"hi\"\" to all\"\n3.5,x,a b c d\n";
         let ds = read_csv_bytes("t.csv", csv.as_bytes().to_vec()).unwrap();
         assert_eq!(ds.n_rows(), 3);
-        assert_eq!(ds.columns[0].values, Values::Numeric(vec![Some(1.0), None, Some(3.5)]));
+        assert_eq!(ds.columns[0].values, Values::Numeric(Numbers::from(vec![Some(1.0), None, Some(3.5)])));
         assert_eq!(ds.columns[1].kind, ColumnKind::Categorical);
         assert_eq!(ds.columns[1].cell_text(0), "x, y");
         assert_eq!(ds.columns[2].kind, ColumnKind::Text);
@@ -534,7 +511,7 @@ mod tests {
         let ds = read_csv_bytes("t.csv", csv.as_bytes().to_vec()).unwrap();
         assert_eq!(ds.column_names(), vec!["a", "b", "column_3"]);
         assert_eq!(ds.n_rows(), 3, "the blank line is not a row");
-        assert_eq!(ds.columns[0].values, Values::Numeric(vec![Some(1.0), None, Some(3.5)]));
+        assert_eq!(ds.columns[0].values, Values::Numeric(Numbers::from(vec![Some(1.0), None, Some(3.5)])));
         assert_eq!(ds.columns[1].cell_text(0), "two\r\nlines");
         assert!(ds.columns[1].values.is_missing(2));
         assert!(ds.columns[2].values.is_missing(1), "a trailing separator is an empty last field");
@@ -569,6 +546,41 @@ mod tests {
         let broken = csv.replacen(lines[bad_line - 1], "29999,1", 1);
         let err = read_csv_bytes("big.csv", broken.into_bytes()).unwrap_err().to_string();
         assert!(err.contains(&format!("line {bad_line}:")) && err.contains("2 fields"), "{err}");
+    }
+
+    #[test]
+    fn chunks_join_into_the_same_table_whatever_crosses_their_boundaries() {
+        // Quoted fields with newlines and separators, a column that turns to text late (its
+        // early chunks are read again as text), a decimal-comma column, and ~40 chunks.
+        let mut csv = String::from("id;note;code;price\n");
+        let mut expected_code = Vec::new();
+        for i in 0..6000 {
+            let code = if i == 5500 { "x7".to_string() } else { format!("{}", i % 13) };
+            expected_code.push(code.clone());
+            csv.push_str(&format!("{i};\"line {i}\nsecond; \"\"part\"\"\";{code};{},{}\n", i % 100, i % 10));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eu.csv");
+        std::fs::write(&path, &csv).unwrap();
+        for ds in [read_csv_bytes("eu.csv", csv.clone().into_bytes()).unwrap(), read_csv_path(&path).unwrap()] {
+            assert_eq!(ds.n_rows(), 6000);
+            assert_eq!(ds.columns[0].values, Values::Numeric((0..6000).map(|i| Some(f64::from(i))).collect()));
+            assert_eq!(ds.columns[1].cell_text(4321), "line 4321\nsecond; \"part\"");
+            assert_eq!(ds.columns[2].kind, ColumnKind::Categorical);
+            let codes: Vec<String> = (0..6000).map(|r| ds.columns[2].cell_text(r)).collect();
+            assert_eq!(codes, expected_code);
+            assert_eq!(ds.columns[3].values.display(1234), "34.4");
+        }
+        // A ragged record deep in the file names its physical line (each record spans 2).
+        let broken = csv.replacen("4999;", "4999;1;", 1);
+        let err = read_csv_bytes("b.csv", broken.into_bytes()).unwrap_err().to_string();
+        assert!(err.contains("line 10000:") && err.contains("5 fields"), "{err}");
+        // Windows-1252 text found only far into a file is read as that.
+        let mut win = csv.into_bytes();
+        win.extend_from_slice(b"6000;caf\xe9;1;2,5\n");
+        std::fs::write(&path, &win).unwrap();
+        let ds = read_csv_path(&path).unwrap();
+        assert_eq!(ds.columns[1].cell_text(6000), "café");
     }
 
     #[test]

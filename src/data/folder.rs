@@ -115,13 +115,13 @@ fn read_texts(source: &str, examples: &[Example]) -> Result<Dataset, DataError> 
             let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
             let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t.to_string(),
-                Err(_) => super::csv::windows_1252_to_utf8(bytes),
+                Err(_) => super::csv_scan::windows_1252_to_utf8(bytes),
             };
             let text = text.trim();
             Ok((!text.is_empty()).then(|| text.to_string()))
         })
         .collect::<Result<_, DataError>>()?;
-    let text = Column { name: "text".into(), kind: ColumnKind::Text, values: Values::Str(texts) };
+    let text = Column { name: "text".into(), kind: ColumnKind::Text, values: Values::Str(texts.into()) };
     Dataset::new(source, vec![text, label_column(examples), file_column(examples)])
 }
 

@@ -94,7 +94,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.column_names(), vec!["c", "x", "y"]);
-        assert_eq!(a.columns[1].values, Values::Numeric(vec![Some(1.0), Some(2.5), None]));
+        assert_eq!(a.columns[1].values, Values::Numeric(vec![Some(1.0), Some(2.5), None].into()));
         assert_eq!(a.columns[0].kind, ColumnKind::Categorical);
         assert!(a.columns[2].values.is_missing(0));
         let b = read_json_bytes("b.json", br#"{"meta": 1, "data": [{"x": 1}, {"x": 2}]}"#).unwrap();

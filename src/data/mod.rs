@@ -6,6 +6,7 @@
 
 mod coach;
 mod csv;
+mod csv_scan;
 mod excel;
 mod folder;
 mod json;
@@ -13,11 +14,14 @@ mod parquet;
 mod profile;
 mod schema;
 mod sqlite;
+mod values;
 
 pub use coach::{Warning, table_warnings, target_warnings};
-pub use csv::{CsvOptions, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path};
+pub use csv::{CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with};
 pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};
 pub use json::read_json_bytes;
+pub use values::{MISSING, Numbers, Strings, StringsBuilder, Values};
+pub(crate) use values::count_distinct;
 
 /// Reads a data file by its extension: CSV/TSV/TXT (delimited text), JSON / NDJSON / JSONL,
 /// Parquet, Excel/OpenDocument, SQLite, or a folder with one sub-folder of examples per label.
@@ -69,58 +73,6 @@ impl ColumnKind {
     }
 }
 
-/// The cells of one column.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Values {
-    Numeric(Vec<Option<f64>>),
-    Str(Vec<Option<String>>),
-}
-
-impl Values {
-    pub fn len(&self) -> usize {
-        match self {
-            Values::Numeric(v) => v.len(),
-            Values::Str(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn is_missing(&self, row: usize) -> bool {
-        match self {
-            Values::Numeric(v) => v[row].is_none(),
-            Values::Str(v) => v[row].is_none(),
-        }
-    }
-
-    /// One cell as text ("" when missing or out of range).
-    pub fn display(&self, row: usize) -> String {
-        match self {
-            Values::Numeric(v) => v.get(row).copied().flatten().map(format_number).unwrap_or_default(),
-            Values::Str(v) => v.get(row).cloned().flatten().unwrap_or_default(),
-        }
-    }
-
-    /// One cell as JSON: a number, a string, or null when missing.
-    pub fn json(&self, row: usize) -> serde_json::Value {
-        use serde_json::Value;
-        match self {
-            Values::Numeric(v) => v[row].and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
-            Values::Str(v) => v[row].clone().map_or(Value::Null, Value::String),
-        }
-    }
-
-    /// The cells of the given rows, in that order.
-    pub fn take(&self, rows: &[usize]) -> Values {
-        match self {
-            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&r| v[r]).collect()),
-            Values::Str(v) => Values::Str(rows.iter().map(|&r| v[r].clone()).collect()),
-        }
-    }
-}
-
 /// One named column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {
@@ -131,29 +83,28 @@ pub struct Column {
 
 impl Column {
     pub fn numeric(name: impl Into<String>, values: Vec<Option<f64>>) -> Self {
-        Column { name: name.into(), kind: ColumnKind::Numeric, values: Values::Numeric(values) }
+        Column { name: name.into(), kind: ColumnKind::Numeric, values: Values::Numeric(values.into()) }
     }
 
     /// A string column whose kind (categorical or text) is inferred from its content.
     pub fn strings(name: impl Into<String>, values: Vec<Option<String>>) -> Self {
+        Column::from_strings(name, values.into())
+    }
+
+    /// A coded string column whose kind (categorical or text) is inferred from its content.
+    pub fn from_strings(name: impl Into<String>, values: Strings) -> Self {
         let kind = infer_string_kind(&values);
         Column { name: name.into(), kind, values: Values::Str(values) }
     }
 
     /// Cell as display text ("" when missing).
     pub fn cell_text(&self, row: usize) -> String {
-        match &self.values {
-            Values::Numeric(v) => v[row].map(format_number).unwrap_or_default(),
-            Values::Str(v) => v[row].clone().unwrap_or_default(),
-        }
+        self.values.display(row)
     }
 
     /// The number of missing cells.
     pub fn missing(&self) -> usize {
-        match &self.values {
-            Values::Numeric(v) => v.iter().filter(|x| x.is_none()).count(),
-            Values::Str(v) => v.iter().filter(|x| x.is_none()).count(),
-        }
+        self.values.missing()
     }
 }
 
@@ -231,9 +182,9 @@ impl Dataset {
         let col = &mut out.columns[index];
         col.values = match (kind, &col.values) {
             (ColumnKind::Numeric, Values::Str(v)) => {
-                let mut numbers = Vec::with_capacity(v.len());
+                let mut numbers = Numbers::default();
                 for (row, cell) in v.iter().enumerate() {
-                    numbers.push(match cell.as_deref().map(str::trim) {
+                    numbers.push(match cell.map(str::trim) {
                         None | Some("") => None,
                         Some(t) => {
                             Some(t.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| DataError::Invalid {
@@ -262,43 +213,58 @@ impl Dataset {
     }
 
     /// The rows that do not exactly repeat an earlier row. Rows are hashed cell by cell (on all
-    /// cores) and only rows with equal hashes are compared, so a million rows take a moment.
+    /// cores; a string cell by its dictionary code) into an open-addressing table, and only rows
+    /// with equal hashes are compared, so a million rows take a few hundredths of a second.
     pub fn first_occurrences(&self) -> Vec<usize> {
         use rayon::prelude::*;
-        use std::hash::{Hash, Hasher};
         let n = self.n_rows();
         let mut hashes = vec![0u64; n];
         hashes.par_chunks_mut(8192).enumerate().for_each(|(chunk, out)| {
-            for (i, h) in out.iter_mut().enumerate() {
-                let r = chunk * 8192 + i;
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                for c in &self.columns {
-                    match &c.values {
-                        Values::Numeric(v) => v[r].map(f64::to_bits).hash(&mut hasher),
-                        Values::Str(v) => v[r].hash(&mut hasher),
+            let rows = chunk * 8192..chunk * 8192 + out.len();
+            out.fill(0x51_7C_C1_B7_27_22_0A_95);
+            for c in &self.columns {
+                let mix = |h: &mut u64, x: u64| *h = (*h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+                match &c.values {
+                    Values::Numeric(v) => {
+                        for (h, x) in out.iter_mut().zip(&v.raw()[rows.clone()]) {
+                            mix(h, if x.is_nan() { u64::MAX } else { x.to_bits() });
+                        }
+                    }
+                    Values::Str(v) => {
+                        for (h, &code) in out.iter_mut().zip(&v.codes()[rows.clone()]) {
+                            mix(h, u64::from(code));
+                        }
                     }
                 }
-                *h = hasher.finish();
             }
         });
         let same = |a: usize, b: usize| {
             self.columns.iter().all(|c| match &c.values {
-                Values::Numeric(v) => v[a].map(f64::to_bits) == v[b].map(f64::to_bits),
-                Values::Str(v) => v[a] == v[b],
+                Values::Numeric(v) => v.raw()[a].to_bits() == v.raw()[b].to_bits() || v.raw()[a].is_nan() && v.raw()[b].is_nan(),
+                Values::Str(v) => v.codes()[a] == v.codes()[b],
             })
         };
-        let mut seen: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::with_capacity(n);
-        (0..n)
-            .filter(|&r| {
-                let firsts = seen.entry(hashes[r]).or_default();
-                if firsts.iter().any(|&f| same(f, r)) {
-                    false
-                } else {
+        // Open addressing on row indices: a slot holds row + 1 (0 = empty).
+        let size = (n.max(8) * 2).next_power_of_two();
+        let shift = 64 - size.trailing_zeros();
+        let mut table = vec![0u32; size];
+        let mut firsts = Vec::with_capacity(n);
+        for r in 0..n {
+            let mut slot = (hashes[r].wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+            loop {
+                let here = table[slot] as usize;
+                if here == 0 {
+                    table[slot] = r as u32 + 1;
                     firsts.push(r);
-                    true
+                    break;
                 }
-            })
-            .collect()
+                if hashes[here - 1] == hashes[r] && same(here - 1, r) {
+                    break;
+                }
+                slot = (slot + 1) & (size - 1);
+            }
+        }
+        firsts
     }
 
     /// The table with rows that exactly repeat an earlier row removed, and how many were.
@@ -315,15 +281,15 @@ impl Dataset {
         for c in &self.columns {
             let theirs = other.require(&c.name)?;
             let values = match (&c.values, &theirs.values) {
-                (Values::Numeric(a), Values::Numeric(b)) => Values::Numeric(a.iter().chain(b).copied().collect()),
-                (Values::Str(a), Values::Str(b)) => Values::Str(a.iter().chain(b).cloned().collect()),
+                (Values::Numeric(a), Values::Numeric(b)) => Values::Numeric(a.iter().chain(b.iter()).collect()),
+                (Values::Str(a), Values::Str(b)) => Values::Str(a.concat(b)),
                 (Values::Str(a), Values::Numeric(b)) => {
-                    Values::Str(a.iter().cloned().chain(b.iter().map(|x| x.map(format_number))).collect())
+                    Values::Str(a.concat(&b.iter().map(|x| x.map(format_number)).collect()))
                 }
                 (Values::Numeric(a), Values::Str(b)) => {
                     let mut out = a.clone();
                     for (row, cell) in b.iter().enumerate() {
-                        out.push(match cell.as_deref().map(str::trim) {
+                        out.push(match cell.map(str::trim) {
                             None | Some("") => None,
                             Some(t) => Some(t.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
                                 DataError::Invalid {
@@ -363,7 +329,7 @@ pub fn format_number(x: f64) -> String {
 }
 
 /// Free text has several words per cell on average; short labels are categories.
-fn infer_string_kind(values: &[Option<String>]) -> ColumnKind {
+fn infer_string_kind(values: &Strings) -> ColumnKind {
     let mut words = 0usize;
     let mut cells = 0usize;
     for v in values.iter().flatten().take(5000) {
@@ -413,7 +379,7 @@ mod kind_tests {
         )
         .unwrap();
         let c = ds.with_kind("code", ColumnKind::Categorical).unwrap();
-        assert_eq!(c.columns[0].values, Values::Str(vec![Some("1".into()), Some("2".into()), None]));
+        assert_eq!(c.columns[0].values, Values::Str(vec![Some("1"), Some("2"), None].into_iter().collect()));
         assert_eq!(c.columns[0].kind, ColumnKind::Categorical);
         let err = ds.with_kind("n", ColumnKind::Numeric).unwrap_err().to_string();
         assert!(err.contains("row 3") && err.contains("'x'"), "{err}");

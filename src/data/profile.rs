@@ -2,7 +2,6 @@
 
 use super::{ColumnKind, Dataset, Values};
 use serde::Serialize;
-use std::collections::HashMap;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Profile {
@@ -37,34 +36,35 @@ pub struct ColumnProfile {
 /// Profiles every column in one pass each.
 pub fn profile(ds: &Dataset) -> Profile {
     use rayon::prelude::*;
-    // Columns on all cores, and the warnings (which scan the rows again) beside them.
-    let (column_profiles, warnings) =
-        rayon::join(|| ds.columns.par_iter().map(column_profile).collect(), || super::table_warnings(ds));
+    // Columns on all cores, and the duplicate rows beside them; then the warnings from both.
+    let (column_profiles, duplicates): (Vec<ColumnProfile>, usize) = rayon::join(
+        || ds.columns.par_iter().map(column_profile).collect(),
+        || ds.n_rows() - ds.first_occurrences().len(),
+    );
+    let counts: Vec<(usize, usize)> = column_profiles.iter().map(|p| (p.missing, p.distinct)).collect();
+    let warnings = super::coach::table_warnings_counted(ds, &counts, duplicates);
     Profile { source: ds.source.clone(), rows: ds.n_rows(), columns: ds.n_cols(), column_profiles, warnings }
 }
 
 fn column_profile(c: &super::Column) -> ColumnProfile {
+    let distinct = super::coach::distinct(&c.values);
     match &c.values {
         Values::Numeric(v) => {
-            let present: Vec<f64> = v.iter().flatten().copied().collect();
-            let n = present.len() as f64;
-            let (mut min, mut max, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
-            for &x in &present {
+            let (mut n, mut min, mut max, mut sum) = (0usize, f64::INFINITY, f64::NEG_INFINITY, 0.0);
+            for x in v.present() {
+                n += 1;
                 min = min.min(x);
                 max = max.max(x);
                 sum += x;
             }
-            let mean = sum / n;
-            let var = present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-            let mut bits: Vec<u64> = present.iter().map(|x| x.to_bits()).collect();
-            bits.sort_unstable();
-            bits.dedup();
-            let some = |x: f64| (!present.is_empty()).then_some(x);
+            let mean = sum / n as f64;
+            let var = v.present().map(|x| (x - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
+            let some = |x: f64| (n > 0).then_some(x);
             ColumnProfile {
                 name: c.name.clone(),
                 kind: c.kind,
-                missing: v.len() - present.len(),
-                distinct: bits.len(),
+                missing: v.len() - n,
+                distinct,
                 min: some(min),
                 max: some(max),
                 mean: some(mean),
@@ -73,18 +73,15 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
             }
         }
         Values::Str(v) => {
-            let mut counts: HashMap<&str, usize> = HashMap::new();
-            for s in v.iter().flatten() {
-                *counts.entry(s.as_str()).or_default() += 1;
-            }
-            let mut top: Vec<(String, usize)> = counts.iter().map(|(k, &n)| (k.to_string(), n)).collect();
+            let mut top: Vec<(String, usize)> =
+                v.dict().iter().zip(v.counts()).filter(|(_, n)| *n > 0).map(|(k, n)| (k.clone(), n)).collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             top.truncate(5);
             ColumnProfile {
                 name: c.name.clone(),
                 kind: c.kind,
                 missing: c.missing(),
-                distinct: counts.len(),
+                distinct,
                 min: None,
                 max: None,
                 mean: None,

@@ -55,9 +55,9 @@ impl Schema {
             let values = match (sc.kind, &col.values) {
                 (ColumnKind::Numeric, Values::Numeric(v)) => Values::Numeric(v.clone()),
                 (ColumnKind::Numeric, Values::Str(v)) => {
-                    let mut out = Vec::with_capacity(v.len());
+                    let mut out = crate::data::Numbers::default();
                     for (row, cell) in v.iter().enumerate() {
-                        out.push(match cell.as_deref().map(str::trim) {
+                        out.push(match cell.map(str::trim) {
                             None | Some("") => None,
                             Some(s) => Some(parse_number(s).ok_or_else(|| DataError::Invalid {
                                 source_name: ds.source.clone(),
@@ -122,7 +122,11 @@ impl Schema {
                     }
                 }
             }
-            let values = if sc.kind == ColumnKind::Numeric { Values::Numeric(numbers) } else { Values::Str(cells) };
+            let values = if sc.kind == ColumnKind::Numeric {
+                Values::Numeric(numbers.into())
+            } else {
+                Values::Str(cells.into())
+            };
             columns.push(Column { name: sc.name.clone(), kind: sc.kind, values });
         }
         Dataset::new(source, columns)

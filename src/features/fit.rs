@@ -44,7 +44,7 @@ impl Recipe {
                         let v = match values {
                             Values::Str(v) => v,
                             Values::Numeric(v) => {
-                                owned = v.iter().map(|x| x.map(format_number)).collect::<Vec<_>>();
+                                owned = v.iter().map(|x| x.map(format_number)).collect::<crate::data::Strings>();
                                 &owned
                             }
                         };
@@ -52,7 +52,7 @@ impl Recipe {
                     }
                     (Step::Tfidf { column, options }, Values::Str(v)) => FittedStep::Tfidf {
                         column: column.clone(),
-                        model: TfidfModel::fit_with(rows.iter().map(|&i| v[i].as_deref()), options),
+                        model: TfidfModel::fit_with(rows.iter().map(|&i| v.get(i)), options),
                     },
                     (step, _) => {
                         return Err(FeatureError::WrongKind { column: step.column().into(), kind: col.kind.label() });
@@ -70,14 +70,14 @@ impl Recipe {
 
 fn fit_numbers(
     column: &str,
-    v: &[Option<f64>],
+    v: &crate::data::Numbers,
     rows: &[usize],
     impute: Impute,
     fill_value: f64,
     indicator: bool,
     scale: Scaling,
 ) -> FittedStep {
-    let cells: Vec<Option<f64>> = rows.iter().map(|&i| v[i]).collect();
+    let cells: Vec<Option<f64>> = rows.iter().map(|&i| v.get(i)).collect();
     let mut present: Vec<f64> = cells.iter().flatten().copied().collect();
     let n = rows.len() as f64;
     let fill = match impute {
@@ -125,18 +125,30 @@ fn median(present: &mut [f64]) -> f64 {
     if n % 2 == 1 { upper } else { (below.iter().copied().fold(f64::NEG_INFINITY, f64::max) + upper) / 2.0 }
 }
 
-fn fit_one_hot(column: &str, v: &[Option<String>], rows: &[usize], min_frequency: usize, ordinal: bool) -> FittedStep {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for s in rows.iter().filter_map(|&i| v[i].as_deref()) {
-        *counts.entry(s).or_default() += 1;
+fn fit_one_hot(
+    column: &str,
+    v: &crate::data::Strings,
+    rows: &[usize],
+    min_frequency: usize,
+    ordinal: bool,
+) -> FittedStep {
+    let mut by_code = vec![0usize; v.dict().len()];
+    let mut any_missing = false;
+    for &i in rows {
+        match by_code.get_mut(v.codes()[i] as usize) {
+            Some(n) => *n += 1,
+            None => any_missing = true,
+        }
     }
+    let mut counts: HashMap<&str, usize> =
+        v.dict().iter().zip(by_code).filter(|(_, n)| *n > 0).map(|(s, n)| (s.as_str(), n)).collect();
     // Most frequent value; ties go to the alphabetically first, as scikit-learn does.
     let fill = counts
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
         .map(|(k, _)| k.to_string())
         .unwrap_or_default();
-    if rows.iter().any(|&i| v[i].is_none()) {
+    if any_missing {
         *counts.entry(fill.as_str()).or_default() += 0;
     }
     let total = counts.len();

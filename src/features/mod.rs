@@ -16,7 +16,7 @@ pub use sparse::Csr;
 pub use table::{DateTime, FittedTable, parse_datetime};
 pub use text::{TfidfModel, TfidfOptions, tokenize};
 
-use crate::data::{Dataset, Values, format_number};
+use crate::data::{Dataset, Strings, Values, format_number};
 use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -202,18 +202,27 @@ impl FittedRecipe {
                 let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
                 Ok(match (step, &col.values) {
                     (FittedStep::ImputeScale { median, mean, std, indicator, .. }, Values::Numeric(v)) => {
-                        Lookup::Scale { v, median: *median, mean: *mean, inv_std: 1.0 / std, indicator: *indicator }
+                        Lookup::Scale {
+                            v: v.raw(),
+                            median: *median,
+                            mean: *mean,
+                            inv_std: 1.0 / std,
+                            indicator: *indicator,
+                        }
                     }
-                    (FittedStep::OneHot { fill, categories, other, ordinal, .. }, values) => Lookup::OneHot {
-                        v: match values {
-                            Values::Str(v) => Cow::Borrowed(v.as_slice()),
+                    (FittedStep::OneHot { fill, categories, other, ordinal, .. }, values) => {
+                        let v: Cow<'a, Strings> = match values {
+                            Values::Str(v) => Cow::Borrowed(v),
                             Values::Numeric(v) => Cow::Owned(v.iter().map(|x| x.map(format_number)).collect()),
-                        },
-                        fill,
-                        index: categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect(),
-                        other: other.then_some(categories.len()),
-                        ordinal: *ordinal,
-                    },
+                        };
+                        // Each distinct value is looked up once; rows then go by their code.
+                        let index: HashMap<&str, usize> =
+                            categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+                        let other = other.then_some(categories.len());
+                        let find = |s: &str| index.get(s).copied().or(other);
+                        let by_code = v.dict().iter().map(|s| find(s)).collect();
+                        Lookup::OneHot { missing: find(fill), by_code, v, ordinal: *ordinal }
+                    }
                     (FittedStep::Tfidf { model, .. }, Values::Str(v)) => {
                         Lookup::Tfidf { v, model, index: model.index() }
                     }
@@ -231,21 +240,22 @@ enum Lookup<'a> {
     /// Multiplies by `1 / std` (rather than dividing) so that an exported ONNX graph, which
     /// runtimes may rewrite the same way, computes bit-identical features.
     Scale {
-        v: &'a [Option<f64>],
+        /// Raw cells, NaN = missing.
+        v: &'a [f64],
         median: f64,
         mean: f64,
         inv_std: f64,
         indicator: bool,
     },
     OneHot {
-        v: Cow<'a, [Option<String>]>,
-        fill: &'a str,
-        index: HashMap<&'a str, usize>,
-        other: Option<usize>,
+        v: Cow<'a, Strings>,
+        /// The feature of each dictionary entry of `v` (`None`: no feature), and of a missing cell.
+        by_code: Vec<Option<usize>>,
+        missing: Option<usize>,
         ordinal: bool,
     },
     Tfidf {
-        v: &'a [Option<String>],
+        v: &'a Strings,
         model: &'a TfidfModel,
         index: HashMap<&'a str, usize>,
     },
@@ -258,13 +268,14 @@ impl Lookup<'_> {
     fn cells(&self, row: usize, cell: &mut impl FnMut(usize, f64)) {
         match self {
             Lookup::Scale { v, median, mean, inv_std, indicator } => {
-                cell(0, (v[row].unwrap_or(*median) - mean) * inv_std);
+                let x = v[row];
+                cell(0, (if x.is_nan() { *median } else { x } - mean) * inv_std);
                 if *indicator {
-                    cell(1, v[row].is_none() as u8 as f64);
+                    cell(1, x.is_nan() as u8 as f64);
                 }
             }
-            Lookup::OneHot { v, fill, index, other, ordinal } => {
-                let found = index.get(v[row].as_deref().unwrap_or(fill)).copied().or(*other);
+            Lookup::OneHot { v, by_code, missing, ordinal } => {
+                let found = by_code.get(v.codes()[row] as usize).copied().unwrap_or(*missing);
                 match (ordinal, found) {
                     (true, Some(i)) => cell(0, i as f64),
                     (true, None) => cell(0, -1.0),
@@ -273,7 +284,7 @@ impl Lookup<'_> {
                 }
             }
             Lookup::Tfidf { v, model, index } => {
-                for (j, w) in model.weights(index, v[row].as_deref().unwrap_or("")) {
+                for (j, w) in model.weights(index, v.get(row).unwrap_or("")) {
                     cell(j, w);
                 }
             }

@@ -56,7 +56,7 @@ impl FittedTable {
     pub fn fit(step: &Step, ds: &Dataset, rows: &[usize]) -> Result<FittedTable, FeatureError> {
         let numbers = |column: &str| -> Result<Vec<f64>, FeatureError> {
             match &require(ds, column)?.values {
-                Values::Numeric(v) => Ok(rows.iter().filter_map(|&r| v[r]).collect()),
+                Values::Numeric(v) => Ok(rows.iter().filter_map(|&r| v.get(r)).collect()),
                 Values::Str(_) => Err(FeatureError::WrongKind { column: column.into(), kind: "not numeric" }),
             }
         };
@@ -102,7 +102,7 @@ impl FittedTable {
                     // The first training cell that is not a date names the problem.
                     if let Some((r, s)) = rows
                         .iter()
-                        .filter_map(|&r| v[r].as_deref().map(|s| (r, s)))
+                        .filter_map(|&r| v.get(r).map(|s| (r, s)))
                         .find(|(_, s)| !s.trim().is_empty() && parse_datetime(s).is_none())
                     {
                         return Err(FeatureError::Step {
@@ -146,7 +146,10 @@ impl FittedTable {
             let i = index(ds, column)?;
             match &mut ds.columns[i].values {
                 Values::Numeric(v) => {
-                    v.iter_mut().for_each(|x| *x = x.map(f).filter(|y| y.is_finite()));
+                    v.raw_mut().iter_mut().filter(|x| !x.is_nan()).for_each(|x| {
+                        let y = f(*x);
+                        *x = if y.is_finite() { y } else { f64::NAN };
+                    });
                     Ok(())
                 }
                 Values::Str(_) => Err(FeatureError::WrongKind { column: column.into(), kind: "not numeric" }),
@@ -173,7 +176,11 @@ impl FittedTable {
             FittedTable::DateParts { column, parts } => {
                 let i = index(ds, column)?;
                 let dates: Vec<Option<DateTime>> = match &ds.columns[i].values {
-                    Values::Str(v) => v.iter().map(|s| s.as_deref().and_then(parse_datetime)).collect(),
+                    Values::Str(v) => {
+                        // Each distinct text is parsed once.
+                        let parsed: Vec<Option<DateTime>> = v.dict().iter().map(|s| parse_datetime(s)).collect();
+                        v.codes().iter().map(|&c| parsed.get(c as usize).copied().flatten()).collect()
+                    }
                     Values::Numeric(_) => {
                         return Err(FeatureError::WrongKind { column: column.clone(), kind: "numeric" });
                     }
@@ -187,17 +194,17 @@ impl FittedTable {
             }
             FittedTable::Derived { name, expression } => {
                 let e = parse_expr(name, expression)?;
-                let cols: Vec<(String, &[Option<f64>])> = e
+                let cols: Vec<(String, &crate::data::Numbers)> = e
                     .columns()
                     .into_iter()
                     .map(|c| match ds.column(&c).map(|col| &col.values) {
-                        Some(Values::Numeric(v)) => Ok((c, v.as_slice())),
+                        Some(Values::Numeric(v)) => Ok((c, v)),
                         Some(_) => Err(FeatureError::WrongKind { column: c, kind: "not numeric" }),
                         None => Err(FeatureError::MissingColumn(c)),
                     })
                     .collect::<Result<_, _>>()?;
                 let values = (0..ds.n_rows())
-                    .map(|r| e.eval(&|name| cols.iter().find(|c| c.0 == name).and_then(|c| c.1[r])))
+                    .map(|r| e.eval(&|name| cols.iter().find(|c| c.0 == name).and_then(|c| c.1.get(r))))
                     .collect();
                 ds.columns.push(Column::numeric(name.clone(), values));
             }

@@ -8,7 +8,7 @@
 //! words the reference never had and the messages' lengths (KS). The data set drifts when at
 //! least half of its features do.
 
-use crate::data::{ColumnKind, Dataset, Schema, Values};
+use crate::data::{ColumnKind, Dataset, Schema, Strings, Values};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -57,8 +57,8 @@ pub fn drift_report(
     for (sc, (r, c)) in schema.columns.iter().zip(reference.columns.iter().zip(&current.columns)) {
         match (sc.kind, &r.values, &c.values) {
             (ColumnKind::Numeric, Values::Numeric(a), Values::Numeric(b)) => {
-                let a: Vec<f64> = a.iter().flatten().copied().collect();
-                let b: Vec<f64> = b.iter().flatten().copied().collect();
+                let a: Vec<f64> = a.present().collect();
+                let b: Vec<f64> = b.present().collect();
                 features.push(numeric(&sc.name, a, b));
             }
             (ColumnKind::Categorical, Values::Str(a), Values::Str(b)) => features.push(categorical(&sc.name, a, b)),
@@ -115,7 +115,7 @@ fn numeric(name: &str, mut a: Vec<f64>, mut b: Vec<f64>) -> FeatureDrift {
     }
 }
 
-fn categorical(name: &str, a: &[Option<String>], b: &[Option<String>]) -> FeatureDrift {
+fn categorical(name: &str, a: &Strings, b: &Strings) -> FeatureDrift {
     let mut counts: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     for v in a.iter().flatten() {
         counts.entry(v).or_default().0 += 1.0;
@@ -150,9 +150,9 @@ fn categorical(name: &str, a: &[Option<String>], b: &[Option<String>]) -> Featur
 /// Words the text comparison keeps apart; the rest are pooled as "other words".
 pub const TEXT_VOCABULARY: usize = 300;
 
-fn text(name: &str, a: &[Option<String>], b: &[Option<String>]) -> FeatureDrift {
+fn text(name: &str, a: &Strings, b: &Strings) -> FeatureDrift {
     use crate::features::tokenize;
-    let docs = |v: &[Option<String>]| -> Vec<Vec<String>> { v.iter().flatten().map(|t| tokenize(t)).collect() };
+    let docs = |v: &Strings| -> Vec<Vec<String>> { v.iter().flatten().map(tokenize).collect() };
     let (da, db) = (docs(a), docs(b));
     let mut freq: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
     for w in da.iter().flatten() {

@@ -21,7 +21,7 @@ pub fn dataset_hash(ds: &Dataset) -> String {
                 h.update([0u8]);
                 // The same bytes as value-by-value updates, handed over in one piece.
                 let mut bytes = Vec::with_capacity(v.len() * 8);
-                for x in v {
+                for x in v.iter() {
                     match x {
                         Some(x) => bytes.extend_from_slice(&x.to_le_bytes()),
                         None => bytes.extend_from_slice(&[0xFFu8; 9]),
@@ -31,7 +31,7 @@ pub fn dataset_hash(ds: &Dataset) -> String {
             }
             Values::Str(v) => {
                 h.update([1u8]);
-                for s in v {
+                for s in v.iter() {
                     match s {
                         Some(s) => {
                             h.update((s.len() as u64).to_le_bytes());

@@ -53,7 +53,7 @@ fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues,
         (Task::Classification | Task::Clustering, Values::Numeric(v)) => {
             TargetValues::Classes(v.iter().map(|x| x.map(format_number)).collect())
         }
-        (Task::Classification | Task::Clustering, Values::Str(v)) => TargetValues::Classes(v.clone()),
+        (Task::Classification | Task::Clustering, Values::Str(v)) => TargetValues::Classes(v.to_options()),
     })
 }
 

@@ -52,8 +52,8 @@ pub fn time_split(
     let mut keyed: Vec<(f64, usize)> = Vec::with_capacity(ds.n_rows());
     for r in 0..ds.n_rows() {
         let key = match &col.values {
-            Values::Numeric(v) => v[r],
-            Values::Str(v) => v[r].as_deref().and_then(crate::features::parse_datetime).map(|d| d.order_key()),
+            Values::Numeric(v) => v.get(r),
+            Values::Str(v) => v.get(r).and_then(crate::features::parse_datetime).map(|d| d.order_key()),
         };
         let key = key.ok_or_else(|| {
             super::TrainError::Config(format!(

@@ -327,7 +327,7 @@ fn monitor_flags_a_shifted_income_and_not_an_unshifted_sample() {
             if c.name == "median_income"
                 && let cairn::data::Values::Numeric(v) = &mut c.values
             {
-                v.iter_mut().flatten().for_each(|x| *x *= scale);
+                v.raw_mut().iter_mut().for_each(|x| *x *= scale);
             }
         }
         let mut csv = part.column_names().join(",") + "\n";
@@ -395,8 +395,8 @@ fn json_and_json_lines_train_like_the_csv() {
             let mut m = serde_json::Map::new();
             for c in &ds.columns {
                 let v = match &c.values {
-                    cairn::data::Values::Numeric(v) => serde_json::json!(v[r]),
-                    cairn::data::Values::Str(v) => serde_json::json!(v[r]),
+                    cairn::data::Values::Numeric(v) => serde_json::json!(v.get(r)),
+                    cairn::data::Values::Str(v) => serde_json::json!(v.get(r)),
                 };
                 m.insert(c.name.clone(), v);
             }

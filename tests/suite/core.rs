@@ -68,7 +68,7 @@ fn recipe_is_fitted_on_training_rows_only() {
     let o = fit(&ds, "median_house_value");
     let (train_rows, _) = split::train_test_split(ds.n_rows(), None, 0.2, 42);
     let cairn::data::Values::Numeric(col) = &ds.column("total_bedrooms").unwrap().values else { panic!() };
-    let mut v: Vec<f64> = train_rows.iter().filter_map(|&i| col[i]).collect();
+    let mut v: Vec<f64> = train_rows.iter().filter_map(|&i| col.get(i)).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let expected = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };

@@ -213,7 +213,7 @@ fn late_answers_give_the_live_accuracy_of_the_served_model() {
             for c in ds.columns.iter().filter(|c| c.name != "species") {
                 let text = c.cell_text(r);
                 let v = match &c.values {
-                    cairn::data::Values::Numeric(v) => v[r].map_or(Value::Null, |x| json!(x)),
+                    cairn::data::Values::Numeric(v) => v.get(r).map_or(Value::Null, |x| json!(x)),
                     _ if text.is_empty() => Value::Null,
                     _ => json!(text),
                 };

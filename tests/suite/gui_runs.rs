@@ -83,7 +83,7 @@ fn retrain_promote_and_roll_back_from_the_app() {
     let mut new = ds.take_rows(&(0..ds.n_rows()).step_by(5).collect::<Vec<_>>());
     for c in &mut new.columns {
         if let (true, cairn::data::Values::Numeric(v)) = (c.name == "median_house_value", &mut c.values) {
-            v.iter_mut().flatten().for_each(|x| *x *= 1.2);
+            v.raw_mut().iter_mut().for_each(|x| *x *= 1.2);
         }
     }
     let new_csv = dir.path().join("new-sales.csv");

@@ -19,7 +19,7 @@ fn run_onnx(bytes: &[u8], pipeline: &Pipeline, ds: &Dataset) -> Vec<Tensor> {
                 tract_ndarray::Array1::from_vec(cells).into_tensor()
             }
             Values::Str(v) => {
-                let cells: Vec<String> = v.iter().map(|s| s.clone().unwrap_or_default()).collect();
+                let cells: Vec<String> = v.iter().map(|s| s.unwrap_or_default().to_string()).collect();
                 tract_ndarray::Array1::from_vec(cells).into_tensor()
             }
         };
@@ -112,7 +112,7 @@ fn onnx_round_trip_classification_on_penguins() {
     // Two classes: one score column through a sigmoid.
     let sexed = ds.take_rows(
         &(0..ds.n_rows())
-            .filter(|&i| matches!(&ds.column("sex").unwrap().values, Values::Str(v) if v[i].is_some()))
+            .filter(|&i| matches!(&ds.column("sex").unwrap().values, Values::Str(v) if v.get(i).is_some()))
             .collect::<Vec<_>>(),
     );
     for model in [ModelKind::Logistic, ModelKind::GradientBoosting, ModelKind::Mlp] {

@@ -43,7 +43,7 @@ fn screenshots_of_the_feedback_loop_and_the_runs_panel() {
             .iter()
             .map(|c| match (&c.values, c.name.as_str()) {
                 (cairn::data::Values::Numeric(v), "median_house_value") => {
-                    v[r].map_or(String::new(), |x| (x * 1.2).to_string())
+                    v.get(r).map_or(String::new(), |x| (x * 1.2).to_string())
                 }
                 _ => c.cell_text(r),
             })

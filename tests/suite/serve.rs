@@ -96,7 +96,7 @@ fn regression_server_matches_predict() {
             rec.insert(
                 c.name.clone(),
                 match &c.values {
-                    cairn::data::Values::Numeric(v) => v[r].map_or(Value::Null, |x| json!(x)),
+                    cairn::data::Values::Numeric(v) => v.get(r).map_or(Value::Null, |x| json!(x)),
                     cairn::data::Values::Str(_) => json!(t),
                 },
             );

@@ -32,8 +32,8 @@ fn sqlite_tables_and_queries_train_like_the_csv() {
                 .columns
                 .iter()
                 .map(|c| match &c.values {
-                    Values::Numeric(v) => v[r].map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Real),
-                    Values::Str(v) => v[r].clone().map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
+                    Values::Numeric(v) => v.get(r).map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Real),
+                    Values::Str(v) => v.get(r).map(str::to_string).map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
                 })
                 .collect();
             insert.execute(rusqlite::params_from_iter(cells)).unwrap();
@@ -86,8 +86,8 @@ fn parquet_files_train_like_the_csv() {
         .columns
         .iter()
         .map(|c| match &c.values {
-            Values::Numeric(v) => Series::new(c.name.as_str().into(), v.clone()).into(),
-            Values::Str(v) => Series::new(c.name.as_str().into(), v.clone()).into(),
+            Values::Numeric(v) => Series::new(c.name.as_str().into(), v.to_options()).into(),
+            Values::Str(v) => Series::new(c.name.as_str().into(), v.to_options()).into(),
         })
         .collect();
     let mut df = DataFrame::new(ds.n_rows(), columns).unwrap();

@@ -1,0 +1,257 @@
+//! The pieces of CSV reading that work on bytes: the quote-aware tokenizer, record boundaries,
+//! number parsing (with decimal commas) and the Windows-1252 fallback.
+
+use super::DataError;
+
+/// (start, end) byte spans of fields, row-major; the high bit of `end` marks a quoted field with
+/// doubled quotes inside (to unescape).
+pub(super) type Spans = Vec<(u32, u32)>;
+
+pub(super) const ESCAPED: u32 = 1 << 31;
+
+/// A field's raw bytes (quotes unescaped when needed).
+pub(super) fn span_bytes(all: &[u8], (start, end): (u32, u32)) -> std::borrow::Cow<'_, [u8]> {
+    let raw = &all[start as usize..(end & !ESCAPED) as usize];
+    if end & ESCAPED == 0 {
+        return raw.into();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        out.push(raw[i]);
+        i += if raw[i] == b'"' && raw.get(i + 1) == Some(&b'"') { 2 } else { 1 };
+    }
+    out.into()
+}
+
+/// The same as text (the file is valid UTF-8, and unescaping quotes keeps it so).
+pub(super) fn span_text(all: &str, span: (u32, u32)) -> std::borrow::Cow<'_, str> {
+    match span_bytes(all.as_bytes(), span) {
+        std::borrow::Cow::Borrowed(_) => all[span.0 as usize..(span.1 & !ESCAPED) as usize].into(),
+        std::borrow::Cow::Owned(bytes) => String::from_utf8_lossy(&bytes).into_owned().into(),
+    }
+}
+
+/// Tokenizes the records in `range` (which starts a record, on physical line `first_line`),
+/// checking each has `width` fields once that is known (else the first record sets it).
+pub(super) fn tokenize_range(
+    source_name: &str,
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+    first_line: usize,
+    sep: u8,
+    mut width: Option<usize>,
+) -> Result<(Spans, Option<usize>), DataError> {
+    let malformed =
+        |line: usize, message: String| DataError::Malformed { source_name: source_name.to_string(), line, message };
+    let n = range.end;
+    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(range.len() / 6);
+    let mut line = first_line; // physical line of the current position
+    let mut i = range.start;
+    while i < n {
+        let record_line = line;
+        let record_start = spans.len();
+        loop {
+            // One field.
+            if bytes[i] == b'"' {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                let end = loop {
+                    match memchr::memchr(b'"', &bytes[j..]) {
+                        None => return Err(malformed(record_line, "a quoted field is never closed".into())),
+                        Some(k) if bytes.get(j + k + 1) == Some(&b'"') => {
+                            escaped = true;
+                            j += k + 2;
+                        }
+                        Some(k) => break j + k,
+                    }
+                };
+                line += memchr::memchr_iter(b'\n', &bytes[start..end]).count();
+                spans.push((start as u32, end as u32 | if escaped { ESCAPED } else { 0 }));
+                i = end + 1;
+                while i < n && bytes[i] == b'\r' {
+                    i += 1;
+                }
+                if i < n && bytes[i] != sep && bytes[i] != b'\n' {
+                    return Err(malformed(
+                        line,
+                        "text after a closing quote (a quote inside a field must be doubled)".into(),
+                    ));
+                }
+            } else {
+                let start = i;
+                // Fields are short: a plain loop beats a vectorised search here.
+                while i < n && bytes[i] != sep && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                let mut end = i;
+                if end > start && bytes[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                spans.push((start as u32, end as u32));
+            }
+            // After a field: a separator (another field follows), a newline or the end.
+            if i < n && bytes[i] == sep {
+                i += 1;
+                if i == n {
+                    spans.push((n as u32, n as u32));
+                    break;
+                }
+                continue;
+            }
+            if i < n {
+                i += 1; // the newline
+                line += 1;
+            }
+            break;
+        }
+        let fields = spans.len() - record_start;
+        let (first_start, first_end) = spans[record_start];
+        if fields == 1 && first_start == first_end & !ESCAPED && bytes.get(first_start as usize) != Some(&b'"') {
+            // A blank line: not a record.
+            let blank = bytes[..first_start as usize].last().is_none_or(|&b| b == b'\n' || b == b'\r');
+            if blank {
+                spans.truncate(record_start);
+                continue;
+            }
+        }
+        match width {
+            None => width = Some(fields),
+            Some(w) if w != fields => {
+                return Err(malformed(record_line, format!("found {fields} fields, but the header has {w}")));
+            }
+            _ => {}
+        }
+    }
+    Ok((spans, width))
+}
+
+/// The end of the last complete record in `window` (which starts a record): just after the last
+/// newline that is outside quotes. `None` when the window holds no newline outside quotes.
+pub(super) fn last_record_end(window: &[u8]) -> Option<usize> {
+    let mut quotes = memchr::memchr_iter(b'"', window).count();
+    let mut end = window.len();
+    while let Some(p) = memchr::memrchr(b'\n', &window[..end]) {
+        quotes -= memchr::memchr_iter(b'"', &window[p..end]).count();
+        if quotes % 2 == 0 {
+            return Some(p + 1);
+        }
+        end = p;
+    }
+    None
+}
+
+/// A numeric cell: `Some(None)` for missing (empty or a common "not available" marker),
+/// `Some(Some(x))` for a finite number, `None` when the text is not a number.
+pub(super) fn parse_cell(cell: std::borrow::Cow<'_, [u8]>) -> Option<Option<f64>> {
+    let t = cell.trim_ascii();
+    let Some(&first) = t.first() else { return Some(None) };
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Some(x) = fast_decimal(t) {
+            return Some(Some(x));
+        }
+        if let Some(x) = std::str::from_utf8(t).ok().and_then(|t| t.parse::<f64>().ok()) {
+            return x.is_finite().then_some(Some(x));
+        }
+    }
+    NA_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m.as_bytes())).then_some(None)
+}
+
+/// Plain decimals (`-122.23`, `41`, `.5`) with at most 15 significant digits, parsed exactly:
+/// the digits as a whole number (exact in an f64) divided by a power of ten (exact up to
+/// 10^22), one correctly rounded operation — Clinger's fast path. Anything else (exponents,
+/// long mantissas) returns `None` for the standard parser.
+pub(super) fn fast_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut significant = 0usize;
+    let mut any_digit = false;
+    let mut decimals: Option<usize> = None;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                any_digit = true;
+                if mantissa > 0 || c != b'0' {
+                    significant += 1;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                if let Some(d) = decimals.as_mut() {
+                    *d += 1;
+                }
+                if significant > 15 {
+                    return None;
+                }
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if !any_digit || decimals >= POW10.len() {
+        return None;
+    }
+    let x = mantissa as f64 / POW10[decimals];
+    Some(if neg { -x } else { x })
+}
+
+/// Texts that mean "no value" in a column of numbers.
+const NA_MARKERS: &[&str] = &["NA", "N/A", "NaN", "null", "None", "?"];
+
+pub(super) fn decimal_comma_number(t: &str) -> Option<f64> {
+    let (int, frac) = t.split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = int.strip_prefix(['-', '+']).unwrap_or(int);
+    let mut groups = unsigned.split('.');
+    let first = groups.next()?;
+    let grouped_ok =
+        (digits(first) || (first.is_empty() && !unsigned.contains('.'))) && groups.all(|g| g.len() == 3 && digits(g));
+    if !grouped_ok || !digits(frac) {
+        return None;
+    }
+    let plain = format!("{}.{frac}", int.replace('.', ""));
+    plain.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Decodes Windows-1252 text (bytes 0x80–0x9F are its typographic characters; the rest is
+/// Latin-1, i.e. the Unicode code point of the same number).
+pub fn windows_1252_to_utf8(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    bytes.iter().map(|&b| if (0x80..0xA0).contains(&b) { HIGH[(b - 0x80) as usize] } else { char::from(b) }).collect()
+}
+
+/// Picks the delimiter that the header line uses most: comma, tab or semicolon.
+pub(super) fn sniff_separator(bytes: &[u8]) -> u8 {
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header = &bytes[..header_end];
+    let mut best = (b',', 0usize);
+    for sep in [b',', b'\t', b';'] {
+        let n = count_unquoted(header, sep);
+        if n > best.1 {
+            best = (sep, n);
+        }
+    }
+    best.0
+}
+
+fn count_unquoted(line: &[u8], sep: u8) -> usize {
+    let mut in_quotes = false;
+    let mut n = 0;
+    for &b in line {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == sep && !in_quotes {
+            n += 1;
+        }
+    }
+    n
+}
+

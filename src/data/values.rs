@@ -1,0 +1,364 @@
+//! Compact column storage: numbers as plain `f64` (NaN = missing), strings dictionary-coded
+//! (`u32` codes into a list of distinct values). A million-row table of twenty columns takes
+//! about the size of its CSV file, and counting values or distinct values is a pass over codes.
+
+/// The cells of one column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    Numeric(Numbers),
+    Str(Strings),
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Numeric(v) => v.len(),
+            Values::Str(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_missing(&self, row: usize) -> bool {
+        match self {
+            Values::Numeric(v) => v.get(row).is_none(),
+            Values::Str(v) => v.get(row).is_none(),
+        }
+    }
+
+    /// One cell as text ("" when missing or out of range).
+    pub fn display(&self, row: usize) -> String {
+        match self {
+            Values::Numeric(v) => v.get(row).map(super::format_number).unwrap_or_default(),
+            Values::Str(v) => v.get(row).map(str::to_string).unwrap_or_default(),
+        }
+    }
+
+    /// One cell as JSON: a number, a string, or null when missing.
+    pub fn json(&self, row: usize) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Values::Numeric(v) => v.get(row).and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
+            Values::Str(v) => v.get(row).map_or(Value::Null, |s| Value::String(s.to_string())),
+        }
+    }
+
+    /// The cells of the given rows, in that order.
+    pub fn take(&self, rows: &[usize]) -> Values {
+        match self {
+            Values::Numeric(v) => Values::Numeric(v.take(rows)),
+            Values::Str(v) => Values::Str(v.take(rows)),
+        }
+    }
+
+    /// The number of missing cells.
+    pub fn missing(&self) -> usize {
+        match self {
+            Values::Numeric(v) => v.0.iter().filter(|x| x.is_nan()).count(),
+            Values::Str(v) => v.codes.iter().filter(|&&c| c == MISSING).count(),
+        }
+    }
+}
+
+/// A column of numbers; NaN marks a missing cell.
+#[derive(Clone, Debug, Default)]
+pub struct Numbers(Vec<f64>);
+
+impl Numbers {
+    /// From raw values, NaN meaning missing (infinities are kept as they are).
+    pub fn from_raw(values: Vec<f64>) -> Self {
+        Numbers(values)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The cell, `None` when missing or out of range.
+    pub fn get(&self, row: usize) -> Option<f64> {
+        self.0.get(row).copied().filter(|x| !x.is_nan())
+    }
+
+    /// Every cell, `None` for missing ones.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<f64>> + Clone + '_ {
+        self.0.iter().map(|&x| (!x.is_nan()).then_some(x))
+    }
+
+    /// The present values, in row order.
+    pub fn present(&self) -> impl Iterator<Item = f64> + Clone + '_ {
+        self.0.iter().copied().filter(|x| !x.is_nan())
+    }
+
+    /// The raw cells (NaN = missing).
+    pub fn raw(&self) -> &[f64] {
+        &self.0
+    }
+
+    pub fn raw_mut(&mut self) -> &mut [f64] {
+        &mut self.0
+    }
+
+    pub fn push(&mut self, value: Option<f64>) {
+        self.0.push(value.unwrap_or(f64::NAN));
+    }
+
+    pub fn take(&self, rows: &[usize]) -> Numbers {
+        Numbers(rows.iter().map(|&r| self.0[r]).collect())
+    }
+
+    pub fn to_options(&self) -> Vec<Option<f64>> {
+        self.iter().collect()
+    }
+}
+
+impl PartialEq for Numbers {
+    /// Cell by cell, two missing cells being equal.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.0.iter().zip(&other.0).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+    }
+}
+
+impl FromIterator<Option<f64>> for Numbers {
+    fn from_iter<I: IntoIterator<Item = Option<f64>>>(iter: I) -> Self {
+        Numbers(iter.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
+}
+
+impl From<Vec<Option<f64>>> for Numbers {
+    fn from(values: Vec<Option<f64>>) -> Self {
+        values.into_iter().collect()
+    }
+}
+
+/// The code of a missing string cell.
+pub const MISSING: u32 = u32::MAX;
+
+/// A column of strings, dictionary-coded: each cell is an index into `dict` (which holds each
+/// distinct value once) or [`MISSING`].
+#[derive(Clone, Debug, Default)]
+pub struct Strings {
+    codes: Vec<u32>,
+    dict: Vec<String>,
+}
+
+impl Strings {
+    /// From codes and a dictionary of distinct values (every code must index `dict` or be
+    /// [`MISSING`]; the readers build them so).
+    pub fn from_parts(codes: Vec<u32>, dict: Vec<String>) -> Self {
+        debug_assert!(codes.iter().all(|&c| c == MISSING || (c as usize) < dict.len()));
+        Strings { codes, dict }
+    }
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The cell, `None` when missing or out of range.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        self.codes.get(row).and_then(|&c| self.dict.get(c as usize)).map(String::as_str)
+    }
+
+    /// Every cell, `None` for missing ones.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&str>> + Clone + '_ {
+        self.codes.iter().map(|&c| self.dict.get(c as usize).map(String::as_str))
+    }
+
+    /// The cells' codes (indices into [`Strings::dict`], or [`MISSING`]).
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+
+    /// The distinct values (some may be unused after rows were taken out).
+    pub fn dict(&self) -> &[String] {
+        &self.dict
+    }
+
+    /// How many cells hold each dictionary entry.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0usize; self.dict.len()];
+        for &c in &self.codes {
+            if let Some(n) = counts.get_mut(c as usize) {
+                *n += 1;
+            }
+        }
+        counts
+    }
+
+    pub fn take(&self, rows: &[usize]) -> Strings {
+        Strings { codes: rows.iter().map(|&r| self.codes[r]).collect(), dict: self.dict.clone() }
+    }
+
+    /// The same cells with every value passed through `f` (equal results share a code).
+    pub fn map_values(&self, f: impl Fn(&str) -> Option<String>) -> Strings {
+        let mapped: Vec<Option<String>> = self.dict.iter().map(|s| f(s)).collect();
+        let mut builder = StringsBuilder::default();
+        let remap: Vec<u32> = mapped.iter().map(|m| builder.code(m.as_deref())).collect();
+        let codes = self.codes.iter().map(|&c| remap.get(c as usize).copied().unwrap_or(MISSING)).collect();
+        Strings { codes, dict: builder.dict }
+    }
+
+    /// The codes and the dictionary.
+    pub fn into_parts(self) -> (Vec<u32>, Vec<String>) {
+        (self.codes, self.dict)
+    }
+
+    pub fn to_options(&self) -> Vec<Option<String>> {
+        self.iter().map(|s| s.map(str::to_string)).collect()
+    }
+
+    /// This column's cells followed by `other`'s.
+    pub fn concat(&self, other: &Strings) -> Strings {
+        let mut builder = StringsBuilder::from_dict(self.dict.clone());
+        let remap: Vec<u32> = other.dict.iter().map(|s| builder.code(Some(s))).collect();
+        let mut codes = self.codes.clone();
+        codes.extend(other.codes.iter().map(|&c| remap.get(c as usize).copied().unwrap_or(MISSING)));
+        Strings { codes, dict: builder.dict }
+    }
+}
+
+impl PartialEq for Strings {
+    /// Cell by cell (two columns with the same cells are equal whatever their dictionaries).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// Builds a [`Strings`] column cell by cell; each distinct value is stored once.
+#[derive(Default)]
+pub struct StringsBuilder {
+    codes: Vec<u32>,
+    dict: Vec<String>,
+    /// Codes, hashed by their dictionary value.
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl StringsBuilder {
+    pub fn with_capacity(rows: usize) -> Self {
+        StringsBuilder { codes: Vec::with_capacity(rows), ..Default::default() }
+    }
+
+    fn from_dict(dict: Vec<String>) -> Self {
+        let mut b = StringsBuilder::default();
+        for s in dict {
+            b.code_owned(s);
+        }
+        b
+    }
+
+    fn find_or_insert<V: AsRef<str> + Into<String>>(&mut self, value: V) -> u32 {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(value.as_ref());
+        let dict = &self.dict;
+        if let Some(&c) = self.index.find(hash, |&c| dict[c as usize] == value.as_ref()) {
+            return c;
+        }
+        let c = self.dict.len() as u32;
+        self.dict.push(value.into());
+        let (dict, hasher) = (&self.dict, &self.hasher);
+        self.index.insert_unique(hash, c, |&c| hasher.hash_one(dict[c as usize].as_str()));
+        c
+    }
+
+    /// The code of a value, adding it to the dictionary when new.
+    pub fn code(&mut self, value: Option<&str>) -> u32 {
+        value.map_or(MISSING, |v| self.find_or_insert(v))
+    }
+
+    /// Like [`StringsBuilder::code`] for a value it may keep without copying.
+    pub fn code_owned(&mut self, value: String) -> u32 {
+        self.find_or_insert(value)
+    }
+
+    pub fn push(&mut self, value: Option<&str>) {
+        let c = self.code(value);
+        self.codes.push(c);
+    }
+
+    /// Appends cells given as codes into another dictionary (moved in).
+    pub fn extend_coded(&mut self, codes: &[u32], dict: Vec<String>) {
+        let remap: Vec<u32> = dict.into_iter().map(|s| self.code_owned(s)).collect();
+        self.codes.extend(codes.iter().map(|&c| remap.get(c as usize).copied().unwrap_or(MISSING)));
+    }
+
+    pub fn finish(self) -> Strings {
+        Strings { codes: self.codes, dict: self.dict }
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<Option<S>> for Strings {
+    fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut b = StringsBuilder::with_capacity(iter.size_hint().0);
+        for s in iter {
+            b.push(s.as_ref().map(AsRef::as_ref));
+        }
+        b.finish()
+    }
+}
+
+impl From<Vec<Option<String>>> for Strings {
+    fn from(values: Vec<Option<String>>) -> Self {
+        values.into_iter().collect()
+    }
+}
+
+/// The number of distinct values among `bits` (open addressing; `empty` must not occur).
+pub(crate) fn count_distinct(bits: impl Iterator<Item = u64>, capacity_hint: usize, empty: u64) -> usize {
+    let size = (capacity_hint.max(8) * 2).next_power_of_two();
+    let mask = size - 1;
+    let shift = 64 - size.trailing_zeros();
+    let mut table = vec![empty; size];
+    let mut distinct = 0;
+    for b in bits {
+        let mut slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+        loop {
+            let here = table[slot];
+            if here == b {
+                break;
+            }
+            if here == empty {
+                table[slot] = b;
+                distinct += 1;
+                break;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+    distinct
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_coded_once_and_compare_by_cells() {
+        let s: Strings = vec![Some("a"), None, Some("b"), Some("a")].into_iter().collect();
+        assert_eq!(s.dict().len(), 2);
+        assert_eq!(s.get(3), Some("a"));
+        assert_eq!(s.get(1), None);
+        assert_eq!(s.counts(), vec![2, 1]);
+        let t = s.take(&[2, 0]);
+        assert_eq!(t, vec![Some("b"), Some("a")].into_iter().collect::<Strings>());
+        let joined = s.concat(&vec![Some("c"), Some("b")].into_iter().collect());
+        assert_eq!(joined.to_options().len(), 6);
+        assert_eq!(joined.dict().len(), 3);
+        assert_eq!(s.map_values(|v| Some(v.to_uppercase())).get(0), Some("A"));
+        let n: Numbers = vec![Some(1.0), None].into();
+        assert_eq!(n, Numbers::from_raw(vec![1.0, f64::NAN]));
+        assert_eq!(n.iter().collect::<Vec<_>>(), vec![Some(1.0), None]);
+        let bits = [1u64, 5, 1, 9, 5, 5];
+        assert_eq!(count_distinct(bits.into_iter(), 6, u64::MAX), 3);
+    }
+}
