@@ -79,8 +79,9 @@ pub enum Command {
     /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
     /// `cairn bench serve` puts the real server under load.
     Bench {
-        /// What to benchmark: `train`, `serve`, `gpu` or `import` (a generated CSV of --rows
-        /// rows × 20 columns through `cairn inspect`, against pandas read_csv + describe).
+        /// What to benchmark: `train`, `serve`, `gpu`, `import` (a generated CSV of --rows
+        /// rows × 20 columns through `cairn inspect`, against pandas read_csv + describe) or
+        /// `frames` (the app's UI frame time while that CSV is imported, against idle frames).
         what: String,
         /// Folder with california_housing.csv and sms_spam.csv.
         #[arg(long, default_value = "assets")]
@@ -194,7 +195,8 @@ pub fn run(command: Command) -> Result<()> {
             }
             "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
             "import" => crate::bench_import::bench_import(rows, &python, json),
-            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import)"),
+            "frames" => crate::bench_frames::bench_frames(rows, json),
+            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import, frames)"),
         },
     }
 }

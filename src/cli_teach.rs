@@ -179,7 +179,7 @@ pub fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool) -> Result<(
             _ => c.top_values.iter().take(3).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
         };
         let summary: String = summary.chars().take(80).collect();
-        println!("{:<24} {:<12} {:>8} {:>9}  {summary}", c.name, c.kind.label(), c.missing, c.distinct);
+        println!("{:<24} {:<12} {:>8} {:>9}  {summary}", c.name, c.kind.label(), c.missing, c.distinct_text());
     }
     for w in &prof.warnings {
         println!("! {}", w.message);

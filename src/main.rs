@@ -1,6 +1,7 @@
 //! `cairn`: the app with no arguments, the command line otherwise.
 
 mod bench;
+mod bench_frames;
 mod bench_gpu;
 mod bench_import;
 mod bench_serve;

@@ -136,7 +136,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             } else {
                 ui.label("0");
             }
-            ui.label(c.distinct.to_string());
+            ui.label(c.distinct_text());
             let summary = match (c.min, c.max, c.mean) {
                 (Some(min), Some(max), Some(mean)) => {
                     format!("{} … {} (mean {})", format_number(min), format_number(max), human_number(mean))

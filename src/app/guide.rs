@@ -279,7 +279,7 @@ impl super::CairnApp {
             Some(pack) if pack.data_csv.is_some() => {
                 self.state.data_ref = pack.data_name.clone();
                 self.state.project = None;
-                self.start_load(lesson.title.clone(), target, move || pack.dataset());
+                self.start_load(lesson.title.clone(), target, move |_| pack.dataset());
             }
             _ => match lesson.data.strip_prefix("sample:").and_then(crate::project::Sample::by_id) {
                 Some(sample) => self.execute(Command::OpenSample(sample)),

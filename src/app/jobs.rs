@@ -22,7 +22,7 @@ impl CairnApp {
         &mut self,
         what: String,
         target: Option<String>,
-        load: impl FnOnce() -> Result<Dataset, crate::data::DataError> + Send + 'static,
+        load: impl FnOnce(&crate::data::Progress) -> Result<Dataset, crate::data::DataError> + Send + 'static,
     ) {
         if self.state.loading.is_some() {
             return;
@@ -30,14 +30,19 @@ impl CairnApp {
         self.state.error = None;
         self.state.loading =
             Some(Busy { what: format!("Opening {what}"), stage: "reading".into(), started: Instant::now() });
-        // Cancel forgets the job at once; the thread stops at its next stage and sends nothing.
+        // Cancel forgets the job at once; the reader stops at its next chunk and sends nothing.
         let cancel = Arc::new(AtomicBool::new(false));
         self.state.load_cancel = Some(cancel.clone());
         let tx = self.tx.clone();
         let repaint = self.repaint();
         std::thread::spawn(move || {
             let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
-            let dataset = load();
+            let report = |share: f32| {
+                let _ = tx.send(Event::LoadStage(format!("reading: {:.0} %", 100.0 * share)));
+                repaint();
+            };
+            let progress = crate::data::Progress { report: Some(&report), cancel: Some(&cancel) };
+            let dataset = load(&progress);
             if cancelled() {
                 return;
             }

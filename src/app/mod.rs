@@ -348,7 +348,7 @@ impl CairnApp {
         }
     }
 
-    fn repaint(&self) -> impl Fn() + Send + 'static {
+    fn repaint(&self) -> impl Fn() + Send + Sync + 'static {
         let ctx = self.ctx.clone();
         move || {
             if let Some(c) = &ctx {
@@ -363,7 +363,7 @@ impl CairnApp {
             Command::OpenSample(sample) => {
                 let target = Some(sample.target.to_string());
                 (self.state.data_ref, self.state.project) = (Some(format!("sample:{}", sample.id)), None);
-                self.start_load(sample.title.to_string(), target, move || sample.load());
+                self.start_load(sample.title.to_string(), target, move |_| sample.load());
             }
             Command::PickFile => {
                 if let Some(path) = self.options.picker.pick_data_file() {
@@ -392,7 +392,7 @@ impl CairnApp {
                 let name = short_name(&path.display().to_string());
                 let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
                 (self.state.data_ref, self.state.project) = (Some(absolute.display().to_string()), None);
-                self.start_load(name, None, move || crate::data::read_path(&path));
+                self.start_load(name, None, move |progress| crate::data::read_path_with(&path, progress));
             }
             Command::Train => self.start_training(),
             Command::TryAllModels => self.start_try_all(),

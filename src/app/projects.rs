@@ -132,10 +132,10 @@ impl CairnApp {
         self.state.data_ref = Some(project.data.clone());
         self.state.pending_project = Some(project.clone());
         match project.data.strip_prefix("sample:").and_then(|id| SAMPLES.iter().find(|s| s.id == id)) {
-            Some(sample) => self.start_load(what, target, move || sample.load()),
+            Some(sample) => self.start_load(what, target, move |_| sample.load()),
             None => {
                 let path = project.data_path(&dir);
-                self.start_load(what, target, move || crate::data::read_path(&path));
+                self.start_load(what, target, move |progress| crate::data::read_path_with(&path, progress));
             }
         }
     }

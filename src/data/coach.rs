@@ -28,17 +28,18 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
     use rayon::prelude::*;
     // Columns on all cores, and the duplicate-row count beside them.
     let (counts, duplicates) = rayon::join(
-        || ds.columns.par_iter().map(|c| (c.missing(), distinct(&c.values))).collect::<Vec<_>>(),
+        || ds.columns.par_iter().map(|c| (c.missing(), distinct(&c.values).0)).collect::<Vec<_>>(),
         || ds.n_rows() - ds.first_occurrences().len(),
     );
     table_warnings_counted(ds, &counts, duplicates)
 }
 
-/// The number of distinct present values.
-pub(crate) fn distinct(values: &Values) -> usize {
+/// The number of distinct present values and whether it is exact (a column of numbers with
+/// over 65 536 distinct values gets an estimate).
+pub(crate) fn distinct(values: &Values) -> (usize, bool) {
     match values {
-        Values::Numeric(v) => super::count_distinct(v.present().map(|x| (x + 0.0).to_bits()), v.len(), f64::NAN.to_bits()),
-        Values::Str(v) => v.counts().iter().filter(|&&n| n > 0).count(),
+        Values::Numeric(v) => super::distinct_numbers(v),
+        Values::Str(v) => (v.counts().iter().filter(|&&n| n > 0).count(), true),
     }
 }
 
@@ -79,6 +80,13 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
     }
     let integers = matches!(&c.values, Values::Numeric(v) if v.present().all(|x| x.fract() == 0.0));
     let dates = looks_like_dates(&c.values);
+    // An estimated count close to the row count is checked exactly (IDs must all differ).
+    let distinct = match &c.values {
+        Values::Numeric(v) if integers && present == n && distinct * 100 >= n * 97 => {
+            super::count_distinct(v.present().map(|x| (x + 0.0).to_bits()), n, f64::NAN.to_bits())
+        }
+        _ => distinct,
+    };
     let id_like =
         !dates && n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
     if id_like && c.kind != ColumnKind::Text {

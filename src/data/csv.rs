@@ -4,8 +4,8 @@
 //! then joined column by column. Malformed input becomes a message naming the file and line.
 
 use super::csv_scan::{
-    decimal_comma_number, last_record_end, parse_cell, sniff_separator, span_bytes, span_text, tokenize_range,
-    windows_1252_to_utf8,
+    ESCAPED, Spans, decimal_comma_number, last_record_end, parse_cell, sniff_separator, span_bytes, span_text,
+    tokenize_into, tokenize_range, windows_1252_to_utf8,
 };
 use super::{Column, DataError, Dataset, Numbers, Strings, StringsBuilder};
 use polars::prelude::*;
@@ -36,7 +36,7 @@ pub fn read_csv_path_with(path: &Path, options: CsvOptions, progress: &Progress)
     let file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     let name = path.display().to_string();
-    match read_source(&name, &Source::File { file: &file, len, path }, options, progress) {
+    match read_source(&name, &Source::File { file: &file, len, path, lock: Mutex::new(()) }, options, progress) {
         Err(ReadError::NotUtf8) => {
             let bytes = std::fs::read(path).map_err(io)?;
             read_utf8(&name, windows_1252_to_utf8(&bytes).into_bytes(), options, progress)
@@ -82,7 +82,12 @@ pub fn read_csv_bytes_with(source_name: &str, bytes: Vec<u8>, options: CsvOption
     }
 }
 
-fn read_utf8(source_name: &str, bytes: Vec<u8>, options: CsvOptions, progress: &Progress) -> Result<Dataset, DataError> {
+fn read_utf8(
+    source_name: &str,
+    bytes: Vec<u8>,
+    options: CsvOptions,
+    progress: &Progress,
+) -> Result<Dataset, DataError> {
     read_source(source_name, &Source::Memory(&bytes), options, progress).map_err(ReadError::into_data)
 }
 
@@ -111,7 +116,13 @@ impl From<DataError> for ReadError {
 /// Where the text comes from.
 enum Source<'a> {
     Memory(&'a [u8]),
-    File { file: &'a std::fs::File, len: u64, path: &'a Path },
+    /// Reads seek the shared file handle, one at a time.
+    File {
+        file: &'a std::fs::File,
+        len: u64,
+        path: &'a Path,
+        lock: Mutex<()>,
+    },
 }
 
 impl Source<'_> {
@@ -123,14 +134,21 @@ impl Source<'_> {
     }
 
     fn read(&self, range: std::ops::Range<usize>) -> Result<Cow<'_, [u8]>, DataError> {
+        self.read_reusing(range, Vec::new())
+    }
+
+    /// The bytes of `range` (read from a file into `buf`, whose memory is reused).
+    fn read_reusing(&self, range: std::ops::Range<usize>, mut buf: Vec<u8>) -> Result<Cow<'_, [u8]>, DataError> {
         match self {
             Source::Memory(b) => Ok(Cow::Borrowed(&b[range])),
-            Source::File { file, path, .. } => {
+            Source::File { file, path, lock, .. } => {
                 use std::io::{Read, Seek, SeekFrom};
                 let io = |error| DataError::Io { path: path.to_path_buf(), error };
+                let _one_at_a_time = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let mut f: &std::fs::File = file;
                 f.seek(SeekFrom::Start(range.start as u64)).map_err(io)?;
-                let mut buf = vec![0u8; range.len()];
+                buf.clear();
+                buf.resize(range.len(), 0);
                 f.read_exact(&mut buf).map_err(io)?;
                 Ok(Cow::Owned(buf))
             }
@@ -169,6 +187,7 @@ fn read_source(
     progress: &Progress,
 ) -> Result<Dataset, ReadError> {
     let len = source.len();
+    keep_large_allocations_returnable();
     let head = source.read(0..len.min(1 << 20))?;
     let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
     if head[bom..].iter().all(u8::is_ascii_whitespace) && head.len() == len {
@@ -209,48 +228,70 @@ fn read_source(
     if rows == 0 {
         return Err(DataError::NoRows { source_name: source_name.to_string() }.into());
     }
-    // Column by column, each chunk's part is moved into the whole column and freed.
-    let mut chunks = chunks;
+    // Column by column on all cores, each chunk's part moved into the whole column and freed.
     let decimal_comma = options.decimal_comma.unwrap_or(separator != b',');
-    let mut columns = Vec::with_capacity(width);
-    for (j, name) in names.into_iter().enumerate() {
+    let ranges: Vec<std::ops::Range<usize>> = chunks.iter().map(|c| c.range.clone()).collect();
+    let mut per_column: Vec<Vec<Part>> = (0..width).map(|_| Vec::with_capacity(chunks.len())).collect();
+    for chunk in chunks {
+        for (j, part) in chunk.parts.into_iter().enumerate() {
+            per_column[j].push(part);
+        }
+    }
+    let join = |(j, (name, parts)): (usize, (String, Vec<Part>))| -> Result<Column, ReadError> {
         if progress.cancelled() {
             return Err(cancelled(source_name).into());
         }
-        let all_numbers = chunks.iter().all(|c| matches!(c.parts[j], Part::Numbers(_)));
-        let column = if all_numbers {
+        if parts.iter().all(|p| matches!(p, Part::Numbers(_))) {
             let mut all = Vec::with_capacity(rows);
-            for c in &mut chunks {
-                if let Part::Numbers(v) = std::mem::replace(&mut c.parts[j], Part::Numbers(Vec::new())) {
+            for part in parts {
+                if let Part::Numbers(v) = part {
                     all.extend_from_slice(&v);
                 }
             }
-            Column { name, kind: super::ColumnKind::Numeric, values: super::Values::Numeric(Numbers::from_raw(all)) }
-        } else {
-            let mut builder = StringsBuilder::with_capacity(rows);
-            for c in &mut chunks {
-                let strings = match std::mem::replace(&mut c.parts[j], Part::Numbers(Vec::new())) {
-                    Part::Strings(s) => s,
-                    // Numbers in this chunk but not in others: its text is read again.
-                    Part::Numbers(_) => {
-                        let bytes = source.read(c.range.clone())?;
-                        let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
-                        let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
-                        strings_of(text, &spans, width, j)
-                    }
-                };
-                let (codes, dict) = strings.into_parts();
-                builder.extend_coded(&codes, dict);
-            }
-            let strings = builder.finish();
-            match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
-                Some(numbers) => Column { name, kind: super::ColumnKind::Numeric, values: super::Values::Numeric(numbers) },
-                None => Column::from_strings(name, strings),
-            }
-        };
-        columns.push(column);
-    }
+            return Ok(Column::from_numbers(name, Numbers::from_raw(all)));
+        }
+        let mut builder = StringsBuilder::with_capacity(rows);
+        for (part, range) in parts.into_iter().zip(&ranges) {
+            let strings = match part {
+                Part::Strings(s) => s,
+                // Numbers in this chunk but not in others: its text is read again.
+                Part::Numbers(_) => {
+                    let bytes = source.read(range.clone())?;
+                    let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
+                    let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
+                    strings_of(text, &spans, width, j)
+                }
+            };
+            let (codes, dict) = strings.into_parts();
+            builder.extend_coded(&codes, dict);
+        }
+        let strings = builder.finish();
+        Ok(match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
+            Some(numbers) => Column::from_numbers(name, numbers),
+            None => Column::from_strings(name, strings),
+        })
+    };
+    use rayon::prelude::*;
+    let columns = names
+        .into_iter()
+        .zip(per_column)
+        .enumerate()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(join)
+        .collect::<Result<Vec<Column>, ReadError>>()?;
     Ok(Dataset::new(source_name, columns)?)
+}
+
+/// Chunks' columns are freed as the whole columns are built. glibc's malloc would otherwise
+/// raise its mmap threshold after the first such free and keep later ones in its heap, so the
+/// process would hold both copies at once: a fixed threshold hands them back to the system.
+fn keep_large_allocations_returnable() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a malloc tuning parameter; it is safe to call at any time.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
+    }
 }
 
 fn cancelled(source_name: &str) -> DataError {
@@ -286,66 +327,76 @@ fn parse_chunks(
     let failed = AtomicBool::new(false);
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, std::ops::Range<usize>, Cow<[u8]>)>(workers);
     let rx = Mutex::new(rx);
-    let produced = std::thread::scope(|scope| -> Result<(), ReadError> {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
-                    let Ok((index, range, bytes)) = job else { break };
-                    let chunk = parse_chunk(source_name, &bytes, sep, width).map(|(rows, parts)| Chunk { range, rows, parts });
-                    if chunk.is_err() {
-                        failed.store(true, Ordering::Relaxed);
+    // Read buffers go back to the reader to be filled again (no fresh pages per chunk).
+    let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let produced =
+        std::thread::scope(|scope| -> Result<(), ReadError> {
+            for _ in 0..workers {
+                let pool_tx = pool_tx.clone();
+                scope.spawn(|| {
+                    let pool_tx = pool_tx;
+                    let mut spans = Spans::new();
+                    loop {
+                        let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+                        let Ok((index, range, bytes)) = job else { break };
+                        let chunk = parse_chunk(source_name, &bytes, sep, width, &mut spans)
+                            .map(|(rows, parts)| Chunk { range, rows, parts });
+                        if let Cow::Owned(buf) = bytes {
+                            let _ = pool_tx.send(buf);
+                        }
+                        if chunk.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        if let Ok(mut r) = results.lock() {
+                            r.push((index, chunk));
+                        }
                     }
-                    if let Ok(mut r) = results.lock() {
-                        r.push((index, chunk));
+                });
+            }
+            let mut pos = start;
+            let mut index = 0;
+            let mut want = CHUNK;
+            while pos < len {
+                if failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                if progress.cancelled() {
+                    return Err(cancelled(source_name).into());
+                }
+                let end = (pos + want).min(len);
+                let window = source.read_reusing(pos..end, pool_rx.try_recv().unwrap_or_default())?;
+                let cut = if end == len { Some(window.len()) } else { last_record_end(&window) };
+                let Some(cut) = cut else {
+                    want *= 2; // one record longer than the chunk: read more
+                    if want > (1 << 30) {
+                        return Err(DataError::Invalid {
+                            source_name: source_name.to_string(),
+                            message: "a record is over a gigabyte long (is a quote never closed?)".into(),
+                        }
+                        .into());
                     }
-                }
-            });
-        }
-        let mut pos = start;
-        let mut index = 0;
-        let mut want = CHUNK;
-        while pos < len {
-            if failed.load(Ordering::Relaxed) {
-                break;
-            }
-            if progress.cancelled() {
-                return Err(cancelled(source_name).into());
-            }
-            let end = (pos + want).min(len);
-            let window = source.read(pos..end)?;
-            let cut = if end == len { Some(window.len()) } else { last_record_end(&window) };
-            let Some(cut) = cut else {
-                want *= 2; // one record longer than the chunk: read more
-                if want > (1 << 30) {
-                    return Err(DataError::Invalid {
-                        source_name: source_name.to_string(),
-                        message: "a record is over a gigabyte long (is a quote never closed?)".into(),
+                    continue;
+                };
+                let bytes = match window {
+                    Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
+                    Cow::Owned(mut b) => {
+                        b.truncate(cut);
+                        Cow::Owned(b)
                     }
-                    .into());
+                };
+                if tx.send((index, pos..pos + cut, bytes)).is_err() {
+                    break;
                 }
-                continue;
-            };
-            let bytes = match window {
-                Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
-                Cow::Owned(mut b) => {
-                    b.truncate(cut);
-                    Cow::Owned(b)
+                index += 1;
+                pos += cut;
+                want = CHUNK;
+                if let Some(report) = progress.report {
+                    report(pos as f32 / len.max(1) as f32);
                 }
-            };
-            if tx.send((index, pos..pos + cut, bytes)).is_err() {
-                break;
             }
-            index += 1;
-            pos += cut;
-            want = CHUNK;
-            if let Some(report) = progress.report {
-                report(pos as f32 / len.max(1) as f32);
-            }
-        }
-        drop(tx);
-        Ok(())
-    });
+            drop(tx);
+            Ok(())
+        });
     produced?;
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|r| r.0);
@@ -365,33 +416,72 @@ fn parse_chunks(
     Ok(chunks)
 }
 
-/// Parses one chunk of whole records: each column is numbers until a cell is not a number,
-/// then the column is read again as (coded) text.
-fn parse_chunk(source_name: &str, bytes: &[u8], sep: u8, width: usize) -> Result<(usize, Vec<Part>), ReadError> {
+/// Parses one chunk of whole records, row by row: each column is numbers until a cell is not a
+/// number, then (its earlier cells included) coded text.
+fn parse_chunk(
+    source_name: &str,
+    bytes: &[u8],
+    sep: u8,
+    width: usize,
+    spans: &mut Spans,
+) -> Result<(usize, Vec<Part>), ReadError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?;
-    let (spans, _) = tokenize_range(source_name, bytes, 0..bytes.len(), 1, sep, Some(width))?;
+    tokenize_into(source_name, bytes, 0..bytes.len(), 1, sep, Some(width), spans)?;
     let rows = spans.len() / width;
-    let parts = (0..width)
-        .map(|j| {
-            let mut numbers = Vec::with_capacity(rows);
-            for r in 0..rows {
-                match parse_cell(span_bytes(bytes, spans[r * width + j])) {
-                    Some(x) => numbers.push(x.unwrap_or(f64::NAN)),
-                    None => return Part::Strings(strings_of(text, &spans, width, j)),
-                }
+    enum Builder {
+        Numbers(Vec<f64>),
+        Strings(StringsBuilder),
+    }
+    let mut columns: Vec<Builder> = (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows))).collect();
+    for (r, row) in spans.chunks_exact(width).enumerate() {
+        for (j, (&span, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
+            match column {
+                Builder::Numbers(v) => match parse_span(bytes, span) {
+                    Some(x) => v.push(x),
+                    None => {
+                        let mut b = StringsBuilder::with_capacity(rows);
+                        for earlier in spans.chunks_exact(width).take(r + 1) {
+                            b.push(cell_text(text, earlier[j]).as_deref());
+                        }
+                        *column = Builder::Strings(b);
+                    }
+                },
+                Builder::Strings(b) => b.push(cell_text(text, span).as_deref()),
             }
-            Part::Numbers(numbers)
+        }
+    }
+    let parts = columns
+        .into_iter()
+        .map(|c| match c {
+            Builder::Numbers(v) => Part::Numbers(v),
+            Builder::Strings(b) => Part::Strings(b.finish()),
         })
         .collect();
     Ok((rows, parts))
+}
+
+/// A field as a number (NaN when missing), or `None` when it is not a number.
+#[inline]
+fn parse_span(bytes: &[u8], span: (u32, u32)) -> Option<f64> {
+    let cell = if span.1 & ESCAPED == 0 {
+        Cow::Borrowed(&bytes[span.0 as usize..span.1 as usize])
+    } else {
+        span_bytes(bytes, span)
+    };
+    parse_cell(cell).map(|x| x.unwrap_or(f64::NAN))
+}
+
+/// A field as text, `None` when empty (missing).
+#[inline]
+fn cell_text(text: &str, span: (u32, u32)) -> Option<Cow<'_, str>> {
+    Some(span_text(text, span)).filter(|t| !t.is_empty())
 }
 
 /// Column `j` of tokenized records as coded text (an empty field is missing).
 fn strings_of(text: &str, spans: &[(u32, u32)], width: usize, j: usize) -> Strings {
     let mut builder = StringsBuilder::with_capacity(spans.len() / width);
     for row in spans.chunks_exact(width) {
-        let cell = span_text(text, row[j]);
-        builder.push(Some(&*cell).filter(|t| !t.is_empty()));
+        builder.push(cell_text(text, row[j]).as_deref());
     }
     builder.finish()
 }

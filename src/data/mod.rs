@@ -17,15 +17,23 @@ mod sqlite;
 mod values;
 
 pub use coach::{Warning, table_warnings, target_warnings};
-pub use csv::{CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with};
+pub use csv::{
+    CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with,
+};
 pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};
 pub use json::read_json_bytes;
 pub use values::{MISSING, Numbers, Strings, StringsBuilder, Values};
-pub(crate) use values::count_distinct;
+pub(crate) use values::{count_distinct, distinct_numbers};
 
 /// Reads a data file by its extension: CSV/TSV/TXT (delimited text), JSON / NDJSON / JSONL,
 /// Parquet, Excel/OpenDocument, SQLite, or a folder with one sub-folder of examples per label.
 pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
+    read_path_with(path, &Progress::default())
+}
+
+/// [`read_path`] reporting progress and stopping when cancelled (delimited text, the large
+/// files, is read in pieces; the other formats report nothing until done).
+pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dataset, DataError> {
     if path.is_dir() {
         return read_label_folder(path);
     }
@@ -42,7 +50,7 @@ pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
             read_json_bytes(&path.display().to_string(), &bytes)
         }
         "parquet" | "pq" => parquet::read_parquet(path),
-        _ => read_csv_path(path),
+        _ => read_csv_path_with(path, CsvOptions::default(), progress),
     }
 }
 pub use profile::{ColumnProfile, Profile, profile};
@@ -84,6 +92,10 @@ pub struct Column {
 impl Column {
     pub fn numeric(name: impl Into<String>, values: Vec<Option<f64>>) -> Self {
         Column { name: name.into(), kind: ColumnKind::Numeric, values: Values::Numeric(values.into()) }
+    }
+
+    pub fn from_numbers(name: impl Into<String>, values: Numbers) -> Self {
+        Column { name: name.into(), kind: ColumnKind::Numeric, values: Values::Numeric(values) }
     }
 
     /// A string column whose kind (categorical or text) is inferred from its content.
@@ -240,7 +252,9 @@ impl Dataset {
         });
         let same = |a: usize, b: usize| {
             self.columns.iter().all(|c| match &c.values {
-                Values::Numeric(v) => v.raw()[a].to_bits() == v.raw()[b].to_bits() || v.raw()[a].is_nan() && v.raw()[b].is_nan(),
+                Values::Numeric(v) => {
+                    v.raw()[a].to_bits() == v.raw()[b].to_bits() || v.raw()[a].is_nan() && v.raw()[b].is_nan()
+                }
                 Values::Str(v) => v.codes()[a] == v.codes()[b],
             })
         };

@@ -20,6 +20,9 @@ pub struct ColumnProfile {
     pub kind: ColumnKind,
     pub missing: usize,
     pub distinct: usize,
+    /// Set when `distinct` is an estimate (columns of numbers with over 65 536 distinct values).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub distinct_estimated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,6 +34,18 @@ pub struct ColumnProfile {
     /// The most frequent values with their counts (string columns only), most frequent first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub top_values: Vec<(String, usize)>,
+}
+
+impl ColumnProfile {
+    /// The distinct count for people: "about 998 000" when it is an estimate.
+    pub fn distinct_text(&self) -> String {
+        if !self.distinct_estimated {
+            return self.distinct.to_string();
+        }
+        let digits = (self.distinct as f64).log10().floor() as i32;
+        let unit = 10f64.powi((digits - 2).max(0));
+        format!("about {}", ((self.distinct as f64 / unit).round() * unit) as u64)
+    }
 }
 
 /// Profiles every column in one pass each.
@@ -47,7 +62,7 @@ pub fn profile(ds: &Dataset) -> Profile {
 }
 
 fn column_profile(c: &super::Column) -> ColumnProfile {
-    let distinct = super::coach::distinct(&c.values);
+    let (distinct, exact) = super::coach::distinct(&c.values);
     match &c.values {
         Values::Numeric(v) => {
             let (mut n, mut min, mut max, mut sum) = (0usize, f64::INFINITY, f64::NEG_INFINITY, 0.0);
@@ -65,6 +80,7 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
                 kind: c.kind,
                 missing: v.len() - n,
                 distinct,
+                distinct_estimated: !exact,
                 min: some(min),
                 max: some(max),
                 mean: some(mean),
@@ -82,6 +98,7 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
                 kind: c.kind,
                 missing: c.missing(),
                 distinct,
+                distinct_estimated: !exact,
                 min: None,
                 max: None,
                 mean: None,

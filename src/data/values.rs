@@ -313,6 +313,66 @@ impl From<Vec<Option<String>>> for Strings {
     }
 }
 
+/// Up to this many distinct numbers are counted exactly (in a table that stays in cache);
+/// beyond it the count is estimated.
+const EXACT_DISTINCT: usize = 1 << 16;
+
+/// The number of distinct present numbers and whether it is exact: exact up to 65 536, a
+/// HyperLogLog estimate (about ±1 %) beyond, so that a million-row column takes milliseconds.
+pub(crate) fn distinct_numbers(v: &Numbers) -> (usize, bool) {
+    let bits = || v.present().map(|x| (x + 0.0).to_bits());
+    let empty = f64::NAN.to_bits();
+    let size = EXACT_DISTINCT * 2;
+    let mut table = vec![empty; size];
+    let mut distinct = 0;
+    for b in bits() {
+        let mut slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - size.trailing_zeros())) as usize;
+        loop {
+            let here = table[slot];
+            if here == b {
+                break;
+            }
+            if here == empty {
+                table[slot] = b;
+                distinct += 1;
+                break;
+            }
+            slot = (slot + 1) & (size - 1);
+        }
+        if distinct > EXACT_DISTINCT {
+            return (hyperloglog(bits()), false);
+        }
+    }
+    (distinct, true)
+}
+
+/// A HyperLogLog estimate of the number of distinct values (2^14 registers, ±0.8 %).
+fn hyperloglog(values: impl Iterator<Item = u64>) -> usize {
+    const P: u32 = 14;
+    let m = 1usize << P;
+    let mut registers = vec![0u8; m];
+    for x in values {
+        // splitmix64's finaliser spreads the bits of nearby numbers.
+        let mut h = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+        let index = (h >> (64 - P)) as usize;
+        let rank = ((h << P) | (1 << (P - 1))).leading_zeros() as u8 + 1;
+        registers[index] = registers[index].max(rank);
+    }
+    let m_f = m as f64;
+    let alpha = 0.7213 / (1.0 + 1.079 / m_f);
+    let sum: f64 = registers.iter().map(|&r| 2f64.powi(-i32::from(r))).sum();
+    let estimate = alpha * m_f * m_f / sum;
+    let zeros = registers.iter().filter(|&&r| r == 0).count();
+    if estimate <= 2.5 * m_f && zeros > 0 {
+        (m_f * (m_f / zeros as f64).ln()).round() as usize
+    } else {
+        estimate.round() as usize
+    }
+}
+
 /// The number of distinct values among `bits` (open addressing; `empty` must not occur).
 pub(crate) fn count_distinct(bits: impl Iterator<Item = u64>, capacity_hint: usize, empty: u64) -> usize {
     let size = (capacity_hint.max(8) * 2).next_power_of_two();
@@ -360,5 +420,12 @@ mod tests {
         assert_eq!(n.iter().collect::<Vec<_>>(), vec![Some(1.0), None]);
         let bits = [1u64, 5, 1, 9, 5, 5];
         assert_eq!(count_distinct(bits.into_iter(), 6, u64::MAX), 3);
+        let small: Numbers = (0..50_000).map(|i| Some(f64::from(i % 40_000) * 0.5)).collect();
+        assert_eq!(distinct_numbers(&small), (40_000, true));
+        for n in [100_000, 1_000_000] {
+            let many: Numbers = (0..n).map(|i| Some(f64::from(i) * 0.25 - 7.0)).collect();
+            let (estimate, exact) = distinct_numbers(&many);
+            assert!(!exact && (estimate as f64 / n as f64 - 1.0).abs() < 0.03, "{estimate} for {n}");
+        }
     }
 }

@@ -107,7 +107,7 @@ fn data_section(h: &mut String, prof: &Profile) {
             escape(&c.name),
             c.kind.label(),
             c.missing,
-            c.distinct,
+            c.distinct_text(),
             escape(&summary)
         );
     }

@@ -33,7 +33,9 @@ fn sqlite_tables_and_queries_train_like_the_csv() {
                 .iter()
                 .map(|c| match &c.values {
                     Values::Numeric(v) => v.get(r).map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Real),
-                    Values::Str(v) => v.get(r).map(str::to_string).map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
+                    Values::Str(v) => {
+                        v.get(r).map(str::to_string).map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text)
+                    }
                 })
                 .collect();
             insert.execute(rusqlite::params_from_iter(cells)).unwrap();
