@@ -235,6 +235,71 @@ pub(super) fn fast_decimal(b: &[u8]) -> Option<f64> {
     Some(if neg { -x } else { x })
 }
 
+/// A plain decimal (`-1234.5678`: a sign, up to eight digits, a dot, up to eight digits) in
+/// the first `len` bytes of `window` (the rest is ignored), found without branching on its
+/// digits: the dot is located in one word, both parts are aligned, checked and combined eight
+/// digits at a time. `None` for anything else (the general parser then decides). The same
+/// exact result as [`fast_decimal`].
+#[inline]
+pub(super) fn decimal16(window: [u8; 16], len: usize) -> Option<f64> {
+    const POW10: [f64; 9] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+    const ONES: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    const HIGHS: u128 = ONES << 7;
+    if len == 0 || len > 16 {
+        return None;
+    }
+    let mut w = u128::from_le_bytes(window) & (u128::MAX >> (8 * (16 - len)));
+    let neg = window[0] == b'-';
+    let signed = usize::from(neg || window[0] == b'+');
+    w >>= 8 * signed;
+    let len = len - signed;
+    if len == 0 {
+        return None;
+    }
+    // The first dot (a zero byte of w ^ "...."; the lowest flagged byte is a true one), looked
+    // for in the field's bytes only.
+    let x = w ^ (ONES * u128::from(b'.'));
+    let found = x.wrapping_sub(ONES) & !x & HIGHS & (u128::MAX >> (8 * (16 - len)));
+    let dot = if found == 0 { len } else { (found.trailing_zeros() / 8) as usize };
+    let frac_len = len.saturating_sub(dot + 1);
+    if dot > 8 || frac_len > 8 || dot + frac_len == 0 {
+        return None;
+    }
+    let int = align8(w as u64, dot);
+    let frac = align8(w.checked_shr(8 * (dot as u32 + 1)).unwrap_or(0) as u64, frac_len);
+    let mantissa = digits_word(int)? * POW10_U64[frac_len] + digits_word(frac)?;
+    // At most 15 significant digits are exact in an f64.
+    if mantissa >= 1_000_000_000_000_000 {
+        return None;
+    }
+    let x = mantissa as f64 / POW10[frac_len];
+    Some(if neg { -x } else { x })
+}
+
+/// The first `n` (at most 8) bytes of `word` moved to its top, the bytes below filled with '0'.
+#[inline]
+fn align8(word: u64, n: usize) -> u64 {
+    let n = n as u32;
+    let keep = word & u64::MAX.checked_shr(8 * (8 - n)).unwrap_or(0);
+    keep.checked_shl(8 * (8 - n)).unwrap_or(0) | 0x3030_3030_3030_3030u64.checked_shr(8 * n).unwrap_or(0)
+}
+
+/// Eight ASCII digits in a little-endian word (first digit lowest) as a number, `None` when a
+/// byte is not a digit.
+#[inline]
+fn digits_word(v: u64) -> Option<u64> {
+    let all_digits =
+        (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0;
+    if !all_digits {
+        return None;
+    }
+    let mut v = v - 0x3030_3030_3030_3030;
+    v = v.wrapping_mul(10) + (v >> 8);
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    v = ((v & MASK).wrapping_mul(0x000F_4240_0000_0064) + ((v >> 16) & MASK).wrapping_mul(0x0000_2710_0000_0001)) >> 32;
+    Some(v)
+}
+
 const POW10_U64: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
 /// Up to eight ASCII digits as a number (`Some(0)` for none), `None` for anything else: the
@@ -250,16 +315,7 @@ fn digits8(s: &[u8]) -> Option<u64> {
     for &c in s {
         v = (v >> 8) | (u64::from(c) << 56);
     }
-    let all_digits =
-        (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0;
-    if !all_digits {
-        return None;
-    }
-    let mut v = v - 0x3030_3030_3030_3030;
-    v = v.wrapping_mul(10) + (v >> 8);
-    const MASK: u64 = 0x0000_00FF_0000_00FF;
-    v = ((v & MASK).wrapping_mul(0x000F_4240_0000_0064) + ((v >> 16) & MASK).wrapping_mul(0x0000_2710_0000_0001)) >> 32;
-    Some(v)
+    digits_word(v)
 }
 
 /// Texts that mean "no value" in a column of numbers.
@@ -315,4 +371,56 @@ fn count_unquoted(line: &[u8], sep: u8) -> usize {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_at_a_time_decimals_equal_the_exact_parsers() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 24
+        };
+        let alphabet = b"0123456789..-+e x";
+        for _ in 0..300_000 {
+            // Mostly decimals of every shape, some junk; bytes after the field are garbage.
+            let text: Vec<u8> = if next() % 4 == 0 {
+                (0..next() % 12).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
+            } else {
+                let sign = ["", "-", "+"][(next() % 3) as usize];
+                let int = (0..next() % 10).map(|_| char::from(b'0' + (next() % 10) as u8)).collect::<String>();
+                let frac = (0..next() % 10).map(|_| char::from(b'0' + (next() % 10) as u8)).collect::<String>();
+                let dot = if next() % 4 == 0 { "" } else { "." };
+                format!("{sign}{int}{dot}{frac}").into_bytes()
+            };
+            if text.len() > 16 {
+                continue;
+            }
+            let mut window = [0u8; 16];
+            for b in window.iter_mut() {
+                *b = alphabet[(next() % alphabet.len() as u64) as usize];
+            }
+            window[..text.len()].copy_from_slice(&text);
+            let word = decimal16(window, text.len());
+            let reference = fast_decimal(&text);
+            let s = String::from_utf8_lossy(&text);
+            // Either the same number, or none (longer parts go to the general parser)...
+            assert!(word.is_none() || word == reference, "{s}: {word:?} against {reference:?}");
+            // ...which is only for parts over eight digits.
+            let unsigned = s.trim_start_matches(['-', '+']);
+            let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+            if reference.is_some() && int.len() <= 8 && frac.len() <= 8 {
+                assert_eq!(word, reference, "{s}");
+            }
+            if let Some(x) = word {
+                assert_eq!(x, s.parse::<f64>().unwrap_or(f64::NAN), "{s}");
+            }
+        }
+        assert_eq!(decimal16(*b"-1234.5678......", 10), Some(-1234.5678));
+        assert_eq!(decimal16(*b".5xxxxxxxxxxxxxx", 2), Some(0.5));
+        assert_eq!(decimal16(*b"1234567812345678", 16), None, "over eight digits before the dot: the general parser");
+    }
 }
