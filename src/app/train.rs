@@ -212,6 +212,14 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             o.pipeline.model_display_name(),
             o.pipeline.info.train_seconds
         ));
+        let earlier: Vec<&crate::train::TrainOutcome> = state.runs.iter().map(|r| r.as_ref()).collect();
+        let summary = crate::train::summary::written_summary(o, &earlier, state.insight.importance.as_ref());
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.strong("What happened");
+            for line in summary {
+                ui.label(line);
+            }
+        });
         if ui.button("See the evaluation").clicked() {
             cmds.push(Command::Show(Panel::Evaluate));
         }

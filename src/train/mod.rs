@@ -19,6 +19,7 @@ mod pipeline;
 mod prepare;
 pub mod retrain;
 pub mod split;
+pub mod summary;
 mod svm;
 pub mod tree;
 pub mod tune;

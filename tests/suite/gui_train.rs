@@ -1,7 +1,8 @@
-//! The neural network in the Train panel: live loss curves that grow epoch by epoch, Pause,
-//! Resume and Stop (keeping the best weights), and the device choice.
+//! The Train panel: the neural network's live loss curves that grow epoch by epoch, Pause,
+//! Resume and Stop (keeping the best weights), and the device choice; the written summary
+//! after training.
 
-use crate::gui::{harness, open_house_prices, wait_until};
+use crate::gui::{harness, open_house_prices, train_and_wait, wait_until};
 use cairn::app::CairnApp;
 use cairn::gpu::net::Ending;
 use cairn::train::{FittedModel, ModelKind};
@@ -60,4 +61,43 @@ fn the_mlp_loss_curve_grows_live_and_pause_resume_stop_work() {
     assert!(m.history.len() < 200 && m.best_epoch >= 1);
     assert!(outcome.report.metrics.headline().1 > 0.5, "R² after a few epochs: {:?}", outcome.report.metrics);
     h.get_by_label_contains("Trained Neural network (MLP)");
+}
+
+#[test]
+fn after_training_a_written_summary_compares_runs_and_names_the_driver() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    open_house_prices(&mut h);
+    h.state_mut().state.settings.model = Some(ModelKind::Linear);
+    h.run_steps(2);
+    train_and_wait(&mut h);
+    let r2 = |a: &CairnApp| a.state.outcome.as_ref().map_or(f64::NAN, |o| o.report.metrics.headline().1);
+    let linear = r2(h.state());
+    h.get_by_label("What happened");
+    h.get_by_label_contains(&format!("Linear regression scored R² {linear:.3} on 4128 test rows."));
+    h.get_by_label_contains("Next, try Gradient boosting or Random forest");
+    h.get_by_label_contains("To see which columns drive it, open Evaluate > Why > Importance.");
+    assert!(h.query_by_label_contains("It beats").is_none(), "nothing to compare with yet");
+
+    // A second model on the same target is compared with the first.
+    h.state_mut().state.settings.model = Some(ModelKind::Tree);
+    h.run_steps(2);
+    h.get_by_label("Train").click();
+    h.step();
+    wait_until(&mut h, "the tree", |a| a.state.training.is_none() && a.state.runs.len() == 2);
+    let tree = r2(h.state());
+    assert!(tree > linear, "the tree wins on housing: {tree} against {linear}");
+    h.get_by_label_contains(&format!(
+        "It beats Linear regression by {:.2} R² ({linear:.3} to {tree:.3}), the best of the earlier run.",
+        tree - linear
+    ));
+    assert!(h.query_by_label_contains("Next, try Gradient boosting").is_some(), "a single tree is still simple");
+
+    // Once importance is computed, the summary names what drives the model.
+    h.state_mut().send(cairn::app::Command::ComputeImportance);
+    wait_until(&mut h, "importance", |a| a.state.insight.importance.is_some());
+    h.get_by_label("3  Train").click();
+    h.run_steps(2);
+    let top = h.state().state.insight.importance.as_ref().unwrap().columns[0].column.clone();
+    h.get_by_label_contains(&format!("The biggest driver is '{top}'"));
 }
