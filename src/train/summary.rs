@@ -104,13 +104,11 @@ fn next_steps(current: &TrainOutcome, others: &[&TrainOutcome], is_best: bool) -
             | ModelKind::Tree
     );
     match (&current.report.metrics, p.target.task) {
-        (Metrics::Regression { r2, mae, .. }, Task::Regression | Task::Recommendation) => {
-            if *r2 < 0.3 {
-                out.push(format!(
-                    "It misses most of the pattern (typical error {}): look at the Data step's warnings and add columns that explain '{target}'.",
-                    human_number(*mae)
-                ));
-            }
+        (Metrics::Regression { r2, mae, .. }, Task::Regression | Task::Recommendation) if *r2 < 0.3 => {
+            out.push(format!(
+                "It misses most of the pattern (typical error {}): look at the Data step's warnings and add columns that explain '{target}'.",
+                human_number(*mae)
+            ));
         }
         (Metrics::Classification { recall, precision, .. }, Task::Classification) if p.target.classes.len() == 2 => {
             let positive = p.target.classes.last().map_or("", String::as_str);
