@@ -88,6 +88,27 @@ fn screenshots_of_the_feedback_loop_and_the_runs_panel() {
 
 #[test]
 #[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshot_of_the_written_summary_after_training() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("california_housing.csv"), dir.path());
+    open_house_prices(&mut h);
+    for model in [cairn::train::ModelKind::Linear, cairn::train::ModelKind::GradientBoosting] {
+        h.state_mut().state.settings.model = Some(model);
+        h.run_steps(2);
+        let before = h.state().state.runs.len();
+        h.get_by_label("Train").click();
+        h.step();
+        wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.runs.len() == before + 1);
+    }
+    h.state_mut().send(cairn::app::Command::ComputeImportance);
+    wait_until(&mut h, "importance", |a| a.state.insight.importance.is_some());
+    h.get_by_label("3  Train").click();
+    h.run_steps(3);
+    save(&mut h, "screenshot-summary.png");
+}
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
 fn screenshot_of_the_recipe_editor() {
     let dir = crate::common::tempdir();
     let mut h = rendering_harness(crate::common::asset("california_housing.csv"), dir.path());
