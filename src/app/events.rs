@@ -101,6 +101,7 @@ impl CairnApp {
                         state.forget_column_caches();
                         state.eval_view = Default::default();
                         super::projects::apply_pending(state);
+                        state.settings_history.reset(&state.settings);
                     }
                     Err(e) => {
                         state.pending_project = None;

@@ -81,6 +81,9 @@ impl Panel {
 /// What a panel asks the app to do.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Undo the last edit of the panel shown (the recipe on Features, the settings elsewhere).
+    Undo,
+    Redo,
     OpenSample(&'static Sample),
     PickFile,
     OpenFile(PathBuf),
@@ -262,10 +265,21 @@ impl CairnApp {
             });
         });
 
+        // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) when no text field has the keyboard (it has its own).
+        if ui.ctx().memory(|m| m.focused().is_none()) {
+            use egui::{Key, KeyboardShortcut, Modifiers};
+            let redo = ui.input_mut(|i| {
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z))
+                    || i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Y))
+            });
+            let undo = ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z)));
+            self.commands.extend(redo.then_some(Command::Redo).into_iter().chain(undo.then_some(Command::Undo)));
+        }
         let commands = std::mem::take(&mut self.commands);
         for c in commands {
             self.execute(c);
         }
+        self.state.settings_history.observe(&self.state.settings);
         if self.is_busy() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }
@@ -387,6 +401,20 @@ impl CairnApp {
                 if let Some(path) = self.options.picker.pick_folder("Folder with one sub-folder per label") {
                     self.execute(Command::OpenFile(path));
                 }
+            }
+            Command::Undo if self.state.panel == Panel::Features => {
+                self.execute(Command::Recipe(features::RecipeEdit::Undo));
+            }
+            Command::Redo if self.state.panel == Panel::Features => {
+                self.execute(Command::Recipe(features::RecipeEdit::Redo));
+            }
+            Command::Undo => {
+                let s = &mut self.state;
+                s.notice = s.settings_history.undo(&mut s.settings).then(|| "Undone: the settings are back.".into());
+            }
+            Command::Redo => {
+                let s = &mut self.state;
+                s.notice = s.settings_history.redo(&mut s.settings).then(|| "Redone.".into());
             }
             Command::OpenFile(path) => {
                 let name = short_name(&path.display().to_string());

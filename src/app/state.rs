@@ -12,7 +12,7 @@ pub struct Busy {
 }
 
 /// Training settings chosen in the Train panel.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrainSettings {
     pub target: Option<String>,
     /// `None` = automatic choice for the task.
@@ -50,6 +50,8 @@ pub struct AppState {
     /// Set to stop the import in flight.
     pub load_cancel: Option<Arc<AtomicBool>>,
     pub settings: TrainSettings,
+    /// Undo/redo of the settings' edits.
+    pub settings_history: SettingsHistory,
     pub training: Option<Busy>,
     pub outcome: Option<Arc<TrainOutcome>>,
     pub deploy: DeployStatus,
@@ -186,6 +188,7 @@ impl Default for AppState {
             loading: None,
             load_cancel: None,
             settings: TrainSettings::default(),
+            settings_history: SettingsHistory::default(),
             eval_view: evaluate::EvalView::default(),
             training: None,
             outcome: None,
@@ -217,5 +220,67 @@ impl Default for AppState {
             view: super::guide::ViewSettings::default(),
             glossary_open: false,
         }
+    }
+}
+
+/// Undo/redo of the Train panel's settings (target, model and its settings, test share, seed,
+/// device, time split). Every change a person makes is recorded; changes less than a second
+/// apart (dragging a slider, typing a number) count as one.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsHistory {
+    undo: Vec<TrainSettings>,
+    redo: Vec<TrainSettings>,
+    last: Option<TrainSettings>,
+    last_change: Option<Instant>,
+}
+
+impl SettingsHistory {
+    /// Called once a frame after the panels: records what changed since the last frame.
+    pub fn observe(&mut self, now: &TrainSettings) {
+        match &self.last {
+            Some(last) if last == now => {}
+            Some(last) => {
+                let same_gesture =
+                    self.last_change.is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(900));
+                if !same_gesture {
+                    self.undo.push(last.clone());
+                }
+                self.redo.clear();
+                self.last = Some(now.clone());
+                self.last_change = Some(Instant::now());
+            }
+            None => self.last = Some(now.clone()),
+        }
+    }
+
+    /// Forgets the history (new data: its settings are a fresh start).
+    pub fn reset(&mut self, now: &TrainSettings) {
+        *self = SettingsHistory { last: Some(now.clone()), ..Default::default() };
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Puts back the settings before the last change; false when there is none.
+    pub fn undo(&mut self, settings: &mut TrainSettings) -> bool {
+        let Some(before) = self.undo.pop() else { return false };
+        self.redo.push(std::mem::replace(settings, before));
+        self.last = Some(settings.clone());
+        self.last_change = None;
+        true
+    }
+
+    /// Makes the last undone change again; false when there is none.
+    pub fn redo(&mut self, settings: &mut TrainSettings) -> bool {
+        let Some(after) = self.redo.pop() else { return false };
+        self.undo.push(std::mem::replace(settings, after));
+        self.last = Some(settings.clone());
+        self.last_change = None;
+        true
     }
 }

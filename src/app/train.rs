@@ -30,7 +30,18 @@ impl TuneView {
 }
 
 pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>) {
-    ui.heading("3 · Train");
+    ui.horizontal(|ui| {
+        ui.heading("3 · Train");
+        ui.add_space(16.0);
+        let undo = ui.add_enabled(state.settings_history.can_undo(), egui::Button::new("Undo"));
+        if undo.on_hover_text("Put back the settings before the last change (Ctrl+Z).").clicked() {
+            cmds.push(Command::Undo);
+        }
+        let redo = ui.add_enabled(state.settings_history.can_redo(), egui::Button::new("Redo"));
+        if redo.on_hover_text("Make the undone change again (Ctrl+Shift+Z).").clicked() {
+            cmds.push(Command::Redo);
+        }
+    });
     let Some(ds) = state.dataset.clone() else {
         ui.label("Open a dataset first.");
         return;

@@ -101,3 +101,43 @@ fn after_training_a_written_summary_compares_runs_and_names_the_driver() {
     let top = h.state().state.insight.importance.as_ref().unwrap().columns[0].column.clone();
     h.get_by_label_contains(&format!("The biggest driver is '{top}'"));
 }
+
+#[test]
+fn settings_edits_are_undone_and_redone_from_buttons_and_keys() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    open_house_prices(&mut h);
+    let before = h.state().state.settings.model;
+    assert_ne!(before, Some(ModelKind::Tree));
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Decision tree").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.settings.model, Some(ModelKind::Tree));
+    // A second edit, later (edits within a second count as one, like a slider drag).
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    h.state_mut().state.settings.test_size = 0.3;
+    h.run_steps(2);
+
+    h.get_by_label("Undo").click();
+    h.run_steps(2);
+    let s = &h.state().state.settings;
+    assert_eq!((s.test_size, s.model), (0.2, Some(ModelKind::Tree)), "the last edit is undone first");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().state.settings.model, before, "Ctrl+Z undoes the model choice");
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().state.settings.model, Some(ModelKind::Tree), "Ctrl+Shift+Z redoes it");
+    h.get_by_label("Redo").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.settings.test_size, 0.3);
+    assert!(!h.state().state.settings_history.can_redo());
+    // A new edit after an undo starts a new branch: nothing left to redo.
+    h.get_by_label("Undo").click();
+    h.run_steps(2);
+    assert!(h.state().state.settings_history.can_redo());
+    h.state_mut().state.settings.seed = 7;
+    h.run_steps(2);
+    assert!(!h.state().state.settings_history.can_redo());
+}
