@@ -102,6 +102,7 @@ impl CairnApp {
                         state.eval_view = Default::default();
                         super::projects::apply_pending(state);
                         state.settings_history.reset(&state.settings);
+                        state.autosave = Default::default();
                     }
                     Err(e) => {
                         state.pending_project = None;

@@ -280,6 +280,7 @@ impl CairnApp {
             self.execute(c);
         }
         self.state.settings_history.observe(&self.state.settings);
+        self.autosave(ui.ctx());
         if self.is_busy() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }

@@ -6,6 +6,17 @@ use super::{AppState, CairnApp, Command};
 use crate::project::{Project, SAMPLES};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long after the last change an open project is saved by itself.
+const AUTOSAVE_AFTER: Duration = Duration::from_secs(2);
+
+/// What autosave last wrote, and a change waiting for its quiet period.
+#[derive(Clone, Debug, Default)]
+pub struct Autosave {
+    pub saved: Option<String>,
+    pub pending: Option<(String, Instant)>,
+}
 
 /// A recently opened or saved project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,7 +61,9 @@ pub fn projects_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
                 }
             });
             if let Some(p) = &state.project {
-                ui.label(egui::RichText::new(format!("Open: {}", p.display())).small());
+                ui.label(
+                    egui::RichText::new(format!("Open: {} (changes are saved by themselves)", p.display())).small(),
+                );
             }
             if !state.recent.is_empty() {
                 ui.horizontal_wrapped(|ui| {
@@ -82,7 +95,6 @@ impl CairnApp {
     /// Saves the open data reference and the Train panel's choices into the project folder
     /// (asking for one the first time).
     pub(super) fn save_project(&mut self) {
-        let Some(ds) = &self.state.dataset else { return };
         let dir = match &self.state.project {
             Some(dir) => dir.clone(),
             None => match self.options.picker.pick_folder("Save the project in a folder") {
@@ -90,6 +102,40 @@ impl CairnApp {
                 None => return,
             },
         };
+        self.write_project(dir, false);
+    }
+
+    /// Autosave: once the project has a folder, its choices are written there two seconds
+    /// after the last change (quietly; a failure is shown).
+    pub(super) fn autosave(&mut self, ctx: &egui::Context) {
+        let (Some(dir), Some(_), None) = (&self.state.project, &self.state.dataset, &self.state.loading) else {
+            return;
+        };
+        let target = self.state.settings.target.as_deref().unwrap_or_default();
+        let now = format!("{:?}{:?}", self.state.settings, self.state.recipe.edited(target));
+        let a = &mut self.state.autosave;
+        match (&a.saved, &a.pending) {
+            (None, _) => a.saved = Some(now),
+            (Some(saved), _) if *saved == now => a.pending = None,
+            (_, Some((pending, since))) if *pending == now => {
+                if since.elapsed() >= AUTOSAVE_AFTER {
+                    let dir = dir.clone();
+                    a.saved = Some(now);
+                    a.pending = None;
+                    self.write_project(dir, true);
+                } else {
+                    ctx.request_repaint_after(AUTOSAVE_AFTER.saturating_sub(since.elapsed()));
+                }
+            }
+            _ => {
+                a.pending = Some((now, Instant::now()));
+                ctx.request_repaint_after(AUTOSAVE_AFTER);
+            }
+        }
+    }
+
+    fn write_project(&mut self, dir: PathBuf, quiet: bool) {
+        let Some(ds) = &self.state.dataset else { return };
         let s = &self.state.settings;
         let name = dir.file_name().map_or_else(|| "project".to_string(), |n| n.to_string_lossy().into_owned());
         let data = self.state.data_ref.clone().unwrap_or_else(|| ds.source.clone());
@@ -103,7 +149,12 @@ impl CairnApp {
         }
         match project.save(&dir) {
             Ok(()) => {
-                self.state.notice = Some(format!("Saved the project to {}", dir.display()));
+                if !quiet {
+                    self.state.notice = Some(format!("Saved the project to {}", dir.display()));
+                }
+                let target = s.target.as_deref().unwrap_or_default();
+                let fingerprint = format!("{s:?}{:?}", self.state.recipe.edited(target));
+                (self.state.autosave.saved, self.state.autosave.pending) = (Some(fingerprint), None);
                 self.state.project = Some(dir.clone());
                 self.state.run_log.stale = true;
                 let file = self.recent_file();

@@ -94,6 +94,8 @@ pub struct AppState {
     pub project: Option<PathBuf>,
     /// A project's choices, applied once its data has loaded.
     pub pending_project: Option<crate::project::Project>,
+    /// Autosave of the open project's choices.
+    pub autosave: projects::Autosave,
     /// The feature recipe being edited on the Features panel, with its preview.
     pub recipe: features::RecipeView,
     /// Recently opened or saved projects, newest first.
@@ -211,6 +213,7 @@ impl Default for AppState {
             data_ref: None,
             project: None,
             pending_project: None,
+            autosave: Default::default(),
             recent: Vec::new(),
             recipe: features::RecipeView::default(),
             task_cache: None,

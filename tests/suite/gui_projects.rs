@@ -61,3 +61,34 @@ fn a_project_saved_in_the_app_reopens_exactly() {
     let error = h.state().state.error.clone().unwrap_or_default();
     assert!(error.contains("missing.csv"), "{error}");
 }
+
+#[test]
+fn an_open_project_saves_its_changes_by_itself() {
+    let dir = crate::common::tempdir();
+    let folder = dir.path().join("houses");
+    let mut p = Project::new("houses", "sample:house-prices", "median_house_value");
+    p.notes = "kept".into();
+    p.save(&folder).unwrap();
+    let mut h = harness_with(FixedPicker { open: Some(folder.clone()), save: None }, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Open a project…").click();
+    h.step();
+    wait_until(&mut h, "the project's data", |a| a.state.dataset.is_some() && a.state.loading.is_none());
+    h.get_by_label_contains("changes are saved by themselves");
+    // Opening writes nothing; a change is written two seconds after it, without asking.
+    let written = || std::fs::metadata(folder.join("project.json")).and_then(|m| m.modified()).unwrap();
+    let opened = written();
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Decision tree").click();
+    h.step();
+    h.state_mut().state.settings.seed = 7;
+    h.step();
+    assert_eq!(written(), opened, "not before the quiet period");
+    wait_until(&mut h, "the autosave", |_| Project::load(&folder).is_ok_and(|p| p.seed == 7));
+    let saved = Project::load(&folder).unwrap();
+    assert_eq!((saved.model.as_deref(), saved.seed, saved.notes.as_str()), (Some("tree"), 7, "kept"));
+    assert!(h.state().state.notice.is_none(), "autosave is quiet");
+}
