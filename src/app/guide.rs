@@ -221,11 +221,16 @@ pub const GLOSSARY: &[(&str, &str)] = &[
 ];
 
 /// The glossary as a window (opened from the left bar).
-pub fn glossary_ui(ctx: &egui::Context, open: &mut bool) {
+pub fn glossary_ui(ctx: &egui::Context, open: &mut bool, learn: &mut Option<super::learn::Topic>) {
     egui::Window::new("Glossary").open(open).default_width(420.0).vscroll(true).show(ctx, |ui| {
         for (term, meaning) in GLOSSARY {
             ui.label(egui::RichText::new(*term).strong());
             ui.label(*meaning);
+            if let Some(topic) = super::learn::Topic::for_term(term)
+                && ui.link(topic.link_text()).clicked()
+            {
+                *learn = Some(topic);
+            }
             ui.add_space(4.0);
         }
     });

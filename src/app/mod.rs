@@ -13,6 +13,7 @@ mod feedback;
 pub mod guide;
 mod insight;
 mod jobs;
+pub mod learn;
 pub mod monitor;
 mod picker;
 mod projects;
@@ -84,6 +85,8 @@ pub enum Command {
     /// Undo the last edit of the panel shown (the recipe on Features, the settings elsewhere).
     Undo,
     Redo,
+    /// Open a "learn more" window.
+    Learn(learn::Topic),
     OpenSample(&'static Sample),
     PickFile,
     OpenFile(PathBuf),
@@ -242,8 +245,9 @@ impl CairnApp {
                 .show(ui, |ui| guide::lesson_ui(ui, &mut self.state, &mut guide_cmds));
         }
         let mut glossary_open = self.state.glossary_open;
-        guide::glossary_ui(ui.ctx(), &mut glossary_open);
+        guide::glossary_ui(ui.ctx(), &mut glossary_open, &mut self.state.learn);
         self.state.glossary_open = glossary_open;
+        learn::learn_window(ui.ctx(), &mut self.state.learn);
         self.commands.extend(guide_cmds);
         egui::CentralPanel::default_margins().show(ui, |ui| {
             self.banner_ui(ui);
@@ -403,6 +407,7 @@ impl CairnApp {
                     self.execute(Command::OpenFile(path));
                 }
             }
+            Command::Learn(topic) => self.state.learn = Some(topic),
             Command::Undo if self.state.panel == Panel::Features => {
                 self.execute(Command::Recipe(features::RecipeEdit::Undo));
             }

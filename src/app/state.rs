@@ -112,6 +112,8 @@ pub struct AppState {
     /// Theme and UI scale.
     pub view: super::guide::ViewSettings,
     pub glossary_open: bool,
+    /// The open "learn more" window.
+    pub learn: Option<learn::Topic>,
 }
 
 impl AppState {
@@ -222,6 +224,7 @@ impl Default for AppState {
             visited: Vec::new(),
             view: super::guide::ViewSettings::default(),
             glossary_open: false,
+            learn: None,
         }
     }
 }

@@ -230,6 +230,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             for line in summary {
                 ui.label(line);
             }
+            super::learn::learn_link(ui, super::learn::Topic::Overfitting, cmds);
         });
         if ui.button("See the evaluation").clicked() {
             cmds.push(Command::Show(Panel::Evaluate));

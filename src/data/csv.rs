@@ -170,7 +170,9 @@ impl Source<'_> {
 
 /// One chunk's columns.
 enum Part {
-    Numbers(Vec<f64>),
+    /// Numbers (NaN = missing), and whether any cell was a real number (not empty, not a
+    /// "not available" marker such as NA or null).
+    Numbers(Vec<f64>, bool),
     Strings(Strings),
 }
 
@@ -241,10 +243,21 @@ fn read_source(
         if progress.cancelled() {
             return Err(cancelled(source_name).into());
         }
-        if parts.iter().all(|p| matches!(p, Part::Numbers(_))) {
+        // A column of numbers, unless its only cells are markers like "NA": those stay text.
+        let numbers = parts.iter().all(|p| matches!(p, Part::Numbers(..)));
+        let any_number = parts.iter().any(|p| matches!(p, Part::Numbers(_, true)));
+        let any_marker = || {
+            ranges.iter().any(|range| {
+                source.read(range.clone()).ok().is_some_and(|bytes| {
+                    tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))
+                        .is_ok_and(|(spans, _)| spans.chunks_exact(width).any(|row| row[j].0 != row[j].1 & !ESCAPED))
+                })
+            })
+        };
+        if numbers && (any_number || !any_marker()) {
             let mut all = Vec::with_capacity(rows);
             for part in parts {
-                if let Part::Numbers(v) = part {
+                if let Part::Numbers(v, _) = part {
                     all.extend_from_slice(&v);
                 }
             }
@@ -255,7 +268,7 @@ fn read_source(
             let strings = match part {
                 Part::Strings(s) => s,
                 // Numbers in this chunk but not in others: its text is read again.
-                Part::Numbers(_) => {
+                Part::Numbers(..) => {
                     let bytes = source.read(range.clone())?;
                     let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
                     let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
@@ -429,15 +442,18 @@ fn parse_chunk(
     tokenize_into(source_name, bytes, 0..bytes.len(), 1, sep, Some(width), spans)?;
     let rows = spans.len() / width;
     enum Builder {
-        Numbers(Vec<f64>),
+        Numbers(Vec<f64>, bool),
         Strings(StringsBuilder),
     }
-    let mut columns: Vec<Builder> = (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows))).collect();
+    let mut columns: Vec<Builder> = (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), false)).collect();
     for (r, row) in spans.chunks_exact(width).enumerate() {
         for (j, (&span, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
             match column {
-                Builder::Numbers(v) => match parse_span(bytes, span) {
-                    Some(x) => v.push(x),
+                Builder::Numbers(v, any_number) => match parse_span(bytes, span) {
+                    Some(x) => {
+                        *any_number |= !x.is_nan();
+                        v.push(x);
+                    }
                     None => {
                         let mut b = StringsBuilder::with_capacity(rows);
                         for earlier in spans.chunks_exact(width).take(r + 1) {
@@ -453,7 +469,7 @@ fn parse_chunk(
     let parts = columns
         .into_iter()
         .map(|c| match c {
-            Builder::Numbers(v) => Part::Numbers(v),
+            Builder::Numbers(v, any_number) => Part::Numbers(v, any_number),
             Builder::Strings(b) => Part::Strings(b.finish()),
         })
         .collect();
@@ -689,6 +705,16 @@ mod tests {
         std::fs::write(&path, &win).unwrap();
         let ds = read_csv_path(&path).unwrap();
         assert_eq!(ds.columns[1].cell_text(6000), "café");
+    }
+
+    #[test]
+    fn markers_alone_are_text_and_empty_columns_are_numbers() {
+        let csv = "a,b,c\nNA,1,\nnull,NA,\nna,2.5,\n";
+        let ds = read_csv_bytes("m.csv", csv.as_bytes().to_vec()).unwrap();
+        assert_eq!(ds.columns[0].kind, ColumnKind::Categorical, "no number at all: the words are kept");
+        assert_eq!(ds.columns[0].cell_text(2), "na");
+        assert_eq!(ds.columns[1].values, Values::Numeric(Numbers::from(vec![Some(1.0), None, Some(2.5)])));
+        assert_eq!(ds.columns[2].kind, ColumnKind::Numeric, "an empty column is missing numbers");
     }
 
     #[test]

@@ -129,3 +129,42 @@ fn the_movie_lesson_factorises_ratings_and_recommends_in_the_app() {
     assert_eq!(listed, 10);
     assert!(h.state().state.lesson.as_ref().unwrap().done.iter().all(|d| *d));
 }
+
+#[test]
+fn learn_more_windows_explain_r2_overfitting_and_one_hot_with_pictures() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    crate::gui::open_house_prices(&mut h);
+    crate::gui::train_and_wait(&mut h);
+    // From the Train panel's summary: overfitting, with its training and test error curves.
+    h.get_by_label("Learn more: what overfitting looks like").click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::Overfitting));
+    h.run_steps(4); // a new window takes a few frames to be laid out
+    h.get_by_label_contains("That is overfitting.");
+    h.get_by_label_contains("the test error is lowest at depth 4; deeper models only memorise");
+    h.get_by_label("Close window").click();
+    h.run_steps(2);
+    assert!(h.state().state.learn.is_none());
+    // From the Evaluate panel: R², two scatter plots with their own R².
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(2);
+    h.get_by_label("Learn more: what R² means").click_accesskit();
+    h.run_steps(4);
+    h.get_by_label_contains("the points hug the line");
+    h.get_by_label_contains("they scatter far from it");
+    // From the Features panel: a column before and after one-hot encoding.
+    h.get_by_label("2  Features").click_accesskit();
+    h.run_steps(2);
+    h.get_by_label("Learn more: what one-hot encoding does to a column").click_accesskit();
+    h.run_steps(4);
+    h.get_by_label("color=red");
+    assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::OneHot));
+    // And from the glossary.
+    h.state_mut().state.learn = None;
+    h.get_by_label("Glossary").click();
+    h.run_steps(2);
+    h.get_all_by_label("Learn more: what R² means").next().unwrap().click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::R2));
+}

@@ -105,6 +105,9 @@ fn screenshot_of_the_written_summary_after_training() {
     h.get_by_label("3  Train").click();
     h.run_steps(3);
     save(&mut h, "screenshot-summary.png");
+    h.state_mut().send(cairn::app::Command::Learn(cairn::app::learn::Topic::R2));
+    h.run_steps(4);
+    save(&mut h, "screenshot-learn.png");
 }
 
 #[test]
