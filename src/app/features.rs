@@ -274,33 +274,53 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &AppState, ds: &Dataset, cmds: &mut Vec<
     ui.horizontal_wrapped(|ui| {
         ui.label("Add a step:");
         let kind = form.kind.min(options.len() - 1);
-        egui::ComboBox::from_id_salt("add-step").selected_text(options[kind].title()).show_ui(ui, |ui| {
+        let picked = egui::ComboBox::from_id_salt("add-step").selected_text(options[kind].title()).show_ui(ui, |ui| {
             for (i, o) in options.iter().enumerate() {
                 ui.selectable_value(&mut form.kind, i, o.title());
             }
         });
+        name_for_screen_readers(
+            &picked.response,
+            egui::accesskit::Role::ComboBox,
+            "Kind of step to add",
+            options[kind].title(),
+        );
         let step = &options[form.kind.min(options.len() - 1)];
         match step {
             Step::DropDuplicates | Step::DropMissingTarget => {}
             Step::Derived { .. } => {
-                ui.add(egui::TextEdit::singleline(&mut form.name).hint_text("new column").desired_width(110.0));
+                let name =
+                    ui.add(egui::TextEdit::singleline(&mut form.name).hint_text("new column").desired_width(110.0));
+                name_for_screen_readers(&name, egui::accesskit::Role::TextInput, "Name of the new column", &form.name);
                 ui.label("=");
-                ui.add(
+                let expression = ui.add(
                     egui::TextEdit::singleline(&mut form.expression)
                         .hint_text("total_rooms / households")
                         .desired_width(200.0),
-                )
-                .on_hover_text(
+                );
+                name_for_screen_readers(
+                    &expression,
+                    egui::accesskit::Role::TextInput,
+                    "Expression of the new column",
+                    &form.expression,
+                );
+                expression.on_hover_text(
                     "Numbers, column names, + - * / ^, ( ), log sqrt abs exp min max; `a name` in backticks.",
                 );
             }
             _ => {
                 ui.label("on");
-                egui::ComboBox::from_id_salt("add-column").selected_text(&column).show_ui(ui, |ui| {
+                let picked = egui::ComboBox::from_id_salt("add-column").selected_text(&column).show_ui(ui, |ui| {
                     for c in &ds.columns {
                         ui.selectable_value(&mut form.column, c.name.clone(), &c.name);
                     }
                 });
+                name_for_screen_readers(
+                    &picked.response,
+                    egui::accesskit::Role::ComboBox,
+                    "Column of the new step",
+                    &column,
+                );
             }
         }
         let ready = !matches!(step, Step::Derived { name, expression } if name.is_empty() || expression.is_empty());
@@ -368,14 +388,26 @@ fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], 
 /// A drop-down choosing one of `options` (value, label), showing `what: label`.
 fn choice_ui<T: PartialEq + Copy>(ui: &mut egui::Ui, what: &str, value: &mut T, options: &[(T, &str)]) {
     let current = options.iter().find(|o| o.0 == *value).map_or("", |o| o.1);
-    egui::ComboBox::from_id_salt(ui.next_auto_id()).selected_text(format!("{what}: {current}")).width(120.0).show_ui(
-        ui,
-        |ui| {
+    let picked = egui::ComboBox::from_id_salt(ui.next_auto_id())
+        .selected_text(format!("{what}: {current}"))
+        .width(120.0)
+        .show_ui(ui, |ui| {
             for &(v, label) in options {
                 ui.selectable_value(value, v, label);
             }
-        },
-    );
+        });
+    name_for_screen_readers(&picked.response, egui::accesskit::Role::ComboBox, what, current);
+}
+
+/// Gives a control without a visible label of its own a name (and its current value) for
+/// screen readers.
+pub(super) fn name_for_screen_readers(response: &egui::Response, role: egui::accesskit::Role, name: &str, value: &str) {
+    let enabled = response.enabled();
+    response.widget_info(|| {
+        let mut info = egui::WidgetInfo::labeled(role, enabled, name);
+        info.current_text_value = Some(value.to_string());
+        info
+    });
 }
 
 /// The editors of a step's options, each kept inside its allowed range.

@@ -86,8 +86,9 @@ pub fn runs_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>)
     );
     ui.add_space(6.0);
     ui.horizontal(|ui| {
-        ui.label("Filter");
-        ui.add(egui::TextEdit::singleline(&mut view.filter).hint_text("model, project, note…").desired_width(200.0));
+        let label = ui.label("Filter");
+        ui.add(egui::TextEdit::singleline(&mut view.filter).hint_text("model, project, note…").desired_width(200.0))
+            .labelled_by(label.id);
         ui.separator();
         ui.selectable_value(&mut view.sort, SortBy::Newest, "Newest first");
         ui.selectable_value(&mut view.sort, SortBy::BestScore, "Best score first");

@@ -168,3 +168,83 @@ fn learn_more_windows_explain_r2_overfitting_and_one_hot_with_pictures() {
     h.run_steps(2);
     assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::R2));
 }
+
+/// Every interactive widget on every panel must have a name a screen reader can read.
+pub(crate) fn unlabelled(h: &egui_kittest::Harness<'static, cairn::app::CairnApp>) -> Vec<String> {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::{By, NodeT, Queryable};
+    let interactive = |r: Role| {
+        matches!(
+            r,
+            Role::Button
+                | Role::Link
+                | Role::CheckBox
+                | Role::RadioButton
+                | Role::ComboBox
+                | Role::TextInput
+                | Role::MultilineTextInput
+                | Role::Slider
+                | Role::SpinButton
+                | Role::Tab
+                | Role::MenuItem
+        )
+    };
+    h.query_all(By::new().predicate(move |n| interactive(n.role()) && !n.has_label()))
+        .map(|n| {
+            let a = n.accesskit_node();
+            format!("{:?} value={:?}", a.role(), a.value())
+        })
+        .collect()
+}
+
+#[test]
+fn every_control_on_every_panel_has_a_name_for_screen_readers() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.run_steps(2);
+    let mut missing = vec![("start".to_string(), unlabelled(&h))];
+    crate::gui::open_house_prices(&mut h);
+    crate::gui::train_and_wait(&mut h);
+    crate::gui::deploy_and_wait(&mut h);
+    for panel in ["1  Data", "2  Features", "3  Train", "4  Evaluate", "5  Deploy", "6  Monitor", "7  Runs"] {
+        h.get_by_label(panel).click_accesskit();
+        h.run_steps(3);
+        missing.push((panel.to_string(), unlabelled(&h)));
+    }
+    let missing: Vec<_> = missing.into_iter().filter(|(_, m)| !m.is_empty()).collect();
+    assert!(missing.is_empty(), "controls without a name: {missing:#?}");
+}
+
+/// Presses Tab until the control named `label` has the keyboard focus, then Enter.
+fn tab_to_and_press(h: &mut Harness<'static, CairnApp>, label: &str) -> usize {
+    use egui_kittest::kittest::{By, Queryable};
+    for tabs in 1..=150 {
+        h.key_press(egui::Key::Tab);
+        h.run_steps(1);
+        let focused = h
+            .query_all(By::new().predicate(|n| n.is_focused() && n.label().is_some_and(|l| l == label)))
+            .next()
+            .is_some();
+        if focused {
+            h.key_press(egui::Key::Enter);
+            h.run_steps(2);
+            return tabs;
+        }
+    }
+    panic!("Tab never reached '{label}'");
+}
+
+#[test]
+fn the_house_price_path_works_from_the_keyboard_alone() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.run_steps(2);
+    let mut tabs = tab_to_and_press(&mut h, "Open House prices sample");
+    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some() && a.state.loading.is_none());
+    tabs += tab_to_and_press(&mut h, "Next step");
+    tabs += tab_to_and_press(&mut h, "Next step");
+    assert_eq!(h.state().state.panel, cairn::app::Panel::Train);
+    tabs += tab_to_and_press(&mut h, "Train");
+    wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
+    eprintln!("trained with {tabs} Tab presses and 4 Enter presses, no mouse");
+}
