@@ -278,6 +278,15 @@ impl CairnApp {
             });
             let undo = ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z)));
             self.commands.extend(redo.then_some(Command::Redo).into_iter().chain(undo.then_some(Command::Undo)));
+            // Alt+1 … Alt+7 jump to the panels (those ready to use).
+            const DIGITS: [Key; 7] = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7];
+            for (panel, key) in Panel::ALL.into_iter().zip(DIGITS) {
+                if ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::ALT, key)))
+                    && guide::ready(&self.state, panel)
+                {
+                    self.state.panel = panel;
+                }
+            }
         }
         let commands = std::mem::take(&mut self.commands);
         for c in commands {
@@ -300,7 +309,8 @@ impl CairnApp {
             let text = format!("{}  {}", panel.icon(), panel.title());
             let button = egui::Button::selectable(self.state.panel == panel, text).min_size(egui::vec2(150.0, 28.0));
             let response = ui.add_enabled(ready, button);
-            if response.clicked() {
+            let key = Panel::ALL.iter().position(|p| *p == panel).map_or(0, |i| i + 1);
+            if response.on_hover_text(format!("Alt+{key}")).clicked() {
                 self.state.panel = panel;
             }
         }

@@ -247,4 +247,11 @@ fn the_house_price_path_works_from_the_keyboard_alone() {
     tabs += tab_to_and_press(&mut h, "Train");
     wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());
     eprintln!("trained with {tabs} Tab presses and 4 Enter presses, no mouse");
+    // Alt+digit jumps straight to a panel.
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num4);
+    h.run_steps(2);
+    assert_eq!(h.state().state.panel, cairn::app::Panel::Evaluate);
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num1);
+    h.run_steps(2);
+    assert_eq!(h.state().state.panel, cairn::app::Panel::Data);
 }
