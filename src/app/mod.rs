@@ -13,6 +13,7 @@ mod feedback;
 pub mod guide;
 mod insight;
 mod jobs;
+mod keys;
 pub mod learn;
 pub mod monitor;
 mod picker;
@@ -269,25 +270,7 @@ impl CairnApp {
             });
         });
 
-        // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) when no text field has the keyboard (it has its own).
-        if ui.ctx().memory(|m| m.focused().is_none()) {
-            use egui::{Key, KeyboardShortcut, Modifiers};
-            let redo = ui.input_mut(|i| {
-                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z))
-                    || i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Y))
-            });
-            let undo = ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z)));
-            self.commands.extend(redo.then_some(Command::Redo).into_iter().chain(undo.then_some(Command::Undo)));
-            // Alt+1 … Alt+7 jump to the panels (those ready to use).
-            const DIGITS: [Key; 7] = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7];
-            for (panel, key) in Panel::ALL.into_iter().zip(DIGITS) {
-                if ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::ALT, key)))
-                    && guide::ready(&self.state, panel)
-                {
-                    self.state.panel = panel;
-                }
-            }
-        }
+        keys::shortcuts(ui, &mut self.state, &mut self.commands);
         let commands = std::mem::take(&mut self.commands);
         for c in commands {
             self.execute(c);

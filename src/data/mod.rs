@@ -6,6 +6,7 @@
 
 mod coach;
 mod csv;
+mod csv_chunks;
 mod csv_scan;
 mod excel;
 mod folder;
