@@ -144,7 +144,8 @@ pub const MISSING: u32 = u32::MAX;
 #[derive(Clone, Debug, Default)]
 pub struct Strings {
     codes: Vec<u32>,
-    dict: Vec<String>,
+    /// Shared: taking rows (a split, a sample) copies codes, not the distinct values.
+    dict: std::sync::Arc<Vec<String>>,
 }
 
 impl Strings {
@@ -152,7 +153,7 @@ impl Strings {
     /// [`MISSING`]; the readers build them so).
     pub fn from_parts(codes: Vec<u32>, dict: Vec<String>) -> Self {
         debug_assert!(codes.iter().all(|&c| c == MISSING || (c as usize) < dict.len()));
-        Strings { codes, dict }
+        Strings { codes, dict: dict.into() }
     }
 
     pub fn len(&self) -> usize {
@@ -204,12 +205,12 @@ impl Strings {
         let mut builder = StringsBuilder::default();
         let remap: Vec<u32> = mapped.iter().map(|m| builder.code(m.as_deref())).collect();
         let codes = self.codes.iter().map(|&c| remap.get(c as usize).copied().unwrap_or(MISSING)).collect();
-        Strings { codes, dict: builder.dict }
+        Strings { codes, dict: builder.dict.into() }
     }
 
     /// The codes and the dictionary.
     pub fn into_parts(self) -> (Vec<u32>, Vec<String>) {
-        (self.codes, self.dict)
+        (self.codes, std::sync::Arc::try_unwrap(self.dict).unwrap_or_else(|shared| shared.to_vec()))
     }
 
     pub fn to_options(&self) -> Vec<Option<String>> {
@@ -218,11 +219,11 @@ impl Strings {
 
     /// This column's cells followed by `other`'s.
     pub fn concat(&self, other: &Strings) -> Strings {
-        let mut builder = StringsBuilder::from_dict(self.dict.clone());
+        let mut builder = StringsBuilder::from_dict(self.dict.to_vec());
         let remap: Vec<u32> = other.dict.iter().map(|s| builder.code(Some(s))).collect();
         let mut codes = self.codes.clone();
         codes.extend(other.codes.iter().map(|&c| remap.get(c as usize).copied().unwrap_or(MISSING)));
-        Strings { codes, dict: builder.dict }
+        Strings { codes, dict: builder.dict.into() }
     }
 }
 
@@ -292,7 +293,7 @@ impl StringsBuilder {
     }
 
     pub fn finish(self) -> Strings {
-        Strings { codes: self.codes, dict: self.dict }
+        Strings { codes: self.codes, dict: self.dict.into() }
     }
 }
 
