@@ -4,9 +4,10 @@
 use super::{AppState, Command, Panel};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-/// Reads this frame's shortcuts (none while a text field has the keyboard: it has its own).
+/// Reads this frame's shortcuts (none while a text field has the keyboard: it has its own
+/// undo; a focused button does not block them).
 pub(super) fn shortcuts(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    if ui.ctx().memory(|m| m.focused().is_some()) {
+    if ui.ctx().text_edit_focused() {
         return;
     }
     let pressed = |ui: &mut egui::Ui, modifiers: Modifiers, key: Key| {

@@ -241,6 +241,12 @@ fn the_house_price_path_works_from_the_keyboard_alone() {
     h.run_steps(2);
     let mut tabs = tab_to_and_press(&mut h, "Open House prices sample");
     wait_until(&mut h, "the sample", |a| a.state.dataset.is_some() && a.state.loading.is_none());
+    // Alt+digit works while a button holds the focus (found in a real window).
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num2);
+    h.run_steps(2);
+    assert_eq!(h.state().state.panel, cairn::app::Panel::Features);
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num1);
+    h.run_steps(2);
     tabs += tab_to_and_press(&mut h, "Next step");
     tabs += tab_to_and_press(&mut h, "Next step");
     assert_eq!(h.state().state.panel, cairn::app::Panel::Train);
