@@ -44,14 +44,15 @@ const STEPS: [Panel; 6] = [Panel::Data, Panel::Features, Panel::Train, Panel::Ev
 
 /// What the app knows, in the form lessons check.
 pub fn snapshot(state: &AppState) -> Snapshot {
-    let step_name = |s: &crate::features::Step| {
-        serde_json::to_value(s).ok().and_then(|v| v.get("step").and_then(|n| n.as_str().map(str::to_string)))
-    };
     Snapshot {
         data: state.dataset.as_ref().and(state.data_ref.clone()),
         visited: state.visited.iter().map(|p| p.title().to_ascii_lowercase()).collect(),
         target: state.settings.target.clone(),
-        recipe_steps: state.recipe.recipe().map(|r| r.active().filter_map(step_name).collect()).unwrap_or_default(),
+        recipe_steps: state
+            .recipe
+            .recipe()
+            .map(|r| r.active().map(|s| s.name().to_string()).collect())
+            .unwrap_or_default(),
         trained: state.runs.iter().map(|o| o.pipeline.info.model.clone()).collect(),
         metrics: state.outcome.as_ref().map(|o| o.report.metrics.named()).unwrap_or_default(),
         deployed: matches!(state.deploy, DeployStatus::Running { .. }),

@@ -338,6 +338,29 @@ mod tests {
     }
 
     #[test]
+    fn step_names_are_the_saved_tags() {
+        let names = [
+            "drop_duplicates",
+            "drop_missing_target",
+            "drop",
+            "power",
+            "clip",
+            "bin",
+            "date_parts",
+            "derived",
+            "impute_scale",
+            "one_hot",
+            "tfidf",
+        ];
+        for name in names {
+            let json = serde_json::json!({"step": name, "column": "x", "name": "y", "expression": "x + 1"});
+            let step: Step = serde_json::from_value(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(step.name(), name);
+            assert_eq!(serde_json::to_value(&step).unwrap()["step"], name);
+        }
+    }
+
+    #[test]
     fn unknown_category_is_all_zeros() {
         let d = ds();
         let fitted = Recipe::default_for(&Schema::from_dataset(&d, "x")).fit(&d).unwrap();

@@ -241,6 +241,23 @@ impl Step {
     }
 
     /// The step's name in the editor's "Add a step" menu.
+    /// The step's kind as saved (the serde tag): `one_hot`, `impute_scale`, …
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::DropDuplicates => "drop_duplicates",
+            Step::DropMissingTarget => "drop_missing_target",
+            Step::Drop { .. } => "drop",
+            Step::Power { .. } => "power",
+            Step::Clip { .. } => "clip",
+            Step::Bin { .. } => "bin",
+            Step::DateParts { .. } => "date_parts",
+            Step::Derived { .. } => "derived",
+            Step::ImputeScale { .. } => "impute_scale",
+            Step::OneHot { .. } => "one_hot",
+            Step::Tfidf { .. } => "tfidf",
+        }
+    }
+
     pub fn title(&self) -> &'static str {
         match self {
             Step::DropDuplicates => "Drop duplicate rows",
