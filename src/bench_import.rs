@@ -155,3 +155,25 @@ pub fn bench_import(rows: usize, python: &str, as_json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// Prints `cairn bench frames`' result (measured by the app's `frames` module).
+pub fn print_frame_times(result: &Value, as_json: bool) {
+    let (rows_loaded, import_seconds) = (&result["rows"], result["import_seconds"].as_f64().unwrap_or(f64::NAN));
+    if as_json {
+        println!("{result}");
+        return;
+    }
+    println!("UI frame time (egui pass + tessellation), {rows_loaded} rows imported in {import_seconds:.2} s");
+    println!("{:<28} {:>7} {:>10} {:>10} {:>10}", "", "frames", "median ms", "p95 ms", "max ms");
+    for key in ["idle", "during_import", "scrolling_loaded_table"] {
+        let s = &result[key];
+        println!(
+            "{:<28} {:>7} {:>10.2} {:>10.2} {:>10.2}",
+            key.replace('_', " "),
+            s["frames"],
+            s["median_ms"].as_f64().unwrap_or(f64::NAN),
+            s["p95_ms"].as_f64().unwrap_or(f64::NAN),
+            s["max_ms"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+}

@@ -195,7 +195,15 @@ pub fn run(command: Command) -> Result<()> {
             }
             "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
             "import" => crate::bench_import::bench_import(rows, &python, json),
-            "frames" => crate::bench_frames::bench_frames(rows, json),
+            "frames" => {
+                let dir = tempfile::tempdir()?;
+                let file = dir.path().join("frames.csv");
+                eprintln!("Writing {rows} rows × 20 columns …");
+                crate::bench_import::generate_csv(&file, rows)?;
+                let result = cairn::app::frames::frame_times(&file, dir.path()).map_err(anyhow::Error::msg)?;
+                crate::bench_import::print_frame_times(&result, json);
+                Ok(())
+            }
             other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import, frames)"),
         },
     }

@@ -1,7 +1,6 @@
 //! `cairn`: the app with no arguments, the command line otherwise.
 
 mod bench;
-mod bench_frames;
 mod bench_gpu;
 mod bench_import;
 mod bench_serve;

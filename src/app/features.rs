@@ -29,8 +29,7 @@ pub struct RecipeView {
     current: Option<(String, Recipe)>,
     /// Whether the user changed the proposed recipe.
     pub edited: bool,
-    undo: Vec<Recipe>,
-    redo: Vec<Recipe>,
+    history: super::state::UndoStack<Recipe>,
     /// The preview of `previewed`.
     pub preview: Option<Result<Preview, String>>,
     previewed: Option<Recipe>,
@@ -89,8 +88,7 @@ impl RecipeView {
     pub fn set(&mut self, ds: &Dataset, target: &str, recipe: Recipe) {
         self.current = Some((target.to_string(), recipe));
         self.edited = true;
-        self.undo.clear();
-        self.redo.clear();
+        self.history.clear();
         self.refresh_preview(ds, target);
     }
 
@@ -127,16 +125,8 @@ impl RecipeView {
         let (_, recipe) = self.current.as_mut()?;
         let before = recipe.clone();
         let note = match edit {
-            RecipeEdit::Undo => {
-                let r = self.undo.pop()?;
-                self.redo.push(std::mem::replace(recipe, r));
-                return Some("Undone.".into());
-            }
-            RecipeEdit::Redo => {
-                let r = self.redo.pop()?;
-                self.undo.push(std::mem::replace(recipe, r));
-                return Some("Redone.".into());
-            }
+            RecipeEdit::Undo => return self.history.undo(recipe).then(|| "Undone.".into()),
+            RecipeEdit::Redo => return self.history.redo(recipe).then(|| "Redone.".into()),
             RecipeEdit::Add(step) => {
                 let note = format!("Added to the recipe: {}.", step.describe());
                 recipe.add(step);
@@ -167,8 +157,7 @@ impl RecipeView {
             }
         };
         if *recipe != before {
-            self.undo.push(before);
-            self.redo.clear();
+            self.history.record(before);
             self.edited = true;
         }
         self.refresh_preview(ds, target);
@@ -189,11 +178,11 @@ impl RecipeView {
     }
 
     pub fn can_undo(&self) -> bool {
-        !self.undo.is_empty()
+        self.history.can_undo()
     }
 
     pub fn can_redo(&self) -> bool {
-        !self.redo.is_empty()
+        self.history.can_redo()
     }
 }
 

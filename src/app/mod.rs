@@ -10,6 +10,7 @@ mod evaluate;
 mod events;
 pub mod features;
 mod feedback;
+pub mod frames;
 pub mod guide;
 mod insight;
 mod jobs;

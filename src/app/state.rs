@@ -229,13 +229,62 @@ impl Default for AppState {
     }
 }
 
+/// An undo and a redo stack of whole values (the recipe, the settings).
+#[derive(Clone, Debug)]
+pub struct UndoStack<T> {
+    undo: Vec<T>,
+    redo: Vec<T>,
+}
+
+impl<T> Default for UndoStack<T> {
+    fn default() -> Self {
+        UndoStack { undo: Vec::new(), redo: Vec::new() }
+    }
+}
+
+impl<T> UndoStack<T> {
+    /// A new edit was made from `before`: it can be undone, and nothing is left to redo.
+    pub fn record(&mut self, before: T) {
+        self.undo.push(before);
+        self.redo.clear();
+    }
+
+    pub fn clear(&mut self) {
+        self.undo.clear();
+        self.redo.clear();
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Puts back the value before the last edit; false when there is none.
+    pub fn undo(&mut self, current: &mut T) -> bool {
+        Self::step(&mut self.undo, &mut self.redo, current)
+    }
+
+    /// Makes the last undone edit again; false when there is none.
+    pub fn redo(&mut self, current: &mut T) -> bool {
+        Self::step(&mut self.redo, &mut self.undo, current)
+    }
+
+    fn step(from: &mut Vec<T>, to: &mut Vec<T>, current: &mut T) -> bool {
+        let Some(value) = from.pop() else { return false };
+        to.push(std::mem::replace(current, value));
+        true
+    }
+}
+
 /// Undo/redo of the Train panel's settings (target, model and its settings, test share, seed,
 /// device, time split). Every change a person makes is recorded; changes less than a second
 /// apart (dragging a slider, typing a number) count as one.
 #[derive(Clone, Debug, Default)]
 pub struct SettingsHistory {
-    undo: Vec<TrainSettings>,
-    redo: Vec<TrainSettings>,
+    stack: UndoStack<TrainSettings>,
     last: Option<TrainSettings>,
     last_change: Option<Instant>,
 }
@@ -248,10 +297,11 @@ impl SettingsHistory {
             Some(last) => {
                 let same_gesture =
                     self.last_change.is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(900));
-                if !same_gesture {
-                    self.undo.push(last.clone());
+                if same_gesture {
+                    self.stack.redo.clear();
+                } else {
+                    self.stack.record(last.clone());
                 }
-                self.redo.clear();
                 self.last = Some(now.clone());
                 self.last_change = Some(Instant::now());
             }
@@ -265,28 +315,30 @@ impl SettingsHistory {
     }
 
     pub fn can_undo(&self) -> bool {
-        !self.undo.is_empty()
+        self.stack.can_undo()
     }
 
     pub fn can_redo(&self) -> bool {
-        !self.redo.is_empty()
+        self.stack.can_redo()
     }
 
     /// Puts back the settings before the last change; false when there is none.
     pub fn undo(&mut self, settings: &mut TrainSettings) -> bool {
-        let Some(before) = self.undo.pop() else { return false };
-        self.redo.push(std::mem::replace(settings, before));
-        self.last = Some(settings.clone());
-        self.last_change = None;
-        true
+        let done = self.stack.undo(settings);
+        self.follow(settings);
+        done
     }
 
     /// Makes the last undone change again; false when there is none.
     pub fn redo(&mut self, settings: &mut TrainSettings) -> bool {
-        let Some(after) = self.redo.pop() else { return false };
-        self.undo.push(std::mem::replace(settings, after));
+        let done = self.stack.redo(settings);
+        self.follow(settings);
+        done
+    }
+
+    /// After an undo or redo: the settings shown are the new starting point, not an edit.
+    fn follow(&mut self, settings: &TrainSettings) {
         self.last = Some(settings.clone());
         self.last_change = None;
-        true
     }
 }

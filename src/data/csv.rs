@@ -3,9 +3,9 @@
 //! parses chunks into compact columns (numbers as `f64`, text dictionary-coded). Chunks are
 //! then joined column by column. Malformed input becomes a message naming the file and line.
 
-use super::csv_chunks::{Part, Source, parse_chunks, strings_of};
+use super::csv_chunks::{Part, Seen, Source, parse_chunks, strings_of};
 use super::csv_scan::{
-    ESCAPED, decimal_comma_number, parse_cell, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,
+    decimal_comma_number, parse_cell, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,
 };
 use super::{Column, DataError, Dataset, Numbers, Strings, StringsBuilder};
 use polars::prelude::*;
@@ -175,17 +175,9 @@ fn read_source(
             return Err(cancelled(source_name).into());
         }
         // A column of numbers, unless its only cells are markers like "NA": those stay text.
+        let seen = |f: fn(&Seen) -> bool| parts.iter().any(|p| matches!(p, Part::Numbers(_, s) if f(s)));
         let numbers = parts.iter().all(|p| matches!(p, Part::Numbers(..)));
-        let any_number = parts.iter().any(|p| matches!(p, Part::Numbers(_, true)));
-        let any_marker = || {
-            ranges.iter().any(|range| {
-                source.read(range.clone()).ok().is_some_and(|bytes| {
-                    tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))
-                        .is_ok_and(|(spans, _)| spans.chunks_exact(width).any(|row| row[j].0 != row[j].1 & !ESCAPED))
-                })
-            })
-        };
-        if numbers && (any_number || !any_marker()) {
+        if numbers && (seen(|s| s.number) || !seen(|s| s.marker)) {
             let mut all = Vec::with_capacity(rows);
             for part in parts {
                 if let Part::Numbers(v, _) = part {

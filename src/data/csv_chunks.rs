@@ -71,10 +71,18 @@ impl Source<'_> {
 
 /// One chunk's columns.
 pub(super) enum Part {
-    /// Numbers (NaN = missing), and whether any cell was a real number (not empty, not a
-    /// "not available" marker such as NA or null).
-    Numbers(Vec<f64>, bool),
+    /// Numbers (NaN = missing) and what kinds of cells were seen.
+    Numbers(Vec<f64>, Seen),
     Strings(Strings),
+}
+
+/// What a chunk's column of numbers held besides missing cells.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Seen {
+    /// A real number.
+    pub(super) number: bool,
+    /// A "not available" marker such as NA or null (a non-empty cell that is no number).
+    pub(super) marker: bool,
 }
 
 pub(super) struct Chunk {
@@ -201,16 +209,21 @@ fn parse_chunk(
     tokenize_into(source_name, bytes, 0..bytes.len(), 1, sep, Some(width), spans)?;
     let rows = spans.len() / width;
     enum Builder {
-        Numbers(Vec<f64>, bool),
+        Numbers(Vec<f64>, Seen),
         Strings(StringsBuilder),
     }
-    let mut columns: Vec<Builder> = (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), false)).collect();
+    let mut columns: Vec<Builder> =
+        (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect();
     for (r, row) in spans.chunks_exact(width).enumerate() {
         for (j, (&span, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
             match column {
-                Builder::Numbers(v, any_number) => match parse_span(bytes, span) {
+                Builder::Numbers(v, seen) => match parse_span(bytes, span) {
                     Some(x) => {
-                        *any_number |= !x.is_nan();
+                        if x.is_nan() {
+                            seen.marker |= span.0 != span.1 & !ESCAPED;
+                        } else {
+                            seen.number = true;
+                        }
                         v.push(x);
                     }
                     None => {
@@ -228,7 +241,7 @@ fn parse_chunk(
     let parts = columns
         .into_iter()
         .map(|c| match c {
-            Builder::Numbers(v, any_number) => Part::Numbers(v, any_number),
+            Builder::Numbers(v, seen) => Part::Numbers(v, seen),
             Builder::Strings(b) => Part::Strings(b.finish()),
         })
         .collect();

@@ -322,29 +322,14 @@ const EXACT_DISTINCT: usize = 1 << 16;
 /// HyperLogLog estimate (about ±1 %) beyond, so that a million-row column takes milliseconds.
 pub(crate) fn distinct_numbers(v: &Numbers) -> (usize, bool) {
     let bits = || v.present().map(|x| (x + 0.0).to_bits());
-    let empty = f64::NAN.to_bits();
-    let size = EXACT_DISTINCT * 2;
-    let mut table = vec![empty; size];
-    let mut distinct = 0;
+    let mut seen = DistinctSet::new(EXACT_DISTINCT, f64::NAN.to_bits());
     for b in bits() {
-        let mut slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - size.trailing_zeros())) as usize;
-        loop {
-            let here = table[slot];
-            if here == b {
-                break;
-            }
-            if here == empty {
-                table[slot] = b;
-                distinct += 1;
-                break;
-            }
-            slot = (slot + 1) & (size - 1);
-        }
-        if distinct > EXACT_DISTINCT {
+        seen.insert(b);
+        if seen.len > EXACT_DISTINCT {
             return (hyperloglog(bits()), false);
         }
     }
-    (distinct, true)
+    (seen.len, true)
 }
 
 /// A HyperLogLog estimate of the number of distinct values (2^14 registers, ±0.8 %).
@@ -374,29 +359,44 @@ fn hyperloglog(values: impl Iterator<Item = u64>) -> usize {
     }
 }
 
-/// The number of distinct values among `bits` (open addressing; `empty` must not occur).
+/// The number of distinct values among `bits` (`empty` must not occur).
 pub(crate) fn count_distinct(bits: impl Iterator<Item = u64>, capacity_hint: usize, empty: u64) -> usize {
-    let size = (capacity_hint.max(8) * 2).next_power_of_two();
-    let mask = size - 1;
-    let shift = 64 - size.trailing_zeros();
-    let mut table = vec![empty; size];
-    let mut distinct = 0;
-    for b in bits {
-        let mut slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+    let mut seen = DistinctSet::new(capacity_hint, empty);
+    bits.for_each(|b| seen.insert(b));
+    seen.len
+}
+
+/// A set of 64-bit values by open addressing with linear probing, sized for `capacity`
+/// values at half load; one value (`empty`) marks free slots and must not be inserted.
+struct DistinctSet {
+    table: Vec<u64>,
+    shift: u32,
+    empty: u64,
+    len: usize,
+}
+
+impl DistinctSet {
+    fn new(capacity: usize, empty: u64) -> Self {
+        let size = (capacity.max(8) * 2).next_power_of_two();
+        DistinctSet { table: vec![empty; size], shift: 64 - size.trailing_zeros(), empty, len: 0 }
+    }
+
+    fn insert(&mut self, b: u64) {
+        let mask = self.table.len() - 1;
+        let mut slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
         loop {
-            let here = table[slot];
+            let here = self.table[slot];
             if here == b {
-                break;
+                return;
             }
-            if here == empty {
-                table[slot] = b;
-                distinct += 1;
-                break;
+            if here == self.empty {
+                self.table[slot] = b;
+                self.len += 1;
+                return;
             }
             slot = (slot + 1) & mask;
         }
     }
-    distinct
 }
 
 #[cfg(test)]
