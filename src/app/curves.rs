@@ -50,9 +50,9 @@ pub fn device_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command
         Some(a) if a.is_empty() => "No GPU adapter found.".into(),
         Some(a) => a.iter().map(AdapterInfo::describe).collect::<Vec<_>>().join("\n"),
     };
-    let label = ui
-        .label("Device")
-        .on_hover_text(format!("Where neural networks train (other models use the CPU). Adapters found:\n{found}"));
+    let label = ui.label("Device").on_hover_text(format!(
+        "Where neural networks and matrix factorisation train (other models use the CPU). Adapters found:\n{found}"
+    ));
     let current = match state.settings.device {
         DeviceChoice::Auto => state.net.auto_label(),
         DeviceChoice::Cpu => "CPU".into(),

@@ -90,8 +90,12 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
     cards_ui(ui, &o.report.metrics.cards());
     ui.add_space(4.0);
     ui.label(o.report.metrics.plain_words(&p.target.name));
-    if matches!(o.report.metrics, crate::eval::Metrics::Regression { .. }) {
-        super::learn::learn_link(ui, super::learn::Topic::R2, cmds);
+    match o.report.metrics {
+        crate::eval::Metrics::Regression { .. } => super::learn::learn_link(ui, super::learn::Topic::R2, cmds),
+        crate::eval::Metrics::Classification { .. } => {
+            super::learn::learn_link(ui, super::learn::Topic::PrecisionRecall, cmds)
+        }
+        crate::eval::Metrics::Clustering { .. } => {}
     }
     ui.add_space(8.0);
 

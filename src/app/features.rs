@@ -219,7 +219,10 @@ pub fn features_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>)
         )
         .small(),
     );
-    super::learn::learn_link(ui, super::learn::Topic::OneHot, cmds);
+    ui.horizontal(|ui| {
+        super::learn::learn_link(ui, super::learn::Topic::OneHot, cmds);
+        super::learn::learn_link(ui, super::learn::Topic::Scaling, cmds);
+    });
     ui.add_space(4.0);
     toolbar_ui(ui, state, ds, cmds);
     ui.add_space(4.0);

@@ -212,6 +212,10 @@ pub const GLOSSARY: &[(&str, &str)] = &[
     ("Regression", "Predicting a number (a price, a rating)."),
     ("RMSE", "Root mean squared error: the typical size of a wrong guess; big misses count extra."),
     ("ROC AUC", "How well the scores rank positives above negatives: 0.5 is chance, 1 is perfect."),
+    (
+        "Scaling",
+        "Putting columns on a common scale (mean 0, spread 1) so one measured in big units does not drown the others.",
+    ),
     ("Target", "The column the model learns to predict."),
     ("Test rows", "Rows kept aside during training and used only to score the model, like an exam it has not seen."),
     ("TF-IDF", "Turns text into one number per word: frequent in this text, rare in others = high."),

@@ -1,6 +1,7 @@
 //! "Learn more" windows: ideas a beginner meets, each explained in a few sentences with a small
 //! picture where a picture explains better — what R² means, what overfitting looks like, what
-//! one-hot encoding does to a column. The pictures are drawn from made-up numbers (said so),
+//! one-hot encoding does to a column, how precision and recall trade off, what scaling does.
+//! The pictures are drawn from made-up numbers (said so),
 //! and the R² shown under each is computed from the points drawn.
 
 use super::Command;
@@ -11,16 +12,20 @@ pub enum Topic {
     R2,
     Overfitting,
     OneHot,
+    PrecisionRecall,
+    Scaling,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 3] = [Topic::R2, Topic::Overfitting, Topic::OneHot];
+    pub const ALL: [Topic; 5] = [Topic::R2, Topic::Overfitting, Topic::OneHot, Topic::PrecisionRecall, Topic::Scaling];
 
     pub fn title(self) -> &'static str {
         match self {
             Topic::R2 => "What R² means",
             Topic::Overfitting => "What overfitting looks like",
             Topic::OneHot => "What one-hot encoding does to a column",
+            Topic::PrecisionRecall => "How precision and recall trade off",
+            Topic::Scaling => "What scaling does to columns",
         }
     }
 
@@ -38,6 +43,8 @@ impl Topic {
             "R²" => Some(Topic::R2),
             "Overfitting" => Some(Topic::Overfitting),
             "One-hot encoding" => Some(Topic::OneHot),
+            "Precision" | "Recall" => Some(Topic::PrecisionRecall),
+            "Scaling" => Some(Topic::Scaling),
             _ => None,
         }
     }
@@ -64,6 +71,8 @@ pub fn learn_window(ctx: &egui::Context, open: &mut Option<Topic>) {
                 Topic::R2 => r2_ui(ui),
                 Topic::Overfitting => overfitting_ui(ui),
                 Topic::OneHot => one_hot_ui(ui),
+                Topic::PrecisionRecall => precision_recall_ui(ui),
+                Topic::Scaling => scaling_ui(ui),
             }
             ui.add_space(6.0);
             ui.label(egui::RichText::new("The pictures use made-up numbers.").small().weak());
@@ -200,6 +209,141 @@ fn one_hot_ui(ui: &mut egui::Ui) {
     );
 }
 
+/// Made-up spam scores: 50 spam messages score high, 150 ham messages low, with overlap.
+/// Each is (score, is spam).
+fn spam_scores() -> Vec<(f64, bool)> {
+    let spam = (0..50).map(|i| ((0.72 + 0.3 * wobble(i)).clamp(0.0, 1.0), true));
+    let ham = (0..150).map(|i| ((0.28 + 0.3 * wobble(i + 1000)).clamp(0.0, 1.0), false));
+    spam.chain(ham).collect()
+}
+
+/// (true positives, false positives, false negatives) when scores ≥ `threshold` are flagged.
+fn counts(scores: &[(f64, bool)], threshold: f64) -> (usize, usize, usize) {
+    scores.iter().fold((0, 0, 0), |(tp, fp, fn_), &(s, spam)| match (s >= threshold, spam) {
+        (true, true) => (tp + 1, fp, fn_),
+        (true, false) => (tp, fp + 1, fn_),
+        (false, true) => (tp, fp, fn_ + 1),
+        (false, false) => (tp, fp, fn_),
+    })
+}
+
+/// (precision, recall) at `threshold` (precision 1 when nothing is flagged).
+fn precision_recall(scores: &[(f64, bool)], threshold: f64) -> (f64, f64) {
+    let (tp, fp, fn_) = counts(scores, threshold);
+    let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
+    (precision, tp as f64 / (tp + fn_).max(1) as f64)
+}
+
+fn precision_recall_ui(ui: &mut egui::Ui) {
+    ui.label(
+        "A spam filter gives each message a score and flags it when the score is over a threshold. \
+         Precision: of the flagged messages, the share that really are spam (high precision = few good \
+         messages lost). Recall: of the real spam, the share that gets flagged (high recall = little spam \
+         gets through). Moving the threshold trades one for the other.",
+    );
+    let scores = spam_scores();
+    let (tp, fp, fn_) = counts(&scores, 0.5);
+    ui.add_space(4.0);
+    egui::Grid::new("pr_counts").striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
+        ui.strong("At threshold 0.5, of 200 messages");
+        ui.strong("count");
+        ui.end_row();
+        for (what, n) in [("spam caught", tp), ("good messages flagged as spam", fp), ("spam that got through", fn_)] {
+            ui.label(what);
+            ui.label(n.to_string());
+            ui.end_row();
+        }
+    });
+    let curve = |pick: fn((f64, f64)) -> f64| -> Vec<[f64; 2]> {
+        (1..20).map(|t| t as f64 / 20.0).map(|t| [t, pick(precision_recall(&scores, t))]).collect()
+    };
+    Plot::new("precision_recall")
+        .width(500.0)
+        .height(200.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_y(1.0)
+        .legend(Legend::default().position(egui_plot::Corner::LeftBottom))
+        .x_axis_label("threshold")
+        .y_axis_label("share")
+        .show(ui, |plot| {
+            plot.line(Line::new("precision", PlotPoints::from(curve(|pr| pr.0))));
+            plot.line(Line::new("recall", PlotPoints::from(curve(|pr| pr.1))));
+            plot.vline(VLine::new("threshold 0.5", 0.5));
+        });
+    let ((p5, r5), (p8, r8)) = (precision_recall(&scores, 0.5), precision_recall(&scores, 0.8));
+    ui.label(format!(
+        "At 0.5: precision {p5:.2}, recall {r5:.2}. At 0.8: precision {p8:.2}, recall {r8:.2} — fewer good \
+         messages lost, more spam let through. On the Evaluate panel, the threshold slider does this to your model."
+    ));
+}
+
+/// Made-up houses: (rooms, household income in dollars).
+fn houses() -> Vec<[f64; 2]> {
+    (0..40).map(|i| [4.0 + 2.5 * wobble(i), 60_000.0 + 45_000.0 * wobble(i + 500)]).collect()
+}
+
+/// Each column to mean 0 and standard deviation 1.
+fn standardise(rows: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let n = rows.len().max(1) as f64;
+    let stats: Vec<(f64, f64)> = (0..2)
+        .map(|c| {
+            let mean = rows.iter().map(|r| r[c]).sum::<f64>() / n;
+            let sd = (rows.iter().map(|r| (r[c] - mean).powi(2)).sum::<f64>() / n).sqrt();
+            (mean, if sd > 0.0 { sd } else { 1.0 })
+        })
+        .collect();
+    rows.iter().map(|r| [(r[0] - stats[0].0) / stats[0].1, (r[1] - stats[1].0) / stats[1].1]).collect()
+}
+
+fn scaling_ui(ui: &mut egui::Ui) {
+    ui.label(
+        "Columns come in their own units: rooms go from 2 to 7, income from 15 000 to 105 000 dollars. \
+         A model that measures distances (k-nearest neighbours, SVM) or penalises big weights (ridge, lasso, \
+         neural networks) then sees income and hardly notices rooms: one extra room is as small as one extra \
+         dollar. Standard scaling moves every column to mean 0 and spread 1, so each counts alike.",
+    );
+    ui.add_space(4.0);
+    let raw = houses();
+    let scaled = standardise(&raw);
+    // Each column as a row of dots: rooms at height 1, income at height 0.
+    let lanes = |rows: &[[f64; 2]], c: usize| -> Vec<[f64; 2]> { rows.iter().map(|r| [r[c], c as f64]).collect() };
+    ui.horizontal(|ui| {
+        for (name, rows, caption) in [
+            ("scaling_before", &raw, "Before: on one axis, the rooms are a dot at 0."),
+            ("scaling_after", &scaled, "After standard scaling: both spread alike."),
+        ] {
+            ui.vertical(|ui| {
+                Plot::new(name)
+                    .width(240.0)
+                    .height(140.0)
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .include_y(-0.5)
+                    .include_y(1.5)
+                    .show_y(false)
+                    .y_axis_formatter(|mark, _| match mark.value {
+                        0.0 => "rooms".into(),
+                        1.0 => "income".into(),
+                        _ => String::new(),
+                    })
+                    .show(ui, |plot| {
+                        plot.points(Points::new("rooms", PlotPoints::from(lanes(rows, 0))).radius(3.0));
+                        plot.points(Points::new("income", PlotPoints::from(lanes(rows, 1))).radius(3.0));
+                    });
+                ui.label(caption);
+            });
+        }
+    });
+    ui.label(
+        "The recipe's Scale step does this with the training rows' mean and spread, and the model keeps them, \
+         so new rows are scaled the same way. Trees and forests do not need it: they only compare values within a column.",
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +359,21 @@ mod tests {
         assert!(r_squared(&points(2.6)) < 0.8, "the poor one scatters");
         assert!((0..1000).all(|i| wobble(i).abs() <= 1.0));
         assert!(Topic::ALL.iter().all(|t| !t.title().is_empty()));
+        // Raising the threshold raises precision and lowers recall, as the caption says.
+        let scores = spam_scores();
+        let ((p5, r5), (p8, r8)) = (precision_recall(&scores, 0.5), precision_recall(&scores, 0.8));
+        assert!(p8 > p5 && r8 < r5, "0.5: {p5} {r5}; 0.8: {p8} {r8}");
+        assert!(p5 < 1.0 && r5 < 1.0, "the picture has mistakes to trade");
+        let (tp, fp, fn_) = counts(&scores, 0.5);
+        assert_eq!(tp + fn_, 50);
+        assert!(fp > 0);
+        // Scaled columns have mean 0 and spread 1; the raw ones are far apart in size.
+        let scaled = standardise(&houses());
+        for c in 0..2 {
+            let mean = scaled.iter().map(|r| r[c]).sum::<f64>() / 40.0;
+            let var = scaled.iter().map(|r| r[c] * r[c]).sum::<f64>() / 40.0;
+            assert!(mean.abs() < 1e-9 && (var - 1.0).abs() < 1e-9, "column {c}: {mean} {var}");
+        }
+        assert!(houses().iter().all(|r| (1.5..=6.5).contains(&r[0]) && (15_000.0..=105_000.0).contains(&r[1])));
     }
 }

@@ -6,7 +6,7 @@
 //! cached per buffer combination and the arena is uploaded once per submission.
 
 use super::engine::{Buf, Engine, LossKind, Optimiser};
-use super::reference::{Activation, MatmulFlags, Step};
+use super::reference::{Activation, MatmulFlags, MfStep, Step};
 use super::{AdapterInfo, GpuError};
 use std::collections::HashMap;
 use wgpu::util::DeviceExt;
@@ -23,10 +23,11 @@ enum Kernel {
     Sgd,
     Gather,
     Dropout,
+    Factorize,
 }
 
 impl Kernel {
-    const ALL: [Kernel; 10] = [
+    const ALL: [Kernel; 11] = [
         Kernel::Matmul,
         Kernel::ActForward,
         Kernel::ActBackward,
@@ -37,6 +38,7 @@ impl Kernel {
         Kernel::Sgd,
         Kernel::Gather,
         Kernel::Dropout,
+        Kernel::Factorize,
     ];
 
     /// The shader file's text and the entry point.
@@ -47,6 +49,7 @@ impl Kernel {
         const REDUCE: &str = include_str!("../../shaders/reduce.wgsl");
         const OPTIMIZER: &str = include_str!("../../shaders/optimizer.wgsl");
         const GATHER: &str = include_str!("../../shaders/gather.wgsl");
+        const FACTORIZE: &str = include_str!("../../shaders/factorize.wgsl");
         match self {
             Kernel::Matmul => ("matmul", MATMUL, "main"),
             Kernel::ActForward => ("activation", ACTIVATION, "forward"),
@@ -58,6 +61,7 @@ impl Kernel {
             Kernel::Sgd => ("optimizer", OPTIMIZER, "sgd"),
             Kernel::Gather => ("gather", GATHER, "main"),
             Kernel::Dropout => ("activation", ACTIVATION, "dropout"),
+            Kernel::Factorize => ("factorize", FACTORIZE, "main"),
         }
     }
 }
@@ -365,6 +369,21 @@ impl Engine for GpuEngine {
         let params = words(&[1, len as u32, seed, rate.to_bits()]);
         // The kernel scales binding 3 (bindings 1 and 2 are unused).
         self.dispatch(Kernel::Dropout, params, &[self.dummies[0], self.dummies[1], x], Self::linear(len));
+    }
+    fn mf_sgd(&mut self, model: Buf, ratings: Buf, cells: Buf, loss: Buf, s: &MfStep) {
+        let f = |x: f32| x.to_bits();
+        let params = [
+            s.blocks as u32,
+            s.stratum as u32,
+            s.factors as u32,
+            s.users as u32,
+            s.items as u32,
+            f(s.lr),
+            f(s.reg),
+            f(s.mean),
+        ];
+        // One thread per block; each walks its cell of this stratum.
+        self.dispatch(Kernel::Factorize, params, &[model, ratings, cells, loss], (s.blocks.div_ceil(64) as u32, 1));
     }
     fn flush(&mut self) -> Result<(), GpuError> {
         self.pass = None;

@@ -3,7 +3,7 @@
 //! loop (`super::net`) is written once against this trait, so both paths run the same steps.
 
 use super::GpuError;
-use super::reference::{self, Activation, MatmulFlags, Step};
+use super::reference::{self, Activation, MatmulFlags, MfStep, Step};
 
 /// A buffer on the engine (an index into its buffer list).
 pub type Buf = usize;
@@ -47,6 +47,9 @@ pub trait Engine {
     fn gather(&mut self, src: Buf, idx: Buf, dst: Buf, rows: usize, cols: usize, offset: usize);
     /// Inverted dropout of the first `len` cells with a mask drawn from `seed`.
     fn dropout(&mut self, x: Buf, len: usize, rate: f32, seed: u32);
+    /// One stratum of blocked SGD for matrix factorisation: `model` is f32, `ratings` and
+    /// `cells` are index buffers (see `reference::mf_sgd`), `loss` has one cell per block.
+    fn mf_sgd(&mut self, model: Buf, ratings: Buf, cells: Buf, loss: Buf, step: &MfStep);
     /// Sends the queued work (a no-op on the CPU).
     fn flush(&mut self) -> Result<(), GpuError>;
     /// Bytes of buffers allocated on the device.
@@ -144,6 +147,12 @@ impl Engine for CpuEngine {
     }
     fn dropout(&mut self, x: Buf, len: usize, rate: f32, seed: u32) {
         reference::dropout(&mut self.bufs[x][..len], rate, seed);
+    }
+    fn mf_sgd(&mut self, model: Buf, ratings: Buf, cells: Buf, loss: Buf, step: &MfStep) {
+        let mut l = std::mem::take(&mut self.bufs[loss]);
+        let (ints, bufs) = (&self.ints, &mut self.bufs);
+        reference::mf_sgd(&mut bufs[model], &ints[ratings], &ints[cells], &mut l, step);
+        self.bufs[loss] = l;
     }
     fn flush(&mut self) -> Result<(), GpuError> {
         Ok(())

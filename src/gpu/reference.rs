@@ -275,3 +275,53 @@ pub fn dropout(x: &mut [f32], rate: f32, seed: u32) {
         *v *= if hash(i as u32 ^ salt) < threshold { 0.0 } else { scale };
     }
 }
+
+/// One stratum of blocked SGD for matrix factorisation (see `shaders/factorize.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MfStep {
+    /// B: users and items are each cut into this many blocks.
+    pub blocks: usize,
+    /// Which diagonal of the B × B cells this step walks (0..B).
+    pub stratum: usize,
+    pub factors: usize,
+    pub users: usize,
+    pub items: usize,
+    pub lr: f32,
+    pub reg: f32,
+    pub mean: f32,
+}
+
+/// The ratings of cell (b, (b + stratum) mod B) for every block b, each cell in its order:
+/// biases and factors in `model` ([user bias | item bias | user factors | item factors]) take
+/// one SGD step per rating, and `loss[b]` gains the squared errors. The blocks are independent
+/// (no user or item is in two cells of a stratum), so walking them one after another here is
+/// the same as the kernel's threads walking them at once.
+pub fn mf_sgd(model: &mut [f32], ratings: &[u32], cells: &[u32], loss: &mut [f32], s: &MfStep) {
+    let (k, blocks) = (s.factors, s.blocks);
+    let item_bias = s.users;
+    let user_factors = s.users + s.items;
+    let item_factors = user_factors + s.users * k;
+    for b in 0..blocks {
+        let cell = b * blocks + (b + s.stratum) % blocks;
+        let mut squared = 0.0f32;
+        for r in cells[cell] as usize..cells[cell + 1] as usize {
+            let (u, i) = (ratings[3 * r] as usize, ratings[3 * r + 1] as usize);
+            let rating = f32::from_bits(ratings[3 * r + 2]);
+            let (pu, qi) = (user_factors + u * k, item_factors + i * k);
+            let mut dot = 0.0f32;
+            for f in 0..k {
+                dot += model[pu + f] * model[qi + f];
+            }
+            let err = rating - (s.mean + model[u] + model[item_bias + i] + dot);
+            squared += err * err;
+            model[u] += s.lr * (err - s.reg * model[u]);
+            model[item_bias + i] += s.lr * (err - s.reg * model[item_bias + i]);
+            for f in 0..k {
+                let (puf, qif) = (model[pu + f], model[qi + f]);
+                model[pu + f] = puf + s.lr * (err * qif - s.reg * puf);
+                model[qi + f] = qif + s.lr * (err * puf - s.reg * qif);
+            }
+        }
+        loss[b] += squared;
+    }
+}

@@ -3,13 +3,19 @@
 //! dot product of the two vectors. Fitted by stochastic gradient descent over the ratings in
 //! shuffled order (Funk's SVD, as in Surprise), with L2 regularisation on everything learned.
 //!
+//! On a GPU the same updates run as blocked ("stratified") SGD: `fit_blocked` and the
+//! `shaders/factorize.wgsl` kernel.
+//!
 //! The model reads two features: the user's and the item's index, which the recipe's ordinal
 //! encoding of the user and item columns makes (an unseen user or item is -1 and gets no bias
 //! and no vector: the prediction falls back to the mean plus the other side's bias).
 
+use super::TrainError;
 use super::mlp::FitControl;
 use super::mt::Mt19937;
 use crate::gpu::net::EpochStats;
+use crate::gpu::reference::MfStep;
+use crate::gpu::{DeviceChoice, Engine, GpuError};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -44,8 +50,40 @@ fn index(v: f64, n: usize) -> Option<usize> {
     (v >= 0.0 && v.fract() == 0.0 && (v as usize) < n).then_some(v as usize)
 }
 
-/// Fits on rows of `x` = (user index, item index) with ratings `y`.
-pub fn fit(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64, ctl: &mut FitControl) -> MatrixFactorization {
+/// Blocks per side for the blocked SGD of the GPU path: 64 threads walk cells at once, and
+/// with a thousand users each cell still holds a run of ratings.
+const BLOCKS: usize = 64;
+
+/// Fits on rows of `x` = (user index, item index) with ratings `y`: by sequential SGD on the
+/// CPU, or by blocked SGD on the GPU when `ctl.device` opens one (`auto` with a hardware GPU,
+/// `gpu` with any adapter). Under `auto`, data too large for the GPU trains on the CPU.
+pub fn fit(
+    x: &Array2<f64>,
+    y: &[f64],
+    p: &MfParams,
+    seed: u64,
+    ctl: &mut FitControl,
+) -> Result<MatrixFactorization, TrainError> {
+    let (mut m, pairs) = start(x, y, p, seed);
+    let gpu = ctl.device.open().map_err(|e| TrainError::Fit(e.to_string()))?;
+    if let Some(mut engine) = gpu {
+        match fit_blocked(&mut engine, &mut m, &pairs, p, seed, ctl) {
+            Ok(()) => {
+                ctl.device_used = engine.device();
+                return Ok(m);
+            }
+            Err(GpuError::TooLarge { .. }) if ctl.device == DeviceChoice::Auto => {}
+            Err(e) => return Err(TrainError::Fit(e.to_string())),
+        }
+    }
+    fit_sequential(&mut m, &pairs, p, seed, ctl);
+    ctl.device_used = "cpu".into();
+    Ok(m)
+}
+
+/// The model before training (zero biases, N(0, 0.1²) factors drawn from `seed`, the rated
+/// items per user) and the ratings as (user, item, rating) with valid indices.
+fn start(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64) -> (MatrixFactorization, Vec<(usize, usize, f64)>) {
     let n_users = x.column(0).iter().filter(|v| **v >= 0.0).fold(0.0f64, |a, &b| a.max(b + 1.0)) as usize;
     let n_items = x.column(1).iter().filter(|v| **v >= 0.0).fold(0.0f64, |a, &b| a.max(b + 1.0)) as usize;
     let k = p.factors.max(1);
@@ -79,10 +117,40 @@ pub fn fit(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64, ctl: &mut FitCon
         r.sort_unstable();
         r.dedup();
     });
-    let (lr, reg) = (p.learning_rate, p.regularization);
+    (m, pairs)
+}
+
+/// Waits while the caller pauses; true when it stopped the fit.
+fn stopped(ctl: &FitControl) -> bool {
+    while (ctl.paused)() && !(ctl.cancelled)() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (ctl.cancelled)()
+}
+
+fn report(ctl: &mut FitControl, epoch: usize, squared: f64, n: usize, lr: f64, started: std::time::Instant) {
+    (ctl.on_epoch)(&EpochStats {
+        epoch: (epoch + 1) as f64,
+        train_loss: squared / n.max(1) as f64,
+        val_loss: None,
+        val_metric: None,
+        learning_rate: lr,
+        seconds: started.elapsed().as_secs_f64(),
+    });
+}
+
+/// Funk's SVD: one SGD step per rating, all ratings in a fresh shuffled order each epoch (f64).
+fn fit_sequential(
+    m: &mut MatrixFactorization,
+    pairs: &[(usize, usize, f64)],
+    p: &MfParams,
+    seed: u64,
+    ctl: &mut FitControl,
+) {
+    let (k, lr, reg) = (m.factors, p.learning_rate, p.regularization);
     let mut order: Vec<usize> = (0..pairs.len()).collect();
     for epoch in 0..p.epochs {
-        if (ctl.cancelled)() {
+        if stopped(ctl) {
             break;
         }
         let started = std::time::Instant::now();
@@ -102,17 +170,97 @@ pub fn fit(x: &Array2<f64>, y: &[f64], p: &MfParams, seed: u64, ctl: &mut FitCon
                 m.item_factors[qi + f] += lr * (err * puf - reg * qif);
             }
         }
-        (ctl.on_epoch)(&EpochStats {
-            epoch: (epoch + 1) as f64,
-            train_loss: squared / pairs.len().max(1) as f64,
-            val_loss: None,
-            val_metric: None,
-            learning_rate: lr,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+        report(ctl, epoch, squared, pairs.len(), lr, started);
     }
-    ctl.device_used = "cpu".into();
-    m
+}
+
+/// Blocked SGD on an engine (the `shaders/factorize.wgsl` kernel, or its CPU reference): users
+/// and items are dealt in shuffled order to B blocks each, and an epoch walks the B × B cells
+/// in B strata of B cells that share no user or item, so B threads update at once with no
+/// conflicts. Inside a cell the ratings keep the epoch's shuffled order. `m` is written only
+/// when every step succeeded.
+pub fn fit_blocked(
+    e: &mut dyn Engine,
+    m: &mut MatrixFactorization,
+    pairs: &[(usize, usize, f64)],
+    p: &MfParams,
+    seed: u64,
+    ctl: &mut FitControl,
+) -> Result<(), GpuError> {
+    let (k, users, items) = (m.factors, m.n_users(), m.n_items());
+    let blocks = BLOCKS.min(users).min(items).max(1);
+    let deal = |n: usize, salt: u64| {
+        let mut order: Vec<usize> = (0..n).collect();
+        Mt19937::new(seed ^ salt).shuffle(&mut order);
+        let mut block = vec![0usize; n];
+        for (position, &x) in order.iter().enumerate() {
+            block[x] = position % blocks;
+        }
+        block
+    };
+    let (user_block, item_block) = (deal(users, 0x75e2), deal(items, 0x17e3));
+    let cell = |(u, i, _): (usize, usize, f64)| user_block[u] * blocks + item_block[i];
+    // Cell c's ratings are [cells[c], cells[c + 1]); the counts do not change between epochs.
+    let mut cells = vec![0u32; blocks * blocks + 1];
+    for &pair in pairs {
+        cells[cell(pair) + 1] += 1;
+    }
+    for c in 0..blocks * blocks {
+        cells[c + 1] += cells[c];
+    }
+    let model: Vec<f32> = m
+        .user_bias
+        .iter()
+        .chain(&m.item_bias)
+        .chain(&m.user_factors)
+        .chain(&m.item_factors)
+        .map(|&v| v as f32)
+        .collect();
+    let mut triplets = vec![0u32; 3 * pairs.len()];
+    let model_buf = e.upload(&model)?;
+    let ratings_buf = e.upload_index(&triplets)?;
+    let cells_buf = e.upload_index(&cells)?;
+    let loss_buf = e.zeros(blocks)?;
+    let zeros = vec![0.0f32; blocks];
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    for epoch in 0..p.epochs {
+        if stopped(ctl) {
+            break;
+        }
+        let started = std::time::Instant::now();
+        Mt19937::new(seed.wrapping_add(epoch as u64)).shuffle(&mut order);
+        let mut next = cells.clone();
+        for &o in &order {
+            let (u, i, r) = pairs[o];
+            let at = &mut next[cell(pairs[o])];
+            let t = *at as usize * 3;
+            *at += 1;
+            triplets[t..t + 3].copy_from_slice(&[u as u32, i as u32, (r as f32).to_bits()]);
+        }
+        e.write_index(ratings_buf, &triplets);
+        e.write(loss_buf, &zeros);
+        for stratum in 0..blocks {
+            let step = MfStep {
+                blocks,
+                stratum,
+                factors: k,
+                users,
+                items,
+                lr: p.learning_rate as f32,
+                reg: p.regularization as f32,
+                mean: m.mean as f32,
+            };
+            e.mf_sgd(model_buf, ratings_buf, cells_buf, loss_buf, &step);
+        }
+        let squared: f64 = e.read(loss_buf, blocks)?.iter().map(|&v| v as f64).sum();
+        report(ctl, epoch, squared, pairs.len(), p.learning_rate, started);
+    }
+    let learned = e.read(model_buf, model.len())?;
+    let mut parts = learned.iter().map(|&v| v as f64);
+    for part in [&mut m.user_bias, &mut m.item_bias, &mut m.user_factors, &mut m.item_factors] {
+        part.iter_mut().zip(parts.by_ref()).for_each(|(v, l)| *v = l);
+    }
+    Ok(())
 }
 
 impl MatrixFactorization {
@@ -177,9 +325,9 @@ impl MatrixFactorization {
 mod tests {
     use super::*;
 
-    #[test]
-    fn learns_a_planted_low_rank_structure_and_recommends_unrated_items() {
-        // 30 users × 20 items: users of group A love even items, group B odd ones.
+    /// 30 users × 20 items: users of group A love even items, group B odd ones; every fifth
+    /// pair is held out.
+    fn planted() -> (Array2<f64>, Vec<f64>) {
         let mut rows = Vec::new();
         let mut y = Vec::new();
         for u in 0..30 {
@@ -191,8 +339,24 @@ mod tests {
                 y.push(if (u % 2 == 0) == (i % 2 == 0) { 5.0 } else { 1.0 });
             }
         }
-        let x = Array2::from_shape_vec((y.len(), 2), rows).unwrap();
-        let p = MfParams { factors: 4, epochs: 200, learning_rate: 0.02, regularization: 0.01 };
+        (Array2::from_shape_vec((y.len(), 2), rows).unwrap(), y)
+    }
+
+    const PLANTED: MfParams = MfParams { factors: 4, epochs: 200, learning_rate: 0.02, regularization: 0.01 };
+
+    /// Every held-out pair lands on the right side of the middle.
+    fn assert_learned(m: &MatrixFactorization) {
+        for u in 0..30usize {
+            for i in (0..20usize).filter(|i| (u * 7 + i * 3) % 5 == 0) {
+                let r = m.rating(Some(u), Some(i));
+                assert_eq!(r > 3.0, (u % 2 == 0) == (i % 2 == 0), "user {u}, item {i}: {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn learns_a_planted_low_rank_structure_and_recommends_unrated_items() {
+        let (x, y) = planted();
         let mut on_epoch = |_: &EpochStats| {};
         let mut ctl = FitControl {
             device: crate::gpu::DeviceChoice::Cpu,
@@ -201,17 +365,33 @@ mod tests {
             on_epoch: &mut on_epoch,
             device_used: String::new(),
         };
-        let m = fit(&x, &y, &p, 1, &mut ctl);
-        // Every held-out pair lands on the right side of the middle.
-        for u in 0..30usize {
-            for i in (0..20usize).filter(|i| (u * 7 + i * 3) % 5 == 0) {
-                let r = m.rating(Some(u), Some(i));
-                assert_eq!(r > 3.0, (u % 2 == 0) == (i % 2 == 0), "user {u}, item {i}: {r}");
-            }
-        }
+        let m = fit(&x, &y, &PLANTED, 1, &mut ctl).unwrap();
+        assert_eq!(ctl.device_used, "cpu");
+        assert_learned(&m);
         let top = m.recommend(Some(0), 2);
         assert!(top.iter().all(|(i, _)| i % 2 == 0), "{top:?}");
         assert!(top.iter().all(|(i, _)| m.rated[0].binary_search(&(*i as u32)).is_err()));
         assert_eq!(m.rating(None, None), m.mean.clamp(1.0, 5.0));
+    }
+
+    #[test]
+    fn blocked_sgd_learns_the_same_structure_and_reports_every_epoch() {
+        let (x, y) = planted();
+        let mut losses = Vec::new();
+        let mut on_epoch = |s: &EpochStats| losses.push(s.train_loss);
+        let mut ctl = FitControl {
+            device: crate::gpu::DeviceChoice::Cpu,
+            cancelled: &|| false,
+            paused: &|| false,
+            on_epoch: &mut on_epoch,
+            device_used: String::new(),
+        };
+        let (mut m, pairs) = start(&x, &y, &PLANTED, 1);
+        let before = m.clone();
+        fit_blocked(&mut crate::gpu::CpuEngine::new(), &mut m, &pairs, &PLANTED, 1, &mut ctl).unwrap();
+        assert_ne!(m.user_factors, before.user_factors, "the learned factors are read back");
+        assert_learned(&m);
+        assert_eq!(losses.len(), 200);
+        assert!(losses[199] < losses[0] / 10.0, "{} → {}", losses[0], losses[199]);
     }
 }

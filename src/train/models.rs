@@ -559,7 +559,7 @@ pub fn fit_model(
                 learning_rate: params.float("learning_rate"),
                 regularization: params.float("regularization"),
             };
-            FittedModel::Factorization(factorization::fit(x, v, &p, seed, ctl))
+            FittedModel::Factorization(factorization::fit(x, v, &p, seed, ctl)?)
         }
         (ModelKind::KMeans, FitTarget::Unlabelled) => {
             FittedModel::KMeans(kmeans::fit(sparse()?, params.int("k"), params.int("n_init"), seed))

@@ -131,7 +131,7 @@ fn the_movie_lesson_factorises_ratings_and_recommends_in_the_app() {
 }
 
 #[test]
-fn learn_more_windows_explain_r2_overfitting_and_one_hot_with_pictures() {
+fn learn_more_windows_explain_r2_overfitting_one_hot_scaling_and_precision_with_pictures() {
     let dir = crate::common::tempdir();
     let mut h = harness(None, dir.path().to_path_buf());
     crate::gui::open_house_prices(&mut h);
@@ -160,6 +160,10 @@ fn learn_more_windows_explain_r2_overfitting_and_one_hot_with_pictures() {
     h.run_steps(4);
     h.get_by_label("color=red");
     assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::OneHot));
+    h.get_by_label("Learn more: what scaling does to columns").click_accesskit();
+    h.run_steps(4);
+    assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::Scaling));
+    h.get_by_label_contains("After standard scaling: both spread alike.");
     // And from the glossary.
     h.state_mut().state.learn = None;
     h.get_by_label("Glossary").click();
@@ -167,6 +171,12 @@ fn learn_more_windows_explain_r2_overfitting_and_one_hot_with_pictures() {
     h.get_all_by_label("Learn more: what R² means").next().unwrap().click_accesskit();
     h.run_steps(2);
     assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::R2));
+    h.get_all_by_label("Learn more: how precision and recall trade off").next().unwrap().click_accesskit();
+    h.run_steps(4);
+    assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::PrecisionRecall));
+    // The caption's figures come from the made-up scores drawn: precision up, recall down.
+    h.get_by_label_contains("At 0.5: precision 0.");
+    h.get_by_label("spam that got through");
 }
 
 /// Every interactive widget on every panel must have a name a screen reader can read.

@@ -108,6 +108,14 @@ fn screenshot_of_the_written_summary_after_training() {
     h.state_mut().send(cairn::app::Command::Learn(cairn::app::learn::Topic::R2));
     h.run_steps(4);
     save(&mut h, "screenshot-learn.png");
+    for (topic, name) in [
+        (cairn::app::learn::Topic::Scaling, "screenshot-learn-scaling.png"),
+        (cairn::app::learn::Topic::PrecisionRecall, "screenshot-learn-precision.png"),
+    ] {
+        h.state_mut().send(cairn::app::Command::Learn(topic));
+        h.run_steps(4);
+        save(&mut h, name);
+    }
 }
 
 #[test]
