@@ -3,7 +3,7 @@
 //! parses chunks into compact columns (numbers as `f64`, text dictionary-coded). Chunks are
 //! then joined column by column. Malformed input becomes a message naming the file and line.
 
-use super::csv_chunks::{Part, Seen, Source, parse_chunks, strings_of};
+use super::csv_chunks::{InPlace, Part, Seen, Source, parse_chunks, strings_of};
 use super::csv_scan::{
     decimal_comma_number, parse_cell, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,
 };
@@ -156,67 +156,100 @@ fn read_source(
         .collect();
     drop(head);
 
-    let chunks = parse_chunks(source_name, source, header_end, separator, width, progress)?;
+    let t0 = std::time::Instant::now();
+    let (chunks, in_place) = parse_chunks(source_name, source, header_end, separator, width, progress)?;
+    let t1 = std::time::Instant::now();
     let rows: usize = chunks.iter().map(|c| c.rows).sum();
     if rows == 0 {
         return Err(DataError::NoRows { source_name: source_name.to_string() }.into());
     }
     // Column by column on all cores, each chunk's part moved into the whole column and freed.
     let decimal_comma = options.decimal_comma.unwrap_or(separator != b',');
-    let ranges: Vec<std::ops::Range<usize>> = chunks.iter().map(|c| c.range.clone()).collect();
+    // Each chunk's bytes and rows.
+    let placed: Vec<(std::ops::Range<usize>, usize)> = chunks.iter().map(|c| (c.range.clone(), c.rows)).collect();
+    let mut in_place = in_place.map(InPlace::into_columns).unwrap_or_default();
+    in_place.resize_with(width, Vec::new);
     let mut per_column: Vec<Vec<Part>> = (0..width).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
         for (j, part) in chunk.parts.into_iter().enumerate() {
             per_column[j].push(part);
         }
     }
-    let join = |(j, (name, parts)): (usize, (String, Vec<Part>))| -> Result<Column, ReadError> {
-        if progress.cancelled() {
-            return Err(cancelled(source_name).into());
-        }
-        // A column of numbers, unless its only cells are markers like "NA": those stay text.
-        let seen = |f: fn(&Seen) -> bool| parts.iter().any(|p| matches!(p, Part::Numbers(_, s) if f(s)));
-        let numbers = parts.iter().all(|p| matches!(p, Part::Numbers(..)));
-        if numbers && (seen(|s| s.number) || !seen(|s| s.marker)) {
-            let mut all = Vec::with_capacity(rows);
-            for part in parts {
-                if let Part::Numbers(v, _) = part {
-                    all.extend_from_slice(&v);
-                }
+    let join =
+        |(j, ((name, parts), mut cells)): (usize, ((String, Vec<Part>), Vec<f64>))| -> Result<Column, ReadError> {
+            if progress.cancelled() {
+                return Err(cancelled(source_name).into());
             }
-            return Ok(Column::from_numbers(name, Numbers::from_raw(all)));
-        }
-        let mut builder = StringsBuilder::with_capacity(rows);
-        for (part, range) in parts.into_iter().zip(&ranges) {
-            let strings = match part {
-                Part::Strings(s) => s,
-                // Numbers in this chunk but not in others: its text is read again.
-                Part::Numbers(..) => {
-                    let bytes = source.read(range.clone())?;
-                    let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
-                    let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
-                    strings_of(text, &spans, width, j)
+            // A column of numbers, unless its only cells are markers like "NA": those stay text.
+            let seen = |f: fn(&Seen) -> bool| parts.iter().any(|p| p.seen().is_some_and(|s| f(&s)));
+            let numbers = parts.iter().all(|p| p.seen().is_some());
+            if numbers && (seen(|s| s.number) || !seen(|s| s.marker)) {
+                // Every chunk wrote its rows in place, one after another: the column is complete.
+                let mut next = 0;
+                let whole = parts.iter().zip(&placed).all(|(part, (_, n))| {
+                    let follows = matches!(part, Part::InPlace(_, start) if *start == next);
+                    next += n;
+                    follows
+                });
+                if whole {
+                    // SAFETY: rows 0..rows were all written, chunk after chunk (checked above).
+                    unsafe { cells.set_len(rows) };
+                    cells.shrink_to_fit();
+                    return Ok(Column::from_numbers(name, Numbers::from_raw(cells)));
                 }
-            };
-            let (codes, dict) = strings.into_parts();
-            builder.extend_coded(&codes, dict);
-        }
-        let strings = builder.finish();
-        Ok(match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
-            Some(numbers) => Column::from_numbers(name, numbers),
-            None => Column::from_strings(name, strings),
-        })
-    };
+                let mut all = Vec::with_capacity(rows);
+                for (part, (_, n)) in parts.into_iter().zip(&placed) {
+                    match part {
+                        Part::Numbers(v, _) => all.extend_from_slice(&v),
+                        Part::InPlace(_, start) => {
+                            let written = &cells.spare_capacity_mut()[start..start + n];
+                            // SAFETY: an `InPlace` part's chunk wrote all its rows from `start`.
+                            all.extend(written.iter().map(|c| unsafe { c.assume_init() }));
+                        }
+                        Part::Strings(_) => {}
+                    }
+                }
+                return Ok(Column::from_numbers(name, Numbers::from_raw(all)));
+            }
+            drop(cells);
+            let mut builder = StringsBuilder::with_capacity(rows);
+            for (part, (range, _)) in parts.into_iter().zip(&placed) {
+                let strings = match part {
+                    Part::Strings(s) => s,
+                    // Numbers in this chunk but not in others: its text is read again.
+                    Part::Numbers(..) | Part::InPlace(..) => {
+                        let bytes = source.read(range.clone())?;
+                        let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
+                        let (spans, _) =
+                            tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
+                        strings_of(text, &spans, width, j)
+                    }
+                };
+                let (codes, dict) = strings.into_parts();
+                builder.extend_coded(&codes, dict);
+            }
+            let strings = builder.finish();
+            Ok(match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
+                Some(numbers) => Column::from_numbers(name, numbers),
+                None => Column::from_strings(name, strings),
+            })
+        };
     use rayon::prelude::*;
     let columns = names
         .into_iter()
         .zip(per_column)
+        .zip(in_place)
         .enumerate()
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(join)
         .collect::<Result<Vec<Column>, ReadError>>()?;
-    Ok(Dataset::new(source_name, columns)?)
+    let t2 = std::time::Instant::now();
+    let d = Dataset::new(source_name, columns)?;
+    if std::env::var_os("CAIRN_TIMING").is_some() {
+        eprintln!("TIMING parse {:?} join {:?} new {:?}", t1 - t0, t2 - t1, t2.elapsed());
+    }
+    Ok(d)
 }
 
 /// Chunks' columns are freed as the whole columns are built. glibc's malloc would otherwise
@@ -432,6 +465,38 @@ mod tests {
         std::fs::write(&path, &win).unwrap();
         let ds = read_csv_path(&path).unwrap();
         assert_eq!(ds.columns[1].cell_text(6000), "café");
+    }
+
+    #[test]
+    fn columns_written_in_place_or_from_parts_read_the_same() {
+        use super::super::csv_chunks::{Part, Source, parse_chunks};
+        // Long records first, so the reader reserves room for few rows; then many short ones:
+        // the chunks past that room keep their own parts, and the column is joined from both.
+        let mut csv = String::from("x,pad\n");
+        let mut want = Vec::new();
+        for i in 0..60_000 {
+            let pad = if i < 2000 { "p".repeat(200) } else { "q".into() };
+            csv.push_str(&format!("{i}.25,{pad}\n"));
+            want.push(Some(f64::from(i) + 0.25));
+        }
+        let start = csv.find('\n').unwrap() + 1;
+        let (chunks, room) =
+            parse_chunks("t.csv", &Source::Memory(csv.as_bytes()), start, b',', 2, &Progress::default()).ok().unwrap();
+        assert!(room.is_some());
+        let in_place = chunks.iter().filter(|c| matches!(c.parts[0], Part::InPlace(..))).count();
+        let own = chunks.iter().filter(|c| matches!(c.parts[0], Part::Numbers(..))).count();
+        assert!(in_place > 0 && own > 0, "{in_place} chunks in place, {own} with their own parts");
+        let ds = read_csv_bytes("t.csv", csv.clone().into_bytes()).unwrap();
+        assert_eq!(ds.columns[0].values, Values::Numeric(Numbers::from(want.clone())));
+        // A clean file is written in place throughout.
+        let short: String =
+            std::iter::once("x,pad\n".to_string()).chain((0..60_000).map(|i| format!("{i}.25,q\n"))).collect();
+        let (chunks, _) =
+            parse_chunks("s.csv", &Source::Memory(short.as_bytes()), 6, b',', 2, &Progress::default()).ok().unwrap();
+        assert!(chunks.len() > 10 && chunks.iter().all(|c| matches!(c.parts[0], Part::InPlace(..))));
+        assert!(chunks.iter().all(|c| matches!(c.parts[1], Part::Strings(..))));
+        let ds = read_csv_bytes("s.csv", short.into_bytes()).unwrap();
+        assert_eq!(ds.columns[0].values, Values::Numeric(Numbers::from(want)));
     }
 
     #[test]

@@ -6,9 +6,10 @@ use super::csv::{CHUNK, Progress, ReadError, cancelled};
 use super::csv_scan::{ESCAPED, Spans, decimal16, last_record_end, parse_cell, span_bytes, span_text, tokenize_into};
 use super::{DataError, Strings, StringsBuilder};
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Where the text comes from.
 pub(super) enum Source<'a> {
@@ -73,7 +74,86 @@ impl Source<'_> {
 pub(super) enum Part {
     /// Numbers (NaN = missing) and what kinds of cells were seen.
     Numbers(Vec<f64>, Seen),
+    /// Numbers written in place, into the whole column from the given row on (see [`InPlace`]).
+    InPlace(Seen, usize),
     Strings(Strings),
+}
+
+impl Part {
+    pub(super) fn seen(&self) -> Option<Seen> {
+        match self {
+            Part::Numbers(_, seen) | Part::InPlace(seen, _) => Some(*seen),
+            Part::Strings(_) => None,
+        }
+    }
+}
+
+/// Whole columns of numbers that the chunk workers fill in place, so a column of numbers is
+/// never copied from chunk parts into a whole column. The reader reserves them (address space
+/// only: untouched pages take no memory) once the first chunk shows how long a record is, and
+/// gives each chunk the rows it counted in it: chunk i writes rows [start_i, start_i + rows_i)
+/// of every column it reads as numbers. The ranges never overlap, and nothing is read before
+/// every worker has finished.
+pub(super) struct InPlace {
+    columns: Vec<Vec<f64>>,
+    cells: Vec<*mut MaybeUninit<f64>>,
+    capacity: usize,
+}
+
+// SAFETY: `cells` point into the reserved memory of `columns`, which lives as long as the
+// `InPlace` and is never reallocated while it does; workers write through them only into the
+// disjoint row ranges the reader handed out (see `rows`).
+unsafe impl Send for InPlace {}
+unsafe impl Sync for InPlace {}
+
+impl InPlace {
+    /// `width` columns of room for `capacity` rows each, or `None` when that much address space
+    /// is not to be had (the chunks then keep their own parts).
+    fn reserve(width: usize, capacity: usize) -> Option<InPlace> {
+        let mut columns = Vec::with_capacity(width);
+        for _ in 0..width {
+            let mut column: Vec<f64> = Vec::new();
+            column.try_reserve_exact(capacity).ok()?;
+            columns.push(column);
+        }
+        let cells = columns.iter_mut().map(|c| c.as_mut_ptr().cast::<MaybeUninit<f64>>()).collect();
+        Some(InPlace { columns, cells, capacity })
+    }
+
+    /// Every column's cells [start, start + rows).
+    ///
+    /// # Safety
+    /// No two calls may cover overlapping rows while their slices live.
+    unsafe fn rows(&self, start: usize, rows: usize) -> Vec<&mut [MaybeUninit<f64>]> {
+        assert!(start + rows <= self.capacity, "rows {start}+{rows} outside the reserved {}", self.capacity);
+        // SAFETY: in bounds of each column's reservation (asserted); disjoint by the caller.
+        self.cells.iter().map(|&p| unsafe { std::slice::from_raw_parts_mut(p.add(start), rows) }).collect()
+    }
+
+    /// The columns (empty, their written cells in their spare capacity).
+    pub(super) fn into_columns(self) -> Vec<Vec<f64>> {
+        self.columns
+    }
+}
+
+/// Records in `bytes` (whole records, as cut by the reader): their line ends outside quotes,
+/// plus a last record without one. Blank lines count too (the chunk's worker then finds fewer
+/// records than counted and keeps its own parts).
+fn count_records(bytes: &[u8]) -> usize {
+    let unterminated = usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
+    if memchr::memchr(b'"', bytes).is_none() {
+        return memchr::memchr_iter(b'\n', bytes).count() + unterminated;
+    }
+    let mut in_quotes = false;
+    let mut records = 0;
+    for &b in bytes {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => records += 1,
+            _ => {}
+        }
+    }
+    records + unterminated
 }
 
 /// What a chunk's column of numbers held besides missing cells.
@@ -91,6 +171,10 @@ pub(super) struct Chunk {
     pub(super) parts: Vec<Part>,
 }
 
+/// A chunk to parse: its index, its byte range, its bytes, and where its rows go in place
+/// (the first row and the number of records the reader counted), if anywhere.
+type Job<'a> = (usize, std::ops::Range<usize>, Cow<'a, [u8]>, Option<(usize, usize)>);
+
 /// Cuts `source[start..]` into chunks of whole records on this thread and parses them on all
 /// cores (a bounded queue keeps only a few chunks in memory at once).
 pub(super) fn parse_chunks(
@@ -100,83 +184,98 @@ pub(super) fn parse_chunks(
     sep: u8,
     width: usize,
     progress: &Progress,
-) -> Result<Vec<Chunk>, ReadError> {
+) -> Result<(Vec<Chunk>, Option<InPlace>), ReadError> {
     let len = source.len();
     let workers = rayon::current_num_threads().clamp(1, 16);
     let results: Mutex<Vec<(usize, Result<Chunk, ReadError>)>> = Mutex::new(Vec::new());
     let failed = AtomicBool::new(false);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, std::ops::Range<usize>, Cow<[u8]>)>(workers);
+    let in_place: OnceLock<Option<InPlace>> = OnceLock::new();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(workers);
     let rx = Mutex::new(rx);
     // Read buffers go back to the reader to be filled again (no fresh pages per chunk).
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    let produced =
-        std::thread::scope(|scope| -> Result<(), ReadError> {
-            for _ in 0..workers {
-                let pool_tx = pool_tx.clone();
-                scope.spawn(|| {
-                    let pool_tx = pool_tx;
-                    let mut spans = Spans::new();
-                    loop {
-                        let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
-                        let Ok((index, range, bytes)) = job else { break };
-                        let chunk = parse_chunk(source_name, &bytes, sep, width, &mut spans)
-                            .map(|(rows, parts)| Chunk { range, rows, parts });
-                        if let Cow::Owned(buf) = bytes {
-                            let _ = pool_tx.send(buf);
-                        }
-                        if chunk.is_err() {
-                            failed.store(true, Ordering::Relaxed);
-                        }
-                        if let Ok(mut r) = results.lock() {
-                            r.push((index, chunk));
-                        }
+    let produced = std::thread::scope(|scope| -> Result<(), ReadError> {
+        for _ in 0..workers {
+            let pool_tx = pool_tx.clone();
+            scope.spawn(|| {
+                let pool_tx = pool_tx;
+                let mut spans = Spans::new();
+                loop {
+                    let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+                    let Ok((index, range, bytes, place)) = job else { break };
+                    let target = place.and_then(|p| Some((in_place.get()?.as_ref()?, p)));
+                    let chunk = parse_chunk(source_name, &bytes, sep, width, &mut spans, target)
+                        .map(|(rows, parts)| Chunk { range, rows, parts });
+                    if let Cow::Owned(buf) = bytes {
+                        let _ = pool_tx.send(buf);
                     }
-                });
+                    if chunk.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if let Ok(mut r) = results.lock() {
+                        r.push((index, chunk));
+                    }
+                }
+            });
+        }
+        let mut pos = start;
+        let mut index = 0;
+        let mut want = CHUNK;
+        let mut next_row = 0;
+        while pos < len {
+            if failed.load(Ordering::Relaxed) {
+                break;
             }
-            let mut pos = start;
-            let mut index = 0;
-            let mut want = CHUNK;
-            while pos < len {
-                if failed.load(Ordering::Relaxed) {
-                    break;
-                }
-                if progress.cancelled() {
-                    return Err(cancelled(source_name).into());
-                }
-                let end = (pos + want).min(len);
-                let window = source.read_reusing(pos..end, pool_rx.try_recv().unwrap_or_default())?;
-                let cut = if end == len { Some(window.len()) } else { last_record_end(&window) };
-                let Some(cut) = cut else {
-                    want *= 2; // one record longer than the chunk: read more
-                    if want > (1 << 30) {
-                        return Err(DataError::Invalid {
-                            source_name: source_name.to_string(),
-                            message: "a record is over a gigabyte long (is a quote never closed?)".into(),
-                        }
-                        .into());
-                    }
-                    continue;
-                };
-                let bytes = match window {
-                    Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
-                    Cow::Owned(mut b) => {
-                        b.truncate(cut);
-                        Cow::Owned(b)
-                    }
-                };
-                if tx.send((index, pos..pos + cut, bytes)).is_err() {
-                    break;
-                }
-                index += 1;
-                pos += cut;
-                want = CHUNK;
-                if let Some(report) = progress.report {
-                    report(pos as f32 / len.max(1) as f32);
-                }
+            if progress.cancelled() {
+                return Err(cancelled(source_name).into());
             }
-            drop(tx);
-            Ok(())
-        });
+            let end = (pos + want).min(len);
+            let window = source.read_reusing(pos..end, pool_rx.try_recv().unwrap_or_default())?;
+            let cut = if end == len { Some(window.len()) } else { last_record_end(&window) };
+            let Some(cut) = cut else {
+                want *= 2; // one record longer than the chunk: read more
+                if want > (1 << 30) {
+                    return Err(DataError::Invalid {
+                        source_name: source_name.to_string(),
+                        message: "a record is over a gigabyte long (is a quote never closed?)".into(),
+                    }
+                    .into());
+                }
+                continue;
+            };
+            let bytes = match window {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
+                Cow::Owned(mut b) => {
+                    b.truncate(cut);
+                    Cow::Owned(b)
+                }
+            };
+            let records = count_records(&bytes);
+            if index == 0 {
+                // Room for the rows of the whole file at this chunk's bytes per record, and a
+                // quarter more.
+                let per_record = bytes.len() as f64 / records.max(1) as f64;
+                let capacity = records + (((len - pos - cut) as f64 / per_record) * 1.25) as usize + 64;
+                let _ = in_place.set(InPlace::reserve(width, capacity));
+            }
+            let capacity = in_place.get().and_then(Option::as_ref).map_or(0, |p| p.capacity);
+            let place = (next_row + records <= capacity).then_some((next_row, records));
+            if place.is_some() {
+                next_row += records;
+            }
+            if tx.send((index, pos..pos + cut, bytes, place)).is_err() {
+                break;
+            }
+            index += 1;
+            pos += cut;
+            want = CHUNK;
+            if let Some(report) = progress.report {
+                report(pos as f32 / len.max(1) as f32);
+            }
+        }
+        drop(tx);
+        Ok(())
+    });
     produced?;
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|r| r.0);
@@ -193,48 +292,70 @@ pub(super) fn parse_chunks(
             Err(e) => return Err(e),
         }
     }
-    Ok(chunks)
+    Ok((chunks, in_place.into_inner().flatten()))
 }
 
 /// Parses one chunk of whole records, row by row: each column is numbers until a cell is not a
-/// number, then (its earlier cells included) coded text.
+/// number, then (its earlier cells included) coded text. Numbers go straight into `target`'s
+/// columns at the given first row when the chunk has as many records as the reader counted.
 fn parse_chunk(
     source_name: &str,
     bytes: &[u8],
     sep: u8,
     width: usize,
     spans: &mut Spans,
+    target: Option<(&InPlace, (usize, usize))>,
 ) -> Result<(usize, Vec<Part>), ReadError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?;
     tokenize_into(source_name, bytes, 0..bytes.len(), 1, sep, Some(width), spans)?;
     let rows = spans.len() / width;
-    enum Builder {
+    enum Builder<'a> {
         Numbers(Vec<f64>, Seen),
+        InPlace(&'a mut [MaybeUninit<f64>], Seen),
         Strings(StringsBuilder),
     }
-    let mut columns: Vec<Builder> =
-        (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect();
+    let target = target.filter(|(_, (_, counted))| *counted == rows);
+    let start = target.map_or(0, |(_, (start, _))| start);
+    let mut columns: Vec<Builder> = match target {
+        // SAFETY: the reader hands each chunk its own rows (see `InPlace`).
+        Some((in_place, (start, _))) => unsafe { in_place.rows(start, rows) }
+            .into_iter()
+            .map(|cells| Builder::InPlace(cells, Seen::default()))
+            .collect(),
+        None => (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect(),
+    };
     for (r, row) in spans.chunks_exact(width).enumerate() {
         for (j, (&span, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
-            match column {
-                Builder::Numbers(v, seen) => match parse_span(bytes, span) {
-                    Some(x) => {
+            let number = match column {
+                Builder::Strings(b) => {
+                    b.push(cell_text(text, span).as_deref());
+                    continue;
+                }
+                Builder::Numbers(_, seen) | Builder::InPlace(_, seen) => {
+                    let number = parse_span(bytes, span);
+                    if let Some(x) = number {
                         if x.is_nan() {
                             seen.marker |= span.0 != span.1 & !ESCAPED;
                         } else {
                             seen.number = true;
                         }
-                        v.push(x);
                     }
-                    None => {
-                        let mut b = StringsBuilder::with_capacity(rows);
-                        for earlier in spans.chunks_exact(width).take(r + 1) {
-                            b.push(cell_text(text, earlier[j]).as_deref());
-                        }
-                        *column = Builder::Strings(b);
+                    number
+                }
+            };
+            match (number, &mut *column) {
+                (Some(x), Builder::Numbers(v, _)) => v.push(x),
+                (Some(x), Builder::InPlace(cells, _)) => {
+                    cells[r].write(x);
+                }
+                (Some(_), Builder::Strings(_)) => {}
+                (None, _) => {
+                    let mut b = StringsBuilder::with_capacity(rows);
+                    for earlier in spans.chunks_exact(width).take(r + 1) {
+                        b.push(cell_text(text, earlier[j]).as_deref());
                     }
-                },
-                Builder::Strings(b) => b.push(cell_text(text, span).as_deref()),
+                    *column = Builder::Strings(b);
+                }
             }
         }
     }
@@ -242,6 +363,7 @@ fn parse_chunk(
         .into_iter()
         .map(|c| match c {
             Builder::Numbers(v, seen) => Part::Numbers(v, seen),
+            Builder::InPlace(_, seen) => Part::InPlace(seen, start),
             Builder::Strings(b) => Part::Strings(b.finish()),
         })
         .collect();
