@@ -120,7 +120,6 @@ fn read_source(
     progress: &Progress,
 ) -> Result<Dataset, ReadError> {
     let len = source.len();
-    keep_large_allocations_returnable();
     let head = source.read(0..len.min(1 << 20))?;
     let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
     if head[bom..].iter().all(u8::is_ascii_whitespace) && head.len() == len {
@@ -250,17 +249,6 @@ fn read_source(
         eprintln!("TIMING parse {:?} join {:?} new {:?}", t1 - t0, t2 - t1, t2.elapsed());
     }
     Ok(d)
-}
-
-/// Chunks' columns are freed as the whole columns are built. glibc's malloc would otherwise
-/// raise its mmap threshold after the first such free and keep later ones in its heap, so the
-/// process would hold both copies at once: a fixed threshold hands them back to the system.
-fn keep_large_allocations_returnable() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes a malloc tuning parameter; it is safe to call at any time.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
-    }
 }
 
 pub(super) fn cancelled(source_name: &str) -> DataError {

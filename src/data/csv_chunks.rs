@@ -114,7 +114,6 @@ impl InPlace {
         for _ in 0..width {
             let mut column: Vec<f64> = Vec::new();
             column.try_reserve_exact(capacity).ok()?;
-            advise_huge_pages(column.as_ptr().cast(), capacity * 8);
             columns.push(column);
         }
         let cells = columns.iter_mut().map(|c| c.as_mut_ptr().cast::<MaybeUninit<f64>>()).collect();
@@ -134,22 +133,6 @@ impl InPlace {
     /// The columns (empty, their written cells in their spare capacity).
     pub(super) fn into_columns(self) -> Vec<Vec<f64>> {
         self.columns
-    }
-}
-
-/// Asks for 2 MB pages over the reserved room (one page fault per 2 MB instead of per 4 KB
-/// while the columns fill; where transparent huge pages are off, nothing changes).
-fn advise_huge_pages(start: *const u8, bytes: usize) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let from = (start as usize).next_multiple_of(HUGE);
-        let to = (start as usize + bytes) / HUGE * HUGE;
-        if to > from {
-            // SAFETY: the range lies inside one live allocation; MADV_HUGEPAGE only changes how
-            // the kernel backs it, never its contents.
-            unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
-        }
     }
 }
 

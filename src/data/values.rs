@@ -244,20 +244,27 @@ pub struct StringsBuilder {
     hasher: foldhash::fast::FixedState,
     /// Recently coded short values (see [`short_key`]) and their codes, by a hash of the key:
     /// most cells of a category column are found here with one multiply and one compare.
-    recent: Vec<(u128, u32)>,
+    recent: Vec<((u64, u64, u32), u32)>,
 }
 
 /// Slots of [`StringsBuilder::recent`].
 const RECENT: usize = 512;
 
-/// A value of up to 15 bytes as one number: its bytes, and its length in the top byte (so no
-/// two values share a key, and no key is `u128::MAX`, the empty slot).
+/// A value of up to 15 bytes as two words and its length, read with overlapping loads (no
+/// copy): with the length, the words determine every byte. `None` for longer values.
 #[inline]
-fn short_key(value: &[u8]) -> Option<u128> {
-    let mut key = [0u8; 16];
-    key.get_mut(..value.len()).filter(|_| value.len() < 16)?.copy_from_slice(value);
-    key[15] = value.len() as u8;
-    Some(u128::from_le_bytes(key))
+fn short_key(v: &[u8]) -> Option<(u64, u64, u32)> {
+    let word = |at: usize| u64::from_le_bytes(v[at..at + 8].try_into().unwrap_or_default());
+    let half = |at: usize| u64::from(u32::from_le_bytes(v[at..at + 4].try_into().unwrap_or_default()));
+    let n = v.len();
+    let (lo, hi) = match n {
+        0 => (0, 0),
+        1..=3 => (u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16, 0),
+        4..=7 => (half(0) | half(n - 4) << 32, 0),
+        8..=15 => (word(0), word(n - 8)),
+        _ => return None,
+    };
+    Some((lo, hi, n as u32))
 }
 
 impl StringsBuilder {
@@ -292,9 +299,11 @@ impl StringsBuilder {
         let Some(v) = value else { return MISSING };
         let Some(key) = short_key(v.as_bytes()) else { return self.find_or_insert(v) };
         if self.recent.is_empty() {
-            self.recent = vec![(u128::MAX, 0); RECENT];
+            // An impossible key (length 16) marks an empty slot.
+            self.recent = vec![((0, 0, 16), 0); RECENT];
         }
-        let slot = (((key as u64) ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize % RECENT;
+        let mixed = key.0 ^ key.1.rotate_left(32) ^ u64::from(key.2);
+        let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize % RECENT;
         if self.recent[slot].0 == key {
             return self.recent[slot].1;
         }
