@@ -71,41 +71,67 @@ fn children_peak_mb() -> f64 {
     usage.ru_maxrss as f64 / 1024.0
 }
 
-pub fn bench_import(rows: usize, python: &str, as_json: bool) -> Result<()> {
+/// The middle value (the upper one of an even count).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+pub fn bench_import(rows: usize, python: &str, rounds: usize, as_json: bool) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("bench_import.csv");
     eprintln!("Writing {rows} rows × 20 columns …");
     generate_csv(&file, rows)?;
     let file_mb = std::fs::metadata(&file)?.len() as f64 / 1e6;
-
-    // Cairn: `cairn inspect --json` (import + profile + warnings) as its own process.
-    let exe = std::env::current_exe()?;
-    let started = Instant::now();
-    let status = Command::new(&exe)
-        .args(["inspect", &file.display().to_string(), "--json"])
-        .stdout(Stdio::null())
-        .status()
-        .context("running cairn inspect")?;
-    let cairn_seconds = started.elapsed().as_secs_f64();
-    if !status.success() {
-        bail!("cairn inspect failed ({status})");
-    }
-    let cairn_peak = children_peak_mb();
-    // pandas, in the same run.
     let script = dir.path().join("pandas_import.py");
     std::fs::write(&script, PANDAS_SCRIPT)?;
-    let pandas = Command::new(python).arg(&script).arg(&file).output();
-    let pandas: Option<Value> = match pandas {
-        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
-        Ok(o) => {
-            eprintln!("pandas comparison skipped: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
-            None
+
+    // Rounds of Cairn then pandas, back to back (this machine's speed drifts between runs, so
+    // each side gets the same conditions and the medians are compared).
+    let exe = std::env::current_exe()?;
+    let (mut cairn_runs, mut pandas_runs) = (Vec::new(), Vec::new());
+    let (mut cairn_peak, mut pandas) = (0.0, None::<Value>);
+    for round in 0..rounds.max(1) {
+        // Cairn: `cairn inspect --json` (import + profile + warnings) as its own process.
+        let started = Instant::now();
+        let status = Command::new(&exe)
+            .args(["inspect", &file.display().to_string(), "--json"])
+            .stdout(Stdio::null())
+            .status()
+            .context("running cairn inspect")?;
+        cairn_runs.push(started.elapsed().as_secs_f64());
+        if !status.success() {
+            bail!("cairn inspect failed ({status})");
         }
-        Err(e) => {
-            eprintln!("pandas comparison skipped: cannot run {python}: {e}");
-            None
+        if round == 0 {
+            // The largest child so far: read before pandas runs.
+            cairn_peak = children_peak_mb();
         }
-    };
+        // pandas, in the same round (not again once it could not run).
+        if round > 0 && pandas_runs.is_empty() {
+            continue;
+        }
+        let run: Option<Value> = match Command::new(python).arg(&script).arg(&file).output() {
+            Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
+            Ok(o) => {
+                eprintln!(
+                    "pandas comparison skipped: {}",
+                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("pandas comparison skipped: cannot run {python}: {e}");
+                None
+            }
+        };
+        let Some(run) = run else { continue };
+        pandas_runs.push(
+            run["read_seconds"].as_f64().unwrap_or(f64::NAN) + run["describe_seconds"].as_f64().unwrap_or(f64::NAN),
+        );
+        pandas = Some(run);
+    }
+    let cairn_seconds = median(cairn_runs.clone());
     // The stages, in this process (for the breakdown).
     let t = Instant::now();
     let ds = cairn::data::read_path(&file)?;
@@ -115,22 +141,23 @@ pub fn bench_import(rows: usize, python: &str, as_json: bool) -> Result<()> {
     let profile_seconds = t.elapsed().as_secs_f64();
     drop(ds);
 
-    let pandas_seconds = pandas
-        .as_ref()
-        .map(|p| p["read_seconds"].as_f64().unwrap_or(f64::NAN) + p["describe_seconds"].as_f64().unwrap_or(f64::NAN));
+    let pandas_seconds = (!pandas_runs.is_empty()).then(|| median(pandas_runs.clone()));
     let pandas_peak = pandas.as_ref().and_then(|p| p["peak_rss_mb"].as_f64());
     let result = json!({
         "rows": rows,
         "columns": profile.columns,
         "file_mb": file_mb,
+        "rounds": cairn_runs.len(),
         "cairn": {
             "seconds": cairn_seconds,
+            "runs": cairn_runs,
             "read_seconds": read_seconds,
             "profile_seconds": profile_seconds,
             "peak_rss_mb": cairn_peak,
             "peak_over_file": cairn_peak / file_mb,
         },
         "pandas": pandas,
+        "pandas_runs": pandas_runs,
         "speedup_vs_pandas": pandas_seconds.map(|p| p / cairn_seconds),
         "memory_vs_pandas": pandas_peak.map(|p| cairn_peak / p),
     });
@@ -138,14 +165,31 @@ pub fn bench_import(rows: usize, python: &str, as_json: bool) -> Result<()> {
         println!("{result}");
         return Ok(());
     }
-    println!("Import + profile of {rows} rows × {} columns ({file_mb:.0} MB CSV)", profile.columns);
+    println!(
+        "Import + profile of {rows} rows × {} columns ({file_mb:.0} MB CSV), median of {} rounds",
+        profile.columns,
+        cairn_runs.len()
+    );
+    let spread = |v: &[f64]| {
+        let (lo, hi) = v.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        format!("{lo:.2}–{hi:.2} s")
+    };
     println!("{:<34} {:>10} {:>14}", "", "seconds", "peak memory");
     println!(
-        "{:<34} {:>10.2} {:>11.0} MB   (read {read_seconds:.2} s + profile {profile_seconds:.2} s in-process)",
-        "cairn inspect (whole process)", cairn_seconds, cairn_peak
+        "{:<34} {:>10.2} {:>11.0} MB   ({}; read {read_seconds:.2} s + profile {profile_seconds:.2} s in-process)",
+        "cairn inspect (whole process)",
+        cairn_seconds,
+        cairn_peak,
+        spread(&cairn_runs)
     );
     if let (Some(s), Some(m)) = (pandas_seconds, pandas_peak) {
-        println!("{:<34} {:>10.2} {:>11.0} MB   (read_csv + describe, import of pandas not counted)", "pandas", s, m);
+        println!(
+            "{:<34} {:>10.2} {:>11.0} MB   ({}; read_csv + describe, import of pandas not counted)",
+            "pandas",
+            s,
+            m,
+            spread(&pandas_runs)
+        );
         println!(
             "Cairn is {:.2}× pandas' speed; peak memory {:.2}× the file size (pandas {:.2}×).",
             s / cairn_seconds,

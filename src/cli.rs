@@ -194,7 +194,7 @@ pub fn run(command: Command) -> Result<()> {
                 crate::bench_serve::bench_serve(&data_dir, &b, json)
             }
             "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
-            "import" => crate::bench_import::bench_import(rows, &python, json),
+            "import" => crate::bench_import::bench_import(rows, &python, repeat.max(1), json),
             "frames" => {
                 let dir = tempfile::tempdir()?;
                 let file = dir.path().join("frames.csv");

@@ -155,9 +155,7 @@ fn read_source(
         .collect();
     drop(head);
 
-    let t0 = std::time::Instant::now();
     let (chunks, in_place) = parse_chunks(source_name, source, header_end, separator, width, progress)?;
-    let t1 = std::time::Instant::now();
     let rows: usize = chunks.iter().map(|c| c.rows).sum();
     if rows == 0 {
         return Err(DataError::NoRows { source_name: source_name.to_string() }.into());
@@ -174,81 +172,82 @@ fn read_source(
             per_column[j].push(part);
         }
     }
-    let join =
-        |(j, ((name, parts), mut cells)): (usize, ((String, Vec<Part>), Vec<f64>))| -> Result<Column, ReadError> {
-            if progress.cancelled() {
-                return Err(cancelled(source_name).into());
+    /// One column to join: its index, name, chunk parts and in-place cells.
+    struct Pieces {
+        j: usize,
+        name: String,
+        parts: Vec<Part>,
+        cells: Vec<f64>,
+    }
+    let join = |Pieces { j, name, parts, mut cells }: Pieces| -> Result<Column, ReadError> {
+        if progress.cancelled() {
+            return Err(cancelled(source_name).into());
+        }
+        // A column of numbers, unless its only cells are markers like "NA": those stay text.
+        let seen = |f: fn(&Seen) -> bool| parts.iter().any(|p| p.seen().is_some_and(|s| f(&s)));
+        let numbers = parts.iter().all(|p| p.seen().is_some());
+        if numbers && (seen(|s| s.number) || !seen(|s| s.marker)) {
+            // Every chunk wrote its rows in place, one after another: the column is complete.
+            let mut next = 0;
+            let whole = parts.iter().zip(&placed).all(|(part, (_, n))| {
+                let follows = matches!(part, Part::InPlace(_, start) if *start == next);
+                next += n;
+                follows
+            });
+            if whole {
+                // SAFETY: rows 0..rows were all written, chunk after chunk (checked above).
+                unsafe { cells.set_len(rows) };
+                cells.shrink_to_fit();
+                return Ok(Column::from_numbers(name, Numbers::from_raw(cells)));
             }
-            // A column of numbers, unless its only cells are markers like "NA": those stay text.
-            let seen = |f: fn(&Seen) -> bool| parts.iter().any(|p| p.seen().is_some_and(|s| f(&s)));
-            let numbers = parts.iter().all(|p| p.seen().is_some());
-            if numbers && (seen(|s| s.number) || !seen(|s| s.marker)) {
-                // Every chunk wrote its rows in place, one after another: the column is complete.
-                let mut next = 0;
-                let whole = parts.iter().zip(&placed).all(|(part, (_, n))| {
-                    let follows = matches!(part, Part::InPlace(_, start) if *start == next);
-                    next += n;
-                    follows
-                });
-                if whole {
-                    // SAFETY: rows 0..rows were all written, chunk after chunk (checked above).
-                    unsafe { cells.set_len(rows) };
-                    cells.shrink_to_fit();
-                    return Ok(Column::from_numbers(name, Numbers::from_raw(cells)));
-                }
-                let mut all = Vec::with_capacity(rows);
-                for (part, (_, n)) in parts.into_iter().zip(&placed) {
-                    match part {
-                        Part::Numbers(v, _) => all.extend_from_slice(&v),
-                        Part::InPlace(_, start) => {
-                            let written = &cells.spare_capacity_mut()[start..start + n];
-                            // SAFETY: an `InPlace` part's chunk wrote all its rows from `start`.
-                            all.extend(written.iter().map(|c| unsafe { c.assume_init() }));
-                        }
-                        Part::Strings(_) => {}
+            let mut all = Vec::with_capacity(rows);
+            for (part, (_, n)) in parts.into_iter().zip(&placed) {
+                match part {
+                    Part::Numbers(v, _) => all.extend_from_slice(&v),
+                    Part::InPlace(_, start) => {
+                        let written = &cells.spare_capacity_mut()[start..start + n];
+                        // SAFETY: an `InPlace` part's chunk wrote all its rows from `start`.
+                        all.extend(written.iter().map(|c| unsafe { c.assume_init() }));
                     }
+                    Part::Strings(_) => {}
                 }
-                return Ok(Column::from_numbers(name, Numbers::from_raw(all)));
             }
-            drop(cells);
-            let mut builder = StringsBuilder::with_capacity(rows);
-            for (part, (range, _)) in parts.into_iter().zip(&placed) {
-                let strings = match part {
-                    Part::Strings(s) => s,
-                    // Numbers in this chunk but not in others: its text is read again.
-                    Part::Numbers(..) | Part::InPlace(..) => {
-                        let bytes = source.read(range.clone())?;
-                        let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
-                        let (spans, _) =
-                            tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
-                        strings_of(text, &spans, width, j)
-                    }
-                };
-                let (codes, dict) = strings.into_parts();
-                builder.extend_coded(&codes, dict);
-            }
-            let strings = builder.finish();
-            Ok(match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
-                Some(numbers) => Column::from_numbers(name, numbers),
-                None => Column::from_strings(name, strings),
-            })
-        };
+            return Ok(Column::from_numbers(name, Numbers::from_raw(all)));
+        }
+        drop(cells);
+        let mut builder = StringsBuilder::with_capacity(rows);
+        for (part, (range, _)) in parts.into_iter().zip(&placed) {
+            let strings = match part {
+                Part::Strings(s) => s,
+                // Numbers in this chunk but not in others: its text is read again.
+                Part::Numbers(..) | Part::InPlace(..) => {
+                    let bytes = source.read(range.clone())?;
+                    let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
+                    let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
+                    strings_of(text, &spans, width, j)
+                }
+            };
+            let (codes, dict) = strings.into_parts();
+            builder.extend_coded(&codes, dict);
+        }
+        let strings = builder.finish();
+        Ok(match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
+            Some(numbers) => Column::from_numbers(name, numbers),
+            None => Column::from_strings(name, strings),
+        })
+    };
     use rayon::prelude::*;
     let columns = names
         .into_iter()
         .zip(per_column)
         .zip(in_place)
         .enumerate()
+        .map(|(j, ((name, parts), cells))| Pieces { j, name, parts, cells })
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(join)
         .collect::<Result<Vec<Column>, ReadError>>()?;
-    let t2 = std::time::Instant::now();
-    let d = Dataset::new(source_name, columns)?;
-    if std::env::var_os("CAIRN_TIMING").is_some() {
-        eprintln!("TIMING parse {:?} join {:?} new {:?}", t1 - t0, t2 - t1, t2.elapsed());
-    }
-    Ok(d)
+    Ok(Dataset::new(source_name, columns)?)
 }
 
 pub(super) fn cancelled(source_name: &str) -> DataError {

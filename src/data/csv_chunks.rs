@@ -124,6 +124,7 @@ impl InPlace {
     ///
     /// # Safety
     /// No two calls may cover overlapping rows while their slices live.
+    #[allow(clippy::mut_from_ref)] // disjoint rows through raw pointers, as documented above
     unsafe fn rows(&self, start: usize, rows: usize) -> Vec<&mut [MaybeUninit<f64>]> {
         assert!(start + rows <= self.capacity, "rows {start}+{rows} outside the reserved {}", self.capacity);
         // SAFETY: in bounds of each column's reservation (asserted); disjoint by the caller.

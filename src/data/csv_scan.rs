@@ -249,8 +249,9 @@ pub(super) fn decimal16(window: [u8; 16], len: usize) -> Option<f64> {
         return None;
     }
     let mut w = u128::from_le_bytes(window) & (u128::MAX >> (8 * (16 - len)));
-    let neg = window[0] == b'-';
-    let signed = usize::from(neg || window[0] == b'+');
+    let first = w as u8;
+    let neg = first == b'-';
+    let signed = usize::from(neg || first == b'+');
     w >>= 8 * signed;
     let len = len - signed;
     if len == 0 {

@@ -255,7 +255,6 @@ impl Dataset {
             // One more round, so the top bits (the part) depend on every cell.
             out.iter_mut().for_each(|h| *h = (*h ^ (*h >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9));
         });
-        let tt = std::time::Instant::now();
         let same = |a: usize, b: usize| {
             self.columns.iter().all(|c| match &c.values {
                 Values::Numeric(v) => {
@@ -276,7 +275,6 @@ impl Dataset {
             order[next[part(h)]] = r as u32;
             next[part(h)] += 1;
         }
-        if std::env::var_os("CAIRN_TIMING").is_some() { eprintln!("TIMING dups sort {:?}", tt.elapsed()); }
         // Each part's repeats: open addressing on (hash, row); the first of equal rows stays.
         let repeats: Vec<u32> = starts
             .par_windows(2)
@@ -306,7 +304,6 @@ impl Dataset {
             })
             .flatten_iter()
             .collect();
-        if std::env::var_os("CAIRN_TIMING").is_some() { eprintln!("TIMING dups-hash-done-at table {:?}", tt.elapsed()); }
         let mut repeated = vec![false; n];
         repeats.iter().for_each(|&r| repeated[r as usize] = true);
         (0..n).filter(|&r| !repeated[r]).collect()

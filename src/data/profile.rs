@@ -52,21 +52,17 @@ impl ColumnProfile {
 pub fn profile(ds: &Dataset) -> Profile {
     use rayon::prelude::*;
     // Columns on all cores, and the duplicate rows beside them; then the warnings from both.
-    let t = std::time::Instant::now();
     let (column_profiles, duplicates): (Vec<ColumnProfile>, usize) = rayon::join(
-        || { let t = std::time::Instant::now(); let r = ds.columns.par_iter().map(column_profile).collect(); if std::env::var_os("CAIRN_TIMING").is_some() { eprintln!("TIMING columns {:?}", t.elapsed()); } r },
-        || { let t = std::time::Instant::now(); let r = ds.n_rows() - ds.first_occurrences().len(); if std::env::var_os("CAIRN_TIMING").is_some() { eprintln!("TIMING dups {:?}", t.elapsed()); } r },
+        || ds.columns.par_iter().map(column_profile).collect(),
+        || ds.n_rows() - ds.first_occurrences().len(),
     );
-    if std::env::var_os("CAIRN_TIMING").is_some() { eprintln!("TIMING profile {:?}", t.elapsed()); }
     let counts: Vec<(usize, usize)> = column_profiles.iter().map(|p| (p.missing, p.distinct)).collect();
     let warnings = super::coach::table_warnings_counted(ds, &counts, duplicates);
     Profile { source: ds.source.clone(), rows: ds.n_rows(), columns: ds.n_cols(), column_profiles, warnings }
 }
 
 fn column_profile(c: &super::Column) -> ColumnProfile {
-    let t = std::time::Instant::now();
     let (distinct, exact) = super::coach::distinct(&c.values);
-
     match &c.values {
         Values::Numeric(v) => {
             let (mut n, mut min, mut max, mut sum) = (0usize, f64::INFINITY, f64::NEG_INFINITY, 0.0);
