@@ -15,6 +15,11 @@ pub fn written_summary(
 ) -> Vec<String> {
     let p = &current.pipeline;
     let metrics = &current.report.metrics;
+    if p.target.task == Task::Recommendation
+        && let Metrics::Regression { rmse, mae, r2 } = *metrics
+    {
+        return recommender_summary(current, rmse, mae, r2);
+    }
     let (_, score) = metrics.headline();
     let label = metrics.headline_label();
     let model = p.model_display_name();
@@ -67,6 +72,38 @@ pub fn written_summary(
         None => out.push("To see which columns drive it, open Evaluate > Why > Importance.".into()),
     }
     out.extend(next_steps(current, &others, is_best).into_iter().take(2));
+    out
+}
+
+/// A recommender is read in stars off, against always guessing the average rating (whose
+/// error is the spread of the test ratings: RMSE / √(1 − R²)); its inputs are who rated what,
+/// so there are no columns to add or drivers to name.
+fn recommender_summary(current: &TrainOutcome, rmse: f64, mae: f64, r2: f64) -> Vec<String> {
+    let p = &current.pipeline;
+    let target = &p.target.name;
+    let mut out = vec![format!(
+        "{} predicts the held-out '{target}' values of {} test rows with a typical error of {} (RMSE {rmse:.3}, which weighs big misses more).",
+        p.model_display_name(),
+        p.info.test_rows,
+        human_number(mae)
+    )];
+    let guess = if r2 < 1.0 { rmse / (1.0 - r2).sqrt() } else { f64::NAN };
+    if guess.is_finite() && guess > rmse {
+        out.push(format!(
+            "Always guessing the average '{target}' would be off by {}: knowing who rated what cuts the error by {:.0}%.",
+            human_number(guess),
+            (1.0 - rmse / guess) * 100.0
+        ));
+    } else {
+        out.push(format!("It does no better than always guessing the average '{target}': train for more epochs."));
+    }
+    if p.info.device != "cpu" && !p.info.device.is_empty() {
+        out.push(format!("It trained on the GPU ({}).", p.info.device));
+    }
+    out.push(
+        "Next, open Evaluate to see a user's top recommendations, or Tune settings to try more factors or epochs."
+            .into(),
+    );
     out
 }
 

@@ -119,6 +119,11 @@ fn the_movie_lesson_factorises_ratings_and_recommends_in_the_app() {
     let o = h.state().state.outcome.clone().unwrap();
     let rmse = o.report.metrics.named().into_iter().find(|m| m.0 == "rmse").unwrap().1;
     assert!(rmse <= 0.9479 * 1.05, "the app's recipe reaches the reference RMSE: {rmse}");
+    // The written summary reads a recommender in stars off, against guessing the average.
+    h.run_steps(2);
+    h.get_by_label_contains(&format!("RMSE {rmse:.3}"));
+    h.get_by_label_contains("Always guessing the average 'rating' would be off by 1.11");
+    assert!(h.query_by_label_contains("add columns").is_none() && h.query_by_label_contains("Importance").is_none());
     h.get_by_label("Next step").click();
     h.run_steps(2);
     // Titles of the films user 1 has not rated, from the sample's item table.
