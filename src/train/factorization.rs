@@ -179,7 +179,7 @@ fn fit_sequential(
 /// in B strata of B cells that share no user or item, so B threads update at once with no
 /// conflicts. Inside a cell the ratings keep the epoch's shuffled order. `m` is written only
 /// when every step succeeded.
-pub fn fit_blocked(
+fn fit_blocked(
     e: &mut dyn Engine,
     m: &mut MatrixFactorization,
     pairs: &[(usize, usize, f64)],
