@@ -303,8 +303,7 @@ impl CairnApp {
             ui.label(egui::RichText::new(short_name(&ds.source)).small());
         }
         if let Some(o) = &self.state.outcome {
-            let (_, value) = o.report.metrics.headline();
-            let text = format!("{}: {} {value:.3}", o.pipeline.model_display_name(), o.report.metrics.headline_label());
+            let text = format!("{}: {}", o.pipeline.model_display_name(), o.score_text());
             ui.label(egui::RichText::new(text).small());
         }
         if let DeployStatus::Running { url, .. } = &self.state.deploy {

@@ -216,12 +216,11 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
     leaderboard_ui(ui, state, cmds);
     if let (None, Some(o)) = (&state.training, &state.outcome) {
         ui.add_space(6.0);
-        let (_, value) = o.report.metrics.headline();
-        let name = o.report.metrics.headline_label();
         ui.label(format!(
-            "Trained {} in {:.2} s: test {name} = {value:.3}.",
+            "Trained {} in {:.2} s: test {}.",
             o.pipeline.model_display_name(),
-            o.pipeline.info.train_seconds
+            o.pipeline.info.train_seconds,
+            o.score_text()
         ));
         let earlier: Vec<&crate::train::TrainOutcome> = state.runs.iter().map(|r| r.as_ref()).collect();
         let summary = crate::train::summary::written_summary(o, &earlier, state.insight.importance.as_ref());

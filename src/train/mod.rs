@@ -180,6 +180,19 @@ pub struct TrainOutcome {
     pub test_source_rows: Vec<usize>,
 }
 
+impl TrainOutcome {
+    /// The score to show a person: "R² 0.759", or for a recommender "RMSE 0.954" (its R² reads
+    /// as poor even when it works: ratings hold much noise no model can predict).
+    pub fn score_text(&self) -> String {
+        match self.report.metrics {
+            crate::eval::Metrics::Regression { rmse, .. } if self.pipeline.target.task == Task::Recommendation => {
+                format!("RMSE {rmse:.3}")
+            }
+            ref m => format!("{} {:.3}", m.headline_label(), m.headline().1),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
     #[error(transparent)]
