@@ -10,9 +10,22 @@ mod cli_teach;
 
 use clap::Parser;
 
+/// `cairn bench frames`: the app's own UI pass timed while a generated file imports (the UI is
+/// named only here and in `app/`).
+fn bench_frames(rows: usize, json: bool) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("frames.csv");
+    eprintln!("Writing {rows} rows × 20 columns …");
+    bench_import::generate_csv(&file, rows)?;
+    let result = cairn::app::frames::frame_times(&file, dir.path()).map_err(anyhow::Error::msg)?;
+    bench_import::print_frame_times(&result, json);
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
+        Some(cli::Command::Bench { what, rows, json, .. }) if what == "frames" => bench_frames(rows, json),
         Some(command) => cli::run(command),
         None => cairn::app::run_native().map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
     };

@@ -137,12 +137,12 @@ impl InPlace {
     }
 }
 
-/// Records in `bytes` (whole records, as cut by the reader): their line ends outside quotes,
-/// plus a last record without one. Blank lines count too (the chunk's worker then finds fewer
-/// records than counted and keeps its own parts).
-fn count_records(bytes: &[u8]) -> usize {
+/// Records in `bytes` (whole records, as cut by the reader; `quoted` when they hold a quote):
+/// their line ends outside quotes, plus a last record without one. Blank lines count too (the
+/// chunk's worker then finds fewer records than counted and keeps its own parts).
+fn count_records(bytes: &[u8], quoted: bool) -> usize {
     let unterminated = usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
-    if memchr::memchr(b'"', bytes).is_none() {
+    if !quoted {
         return memchr::memchr_iter(b'\n', bytes).count() + unterminated;
     }
     let mut in_quotes = false;
@@ -232,8 +232,12 @@ pub(super) fn parse_chunks(
             }
             let end = (pos + want).min(len);
             let window = source.read_reusing(pos..end, pool_rx.try_recv().unwrap_or_default())?;
-            let cut = if end == len { Some(window.len()) } else { last_record_end(&window) };
-            let Some(cut) = cut else {
+            let cut = if end == len {
+                Some((window.len(), memchr::memchr(b'"', &window).is_some()))
+            } else {
+                last_record_end(&window)
+            };
+            let Some((cut, quoted)) = cut else {
                 want *= 2; // one record longer than the chunk: read more
                 if want > (1 << 30) {
                     return Err(DataError::Invalid {
@@ -251,7 +255,7 @@ pub(super) fn parse_chunks(
                     Cow::Owned(b)
                 }
             };
-            let records = count_records(&bytes);
+            let records = count_records(&bytes, quoted);
             if index == 0 {
                 // Room for the rows of the whole file at this chunk's bytes per record, and a
                 // quarter more.

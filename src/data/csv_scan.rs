@@ -164,14 +164,15 @@ fn field_end(bytes: &[u8], mut i: usize, n: usize, sep: u8) -> usize {
 }
 
 /// The end of the last complete record in `window` (which starts a record): just after the last
-/// newline that is outside quotes. `None` when the window holds no newline outside quotes.
-pub(super) fn last_record_end(window: &[u8]) -> Option<usize> {
+/// newline that is outside quotes, and whether a quote comes before it. `None` when the window
+/// holds no newline outside quotes.
+pub(super) fn last_record_end(window: &[u8]) -> Option<(usize, bool)> {
     let mut quotes = memchr::memchr_iter(b'"', window).count();
     let mut end = window.len();
     while let Some(p) = memchr::memrchr(b'\n', &window[..end]) {
         quotes -= memchr::memchr_iter(b'"', &window[p..end]).count();
         if quotes.is_multiple_of(2) {
-            return Some(p + 1);
+            return Some((p + 1, quotes > 0));
         }
         end = p;
     }

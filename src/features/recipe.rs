@@ -240,7 +240,6 @@ impl Step {
         }
     }
 
-    /// The step's name in the editor's "Add a step" menu.
     /// The step's kind as saved (the serde tag): `one_hot`, `impute_scale`, …
     pub fn name(&self) -> &'static str {
         match self {
@@ -258,6 +257,7 @@ impl Step {
         }
     }
 
+    /// The step's name in the editor's "Add a step" menu.
     pub fn title(&self) -> &'static str {
         match self {
             Step::DropDuplicates => "Drop duplicate rows",

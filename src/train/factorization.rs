@@ -128,15 +128,34 @@ fn stopped(ctl: &FitControl) -> bool {
     (ctl.cancelled)()
 }
 
-fn report(ctl: &mut FitControl, epoch: usize, squared: f64, n: usize, lr: f64, started: std::time::Instant) {
-    (ctl.on_epoch)(&EpochStats {
-        epoch: (epoch + 1) as f64,
-        train_loss: squared / n.max(1) as f64,
-        val_loss: None,
-        val_metric: None,
-        learning_rate: lr,
-        seconds: started.elapsed().as_secs_f64(),
-    });
+/// The epoch loop of both fits: stop (or wait out a pause) between epochs, the ratings in a
+/// fresh order shuffled from the seed each epoch, and the mean squared error reported after.
+/// `epoch(order)` runs one epoch and returns its summed squared error.
+fn each_epoch<E>(
+    n: usize,
+    p: &MfParams,
+    seed: u64,
+    ctl: &mut FitControl,
+    mut epoch: impl FnMut(&[usize]) -> Result<f64, E>,
+) -> Result<(), E> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for e in 0..p.epochs {
+        if stopped(ctl) {
+            break;
+        }
+        let started = std::time::Instant::now();
+        Mt19937::new(seed.wrapping_add(e as u64)).shuffle(&mut order);
+        let squared = epoch(&order)?;
+        (ctl.on_epoch)(&EpochStats {
+            epoch: (e + 1) as f64,
+            train_loss: squared / n.max(1) as f64,
+            val_loss: None,
+            val_metric: None,
+            learning_rate: p.learning_rate,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(())
 }
 
 /// Funk's SVD: one SGD step per rating, all ratings in a fresh shuffled order each epoch (f64).
@@ -148,15 +167,9 @@ fn fit_sequential(
     ctl: &mut FitControl,
 ) {
     let (k, lr, reg) = (m.factors, p.learning_rate, p.regularization);
-    let mut order: Vec<usize> = (0..pairs.len()).collect();
-    for epoch in 0..p.epochs {
-        if stopped(ctl) {
-            break;
-        }
-        let started = std::time::Instant::now();
-        Mt19937::new(seed.wrapping_add(epoch as u64)).shuffle(&mut order);
+    let _ = each_epoch::<std::convert::Infallible>(pairs.len(), p, seed, ctl, |order| {
         let mut squared = 0.0;
-        for &o in &order {
+        for &o in order {
             let (u, i, r) = pairs[o];
             let (pu, qi) = (u * k, i * k);
             let dot: f64 = (0..k).map(|f| m.user_factors[pu + f] * m.item_factors[qi + f]).sum();
@@ -170,8 +183,8 @@ fn fit_sequential(
                 m.item_factors[qi + f] += lr * (err * puf - reg * qif);
             }
         }
-        report(ctl, epoch, squared, pairs.len(), lr, started);
-    }
+        Ok(squared)
+    });
 }
 
 /// Blocked SGD on an engine (the `shaders/factorize.wgsl` kernel, or its CPU reference): users
@@ -222,15 +235,10 @@ fn fit_blocked(
     let cells_buf = e.upload_index(&cells)?;
     let loss_buf = e.zeros(blocks)?;
     let zeros = vec![0.0f32; blocks];
-    let mut order: Vec<usize> = (0..pairs.len()).collect();
-    for epoch in 0..p.epochs {
-        if stopped(ctl) {
-            break;
-        }
-        let started = std::time::Instant::now();
-        Mt19937::new(seed.wrapping_add(epoch as u64)).shuffle(&mut order);
+    let mean = m.mean as f32;
+    each_epoch(pairs.len(), p, seed, ctl, |order| {
         let mut next = cells.clone();
-        for &o in &order {
+        for &o in order {
             let (u, i, r) = pairs[o];
             let at = &mut next[cell(pairs[o])];
             let t = *at as usize * 3;
@@ -248,13 +256,12 @@ fn fit_blocked(
                 items,
                 lr: p.learning_rate as f32,
                 reg: p.regularization as f32,
-                mean: m.mean as f32,
+                mean,
             };
             e.mf_sgd(model_buf, ratings_buf, cells_buf, loss_buf, &step);
         }
-        let squared: f64 = e.read(loss_buf, blocks)?.iter().map(|&v| v as f64).sum();
-        report(ctl, epoch, squared, pairs.len(), p.learning_rate, started);
-    }
+        Ok(e.read(loss_buf, blocks)?.iter().map(|&v| v as f64).sum())
+    })?;
     let learned = e.read(model_buf, model.len())?;
     let mut parts = learned.iter().map(|&v| v as f64);
     for part in [&mut m.user_bias, &mut m.item_bias, &mut m.user_factors, &mut m.item_factors] {
