@@ -50,8 +50,13 @@ impl Source<'_> {
                 let mut f: &std::fs::File = file;
                 f.seek(SeekFrom::Start(range.start as u64)).map_err(io)?;
                 buf.clear();
-                buf.resize(range.len(), 0);
-                f.read_exact(&mut buf).map_err(io)?;
+                buf.reserve_exact(range.len());
+                // Read into the spare capacity: no zeroing of the buffer first.
+                let read = f.take(range.len() as u64).read_to_end(&mut buf).map_err(io)?;
+                if read < range.len() {
+                    let error = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file got shorter");
+                    return Err(io(error));
+                }
                 Ok(Cow::Owned(buf))
             }
         }
@@ -158,7 +163,7 @@ fn count_records(bytes: &[u8], quoted: bool) -> usize {
 }
 
 /// What a chunk's column of numbers held besides missing cells.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
 pub(super) struct Seen {
     /// A real number.
     pub(super) number: bool,
@@ -200,12 +205,12 @@ pub(super) fn parse_chunks(
             let pool_tx = pool_tx.clone();
             scope.spawn(|| {
                 let pool_tx = pool_tx;
-                let mut spans = Spans::new();
+                let mut scratch = Scratch::default();
                 loop {
                     let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
                     let Ok((index, range, bytes, place)) = job else { break };
                     let target = place.and_then(|p| Some((in_place.get()?.as_ref()?, p)));
-                    let chunk = parse_chunk(source_name, &bytes, sep, width, &mut spans, target)
+                    let chunk = parse_chunk(source_name, &bytes, sep, width, &mut scratch, target)
                         .map(|(rows, parts)| Chunk { range, rows, parts });
                     if let Cow::Owned(buf) = bytes {
                         let _ = pool_tx.send(buf);
@@ -300,35 +305,81 @@ pub(super) fn parse_chunks(
     Ok((chunks, in_place.into_inner().flatten()))
 }
 
-/// Parses one chunk of whole records, row by row: each column is numbers until a cell is not a
-/// number, then (its earlier cells included) coded text. Numbers go straight into `target`'s
-/// columns at the given first row when the chunk has as many records as the reader counted.
+/// A chunk's column while it is parsed.
+pub(super) enum Builder<'a> {
+    /// Numbers of the chunk's own (pushed in row order).
+    Numbers(Vec<f64>, Seen),
+    /// Numbers written into the whole column (row r of the chunk at index r).
+    InPlace(&'a mut [MaybeUninit<f64>], Seen),
+    Strings(StringsBuilder),
+}
+
+impl Builder<'_> {
+    fn into_part(self, start: usize) -> Part {
+        match self {
+            Builder::Numbers(v, seen) => Part::Numbers(v, seen),
+            Builder::InPlace(_, seen) => Part::InPlace(seen, start),
+            Builder::Strings(b) => Part::Strings(b.finish()),
+        }
+    }
+}
+
+/// A worker's buffers, reused from chunk to chunk.
+#[derive(Default)]
+pub(super) struct Scratch {
+    spans: Spans,
+    index: Vec<u32>,
+}
+
+/// Parses one chunk of whole records: each column is numbers until a cell is not a number,
+/// then (its earlier cells included) coded text. Numbers go straight into `target`'s columns
+/// at the given first row when the chunk has as many records as the reader counted. Plain
+/// chunks take the column-by-column fast path; others are tokenized and parsed row by row.
 fn parse_chunk(
     source_name: &str,
     bytes: &[u8],
     sep: u8,
     width: usize,
-    spans: &mut Spans,
+    scratch: &mut Scratch,
     target: Option<(&InPlace, (usize, usize))>,
 ) -> Result<(usize, Vec<Part>), ReadError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?;
+    let mut start = 0;
+    let mut builders = |rows: usize| -> Vec<Builder> {
+        match target.filter(|(_, (_, counted))| *counted == rows) {
+            Some((in_place, (first, _))) => {
+                start = first;
+                // SAFETY: the reader hands each chunk its own rows (see `InPlace`).
+                unsafe { in_place.rows(first, rows) }
+                    .into_iter()
+                    .map(|cells| Builder::InPlace(cells, Seen::default()))
+                    .collect()
+            }
+            None => (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect(),
+        }
+    };
+    let parsed = match super::csv_plain::parse_plain(text, sep, width, &mut scratch.index, &mut builders) {
+        Some(parsed) => parsed,
+        None => parse_rows(source_name, text, sep, width, &mut scratch.spans, &mut builders)?,
+    };
+    let (rows, columns) = parsed;
+    Ok((rows, columns.into_iter().map(|c| c.into_part(start)).collect()))
+}
+
+/// The general path of [`parse_chunk`]: the chunk tokenized (quotes, blank lines, errors with
+/// their line), then parsed row by row.
+pub(super) fn parse_rows<'a>(
+    source_name: &str,
+    text: &str,
+    sep: u8,
+    width: usize,
+    spans: &mut Spans,
+    builders: impl FnOnce(usize) -> Vec<Builder<'a>>,
+) -> Result<(usize, Vec<Builder<'a>>), ReadError> {
+    let bytes = text.as_bytes();
     tokenize_into(source_name, bytes, 0..bytes.len(), 1, sep, Some(width), spans)?;
     let rows = spans.len() / width;
-    enum Builder<'a> {
-        Numbers(Vec<f64>, Seen),
-        InPlace(&'a mut [MaybeUninit<f64>], Seen),
-        Strings(StringsBuilder),
-    }
-    let target = target.filter(|(_, (_, counted))| *counted == rows);
-    let start = target.map_or(0, |(_, (start, _))| start);
-    let mut columns: Vec<Builder> = match target {
-        // SAFETY: the reader hands each chunk its own rows (see `InPlace`).
-        Some((in_place, (start, _))) => unsafe { in_place.rows(start, rows) }
-            .into_iter()
-            .map(|cells| Builder::InPlace(cells, Seen::default()))
-            .collect(),
-        None => (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect(),
-    };
+    let mut columns = builders(rows);
     for (r, row) in spans.chunks_exact(width).enumerate() {
         for (j, (&span, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
             let number = match column {
@@ -364,15 +415,7 @@ fn parse_chunk(
             }
         }
     }
-    let parts = columns
-        .into_iter()
-        .map(|c| match c {
-            Builder::Numbers(v, seen) => Part::Numbers(v, seen),
-            Builder::InPlace(_, seen) => Part::InPlace(seen, start),
-            Builder::Strings(b) => Part::Strings(b.finish()),
-        })
-        .collect();
-    Ok((rows, parts))
+    Ok((rows, columns))
 }
 
 /// A field as a number (NaN when missing), or `None` when it is not a number.

@@ -7,6 +7,7 @@
 mod coach;
 mod csv;
 mod csv_chunks;
+mod csv_plain;
 mod csv_scan;
 mod excel;
 mod folder;

@@ -1,0 +1,308 @@
+//! The fast path of the CSV reader, for chunks without quotes (most files): every separator
+//! and newline of the chunk is found 64 bytes at a time into one index, and the fields are
+//! then parsed column by column over small blocks of rows, so each column's loop handles one
+//! kind of cell (numbers into their column, or text into its dictionary) with no dispatch per
+//! field. A chunk that does not fit this shape (a quote, a blank line, a ragged row) returns
+//! `None` and the general tokenizer reads it (and names the line of any error).
+
+use super::StringsBuilder;
+use super::csv_chunks::{Builder, Seen};
+use super::csv_scan::{decimal16, parse_cell};
+use std::borrow::Cow;
+
+/// Rows parsed together, column by column (their text stays in the core's caches).
+const BLOCK: usize = 256;
+
+/// Parses a quote-free chunk of whole records into `columns` (one builder per field, numbers
+/// first), returning its records; `None` when the chunk is not plain (nothing was written).
+pub(super) fn parse_plain<'a>(
+    text: &str,
+    sep: u8,
+    width: usize,
+    index: &mut Vec<u32>,
+    columns: impl FnOnce(usize) -> Vec<Builder<'a>>,
+) -> Option<(usize, Vec<Builder<'a>>)> {
+    let bytes = text.as_bytes();
+    let rows = index_delimiters(bytes, sep, width, index)?;
+    let mut columns = columns(rows);
+    let index = &index[..rows * width];
+    let mut first = 0;
+    while first < rows {
+        let last = (first + BLOCK).min(rows);
+        for (j, column) in columns.iter_mut().enumerate() {
+            parse_column(text, index, width, j, first..last, column);
+        }
+        first = last;
+    }
+    Some((rows, columns))
+}
+
+/// Field `j` of rows `block` into its builder; a column of numbers meeting a cell that is no
+/// number becomes text from its first row on.
+#[inline]
+fn parse_column(
+    text: &str,
+    index: &[u32],
+    width: usize,
+    j: usize,
+    block: std::ops::Range<usize>,
+    column: &mut Builder,
+) {
+    let bytes = text.as_bytes();
+    let last = j + 1 == width;
+    let field = |r: usize| {
+        let at = r * width + j;
+        let start = if at == 0 { 0 } else { index[at - 1] as usize + 1 };
+        let mut end = index[at] as usize;
+        if last && end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        (start, end)
+    };
+    let text_of = |(start, end): (usize, usize)| Some(&text[start..end]).filter(|t| !t.is_empty());
+    let all_numbers = match column {
+        Builder::Strings(b) => {
+            for r in block {
+                b.push(text_of(field(r)));
+            }
+            return;
+        }
+        Builder::InPlace(cells, seen) => numbers(bytes, block.clone(), &field, seen, |r, x| {
+            cells[r].write(x);
+        }),
+        // Rows come in order, so a chunk's own column grows by pushing.
+        Builder::Numbers(v, seen) => numbers(bytes, block.clone(), &field, seen, |_, x| v.push(x)),
+    };
+    if !all_numbers {
+        let mut b = StringsBuilder::with_capacity(index.len() / width);
+        for earlier in 0..block.end {
+            b.push(text_of(field(earlier)));
+        }
+        *column = Builder::Strings(b);
+    }
+}
+
+/// Parses the fields of `rows` as numbers, giving each to `put`; false at the first field that
+/// is no number.
+#[inline]
+fn numbers(
+    bytes: &[u8],
+    rows: std::ops::Range<usize>,
+    field: impl Fn(usize) -> (usize, usize),
+    seen: &mut Seen,
+    mut put: impl FnMut(usize, f64),
+) -> bool {
+    for r in rows {
+        let (start, end) = field(r);
+        let Some(x) = number(bytes, start, end) else { return false };
+        put(r, x);
+        if x.is_nan() {
+            seen.marker |= end > start;
+        } else {
+            seen.number = true;
+        }
+    }
+    true
+}
+
+/// A field as a number (NaN when empty or a "not available" marker), `None` when it is text.
+#[inline]
+fn number(bytes: &[u8], start: usize, end: usize) -> Option<f64> {
+    let len = end - start;
+    if len == 0 {
+        return Some(f64::NAN);
+    }
+    if len <= 16
+        && let Some(window) = bytes.get(start..start + 16).and_then(|w| <[u8; 16]>::try_from(w).ok())
+        && let Some(x) = decimal16(window, len)
+    {
+        return Some(x);
+    }
+    parse_cell(Cow::Borrowed(&bytes[start..end])).map(|x| x.unwrap_or(f64::NAN))
+}
+
+/// Writes the offset of every separator and newline in `bytes` into `index` (the end of the
+/// bytes stands for a last newline when there is none) and returns the number of records, when
+/// the chunk is plain: no quote, and every record has `width` fields. `None` otherwise.
+fn index_delimiters(bytes: &[u8], sep: u8, width: usize, index: &mut Vec<u32>) -> Option<usize> {
+    if bytes.len() >= u32::MAX as usize || width == 0 {
+        return None;
+    }
+    let mut count = 0;
+    let mut newlines = 0;
+    let mut push_block = |block: &[u8; 64], base: usize| -> Option<()> {
+        let (delimiters, lines, quotes) = masks(block, sep);
+        if quotes != 0 {
+            return None;
+        }
+        if index.len() < count + 64 {
+            index.resize((index.len() * 2).max(count + 64), 0);
+        }
+        let slots = &mut index[count..count + 64];
+        let found = delimiters.count_ones() as usize;
+        // The first eight slots are written whatever the count (the extra ones are overwritten
+        // later), so typical blocks take no branch per delimiter.
+        let mut m = delimiters;
+        for slot in &mut slots[..8] {
+            *slot = (base as u32).wrapping_add(m.trailing_zeros());
+            m &= m.wrapping_sub(1);
+        }
+        let mut k = 8;
+        while m != 0 {
+            slots[k] = base as u32 + m.trailing_zeros();
+            m &= m - 1;
+            k += 1;
+        }
+        count += found;
+        newlines += lines.count_ones() as usize;
+        Some(())
+    };
+    let mut blocks = bytes.chunks_exact(64);
+    for (b, block) in blocks.by_ref().enumerate() {
+        push_block(block.try_into().ok()?, b * 64)?;
+    }
+    let tail = blocks.remainder();
+    if !tail.is_empty() {
+        // Padded with zero bytes, which are never separators.
+        let mut block = [0u8; 64];
+        block[..tail.len()].copy_from_slice(tail);
+        push_block(&block, bytes.len() - tail.len())?;
+    }
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        index.resize(index.len().max(count + 1), 0);
+        index[count] = bytes.len() as u32;
+        count += 1;
+        newlines += 1;
+    }
+    // Exactly `width` delimiters per record, the last of each a newline (so no other is).
+    if count != newlines * width {
+        return None;
+    }
+    let ends_lines = index[..count]
+        .iter()
+        .skip(width - 1)
+        .step_by(width)
+        .all(|&at| bytes.get(at as usize).is_none_or(|&b| b == b'\n'));
+    ends_lines.then_some(newlines)
+}
+
+/// Bit i of each mask: byte i of the block is a separator or newline, a newline, a quote.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn masks(block: &[u8; 64], sep: u8) -> (u64, u64, u64) {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+    let (mut delimiters, mut lines, mut quotes) = (0u64, 0u64, 0u64);
+    // SAFETY: SSE2 is part of every x86_64 processor; the loads read 16 bytes inside `block`.
+    unsafe {
+        let (s, n, q) = (_mm_set1_epi8(sep as i8), _mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b'"' as i8));
+        for k in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
+            let (at_sep, at_line) = (_mm_cmpeq_epi8(v, s), _mm_cmpeq_epi8(v, n));
+            let bits = |m: __m128i| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
+            delimiters |= bits(_mm_or_si128(at_sep, at_line));
+            lines |= bits(at_line);
+            quotes |= bits(_mm_cmpeq_epi8(v, q));
+        }
+    }
+    (delimiters, lines, quotes)
+}
+
+/// Bit i of each mask: byte i of the block is a separator or newline, a newline, a quote.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn masks(block: &[u8; 64], sep: u8) -> (u64, u64, u64) {
+    let (mut delimiters, mut lines, mut quotes) = (0u64, 0u64, 0u64);
+    for (i, &b) in block.iter().enumerate() {
+        delimiters |= u64::from(b == sep || b == b'\n') << i;
+        lines |= u64::from(b == b'\n') << i;
+        quotes |= u64::from(b == b'"') << i;
+    }
+    (delimiters, lines, quotes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delimiters(text: &str, width: usize) -> Option<(usize, Vec<u32>)> {
+        let mut index = Vec::new();
+        let rows = index_delimiters(text.as_bytes(), b',', width, &mut index)?;
+        index.truncate(rows * width);
+        Some((rows, index))
+    }
+
+    #[test]
+    fn the_index_holds_every_delimiter_and_refuses_what_is_not_plain() {
+        // Long enough to cross 64-byte blocks, with a record that has many empty fields.
+        let mut text = String::new();
+        for r in 0..40 {
+            text.push_str(&format!("{r},x{r},{}\n", if r % 3 == 0 { "" } else { "2.5" }));
+        }
+        text.push_str(",,\n");
+        let (rows, index) = delimiters(&text, 3).unwrap();
+        assert_eq!(rows, 41);
+        let expected: Vec<u32> =
+            text.bytes().enumerate().filter(|(_, b)| matches!(b, b',' | b'\n')).map(|(i, _)| i as u32).collect();
+        assert_eq!(index, expected);
+        // No newline at the end: the end of the text closes the last record.
+        let (rows, index) = delimiters("a,b\nc,d", 2).unwrap();
+        assert_eq!((rows, index), (2, vec![1, 3, 5, 7]));
+        assert_eq!(delimiters("a,\"b\"\n", 2), None, "a quote");
+        assert_eq!(delimiters("a,b\n\nc,d\n", 2), None, "a blank line");
+        assert_eq!(delimiters("a,b\nc\nd,e,f\n", 2), None, "ragged rows, even when the count adds up");
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_general_path_reads() {
+        use super::super::csv_chunks::parse_rows;
+        let mut state = 11u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let own = |rows: usize| (0..4).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect();
+        let kinds = ["-12.5", "", "NA", " 7 ", "1e3", "12345678901234567.5", "0.000000001", "abc", "x y", "2024-01-05"];
+        let (mut numbers, mut texts) = (0, 0);
+        for round in 0..200 {
+            // Four columns; each draws from a few kinds, so some stay numbers and some turn to
+            // text at a random row (inside a block or past the first).
+            let palettes: Vec<Vec<&str>> =
+                (0..4).map(|_| (0..1 + next(3)).map(|_| kinds[next(kinds.len() as u64) as usize]).collect()).collect();
+            let rows = 1 + next(700) as usize;
+            let crlf = round % 5 == 0;
+            let mut text = String::new();
+            for r in 0..rows {
+                let cells: Vec<&str> = palettes
+                    .iter()
+                    .map(|p| if r < 300 && next(4) > 0 { "3.25" } else { p[next(p.len() as u64) as usize] })
+                    .collect();
+                text.push_str(&cells.join(","));
+                if r + 1 < rows || round % 3 > 0 {
+                    text.push_str(if crlf { "\r\n" } else { "\n" });
+                }
+            }
+            if text.lines().any(|l| l.trim_end_matches('\r').is_empty()) {
+                continue; // a blank line is for the general path
+            }
+            let mut index = Vec::new();
+            let (fast_rows, fast) = parse_plain(&text, b',', 4, &mut index, own).expect("plain");
+            let (rows_read, general) = parse_rows("t.csv", &text, b',', 4, &mut Vec::new(), own).ok().unwrap();
+            assert_eq!((fast_rows, rows_read), (rows, rows));
+            for (j, (a, b)) in fast.into_iter().zip(general).enumerate() {
+                match (a, b) {
+                    (Builder::Numbers(x, sx), Builder::Numbers(y, sy)) => {
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!((bits(&x), sx), (bits(&y), sy), "round {round} column {j}");
+                        numbers += 1;
+                    }
+                    (Builder::Strings(x), Builder::Strings(y)) => {
+                        assert!(x.finish() == y.finish(), "round {round} column {j}");
+                        texts += 1;
+                    }
+                    _ => panic!("round {round} column {j}: the paths disagree on the kind"),
+                }
+            }
+        }
+        assert!(numbers > 150 && texts > 150, "{numbers} number and {texts} text columns compared");
+    }
+}
