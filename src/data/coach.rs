@@ -29,7 +29,7 @@ pub fn table_warnings(ds: &Dataset) -> Vec<Warning> {
     // Columns on all cores, and the duplicate-row count beside them.
     let (counts, duplicates) = rayon::join(
         || ds.columns.par_iter().map(|c| (c.missing(), distinct(&c.values).0)).collect::<Vec<_>>(),
-        || ds.n_rows() - ds.first_occurrences().len(),
+        || ds.duplicate_rows(),
     );
     table_warnings_counted(ds, &counts, duplicates)
 }

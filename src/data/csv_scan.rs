@@ -275,7 +275,8 @@ pub(super) fn decimal16(window: [u8; 16], len: usize) -> Option<f64> {
         return None;
     }
     let x = mantissa as f64 / POW10[frac_len];
-    Some(if neg { -x } else { x })
+    // The sign bit set without a branch (signs in a column are often random).
+    Some(f64::from_bits(x.to_bits() | u64::from(neg) << 63))
 }
 
 /// The first `n` (at most 8) bytes of `word` moved to its top, the bytes below filled with '0'.

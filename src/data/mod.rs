@@ -232,6 +232,20 @@ impl Dataset {
     /// in an open-addressing table: only rows with equal hashes are compared, so a million rows
     /// take a few hundredths of a second.
     pub fn first_occurrences(&self) -> Vec<usize> {
+        let n = self.n_rows();
+        let mut repeated = vec![false; n];
+        self.repeated_rows().iter().for_each(|&r| repeated[r as usize] = true);
+        (0..n).filter(|&r| !repeated[r]).collect()
+    }
+
+    /// How many rows exactly repeat an earlier row.
+    pub fn duplicate_rows(&self) -> usize {
+        self.repeated_rows().len()
+    }
+
+    /// The rows that exactly repeat an earlier row (in no particular order); see
+    /// [`Dataset::first_occurrences`].
+    fn repeated_rows(&self) -> Vec<u32> {
         use rayon::prelude::*;
         let n = self.n_rows();
         let mut hashes = vec![0u64; n];
@@ -277,7 +291,7 @@ impl Dataset {
             next[part(h)] += 1;
         }
         // Each part's repeats: open addressing on (hash, row); the first of equal rows stays.
-        let repeats: Vec<u32> = starts
+        starts
             .par_windows(2)
             .map_init(Vec::new, |table: &mut Vec<(u64, u32)>, w| {
                 let rows = &order[w[0]..w[1]];
@@ -304,10 +318,7 @@ impl Dataset {
                 repeats
             })
             .flatten_iter()
-            .collect();
-        let mut repeated = vec![false; n];
-        repeats.iter().for_each(|&r| repeated[r as usize] = true);
-        (0..n).filter(|&r| !repeated[r]).collect()
+            .collect()
     }
 
     /// The table with rows that exactly repeat an earlier row removed, and how many were.
@@ -455,6 +466,7 @@ mod kind_tests {
         assert!(want.len() > 1000 && want.len() < n / 2, "{}", want.len());
         assert_eq!(ds.first_occurrences(), want);
         assert_eq!(ds.without_duplicate_rows().1, n - want.len());
+        assert_eq!(ds.duplicate_rows(), n - want.len());
         // A tiny table (one part).
         let small = Dataset::new("t", vec![Column::numeric("x", vec![Some(1.0), None, Some(1.0), None])]).unwrap();
         assert_eq!(small.first_occurrences(), vec![0, 1]);

@@ -52,10 +52,8 @@ impl ColumnProfile {
 pub fn profile(ds: &Dataset) -> Profile {
     use rayon::prelude::*;
     // Columns on all cores, and the duplicate rows beside them; then the warnings from both.
-    let (column_profiles, duplicates): (Vec<ColumnProfile>, usize) = rayon::join(
-        || ds.columns.par_iter().map(column_profile).collect(),
-        || ds.n_rows() - ds.first_occurrences().len(),
-    );
+    let (column_profiles, duplicates): (Vec<ColumnProfile>, usize) =
+        rayon::join(|| ds.columns.par_iter().map(column_profile).collect(), || ds.duplicate_rows());
     let counts: Vec<(usize, usize)> = column_profiles.iter().map(|p| (p.missing, p.distinct)).collect();
     let warnings = super::coach::table_warnings_counted(ds, &counts, duplicates);
     Profile { source: ds.source.clone(), rows: ds.n_rows(), columns: ds.n_cols(), column_profiles, warnings }
@@ -65,15 +63,9 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
     let (distinct, exact) = super::coach::distinct(&c.values);
     match &c.values {
         Values::Numeric(v) => {
-            let (mut n, mut min, mut max, mut sum) = (0usize, f64::INFINITY, f64::NEG_INFINITY, 0.0);
-            for x in v.present() {
-                n += 1;
-                min = min.min(x);
-                max = max.max(x);
-                sum += x;
-            }
+            let Summary { n, min, max, sum } = summary(v.raw());
             let mean = sum / n as f64;
-            let var = v.present().map(|x| (x - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
+            let var = squared_deviations(v.raw(), mean) / (n as f64 - 1.0).max(1.0);
             let some = |x: f64| (n > 0).then_some(x);
             ColumnProfile {
                 name: c.name.clone(),
@@ -105,6 +97,88 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
                 std: None,
                 top_values: top,
             }
+        }
+    }
+}
+
+/// The count, smallest, largest and sum of the present (not NaN) values of a column.
+struct Summary {
+    n: usize,
+    min: f64,
+    max: f64,
+    sum: f64,
+}
+
+/// Lanes of a column's values taken four at a time: four independent chains of additions and
+/// comparisons, which the processor runs side by side (a single chain waits on each addition).
+const LANES: usize = 4;
+
+fn summary(values: &[f64]) -> Summary {
+    let mut n = [0usize; LANES];
+    let mut min = [f64::INFINITY; LANES];
+    let mut max = [f64::NEG_INFINITY; LANES];
+    let mut sum = [0.0; LANES];
+    let mut add = |k: usize, x: f64| {
+        // A missing value (NaN) fails both comparisons and adds nothing.
+        let present = !x.is_nan();
+        n[k] += usize::from(present);
+        min[k] = if x < min[k] { x } else { min[k] };
+        max[k] = if x > max[k] { x } else { max[k] };
+        sum[k] += if present { x } else { 0.0 };
+    };
+    let mut quads = values.chunks_exact(LANES);
+    for quad in quads.by_ref() {
+        for (k, &x) in quad.iter().enumerate() {
+            add(k, x);
+        }
+    }
+    for (k, &x) in quads.remainder().iter().enumerate() {
+        add(k, x);
+    }
+    Summary {
+        n: n.iter().sum(),
+        min: min.iter().copied().fold(f64::INFINITY, f64::min),
+        max: max.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        sum: sum.iter().sum(),
+    }
+}
+
+/// The sum of squared deviations from `mean` of the present values, in [`LANES`] lanes.
+fn squared_deviations(values: &[f64], mean: f64) -> f64 {
+    let mut total = [0.0; LANES];
+    let mut quads = values.chunks_exact(LANES);
+    let deviation = |x: f64| if x.is_nan() { 0.0 } else { (x - mean) * (x - mean) };
+    for quad in quads.by_ref() {
+        for (t, &x) in total.iter_mut().zip(quad) {
+            *t += deviation(x);
+        }
+    }
+    for (t, &x) in total.iter_mut().zip(quads.remainder()) {
+        *t += deviation(x);
+    }
+    total.iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_four_lane_summary_equals_one_pass_over_the_present_values() {
+        for len in [0, 1, 3, 4, 5, 1001] {
+            let values: Vec<f64> =
+                (0..len).map(|i| if i % 7 == 3 { f64::NAN } else { ((i * 37) % 101) as f64 - 50.5 }).collect();
+            let present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+            let s = summary(&values);
+            assert_eq!(s.n, present.len());
+            assert_eq!(s.min, present.iter().copied().fold(f64::INFINITY, f64::min));
+            assert_eq!(s.max, present.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+            let sum: f64 = present.iter().sum();
+            assert!((s.sum - sum).abs() <= 1e-9 * sum.abs().max(1.0), "{len}: {} against {sum}", s.sum);
+            let mean = sum / present.len().max(1) as f64;
+            let squares: f64 = present.iter().map(|x| (x - mean).powi(2)).sum();
+            let lanes = squared_deviations(&values, mean);
+            assert!((lanes - squares).abs() <= 1e-9 * squares.max(1.0), "{len}: {lanes} against {squares}");
         }
     }
 }

@@ -186,13 +186,26 @@ impl Strings {
 
     /// How many cells hold each dictionary entry.
     pub fn counts(&self) -> Vec<usize> {
-        let mut counts = vec![0usize; self.dict.len()];
-        for &c in &self.codes {
-            if let Some(n) = counts.get_mut(c as usize) {
-                *n += 1;
+        if self.dict.len() > 4096 {
+            let mut counts = vec![0usize; self.dict.len()];
+            for &c in &self.codes {
+                if let Some(n) = counts.get_mut(c as usize) {
+                    *n += 1;
+                }
+            }
+            return counts;
+        }
+        // Few values, each counted in four lanes: a run of equal cells then adds to four
+        // counters in turn instead of waiting on one.
+        let mut lanes = vec![[0usize; 4]; self.dict.len()];
+        for quad in self.codes.chunks(4) {
+            for (k, &c) in quad.iter().enumerate() {
+                if let Some(lane) = lanes.get_mut(c as usize) {
+                    lane[k] += 1;
+                }
             }
         }
-        counts
+        lanes.iter().map(|l| l.iter().sum()).collect()
     }
 
     pub fn take(&self, rows: &[usize]) -> Strings {
@@ -354,18 +367,24 @@ impl From<Vec<Option<String>>> for Strings {
 /// beyond it the count is estimated.
 const EXACT_DISTINCT: usize = 1 << 16;
 
-/// The number of distinct present numbers and whether it is exact: exact up to 65 536, a
-/// HyperLogLog estimate (about ±1 %) beyond, so that a million-row column takes milliseconds.
+/// The number of distinct present numbers and whether it is exact: exact up to 65 536 (and a
+/// little beyond), a HyperLogLog estimate (about ±1 %) above, so that a million-row column
+/// takes milliseconds.
 pub(crate) fn distinct_numbers(v: &Numbers) -> (usize, bool) {
     let bits = || v.present().map(|x| (x + 0.0).to_bits());
-    let mut seen = DistinctSet::new(EXACT_DISTINCT, f64::NAN.to_bits());
-    for b in bits() {
-        seen.insert(b);
-        if seen.len > EXACT_DISTINCT {
-            return (hyperloglog(bits()), false);
+    let present = v.raw().len();
+    let capacity = if present <= EXACT_DISTINCT {
+        present
+    } else {
+        // The sketch first, in one cheap pass: only a column it puts near or under the limit
+        // is counted exactly (the sketch errs by under 1 %, far inside the margin of an eighth).
+        let estimate = hyperloglog(bits());
+        if estimate > EXACT_DISTINCT + EXACT_DISTINCT / 8 {
+            return (estimate, false);
         }
-    }
-    (seen.len, true)
+        estimate + estimate / 4
+    };
+    (count_distinct(bits(), capacity, f64::NAN.to_bits()), true)
 }
 
 /// A HyperLogLog estimate of the number of distinct values (2^14 registers, ±0.8 %).
@@ -385,7 +404,8 @@ fn hyperloglog(values: impl Iterator<Item = u64>) -> usize {
     }
     let m_f = m as f64;
     let alpha = 0.7213 / (1.0 + 1.079 / m_f);
-    let sum: f64 = registers.iter().map(|&r| 2f64.powi(-i32::from(r))).sum();
+    // 2^-r, written directly as the exponent of a double.
+    let sum: f64 = registers.iter().map(|&r| f64::from_bits(u64::from(1023 - u16::from(r)) << 52)).sum();
     let estimate = alpha * m_f * m_f / sum;
     let zeros = registers.iter().filter(|&&r| r == 0).count();
     if estimate <= 2.5 * m_f && zeros > 0 {
@@ -428,9 +448,23 @@ impl DistinctSet {
             if here == self.empty {
                 self.table[slot] = b;
                 self.len += 1;
+                if self.len * 4 > self.table.len() * 3 {
+                    self.grow();
+                }
                 return;
             }
             slot = (slot + 1) & mask;
+        }
+    }
+
+    /// Twice the slots, for more values than the set was made for.
+    #[cold]
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.table);
+        let empty = self.empty;
+        *self = DistinctSet::new(old.len(), empty);
+        for b in old.into_iter().filter(|&b| b != empty) {
+            self.insert(b);
         }
     }
 }
@@ -457,8 +491,14 @@ mod tests {
         assert_eq!(n.iter().collect::<Vec<_>>(), vec![Some(1.0), None]);
         let bits = [1u64, 5, 1, 9, 5, 5];
         assert_eq!(count_distinct(bits.into_iter(), 6, u64::MAX), 3);
+        assert_eq!(count_distinct(0..10_000, 4, u64::MAX), 10_000, "a set made too small grows");
         let small: Numbers = (0..50_000).map(|i| Some(f64::from(i % 40_000) * 0.5)).collect();
         assert_eq!(distinct_numbers(&small), (40_000, true));
+        // Long columns are sketched first; those near the limit are still counted exactly.
+        for distinct in [60_000, 70_000] {
+            let long: Numbers = (0..300_000).map(|i| Some(f64::from(i % distinct) - 0.5)).collect();
+            assert_eq!(distinct_numbers(&long), (distinct as usize, true));
+        }
         for n in [100_000, 1_000_000] {
             let many: Numbers = (0..n).map(|i| Some(f64::from(i) * 0.25 - 7.0)).collect();
             let (estimate, exact) = distinct_numbers(&many);
