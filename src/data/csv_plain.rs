@@ -37,6 +37,32 @@ pub(super) fn parse_plain<'a>(
     Some((rows, columns))
 }
 
+/// Where the fields of one column lie in a chunk.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    index: &'a [u32],
+    width: usize,
+    j: usize,
+}
+
+impl Fields<'_> {
+    /// Row r's field: its start and end (a last field's carriage return included).
+    #[inline(always)]
+    fn raw(&self, r: usize) -> (usize, usize) {
+        let at = r * self.width + self.j;
+        let start = if at == 0 { 0 } else { self.index[at - 1] as usize + 1 };
+        (start, self.index[at] as usize)
+    }
+
+    /// Row r's field without a carriage return ending the record.
+    #[inline]
+    fn get(&self, r: usize) -> (usize, usize) {
+        let (start, end) = self.raw(r);
+        let cr = self.j + 1 == self.width && end > start && self.bytes[end - 1] == b'\r';
+        (start, end - usize::from(cr))
+    }
+}
+
 /// Field `j` of rows `block` into its builder; a column of numbers meeting a cell that is no
 /// number becomes text from its first row on.
 #[inline]
@@ -48,35 +74,28 @@ fn parse_column(
     block: std::ops::Range<usize>,
     column: &mut Builder,
 ) {
-    let bytes = text.as_bytes();
-    let last = j + 1 == width;
-    let field = |r: usize| {
-        let at = r * width + j;
-        let start = if at == 0 { 0 } else { index[at - 1] as usize + 1 };
-        let mut end = index[at] as usize;
-        if last && end > start && bytes[end - 1] == b'\r' {
-            end -= 1;
-        }
-        (start, end)
+    let fields = Fields { bytes: text.as_bytes(), index, width, j };
+    let text_of = |r: usize| {
+        let (start, end) = fields.get(r);
+        Some(&text[start..end]).filter(|t| !t.is_empty())
     };
-    let text_of = |(start, end): (usize, usize)| Some(&text[start..end]).filter(|t| !t.is_empty());
     let all_numbers = match column {
         Builder::Strings(b) => {
             for r in block {
-                b.push(text_of(field(r)));
+                b.push(text_of(r));
             }
             return;
         }
-        Builder::InPlace(cells, seen) => numbers(bytes, block.clone(), &field, seen, |r, x| {
+        Builder::InPlace(cells, seen) => numbers(&fields, block.clone(), seen, |r, x| {
             cells[r].write(x);
         }),
         // Rows come in order, so a chunk's own column grows by pushing.
-        Builder::Numbers(v, seen) => numbers(bytes, block.clone(), &field, seen, |_, x| v.push(x)),
+        Builder::Numbers(v, seen) => numbers(&fields, block.clone(), seen, |_, x| v.push(x)),
     };
     if !all_numbers {
         let mut b = StringsBuilder::with_capacity(index.len() / width);
         for earlier in 0..block.end {
-            b.push(text_of(field(earlier)));
+            b.push(text_of(earlier));
         }
         *column = Builder::Strings(b);
     }
@@ -85,76 +104,65 @@ fn parse_column(
 /// Parses the fields of `rows` as numbers, giving each to `put`; false at the first field that
 /// is no number. Uses the SSE4.1 decimal parser when the processor has it.
 #[inline]
-fn numbers(
-    bytes: &[u8],
-    rows: std::ops::Range<usize>,
-    field: impl Fn(usize) -> (usize, usize),
-    seen: &mut Seen,
-    put: impl FnMut(usize, f64),
-) -> bool {
+fn numbers(fields: &Fields, rows: std::ops::Range<usize>, seen: &mut Seen, put: impl FnMut(usize, f64)) -> bool {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("ssse3") && std::arch::is_x86_feature_detected!("sse4.1") {
         // SAFETY: the processor has SSSE3 and SSE4.1 (checked just above).
-        return unsafe { numbers_sse(bytes, rows, field, seen, put) };
+        return unsafe { numbers_sse(fields, rows, seen, put) };
     }
-    numbers_with::<false>(bytes, rows, field, seen, put)
+    numbers_with::<false>(fields, rows, seen, put)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3,sse4.1")]
-fn numbers_sse(
-    bytes: &[u8],
-    rows: std::ops::Range<usize>,
-    field: impl Fn(usize) -> (usize, usize),
-    seen: &mut Seen,
-    put: impl FnMut(usize, f64),
-) -> bool {
-    numbers_with::<true>(bytes, rows, field, seen, put)
+fn numbers_sse(fields: &Fields, rows: std::ops::Range<usize>, seen: &mut Seen, put: impl FnMut(usize, f64)) -> bool {
+    numbers_with::<true>(fields, rows, seen, put)
 }
 
 /// The loop of [`numbers`], with the SIMD decimal parser when `SSE` (only ever inlined into a
-/// function compiled for SSSE3 and SSE4.1).
+/// function compiled for SSSE3 and SSE4.1). The common cell, a short plain decimal, takes a
+/// short path: the loop stays small, so the processor overlaps many cells.
 #[inline(always)]
 fn numbers_with<const SSE: bool>(
-    bytes: &[u8],
+    fields: &Fields,
     rows: std::ops::Range<usize>,
-    field: impl Fn(usize) -> (usize, usize),
     seen: &mut Seen,
     mut put: impl FnMut(usize, f64),
 ) -> bool {
-    let (mut number, mut marker) = (seen.number, seen.marker);
+    let bytes = fields.bytes;
+    let mut plain = false;
     for r in rows {
-        let (start, end) = field(r);
-        let len = end - start;
-        let window = bytes.get(start..start + 16).and_then(|w| <[u8; 16]>::try_from(w).ok());
-        let fast = match window {
-            Some(w) if len > 0 && len <= 16 => {
-                #[cfg(target_arch = "x86_64")]
-                if SSE {
-                    // SAFETY: `numbers_with::<true>` only runs inside `numbers_sse`, on a
-                    // processor with SSSE3 and SSE4.1.
-                    unsafe { decimal16_sse(w, len) }
-                } else {
-                    decimal16(w, len)
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                decimal16(w, len)
+        let (start, end) = fields.raw(r);
+        let len = end.wrapping_sub(start);
+        if (1..=16).contains(&len)
+            && let Some(window) = bytes.get(start..start + 16).and_then(|w| <[u8; 16]>::try_from(w).ok())
+        {
+            #[cfg(target_arch = "x86_64")]
+            let x = if SSE {
+                // SAFETY: `numbers_with::<true>` only runs inside `numbers_sse`, on a
+                // processor with SSSE3 and SSE4.1.
+                unsafe { decimal16_sse(window, len) }
+            } else {
+                decimal16(window, len)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let x = decimal16(window, len);
+            if let Some(x) = x {
+                put(r, x);
+                plain = true;
+                continue;
             }
-            _ => None,
-        };
-        let x = match fast {
-            Some(x) => x,
-            None => match slow_number(bytes, start, end) {
-                Some(x) => x,
-                None => return false,
-            },
-        };
+        }
+        let (start, end) = fields.get(r);
+        let Some(x) = slow_number(bytes, start, end) else { return false };
         put(r, x);
-        let missing = x.is_nan();
-        marker |= missing & (end > start);
-        number |= !missing;
+        if x.is_nan() {
+            seen.marker |= end > start;
+        } else {
+            seen.number = true;
+        }
     }
-    *seen = Seen { number, marker };
+    seen.number |= plain;
     true
 }
 
@@ -228,8 +236,8 @@ fn decimal16_sse(window: [u8; 16], len: usize) -> Option<f64> {
         return None;
     }
     let has_dot = u32::from(dot_bit != 0);
-    let count = body.count_ones() - has_dot;
-    if count == 0 {
+    // Every other byte of the body is a digit: are there any?
+    if len as u32 == signed + has_dot {
         return None;
     }
     let dot = (dot_bit.trailing_zeros() as usize).min(16);
@@ -248,7 +256,7 @@ fn decimal16_sse(window: [u8; 16], len: usize) -> Option<f64> {
     if mantissa >= 1_000_000_000_000_000 {
         return None;
     }
-    let x = mantissa as f64 / POW10[frac_len];
+    let x = mantissa as f64 / POW10[frac_len & 15];
     // The sign bit set without a branch (half the cells of a column can be negative, at random).
     Some(f64::from_bits(x.to_bits() | u64::from(window[0] == b'-') << 63))
 }
