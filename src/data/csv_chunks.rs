@@ -343,7 +343,12 @@ fn parse_chunk(
     scratch: &mut Scratch,
     target: Option<(&InPlace, (usize, usize))>,
 ) -> Result<(usize, Vec<Part>), ReadError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?;
+    let plain = super::csv_plain::index_delimiters(bytes, sep, width, &mut scratch.index);
+    let text = match &plain {
+        // SAFETY: every byte is ASCII, so the bytes are valid UTF-8.
+        Some(p) if p.ascii => unsafe { std::str::from_utf8_unchecked(bytes) },
+        _ => std::str::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?,
+    };
     let mut start = 0;
     let mut builders = |rows: usize| -> Vec<Builder> {
         match target.filter(|(_, (_, counted))| *counted == rows) {
@@ -358,8 +363,8 @@ fn parse_chunk(
             None => (0..width).map(|_| Builder::Numbers(Vec::with_capacity(rows), Seen::default())).collect(),
         }
     };
-    let parsed = match super::csv_plain::parse_plain(text, sep, width, &mut scratch.index, &mut builders) {
-        Some(parsed) => parsed,
+    let parsed = match plain {
+        Some(p) => super::csv_plain::parse_plain(text, width, &scratch.index, p.rows, &mut builders),
         None => parse_rows(source_name, text, sep, width, &mut scratch.spans, &mut builders)?,
     };
     let (rows, columns) = parsed;

@@ -13,17 +13,22 @@ use std::borrow::Cow;
 /// Rows parsed together, column by column (their text stays in the core's caches).
 const BLOCK: usize = 256;
 
-/// Parses a quote-free chunk of whole records into `columns` (one builder per field, numbers
-/// first), returning its records; `None` when the chunk is not plain (nothing was written).
+/// What [`index_delimiters`] found in a plain chunk.
+pub(super) struct Plain {
+    pub(super) rows: usize,
+    /// Every byte is ASCII (so the chunk is valid UTF-8 without checking it again).
+    pub(super) ascii: bool,
+}
+
+/// Parses a plain chunk (one [`index_delimiters`] accepted, `index` as it left it) of whole
+/// records into `columns` (one builder per field, numbers first).
 pub(super) fn parse_plain<'a>(
     text: &str,
-    sep: u8,
     width: usize,
-    index: &mut Vec<u32>,
+    index: &[u32],
+    rows: usize,
     columns: impl FnOnce(usize) -> Vec<Builder<'a>>,
-) -> Option<(usize, Vec<Builder<'a>>)> {
-    let bytes = text.as_bytes();
-    let rows = index_delimiters(bytes, sep, width, index)?;
+) -> (usize, Vec<Builder<'a>>) {
     let mut columns = columns(rows);
     let index = &index[..rows * width];
     let mut first = 0;
@@ -34,7 +39,7 @@ pub(super) fn parse_plain<'a>(
         }
         first = last;
     }
-    Some((rows, columns))
+    (rows, columns)
 }
 
 /// Where the fields of one column lie in a chunk.
@@ -262,39 +267,75 @@ fn decimal16_sse(window: [u8; 16], len: usize) -> Option<f64> {
 }
 
 /// Writes the offset of every separator and newline in `bytes` into `index` (the end of the
-/// bytes stands for a last newline when there is none) and returns the number of records, when
-/// the chunk is plain: no quote, and every record has `width` fields. `None` otherwise.
-fn index_delimiters(bytes: &[u8], sep: u8, width: usize, index: &mut Vec<u32>) -> Option<usize> {
+/// bytes stands for a last newline when there is none) and counts the records, when the chunk
+/// is plain: no quote, and every record has `width` fields. `None` otherwise.
+pub(super) fn index_delimiters(bytes: &[u8], sep: u8, width: usize, index: &mut Vec<u32>) -> Option<Plain> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("bmi1") {
+        // SAFETY: the processor has AVX2 and BMI1 (checked just above).
+        return unsafe { index_avx2(bytes, sep, width, index) };
+    }
+    index_with(bytes, sep, width, index, masks)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1")]
+fn index_avx2(bytes: &[u8], sep: u8, width: usize, index: &mut Vec<u32>) -> Option<Plain> {
+    // The closure is compiled with this function's features, so it may call the AVX2 scanner.
+    index_with(bytes, sep, width, index, |block, sep| masks_avx2(block, sep))
+}
+
+/// Bit i of each mask says what byte i of a 64-byte block is.
+#[derive(Clone, Copy)]
+struct Masks {
+    /// A separator or a newline.
+    delimiters: u64,
+    newlines: u64,
+    quotes: u64,
+    /// Not ASCII.
+    high: u64,
+}
+
+/// The body of [`index_delimiters`], given how to find a block's [`Masks`].
+#[inline(always)]
+fn index_with(
+    bytes: &[u8],
+    sep: u8,
+    width: usize,
+    index: &mut Vec<u32>,
+    masks: impl Fn(&[u8; 64], u8) -> Masks,
+) -> Option<Plain> {
     if bytes.len() >= u32::MAX as usize || width == 0 {
         return None;
     }
     let mut count = 0;
     let mut newlines = 0;
+    let mut high = 0;
     let mut push_block = |block: &[u8; 64], base: usize| -> Option<()> {
-        let (delimiters, lines, quotes) = masks(block, sep);
-        if quotes != 0 {
+        let m = masks(block, sep);
+        if m.quotes != 0 {
             return None;
         }
+        high |= m.high;
         if index.len() < count + 64 {
             index.resize((index.len() * 2).max(count + 64), 0);
         }
         let slots = &mut index[count..count + 64];
-        let found = delimiters.count_ones() as usize;
-        // The first eight slots are written whatever the count (the extra ones are overwritten
-        // later), so typical blocks take no branch per delimiter.
-        let mut m = delimiters;
-        for slot in &mut slots[..8] {
-            *slot = (base as u32).wrapping_add(m.trailing_zeros());
-            m &= m.wrapping_sub(1);
+        // The first twelve slots are written whatever the count (the extra ones are
+        // overwritten later), so typical blocks take no branch per delimiter.
+        let mut d = m.delimiters;
+        for slot in &mut slots[..12] {
+            *slot = (base as u32).wrapping_add(d.trailing_zeros());
+            d &= d.wrapping_sub(1);
         }
-        let mut k = 8;
-        while m != 0 {
-            slots[k] = base as u32 + m.trailing_zeros();
-            m &= m - 1;
+        let mut k = 12;
+        while d != 0 {
+            slots[k] = base as u32 + d.trailing_zeros();
+            d &= d - 1;
             k += 1;
         }
-        count += found;
-        newlines += lines.count_ones() as usize;
+        count += m.delimiters.count_ones() as usize;
+        newlines += m.newlines.count_ones() as usize;
         Some(())
     };
     let mut blocks = bytes.chunks_exact(64);
@@ -323,15 +364,15 @@ fn index_delimiters(bytes: &[u8], sep: u8, width: usize, index: &mut Vec<u32>) -
         .skip(width - 1)
         .step_by(width)
         .all(|&at| bytes.get(at as usize).is_none_or(|&b| b == b'\n'));
-    ends_lines.then_some(newlines)
+    ends_lines.then_some(Plain { rows: newlines, ascii: high == 0 })
 }
 
-/// Bit i of each mask: byte i of the block is a separator or newline, a newline, a quote.
+/// A block's [`Masks`] with SSE2 (part of every x86_64 processor).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn masks(block: &[u8; 64], sep: u8) -> (u64, u64, u64) {
+fn masks(block: &[u8; 64], sep: u8) -> Masks {
     use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
-    let (mut delimiters, mut lines, mut quotes) = (0u64, 0u64, 0u64);
+    let mut out = Masks { delimiters: 0, newlines: 0, quotes: 0, high: 0 };
     // SAFETY: SSE2 is part of every x86_64 processor; the loads read 16 bytes inside `block`.
     unsafe {
         let (s, n, q) = (_mm_set1_epi8(sep as i8), _mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b'"' as i8));
@@ -339,25 +380,50 @@ fn masks(block: &[u8; 64], sep: u8) -> (u64, u64, u64) {
             let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
             let (at_sep, at_line) = (_mm_cmpeq_epi8(v, s), _mm_cmpeq_epi8(v, n));
             let bits = |m: __m128i| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
-            delimiters |= bits(_mm_or_si128(at_sep, at_line));
-            lines |= bits(at_line);
-            quotes |= bits(_mm_cmpeq_epi8(v, q));
+            out.delimiters |= bits(_mm_or_si128(at_sep, at_line));
+            out.newlines |= bits(at_line);
+            out.quotes |= bits(_mm_cmpeq_epi8(v, q));
+            out.high |= bits(v);
         }
     }
-    (delimiters, lines, quotes)
+    out
 }
 
-/// Bit i of each mask: byte i of the block is a separator or newline, a newline, a quote.
+/// A block's [`Masks`] with AVX2: two 32-byte halves.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn masks_avx2(block: &[u8; 64], sep: u8) -> Masks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let (s, n, q) = (_mm256_set1_epi8(sep as i8), _mm256_set1_epi8(b'\n' as i8), _mm256_set1_epi8(b'"' as i8));
+    let mut out = Masks { delimiters: 0, newlines: 0, quotes: 0, high: 0 };
+    for k in 0..2 {
+        // SAFETY: the load reads 32 bytes inside `block`.
+        let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(32 * k).cast::<__m256i>()) };
+        let (at_sep, at_line) = (_mm256_cmpeq_epi8(v, s), _mm256_cmpeq_epi8(v, n));
+        let bits = |m: __m256i| u64::from(_mm256_movemask_epi8(m) as u32) << (32 * k);
+        out.delimiters |= bits(_mm256_or_si256(at_sep, at_line));
+        out.newlines |= bits(at_line);
+        out.quotes |= bits(_mm256_cmpeq_epi8(v, q));
+        out.high |= bits(v);
+    }
+    out
+}
+
+/// A block's [`Masks`], byte by byte (other processors).
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn masks(block: &[u8; 64], sep: u8) -> (u64, u64, u64) {
-    let (mut delimiters, mut lines, mut quotes) = (0u64, 0u64, 0u64);
+fn masks(block: &[u8; 64], sep: u8) -> Masks {
+    let mut out = Masks { delimiters: 0, newlines: 0, quotes: 0, high: 0 };
     for (i, &b) in block.iter().enumerate() {
-        delimiters |= u64::from(b == sep || b == b'\n') << i;
-        lines |= u64::from(b == b'\n') << i;
-        quotes |= u64::from(b == b'"') << i;
+        out.delimiters |= u64::from(b == sep || b == b'\n') << i;
+        out.newlines |= u64::from(b == b'\n') << i;
+        out.quotes |= u64::from(b == b'"') << i;
+        out.high |= u64::from(b >= 0x80) << i;
     }
-    (delimiters, lines, quotes)
+    out
 }
 
 #[cfg(test)]
@@ -367,7 +433,7 @@ mod tests {
 
     fn delimiters(text: &str, width: usize) -> Option<(usize, Vec<u32>)> {
         let mut index = Vec::new();
-        let rows = index_delimiters(text.as_bytes(), b',', width, &mut index)?;
+        let rows = index_delimiters(text.as_bytes(), b',', width, &mut index)?.rows;
         index.truncate(rows * width);
         Some((rows, index))
     }
@@ -435,6 +501,29 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn both_block_scanners_find_the_same_bytes() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return; // nothing to compare on this processor
+        }
+        let alphabet = b",;\n\"a1 \xc3\xa9\t";
+        let mut state = 5u64;
+        for _ in 0..2000 {
+            let mut block = [0u8; 64];
+            for b in block.iter_mut() {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                *b = alphabet[(state >> 33) as usize % alphabet.len()];
+            }
+            // SAFETY: the processor has AVX2 (checked above).
+            let (a, b) = (masks(&block, b';'), unsafe { masks_avx2(&block, b';') });
+            assert_eq!((a.delimiters, a.newlines, a.quotes, a.high), (b.delimiters, b.newlines, b.quotes, b.high));
+            let want = |f: fn(u8) -> bool| block.iter().enumerate().fold(0u64, |m, (i, &c)| m | u64::from(f(c)) << i);
+            assert_eq!(a.delimiters, want(|c| c == b';' || c == b'\n'));
+            assert_eq!(a.high, want(|c| c >= 0x80));
+        }
+    }
+
+    #[test]
     fn the_fast_path_reads_what_the_general_path_reads() {
         use super::super::csv_chunks::parse_rows;
         let mut state = 11u64;
@@ -467,7 +556,8 @@ mod tests {
                 continue; // a blank line is for the general path
             }
             let mut index = Vec::new();
-            let (fast_rows, fast) = parse_plain(&text, b',', 4, &mut index, own).expect("plain");
+            let plain = index_delimiters(text.as_bytes(), b',', 4, &mut index).expect("plain");
+            let (fast_rows, fast) = parse_plain(&text, 4, &index, plain.rows, own);
             let (rows_read, general) = parse_rows("t.csv", &text, b',', 4, &mut Vec::new(), own).ok().unwrap();
             assert_eq!((fast_rows, rows_read), (rows, rows));
             for (j, (a, b)) in fast.into_iter().zip(general).enumerate() {

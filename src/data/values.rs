@@ -378,7 +378,7 @@ pub(crate) fn distinct_numbers(v: &Numbers) -> (usize, bool) {
     } else {
         // The sketch first, in one cheap pass: only a column it puts near or under the limit
         // is counted exactly (the sketch errs by under 1 %, far inside the margin of an eighth).
-        let estimate = hyperloglog(bits());
+        let estimate = hyperloglog(v.raw());
         if estimate > EXACT_DISTINCT + EXACT_DISTINCT / 8 {
             return (estimate, false);
         }
@@ -387,21 +387,54 @@ pub(crate) fn distinct_numbers(v: &Numbers) -> (usize, bool) {
     (count_distinct(bits(), capacity, f64::NAN.to_bits()), true)
 }
 
-/// A HyperLogLog estimate of the number of distinct values (2^14 registers, ±0.8 %).
-fn hyperloglog(values: impl Iterator<Item = u64>) -> usize {
-    const P: u32 = 14;
-    let m = 1usize << P;
-    let mut registers = vec![0u8; m];
-    for x in values {
-        // splitmix64's finaliser spreads the bits of nearby numbers.
-        let mut h = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        h ^= h >> 31;
-        let index = (h >> (64 - P)) as usize;
-        let rank = ((h << P) | (1 << (P - 1))).leading_zeros() as u8 + 1;
-        registers[index] = registers[index].max(rank);
+/// A HyperLogLog estimate of the number of distinct present values (2^14 registers, ±0.8 %).
+fn hyperloglog(values: &[f64]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2 (checked just above).
+        return estimate(&unsafe { registers_avx2(values) });
     }
+    estimate(&registers(values))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn registers_avx2(values: &[f64]) -> Vec<u8> {
+    registers(values)
+}
+
+/// Bits of the index into the registers.
+const P: u32 = 14;
+
+/// The sketch's registers: each value is hashed (its 64 bits folded to 32, then murmur3's
+/// finaliser) 256 at a time in a loop the compiler vectorises, then the registers are updated.
+#[inline(always)]
+fn registers(values: &[f64]) -> Vec<u8> {
+    let mut registers = vec![0u8; 1 << P];
+    let mut hashes = [0u32; 256];
+    for block in values.chunks(256) {
+        for (h, &x) in hashes.iter_mut().zip(block) {
+            let b = (x + 0.0).to_bits();
+            let mut v = (b ^ (b >> 32)) as u32;
+            v = (v ^ (v >> 16)).wrapping_mul(0x85EB_CA6B);
+            v = (v ^ (v >> 13)).wrapping_mul(0xC2B2_AE35);
+            *h = v ^ (v >> 16);
+        }
+        for (&h, &x) in hashes.iter().zip(block) {
+            if x.is_nan() {
+                continue;
+            }
+            let index = (h >> (32 - P)) as usize;
+            let rank = ((h << P) | (1 << (P - 1))).leading_zeros() as u8 + 1;
+            registers[index] = registers[index].max(rank);
+        }
+    }
+    registers
+}
+
+/// The estimate from the registers (with the small-range correction).
+fn estimate(registers: &[u8]) -> usize {
+    let m = registers.len();
     let m_f = m as f64;
     let alpha = 0.7213 / (1.0 + 1.079 / m_f);
     // 2^-r, written directly as the exponent of a double.
@@ -500,9 +533,12 @@ mod tests {
             assert_eq!(distinct_numbers(&long), (distinct as usize, true));
         }
         for n in [100_000, 1_000_000] {
-            let many: Numbers = (0..n).map(|i| Some(f64::from(i) * 0.25 - 7.0)).collect();
-            let (estimate, exact) = distinct_numbers(&many);
-            assert!(!exact && (estimate as f64 / n as f64 - 1.0).abs() < 0.03, "{estimate} for {n}");
+            // Fractions, whole numbers (their low 32 bits are all zero) and large magnitudes.
+            for scale in [(0.25, -7.0), (1.0, 0.0), (1e6, 3.0)] {
+                let many: Numbers = (0..n).map(|i| Some(f64::from(i) * scale.0 + scale.1)).collect();
+                let (estimate, exact) = distinct_numbers(&many);
+                assert!(!exact && (estimate as f64 / n as f64 - 1.0).abs() < 0.03, "{estimate} for {n}, {scale:?}");
+            }
         }
     }
 
