@@ -278,24 +278,34 @@ impl Dataset {
                 Values::Str(v) => v.codes()[a] == v.codes()[b],
             })
         };
-        // Rows by part, in row order within each part (a counting sort on the hash's top bits).
+        // Rows by part, in row order within each part: each slice of the rows is counting-sorted
+        // on the hash's top bits (slices on all cores), and a part is its rows of every slice.
         let bits = (n / 4096).max(1).ilog2().min(12);
         let part = |h: u64| (h >> 32 >> (32 - bits)) as usize;
-        let mut starts = vec![0usize; (1 << bits) + 1];
-        hashes.iter().for_each(|&h| starts[part(h) + 1] += 1);
-        (1..starts.len()).for_each(|p| starts[p] += starts[p - 1]);
-        let mut order = vec![0u32; n];
-        let mut next = starts.clone();
-        for (r, &h) in hashes.iter().enumerate() {
-            order[next[part(h)]] = r as u32;
-            next[part(h)] += 1;
-        }
+        let per = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(1);
+        let sorted: Vec<(Vec<usize>, Vec<u32>)> = hashes
+            .par_chunks(per)
+            .enumerate()
+            .map(|(slice, hashes)| {
+                let mut starts = vec![0usize; (1 << bits) + 1];
+                hashes.iter().for_each(|&h| starts[part(h) + 1] += 1);
+                (1..starts.len()).for_each(|p| starts[p] += starts[p - 1]);
+                let mut order = vec![0u32; hashes.len()];
+                let mut next = starts.clone();
+                for (r, &h) in hashes.iter().enumerate() {
+                    order[next[part(h)]] = (slice * per + r) as u32;
+                    next[part(h)] += 1;
+                }
+                (starts, order)
+            })
+            .collect();
         // Each part's repeats: open addressing on (hash, row); the first of equal rows stays.
-        starts
-            .par_windows(2)
-            .map_init(Vec::new, |table: &mut Vec<(u64, u32)>, w| {
-                let rows = &order[w[0]..w[1]];
-                let size = (rows.len().max(4) * 2).next_power_of_two();
+        (0..1usize << bits)
+            .into_par_iter()
+            .map_init(Vec::new, |table: &mut Vec<(u64, u32)>, p| {
+                let rows = sorted.iter().flat_map(|(starts, order)| &order[starts[p]..starts[p + 1]]);
+                let count: usize = sorted.iter().map(|(starts, _)| starts[p + 1] - starts[p]).sum();
+                let size = (count.max(4) * 2).next_power_of_two();
                 table.clear();
                 table.resize(size, (0, u32::MAX));
                 let mut repeats = Vec::new();
