@@ -181,40 +181,38 @@ fn slow_number(bytes: &[u8], start: usize, end: usize) -> Option<f64> {
     parse_cell(Cow::Borrowed(&bytes[start..end])).map(|x| x.unwrap_or(f64::NAN))
 }
 
-/// Lane k of entry p takes byte k below `p` and byte k + 1 from `p` on (a dot at p removed).
-const WITHOUT: [[u8; 16]; 17] = {
-    let mut t = [[0x80u8; 16]; 17];
-    let mut p = 0;
-    while p <= 16 {
-        let mut k = 0;
-        while k < 16 {
-            let from = if k < p { k } else { k + 1 };
-            t[p][k] = if from < 16 { from as u8 } else { 0x80 };
-            k += 1;
+/// The shuffle that gathers a decimal's digits into the top lanes of a vector (zeros below):
+/// entry [signed][dot][len] takes bytes signed..len of the field except the dot at `dot` (16:
+/// none), in order, so the last digit lands in lane 15.
+static GATHER: [[[[u8; 16]; 17]; 17]; 2] = {
+    let mut t = [[[[0x80u8; 16]; 17]; 17]; 2];
+    let mut signed = 0;
+    while signed < 2 {
+        let mut dot = 0;
+        while dot <= 16 {
+            let mut len = 0;
+            while len <= 16 {
+                // Fill from lane 15 down with the digits from the field's end back.
+                let mut lane = 16;
+                let mut i = len;
+                while i > signed {
+                    i -= 1;
+                    if i != dot {
+                        lane -= 1;
+                        t[signed][dot][len][lane] = i as u8;
+                    }
+                }
+                len += 1;
+            }
+            dot += 1;
         }
-        p += 1;
-    }
-    t
-};
-
-/// Lane k of entry e takes byte k - (16 - e): the first `e` bytes moved to the top lanes, zeros
-/// below them.
-const TO_TOP: [[u8; 16]; 17] = {
-    let mut t = [[0x80u8; 16]; 17];
-    let mut e = 0;
-    while e <= 16 {
-        let mut k = 16 - e;
-        while k < 16 {
-            t[e][k] = (k + e - 16) as u8;
-            k += 1;
-        }
-        e += 1;
+        signed += 1;
     }
     t
 };
 
 /// [`decimal16`] in a few vector instructions: the bytes are checked as digits at once, the
-/// dot is squeezed out and the digits moved to the top lanes by two shuffles, and the sixteen
+/// digits gathered into the top lanes by one shuffle (sign and dot left out), and the sixteen
 /// digits combined pairwise by multiply-adds. Handles up to sixteen digits either side of the
 /// dot (the result is exact while the digits as a whole number stay below 10^15).
 #[cfg(target_arch = "x86_64")]
@@ -247,10 +245,8 @@ fn decimal16_sse(window: [u8; 16], len: usize) -> Option<f64> {
     }
     let dot = (dot_bit.trailing_zeros() as usize).min(16);
     let frac_len = if dot_bit != 0 { len - dot - 1 } else { 0 };
-    // The sign's lane cleared, the dot removed, the digits moved up against lane 15.
-    let d = _mm_andnot_si128(_mm_cvtsi32_si128(signed as i32 * 0xFF), d);
-    let d = _mm_shuffle_epi8(d, load(&WITHOUT[dot]));
-    let d = _mm_shuffle_epi8(d, load(&TO_TOP[len - has_dot as usize]));
+    // The digits alone (no sign, no dot), moved up against lane 15, zeros below.
+    let d = _mm_shuffle_epi8(d, load(&GATHER[signed as usize][dot][len]));
     let pairs = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
     let fours = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
     let fours = _mm_packus_epi32(fours, fours);
