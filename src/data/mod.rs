@@ -283,17 +283,18 @@ impl Dataset {
         let bits = (n / 4096).max(1).ilog2().min(12);
         let part = |h: u64| (h >> 32 >> (32 - bits)) as usize;
         let per = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(1);
-        let sorted: Vec<(Vec<usize>, Vec<u32>)> = hashes
+        // Each row goes with its hash, so a part is read in order (no random reads of the hashes).
+        let sorted: Vec<(Vec<usize>, Vec<(u64, u32)>)> = hashes
             .par_chunks(per)
             .enumerate()
             .map(|(slice, hashes)| {
                 let mut starts = vec![0usize; (1 << bits) + 1];
                 hashes.iter().for_each(|&h| starts[part(h) + 1] += 1);
                 (1..starts.len()).for_each(|p| starts[p] += starts[p - 1]);
-                let mut order = vec![0u32; hashes.len()];
+                let mut order = vec![(0u64, 0u32); hashes.len()];
                 let mut next = starts.clone();
                 for (r, &h) in hashes.iter().enumerate() {
-                    order[next[part(h)]] = (slice * per + r) as u32;
+                    order[next[part(h)]] = (h, (slice * per + r) as u32);
                     next[part(h)] += 1;
                 }
                 (starts, order)
@@ -309,8 +310,7 @@ impl Dataset {
                 table.clear();
                 table.resize(size, (0, u32::MAX));
                 let mut repeats = Vec::new();
-                for &r in rows {
-                    let h = hashes[r as usize];
+                for &(h, r) in rows {
                     let mut slot = (h as usize) & (size - 1);
                     loop {
                         let (there, row) = table[slot];
