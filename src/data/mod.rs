@@ -284,7 +284,9 @@ impl Dataset {
         let part = |h: u64| (h >> 32 >> (32 - bits)) as usize;
         let per = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(1);
         // Each row goes with its hash, so a part is read in order (no random reads of the hashes).
-        let sorted: Vec<(Vec<usize>, Vec<(u64, u32)>)> = hashes
+        /// A slice's rows by part: where each part starts, and its (hash, row) pairs.
+        type ByPart = (Vec<usize>, Vec<(u64, u32)>);
+        let sorted: Vec<ByPart> = hashes
             .par_chunks(per)
             .enumerate()
             .map(|(slice, hashes)| {
