@@ -372,9 +372,9 @@ const EXACT_DISTINCT: usize = 1 << 16;
 /// takes milliseconds.
 pub(crate) fn distinct_numbers(v: &Numbers) -> (usize, bool) {
     let bits = || v.present().map(|x| (x + 0.0).to_bits());
-    let present = v.raw().len();
-    let capacity = if present <= EXACT_DISTINCT {
-        present
+    let cells = v.raw().len();
+    let capacity = if cells <= EXACT_DISTINCT {
+        cells
     } else {
         // The sketch first, in one cheap pass: only a column it puts near or under the limit
         // is counted exactly (the sketch errs by under 1 %, far inside the margin of an eighth).
