@@ -369,7 +369,11 @@ fn step_row_ui(ui: &mut egui::Ui, i: usize, step: &RecipeStep, group: &[usize], 
         }
     });
     let text = egui::RichText::new(step.op.describe());
-    ui.label(if step.enabled { text } else { text.weak().strikethrough() });
+    // Long descriptions wrap, so the step's options stay in view on a laptop-sized window.
+    ui.scope(|ui| {
+        ui.set_max_width(380.0);
+        ui.add(egui::Label::new(if step.enabled { text } else { text.weak().strikethrough() }).wrap());
+    });
     let mut op = step.op.clone();
     ui.horizontal(|ui| options_ui(ui, &mut op));
     if op != step.op {
@@ -426,8 +430,17 @@ fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
             ui.checkbox(indicator, "flag missing").on_hover_text("Adds a 0/1 feature: 1 where the value was missing.");
         }
         Step::OneHot { min_frequency, ordinal, .. } => {
-            ui.add(egui::DragValue::new(min_frequency).range(0..=1000).prefix("group rare < "))
-                .on_hover_text("Categories seen in fewer training rows than this are grouped as (other).");
+            // Below 2 nothing is grouped: say "off" rather than "group rare < 0".
+            let rare = egui::DragValue::new(min_frequency)
+                .range(0..=1000)
+                .custom_formatter(|n, _| if n <= 1.0 { "group rare: off".into() } else { format!("group rare < {n}") })
+                .custom_parser(|text| {
+                    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+                    Some(digits.parse::<f64>().unwrap_or(0.0))
+                });
+            ui.add(rare).on_hover_text(
+                "Categories seen in fewer training rows than this are grouped as (other). Drag or type a number; 0 or 1 is off.",
+            );
             ui.checkbox(ordinal, "one number").on_hover_text(
                 "One column holding the category's position instead of one 0/1 column per category (fine for trees).",
             );

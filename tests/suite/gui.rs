@@ -95,6 +95,12 @@ fn house_price_path_from_data_to_served_model() {
     h.step();
     wait_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
     h.get_by_label_contains("20640 rows");
+    // The proposed recipe one-hot encodes ocean_proximity with no grouping of rare values,
+    // which the editor says in words (not "group rare < 0").
+    h.get_by_label("2  Features").click();
+    h.run_steps(2);
+    h.get_by_label_contains("ocean_proximity: fill gaps with the most common value, then one column per category");
+    h.get_by_value("group rare: off");
 
     h.get_by_label("3  Train").click();
     h.step();
