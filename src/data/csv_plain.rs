@@ -160,7 +160,7 @@ fn numbers_with<const SSE: bool>(
                 continue;
             }
         }
-        let (start, end) = fields.get(r);
+        // (start, end) already leave out a last field's carriage return.
         let Some(x) = slow_number(bytes, start, end) else { return false };
         put(r, x);
         if x.is_nan() {

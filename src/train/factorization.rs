@@ -361,17 +361,22 @@ mod tests {
         }
     }
 
+    /// Fit controls for the CPU that never stop or pause, reporting to `on_epoch`.
+    fn cpu_control<'a>(on_epoch: &'a mut dyn FnMut(&EpochStats)) -> FitControl<'a> {
+        FitControl {
+            device: crate::gpu::DeviceChoice::Cpu,
+            cancelled: &|| false,
+            paused: &|| false,
+            on_epoch,
+            device_used: String::new(),
+        }
+    }
+
     #[test]
     fn learns_a_planted_low_rank_structure_and_recommends_unrated_items() {
         let (x, y) = planted();
         let mut on_epoch = |_: &EpochStats| {};
-        let mut ctl = FitControl {
-            device: crate::gpu::DeviceChoice::Cpu,
-            cancelled: &|| false,
-            paused: &|| false,
-            on_epoch: &mut on_epoch,
-            device_used: String::new(),
-        };
+        let mut ctl = cpu_control(&mut on_epoch);
         let m = fit(&x, &y, &PLANTED, 1, &mut ctl).unwrap();
         assert_eq!(ctl.device_used, "cpu");
         assert_learned(&m);
@@ -386,13 +391,7 @@ mod tests {
         let (x, y) = planted();
         let mut losses = Vec::new();
         let mut on_epoch = |s: &EpochStats| losses.push(s.train_loss);
-        let mut ctl = FitControl {
-            device: crate::gpu::DeviceChoice::Cpu,
-            cancelled: &|| false,
-            paused: &|| false,
-            on_epoch: &mut on_epoch,
-            device_used: String::new(),
-        };
+        let mut ctl = cpu_control(&mut on_epoch);
         let (mut m, pairs) = start(&x, &y, &PLANTED, 1);
         let before = m.clone();
         fit_blocked(&mut crate::gpu::CpuEngine::new(), &mut m, &pairs, &PLANTED, 1, &mut ctl).unwrap();
