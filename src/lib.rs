@@ -15,3 +15,4 @@ pub mod project;
 pub mod serve;
 pub mod track;
 pub mod train;
+pub mod util;

@@ -1,12 +1,6 @@
 //! `cairn`: the app with no arguments, the command line otherwise.
 
-mod bench;
-mod bench_gpu;
-mod bench_import;
-mod bench_serve;
 mod cli;
-mod cli_runs;
-mod cli_teach;
 
 use clap::Parser;
 
@@ -16,9 +10,9 @@ fn bench_frames(rows: usize, json: bool) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("frames.csv");
     eprintln!("Writing {rows} rows × 20 columns …");
-    bench_import::generate_csv(&file, rows)?;
+    cli::bench::import::generate_csv(&file, rows)?;
     let result = cairn::app::frames::frame_times(&file, dir.path()).map_err(anyhow::Error::msg)?;
-    bench_import::print_frame_times(&result, json);
+    cli::bench::import::print_frame_times(&result, json);
     Ok(())
 }
 

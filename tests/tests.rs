@@ -26,6 +26,8 @@ mod gui_projects;
 mod gui_runs;
 #[path = "suite/gui_train.rs"]
 mod gui_train;
+#[path = "suite/layers.rs"]
+mod layers;
 #[path = "suite/onnx.rs"]
 mod onnx;
 #[path = "suite/project.rs"]

@@ -3,8 +3,8 @@
 
 use super::{AppState, Command};
 use crate::monitor::{Snapshot, read_exposition};
-use crate::serve::http_request;
 use crate::train::Pipeline;
+use crate::util::http_request;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
@@ -86,8 +86,8 @@ impl ServerHandle {
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.kill().ok();
+        self.child.wait().ok();
     }
 }
 
@@ -112,15 +112,15 @@ pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<Serv
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
     let Some(stdout) = child.stdout.take() else {
-        let _ = child.kill();
+        child.kill().ok();
         return Err("the server's output is not readable".into());
     };
     let mut line = String::new();
     let read = BufReader::new(stdout).read_line(&mut line);
     let url = line.trim().rsplit(' ').next().unwrap_or("").trim_end_matches('/').to_string();
     if read.is_err() || !url.starts_with("http://") {
-        let _ = child.kill();
-        let _ = child.wait();
+        child.kill().ok();
+        child.wait().ok();
         return Err(format!("the server did not start (it said: {:?})", line.trim()));
     }
     let stdin = child.stdin.take();

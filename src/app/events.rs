@@ -50,7 +50,7 @@ impl CairnApp {
         self.metrics_stop = Some(stop.clone());
         let (tx, repaint) = (self.tx.clone(), self.repaint());
         deploy::poll_metrics(url, stop, move |m| {
-            let _ = tx.send(Event::Deploy(deploy::DeployEvent::Metrics(m)));
+            tx.send(Event::Deploy(deploy::DeployEvent::Metrics(m))).ok();
             repaint();
         });
     }

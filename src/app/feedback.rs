@@ -5,10 +5,10 @@
 //! step is recorded in the run store.
 
 use super::{AppState, Busy, CairnApp, Command, DeployStatus, Event, deploy};
-use crate::serve::http_request;
 use crate::track::{RunRecord, RunStore};
 use crate::train::TrainOutcome;
 use crate::train::retrain::Retrained;
+use crate::util::http_request;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -150,7 +150,7 @@ impl CairnApp {
                 let answers = crate::data::read_path(&answers).map_err(|e| e.to_string())?;
                 crate::monitor::live_scores(&pipeline, &log, &answers).map_err(|e| e.to_string())
             })();
-            let _ = tx.send(Event::Live(result));
+            tx.send(Event::Live(result)).ok();
             repaint();
         });
     }
@@ -166,7 +166,7 @@ impl CairnApp {
         let store = self.runs_store();
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
-                let _ = tx.send(Event::FeedbackProgress(msg.to_string()));
+                tx.send(Event::FeedbackProgress(msg.to_string())).ok();
                 repaint();
             };
             let result = crate::data::read_path(&path).map_err(|e| e.to_string()).and_then(|new| {
@@ -184,10 +184,10 @@ impl CairnApp {
                 );
                 run.note = format!("retrained with {new_name}");
                 let recorded = RunStore::open(&store).and_then(|s| s.record(&run));
-                let _ = tx.send(Event::Recorded(recorded.map_err(|e| e.to_string())));
+                tx.send(Event::Recorded(recorded.map_err(|e| e.to_string()))).ok();
                 Ok(Box::new(r))
             });
-            let _ = tx.send(Event::Retrained(result));
+            tx.send(Event::Retrained(result)).ok();
             repaint();
         });
     }
@@ -246,7 +246,7 @@ impl CairnApp {
                     Err(e) => Err(e),
                 }
             });
-            let _ = tx.send(Event::Swapped(result.map(Box::new)));
+            tx.send(Event::Swapped(result.map(Box::new))).ok();
             repaint();
         });
     }
@@ -267,8 +267,8 @@ pub(super) fn mark_production(
         .iter()
         .find(|r| r.created_unix == info.created_unix && r.data_hash == info.data_hash && r.model == info.model)
     {
-        let _ = s.set_bundle(run.id, &bundle.display().to_string(), checksum);
-        let _ = s.promote(run.id);
+        s.set_bundle(run.id, &bundle.display().to_string(), checksum).ok();
+        s.promote(run.id).ok();
     }
 }
 

@@ -327,7 +327,7 @@ impl super::CairnApp {
         let mut all = self.read_progress();
         all.insert(self.progress_key(&run.lesson.id), run.done.clone());
         if let Ok(text) = serde_json::to_string_pretty(&all) {
-            let _ = crate::project::write_atomically(&self.progress_file(), text.as_bytes());
+            crate::project::write_atomically(&self.progress_file(), text.as_bytes()).ok();
         }
     }
 

@@ -6,12 +6,12 @@ use super::insight::Found;
 use super::{Busy, CairnApp, DeployStatus, Event, LeaderboardEntry, deploy};
 use crate::data::{Dataset, profile};
 use crate::eval::{learning_curve, permutation_importance};
-use crate::serve::http_request;
 use crate::track::{RunRecord, RunStore};
 use crate::train::cv::CvResult;
 use crate::train::leaderboard::{Trial, try_all_models};
 use crate::train::tune::{TuneTrial, tune};
 use crate::train::{TrainConfig, TrainOutcome};
+use crate::util::http_request;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
@@ -38,7 +38,7 @@ impl CairnApp {
         std::thread::spawn(move || {
             let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
             let report = |share: f32| {
-                let _ = tx.send(Event::LoadStage(format!("reading: {:.0} %", 100.0 * share)));
+                tx.send(Event::LoadStage(format!("reading: {:.0} %", 100.0 * share))).ok();
                 repaint();
             };
             let progress = crate::data::Progress { report: Some(&report), cancel: Some(&cancel) };
@@ -47,7 +47,7 @@ impl CairnApp {
                 return;
             }
             let dataset = dataset.map(|ds| {
-                let _ = tx.send(Event::LoadStage(format!("profiling {} rows × {} columns", ds.n_rows(), ds.n_cols())));
+                tx.send(Event::LoadStage(format!("profiling {} rows × {} columns", ds.n_rows(), ds.n_cols()))).ok();
                 repaint();
                 let p = profile(&ds);
                 (ds, p)
@@ -55,7 +55,7 @@ impl CairnApp {
             if cancelled() {
                 return;
             }
-            let _ = tx.send(Event::Loaded { dataset: dataset.map_err(|e| e.to_string()), target });
+            tx.send(Event::Loaded { dataset: dataset.map_err(|e| e.to_string()), target }).ok();
             repaint();
         });
     }
@@ -109,20 +109,20 @@ impl CairnApp {
         let sink = std::sync::Mutex::new((tx.clone(), self.repaint()));
         cfg.on_epoch = Some(crate::train::EpochSink(Arc::new(move |stats| {
             if let Ok(s) = sink.lock() {
-                let _ = s.0.send(Event::Epoch(stats.clone()));
+                s.0.send(Event::Epoch(stats.clone())).ok();
                 (s.1)();
             }
         })));
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
-                let _ = tx.send(Event::TrainProgress(msg.to_string()));
+                tx.send(Event::TrainProgress(msg.to_string())).ok();
                 repaint();
             };
             let result = crate::train::train(&ds, None, &cfg, &mut progress).map(Box::new).map_err(|e| e.to_string());
             if let Ok(outcome) = &result {
                 record_run(&store, outcome, &ds, None, &tx);
             }
-            let _ = tx.send(Event::Trained(result));
+            tx.send(Event::Trained(result)).ok();
             repaint();
         });
     }
@@ -141,7 +141,7 @@ impl CairnApp {
                 change(&s)?;
                 s.runs()
             });
-            let _ = tx.send(Event::Runs(result.map_err(|e| e.to_string())));
+            tx.send(Event::Runs(result.map_err(|e| e.to_string()))).ok();
             repaint();
         });
     }
@@ -150,7 +150,7 @@ impl CairnApp {
     pub(super) fn find_adapters(&mut self) {
         let (tx, repaint) = (self.tx.clone(), self.repaint());
         std::thread::spawn(move || {
-            let _ = tx.send(Event::Adapters(crate::gpu::adapters()));
+            tx.send(Event::Adapters(crate::gpu::adapters())).ok();
             repaint();
         });
     }
@@ -163,18 +163,18 @@ impl CairnApp {
         (cfg.model, cfg.params) = (None, None);
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
-                let _ = tx.send(Event::TrainProgress(msg.to_string()));
+                tx.send(Event::TrainProgress(msg.to_string())).ok();
                 repaint();
             };
             let mut on_trial = |t: Trial| {
                 record_run(&store, &t.outcome, &ds, t.cv.as_ref(), &tx);
                 if let Some(cv) = t.cv {
                     let entry = LeaderboardEntry { outcome: Arc::new(t.outcome), cv };
-                    let _ = tx.send(Event::LeaderboardEntry(Box::new(entry)));
+                    tx.send(Event::LeaderboardEntry(Box::new(entry))).ok();
                 }
             };
             let result = try_all_models(&ds, None, &cfg, Some(5), &cancel, &mut progress, &mut on_trial);
-            let _ = tx.send(Event::LeaderboardDone(result.err().map(|e| e.to_string())));
+            tx.send(Event::LeaderboardDone(result.err().map(|e| e.to_string()))).ok();
             repaint();
         });
     }
@@ -191,27 +191,27 @@ impl CairnApp {
         cfg.cancel = Some(cancel);
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
-                let _ = tx.send(Event::TrainProgress(msg.to_string()));
+                tx.send(Event::TrainProgress(msg.to_string())).ok();
                 repaint();
             };
             let mut on_trial = |t: &TuneTrial| {
-                let _ = tx.send(Event::TuneTrial(Box::new(t.clone())));
+                tx.send(Event::TuneTrial(Box::new(t.clone()))).ok();
                 repaint();
             };
             let result = tune(&ds, &cfg, search, 5, &mut progress, &mut on_trial);
             match result {
                 Ok(r) => {
                     let best = r.best_params().clone();
-                    let _ = tx.send(Event::Tuned(Ok(Box::new(r))));
+                    tx.send(Event::Tuned(Ok(Box::new(r)))).ok();
                     let cfg = TrainConfig { model: Some(best.model), params: Some(best), cancel: None, ..cfg };
                     let trained = crate::train::train(&ds, None, &cfg, &mut progress);
                     if let Ok(outcome) = &trained {
                         record_run(&store, outcome, &ds, None, &tx);
                     }
-                    let _ = tx.send(Event::Trained(trained.map(Box::new).map_err(|e| e.to_string())));
+                    tx.send(Event::Trained(trained.map(Box::new).map_err(|e| e.to_string()))).ok();
                 }
                 Err(e) => {
-                    let _ = tx.send(Event::Tuned(Err(e.to_string())));
+                    tx.send(Event::Tuned(Err(e.to_string()))).ok();
                 }
             }
             repaint();
@@ -255,7 +255,7 @@ impl CairnApp {
         let (tx, repaint) = (self.tx.clone(), self.repaint());
         std::thread::spawn(move || {
             let result = job(&ds, &run).map_err(|e| e.to_string());
-            let _ = tx.send(Event::Insight(run, result));
+            tx.send(Event::Insight(run, result)).ok();
             repaint();
         });
     }
@@ -271,13 +271,13 @@ impl CairnApp {
         let (tx, repaint) = (self.tx.clone(), self.repaint());
         std::thread::spawn(move || {
             let mut progress = |done: u64, total: u64, rows: usize| {
-                let _ = tx.send(Event::Deploy(deploy::DeployEvent::BatchProgress(done, total, rows)));
+                tx.send(Event::Deploy(deploy::DeployEvent::BatchProgress(done, total, rows))).ok();
                 repaint();
             };
             let result = crate::serve::batch::predict_file_to(&outcome.pipeline, &input, &output, &mut progress)
                 .map(|rows| (rows, output))
                 .map_err(|e| e.to_string());
-            let _ = tx.send(Event::Deploy(deploy::DeployEvent::BatchDone(result)));
+            tx.send(Event::Deploy(deploy::DeployEvent::BatchDone(result))).ok();
             repaint();
         });
     }
@@ -316,7 +316,7 @@ impl CairnApp {
                 let model = pipeline.model_display_name().to_string();
                 Ok(super::monitor::MonitorResult { log, drift, model, reference_values, reference_labels })
             })();
-            let _ = tx.send(Event::Monitored(result.map(Box::new)));
+            tx.send(Event::Monitored(result.map(Box::new))).ok();
             repaint();
         });
     }
@@ -332,7 +332,7 @@ impl CairnApp {
         let dir = self.options.deploy_dir.clone();
         std::thread::spawn(move || {
             let event = deploy::DeployEvent::Started(deploy::launch(&exe, &dir, &outcome.pipeline));
-            let _ = tx.send(Event::Deploy(event));
+            tx.send(Event::Deploy(event)).ok();
             repaint();
         });
     }
@@ -347,7 +347,7 @@ impl CairnApp {
         let repaint = self.repaint();
         std::thread::spawn(move || {
             let result = http_request(&url, "POST", "/predict", Some(&body));
-            let _ = tx.send(Event::Deploy(deploy::DeployEvent::TryResult(result)));
+            tx.send(Event::Deploy(deploy::DeployEvent::TryResult(result))).ok();
             repaint();
         });
     }
@@ -364,5 +364,5 @@ fn record_run(
     let project = crate::track::project_name(&ds.source);
     let run = RunRecord::from_pipeline(&outcome.pipeline, &project, &ds.source, ds.n_rows(), ds.columns.len());
     let result = RunStore::open(store).and_then(|s| s.record(&run.with_cv(cv)));
-    let _ = tx.send(Event::Recorded(result.map_err(|e| e.to_string())));
+    tx.send(Event::Recorded(result.map_err(|e| e.to_string()))).ok();
 }

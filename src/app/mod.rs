@@ -516,7 +516,7 @@ impl CairnApp {
                 let p = crate::data::profile(&new);
                 (new, p, note)
             });
-            let _ = tx.send(Event::Edited(result.map(Box::new).map_err(|e| e.to_string())));
+            tx.send(Event::Edited(result.map(Box::new).map_err(|e| e.to_string()))).ok();
             repaint();
         });
     }

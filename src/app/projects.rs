@@ -37,8 +37,8 @@ fn remember(state: &mut AppState, file: &Path, name: &str, path: &Path) {
     state.recent.insert(0, Recent { name: name.to_string(), path: path.to_path_buf() });
     state.recent.truncate(RECENT_MAX);
     if let Ok(text) = serde_json::to_vec_pretty(&state.recent) {
-        let _ = std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")));
-        let _ = crate::project::write_atomically(file, &text);
+        std::fs::create_dir_all(file.parent().unwrap_or(Path::new("."))).ok();
+        crate::project::write_atomically(file, &text).ok();
     }
 }
 

@@ -223,7 +223,7 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             o.score_text()
         ));
         let earlier: Vec<&crate::train::TrainOutcome> = state.runs.iter().map(|r| r.as_ref()).collect();
-        let summary = crate::train::summary::written_summary(o, &earlier, state.insight.importance.as_ref());
+        let summary = crate::eval::summary::written_summary(o, &earlier, state.insight.importance.as_ref());
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.strong("What happened");
             for line in summary {

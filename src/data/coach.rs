@@ -132,15 +132,14 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
 pub fn looks_like_dates(values: &Values) -> bool {
     let Values::Str(v) = values else { return false };
     let sample: Vec<&str> = v.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(200).collect();
-    !sample.is_empty()
-        && sample.iter().filter(|s| crate::features::parse_datetime(s).is_some()).count() * 10 >= sample.len() * 9
+    !sample.is_empty() && sample.iter().filter(|s| super::parse_datetime(s).is_some()).count() * 10 >= sample.len() * 9
 }
 
 /// Warnings that need the target: class imbalance and features that (almost) give the answer.
 pub fn target_warnings(ds: &Dataset, target: &str) -> Vec<Warning> {
     let Some(t) = ds.column(target) else { return vec![] };
     let mut out = Vec::new();
-    let classes = crate::train::detect_task(ds, target).is_ok_and(|task| task == crate::train::Task::Classification);
+    let classes = super::detect_task(ds, target).is_ok_and(|task| task == super::Task::Classification);
     let labels: Vec<Option<String>> =
         (0..ds.n_rows()).map(|r| Some(t.values.display(r)).filter(|s| !s.is_empty())).collect();
     if classes {

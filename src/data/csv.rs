@@ -3,6 +3,10 @@
 //! parses chunks into compact columns (numbers as `f64`, text dictionary-coded). Chunks are
 //! then joined column by column. Malformed input becomes a message naming the file and line.
 
+// `unsafe` here: the joined number columns are written in place (uninitialised capacity filled
+// by the chunk workers, then its length set), which saves a copy of every number column.
+#![allow(unsafe_code)]
+
 use super::csv_chunks::{InPlace, Part, Seen, Source, parse_chunks, strings_of};
 use super::csv_scan::{
     decimal_comma_number, parse_cell, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,

@@ -2,6 +2,10 @@
 //! at a time, or memory), the reader thread that cuts chunks of whole records, and the workers
 //! that parse each chunk into compact column parts.
 
+// `unsafe` here: chunk workers write disjoint row ranges of the same pre-reserved number
+// columns, and ASCII-checked chunks skip the UTF-8 check.
+#![allow(unsafe_code)]
+
 use super::csv::{CHUNK, Progress, ReadError, cancelled};
 use super::csv_scan::{ESCAPED, Spans, decimal16, last_record_end, parse_cell, span_bytes, span_text, tokenize_into};
 use super::{DataError, Strings, StringsBuilder};
@@ -109,6 +113,7 @@ pub(super) struct InPlace {
 // `InPlace` and is never reallocated while it does; workers write through them only into the
 // disjoint row ranges the reader handed out (see `rows`).
 unsafe impl Send for InPlace {}
+// SAFETY: as for `Send`: shared access only hands out disjoint row ranges.
 unsafe impl Sync for InPlace {}
 
 impl InPlace {
@@ -213,7 +218,7 @@ pub(super) fn parse_chunks(
                     let chunk = parse_chunk(source_name, &bytes, sep, width, &mut scratch, target)
                         .map(|(rows, parts)| Chunk { range, rows, parts });
                     if let Cow::Owned(buf) = bytes {
-                        let _ = pool_tx.send(buf);
+                        pool_tx.send(buf).ok();
                     }
                     if chunk.is_err() {
                         failed.store(true, Ordering::Relaxed);
@@ -266,7 +271,7 @@ pub(super) fn parse_chunks(
                 // quarter more.
                 let per_record = bytes.len() as f64 / records.max(1) as f64;
                 let capacity = records + (((len - pos - cut) as f64 / per_record) * 1.25) as usize + 64;
-                let _ = in_place.set(InPlace::reserve(width, capacity));
+                in_place.set(InPlace::reserve(width, capacity)).ok();
             }
             let capacity = in_place.get().and_then(Option::as_ref).map_or(0, |p| p.capacity);
             let place = (next_row + records <= capacity).then_some((next_row, records));

@@ -5,6 +5,9 @@
 //! field. A chunk that does not fit this shape (a quote, a blank line, a ragged row) returns
 //! `None` and the general tokenizer reads it (and names the line of any error).
 
+// `unsafe` here: SSE/AVX2 intrinsics, called only after run-time feature detection.
+#![allow(unsafe_code)]
+
 use super::StringsBuilder;
 use super::csv_chunks::{Builder, Seen};
 use super::csv_scan::{decimal16, parse_cell};

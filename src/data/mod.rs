@@ -9,21 +9,27 @@ mod csv;
 mod csv_chunks;
 mod csv_plain;
 mod csv_scan;
+mod dates;
 mod excel;
+mod fingerprint;
 mod folder;
 mod json;
 mod parquet;
 mod profile;
 mod schema;
 mod sqlite;
+mod task;
 mod values;
 
 pub use coach::{Warning, table_warnings, target_warnings};
 pub use csv::{
     CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with,
 };
+pub use dates::{DateTime, parse_datetime};
+pub use fingerprint::dataset_hash;
 pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};
 pub use json::read_json_bytes;
+pub use task::{Task, detect_task, named_ratings_columns};
 pub use values::{MISSING, Numbers, Strings, StringsBuilder, Values};
 pub(crate) use values::{count_distinct, distinct_numbers};
 
@@ -457,7 +463,7 @@ mod kind_tests {
     #[test]
     fn first_occurrences_keep_the_first_of_equal_rows_across_every_part() {
         // 60 000 rows of few distinct values, so many rows repeat; missing cells in both kinds.
-        let mut rng = crate::train::split::Rng::new(5);
+        let mut rng = crate::util::Rng::new(5);
         let n = 60_000;
         let nums: Vec<Option<f64>> = (0..n).map(|_| [None, Some(0.5), Some(-1.0), Some(2.0)][rng.below(4)]).collect();
         let labels: Vec<Option<String>> =

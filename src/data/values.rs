@@ -2,6 +2,9 @@
 //! (`u32` codes into a list of distinct values). A million-row table of twenty columns takes
 //! about the size of its CSV file, and counting values or distinct values is a pass over codes.
 
+// `unsafe` here: the AVX2 distinct-value sketch, called only after run-time feature detection.
+#![allow(unsafe_code)]
+
 /// The cells of one column.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Values {

@@ -4,6 +4,7 @@
 use super::{Detail, Report, curves, human_number, thin};
 use crate::data::Profile;
 use crate::train::Pipeline;
+use crate::util::escape;
 use std::fmt::Write;
 
 /// What a report shows. Everything but the pipeline and its report is optional.
@@ -16,33 +17,29 @@ pub struct ReportInput<'a> {
     pub lesson: Option<(String, Vec<(String, bool)>)>,
 }
 
-/// Text made safe to put in HTML.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
 /// The whole report as one HTML document.
 pub fn html_report(input: &ReportInput) -> String {
     let p = input.pipeline;
     let mut h = String::new();
-    let _ = write!(
+    write!(
         h,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{CSS}</style></head><body><h1>{t}</h1>",
         t = escape(&input.title)
-    );
-    let _ = write!(
+    ).ok();
+    write!(
         h,
         "<p class=\"sub\">Made with Cairn {} · {} {} · data fingerprint <code>{}</code></p>",
         env!("CARGO_PKG_VERSION"),
         escape(p.model_display_name()),
         escape(&p.goal()),
         &p.info.data_hash.get(..12).unwrap_or(&p.info.data_hash)
-    );
+    )
+    .ok();
     if let Some((title, steps)) = &input.lesson {
         let done = steps.iter().filter(|s| s.1).count();
-        let _ = write!(h, "<h2>Lesson: {}</h2><p>{done} of {} steps done.</p><ol>", escape(title), steps.len());
+        write!(h, "<h2>Lesson: {}</h2><p>{done} of {} steps done.</p><ol>", escape(title), steps.len()).ok();
         for (s, ok) in steps {
-            let _ = write!(h, "<li>{} {}</li>", if *ok { "[done]" } else { "[not yet]" }, escape(s));
+            write!(h, "<li>{} {}</li>", if *ok { "[done]" } else { "[not yet]" }, escape(s)).ok();
         }
         h.push_str("</ol>");
     }
@@ -51,49 +48,52 @@ pub fn html_report(input: &ReportInput) -> String {
     }
     h.push_str("<h2>Recipe</h2><p>How the table became features, fitted on the training rows only.</p><ol>");
     for step in p.recipe.active() {
-        let _ = write!(h, "<li>{}</li>", escape(&step.describe()));
+        write!(h, "<li>{}</li>", escape(&step.describe())).ok();
     }
-    let _ = write!(h, "</ol><p>{} features in all.</p>", p.info.n_features);
-    let _ = write!(
+    write!(h, "</ol><p>{} features in all.</p>", p.info.n_features).ok();
+    write!(
         h,
         "<h2>Model</h2><p><b>{}</b>: {}</p><table><tr><th>setting</th><th>value</th></tr>",
         escape(p.model_display_name()),
         escape(p.model.kind().explain())
-    );
+    )
+    .ok();
     for (k, v) in &p.info.params.values {
-        let _ = write!(h, "<tr><td>{}</td><td>{v}</td></tr>", escape(k));
+        write!(h, "<tr><td>{}</td><td>{v}</td></tr>", escape(k)).ok();
     }
-    let _ = write!(
+    write!(
         h,
         "</table><p>Trained on {} rows, tested on {} rows it never saw, in {:.2} s (seed {}).</p>",
         p.info.train_rows, p.info.test_rows, p.info.train_seconds, p.info.seed
-    );
+    )
+    .ok();
     h.push_str("<h2>Scores</h2><div class=\"cards\">");
     for (name, value, help) in input.report.metrics.cards() {
-        let _ = write!(
+        write!(
             h,
             "<div class=\"card\"><div class=\"v\">{value:.3}</div><b>{name}</b><br><small>{}</small></div>",
             escape(help)
-        );
+        )
+        .ok();
     }
-    let _ = write!(h, "</div><p>{}</p>", escape(&input.report.metrics.plain_words(&p.target.name)));
+    write!(h, "</div><p>{}</p>", escape(&input.report.metrics.plain_words(&p.target.name))).ok();
     plots(&mut h, p, &input.report.detail);
     h.push_str("<h2>What the model leans on</h2><ol>");
     for (name, w) in p.top_features(8) {
-        let _ = write!(h, "<li>{}: {}</li>", escape(&name), human_number(w));
+        write!(h, "<li>{}: {}</li>", escape(&name), human_number(w)).ok();
     }
     h.push_str("</ol></body></html>\n");
     h
 }
 
 fn data_section(h: &mut String, prof: &Profile) {
-    let _ = write!(
+    write!(
         h,
         "<h2>Data</h2><p>{} — {} rows × {} columns.</p><table><tr><th>column</th><th>type</th><th>missing</th><th>distinct</th><th>summary</th></tr>",
         escape(&prof.source),
         prof.rows,
         prof.columns
-    );
+    ).ok();
     for c in &prof.column_profiles {
         let summary = match (c.min, c.max, c.mean) {
             (Some(lo), Some(hi), Some(m)) => {
@@ -101,7 +101,7 @@ fn data_section(h: &mut String, prof: &Profile) {
             }
             _ => c.top_values.iter().take(3).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
         };
-        let _ = write!(
+        write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.name),
@@ -109,13 +109,14 @@ fn data_section(h: &mut String, prof: &Profile) {
             c.missing,
             c.distinct_text(),
             escape(&summary)
-        );
+        )
+        .ok();
     }
     h.push_str("</table>");
     if !prof.warnings.is_empty() {
         h.push_str("<h3>Things checked in the data</h3><ul>");
         for w in &prof.warnings {
-            let _ = write!(h, "<li>{}</li>", escape(&w.message));
+            write!(h, "<li>{}</li>", escape(&w.message)).ok();
         }
         h.push_str("</ul>");
     }
@@ -134,16 +135,16 @@ fn plots(h: &mut String, p: &Pipeline, detail: &Detail) {
         Detail::Classification { classes, confusion, actual, scores, .. } => {
             h.push_str("<h3>Confusion matrix</h3><p>Rows: the actual class; columns: the predicted class. The diagonal holds the right answers.</p><table><tr><th></th>");
             for c in classes {
-                let _ = write!(h, "<th>{}</th>", escape(c));
+                write!(h, "<th>{}</th>", escape(c)).ok();
             }
             h.push_str("</tr>");
             let max = confusion.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
             for (a, row) in confusion.iter().enumerate() {
-                let _ = write!(h, "<tr><th>{}</th>", escape(&classes[a]));
+                write!(h, "<tr><th>{}</th>", escape(&classes[a])).ok();
                 for (pr, n) in row.iter().enumerate() {
                     let alpha = 0.1 + 0.8 * (*n as f64 / max);
                     let hue = if a == pr { "40,140,90" } else { "200,70,60" };
-                    let _ = write!(h, "<td style=\"background:rgba({hue},{alpha:.2})\">{n}</td>");
+                    write!(h, "<td style=\"background:rgba({hue},{alpha:.2})\">{n}</td>").ok();
                 }
                 h.push_str("</tr>");
             }
@@ -152,18 +153,18 @@ fn plots(h: &mut String, p: &Pipeline, detail: &Detail) {
                 let positive: Vec<bool> = actual.iter().map(|&a| a == 1).collect();
                 let (roc, _, _) = curves(&positive, scores);
                 let pts: Vec<(f64, f64)> = roc.iter().map(|p| (p[0], p[1])).collect();
-                let _ = write!(
+                write!(
                     h,
                     "<h3>ROC curve (positive class: {})</h3><p>The closer to the top-left corner, the better the scores separate the classes; the diagonal is guessing.</p>",
                     escape(&classes[1])
-                );
+                ).ok();
                 h.push_str(&line_svg(&pts, "false positive rate", "true positive rate"));
             }
         }
         Detail::Clustering { sizes, .. } => {
             h.push_str("<h3>Cluster sizes</h3><ul>");
             for (c, n) in sizes.iter().enumerate() {
-                let _ = write!(h, "<li>cluster {}: {n} rows</li>", c + 1);
+                write!(h, "<li>cluster {}: {n} rows</li>", c + 1).ok();
             }
             h.push_str("</ul>");
         }
@@ -202,20 +203,19 @@ fn scatter_svg(points: &[(f64, f64)], x_label: &str, y_label: &str, diagonal: bo
     let (x0, x1, y0, y1) = (M, W - 10.0, H - M, 10.0);
     let mut body = String::new();
     if diagonal && lo < hi {
-        let _ = write!(
-            body,
-            "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"#c33\" stroke-dasharray=\"4\"/>"
-        );
+        write!(body, "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"#c33\" stroke-dasharray=\"4\"/>")
+            .ok();
     }
     for &(x, y) in points {
-        let _ = write!(
+        write!(
             body,
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"1.6\" fill=\"#2a6fdb\" fill-opacity=\"0.5\"/>",
             scale(x, lo, hi, x0, x1),
             scale(y, lo, hi, y0, y1)
-        );
+        )
+        .ok();
     }
-    let _ = write!(
+    write!(
         body,
         "<text x=\"{x0}\" y=\"{}\" font-size=\"10\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
         y0 + 12.0,
@@ -223,7 +223,7 @@ fn scatter_svg(points: &[(f64, f64)], x_label: &str, y_label: &str, diagonal: bo
         x1,
         y0 + 12.0,
         human_number(hi)
-    );
+    ).ok();
     frame(x_label, y_label, &body)
 }
 
@@ -253,22 +253,23 @@ fn histogram_svg(values: &[f64], bins: usize) -> String {
     let mut body = String::new();
     for (i, &c) in counts.iter().enumerate() {
         let top_y = scale(c as f64, 0.0, top, y0, y1);
-        let _ = write!(
+        write!(
             body,
             "<rect x=\"{:.1}\" y=\"{top_y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#2a6fdb\"/>",
             x0 + i as f64 * width,
             width - 1.0,
             y0 - top_y
-        );
+        )
+        .ok();
     }
-    let _ = write!(
+    write!(
         body,
         "<text x=\"{x0}\" y=\"{}\" font-size=\"10\">{}</text><text x=\"{x1}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
         y0 + 12.0,
         human_number(lo),
         y0 + 12.0,
         human_number(hi)
-    );
+    ).ok();
     frame("error", "test rows", &body)
 }
 

@@ -4,7 +4,8 @@
 //! it measures the whole pipeline (recipe + model) on the columns a user knows.
 
 use crate::data::Dataset;
-use crate::train::{Pipeline, TrainError, split::Rng};
+use crate::train::{Pipeline, TrainError};
+use crate::util::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 

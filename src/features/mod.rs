@@ -8,12 +8,13 @@ mod sparse;
 mod table;
 mod text;
 
+pub use crate::data::{DateTime, parse_datetime};
 pub use expr::{Expr, ExprError};
 pub use recipe::{
     DatePart, Impute, Power, Preview, RECIPE_VERSION, Recipe, RecipeStep, Scaling, Step, StepGroup, fix_for,
 };
 pub use sparse::Csr;
-pub use table::{DateTime, FittedTable, parse_datetime};
+pub use table::FittedTable;
 pub use text::{TfidfModel, TfidfOptions, tokenize};
 
 use crate::data::{Dataset, Strings, Values, format_number};

@@ -236,7 +236,7 @@ impl GpuEngine {
     fn dispatch(&mut self, kernel: Kernel, params: [u32; 8], bindings: &[Buf], groups: (u32, u32)) {
         if self.arena.len() + self.align > ARENA_BYTES {
             // The arena is full: send what is recorded (it reads the arena as uploaded now).
-            let _ = self.flush();
+            self.flush().ok();
         }
         let offset = self.arena.len();
         self.arena.extend(params.iter().flat_map(|w| w.to_le_bytes()));
@@ -300,11 +300,11 @@ impl Engine for GpuEngine {
     }
     fn write(&mut self, buf: Buf, data: &[f32]) {
         // Recorded work runs first (a queued write would land before it).
-        let _ = self.flush();
+        self.flush().ok();
         self.queue.write_buffer(&self.bufs[buf], 0, bytemuck::cast_slice(data));
     }
     fn write_index(&mut self, buf: Buf, data: &[u32]) {
-        let _ = self.flush();
+        self.flush().ok();
         self.queue.write_buffer(&self.bufs[buf], 0, bytemuck::cast_slice(data));
     }
     fn read(&mut self, buf: Buf, len: usize) -> Result<Vec<f32>, GpuError> {
@@ -321,7 +321,7 @@ impl Engine for GpuEngine {
         let slice = staging.slice(..);
         let (tx, rx) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
+            tx.send(r).ok();
         });
         self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Device(e.to_string()))?;
         rx.recv()

@@ -5,7 +5,7 @@
 use super::GpuError;
 use super::engine::{Buf, Engine, LossKind, Optimiser};
 use super::reference::{self, Activation, MatmulFlags, Step};
-use crate::train::split::Rng;
+use crate::util::Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 

@@ -97,17 +97,18 @@ impl Metrics {
         let m = self.lock();
         let model = escape(&self.model);
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP cairn_requests_total HTTP requests by route and status code.");
-        let _ = writeln!(out, "# TYPE cairn_requests_total counter");
+        writeln!(out, "# HELP cairn_requests_total HTTP requests by route and status code.").ok();
+        writeln!(out, "# TYPE cairn_requests_total counter").ok();
         for ((route, status), n) in &m.requests {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "cairn_requests_total{{model=\"{model}\",route=\"{}\",status=\"{status}\"}} {n}",
                 escape(route)
-            );
+            )
+            .ok();
         }
-        let _ = writeln!(out, "# HELP cairn_request_duration_seconds Time to answer a request.");
-        let _ = writeln!(out, "# TYPE cairn_request_duration_seconds histogram");
+        writeln!(out, "# HELP cairn_request_duration_seconds Time to answer a request.").ok();
+        writeln!(out, "# TYPE cairn_request_duration_seconds histogram").ok();
         histogram(
             &mut out,
             "cairn_request_duration_seconds",
@@ -117,29 +118,28 @@ impl Metrics {
             m.latency_sum,
             m.latency_count,
         );
-        let _ = writeln!(out, "# HELP cairn_requests_in_flight Requests being answered now.");
-        let _ = writeln!(out, "# TYPE cairn_requests_in_flight gauge");
-        let _ = writeln!(
+        writeln!(out, "# HELP cairn_requests_in_flight Requests being answered now.").ok();
+        writeln!(out, "# TYPE cairn_requests_in_flight gauge").ok();
+        writeln!(
             out,
             "cairn_requests_in_flight{{model=\"{model}\"}} {}",
             self.in_flight.load(Ordering::Relaxed).max(0)
-        );
-        let _ = writeln!(out, "# HELP cairn_predictions_total Rows predicted.");
-        let _ = writeln!(out, "# TYPE cairn_predictions_total counter");
-        let _ = writeln!(out, "cairn_predictions_total{{model=\"{model}\"}} {}", m.predictions);
+        )
+        .ok();
+        writeln!(out, "# HELP cairn_predictions_total Rows predicted.").ok();
+        writeln!(out, "# TYPE cairn_predictions_total counter").ok();
+        writeln!(out, "cairn_predictions_total{{model=\"{model}\"}} {}", m.predictions).ok();
         if !m.classes.is_empty() {
-            let _ = writeln!(out, "# HELP cairn_predicted_class_total Rows predicted as each class.");
-            let _ = writeln!(out, "# TYPE cairn_predicted_class_total counter");
+            writeln!(out, "# HELP cairn_predicted_class_total Rows predicted as each class.").ok();
+            writeln!(out, "# TYPE cairn_predicted_class_total counter").ok();
             for (c, n) in &m.classes {
-                let _ = writeln!(out, "cairn_predicted_class_total{{model=\"{model}\",class=\"{}\"}} {n}", escape(c));
+                writeln!(out, "cairn_predicted_class_total{{model=\"{model}\",class=\"{}\"}} {n}", escape(c)).ok();
             }
         }
         if !self.value_buckets.is_empty() {
-            let _ = writeln!(
-                out,
-                "# HELP cairn_prediction_value Predicted values (buckets: the training target's deciles)."
-            );
-            let _ = writeln!(out, "# TYPE cairn_prediction_value histogram");
+            writeln!(out, "# HELP cairn_prediction_value Predicted values (buckets: the training target's deciles).")
+                .ok();
+            writeln!(out, "# TYPE cairn_prediction_value histogram").ok();
             histogram(
                 &mut out,
                 "cairn_prediction_value",
@@ -234,11 +234,11 @@ fn histogram(out: &mut String, name: &str, model: &str, bounds: &[f64], counts: 
     let mut cumulative = 0;
     for (le, n) in bounds.iter().zip(counts) {
         cumulative += n;
-        let _ = writeln!(out, "{name}_bucket{{model=\"{model}\",le=\"{le}\"}} {cumulative}");
+        writeln!(out, "{name}_bucket{{model=\"{model}\",le=\"{le}\"}} {cumulative}").ok();
     }
-    let _ = writeln!(out, "{name}_bucket{{model=\"{model}\",le=\"+Inf\"}} {count}");
-    let _ = writeln!(out, "{name}_sum{{model=\"{model}\"}} {sum}");
-    let _ = writeln!(out, "{name}_count{{model=\"{model}\"}} {count}");
+    writeln!(out, "{name}_bucket{{model=\"{model}\",le=\"+Inf\"}} {count}").ok();
+    writeln!(out, "{name}_sum{{model=\"{model}\"}} {sum}").ok();
+    writeln!(out, "{name}_count{{model=\"{model}\"}} {count}").ok();
 }
 
 /// Escapes a label value (backslash, quote, newline).

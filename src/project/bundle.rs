@@ -1,8 +1,8 @@
 //! A bundle is one file: a header line (magic, format version, sha256 of the body) followed by
 //! the pipeline as JSON. Damaged or too-new bundles are refused with a clear message.
 
-use crate::track::hex;
 use crate::train::Pipeline;
+use crate::util::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;

@@ -6,7 +6,7 @@ use crate::features::FittedStep;
 use crate::train::{Pipeline, Task};
 use serde_json::Value;
 
-pub use crate::eval::html::escape;
+pub use crate::util::escape;
 
 fn example_text(p: &Pipeline, column: &str) -> String {
     match p.example.get(column) {
@@ -17,7 +17,7 @@ fn example_text(p: &Pipeline, column: &str) -> String {
 }
 
 fn field(p: &Pipeline, name: &str, kind: ColumnKind) -> String {
-    let id = format!("f{}", crate::track::hex(name.as_bytes()));
+    let id = format!("f{}", crate::util::hex(name.as_bytes()));
     let label = format!("<label for=\"{id}\">{}</label>", escape(name));
     let value = example_text(p, name);
     let data = format!("id=\"{id}\" data-col=\"{}\" data-kind=\"{}\"", escape(name), kind.label());

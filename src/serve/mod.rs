@@ -7,14 +7,12 @@
 //! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
 pub mod batch;
-mod client;
 pub mod export;
 mod form;
 mod log;
 mod openapi;
 mod protocols;
 
-pub use client::http_request;
 pub use log::PredictionLog;
 
 use crate::data::Dataset;
@@ -205,7 +203,7 @@ fn reload_on_sighup(state: Arc<ServeState>) {
 
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        tokio::signal::ctrl_c().await.ok();
     };
     #[cfg(unix)]
     let term = async {

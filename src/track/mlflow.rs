@@ -2,7 +2,7 @@
 //! MLflow client read), or a tracking server's REST API (`/api/2.0/mlflow/...`).
 
 use super::RunRecord;
-use crate::serve::http_request;
+use crate::util::http_request;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 

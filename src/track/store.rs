@@ -155,7 +155,7 @@ impl RunStore {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<RunStore, TrackError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(dir);
+            std::fs::create_dir_all(dir).ok();
         }
         let open = |path: &Path| -> Result<Connection, rusqlite::Error> {
             let conn = Connection::open(path)?;

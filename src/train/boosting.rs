@@ -6,8 +6,8 @@
 //! Trees reuse the histogram CART of [`super::tree`], binned once for all rounds.
 
 use super::models::{sigmoid, softmax_in_place};
-use super::split::Rng;
 use super::tree::{self, Binned, Features, Tree, TreeParams};
+use crate::util::Rng;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 

@@ -2,8 +2,8 @@
 //! groups rows around `k` centres so each row is near its own centre. Reads sparse rows, so it
 //! also works on TF-IDF text. Several seeded starts run in parallel; the tightest one wins.
 
-use super::split::Rng;
 use crate::features::Csr;
+use crate::util::Rng;
 use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

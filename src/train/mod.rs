@@ -11,6 +11,7 @@ mod knn;
 pub mod leaderboard;
 mod linear;
 mod logistic;
+pub mod metrics;
 mod mlp;
 mod models;
 mod mt;
@@ -19,59 +20,30 @@ mod pipeline;
 mod prepare;
 pub mod retrain;
 pub mod split;
-pub mod summary;
 mod svm;
 pub mod tree;
 pub mod tune;
 
+pub use crate::data::{Task, detect_task};
 pub use mlp::{FitControl, Mlp};
 pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_model};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Recommendations, Target, TrainInfo};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
-pub use prepare::{default_recipe, default_recipe_with, detect_task, ratings_columns, resolve_task};
+pub use prepare::{default_recipe, default_recipe_with, ratings_columns, resolve_task};
 
 use crate::data::Dataset;
-use crate::eval::{self, Report};
 use crate::features::{FeatureError, Recipe};
 use crate::gpu::DeviceChoice;
 use crate::gpu::net::EpochStats;
-use serde::{Deserialize, Serialize};
+use metrics::Report;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Most classes a classifier is trained on; beyond this the target is almost surely a number.
 pub const MAX_CLASSES: usize = 200;
-
-/// What kind of answer the model gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Task {
-    Regression,
-    Classification,
-    /// Grouping rows without a target (k-means).
-    Clustering,
-    /// Predicting how a user rates an item (matrix factorisation), from user and item columns.
-    Recommendation,
-}
-
-impl Task {
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Regression => "regression",
-            Task::Classification => "classification",
-            Task::Clustering => "clustering",
-            Task::Recommendation => "recommendation",
-        }
-    }
-
-    /// Whether the target is a number (regression and recommendation: scored by RMSE/MAE/R²).
-    pub fn numeric_target(self) -> bool {
-        matches!(self, Task::Regression | Task::Recommendation)
-    }
-}
 
 /// The task the user asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -185,7 +157,7 @@ impl TrainOutcome {
     /// as poor even when it works: ratings hold much noise no model can predict).
     pub fn score_text(&self) -> String {
         match self.report.metrics {
-            crate::eval::Metrics::Regression { rmse, .. } if self.pipeline.target.task == Task::Recommendation => {
+            metrics::Metrics::Regression { rmse, .. } if self.pipeline.target.task == Task::Recommendation => {
                 format!("RMSE {rmse:.3}")
             }
             ref m => format!("{} {:.3}", m.headline_label(), m.headline().1),
@@ -243,7 +215,7 @@ pub fn train(
     let prepared = prepare(data, cfg, test.is_none())?;
     // The data's fingerprint (for tracking) is computed on another core meanwhile.
     std::thread::scope(|s| {
-        let hash = s.spawn(|| crate::track::dataset_hash(&prepared.data));
+        let hash = s.spawn(|| crate::data::dataset_hash(&prepared.data));
         let mut outcome = fit_prepared(&prepared, test, cfg, progress, started)?;
         outcome.pipeline.info.data_hash = hash.join().unwrap_or_default();
         Ok(outcome)
@@ -401,11 +373,11 @@ fn score(
             TargetValues::Numbers(_) => vec![],
         };
         let csr = crate::features::Csr::from_dense(x);
-        return Ok(eval::clustering_report(&csr, &assigned, km.centers.len(), spread, &labels));
+        return Ok(metrics::clustering_report(&csr, &assigned, km.centers.len(), spread, &labels));
     }
     let output = model.predict(x);
     Ok(match (y, &output) {
-        (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => eval::regression_report(actual, pred),
+        (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => metrics::regression_report(actual, pred),
         (TargetValues::Classes(actual), ModelOutput::Probabilities(p)) => {
             let actual_idx = class_index(classes, actual);
             let known: Vec<usize> = (0..actual_idx.len()).filter(|&i| actual_idx[i] != usize::MAX).collect();
@@ -415,7 +387,7 @@ fn score(
             let a: Vec<usize> = known.iter().map(|&i| actual_idx[i]).collect();
             let pred: Vec<usize> = known.iter().map(|&i| argmax(p.row(i).iter().copied())).collect();
             let scores: Vec<f64> = known.iter().map(|&i| p[[i, p.ncols() - 1]]).collect();
-            eval::classification_report(classes, &a, &pred, (classes.len() == 2).then_some(scores.as_slice()))
+            metrics::classification_report(classes, &a, &pred, (classes.len() == 2).then_some(scores.as_slice()))
         }
         _ => return Err(TrainError::Fit("the model's output does not match the task".into())),
     })

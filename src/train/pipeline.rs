@@ -1,9 +1,9 @@
 //! The one `Pipeline` type: input schema + fitted feature recipe + model + target. Training
 //! produces it, bundles store it, `cairn predict` and `cairn serve` load and run it.
 
+use super::metrics::{Metrics, Report};
 use super::{FittedModel, ModelOutput, Task, TrainError, argmax};
 use crate::data::{Dataset, Schema};
-use crate::eval::{Metrics, Report};
 use crate::features::{FeatureError, FittedRecipe, Recipe};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -1,39 +1,10 @@
 //! From a dataset and a training configuration to labelled rows ready to fit: the task
 //! (detected or chosen), the target values, the recipe's row steps and the seeded split.
 
-use super::{MAX_CLASSES, ModelKind, Task, TaskChoice, TrainConfig, TrainError, split};
-use crate::data::{Dataset, Values, format_number};
+use super::{MAX_CLASSES, ModelKind, Task, TaskChoice, TrainConfig, TrainError, detect_task, split};
+use crate::data::{Dataset, Values, format_number, named_ratings_columns};
 use crate::features::Recipe;
 use std::borrow::Cow;
-
-/// Guesses the task from the target column: a rating with a user and an item column is a
-/// recommendation; text labels, or a few whole numbers, are classes.
-pub fn detect_task(ds: &Dataset, target: &str) -> Result<Task, TrainError> {
-    let col = ds.require(target)?;
-    let lower = target.to_ascii_lowercase();
-    if matches!(col.values, Values::Numeric(_))
-        && ["rating", "stars", "score"].iter().any(|w| lower.contains(w))
-        && named_ratings_columns(ds, target).is_some()
-    {
-        return Ok(Task::Recommendation);
-    }
-    Ok(match &col.values {
-        Values::Str(_) => Task::Classification,
-        Values::Numeric(v) => {
-            // Classes: whole numbers only, at most 20 distinct (stop at the first that is not).
-            let mut distinct = std::collections::HashSet::new();
-            let mut classes = true;
-            for x in v.iter().flatten() {
-                distinct.insert(x.to_bits());
-                if x.fract() != 0.0 || distinct.len() > 20 {
-                    classes = false;
-                    break;
-                }
-            }
-            if classes { Task::Classification } else { Task::Regression }
-        }
-    })
-}
 
 /// The target column as labels (classification) or numbers (regression), for the given rows.
 pub(super) enum TargetValues {
@@ -130,7 +101,7 @@ pub fn resolve_task(data: &Dataset, cfg: &TrainConfig) -> Result<Task, TrainErro
     }
     match cfg.task {
         TaskChoice::Clustering => Ok(Task::Clustering),
-        TaskChoice::Auto => detect_task(data, &cfg.target),
+        TaskChoice::Auto => Ok(detect_task(data, &cfg.target)?),
         TaskChoice::Regression => Ok(Task::Regression),
         TaskChoice::Classification => Ok(Task::Classification),
         TaskChoice::Recommendation => {
@@ -165,21 +136,6 @@ pub fn ratings_columns(data: &Dataset, target: &str) -> Result<(String, String),
             others.len()
         ))),
     }
-}
-
-/// A user column and an item column found by their names.
-fn named_ratings_columns(data: &Dataset, target: &str) -> Option<(String, String)> {
-    let find = |words: &[&str]| {
-        data.columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .filter(|n| *n != target)
-            .find(|n| words.iter().any(|w| n.to_ascii_lowercase().contains(w)))
-            .map(str::to_string)
-    };
-    let user = find(&["user", "customer", "student", "reader"])?;
-    let item = find(&["item", "movie", "product", "book", "song", "film"])?;
-    (user != item).then_some((user, item))
 }
 
 /// The recipe used when none is given: for recommendations, the user and item columns as

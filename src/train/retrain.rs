@@ -2,9 +2,9 @@
 //! plus new data, and compared with the current model on one held-out set neither has seen —
 //! the current model's own test rows of the old data plus a seeded share of the new rows.
 
+use super::metrics::Report;
 use super::{Pipeline, TaskChoice, TrainConfig, TrainError, TrainOutcome, prepare, train};
 use crate::data::Dataset;
-use crate::eval::Report;
 
 /// A retrained candidate next to the current model, scored on the same rows.
 pub struct Retrained {

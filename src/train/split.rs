@@ -1,44 +1,8 @@
 //! Seeded train/test splits and k folds (stratified by class for classification), row for row
-//! the same as scikit-learn's; and a small fast generator for the models' own randomness.
+//! the same as scikit-learn's. (The models' own generator is [`crate::util::Rng`].)
 
 use super::mt::Mt19937;
 
-/// SplitMix64: a small, fast, portable generator, so a seed gives the same split everywhere.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `-1..1` (24 random bits, as an f32).
-    pub fn symmetric_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    }
-
-    /// Uniform in `0..n`.
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
-}
-
-/// Splits `0..n` into (train, test) row indices exactly as scikit-learn's
 /// A time-ordered split: rows sorted by `column` (dates like 2024-03-31 14:05, or numbers),
 /// the earliest `1 − test_size` share trains and the latest is the test. Both lists are in
 /// time order. A row whose time is missing or unreadable is an error naming it.
@@ -53,7 +17,7 @@ pub fn time_split(
     for r in 0..ds.n_rows() {
         let key = match &col.values {
             Values::Numeric(v) => v.get(r),
-            Values::Str(v) => v.get(r).and_then(crate::features::parse_datetime).map(|d| d.order_key()),
+            Values::Str(v) => v.get(r).and_then(crate::data::parse_datetime).map(|d| d.order_key()),
         };
         let key = key.ok_or_else(|| {
             super::TrainError::Config(format!(

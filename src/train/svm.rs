@@ -6,8 +6,8 @@
 //! house prices with C=1 cannot reach the price scale and scores R² < 0.
 
 use super::models::{sigmoid, softmax_in_place};
-use super::split::Rng;
 use crate::features::Csr;
+use crate::util::Rng;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 

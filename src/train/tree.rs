@@ -9,7 +9,7 @@
 
 pub use super::binned::{Binned, Features};
 use super::binned::{MAX_BINS, Storage};
-use super::split::Rng;
+use crate::util::Rng;
 use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -91,7 +91,7 @@ pub fn candidates(model: ModelKind, search: Search, seed: u64) -> Vec<Params> {
             for combo in combos {
                 let mut p = Params::defaults(model);
                 for (s, v) in specs.iter().zip(combo) {
-                    let _ = p.set(s.name, v);
+                    p.set(s.name, v).ok();
                 }
                 out.push(p);
             }
@@ -100,7 +100,7 @@ pub fn candidates(model: ModelKind, search: Search, seed: u64) -> Vec<Params> {
             for _ in 0..trials.saturating_sub(1) {
                 let mut p = Params::defaults(model);
                 for s in specs {
-                    let _ = p.set(s.name, &sample(s.kind, s.grid, &mut rng));
+                    p.set(s.name, &sample(s.kind, s.grid, &mut rng)).ok();
                 }
                 out.push(p);
             }

@@ -41,17 +41,17 @@ proptest! {
 
     #[test]
     fn csv_reader_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = read_csv_bytes("fuzz.csv", bytes);
+        read_csv_bytes("fuzz.csv", bytes).ok();
     }
 
     #[test]
     fn csv_reader_never_panics_on_csv_like_text(text in "[a-c0-9,;\t\"\n\r. -]{0,300}") {
-        let _ = read_csv_bytes("fuzz.csv", text.into_bytes());
+        read_csv_bytes("fuzz.csv", text.into_bytes()).ok();
     }
 
     #[test]
     fn json_reader_never_panics(text in "[\\[\\]{}:,\"a-c0-9 \n.-]{0,200}|.{0,100}") {
-        let _ = read_json_bytes("fuzz.json", text.as_bytes());
+        read_json_bytes("fuzz.json", text.as_bytes()).ok();
     }
 
     #[test]

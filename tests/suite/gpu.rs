@@ -6,7 +6,7 @@ use crate::common::{asset, cairn, stderr, stdout};
 use cairn::gpu::net::{Hooks, NetConfig, Schedule, Weights, train_net};
 use cairn::gpu::reference::{self, Activation, MatmulFlags, MfStep, Step};
 use cairn::gpu::{CpuEngine, DeviceChoice, Engine, GpuEngine, LossKind, Optimiser};
-use cairn::train::split::Rng;
+use cairn::util::Rng;
 
 /// The GPU engine, or `None` (test passes vacuously) only when CAIRN_ALLOW_NO_GPU=1.
 pub fn gpu() -> Option<GpuEngine> {

@@ -71,7 +71,7 @@ fn runs_panel_records_compares_promotes_and_deletes() {
 
 fn served_checksum(a: &cairn::app::CairnApp) -> String {
     let cairn::app::DeployStatus::Running { url, .. } = &a.state.deploy else { panic!("not serving") };
-    let (_, m) = cairn::serve::http_request(url, "GET", "/metadata", None).unwrap();
+    let (_, m) = cairn::util::http_request(url, "GET", "/metadata", None).unwrap();
     serde_json::from_str::<serde_json::Value>(&m).unwrap()["checksum"].as_str().unwrap().to_string()
 }
 

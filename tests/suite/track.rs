@@ -147,14 +147,14 @@ print(json.dumps(out))
         .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let started = std::time::Instant::now();
-    while cairn::serve::http_request(&url, "GET", "/health", None).is_err() && started.elapsed().as_secs() < 120 {
+    while cairn::util::http_request(&url, "GET", "/health", None).is_err() && started.elapsed().as_secs() < 120 {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
     let o = cairn(&["runs", s(&store), "--mlflow-url", &url]);
     let v = o.status.success().then(|| read_back(&url));
-    let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", server.id())]).status();
-    let _ = server.kill();
-    let _ = server.wait();
+    Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", server.id())]).status().ok();
+    server.kill().ok();
+    server.wait().ok();
     assert!(o.status.success(), "{}", stderr(&o));
     check(&v.unwrap());
 }

@@ -2,6 +2,9 @@
 //! imported and profiled by `cairn inspect` in a child process and, in the same run, by pandas
 //! `read_csv` + `describe` (benches/pandas_import.py); times and peak memory side by side.
 
+// `unsafe` here: `getrusage`/libc calls to read a child's peak memory.
+#![allow(unsafe_code)]
+
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::io::{BufWriter, Write};
@@ -9,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const PANDAS_SCRIPT: &str = include_str!("../benches/pandas_import.py");
+const PANDAS_SCRIPT: &str = include_str!("../../../benches/pandas_import.py");
 
 /// Writes `rows` rows × 20 columns: 12 numbers (3 % missing), 5 categories (2 % missing), a
 /// count, a date and a numeric target. Seeded, so every run reads the same bytes.
@@ -29,7 +32,7 @@ pub fn generate_csv(path: &Path, rows: usize) -> Result<()> {
         .chain(["count", "when", "target"].map(String::from))
         .collect();
     writeln!(out, "{}", header.join(","))?;
-    let mut rng = cairn::train::split::Rng::new(7);
+    let mut rng = cairn::util::Rng::new(7);
     let mut line = String::with_capacity(256);
     for _ in 0..rows {
         line.clear();
@@ -59,7 +62,7 @@ pub fn generate_csv(path: &Path, rows: usize) -> Result<()> {
     Ok(())
 }
 
-fn uniform(rng: &mut cairn::train::split::Rng) -> f64 {
+fn uniform(rng: &mut cairn::util::Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -67,6 +70,7 @@ fn uniform(rng: &mut cairn::train::split::Rng) -> f64 {
 fn children_peak_mb() -> f64 {
     // SAFETY: getrusage only writes into the struct we pass.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage` that outlives the call.
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
     usage.ru_maxrss as f64 / 1024.0
 }

@@ -136,14 +136,14 @@ impl Drop for Server {
         // SIGTERM to the group, a few seconds to finish, then SIGKILL to whatever is left
         // (uvicorn's worker processes included).
         let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).status();
+        Command::new("kill").args(["-s", "TERM", "--", &group]).status().ok();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).stderr(Stdio::null()).status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Command::new("kill").args(["-s", "KILL", "--", &group]).stderr(Stdio::null()).status().ok();
+        self.child.kill().ok();
+        self.child.wait().ok();
     }
 }
 
@@ -174,7 +174,7 @@ fn start_cairn(bundle: &Path) -> Result<Server> {
 
 /// FastAPI + uvicorn (one worker per core) + scikit-learn on a free port, once it answers.
 fn start_fastapi(python: &str, data: &Path, dir: &Path) -> Result<Server> {
-    std::fs::write(dir.join("fastapi_serve.py"), include_str!("../benches/fastapi_serve.py"))?;
+    std::fs::write(dir.join("fastapi_serve.py"), include_str!("../../../benches/fastapi_serve.py"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).to_string();
     let child = spawn_grouped(
@@ -189,7 +189,7 @@ fn start_fastapi(python: &str, data: &Path, dir: &Path) -> Result<Server> {
     .with_context(|| format!("cannot run {python} -m uvicorn (pip install fastapi uvicorn scikit-learn pandas)"))?;
     let server = Server { child, host: format!("127.0.0.1:{port}") };
     let started = Instant::now();
-    while cairn::serve::http_request(&format!("http://{}", server.host), "GET", "/health", None).is_err() {
+    while cairn::util::http_request(&format!("http://{}", server.host), "GET", "/health", None).is_err() {
         if started.elapsed() > Duration::from_secs(120) {
             bail!("the FastAPI server did not answer within 2 minutes");
         }
@@ -234,7 +234,7 @@ pub fn bench_serve(data_dir: &Path, b: &ServeBench, as_json: bool) -> Result<()>
         let mut rows = Vec::new();
         for (name, body, batch) in [("1 row", &one, 1usize), ("100 rows", &hundred, 100)] {
             let per_client = (b.requests / clients).max(1) / if batch > 1 { 10 } else { 1 };
-            let _ = load(host, body, clients, Stop::Count(20.min(per_client))); // warm-up
+            load(host, body, clients, Stop::Count(20.min(per_client))).ok(); // warm-up
             let stop = if seconds > 0.0 {
                 Stop::Until(Instant::now() + Duration::from_secs_f64(seconds))
             } else {
@@ -249,7 +249,7 @@ pub fn bench_serve(data_dir: &Path, b: &ServeBench, as_json: bool) -> Result<()>
     let url = format!("http://{}", cairn_server.host);
     let mut rows = run_cases("cairn", &cairn_server.host)?;
     let metrics =
-        cairn::serve::http_request(&url, "GET", "/metrics", None).map(|(_, t)| cairn::monitor::read_exposition(&t));
+        cairn::util::http_request(&url, "GET", "/metrics", None).map(|(_, t)| cairn::monitor::read_exposition(&t));
     let mut ratios = Vec::new();
     if b.fastapi {
         eprintln!("starting FastAPI + uvicorn + scikit-learn ({}) …", b.python);

@@ -362,7 +362,7 @@ pub fn cmd_retrain(a: RetrainArgs) -> Result<()> {
         && (r.better() || a.force)
     {
         let body = json!({"bundle": path}).to_string();
-        let (status, answer) = cairn::serve::http_request(url, "POST", "/admin/reload", Some(&body))
+        let (status, answer) = cairn::util::http_request(url, "POST", "/admin/reload", Some(&body))
             .map_err(|e| anyhow::anyhow!("cannot reach the server at {url}: {e}"))?;
         if status != 200 {
             bail!("the server at {url} refused the new model: {answer}");

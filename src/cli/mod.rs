@@ -1,5 +1,9 @@
 //! The command line: `cairn train | predict | serve | inspect`. With no subcommand, the GUI.
 
+pub mod bench;
+pub mod runs;
+pub mod teach;
+
 use anyhow::{Context, Result, bail};
 use cairn::data::Dataset;
 use cairn::eval::{learning_curve, permutation_importance};
@@ -31,20 +35,20 @@ pub enum Command {
     /// Train a model on a CSV file and report its test scores.
     Train(TrainArgs),
     /// The recorded runs of a run store: list, compare, note, promote, delete, export to MLflow.
-    Runs(crate::cli_runs::RunsArgs),
+    Runs(crate::cli::runs::RunsArgs),
     /// Retrain the serving model's recipe and settings on its data plus new rows, compare both
     /// on the same held-out rows, and optionally switch a running server to the new one.
-    Retrain(crate::cli_runs::RetrainArgs),
+    Retrain(crate::cli::runs::RetrainArgs),
     /// Print the feature recipe proposed for DATA as JSON, to edit and pass to `train --recipe`.
-    Recipe(crate::cli_runs::RecipeArgs),
+    Recipe(crate::cli::runs::RecipeArgs),
     /// A user's top items from a recommendation bundle (ones they did not rate in training).
-    Recommend(crate::cli_teach::RecommendArgs),
+    Recommend(crate::cli::teach::RecommendArgs),
     /// Check a lesson file, or pack it with its data into a class pack.
-    Lesson(crate::cli_teach::LessonArgs),
+    Lesson(crate::cli::teach::LessonArgs),
     /// Write an HTML report (data profile, recipe, model, scores and plots) of a bundle on DATA.
-    Report(crate::cli_teach::ReportArgs),
+    Report(crate::cli::teach::ReportArgs),
     /// Create a project folder: the data, the target and the training choices.
-    Init(crate::cli_runs::InitArgs),
+    Init(crate::cli::runs::InitArgs),
     /// Re-execute a project headless: data → recipe → train → evaluate → bundle, recorded in
     /// the project's run store.
     Run {
@@ -157,23 +161,23 @@ pub enum Command {
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Train(args) => cmd_train(args),
-        Command::Runs(args) => crate::cli_runs::cmd_runs(args),
-        Command::Init(args) => crate::cli_runs::cmd_init(args),
-        Command::Recipe(args) => crate::cli_runs::cmd_recipe(args),
-        Command::Recommend(args) => crate::cli_teach::cmd_recommend(args),
-        Command::Lesson(args) => crate::cli_teach::cmd_lesson(args),
-        Command::Report(args) => crate::cli_teach::cmd_report(args),
-        Command::Retrain(args) => crate::cli_runs::cmd_retrain(args),
+        Command::Runs(args) => crate::cli::runs::cmd_runs(args),
+        Command::Init(args) => crate::cli::runs::cmd_init(args),
+        Command::Recipe(args) => crate::cli::runs::cmd_recipe(args),
+        Command::Recommend(args) => crate::cli::teach::cmd_recommend(args),
+        Command::Lesson(args) => crate::cli::teach::cmd_lesson(args),
+        Command::Report(args) => crate::cli::teach::cmd_report(args),
+        Command::Retrain(args) => crate::cli::runs::cmd_retrain(args),
         Command::Run { project, data, json } => match data {
-            Some(data) => crate::cli_runs::cmd_rerun(&project, &data, json),
-            None => crate::cli_runs::cmd_run(&project, json),
+            Some(data) => crate::cli::runs::cmd_rerun(&project, &data, json),
+            None => crate::cli::runs::cmd_run(&project, json),
         },
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
         Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
-        Command::Inspect { data, target, json } => crate::cli_teach::cmd_inspect(&data, target.as_deref(), json),
-        Command::Export { bundle, onnx, mlflow, docker } => crate::cli_runs::cmd_export(&bundle, onnx, mlflow, docker),
+        Command::Inspect { data, target, json } => crate::cli::teach::cmd_inspect(&data, target.as_deref(), json),
+        Command::Export { bundle, onnx, mlflow, docker } => crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker),
         Command::Monitor { bundle, reference, current, labels, json } => {
-            crate::cli_runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
+            crate::cli::runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
         }
         Command::Bench {
             what,
@@ -188,13 +192,13 @@ pub fn run(command: Command) -> Result<()> {
             rows,
             json,
         } => match what.as_str() {
-            "train" => crate::bench::bench_train(&data_dir, &python, repeat, json),
+            "train" => crate::cli::bench::bench_train(&data_dir, &python, repeat, json),
             "serve" => {
-                let b = crate::bench_serve::ServeBench { clients, requests, seconds, fastapi, python, saturate };
-                crate::bench_serve::bench_serve(&data_dir, &b, json)
+                let b = crate::cli::bench::serve::ServeBench { clients, requests, seconds, fastapi, python, saturate };
+                crate::cli::bench::serve::bench_serve(&data_dir, &b, json)
             }
-            "gpu" => crate::bench_gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
-            "import" => crate::bench_import::bench_import(rows, &python, repeat.max(1), json),
+            "gpu" => crate::cli::bench::gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
+            "import" => crate::cli::bench::import::bench_import(rows, &python, repeat.max(1), json),
             // Measured on the app's UI, so `main` runs it before `run` (this file never names the UI).
             "frames" => bail!("'cairn bench frames' is run by the binary's entry point"),
             other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import, frames)"),
@@ -295,7 +299,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     cfg.seed = a.seed;
     cfg.test_size = a.test_size;
     cfg.device = device;
-    cfg.recipe = a.recipe.as_deref().map(crate::cli_runs::read_recipe).transpose()?;
+    cfg.recipe = a.recipe.as_deref().map(crate::cli::runs::read_recipe).transpose()?;
     cfg.time_column = a.time_split.clone();
     // A neural network's epochs, as they finish.
     cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &cairn::gpu::net::EpochStats| {
@@ -344,7 +348,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         if let Some(store) = &a.runs {
             for (i, (r, cv)) in results.iter().enumerate() {
                 let bundle = a.out.as_deref().zip(saved.as_deref()).filter(|_| i == 0);
-                crate::cli_runs::record_run(
+                crate::cli::runs::record_run(
                     store,
                     &r.pipeline,
                     (data.n_rows(), data.columns.len()),
@@ -437,7 +441,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
     let run_id = match &a.runs {
         Some(store) => {
             let bundle = a.out.as_deref().zip(checksum.as_deref());
-            let id = crate::cli_runs::record_run(
+            let id = crate::cli::runs::record_run(
                 store,
                 p,
                 (data.n_rows(), data.columns.len()),
@@ -550,7 +554,7 @@ fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Re
     if stop_with_parent {
         // The parent holds our stdin open; end of input means it is gone (even after kill -9).
         std::thread::spawn(|| {
-            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink()).ok();
             eprintln!("The app that started this server has exited; stopping.");
             std::process::exit(0);
         });
@@ -564,7 +568,7 @@ fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Re
     serve_blocking(state, host, port, |addr| {
         // The first stdout line is read by the app's Deploy panel to learn the address.
         println!("Serving {model} predicting '{target}' at http://{addr}/");
-        let _ = std::io::stdout().flush();
+        std::io::stdout().flush().ok();
         eprintln!("Press Ctrl-C to stop.");
     })?;
     eprintln!("Server stopped.");

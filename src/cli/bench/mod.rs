@@ -1,6 +1,10 @@
 //! `cairn bench train`: the reference protocol timed in Cairn and, in the same run, in
 //! pandas + scikit-learn (benches/sklearn_train.py), printed side by side with ratios.
 
+pub mod gpu;
+pub mod import;
+pub mod serve;
+
 use anyhow::{Context, Result, bail};
 use cairn::data::read_csv_path;
 use cairn::train::{ModelKind, TrainConfig, train};
@@ -10,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const SKLEARN_SCRIPT: &str = include_str!("../benches/sklearn_train.py");
+const SKLEARN_SCRIPT: &str = include_str!("../../../benches/sklearn_train.py");
 
 struct Case {
     name: &'static str,

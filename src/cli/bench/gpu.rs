@@ -8,13 +8,13 @@ use cairn::features::Recipe;
 use cairn::gpu::net::{Hooks, NetConfig, Schedule, train_net};
 use cairn::gpu::reference::Activation;
 use cairn::gpu::{CpuEngine, DeviceChoice, Engine, LossKind, Optimiser};
-use cairn::train::split::Rng;
+use cairn::util::Rng;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const TORCH_SCRIPT: &str = include_str!("../benches/torch_mlp.py");
+const TORCH_SCRIPT: &str = include_str!("../../../benches/torch_mlp.py");
 
 struct Case {
     name: String,

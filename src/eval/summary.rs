@@ -2,8 +2,8 @@
 //! next — the score read for a person, how it compares with the earlier runs on the same
 //! target ("it beats Linear regression by 0.19 R²"), what drives it, and one or two next steps.
 
-use super::{ModelKind, Task, TrainOutcome};
-use crate::eval::{Importance, Metrics, human_number};
+use super::{Importance, Metrics, human_number};
+use crate::train::{ModelKind, Task, TrainOutcome};
 
 /// Sentences about `current`, compared with the `earlier` runs (those on another target or
 /// task, and `current` itself, are ignored). `importance` is the current model's permutation
@@ -59,7 +59,7 @@ pub fn written_summary(
     }
     match importance.map(|i| (i, drivers(i))) {
         Some((i, d)) if !d.is_empty() => {
-            let metric = crate::eval::metric_label(i.metric);
+            let metric = super::metric_label(i.metric);
             let mut s = format!("The biggest driver is '{}' (shuffling it costs {:.3} {metric})", d[0].0, d[0].1);
             match d.len() {
                 1 => s.push('.'),
