@@ -68,7 +68,7 @@ fn uniform(rng: &mut cairn::util::Rng) -> f64 {
 
 /// Peak resident memory (MB) of the largest child process waited for so far.
 fn children_peak_mb() -> f64 {
-    // SAFETY: getrusage only writes into the struct we pass.
+    // SAFETY: `rusage` is plain integers, for which all-zero bytes are a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `usage` is a valid, writable `rusage` that outlives the call.
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
