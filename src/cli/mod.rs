@@ -3,24 +3,17 @@
 pub mod bench;
 pub mod runs;
 pub mod teach;
+mod train;
 
 use anyhow::{Context, Result, bail};
 use cairn::data::Dataset;
-use cairn::eval::{learning_curve, permutation_importance};
-use cairn::gpu;
-use cairn::project::{load_bundle, save_bundle};
+use cairn::project::load_bundle;
 use cairn::serve::batch::{predict_file, predict_file_to};
 use cairn::serve::{ServeState, serve_blocking};
-use cairn::train::cv::{CvResult, cross_validate};
-use cairn::train::leaderboard::try_all_models;
-use cairn::train::tune::{Search, tune};
-use cairn::train::{ModelKind, Params, TaskChoice, TrainConfig, TrainOutcome, train};
 use clap::{Parser, Subcommand};
-use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -160,7 +153,7 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Train(args) => cmd_train(args),
+        Command::Train(args) => train::cmd_train(args),
         Command::Runs(args) => crate::cli::runs::cmd_runs(args),
         Command::Init(args) => crate::cli::runs::cmd_init(args),
         Command::Recipe(args) => crate::cli::runs::cmd_recipe(args),
@@ -277,251 +270,6 @@ pub(crate) fn load(path: &Path) -> Result<Dataset> {
     Ok(cairn::data::read_path(path)?)
 }
 
-fn cmd_train(a: TrainArgs) -> Result<()> {
-    let started = Instant::now();
-    let device = gpu::DeviceChoice::parse(&a.device)
-        .with_context(|| format!("unknown device '{}' (use auto, cpu or gpu)", a.device))?;
-    let task = TaskChoice::parse(&a.task)?;
-    let leaderboard = a.model.as_deref().map(str::trim) == Some("all");
-    let model = match a.model.as_deref() {
-        Some(name) if !leaderboard => Some(ModelKind::parse(name)?),
-        _ => None,
-    };
-    if device == gpu::DeviceChoice::Gpu && gpu::adapters().is_empty() {
-        bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
-    }
-    eprintln!("[{:>5.1}s] Reading {}", started.elapsed().as_secs_f64(), a.data.display());
-    let data = load(&a.data)?;
-    let test = a.test.as_deref().map(load).transpose()?;
-    let mut cfg = TrainConfig::new(a.target.clone().unwrap_or_default());
-    cfg.task = task;
-    cfg.model = model;
-    cfg.seed = a.seed;
-    cfg.test_size = a.test_size;
-    cfg.device = device;
-    cfg.recipe = a.recipe.as_deref().map(crate::cli::runs::read_recipe).transpose()?;
-    cfg.time_column = a.time_split.clone();
-    // A neural network's epochs, as they finish.
-    cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &cairn::gpu::net::EpochStats| {
-        if e.is_whole() {
-            let val = match (e.val_loss, e.val_metric) {
-                (Some(l), Some(m)) => format!(", validation loss {l:.4}, validation score {m:.4}"),
-                _ => String::new(),
-            };
-            eprintln!(
-                "[{:>5.1}s] epoch {}: training loss {:.4}{val}",
-                started.elapsed().as_secs_f64(),
-                e.epoch,
-                e.train_loss
-            );
-        }
-    })));
-    let mut progress = |msg: &str| eprintln!("[{:>5.1}s] {msg}", started.elapsed().as_secs_f64());
-    let search = a.tune.as_deref().map(|s| Search::parse(s, a.trials)).transpose()?;
-    if leaderboard && (search.is_some() || !a.params.is_empty()) {
-        bail!("--tune and --param need one model, not --model all");
-    }
-    if !a.params.is_empty() {
-        let kind = match model {
-            Some(kind) => kind,
-            None => ModelKind::default_for(cairn::train::resolve_task(&data, &cfg)?),
-        };
-        cfg.params = Some(Params::parse(kind, &a.params)?);
-    }
-
-    if leaderboard {
-        if a.out.is_some() {
-            eprintln!("note: --out saves the best model of the leaderboard");
-        }
-        let task = cairn::train::resolve_task(&data, &cfg)?;
-        let mut results: Vec<(TrainOutcome, Option<CvResult>)> = Vec::new();
-        let never = AtomicBool::new(false);
-        let skipped = try_all_models(&data, test.as_ref(), &cfg, a.cv, &never, &mut progress, &mut |t| {
-            results.push((t.outcome, t.cv))
-        })?;
-        // Best first: highest R² / accuracy.
-        results.sort_by(|(x, _), (y, _)| y.report.metrics.headline().1.total_cmp(&x.report.metrics.headline().1));
-        let mut saved = None;
-        if let (Some(out), Some((best, _))) = (&a.out, results.first()) {
-            saved = Some(save_bundle(&best.pipeline, out)?);
-        }
-        if let Some(store) = &a.runs {
-            for (i, (r, cv)) in results.iter().enumerate() {
-                let bundle = a.out.as_deref().zip(saved.as_deref()).filter(|_| i == 0);
-                crate::cli::runs::record_run(
-                    store,
-                    &r.pipeline,
-                    (data.n_rows(), data.columns.len()),
-                    &a.data,
-                    cv.as_ref(),
-                    bundle,
-                    (a.note.as_deref(), &a.tags),
-                )?;
-            }
-        }
-        if a.json {
-            let rows: Vec<_> = results
-                .iter()
-                .map(|(r, cv)| {
-                    json!({
-                        "model": r.pipeline.info.model,
-                        "params": r.pipeline.info.params.values,
-                        "metrics": r.report.metrics,
-                        "cv": cv,
-                        "train_seconds": r.pipeline.info.train_seconds,
-                    })
-                })
-                .collect();
-            let skipped: Vec<_> = skipped.iter().map(|(k, why)| json!({"model": k.name(), "reason": why})).collect();
-            println!("{}", json!({"task": task.name(), "leaderboard": rows, "skipped": skipped, "device": "cpu"}));
-        } else {
-            let name = results[0].0.report.metrics.headline().0;
-            println!("{:<20} {:>12} {:>20} {:>10}", "model", format!("test {name}"), "CV mean ± std", "seconds");
-            for (r, cv) in &results {
-                println!(
-                    "{:<20} {:>12.4} {:>20} {:>10.2}",
-                    r.pipeline.info.model,
-                    r.report.metrics.headline().1,
-                    cv.as_ref().map(|c| cv_text(c, name)).unwrap_or_else(|| "-".into()),
-                    r.pipeline.info.train_seconds
-                );
-            }
-            for (k, why) in &skipped {
-                println!("{:<20} {why}", k.name());
-            }
-        }
-        return Ok(());
-    }
-
-    let tuning = match search {
-        Some(search) => {
-            let folds = a.cv.unwrap_or(5);
-            let result = tune(&data, &cfg, search, folds, &mut progress, &mut |t| {
-                eprintln!("    {:<40} CV {:.4} ± {:.4}  ({:.2}s)", t.summary, t.score, t.std, t.seconds)
-            })?;
-            let best = result.best_params().clone();
-            eprintln!(
-                "[{:>5.1}s] Best settings: {} (CV {} {:.4})",
-                started.elapsed().as_secs_f64(),
-                best.summary(),
-                result.metric,
-                result.trials[result.best].score
-            );
-            cfg.model = Some(best.model);
-            cfg.params = Some(best);
-            Some(result)
-        }
-        None => None,
-    };
-    let outcome = train(&data, test.as_ref(), &cfg, &mut progress)?;
-    let cv = a.cv.map(|k| cross_validate(&data, &cfg, k, &mut progress)).transpose()?;
-    let p = &outcome.pipeline;
-    let importance = if a.importance {
-        progress("Permutation importance on the test rows");
-        let test_rows = match &test {
-            Some(t) => t.clone(),
-            None => data.take_rows(&outcome.test_source_rows),
-        };
-        Some(permutation_importance(p, &test_rows, 5, a.seed)?)
-    } else {
-        None
-    };
-    let curve = if a.learning_curve {
-        progress("Learning curve");
-        Some(learning_curve(&data, &cfg)?)
-    } else {
-        None
-    };
-    let mut checksum = None;
-    if let Some(out) = &a.out {
-        let sum = save_bundle(p, out)?;
-        eprintln!("[{:>5.1}s] Saved {} ({sum})", started.elapsed().as_secs_f64(), out.display());
-        checksum = Some(sum);
-    }
-    let run_id = match &a.runs {
-        Some(store) => {
-            let bundle = a.out.as_deref().zip(checksum.as_deref());
-            let id = crate::cli::runs::record_run(
-                store,
-                p,
-                (data.n_rows(), data.columns.len()),
-                &a.data,
-                cv.as_ref(),
-                bundle,
-                (a.note.as_deref(), &a.tags),
-            )?;
-            eprintln!("[{:>5.1}s] Recorded as run {id} in {}", started.elapsed().as_secs_f64(), store.display());
-            Some(id)
-        }
-        None => None,
-    };
-    if a.json {
-        let v = json!({
-            "task": p.target.task.name(),
-            "model": p.info.model,
-            "params": p.info.params.values,
-            "metrics": outcome.report.metrics,
-            "device": p.info.device,
-            "train_seconds": p.info.train_seconds,
-            "train_rows": p.info.train_rows,
-            "test_rows": p.info.test_rows,
-            "features": p.info.n_features,
-            "seed": p.info.seed,
-            "data_hash": p.info.data_hash,
-            "cv": cv,
-            "tuning": tuning,
-            "importance": importance,
-            "learning_curve": curve,
-            "bundle": a.out.as_ref().map(|o| o.display().to_string()),
-            "run_id": run_id,
-        });
-        println!("{v}");
-    } else {
-        println!(
-            "{} ({}) {}, settings: {}",
-            p.model_display_name(),
-            p.target.task.name(),
-            p.goal(),
-            p.info.params.summary()
-        );
-        println!(
-            "trained on {} rows, tested on {} rows, {} features",
-            p.info.train_rows, p.info.test_rows, p.info.n_features
-        );
-        for (name, value, _) in outcome.report.metrics.cards() {
-            println!("  {name:<10} {value:.4}");
-        }
-        if let Some(cv) = &cv {
-            let name = outcome.report.metrics.headline().0;
-            println!("{}-fold cross-validation on the training part: {name} {}", cv.folds, cv_text(cv, name));
-        }
-        println!("{}", outcome.report.metrics.plain_words(&p.target.name));
-        if let Some(imp) = &importance {
-            println!("permutation importance (drop in test {} when shuffled, {} repeats):", imp.metric, imp.repeats);
-            for c in &imp.columns {
-                println!("  {:<24} {:>8.4} ± {:.4}", c.column, c.drop, c.std);
-            }
-        }
-        if let Some(curve) = &curve {
-            println!("learning curve ({}): rows, train score, test score", curve.metric);
-            for pt in &curve.points {
-                println!("  {:>8} {:>8.4} {:>8.4}", pt.train_rows, pt.train_score, pt.test_score);
-            }
-            println!("{}", curve.note);
-        }
-    }
-    Ok(())
-}
-
-fn cv_text(cv: &CvResult, metric: &str) -> String {
-    format!(
-        "{:.4} ± {:.4}",
-        cv.mean.get(metric).copied().unwrap_or(f64::NAN),
-        cv.std.get(metric).copied().unwrap_or(f64::NAN)
-    )
-}
-
-/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
 fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     let (pipeline, _) = load_bundle(bundle)?;
     let started = Instant::now();

@@ -176,6 +176,187 @@ struct DeviceLayer {
     moments: [Buf; 4],
 }
 
+/// The network as it lives on the device, with the buffers one training step needs.
+struct DeviceNet<'c> {
+    cfg: &'c NetConfig,
+    sizes: Vec<usize>,
+    acts: Vec<Activation>,
+    layers: Vec<DeviceLayer>,
+    /// A batch of inputs (up to `cap` rows) and of targets.
+    bx: Buf,
+    by: Buf,
+    row_loss: Buf,
+    /// The epoch's running loss total.
+    loss_sum: Buf,
+    y_cols: usize,
+}
+
+impl<'c> DeviceNet<'c> {
+    fn upload(
+        e: &mut dyn Engine,
+        cfg: &'c NetConfig,
+        weights: &Weights,
+        sizes: Vec<usize>,
+        cap: usize,
+        batch: usize,
+    ) -> Result<Self, GpuError> {
+        let y_cols = if cfg.loss == LossKind::Mse { cfg.outputs } else { 1 };
+        let mut layers = Vec::new();
+        for layer in &weights.layers {
+            let o = layer.outputs;
+            layers.push(DeviceLayer {
+                w: e.upload(&layer.w)?,
+                b: e.upload(&layer.b)?,
+                z: e.zeros(cap * o)?,
+                a: e.zeros(cap * o)?,
+                g: e.zeros(batch * o)?,
+                gw: e.zeros(layer.w.len())?,
+                gb: e.zeros(o)?,
+                moments: [e.zeros(layer.w.len())?, e.zeros(layer.w.len())?, e.zeros(o)?, e.zeros(o)?],
+            });
+        }
+        let acts = (0..layers.len()).map(|l| weights.act(l)).collect();
+        Ok(DeviceNet {
+            cfg,
+            acts,
+            layers,
+            bx: e.zeros(cap * sizes[0])?,
+            by: e.zeros(batch * y_cols)?,
+            row_loss: e.zeros(batch)?,
+            loss_sum: e.zeros(1)?,
+            sizes,
+            y_cols,
+        })
+    }
+
+    /// The training step's dropout seed for a layer (validation runs without dropout).
+    fn dropout_seed(&self, step: i32, layer: usize) -> u32 {
+        (step as u32).wrapping_mul(31).wrapping_add(layer as u32) ^ self.cfg.seed as u32
+    }
+
+    /// Runs `rows` rows of `bx` through the network; `mask` is the training step (dropout on).
+    fn forward(&self, e: &mut dyn Engine, rows: usize, mask: Option<i32>) {
+        let n_layers = self.layers.len();
+        let mut h = self.bx;
+        for (l, dl) in self.layers.iter().enumerate() {
+            let (i, o) = (self.sizes[l], self.sizes[l + 1]);
+            e.matmul(h, dl.w, dl.z, rows, o, i, MatmulFlags::default());
+            e.bias_act(dl.z, dl.b, dl.a, rows, o, self.acts[l]);
+            if let Some(step) = mask.filter(|_| self.cfg.dropout > 0.0 && l + 1 < n_layers) {
+                e.dropout(dl.a, rows * o, self.cfg.dropout, self.dropout_seed(step, l));
+            }
+            h = dl.a;
+        }
+    }
+
+    /// Loss and gradients of the batch in `bx`/`by` (step `t`, batch `s` of the epoch).
+    fn backward(&self, e: &mut dyn Engine, rows: usize, s: usize, t: i32) {
+        let cfg = self.cfg;
+        let last = &self.layers[self.layers.len() - 1];
+        e.loss(cfg.loss, last.a, self.by, last.g, self.row_loss, rows, cfg.outputs);
+        e.col_sum(self.row_loss, self.loss_sum, rows, 1, s > 0);
+        for l in (0..self.layers.len()).rev() {
+            let (i, o) = (self.sizes[l], self.sizes[l + 1]);
+            let h_prev = if l == 0 { self.bx } else { self.layers[l - 1].a };
+            let dl = &self.layers[l];
+            e.matmul(h_prev, dl.g, dl.gw, i, o, rows, MatmulFlags { a_transposed: true, ..Default::default() });
+            e.col_sum(dl.g, dl.gb, rows, o, false);
+            if l > 0 {
+                let below = &self.layers[l - 1];
+                e.matmul(dl.g, dl.w, below.g, rows, i, o, MatmulFlags { b_transposed: true, ..Default::default() });
+                if cfg.dropout > 0.0 {
+                    // The same mask as the forward pass: dropped cells pass no gradient.
+                    e.dropout(below.g, rows * i, cfg.dropout, self.dropout_seed(t, l - 1));
+                }
+                e.act_grad(below.z, below.g, rows * i, cfg.activation);
+            }
+        }
+    }
+
+    /// The optimiser's update of every weight and bias after step `t` (counted from 1).
+    fn optimise(&self, e: &mut dyn Engine, lr: f32, t: i32) {
+        let cfg = self.cfg;
+        let step = Step {
+            lr,
+            beta1: if cfg.optimiser == Optimiser::Adam { 0.9 } else { cfg.momentum },
+            beta2: 0.999,
+            eps: 1e-8,
+            l2: cfg.l2,
+            bc1: 1.0 - 0.9f32.powi(t),
+            bc2: 1.0 - 0.999f32.powi(t),
+        };
+        for (l, dl) in self.layers.iter().enumerate() {
+            let [mw, vw, mb, vb] = dl.moments;
+            e.optimise(cfg.optimiser, dl.w, dl.gw, mw, vw, self.sizes[l] * self.sizes[l + 1], &step);
+            e.optimise(cfg.optimiser, dl.b, dl.gb, mb, vb, self.sizes[l + 1], &Step { l2: 0.0, ..step });
+        }
+    }
+
+    /// Loss and score on the validation rows (`val` holds their indices into `x_all`).
+    fn validate(
+        &self,
+        e: &mut dyn Engine,
+        data: (Buf, Buf, &[u32]),
+        y: &[f32],
+        cap: usize,
+    ) -> Result<(f64, f64), GpuError> {
+        let (x_all, val, val_idx) = data;
+        let (n_val, d, outputs, y_cols) = (val_idx.len(), self.sizes[0], self.cfg.outputs, self.y_cols);
+        let mut out = Vec::with_capacity(n_val * outputs);
+        for start in (0..n_val).step_by(cap) {
+            let rows = cap.min(n_val - start);
+            e.gather(x_all, val, self.bx, rows, d, start);
+            self.forward(e, rows, None);
+            out.extend(e.read(self.layers[self.layers.len() - 1].a, rows * outputs)?);
+        }
+        let truth: Vec<f32> =
+            val_idx.iter().flat_map(|&r| &y[r as usize * y_cols..(r as usize + 1) * y_cols]).copied().collect();
+        Ok(score(self.cfg.loss, &out, &truth, outputs))
+    }
+
+    /// Copies the device's weights back into `weights`.
+    fn read_into(&self, e: &mut dyn Engine, weights: &mut Weights) -> Result<(), GpuError> {
+        for (layer, dl) in weights.layers.iter_mut().zip(&self.layers) {
+            layer.w = e.read(dl.w, layer.w.len())?;
+            layer.b = e.read(dl.b, layer.b.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// Early stopping and the plateau schedule: the best watched loss so far and the epochs since.
+struct Watch {
+    best_loss: f64,
+    best_epoch: usize,
+    since_best: usize,
+    since_cut: usize,
+}
+
+impl Watch {
+    /// Records an epoch's watched loss; true when it is the best so far.
+    fn improved(&mut self, epoch: usize, watched: f64) -> bool {
+        self.since_cut += 1;
+        if self.best_epoch == 0 || watched < self.best_loss - 1e-4 * self.best_loss.abs() {
+            (self.best_loss, self.best_epoch, self.since_best) = (watched, epoch, 0);
+            true
+        } else {
+            self.since_best += 1;
+            false
+        }
+    }
+
+    /// The plateau schedule halves the rate after half the patience without progress.
+    fn cut_rate(&mut self, cfg: &NetConfig, lr: f32) -> f32 {
+        let wait = (cfg.patience / 2).max(2);
+        if cfg.schedule == Schedule::Plateau && self.since_best >= wait && self.since_cut >= wait {
+            self.since_cut = 0;
+            (lr * 0.5).max(cfg.learning_rate / 64.0)
+        } else {
+            lr
+        }
+    }
+}
+
 /// Trains a network on `n` rows: `x` is n × inputs, `y` one class index or target value per row
 /// (n × outputs for regression).
 pub fn train_net(
@@ -187,7 +368,6 @@ pub fn train_net(
     hooks: Hooks,
 ) -> Result<NetResult, GpuError> {
     let d = x.len().checked_div(n).unwrap_or(0);
-    let y_cols = if cfg.loss == LossKind::Mse { cfg.outputs } else { 1 };
     let mut sizes = vec![d];
     sizes.extend(&cfg.hidden);
     sizes.push(cfg.outputs);
@@ -208,47 +388,12 @@ pub fn train_net(
     let mut perm = train_idx.to_vec();
     let idx = e.upload_index(&perm)?;
     let val = e.upload_index(val_idx)?;
-    let bx = e.zeros(cap * d)?;
-    let by = e.zeros(batch * y_cols)?;
-    let row_loss = e.zeros(batch)?;
-    let loss_sum = e.zeros(1)?;
-    let mut layers = Vec::new();
-    for layer in &weights.layers {
-        let o = layer.outputs;
-        let grads = |e: &mut dyn Engine, len| e.zeros(len);
-        layers.push(DeviceLayer {
-            w: e.upload(&layer.w)?,
-            b: e.upload(&layer.b)?,
-            z: e.zeros(cap * o)?,
-            a: e.zeros(cap * o)?,
-            g: e.zeros(batch * o)?,
-            gw: grads(e, layer.w.len())?,
-            gb: grads(e, o)?,
-            moments: [grads(e, layer.w.len())?, grads(e, layer.w.len())?, grads(e, o)?, grads(e, o)?],
-        });
-    }
-    let n_layers = layers.len();
-    let acts: Vec<Activation> = (0..n_layers).map(|l| weights.act(l)).collect();
-    // `mask`: the training step's dropout seed (validation runs without dropout).
-    let dropout_seed =
-        |step: i32, layer: usize| (step as u32).wrapping_mul(31).wrapping_add(layer as u32) ^ cfg.seed as u32;
-    let forward = |e: &mut dyn Engine, layers: &[DeviceLayer], rows: usize, mask: Option<i32>| {
-        let mut h = bx;
-        for (l, dl) in layers.iter().enumerate() {
-            let (i, o) = (sizes[l], sizes[l + 1]);
-            e.matmul(h, dl.w, dl.z, rows, o, i, MatmulFlags::default());
-            e.bias_act(dl.z, dl.b, dl.a, rows, o, acts[l]);
-            if let Some(step) = mask.filter(|_| cfg.dropout > 0.0 && l + 1 < n_layers) {
-                e.dropout(dl.a, rows * o, cfg.dropout, dropout_seed(step, l));
-            }
-            h = dl.a;
-        }
-    };
+    let net = DeviceNet::upload(e, cfg, &weights, sizes, cap, batch)?;
 
     let steps_per_epoch = n_train.div_ceil(batch);
     let report_every = if steps_per_epoch >= 100 { steps_per_epoch / 10 } else { usize::MAX };
     let mut history: Vec<EpochStats> = Vec::new();
-    let (mut best_loss, mut best_epoch, mut since_best, mut since_cut) = (f64::INFINITY, 0, 0, 0);
+    let mut watch = Watch { best_loss: f64::INFINITY, best_epoch: 0, since_best: 0, since_cut: 0 };
     let mut lr = cfg.learning_rate;
     let mut t = 0i32;
     let mut ending = Ending::AllEpochs;
@@ -273,46 +418,15 @@ pub fn train_net(
             }
             let offset = s * batch;
             let rows = batch.min(n_train - offset);
-            e.gather(x_all, idx, bx, rows, d, offset);
-            e.gather(y_all, idx, by, rows, y_cols, offset);
-            forward(e, &layers, rows, Some(t));
-            let last = &layers[layers.len() - 1];
-            e.loss(cfg.loss, last.a, by, last.g, row_loss, rows, cfg.outputs);
-            e.col_sum(row_loss, loss_sum, rows, 1, s > 0);
-            for l in (0..layers.len()).rev() {
-                let (i, o) = (sizes[l], sizes[l + 1]);
-                let h_prev = if l == 0 { bx } else { layers[l - 1].a };
-                let dl = &layers[l];
-                e.matmul(h_prev, dl.g, dl.gw, i, o, rows, MatmulFlags { a_transposed: true, ..Default::default() });
-                e.col_sum(dl.g, dl.gb, rows, o, false);
-                if l > 0 {
-                    let below = &layers[l - 1];
-                    e.matmul(dl.g, dl.w, below.g, rows, i, o, MatmulFlags { b_transposed: true, ..Default::default() });
-                    if cfg.dropout > 0.0 {
-                        // The same mask as the forward pass: dropped cells pass no gradient.
-                        e.dropout(below.g, rows * i, cfg.dropout, dropout_seed(t, l - 1));
-                    }
-                    e.act_grad(below.z, below.g, rows * i, cfg.activation);
-                }
-            }
+            e.gather(x_all, idx, net.bx, rows, d, offset);
+            e.gather(y_all, idx, net.by, rows, net.y_cols, offset);
+            net.forward(e, rows, Some(t));
+            net.backward(e, rows, s, t);
             t += 1;
-            let step = Step {
-                lr,
-                beta1: if cfg.optimiser == Optimiser::Adam { 0.9 } else { cfg.momentum },
-                beta2: 0.999,
-                eps: 1e-8,
-                l2: cfg.l2,
-                bc1: 1.0 - 0.9f32.powi(t),
-                bc2: 1.0 - 0.999f32.powi(t),
-            };
-            for (l, dl) in layers.iter().enumerate() {
-                let [mw, vw, mb, vb] = dl.moments;
-                e.optimise(cfg.optimiser, dl.w, dl.gw, mw, vw, sizes[l] * sizes[l + 1], &step);
-                e.optimise(cfg.optimiser, dl.b, dl.gb, mb, vb, sizes[l + 1], &Step { l2: 0.0, ..step });
-            }
+            net.optimise(e, lr, t);
             if (s + 1) % report_every == 0 && s + 1 < steps_per_epoch {
                 let seen = (s + 1) * batch;
-                let loss = e.read(loss_sum, 1)?[0] as f64 / seen as f64;
+                let loss = e.read(net.loss_sum, 1)?[0] as f64 / seen as f64;
                 (hooks.on_progress)(&EpochStats {
                     epoch: epoch as f64 - 1.0 + (s + 1) as f64 / steps_per_epoch as f64,
                     train_loss: loss,
@@ -323,19 +437,10 @@ pub fn train_net(
                 });
             }
         }
-        let train_loss = e.read(loss_sum, 1)?[0] as f64 / n_train as f64;
+        let train_loss = e.read(net.loss_sum, 1)?[0] as f64 / n_train as f64;
         let seconds = started.elapsed().as_secs_f64();
         let (val_loss, val_metric) = if n_val > 0 {
-            let mut out = Vec::with_capacity(n_val * cfg.outputs);
-            for start in (0..n_val).step_by(cap) {
-                let rows = cap.min(n_val - start);
-                e.gather(x_all, val, bx, rows, d, start);
-                forward(e, &layers, rows, None);
-                out.extend(e.read(layers[layers.len() - 1].a, rows * cfg.outputs)?);
-            }
-            let truth: Vec<f32> =
-                val_idx.iter().flat_map(|&r| &y[r as usize * y_cols..(r as usize + 1) * y_cols]).copied().collect();
-            let (l, m) = score(cfg.loss, &out, &truth, cfg.outputs);
+            let (l, m) = net.validate(e, (x_all, val, val_idx), y, cap)?;
             (Some(l), Some(m))
         } else {
             (None, None)
@@ -350,37 +455,21 @@ pub fn train_net(
             )));
         }
         // Early stopping watches the validation loss (the training loss without one).
-        let watched = val_loss.unwrap_or(train_loss);
-        if best_epoch == 0 || watched < best_loss - 1e-4 * best_loss.abs() {
-            (best_loss, best_epoch, since_best) = (watched, epoch, 0);
-            for (layer, dl) in weights.layers.iter_mut().zip(&layers) {
-                layer.w = e.read(dl.w, layer.w.len())?;
-                layer.b = e.read(dl.b, layer.b.len())?;
-            }
-        } else {
-            since_best += 1;
+        if watch.improved(epoch, val_loss.unwrap_or(train_loss)) {
+            net.read_into(e, &mut weights)?;
         }
-        since_cut += 1;
-        if cfg.schedule == Schedule::Plateau
-            && since_best >= (cfg.patience / 2).max(2)
-            && since_cut >= (cfg.patience / 2).max(2)
-        {
-            lr = (lr * 0.5).max(cfg.learning_rate / 64.0);
-            since_cut = 0;
-        }
-        if cfg.patience > 0 && since_best >= cfg.patience {
+        lr = watch.cut_rate(cfg, lr);
+        if cfg.patience > 0 && watch.since_best >= cfg.patience {
             ending = Ending::EarlyStopped;
             break;
         }
     }
     e.flush()?;
-    if best_epoch == 0 {
+    if watch.best_epoch == 0 {
         // Stopped before the first epoch ended: the weights as they are now.
-        for (layer, dl) in weights.layers.iter_mut().zip(&layers) {
-            layer.w = e.read(dl.w, layer.w.len())?;
-            layer.b = e.read(dl.b, layer.b.len())?;
-        }
+        net.read_into(e, &mut weights)?;
     }
+    let best_epoch = watch.best_epoch;
     Ok(NetResult { weights, history, best_epoch, ending, device: e.device(), device_bytes: e.memory_bytes() })
 }
 
