@@ -66,7 +66,40 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     let p_setosa = v["outputs"][1]["data"][0].as_f64().unwrap();
     assert_eq!(p_setosa, reference["probabilities"][0]["setosa"].as_f64().unwrap());
 
-    // Bad requests: 4xx naming the problem.
+    bad_requests_are_4xx_naming_the_problem(url, &cols, &tensors);
+    metadata_version_and_openapi(url, &cols);
+    prometheus_counts(url);
+
+    // The prediction log beside the bundle: one line per answered prediction request.
+    let log = std::fs::read_to_string(dir.path().join("iris.cairn.predictions.jsonl")).unwrap();
+    let entries: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(entries.len(), 11);
+    assert_eq!(entries[1]["route"], "/invocations");
+    assert_eq!(entries[1]["inputs"][0]["petal_length"], 1.4);
+    assert_eq!(entries[1]["outputs"], labels);
+    assert!(entries.iter().all(|e| e["latency_ms"].as_f64().is_some() && e["time_unix_ms"].as_u64().is_some()));
+
+    // `cairn monitor` reads the log as the current data: 19 served rows against the training data.
+    let log_path = dir.path().join("iris.cairn.predictions.jsonl");
+    let o = cairn(&[
+        "monitor",
+        bundle.to_str().unwrap(),
+        "--reference",
+        asset("iris.csv").to_str().unwrap(),
+        "--current",
+        log_path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let features = report["features"].as_array().unwrap();
+    assert_eq!(features.len(), 4);
+    assert!(features.iter().all(|f| f["current_rows"] == 19 && f["method"] == "ks"), "{report}");
+}
+
+/// Bad requests: 4xx naming the problem.
+fn bad_requests_are_4xx_naming_the_problem(url: &str, cols: &[&str], tensors: &[Value]) {
+    let json_ct = "application/json";
     let (status, v) = post(
         &format!("{url}/invocations"),
         json_ct,
@@ -88,8 +121,11 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
         post(&format!("{url}/v2/models/roses/infer"), json_ct, &json!({"id": "req-7", "inputs": tensors}).to_string());
     assert_eq!(status, 404);
     assert!(v["error"].as_str().unwrap().contains("'iris'"), "{v}");
+}
 
-    // Metadata, version, ping.
+/// Metadata, version, ping, and the OpenAPI description with its runnable examples.
+fn metadata_version_and_openapi(url: &str, cols: &[&str]) {
+    let json_ct = "application/json";
     let (status, m) = get(&format!("{url}/metadata"));
     assert_eq!(status, 200);
     let m: Value = serde_json::from_str(&m).unwrap();
@@ -123,8 +159,10 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
         assert!(body.len() > 100_000 && body.contains(needle), "{file}");
     }
     assert_eq!(get(&format!("{url}/docs/nothing.js")).0, 404);
+}
 
-    // Prometheus metrics count what happened.
+/// Prometheus metrics count what happened (after the calls above).
+fn prometheus_counts(url: &str) {
     let (status, metrics) = get(&format!("{url}/metrics"));
     assert_eq!(status, 200);
     let line = |needle: &str| {
@@ -147,30 +185,4 @@ fn mlflow_kserve_metadata_metrics_and_the_prediction_log() {
     assert_eq!(line("cairn_predictions_total{model=\"iris\"}").as_deref(), Some("19"));
     assert!(line("cairn_predicted_class_total{model=\"iris\",class=\"setosa\"}").is_some());
     assert!(metrics.contains("cairn_request_duration_seconds_bucket{model=\"iris\",le=\"+Inf\"}"));
-
-    // The prediction log beside the bundle: one line per answered prediction request.
-    let log = std::fs::read_to_string(dir.path().join("iris.cairn.predictions.jsonl")).unwrap();
-    let entries: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(entries.len(), 11);
-    assert_eq!(entries[1]["route"], "/invocations");
-    assert_eq!(entries[1]["inputs"][0]["petal_length"], 1.4);
-    assert_eq!(entries[1]["outputs"], labels);
-    assert!(entries.iter().all(|e| e["latency_ms"].as_f64().is_some() && e["time_unix_ms"].as_u64().is_some()));
-
-    // `cairn monitor` reads the log as the current data: 19 served rows against the training data.
-    let log_path = dir.path().join("iris.cairn.predictions.jsonl");
-    let o = cairn(&[
-        "monitor",
-        bundle.to_str().unwrap(),
-        "--reference",
-        asset("iris.csv").to_str().unwrap(),
-        "--current",
-        log_path.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", crate::common::stderr(&o));
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let features = report["features"].as_array().unwrap();
-    assert_eq!(features.len(), 4);
-    assert!(features.iter().all(|f| f["current_rows"] == 19 && f["method"] == "ks"), "{report}");
 }

@@ -104,6 +104,12 @@ fn runs_are_recorded_compared_promoted_and_exported() {
     let value: f64 = line.split(' ').nth(1).unwrap().parse().unwrap();
     assert_eq!(Some(value), trained["metrics"]["r2"].as_f64());
 
+    mlflow_reads_back(dir.path(), &store, &mlruns, &trained);
+}
+
+/// The exported runs read back by MLflow itself, from the `mlruns` folder and from a real
+/// tracking server that `cairn runs --mlflow-url` pushes to.
+fn mlflow_reads_back(dir: &std::path::Path, store: &std::path::Path, mlruns: &std::path::Path, trained: &Value) {
     // … read back by MLflow itself, from the folder and from a real tracking server.
     let has_mlflow = Command::new("python3").args(["-c", "import mlflow"]).status().is_ok_and(|s| s.success());
     if !has_mlflow {
@@ -135,7 +141,7 @@ print(json.dumps(out))
     };
     check(&read_back(&format!("file://{}", mlruns.display())));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
-    let db = format!("sqlite:///{}", dir.path().join("mlflow.db").display());
+    let db = format!("sqlite:///{}", dir.join("mlflow.db").display());
     // Its own process group: the server starts uvicorn and job consumers, all stopped together.
     use std::os::unix::process::CommandExt;
     let mut server = Command::new("mlflow")
@@ -150,7 +156,7 @@ print(json.dumps(out))
     while cairn::util::http_request(&url, "GET", "/health", None).is_err() && started.elapsed().as_secs() < 120 {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    let o = cairn(&["runs", s(&store), "--mlflow-url", &url]);
+    let o = cairn(&["runs", s(store), "--mlflow-url", &url]);
     let v = o.status.success().then(|| read_back(&url));
     Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", server.id())]).status().ok();
     server.kill().ok();

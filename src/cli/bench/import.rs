@@ -115,20 +115,7 @@ pub fn bench_import(rows: usize, python: &str, rounds: usize, as_json: bool) -> 
         if round > 0 && pandas_runs.is_empty() {
             continue;
         }
-        let run: Option<Value> = match Command::new(python).arg(&script).arg(&file).output() {
-            Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
-            Ok(o) => {
-                eprintln!(
-                    "pandas comparison skipped: {}",
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
-                );
-                None
-            }
-            Err(e) => {
-                eprintln!("pandas comparison skipped: cannot run {python}: {e}");
-                None
-            }
-        };
+        let run = run_pandas(python, &script, &file);
         let Some(run) = run else { continue };
         pandas_runs.push(
             run["read_seconds"].as_f64().unwrap_or(f64::NAN) + run["describe_seconds"].as_f64().unwrap_or(f64::NAN),
@@ -169,9 +156,40 @@ pub fn bench_import(rows: usize, python: &str, rounds: usize, as_json: bool) -> 
         println!("{result}");
         return Ok(());
     }
+    print_import(&result, &cairn_runs, &pandas_runs);
+    Ok(())
+}
+
+/// One pandas round: its JSON line, or None (said on stderr) when it could not run.
+fn run_pandas(python: &str, script: &Path, file: &Path) -> Option<Value> {
+    match Command::new(python).arg(script).arg(file).output() {
+        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
+        Ok(o) => {
+            eprintln!("pandas comparison skipped: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
+            None
+        }
+        Err(e) => {
+            eprintln!("pandas comparison skipped: cannot run {python}: {e}");
+            None
+        }
+    }
+}
+
+/// The table `cairn bench import` prints (the same figures as its JSON).
+fn print_import(result: &Value, cairn_runs: &[f64], pandas_runs: &[f64]) {
+    let rows = &result["rows"];
+    let file_mb = result["file_mb"].as_f64().unwrap_or(f64::NAN);
+    let c = &result["cairn"];
+    let (cairn_seconds, cairn_peak) =
+        (c["seconds"].as_f64().unwrap_or(f64::NAN), c["peak_rss_mb"].as_f64().unwrap_or(f64::NAN));
+    let (read_seconds, profile_seconds) =
+        (c["read_seconds"].as_f64().unwrap_or(f64::NAN), c["profile_seconds"].as_f64().unwrap_or(f64::NAN));
+    let pandas_seconds = (!pandas_runs.is_empty()).then(|| median(pandas_runs.to_vec()));
+    let pandas_peak = result["pandas"]["peak_rss_mb"].as_f64();
+    let columns = &result["columns"];
     println!(
         "Import + profile of {rows} rows × {} columns ({file_mb:.0} MB CSV), median of {} rounds",
-        profile.columns,
+        columns,
         cairn_runs.len()
     );
     let spread = |v: &[f64]| {
@@ -184,7 +202,7 @@ pub fn bench_import(rows: usize, python: &str, rounds: usize, as_json: bool) -> 
         "cairn inspect (whole process)",
         cairn_seconds,
         cairn_peak,
-        spread(&cairn_runs)
+        spread(cairn_runs)
     );
     if let (Some(s), Some(m)) = (pandas_seconds, pandas_peak) {
         println!(
@@ -192,7 +210,7 @@ pub fn bench_import(rows: usize, python: &str, rounds: usize, as_json: bool) -> 
             "pandas",
             s,
             m,
-            spread(&pandas_runs)
+            spread(pandas_runs)
         );
         println!(
             "Cairn is {:.2}× pandas' speed; peak memory {:.2}× the file size (pandas {:.2}×).",
@@ -201,7 +219,6 @@ pub fn bench_import(rows: usize, python: &str, rounds: usize, as_json: bool) -> 
             m / file_mb
         );
     }
-    Ok(())
 }
 
 /// Prints `cairn bench frames`' result (measured by the app's `frames` module).

@@ -263,27 +263,7 @@ pub fn bench_serve(data_dir: &Path, b: &ServeBench, as_json: bool) -> Result<()>
         }
         rows.extend(theirs);
     }
-    let saturation = if b.saturate > 0.0 {
-        eprintln!("saturating cairn with single rows for {:.0} s …", b.saturate);
-        let pid = cairn_server.child.id();
-        let end = Instant::now() + Duration::from_secs_f64(b.saturate);
-        let host = cairn_server.host.clone();
-        let one = one.clone();
-        let runner = std::thread::spawn(move || load(&host, &one, clients, Stop::Until(end)));
-        let mut rss = Vec::new();
-        while Instant::now() < end {
-            rss.extend(rss_mb(pid));
-            std::thread::sleep(Duration::from_secs(1));
-        }
-        let run = runner.join().map_err(|_| anyhow::anyhow!("the load thread panicked"))??;
-        let mut s = summary("cairn", "saturation (1 row)", clients, 1, run);
-        s["rss_mb_first"] = json!(rss.first());
-        s["rss_mb_last"] = json!(rss.last());
-        s["rss_mb_max"] = json!(rss.iter().copied().fold(f64::NAN, f64::max));
-        Some(s)
-    } else {
-        None
-    };
+    let saturation = if b.saturate > 0.0 { Some(saturate(&cairn_server, &one, clients, b.saturate)?) } else { None };
     drop(cairn_server);
     if as_json {
         println!(
@@ -293,11 +273,43 @@ pub fn bench_serve(data_dir: &Path, b: &ServeBench, as_json: bool) -> Result<()>
         );
         return Ok(());
     }
+    print_serve(&rows, &ratios, saturation.as_ref(), metrics.as_ref().ok());
+    Ok(())
+}
+
+/// Single rows sent by `clients` for `seconds` while the server's memory is sampled each second.
+fn saturate(server: &Server, one: &str, clients: usize, seconds: f64) -> Result<Value> {
+    eprintln!("saturating cairn with single rows for {:.0} s …", seconds);
+    let pid = server.child.id();
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let host = server.host.clone();
+    let one = one.to_string();
+    let runner = std::thread::spawn(move || load(&host, &one, clients, Stop::Until(end)));
+    let mut rss = Vec::new();
+    while Instant::now() < end {
+        rss.extend(rss_mb(pid));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let run = runner.join().map_err(|_| anyhow::anyhow!("the load thread panicked"))??;
+    let mut s = summary("cairn", "saturation (1 row)", clients, 1, run);
+    s["rss_mb_first"] = json!(rss.first());
+    s["rss_mb_last"] = json!(rss.last());
+    s["rss_mb_max"] = json!(rss.iter().copied().fold(f64::NAN, f64::max));
+    Ok(s)
+}
+
+/// The table `cairn bench serve` prints (the same figures as its JSON).
+fn print_serve(
+    rows: &[Value],
+    ratios: &[Value],
+    saturation: Option<&Value>,
+    metrics: Option<&cairn::monitor::Snapshot>,
+) {
     println!(
         "{:<8} {:<10} {:>8} {:>9} {:>7} {:>10} {:>11} {:>8} {:>8} {:>8}",
         "server", "case", "clients", "requests", "errors", "req/s", "rows/s", "p50 ms", "p90 ms", "p99 ms"
     );
-    for r in rows.iter().chain(&saturation) {
+    for r in rows.iter().chain(saturation) {
         println!(
             "{:<8} {:<10} {:>8} {:>9} {:>7} {:>10.0} {:>11.0} {:>8.2} {:>8.2} {:>8.2}",
             r["server"].as_str().unwrap_or(""),
@@ -312,14 +324,14 @@ pub fn bench_serve(data_dir: &Path, b: &ServeBench, as_json: bool) -> Result<()>
             r["p99_ms"].as_f64().unwrap_or(0.0),
         );
     }
-    for r in &ratios {
+    for r in ratios {
         println!(
             "cairn / fastapi throughput, {}: {:.1}×",
             r["case"].as_str().unwrap_or(""),
             r["throughput_ratio"].as_f64().unwrap_or(0.0)
         );
     }
-    if let Some(s) = &saturation {
+    if let Some(s) = saturation {
         println!(
             "saturation: {:.0} s, {} errors; cairn's memory {:.1} MB at the start, {:.1} MB at the end, {:.1} MB at most",
             s["seconds"].as_f64().unwrap_or(0.0),
@@ -329,11 +341,10 @@ pub fn bench_serve(data_dir: &Path, b: &ServeBench, as_json: bool) -> Result<()>
             s["rss_mb_max"].as_f64().unwrap_or(f64::NAN),
         );
     }
-    if let Ok(m) = metrics {
+    if let Some(m) = metrics {
         println!(
             "cairn's /metrics (before saturation): {} prediction requests, {} errors, {} rows, mean latency {:.3} ms",
             m.requests, m.errors, m.predictions, m.mean_latency_ms
         );
     }
-    Ok(())
 }
