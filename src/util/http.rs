@@ -53,4 +53,36 @@ mod tests {
         let e = super::http_request("127.0.0.1:9", "GET", "/health", None).unwrap_err();
         assert!(e.contains("http://127.0.0.1:9/health"), "{e}");
     }
+
+    #[test]
+    fn https_urls_speak_tls() {
+        // A plain-HTTP server on loopback: an https:// call must start a TLS handshake and
+        // fail on the plain answer (the old hand-made client could not speak TLS at all and
+        // would have sent the request in clear text).
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("address").port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut first = [0u8; 5];
+            stream.read_exact(&mut first).ok();
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").ok();
+            first
+        });
+        let e = super::http_request(&format!("https://127.0.0.1:{port}"), "GET", "/health", None).unwrap_err();
+        let first = server.join().expect("server thread");
+        assert_eq!(first[0], 0x16, "a TLS handshake record, not a plain request: {first:?}");
+        assert!(e.contains("https://127.0.0.1"), "{e}");
+        // A plain http:// call to the same kind of server works.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("address").port();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut buf = [0u8; 1024];
+            stream.read(&mut buf).ok();
+            stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno").ok();
+        });
+        let (status, body) = super::http_request(&format!("127.0.0.1:{port}"), "GET", "/x", None).expect("answer");
+        assert_eq!((status, body.as_str()), (404, "no"), "a 4xx is an answer, not an error");
+    }
 }
