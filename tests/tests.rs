@@ -8,6 +8,8 @@ mod common;
 mod cli;
 #[path = "suite/core.rs"]
 mod core;
+#[path = "suite/fairness.rs"]
+mod fairness;
 #[path = "suite/feedback.rs"]
 mod feedback;
 #[path = "suite/fuzz.rs"]

@@ -1,6 +1,7 @@
 //! The command line: `cairn train | predict | serve | inspect`. With no subcommand, the GUI.
 
 pub mod bench;
+mod fairness;
 pub mod runs;
 pub mod teach;
 mod train;
@@ -36,6 +37,8 @@ pub enum Command {
     Recipe(crate::cli::runs::RecipeArgs),
     /// A user's top items from a recommendation bundle (ones they did not rate in training).
     Recommend(crate::cli::teach::RecommendArgs),
+    /// Metrics per group of rows and the gaps between groups (fairness; fairlearn's definitions).
+    Fairness(crate::cli::fairness::FairnessArgs),
     /// Check a lesson file, or pack it with its data into a class pack.
     Lesson(crate::cli::teach::LessonArgs),
     /// Write an HTML report (data profile, recipe, model, scores and plots) of a bundle on DATA.
@@ -158,6 +161,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Init(args) => crate::cli::runs::cmd_init(args),
         Command::Recipe(args) => crate::cli::runs::cmd_recipe(args),
         Command::Recommend(args) => crate::cli::teach::cmd_recommend(args),
+        Command::Fairness(args) => crate::cli::fairness::cmd_fairness(args),
         Command::Lesson(args) => crate::cli::teach::cmd_lesson(args),
         Command::Report(args) => crate::cli::teach::cmd_report(args),
         Command::Retrain(args) => crate::cli::runs::cmd_retrain(args),

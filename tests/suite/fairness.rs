@@ -1,0 +1,128 @@
+//! `cairn fairness`: per-group metrics and the gaps between groups, checked number for number
+//! against fairlearn (`MetricFrame`, `demographic_parity_*`, `equalized_odds_difference`,
+//! `equal_opportunity_difference`) on the same predictions (`cairn predict`'s output).
+
+use crate::common::{assert_clean_failure, asset, cairn, stderr, stdout, tempdir, train_bundle};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// fairlearn's numbers for (truth, prediction, group) read from DATA and PREDICTIONS.
+const FAIRLEARN: &str = r#"
+import sys, json
+import numpy as np, pandas as pd
+from fairlearn.metrics import (MetricFrame, selection_rate, true_positive_rate, false_positive_rate,
+    demographic_parity_difference, demographic_parity_ratio, equalized_odds_difference,
+    equal_opportunity_difference)
+from sklearn.metrics import accuracy_score, precision_score, mean_absolute_error, mean_squared_error
+data, preds, target, group, positive = sys.argv[1:6]
+d = pd.read_csv(data)
+p = pd.read_csv(preds)
+g = d[group].astype(object).where(d[group].notna(), "(missing)").astype(str)
+keep = d[target].notna()
+if positive:
+    t = (d[target] == positive)[keep].astype(int)
+    y = (p["prediction"] == positive)[keep].astype(int)
+    g = g[keep]
+    mf = MetricFrame(metrics={"accuracy": accuracy_score, "selection_rate": selection_rate,
+        "true_positive_rate": true_positive_rate, "false_positive_rate": false_positive_rate,
+        "precision": lambda a, b: precision_score(a, b, zero_division=0)},
+        y_true=t, y_pred=y, sensitive_features=g)
+    diffs = {"demographic_parity_difference": demographic_parity_difference(t, y, sensitive_features=g),
+             "demographic_parity_ratio": demographic_parity_ratio(t, y, sensitive_features=g),
+             "equalized_odds_difference": equalized_odds_difference(t, y, sensitive_features=g),
+             "equal_opportunity_difference": equal_opportunity_difference(t, y, sensitive_features=g)}
+else:
+    t, y, g = d[target][keep], p["prediction"][keep], g[keep]
+    mf = MetricFrame(metrics={"mae": mean_absolute_error,
+        "rmse": lambda a, b: float(np.sqrt(mean_squared_error(a, b))),
+        "mean_error": lambda a, b: float(np.mean(np.asarray(b) - np.asarray(a)))},
+        y_true=t, y_pred=y, sensitive_features=g)
+    gaps = mf.difference()
+    diffs = {"mae_gap": gaps["mae"], "rmse_gap": gaps["rmse"], "mean_error_gap": gaps["mean_error"]}
+groups = {str(k): {m: float(v) for m, v in row.items()} for k, row in mf.by_group.iterrows()}
+print(json.dumps({"groups": groups, "differences": {k: float(v) for k, v in diffs.items()}}))
+"#;
+
+fn fairlearn(data: &Path, preds: &Path, target: &str, group: &str, positive: &str) -> Value {
+    let has = Command::new("python3").args(["-c", "import fairlearn"]).status().is_ok_and(|s| s.success());
+    assert!(
+        has,
+        "fairlearn is not installed: it is this test's reference (bash .ci/system-packages --test installs it, \
+         or pip install fairlearn)"
+    );
+    let o = Command::new("python3")
+        .args(["-c", FAIRLEARN])
+        .args([data.to_str().unwrap(), preds.to_str().unwrap(), target, group, positive])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap()
+}
+
+/// Trains, predicts and compares `cairn fairness` with fairlearn on every group and measure.
+fn compare(dataset: &str, target: &str, group: &str, positive: &str) -> Value {
+    let dir = tempdir();
+    let bundle = train_bundle(dir.path(), dataset, target, "model.cairn");
+    let data = asset(dataset);
+    let preds = dir.path().join("predictions.csv");
+    let o = cairn(&["predict", bundle.to_str().unwrap(), data.to_str().unwrap(), "-o", preds.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut args = vec!["fairness", bundle.to_str().unwrap(), data.to_str().unwrap(), "--group", group, "--json"];
+    if !positive.is_empty() {
+        args.extend(["--positive", positive]);
+    }
+    let o = cairn(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ours: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let theirs = fairlearn(&data, &preds, target, group, positive);
+    let groups = ours["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), theirs["groups"].as_object().unwrap().len(), "{ours}\n{theirs}");
+    for g in groups {
+        let name = g["group"].as_str().unwrap();
+        for (metric, value) in g["metrics"].as_object().unwrap() {
+            let want = theirs["groups"][name][metric].as_f64().unwrap_or_else(|| panic!("{name} {metric}: {theirs}"));
+            assert!((value.as_f64().unwrap() - want).abs() < 1e-9, "{name} {metric}: cairn {value}, fairlearn {want}");
+        }
+    }
+    for (measure, want) in theirs["differences"].as_object().unwrap() {
+        let got = ours["differences"][measure].as_f64().unwrap_or_else(|| panic!("{measure} missing: {ours}"));
+        assert!((got - want.as_f64().unwrap()).abs() < 1e-9, "{measure}: cairn {got}, fairlearn {want}");
+    }
+    ours
+}
+
+#[test]
+fn classification_groups_match_fairlearn() {
+    // Penguins' sex from body measurements, grouped by island (a column the model also uses)
+    // and by year (one it does not).
+    let ours = compare("penguins.csv", "sex", "island", "male");
+    assert_eq!(ours["positive_class"], "male");
+    assert_eq!(ours["rows"], 333, "rows without a known sex are left out");
+    assert!(ours["reading"].as_str().unwrap().contains("'male'"), "{ours}");
+    compare("penguins.csv", "sex", "year", "female");
+}
+
+#[test]
+fn regression_groups_match_fairlearn() {
+    let ours = compare("california_housing.csv", "median_house_value", "ocean_proximity", "");
+    let island = ours["groups"].as_array().unwrap().iter().find(|g| g["group"] == "ISLAND").unwrap();
+    assert_eq!(island["rows"], 5);
+    assert!(ours["small_groups"].as_array().unwrap().contains(&Value::from("ISLAND")), "{ours}");
+    assert!(ours["reading"].as_str().unwrap().contains("Too few rows to judge"), "{ours}");
+}
+
+#[test]
+fn bad_fairness_input_is_one_clean_error() {
+    let dir = tempdir();
+    let bundle = train_bundle(dir.path(), "penguins.csv", "sex", "p.cairn");
+    let data = asset("penguins.csv");
+    let (b, d) = (bundle.to_str().unwrap(), data.to_str().unwrap());
+    assert_clean_failure(&cairn(&["fairness", b, d, "--group", "colour"]), "has no column 'colour' to group by");
+    assert_clean_failure(
+        &cairn(&["fairness", b, d, "--group", "island", "--positive", "unknown"]),
+        "'unknown' is not a class of this model",
+    );
+    let iris = asset("iris.csv");
+    assert_clean_failure(&cairn(&["fairness", b, iris.to_str().unwrap(), "--group", "species"]), "has no column 'sex'");
+}
