@@ -32,6 +32,8 @@ mod gui_train;
 mod layers;
 #[path = "suite/onnx.rs"]
 mod onnx;
+#[path = "suite/privacy.rs"]
+mod privacy;
 #[path = "suite/project.rs"]
 mod project;
 #[path = "suite/quality.rs"]

@@ -13,14 +13,28 @@ pub struct Warning {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
     /// `constant`, `id_like`, `many_missing`, `high_cardinality`, `date`, `text`, `duplicates`,
-    /// `imbalance` or `leakage`.
+    /// `personal_data`, `imbalance` or `leakage`.
     pub kind: &'static str,
     /// What is wrong and what to do, in plain words.
     pub message: String,
+    /// For `personal_data`: what the column holds and in what share of its cells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<super::PersonalFinding>,
 }
 
 fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
-    Warning { column: column.map(str::to_string), kind, message }
+    Warning { column: column.map(str::to_string), kind, message, found: None }
+}
+
+/// The `personal_data` warning for a column that holds personal data.
+fn personal_warning(name: &str, f: super::PersonalFinding) -> Warning {
+    let keep = f.coarse_part().map(|p| format!(", or keep only {p}")).unwrap_or_default();
+    let message = format!(
+        "'{name}' holds {} in {:.0} % of rows: a model rarely needs them, and keeping them makes the model file personal data. Drop the column, or replace it with a salted hash{keep}.",
+        f.words(),
+        f.share * 100.0
+    );
+    Warning { column: Some(name.to_string()), kind: "personal_data", message, found: Some(f) }
 }
 
 /// Warnings about the table itself (no target needed).
@@ -77,6 +91,9 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
             format!("'{name}' has the same value in every row, so it cannot help a model: drop it."),
         ));
         return out;
+    }
+    if let Some(found) = super::personal::detect(name, &c.values) {
+        out.push(personal_warning(name, found));
     }
     let integers = matches!(&c.values, Values::Numeric(v) if v.present().all(|x| x.fract() == 0.0));
     let dates = looks_like_dates(&c.values);
