@@ -75,6 +75,10 @@ pub enum Command {
         /// Exit when standard input closes (used by the app, so its server never outlives it).
         #[arg(long, hide = true)]
         stop_with_parent: bool,
+        /// What the prediction log keeps of each request: none, safe (the model's input columns
+        /// except those that held personal data in training) or all.
+        #[arg(long, default_value = "safe", value_name = "none|safe|all")]
+        log_inputs: String,
     },
     /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
     /// `cairn bench serve` puts the real server under load.
@@ -170,7 +174,11 @@ pub fn run(command: Command) -> Result<()> {
             None => crate::cli::runs::cmd_run(&project, json),
         },
         Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
-        Command::Serve { bundle, port, host, stop_with_parent } => cmd_serve(&bundle, &host, port, stop_with_parent),
+        Command::Serve { bundle, port, host, stop_with_parent, log_inputs } => {
+            let log_inputs = cairn::serve::LogInputs::parse(&log_inputs)
+                .with_context(|| format!("unknown --log-inputs '{log_inputs}' (use none, safe or all)"))?;
+            cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs)
+        }
         Command::Inspect { data, target, json } => crate::cli::teach::cmd_inspect(&data, target.as_deref(), json),
         Command::Export { bundle, onnx, mlflow, docker } => crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker),
         Command::Monitor { bundle, reference, current, labels, json } => {
@@ -301,7 +309,13 @@ fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Result<()> {
+fn cmd_serve(
+    bundle: &Path,
+    host: &str,
+    port: u16,
+    stop_with_parent: bool,
+    log_inputs: cairn::serve::LogInputs,
+) -> Result<()> {
     let (pipeline, checksum) = load_bundle(bundle)?;
     if stop_with_parent {
         // The parent holds our stdin open; end of input means it is gone (even after kill -9).
@@ -313,9 +327,18 @@ fn cmd_serve(bundle: &Path, host: &str, port: u16, stop_with_parent: bool) -> Re
     }
     let model = pipeline.model_display_name();
     let target = pipeline.target.name.clone();
-    let state = Arc::new(ServeState::new(pipeline, checksum, bundle));
+    let personal = pipeline.schema.personal.clone();
+    let mut state = ServeState::new(pipeline, checksum, bundle);
+    state.log_inputs = log_inputs;
+    let state = Arc::new(state);
     if let Some(log) = &state.log {
         eprintln!("Logging predictions to {}", log.path().display());
+        if log_inputs == cairn::serve::LogInputs::Safe && !personal.is_empty() {
+            eprintln!(
+                "Not logging columns that held personal data: {} (--log-inputs all keeps them)",
+                personal.join(", ")
+            );
+        }
     }
     serve_blocking(state, host, port, |addr| {
         // The first stdout line is read by the app's Deploy panel to learn the address.

@@ -15,6 +15,10 @@ pub struct SchemaColumn {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     pub columns: Vec<SchemaColumn>,
+    /// The input columns that held personal data in training (see `data::personal`): the
+    /// served prediction log leaves them out unless asked to keep them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub personal: Vec<String>,
 }
 
 impl Schema {
@@ -26,6 +30,12 @@ impl Schema {
                 .iter()
                 .filter(|c| c.name != exclude)
                 .map(|c| SchemaColumn { name: c.name.clone(), kind: c.kind })
+                .collect(),
+            personal: ds
+                .columns
+                .iter()
+                .filter(|c| c.name != exclude && super::personal::detect(&c.name, &c.values).is_some())
+                .map(|c| c.name.clone())
                 .collect(),
         }
     }

@@ -455,6 +455,7 @@ impl Recipe {
         }
         let mut schema = Schema::from_dataset(ds, target);
         schema.columns.retain(|c| used.contains(&c.name));
+        schema.personal.retain(|c| used.contains(c));
         schema
     }
 

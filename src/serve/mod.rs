@@ -55,10 +55,52 @@ pub struct ServeState {
     pub metrics: Metrics,
     /// Where answered requests are logged (none in tests that do not need it).
     pub log: Option<PredictionLog>,
+    /// Which request columns the log keeps.
+    pub log_inputs: LogInputs,
     /// Prediction ids: `<server start, hex ms>-<row number>`, unique across restarts; answered
     /// by `POST /predict` and logged, so true answers that arrive later can be matched.
     boot: String,
     next_row: std::sync::atomic::AtomicU64,
+}
+
+/// Which request columns the prediction log keeps (`cairn serve --log-inputs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogInputs {
+    /// No inputs (outputs, times and ids only; drift monitoring then has nothing to compare).
+    None,
+    /// The columns the model reads, except those that held personal data in training.
+    #[default]
+    Safe,
+    /// Every column the model reads, personal ones included. (Columns a request carries that
+    /// the model does not read are never kept.)
+    All,
+}
+
+impl LogInputs {
+    pub fn parse(s: &str) -> Option<LogInputs> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(LogInputs::None),
+            "safe" => Some(LogInputs::Safe),
+            "all" => Some(LogInputs::All),
+            _ => None,
+        }
+    }
+
+    /// The logged records of a request table, or None when no inputs are kept.
+    fn records(self, table: &crate::data::Dataset, schema: &crate::data::Schema) -> Option<Vec<Value>> {
+        let keep = |name: &str| match self {
+            LogInputs::Safe => {
+                schema.columns.iter().any(|c| c.name == name) && !schema.personal.iter().any(|p| p == name)
+            }
+            _ => true,
+        };
+        let columns: Vec<&crate::data::Column> = table.columns.iter().filter(|c| keep(&c.name)).collect();
+        (self != LogInputs::None).then(|| {
+            (0..table.n_rows())
+                .map(|r| Value::Object(columns.iter().map(|c| (c.name.clone(), c.values.json(r))).collect()))
+                .collect()
+        })
+    }
 }
 
 impl ServeState {
@@ -77,6 +119,7 @@ impl ServeState {
             stats: ServeStats::default(),
             metrics,
             log,
+            log_inputs: LogInputs::Safe,
             boot: format!("{boot:x}"),
             next_row: std::sync::atomic::AtomicU64::new(0),
         }
@@ -467,15 +510,17 @@ async fn answer(
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_millis() as u64)
                     .unwrap_or(0);
-                let entry = json!({
+                let mut entry = json!({
                     "time_unix_ms": time_ms,
                     "route": route,
                     "latency_ms": latency.as_secs_f64() * 1e3,
                     "rows": prediction.len(),
                     "ids": ids,
-                    "inputs": protocols::table_records(&table),
                     "outputs": outputs,
                 });
+                if let Some(inputs) = state.log_inputs.records(&table, &state.current().pipeline.schema) {
+                    entry["inputs"] = json!(inputs);
+                }
                 if let Err(e) = log.append(&entry) {
                     eprintln!("warning: cannot write the prediction log {}: {e}", log.path().display());
                 }

@@ -220,10 +220,3 @@ pub(super) fn kserve_answer(pipeline: &Pipeline, name: &str, id: Option<Value>, 
     }
     answer
 }
-
-/// The rows of a table as JSON records (for the prediction log).
-pub(super) fn table_records(ds: &Dataset) -> Vec<Value> {
-    (0..ds.n_rows())
-        .map(|r| Value::Object(ds.columns.iter().map(|c| (c.name.clone(), c.values.json(r))).collect()))
-        .collect()
-}

@@ -212,7 +212,10 @@ pub(crate) fn example_record(ds: &Dataset, rows: &[usize], schema: &Schema) -> M
     let Some(&first) = rows.first() else { return out };
     let row = rows.iter().copied().find(|&r| columns.iter().all(|c| !c.values.is_missing(r))).unwrap_or(first);
     for c in columns {
-        out.insert(c.name.clone(), c.values.json(row));
+        // A training row's personal data stays out of the bundle (the example is shown on the
+        // serving form): the field is left empty.
+        let value = if schema.personal.contains(&c.name) { Value::Null } else { c.values.json(row) };
+        out.insert(c.name.clone(), value);
     }
     out
 }

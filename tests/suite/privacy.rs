@@ -93,3 +93,56 @@ fn the_shipped_samples_raise_no_personal_data_warning() {
         assert!(personal.is_empty(), "{}: {personal:?}", f.display());
     }
 }
+
+/// A table whose `zip_code` (a model input) holds postal codes, with an e-mail column the
+/// recipe drops as an ID.
+fn customers(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("spend.csv");
+    let zips = ["90210", "10001", "02139", "60614", "94103"];
+    let mut csv = String::from("email,zip_code,age,income,spend\n");
+    for i in 0..200 {
+        let (age, income) = (20 + (i * 7) % 50, 20_000 + (i % 40) * 1_500);
+        csv.push_str(&format!(
+            "p{i}@example.org,{},{age},{income},{}\n",
+            zips[i % 5],
+            income / 100 + age * 3 + (i % 5) * 40
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+#[test]
+fn the_prediction_log_keeps_personal_columns_out_unless_asked() {
+    use crate::serve::{post_to, start_with};
+    let dir = tempdir();
+    let data = customers(dir.path());
+    let bundle = dir.path().join("spend.cairn");
+    let o = cairn(&["train", data.to_str().unwrap(), "--target", "spend", "--out", bundle.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (pipeline, _) = cairn::project::load_bundle(&bundle).unwrap();
+    assert_eq!(pipeline.schema.personal, vec!["zip_code".to_string()], "{:?}", pipeline.schema);
+    assert_eq!(pipeline.example["zip_code"], Value::Null, "no training row's postal code in the bundle");
+    let body = r#"{"records": [{"email": "x@y.org", "zip_code": "90210", "age": 30, "income": 50000}]}"#;
+    let log = dir.path().join("spend.cairn.predictions.jsonl");
+    let mut logged = Vec::new();
+    for mode in ["safe", "all", "none"] {
+        std::fs::remove_file(&log).ok();
+        let server = start_with(&bundle, &["--log-inputs", mode]);
+        let (status, answer) = post_to(&format!("{}/predict", server.url), "application/json", body);
+        assert_eq!(status, 200, "{answer}");
+        drop(server);
+        let line: Value = serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().next().unwrap()).unwrap();
+        logged.push(line["inputs"].clone());
+    }
+    assert_eq!(logged[0], serde_json::json!([{"age": 30.0, "income": 50000.0}]), "safe: {}", logged[0]);
+    assert_eq!(
+        logged[1],
+        serde_json::json!([{"age": 30.0, "income": 50000.0, "zip_code": 90210.0}]),
+        "all: {}",
+        logged[1]
+    );
+    assert_eq!(logged[2], Value::Null, "none: {}", logged[2]);
+    let o = cairn(&["serve", bundle.to_str().unwrap(), "--log-inputs", "some"]);
+    crate::common::assert_clean_failure(&o, "unknown --log-inputs 'some'");
+}

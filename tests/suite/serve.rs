@@ -30,7 +30,7 @@ pub(crate) fn start(bundle: &Path) -> Server {
 }
 
 /// Starts `cairn serve BUNDLE --port 0 EXTRA…` (stdin piped) and reads the address it prints.
-fn start_with(bundle: &Path, extra: &[&str]) -> Server {
+pub(crate) fn start_with(bundle: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(cairn_exe())
         .args(["serve", bundle.to_str().unwrap(), "--port", "0"])
         .args(extra)
