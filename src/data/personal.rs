@@ -66,6 +66,9 @@ fn named(column: &str, hints: &[&str]) -> bool {
     hints.iter().any(|h| c.contains(h))
 }
 
+/// One kind of personal data: its name, whether it applies to this column, and the cell test.
+type Check<'a> = (&'static str, bool, &'a dyn Fn(&str) -> bool);
+
 /// The personal data `values` (a column called `column`) holds, if any.
 pub fn detect(column: &str, values: &Values) -> Option<PersonalFinding> {
     let cells: Vec<String> = match values {
@@ -85,7 +88,7 @@ pub fn detect(column: &str, values: &Values) -> Option<PersonalFinding> {
         return None;
     }
     let share = |test: &dyn Fn(&str) -> bool| cells.iter().filter(|c| test(c)).count() as f64 / cells.len() as f64;
-    let checks: [(&'static str, bool, &dyn Fn(&str) -> bool); 8] = [
+    let checks: [Check; 8] = [
         ("email", true, &is_email),
         ("payment_card", true, &is_card),
         ("iban", true, &is_iban),
@@ -130,7 +133,7 @@ pub fn is_card(s: &str) -> bool {
         .enumerate()
         .map(|(i, &x)| if i % 2 == 1 { if x * 2 > 9 { x * 2 - 9 } else { x * 2 } } else { x })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A country code, two check digits and up to 30 letters or digits, passing the mod-97 check.
