@@ -364,7 +364,6 @@ mod tests {
         assert!((jensen_shannon(&[30.0, 20.0, 10.0], &[20.0, 25.0, 25.0]) - 0.1808916827915676).abs() < 1e-12);
     }
 
-
     #[test]
     fn chi_squared_tail_matches_scipy() {
         // scipy 1.17.1: scipy.stats.chi2.sf(2 * x, 2 * s)
