@@ -13,11 +13,20 @@ pub fn time_split(
 ) -> Result<(Vec<usize>, Vec<usize>), super::TrainError> {
     use crate::data::Values;
     let col = ds.require(column)?;
+    // Dates are read in the one layout of the column; a row that breaks it is named below.
+    let format = match &col.values {
+        Values::Str(v) => match crate::data::detect_column((0..ds.n_rows()).filter_map(|r| v.get(r).map(|s| (r, s)))) {
+            Ok(f) => Some(f),
+            Err(crate::data::DateProblem::Empty) => None,
+            Err(problem) => return Err(super::TrainError::Config(format!("time split on '{column}': {problem}"))),
+        },
+        Values::Numeric(_) => None,
+    };
     let mut keyed: Vec<(f64, usize)> = Vec::with_capacity(ds.n_rows());
     for r in 0..ds.n_rows() {
         let key = match &col.values {
             Values::Numeric(v) => v.get(r),
-            Values::Str(v) => v.get(r).and_then(crate::data::parse_datetime).map(|d| d.order_key()),
+            Values::Str(v) => v.get(r).and_then(|s| format?.parse(s)).map(|d| d.order_key()),
         };
         let key = key.ok_or_else(|| {
             super::TrainError::Config(format!(
