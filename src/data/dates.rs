@@ -105,9 +105,13 @@ impl DateFormat {
     /// shows it; with no number above 12 it is read day-first; a column holding both `25/04`
     /// and `04/25` has no single layout.
     pub fn detect(sample: &[&str]) -> Option<DateFormat> {
-        Self::best(sample)
-            .filter(|&(_, n)| n == sample.iter().filter(|s| !s.trim().is_empty()).count() && n > 0)
-            .map(|(f, _)| f)
+        // ALL is in the order of preference, so the first layout that reads every cell wins;
+        // a layout is dropped at its first unreadable cell.
+        let present: Vec<&str> = sample.iter().copied().filter(|s| !s.trim().is_empty()).collect();
+        if present.is_empty() {
+            return None;
+        }
+        ALL.into_iter().find(|f| present.iter().all(|s| f.parse(s).is_some()))
     }
 
     /// The layout under which the most non-empty cells of `sample` read as dates (the earlier
