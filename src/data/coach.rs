@@ -145,11 +145,11 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
     out
 }
 
-/// Whether most cells (of the first 200 present) read as dates.
+/// Whether most cells (of the first 200 present) read as dates, all in one layout.
 pub fn looks_like_dates(values: &Values) -> bool {
     let Values::Str(v) = values else { return false };
     let sample: Vec<&str> = v.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(200).collect();
-    !sample.is_empty() && sample.iter().filter(|s| super::parse_datetime(s).is_some()).count() * 10 >= sample.len() * 9
+    super::DateFormat::best(&sample).is_some_and(|(_, n)| n * 10 >= sample.len() * 9)
 }
 
 /// Warnings that need the target: class imbalance and features that (almost) give the answer.

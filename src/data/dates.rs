@@ -1,4 +1,9 @@
-//! Dates and times read from text cells.
+//! Dates and times read from text cells, with chrono. A column is read with ONE date layout,
+//! detected from its cells ([`DateFormat::detect`]), so `03/04/2024` means the same in every
+//! row of a column.
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use serde::{Deserialize, Serialize};
 
 /// A parsed date and time.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -18,66 +23,199 @@ impl DateTime {
 
     /// Monday = 0 … Sunday = 6.
     pub fn weekday(self) -> i64 {
-        weekday(self.year, self.month, self.day)
+        i32::try_from(self.year)
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, self.month, self.day))
+            .map_or(0, |d| i64::from(d.weekday().num_days_from_monday()))
     }
 }
 
-/// Monday = 0 … Sunday = 6 (days-from-civil).
-fn weekday(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days + 3).rem_euclid(7)
+/// The date layout of a column: the order of year, month and day, and the separator. The
+/// time after the date (` 14:05`, `T14:05:09`, `T14:05:09Z`, `T14:05:09+02:00`, RFC 3339)
+/// is read the same way whatever the layout; an offset is ignored (the wall-clock time counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateFormat {
+    /// `2024-03-31` (ISO 8601, RFC 3339)
+    YmdDash,
+    /// `2024/03/31`
+    YmdSlash,
+    /// `2024.03.31`
+    YmdDot,
+    /// `31/03/2024`
+    DmySlash,
+    /// `31-03-2024`
+    DmyDash,
+    /// `31.03.2024`
+    DmyDot,
+    /// `03/31/2024`
+    MdySlash,
+    /// `03-31-2024`
+    MdyDash,
+    /// `03.31.2024`
+    MdyDot,
 }
 
-/// Reads `2024-03-31`, `2024/03/31`, `31/03/2024`, `31.03.2024`, each optionally followed by
-/// ` 14:05[:09]` or `T14:05[:09][Z|+hh:mm]`. Day-first unless the middle number is above 12
-/// (then month first: `03/31/2024`).
-pub fn parse_datetime(text: &str) -> Option<DateTime> {
-    let t = text.trim();
-    let (date, time) = match t.find(['T', ' ']) {
-        Some(i) => (&t[..i], Some(t[i + 1..].trim())),
-        None => (t, None),
-    };
-    let nums: Vec<&str> = date.split(['-', '/', '.']).collect();
-    if nums.len() != 3 || nums.iter().any(|n| n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
-    }
-    let n: Vec<i64> = nums.iter().filter_map(|s| s.parse().ok()).collect();
-    let (year, month, day) = if nums[0].len() == 4 {
-        (n[0], n[1], n[2])
-    } else if nums[2].len() == 4 {
-        if n[1] > 12 { (n[2], n[0], n[1]) } else { (n[2], n[1], n[0]) }
-    } else {
-        return None;
-    };
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if day < 1 || day > days_in_month {
-        return None;
-    }
-    let hour = match time {
-        None | Some("") => 0,
-        Some(t) => {
-            let hm: Vec<&str> = t.split(':').collect();
-            let h: u32 = hm.first()?.parse().ok()?;
-            let m: u32 = hm.get(1)?.get(..2)?.parse().ok()?;
-            if h > 23 || m > 59 {
-                return None;
-            }
-            h
+/// Every layout, in the order of preference used by [`DateFormat::detect`].
+const ALL: [DateFormat; 9] = [
+    DateFormat::YmdDash,
+    DateFormat::YmdSlash,
+    DateFormat::YmdDot,
+    DateFormat::DmySlash,
+    DateFormat::DmyDash,
+    DateFormat::DmyDot,
+    DateFormat::MdySlash,
+    DateFormat::MdyDash,
+    DateFormat::MdyDot,
+];
+
+/// Times after the date, tried in turn (chrono patterns).
+const TIMES: [&str; 6] = ["%H:%M:%S%.f", "%H:%M", "%H:%M:%S%.fZ", "%H:%M:%S%.f%:z", "%H:%M:%S%.f%z", "%H:%MZ"];
+
+impl DateFormat {
+    /// The chrono pattern of the date part.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            DateFormat::YmdDash => "%Y-%m-%d",
+            DateFormat::YmdSlash => "%Y/%m/%d",
+            DateFormat::YmdDot => "%Y.%m.%d",
+            DateFormat::DmySlash => "%d/%m/%Y",
+            DateFormat::DmyDash => "%d-%m-%Y",
+            DateFormat::DmyDot => "%d.%m.%Y",
+            DateFormat::MdySlash => "%m/%d/%Y",
+            DateFormat::MdyDash => "%m-%d-%Y",
+            DateFormat::MdyDot => "%m.%d.%Y",
         }
-    };
-    Some(DateTime { year, month: month as u32, day: day as u32, hour })
+    }
+
+    fn separator(self) -> char {
+        self.pattern().as_bytes()[2] as char
+    }
+
+    fn year_first(self) -> bool {
+        self.pattern().starts_with("%Y")
+    }
+
+    /// The one layout under which every non-empty cell of `sample` reads as a date, or `None`
+    /// when there is no such layout (or no non-empty cell).
+    ///
+    /// The rule: a year-first layout (ISO) when the cells are year-first. Otherwise day-first
+    /// (`31/03/2024`), unless some cell cannot be day-first because its second number is above
+    /// 12: then month-first (`03/31/2024`). So a column is read month-first only when the data
+    /// shows it; with no number above 12 it is read day-first; a column holding both `25/04`
+    /// and `04/25` has no single layout.
+    pub fn detect(sample: &[&str]) -> Option<DateFormat> {
+        // ALL is in the order of preference, so the first layout that reads every cell wins;
+        // a layout is dropped at its first unreadable cell.
+        let present: Vec<&str> = sample.iter().copied().filter(|s| !s.trim().is_empty()).collect();
+        if present.is_empty() {
+            return None;
+        }
+        ALL.into_iter().find(|f| present.iter().all(|s| f.parse(s).is_some()))
+    }
+
+    /// The layout under which the most non-empty cells of `sample` read as dates (the earlier
+    /// in [`ALL`] on a tie) and how many do; `None` when no cell does.
+    pub fn best(sample: &[&str]) -> Option<(DateFormat, usize)> {
+        let mut best: Option<(DateFormat, usize)> = None;
+        for f in ALL {
+            let n = sample.iter().filter(|s| !s.trim().is_empty() && f.parse(s).is_some()).count();
+            if n > 0 && best.is_none_or(|(_, b)| n > b) {
+                best = Some((f, n));
+            }
+        }
+        best
+    }
+
+    /// Reads one cell in this layout, optionally followed by a time; `None` when it is not a
+    /// valid date so written (a 4-digit year, 1–2 digit month and day).
+    pub fn parse(self, text: &str) -> Option<DateTime> {
+        let t = text.trim();
+        let (date, time) = match t.find(['T', ' ']) {
+            Some(i) => (&t[..i], t[i + 1..].trim()),
+            None => (t, ""),
+        };
+        let groups: Vec<&str> = date.split(self.separator()).collect();
+        let year_at = if self.year_first() { 0 } else { 2 };
+        let shape_ok = groups.len() == 3
+            && groups.iter().enumerate().all(|(i, g)| {
+                let len_ok = if i == year_at { g.len() == 4 } else { (1..=2).contains(&g.len()) };
+                len_ok && g.bytes().all(|b| b.is_ascii_digit())
+            });
+        if !shape_ok {
+            return None;
+        }
+        let day = NaiveDate::parse_from_str(date, self.pattern()).ok()?;
+        let hour = if time.is_empty() {
+            0
+        } else {
+            TIMES.iter().find_map(|p| NaiveTime::parse_from_str(time, p).ok())?.hour()
+        };
+        Some(DateTime { year: i64::from(day.year()), month: day.month(), day: day.day(), hour })
+    }
+}
+
+/// Reads one cell on its own: its layout is detected from the cell alone (so `03/04/2024` is
+/// day-first). Prefer [`DateFormat::detect`] on a whole column, then [`DateFormat::parse`].
+pub fn parse_datetime(text: &str) -> Option<DateTime> {
+    DateFormat::detect(&[text])?.parse(text)
+}
+
+/// Why a column's cells have no single date layout.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DateProblem {
+    /// This row (0-based) holds text that is no date in any layout.
+    NotADate { row: usize, text: String },
+    /// This row cannot be read in the same layout as `first_row`.
+    Mixed { row: usize, text: String, first_row: usize, first_text: String },
+    /// No cell holds anything.
+    Empty,
+}
+
+impl std::fmt::Display for DateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DateProblem::NotADate { row, text } => {
+                write!(f, "row {} holds '{text}', which is not a date like 2024-03-31 or 31/03/2024 14:05", row + 1)
+            }
+            DateProblem::Mixed { row, text, first_row, first_text } => write!(
+                f,
+                "row {} holds '{text}', which is not written like row {} ('{first_text}'): use one date layout per column, such as 2024-03-31",
+                row + 1,
+                first_row + 1
+            ),
+            DateProblem::Empty => write!(f, "no row holds a date"),
+        }
+    }
+}
+
+/// The one layout of a column's `(row, cell)`s (empty cells are skipped), or the first row
+/// that shows why there is none.
+pub fn detect_column<'a>(cells: impl Iterator<Item = (usize, &'a str)> + Clone) -> Result<DateFormat, DateProblem> {
+    let present = cells.filter(|(_, s)| !s.trim().is_empty());
+    let texts: Vec<&str> = present.clone().map(|(_, s)| s).collect();
+    if let Some(f) = DateFormat::detect(&texts) {
+        return Ok(f);
+    }
+    let mut first: Option<(usize, &str)> = None;
+    for (row, text) in present {
+        if parse_datetime(text).is_none() {
+            return Err(DateProblem::NotADate { row, text: text.to_string() });
+        }
+        match first {
+            None => first = Some((row, text)),
+            Some((first_row, first_text)) if DateFormat::detect(&[first_text, text]).is_none() => {
+                return Err(DateProblem::Mixed {
+                    row,
+                    text: text.to_string(),
+                    first_row,
+                    first_text: first_text.to_string(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Err(DateProblem::Empty)
 }
 
 #[cfg(test)]
@@ -93,8 +231,44 @@ mod tests {
         assert_eq!(parse_datetime("31/03/2024").unwrap().month, 3);
         assert_eq!(parse_datetime("03/31/2024").unwrap().day, 31);
         assert_eq!(parse_datetime("2024-03-31T08:00:00Z").unwrap().hour, 8);
-        for bad in ["", "hello", "2024-02-30", "2023-13-01", "12345", "1/2/3", "2024-01-01 25:00"] {
+        assert_eq!(parse_datetime("2024-03-31T08:30:00.250+02:00").unwrap().hour, 8);
+        assert_eq!(parse_datetime("31.03.2024 23:59").unwrap().hour, 23);
+        for bad in ["", "hello", "2024-02-30", "2023-13-01", "12345", "1/2/3", "2024-01-01 25:00", "2024-01-01 x"] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn one_layout_per_column() {
+        // Day > 12 in the first place: the whole column is day-first, so 03/04 is 3 April (the
+        // old per-cell guess read it the same way, as it defaulted to day-first).
+        let f = DateFormat::detect(&["03/04/2024", "25/04/2024", ""]).unwrap();
+        assert_eq!(f, DateFormat::DmySlash);
+        assert_eq!((f.parse("03/04/2024").unwrap().month, f.parse("03/04/2024").unwrap().day), (4, 3));
+        // A number > 12 in the second place: month-first throughout, so 04/05 is 5 April (the
+        // old per-cell guess read it as 4 May, unlike its neighbour 04/25).
+        let f = DateFormat::detect(&["04/25/2024", "04/05/2024"]).unwrap();
+        assert_eq!(f, DateFormat::MdySlash);
+        assert_eq!((f.parse("04/05/2024").unwrap().month, f.parse("04/05/2024").unwrap().day), (4, 5));
+        assert_eq!(f.parse("25/04/2024"), None);
+        // Nothing above 12: day-first by default; ISO columns stay ISO.
+        assert_eq!(DateFormat::detect(&["01/02/2024", "11/12/2024"]), Some(DateFormat::DmySlash));
+        assert_eq!(DateFormat::detect(&["2024-03-31", "2024-04-01 10:00"]), Some(DateFormat::YmdDash));
+        // No single layout, or no dates at all.
+        assert_eq!(DateFormat::detect(&["25/04/2024", "04/25/2024"]), None);
+        assert_eq!(DateFormat::detect(&["2024-03-31", "31/03/2024"]), None);
+        assert_eq!(DateFormat::detect(&["", " "]), None);
+        assert_eq!(DateFormat::detect(&["2024-02-30"]), None);
+        // The reason names the row.
+        let cells = ["25/04/2024", "", "04/25/2024"];
+        assert!(matches!(
+            detect_column(cells.iter().copied().enumerate()),
+            Err(DateProblem::Mixed { row: 2, first_row: 0, .. })
+        ));
+        let cells = ["2024-01-01", "soon"];
+        assert_eq!(
+            detect_column(cells.iter().copied().enumerate()),
+            Err(DateProblem::NotADate { row: 1, text: "soon".into() })
+        );
     }
 }

@@ -26,7 +26,7 @@ pub use coach::{Warning, table_warnings, target_warnings};
 pub use csv::{
     CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with,
 };
-pub use dates::{DateTime, parse_datetime};
+pub use dates::{DateFormat, DateProblem, DateTime, detect_column, parse_datetime};
 pub use fingerprint::dataset_hash;
 pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};
 pub use json::read_json_bytes;

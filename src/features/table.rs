@@ -5,7 +5,7 @@ use super::FeatureError;
 use super::expr::Expr;
 use super::recipe::{DatePart, Power, Step};
 use crate::data::{Column, ColumnKind, Dataset, Values, format_number};
-use crate::data::{DateTime, parse_datetime};
+use crate::data::{DateFormat, DateTime, detect_column};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +33,10 @@ pub enum FittedTable {
     DateParts {
         column: String,
         parts: Vec<DatePart>,
+        /// The date layout detected on the training rows, replayed when serving. Bundles
+        /// saved before it existed have none: their layout is detected on the data at hand.
+        #[serde(default)]
+        format: Option<DateFormat>,
     },
     Derived {
         name: String,
@@ -99,25 +103,23 @@ impl FittedTable {
             }
             Step::DateParts { column, parts } => {
                 let col = require(ds, column)?;
-                if let Values::Str(v) = &col.values {
-                    // The first training cell that is not a date names the problem.
-                    if let Some((r, s)) = rows
-                        .iter()
-                        .filter_map(|&r| v.get(r).map(|s| (r, s)))
-                        .find(|(_, s)| !s.trim().is_empty() && parse_datetime(s).is_none())
-                    {
+                let Values::Str(v) = &col.values else {
+                    return Err(FeatureError::WrongKind { column: column.clone(), kind: col.kind.label() });
+                };
+                // One layout for the column, read off the training rows; a cell that is no
+                // date (or written in another layout) names the problem.
+                let cells = rows.iter().filter_map(|&r| v.get(r).map(|s| (r, s)));
+                let format = match detect_column(cells) {
+                    Ok(f) => Some(f),
+                    Err(crate::data::DateProblem::Empty) => None,
+                    Err(problem) => {
                         return Err(FeatureError::Step {
                             step: format!("date parts of '{column}'"),
-                            message: format!(
-                                "row {} holds '{s}', which is not a date like 2024-03-31 or 31/03/2024 14:05",
-                                r + 1
-                            ),
+                            message: problem.to_string(),
                         });
                     }
-                } else {
-                    return Err(FeatureError::WrongKind { column: column.clone(), kind: col.kind.label() });
-                }
-                FittedTable::DateParts { column: column.clone(), parts: parts.clone() }
+                };
+                FittedTable::DateParts { column: column.clone(), parts: parts.clone(), format }
             }
             Step::Derived { name, expression } => {
                 let e = parse_expr(name, expression)?;
@@ -174,12 +176,22 @@ impl FittedTable {
                 ds.columns[i] =
                     Column { name: column.clone(), kind: ColumnKind::Categorical, values: Values::Str(binned) };
             }
-            FittedTable::DateParts { column, parts } => {
+            FittedTable::DateParts { column, parts, format } => {
                 let i = index(ds, column)?;
                 let dates: Vec<Option<DateTime>> = match &ds.columns[i].values {
                     Values::Str(v) => {
-                        // Each distinct text is parsed once.
-                        let parsed: Vec<Option<DateTime>> = v.dict().iter().map(|s| parse_datetime(s)).collect();
+                        // Each distinct text is parsed once, in the layout fitted on the training
+                        // rows (an old bundle without one: the layout of the texts at hand, else
+                        // each text's own).
+                        let dict: Vec<&str> = v.dict().iter().map(String::as_str).collect();
+                        let format = format.or_else(|| DateFormat::detect(&dict));
+                        let parsed: Vec<Option<DateTime>> = dict
+                            .iter()
+                            .map(|s| match format {
+                                Some(f) => f.parse(s),
+                                None => crate::data::parse_datetime(s),
+                            })
+                            .collect();
                         v.codes().iter().map(|&c| parsed.get(c as usize).copied().flatten()).collect()
                     }
                     Values::Numeric(_) => {
@@ -298,6 +310,35 @@ fn part(d: DateTime, p: DatePart) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_parts_replay_the_layout_fitted_on_the_training_rows() {
+        let when = |cells: &[&str]| {
+            let col = Column::strings("when", cells.iter().map(|s| Some(s.to_string())).collect());
+            Dataset::new("t", vec![col]).unwrap()
+        };
+        let step = Step::DateParts { column: "when".into(), parts: vec![DatePart::Month, DatePart::Day] };
+        // Row 1 (04/25) shows the column is month-first; row 2 is held out of the fit.
+        let train = when(&["04/05/2024", "04/25/2024", "13/01/2024"]);
+        let fitted = FittedTable::fit(&step, &train, &[0, 1]).unwrap();
+        assert!(matches!(fitted, FittedTable::DateParts { format: Some(DateFormat::MdySlash), .. }), "{fitted:?}");
+        // Serving a lone ambiguous date replays month-first: 5 April, not 4 May.
+        let mut served = when(&["04/05/2024", "31/12/2024"]);
+        fitted.apply(&mut served).unwrap();
+        let (month, day) = (served.column("when_month").unwrap(), served.column("when_day").unwrap());
+        assert_eq!((month.cell_text(0), day.cell_text(0)), ("4".to_string(), "5".to_string()));
+        assert_eq!(month.cell_text(1), "", "a day-first cell does not fit the layout: missing");
+        // A bundle saved before the layout was stored still loads, and detects it on the data.
+        let old = r#"{"step":"date_parts","column":"when","parts":["month","day"]}"#;
+        let old: FittedTable = serde_json::from_str(old).unwrap();
+        assert!(matches!(old, FittedTable::DateParts { format: None, .. }));
+        let mut served = when(&["04/05/2024", "04/25/2024"]);
+        old.apply(&mut served).unwrap();
+        assert_eq!(served.column("when_day").unwrap().cell_text(0), "5");
+        // Training rows in two layouts are an error that names both rows.
+        let err = FittedTable::fit(&step, &when(&["25/04/2024", "04/25/2024"]), &[0, 1]).unwrap_err().to_string();
+        assert!(err.contains("row 2") && err.contains("row 1"), "{err}");
+    }
 
     #[test]
     fn yeo_johnson_matches_scikit_learn_and_inverts_skew() {

@@ -9,20 +9,13 @@ pub use store::{Comparison, RunRecord, RunStore, TrackError, compare, metric_lab
 pub use crate::data::dataset_hash;
 pub use crate::util::hex;
 
-/// `YYYY-MM-DD HH:MM:SS.000000` (UTC) for a Unix time, as MLflow writes it.
+/// `YYYY-MM-DD HH:MM:SS.000000` (UTC) for a Unix time, as MLflow writes it (empty past
+/// chrono's last year, 262 143).
 pub fn utc_time(unix: u64) -> String {
-    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.000000", secs / 3600, secs / 60 % 60, secs % 60)
+    i64::try_from(unix)
+        .ok()
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
 }
 
 /// A project's name from where its data came from: the file's stem (`house.csv` → `house`).

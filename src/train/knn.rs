@@ -5,6 +5,7 @@
 
 use crate::features::Csr;
 use ndarray::Array2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,45 +47,37 @@ impl Knn {
         let (cols, train_norms) = self.index.0.get_or_init(|| (self.rows.columns(), self.rows.row_norms2()));
         let width = self.n_classes.max(1);
         let mut out = Array2::zeros((x.nrows(), width));
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 8);
-        let chunk = x.nrows().div_ceil(threads).max(1);
-        let results: Vec<(usize, Vec<f64>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..x.nrows())
-                .step_by(chunk)
-                .map(|start| {
-                    s.spawn(move || {
-                        let mut dist = vec![0.0; n_train];
-                        let mut order: Vec<usize> = Vec::with_capacity(n_train);
-                        (start..(start + chunk).min(x.nrows()))
-                            .map(|r| {
-                                let q = x.row(r);
-                                let qn: f64 = q.iter().map(|v| v * v).sum();
-                                dist.iter_mut().zip(train_norms.iter()).for_each(|(d, t)| *d = qn + t);
-                                for (j, &v) in q.iter().enumerate() {
-                                    if v != 0.0 {
-                                        for &(i, tv) in &cols[j] {
-                                            dist[i as usize] -= 2.0 * v * tv;
-                                        }
-                                    }
-                                }
-                                order.clear();
-                                order.extend(0..n_train);
-                                // Nearest first; ties go to the earlier training row.
-                                let cmp = |a: &usize, b: &usize| dist[*a].total_cmp(&dist[*b]).then(a.cmp(b));
-                                if k < n_train {
-                                    order.select_nth_unstable_by(k - 1, cmp);
-                                    order.truncate(k);
-                                }
-                                order.sort_by(cmp);
-                                (r, self.vote(&order, &dist))
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-        });
-        for (r, v) in results {
+        // One scratch pair (distances, order) per rayon task; each row's answer depends only
+        // on that row, so the result is the same however the rows are shared out.
+        let results: Vec<Vec<f64>> = (0..x.nrows())
+            .into_par_iter()
+            .map_init(
+                || (vec![0.0; n_train], Vec::with_capacity(n_train)),
+                |(dist, order): &mut (Vec<f64>, Vec<usize>), r| {
+                    let q = x.row(r);
+                    let qn: f64 = q.iter().map(|v| v * v).sum();
+                    dist.iter_mut().zip(train_norms.iter()).for_each(|(d, t)| *d = qn + t);
+                    for (j, &v) in q.iter().enumerate() {
+                        if v != 0.0 {
+                            for &(i, tv) in &cols[j] {
+                                dist[i as usize] -= 2.0 * v * tv;
+                            }
+                        }
+                    }
+                    order.clear();
+                    order.extend(0..n_train);
+                    // Nearest first; ties go to the earlier training row.
+                    let cmp = |a: &usize, b: &usize| dist[*a].total_cmp(&dist[*b]).then(a.cmp(b));
+                    if k < n_train {
+                        order.select_nth_unstable_by(k - 1, cmp);
+                        order.truncate(k);
+                    }
+                    order.sort_by(cmp);
+                    self.vote(order, dist)
+                },
+            )
+            .collect();
+        for (r, v) in results.into_iter().enumerate() {
             for (o, x) in v.into_iter().enumerate() {
                 out[[r, o]] = x;
             }

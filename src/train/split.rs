@@ -13,11 +13,26 @@ pub fn time_split(
 ) -> Result<(Vec<usize>, Vec<usize>), super::TrainError> {
     use crate::data::Values;
     let col = ds.require(column)?;
+    // Dates are read in the one layout of the column; a row that breaks it is named below.
+    let format = match &col.values {
+        Values::Str(v) => match crate::data::detect_column((0..ds.n_rows()).filter_map(|r| v.get(r).map(|s| (r, s)))) {
+            Ok(f) => Some(f),
+            Err(crate::data::DateProblem::Empty) => None,
+            Err(crate::data::DateProblem::NotADate { row, text }) => {
+                return Err(super::TrainError::Config(format!(
+                    "time split: row {} of '{column}' holds '{text}', which is not a date or a number",
+                    row + 1
+                )));
+            }
+            Err(problem) => return Err(super::TrainError::Config(format!("time split on '{column}': {problem}"))),
+        },
+        Values::Numeric(_) => None,
+    };
     let mut keyed: Vec<(f64, usize)> = Vec::with_capacity(ds.n_rows());
     for r in 0..ds.n_rows() {
         let key = match &col.values {
             Values::Numeric(v) => v.get(r),
-            Values::Str(v) => v.get(r).and_then(crate::data::parse_datetime).map(|d| d.order_key()),
+            Values::Str(v) => v.get(r).and_then(|s| format?.parse(s)).map(|d| d.order_key()),
         };
         let key = key.ok_or_else(|| {
             super::TrainError::Config(format!(
@@ -216,5 +231,20 @@ mod tests {
             assert_eq!(f.len(), 20);
             assert_eq!(f.iter().filter(|&&i| labels[i] == 1).count(), 2);
         }
+    }
+
+    #[test]
+    fn time_split_reads_a_date_column_in_one_layout() {
+        use crate::data::{Column, Dataset};
+        let ds = |cells: &[&str]| {
+            let col = Column::strings("when", cells.iter().map(|s| Some(s.to_string())).collect());
+            Dataset::new("t", vec![col]).unwrap()
+        };
+        // Month-first (04/25 shows it), so 04/05 is 5 April, before 25 April; a per-cell guess
+        // read it as 4 May, the latest.
+        let (train, test) = time_split(&ds(&["04/05/2024", "04/25/2024", "04/01/2024"]), "when", 0.3).unwrap();
+        assert_eq!((train, test), (vec![2, 0], vec![1]));
+        let err = time_split(&ds(&["25/04/2024", "04/25/2024"]), "when", 0.5).unwrap_err().to_string();
+        assert!(err.contains("row 2") && err.contains("row 1"), "{err}");
     }
 }

@@ -404,27 +404,16 @@ fn push_node(tree: &mut Tree, value: &[f64]) -> usize {
 pub fn forest(x: Features, y: Target, n_trees: usize, params: &TreeParams, seed: u64) -> Vec<Tree> {
     let data = Binned::new(x);
     let n = x.nrows();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n_trees.max(1));
-    let mut trees: Vec<(usize, Tree)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let data = &data;
-                s.spawn(move || {
-                    (t..n_trees)
-                        .step_by(threads)
-                        .map(|i| {
-                            let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(i as u64));
-                            let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
-                            (i, grow(data, y, rows, params, &mut rng))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    trees.sort_by_key(|(i, _)| *i);
-    trees.into_iter().map(|(_, t)| t).collect()
+    // Each tree's generator is seeded by its index alone and rayon's `collect` keeps the
+    // index order, so a seed gives the same forest whatever the number of cores.
+    (0..n_trees)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(i as u64));
+            let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+            grow(&data, y, rows, params, &mut rng)
+        })
+        .collect()
 }
 
 /// One tree on all rows.
