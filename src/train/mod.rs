@@ -6,6 +6,7 @@ mod binned;
 mod boosting;
 pub mod cv;
 pub mod factorization;
+mod fit;
 mod kmeans;
 mod knn;
 pub mod leaderboard;
@@ -25,9 +26,10 @@ pub mod tree;
 pub mod tune;
 
 pub use crate::data::{Task, detect_task};
+pub use fit::fit_model;
 pub use mlp::{FitControl, Mlp};
-pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_model};
-pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput};
+pub use params::{ModelSettings, ParamKind, ParamSpec, ParamValue, Params, Settings};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Recommendations, Target, TrainInfo};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
@@ -131,6 +133,11 @@ impl TrainConfig {
     /// The settings for `model`: the configured ones if they are for this model, else defaults.
     pub fn params_for(&self, model: ModelKind) -> Params {
         self.params.clone().filter(|p| p.model == model).unwrap_or_else(|| Params::defaults(model))
+    }
+
+    /// The settings for `model`, typed and checked (see [`Settings::from_params`]).
+    pub fn settings_for(&self, model: ModelKind) -> Result<Settings, TrainError> {
+        Settings::from_params(&self.params_for(model))
     }
 
     pub fn cancelled(&self) -> bool {
@@ -283,6 +290,7 @@ fn fit_prepared(
     };
 
     let params = cfg.params_for(model_kind);
+    let settings = Settings::from_params(&params)?;
     progress(&format!(
         "Training {} ({}) on {} rows × {} features",
         model_kind.display_name(),
@@ -318,7 +326,7 @@ fn fit_prepared(
         on_epoch: &mut on_epoch,
         device_used: "cpu".into(),
     };
-    let model = fit_model(&params, &input, target, cfg.seed, &mut ctl)?;
+    let model = fit_model(&settings, &input, target, cfg.seed, &mut ctl)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
