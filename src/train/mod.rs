@@ -35,7 +35,7 @@ pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
 pub use prepare::{default_recipe, default_recipe_with, ratings_columns, resolve_task};
 
-use crate::data::Dataset;
+use crate::data::{Dataset, Schema};
 use crate::features::{FeatureError, Recipe};
 use crate::gpu::DeviceChoice;
 use crate::gpu::net::EpochStats;
@@ -261,17 +261,7 @@ fn fit_prepared(
     }
     // The rows are used in place (by index): no copies of the training or test part.
     let data_features = schema.coerce_cow(data)?;
-    let test_file = match test {
-        Some(t) => {
-            let (t, y, _) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
-            let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
-            if x.n_rows() == 0 {
-                return Err(TrainError::TestData("no row has a target value".into()));
-            }
-            Some((x, y))
-        }
-        None => None,
-    };
+    let test_file = test.map(|t| test_rows_of(t, &schema, &cfg.target, task)).transpose()?;
     let class_index = |labels: &[Option<String>]| class_index(classes, labels);
 
     progress("Fitting the feature recipe on the training rows");
@@ -314,19 +304,7 @@ fn fit_prepared(
     };
     let count_features = fitted_recipe.count_features();
     let input = FitInput { dense: x_train.as_ref(), sparse: x_train_sparse.as_ref(), count_features: &count_features };
-    let mut on_epoch = |stats: &EpochStats| {
-        if let Some(sink) = &cfg.on_epoch {
-            (sink.0)(stats);
-        }
-    };
-    let mut ctl = FitControl {
-        device: cfg.device,
-        cancelled: &|| cfg.cancelled(),
-        paused: &|| cfg.paused(),
-        on_epoch: &mut on_epoch,
-        device_used: "cpu".into(),
-    };
-    let model = fit_model(&settings, &input, target, cfg.seed, &mut ctl)?;
+    let (model, device_used) = fit_under_control(&settings, &input, target, cfg)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
@@ -343,7 +321,7 @@ fn fit_prepared(
         test_rows: x_test.nrows(),
         n_features: fitted_recipe.n_features(),
         data_hash: String::new(), // filled in by `train`
-        device: ctl.device_used.clone(),
+        device: device_used,
         train_seconds,
         created_unix: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -356,6 +334,46 @@ fn fit_prepared(
         Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })
+}
+
+/// A separate test file's rows with a target value, coerced to the training schema, and
+/// their target values.
+fn test_rows_of(
+    test: &Dataset,
+    schema: &Schema,
+    target: &str,
+    task: Task,
+) -> Result<(Dataset, TargetValues), TrainError> {
+    let (t, y, _) = labelled(test, target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
+    let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
+    if x.n_rows() == 0 {
+        return Err(TrainError::TestData("no row has a target value".into()));
+    }
+    Ok((x, y))
+}
+
+/// Fits the model with the run's device, pause, stop and per-epoch hooks; gives the model and
+/// where it ran.
+fn fit_under_control(
+    settings: &Settings,
+    input: &FitInput,
+    target: FitTarget,
+    cfg: &TrainConfig,
+) -> Result<(FittedModel, String), TrainError> {
+    let mut on_epoch = |stats: &EpochStats| {
+        if let Some(sink) = &cfg.on_epoch {
+            (sink.0)(stats);
+        }
+    };
+    let mut ctl = FitControl {
+        device: cfg.device,
+        cancelled: &|| cfg.cancelled(),
+        paused: &|| cfg.paused(),
+        on_epoch: &mut on_epoch,
+        device_used: "cpu".into(),
+    };
+    let model = fit_model(settings, input, target, cfg.seed, &mut ctl)?;
+    Ok((model, ctl.device_used))
 }
 
 /// The test report of a model on feature rows `x` against the true target values. Rows whose
