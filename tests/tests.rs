@@ -48,6 +48,8 @@ mod screenshots;
 mod serve;
 #[path = "suite/serve_api.rs"]
 mod serve_api;
+#[path = "suite/settings.rs"]
+mod settings;
 #[path = "suite/sources.rs"]
 mod sources;
 #[path = "suite/track.rs"]

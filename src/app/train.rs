@@ -1,6 +1,7 @@
 //! Train panel: choose the target and the model, start training on a background thread.
 
 use super::{AppState, Command, Panel};
+use crate::data::Dataset;
 use crate::train::tune::{Search, TuneTrial};
 use crate::train::{ModelKind, ParamKind, ParamValue, Params, Task};
 use std::sync::Arc;
@@ -46,117 +47,10 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.label("Open a dataset first.");
         return;
     };
-    let training = state.training.is_some();
     egui::Grid::new("train_settings").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-        let label = ui.label("Target").on_hover_text("The column the model learns to predict.");
-        let current = match (&state.settings.target, state.settings.model) {
-            (Some(t), _) => t.clone(),
-            (None, Some(ModelKind::KMeans)) => "none: find groups (k-means)".into(),
-            (None, _) => "choose a column".into(),
-        };
-        egui::ComboBox::from_id_salt("target")
-            .selected_text(current)
-            .width(260.0)
-            .show_ui(ui, |ui| {
-                for name in ds.column_names() {
-                    if ui.selectable_label(state.settings.target.as_deref() == Some(&name), &name).clicked() {
-                        state.settings.target = Some(name);
-                        state.settings.model = None;
-                    }
-                }
-                let none = state.settings.target.is_none();
-                if ui.selectable_label(none, "none: find groups (k-means)").clicked() {
-                    state.settings.target = None;
-                    state.settings.model = Some(ModelKind::KMeans);
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        ui.end_row();
-
-        let detected = state.detected_task();
-        let task = if state.settings.model == Some(ModelKind::KMeans) { Some(Task::Clustering) } else { detected };
-        ui.label("Task").on_hover_text("Regression predicts a number; classification predicts a label.");
-        ui.label(match task {
-            Some(Task::Regression) => "Regression (predict a number)",
-            Some(Task::Classification) => "Classification (predict a label)",
-            Some(Task::Recommendation) => "Recommendation (predict a user's rating of an item)",
-            Some(Task::Clustering) => "Clustering (find groups of similar rows; a target only checks them)",
-            None => "—",
-        });
-        ui.end_row();
-
-        let label =
-            ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
-        let auto = detected.map(ModelKind::default_for);
-        let selected = match (state.settings.model, auto) {
-            (Some(m), _) => m.display_name().to_string(),
-            (None, Some(a)) => format!("Automatic ({})", a.display_name()),
-            (None, None) => "Automatic".into(),
-        };
-        egui::ComboBox::from_id_salt("model")
-            .selected_text(selected)
-            .width(260.0)
-            .height(420.0)
-            .show_ui(ui, |ui| {
-                if ui.selectable_label(state.settings.model.is_none(), "Automatic").clicked() {
-                    state.settings.model = None;
-                }
-                // k-means needs no target: it is offered whatever the target is.
-                let offered = ModelKind::ALL
-                    .into_iter()
-                    .filter(|k| *k == ModelKind::KMeans || detected.is_some_and(|t| k.supports(t)));
-                for kind in offered {
-                    if ui
-                        .selectable_label(state.settings.model == Some(kind), kind.display_name())
-                        .on_hover_text(kind.explain())
-                        .clicked()
-                    {
-                        state.settings.model = Some(kind);
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        ui.end_row();
-        if let Some(kind) = state.settings.model.or(auto) {
-            ui.label("");
-            ui.label(egui::RichText::new(kind.explain()).weak());
-            ui.end_row();
-        }
-
-        let label = ui.label("Test share").on_hover_text("Rows kept aside to check the model on data it never saw.");
-        ui.add(egui::Slider::new(&mut state.settings.test_size, 0.1..=0.5).fixed_decimals(2)).labelled_by(label.id);
-        ui.end_row();
-
-        // Date columns (from the profile) can order the split: train on the past, test on the future.
-        let dates: Vec<String> = state.profile.as_ref().map_or(vec![], |p| {
-            p.warnings.iter().filter(|w| w.kind == "date").filter_map(|w| w.column.clone()).collect()
-        });
-        if !dates.is_empty() || state.settings.time_column.is_some() {
-            let label = ui.label("Split").on_hover_text(
-                "At random (classes kept in proportion), or by time: the latest rows are the test rows, as when \
-                 the model is used on the future.",
-            );
-            let shown =
-                state.settings.time_column.as_ref().map_or("at random".to_string(), |c| format!("by time: {c}"));
-            egui::ComboBox::from_id_salt("split")
-                .selected_text(shown)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut state.settings.time_column, None, "at random");
-                    for d in dates {
-                        let text = format!("by time: {d}");
-                        ui.selectable_value(&mut state.settings.time_column, Some(d), text);
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-            ui.end_row();
-        }
-
-        let label = ui.label("Seed").on_hover_text("Fixes the random split, so the same seed gives the same result.");
-        ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
-        ui.end_row();
+        target_row(ui, state, &ds);
+        model_rows(ui, state);
+        split_rows(ui, state);
         super::curves::device_ui(ui, state, cmds);
     });
     let warnings = state.target_warnings();
@@ -166,6 +60,143 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         params_ui(ui, kind, &mut state.settings.params);
     }
     ui.add_space(10.0);
+    buttons_ui(ui, state, kind, cmds);
+    if let Some(busy) = &state.training {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("{} … {:.1} s", busy.stage, busy.started.elapsed().as_secs_f32()));
+        });
+    }
+    super::curves::curves_ui(ui, state, cmds);
+    tuning_ui(ui, &state.tuning);
+    leaderboard_ui(ui, state, cmds);
+    if let (None, Some(o)) = (&state.training, &state.outcome) {
+        outcome_ui(ui, state, o, cmds);
+    }
+}
+
+/// The target column (or none, for k-means).
+fn target_row(ui: &mut egui::Ui, state: &mut AppState, ds: &Dataset) {
+    let label = ui.label("Target").on_hover_text("The column the model learns to predict.");
+    let current = match (&state.settings.target, state.settings.model) {
+        (Some(t), _) => t.clone(),
+        (None, Some(ModelKind::KMeans)) => "none: find groups (k-means)".into(),
+        (None, _) => "choose a column".into(),
+    };
+    egui::ComboBox::from_id_salt("target")
+        .selected_text(current)
+        .width(260.0)
+        .show_ui(ui, |ui| {
+            for name in ds.column_names() {
+                if ui.selectable_label(state.settings.target.as_deref() == Some(&name), &name).clicked() {
+                    state.settings.target = Some(name);
+                    state.settings.model = None;
+                }
+            }
+            let none = state.settings.target.is_none();
+            if ui.selectable_label(none, "none: find groups (k-means)").clicked() {
+                state.settings.target = None;
+                state.settings.model = Some(ModelKind::KMeans);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+}
+
+/// The task the target implies, the model and its explanation.
+fn model_rows(ui: &mut egui::Ui, state: &mut AppState) {
+    let detected = state.detected_task();
+    let task = if state.settings.model == Some(ModelKind::KMeans) { Some(Task::Clustering) } else { detected };
+    ui.label("Task").on_hover_text("Regression predicts a number; classification predicts a label.");
+    ui.label(match task {
+        Some(Task::Regression) => "Regression (predict a number)",
+        Some(Task::Classification) => "Classification (predict a label)",
+        Some(Task::Recommendation) => "Recommendation (predict a user's rating of an item)",
+        Some(Task::Clustering) => "Clustering (find groups of similar rows; a target only checks them)",
+        None => "—",
+    });
+    ui.end_row();
+
+    let label =
+        ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
+    let auto = detected.map(ModelKind::default_for);
+    let selected = match (state.settings.model, auto) {
+        (Some(m), _) => m.display_name().to_string(),
+        (None, Some(a)) => format!("Automatic ({})", a.display_name()),
+        (None, None) => "Automatic".into(),
+    };
+    egui::ComboBox::from_id_salt("model")
+        .selected_text(selected)
+        .width(260.0)
+        .height(420.0)
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(state.settings.model.is_none(), "Automatic").clicked() {
+                state.settings.model = None;
+            }
+            // k-means needs no target: it is offered whatever the target is.
+            let offered = ModelKind::ALL
+                .into_iter()
+                .filter(|k| *k == ModelKind::KMeans || detected.is_some_and(|t| k.supports(t)));
+            for kind in offered {
+                if ui
+                    .selectable_label(state.settings.model == Some(kind), kind.display_name())
+                    .on_hover_text(kind.explain())
+                    .clicked()
+                {
+                    state.settings.model = Some(kind);
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    if let Some(kind) = state.settings.model.or(auto) {
+        ui.label("");
+        ui.label(egui::RichText::new(kind.explain()).weak());
+        ui.end_row();
+    }
+}
+
+/// The test share, how the rows are split (at random or by a date column) and the seed.
+fn split_rows(ui: &mut egui::Ui, state: &mut AppState) {
+    let label = ui.label("Test share").on_hover_text("Rows kept aside to check the model on data it never saw.");
+    ui.add(egui::Slider::new(&mut state.settings.test_size, 0.1..=0.5).fixed_decimals(2)).labelled_by(label.id);
+    ui.end_row();
+
+    // Date columns (from the profile) can order the split: train on the past, test on the future.
+    let dates: Vec<String> = state
+        .profile
+        .as_ref()
+        .map_or(vec![], |p| p.warnings.iter().filter(|w| w.kind == "date").filter_map(|w| w.column.clone()).collect());
+    if !dates.is_empty() || state.settings.time_column.is_some() {
+        let label = ui.label("Split").on_hover_text(
+            "At random (classes kept in proportion), or by time: the latest rows are the test rows, as when \
+             the model is used on the future.",
+        );
+        let shown = state.settings.time_column.as_ref().map_or("at random".to_string(), |c| format!("by time: {c}"));
+        egui::ComboBox::from_id_salt("split")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.settings.time_column, None, "at random");
+                for d in dates {
+                    let text = format!("by time: {d}");
+                    ui.selectable_value(&mut state.settings.time_column, Some(d), text);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.end_row();
+    }
+
+    let label = ui.label("Seed").on_hover_text("Fixes the random split, so the same seed gives the same result.");
+    ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
+    ui.end_row();
+}
+
+/// Train, Try all models, Tune settings (grid or random, with its trial count) and Cancel.
+fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, kind: Option<ModelKind>, cmds: &mut Vec<Command>) {
+    let training = state.training.is_some();
     let can_train = (state.settings.target.is_some() || state.settings.model == Some(ModelKind::KMeans)) && !training;
     ui.horizontal(|ui| {
         if ui.add_enabled(can_train, egui::Button::new("Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
@@ -205,35 +236,28 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
             cmds.push(Command::Cancel);
         }
     });
-    if let Some(busy) = &state.training {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(format!("{} … {:.1} s", busy.stage, busy.started.elapsed().as_secs_f32()));
-        });
-    }
-    super::curves::curves_ui(ui, state, cmds);
-    tuning_ui(ui, &state.tuning);
-    leaderboard_ui(ui, state, cmds);
-    if let (None, Some(o)) = (&state.training, &state.outcome) {
-        ui.add_space(6.0);
-        ui.label(format!(
-            "Trained {} in {:.2} s: test {}.",
-            o.pipeline.model_display_name(),
-            o.pipeline.info.train_seconds,
-            o.score_text()
-        ));
-        let earlier: Vec<&crate::train::TrainOutcome> = state.runs.iter().map(|r| r.as_ref()).collect();
-        let summary = crate::eval::summary::written_summary(o, &earlier, state.insight.importance.as_ref());
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.strong("What happened");
-            for line in summary {
-                ui.label(line);
-            }
-            super::learn::learn_link(ui, super::learn::Topic::Overfitting, cmds);
-        });
-        if ui.button("See the evaluation").clicked() {
-            cmds.push(Command::Show(Panel::Evaluate));
+}
+
+/// After training: the score, the plain-words summary and the way to the evaluation.
+fn outcome_ui(ui: &mut egui::Ui, state: &AppState, o: &crate::train::TrainOutcome, cmds: &mut Vec<Command>) {
+    ui.add_space(6.0);
+    ui.label(format!(
+        "Trained {} in {:.2} s: test {}.",
+        o.pipeline.model_display_name(),
+        o.pipeline.info.train_seconds,
+        o.score_text()
+    ));
+    let earlier: Vec<&crate::train::TrainOutcome> = state.runs.iter().map(|r| r.as_ref()).collect();
+    let summary = crate::eval::summary::written_summary(o, &earlier, state.insight.importance.as_ref());
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong("What happened");
+        for line in summary {
+            ui.label(line);
         }
+        super::learn::learn_link(ui, super::learn::Topic::Overfitting, cmds);
+    });
+    if ui.button("See the evaluation").clicked() {
+        cmds.push(Command::Show(Panel::Evaluate));
     }
 }
 

@@ -3,7 +3,7 @@
 //! numbers so `predict` and `serve` run them on the CPU.
 
 use super::models::FitTarget;
-use super::params::Params;
+use super::params::{HiddenActivation, LrSchedule, Optimizer, Settings};
 use super::{FittedModel, ModelKind, TrainError};
 use crate::features::Csr;
 use crate::gpu::net::{Ending, EpochStats, Hooks, NetConfig, NetResult, Schedule, Weights, train_net};
@@ -84,12 +84,13 @@ pub(super) fn dense_f32(dense: Option<&Array2<f64>>, sparse: Option<&Csr>) -> Op
     Some((out, s.nrows(), s.ncols))
 }
 
-/// The network settings `params` describe (an MLP's, or none hidden for GPU linear/logistic).
-fn net_config(kind: ModelKind, params: &Params, loss: LossKind, outputs: usize, n: usize, seed: u64) -> NetConfig {
-    if kind != ModelKind::Mlp {
+/// The network settings `settings` describe: an MLP's, or (for linear / logistic regression
+/// on the GPU) none hidden.
+fn net_config(settings: &Settings, loss: LossKind, outputs: usize, n: usize, seed: u64) -> NetConfig {
+    let Settings::Mlp(m) = settings else {
         // Linear / logistic regression by mini-batch gradient descent: no hidden layer; the
         // logistic penalty matches scikit-learn's C on the summed loss.
-        let l2 = if kind == ModelKind::Logistic { (1.0 / (params.float("c") * n as f64)) as f32 } else { 0.0 };
+        let l2 = if let Settings::Logistic(l) = settings { (1.0 / (l.c * n as f64)) as f32 } else { 0.0 };
         return NetConfig {
             hidden: vec![],
             activation: Activation::Identity,
@@ -107,24 +108,35 @@ fn net_config(kind: ModelKind, params: &Params, loss: LossKind, outputs: usize, 
             schedule: Schedule::Plateau,
             seed,
         };
-    }
-    let batch = params.int("batch_size");
+    };
     NetConfig {
-        hidden: vec![params.int("width"); params.int("layers")],
-        activation: Activation::parse(&params.choice("activation")).unwrap_or(Activation::Relu),
+        hidden: vec![m.width; m.layers],
+        activation: match m.activation {
+            HiddenActivation::Relu => Activation::Relu,
+            HiddenActivation::Tanh => Activation::Tanh,
+            HiddenActivation::Sigmoid => Activation::Sigmoid,
+            HiddenActivation::Gelu => Activation::Gelu,
+        },
         loss,
         outputs,
-        epochs: params.int("epochs"),
-        batch_size: batch,
-        learning_rate: params.float("learning_rate") as f32,
+        epochs: m.epochs,
+        batch_size: m.batch_size,
+        learning_rate: m.learning_rate as f32,
         // scikit-learn's alpha: L2 penalty alpha/2·‖W‖² on the batch's summed loss.
-        l2: (params.float("alpha") / batch.min(n).max(1) as f64) as f32,
-        dropout: params.float("dropout") as f32,
-        optimiser: if params.choice("optimizer") == "sgd" { Optimiser::SgdMomentum } else { Optimiser::Adam },
+        l2: (m.alpha / m.batch_size.min(n).max(1) as f64) as f32,
+        dropout: m.dropout as f32,
+        optimiser: match m.optimizer {
+            Optimizer::Sgd => Optimiser::SgdMomentum,
+            Optimizer::Adam => Optimiser::Adam,
+        },
         momentum: 0.9,
-        validation: params.float("validation"),
-        patience: params.int("patience"),
-        schedule: Schedule::parse(&params.choice("lr_schedule")),
+        validation: m.validation,
+        patience: m.patience,
+        schedule: match m.lr_schedule {
+            LrSchedule::Plateau => Schedule::Plateau,
+            LrSchedule::Cosine => Schedule::Cosine,
+            LrSchedule::Constant => Schedule::Constant,
+        },
         seed,
     }
 }
@@ -132,14 +144,14 @@ fn net_config(kind: ModelKind, params: &Params, loss: LossKind, outputs: usize, 
 /// Trains the network on the device `ctl` asks for (falling back to the CPU under `auto`
 /// when the GPU cannot hold the data).
 pub fn fit(
-    kind: ModelKind,
-    params: &Params,
+    settings: &Settings,
     x: (Vec<f32>, usize, usize),
     y: FitTarget,
     seed: u64,
     ctl: &mut FitControl,
 ) -> Result<FittedModel, TrainError> {
     let (x, n, _d) = x;
+    let kind = settings.model();
     let (targets, loss, outputs, y_mean, y_std, n_classes) = match y {
         FitTarget::Numbers(v) => {
             let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
@@ -152,7 +164,7 @@ pub fn fit(
         }
         FitTarget::Unlabelled => return Err(TrainError::Fit("a neural network needs a target column".into())),
     };
-    let cfg = net_config(kind, params, loss, outputs, n, seed);
+    let cfg = net_config(settings, loss, outputs, n, seed);
     let gpu = ctl.device.open().map_err(|e| TrainError::Fit(e.to_string()))?;
     let stopped = ctl.cancelled;
     let paused = ctl.paused;

@@ -6,6 +6,7 @@ mod binned;
 mod boosting;
 pub mod cv;
 pub mod factorization;
+mod fit;
 mod kmeans;
 mod knn;
 pub mod leaderboard;
@@ -25,15 +26,16 @@ pub mod tree;
 pub mod tune;
 
 pub use crate::data::{Task, detect_task};
+pub use fit::fit_model;
 pub use mlp::{FitControl, Mlp};
-pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput, fit_model};
-pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput};
+pub use params::{ModelSettings, ParamKind, ParamSpec, ParamValue, Params, Settings};
 pub use pipeline::{Pipeline, PipelineError, Prediction, Recommendations, Target, TrainInfo};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
 pub use prepare::{default_recipe, default_recipe_with, ratings_columns, resolve_task};
 
-use crate::data::Dataset;
+use crate::data::{Dataset, Schema};
 use crate::features::{FeatureError, Recipe};
 use crate::gpu::DeviceChoice;
 use crate::gpu::net::EpochStats;
@@ -131,6 +133,11 @@ impl TrainConfig {
     /// The settings for `model`: the configured ones if they are for this model, else defaults.
     pub fn params_for(&self, model: ModelKind) -> Params {
         self.params.clone().filter(|p| p.model == model).unwrap_or_else(|| Params::defaults(model))
+    }
+
+    /// The settings for `model`, typed and checked (see [`Settings::from_params`]).
+    pub fn settings_for(&self, model: ModelKind) -> Result<Settings, TrainError> {
+        Settings::from_params(&self.params_for(model))
     }
 
     pub fn cancelled(&self) -> bool {
@@ -254,17 +261,7 @@ fn fit_prepared(
     }
     // The rows are used in place (by index): no copies of the training or test part.
     let data_features = schema.coerce_cow(data)?;
-    let test_file = match test {
-        Some(t) => {
-            let (t, y, _) = labelled(t, &cfg.target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
-            let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
-            if x.n_rows() == 0 {
-                return Err(TrainError::TestData("no row has a target value".into()));
-            }
-            Some((x, y))
-        }
-        None => None,
-    };
+    let test_file = test.map(|t| test_rows_of(t, &schema, &cfg.target, task)).transpose()?;
     let class_index = |labels: &[Option<String>]| class_index(classes, labels);
 
     progress("Fitting the feature recipe on the training rows");
@@ -283,6 +280,7 @@ fn fit_prepared(
     };
 
     let params = cfg.params_for(model_kind);
+    let settings = Settings::from_params(&params)?;
     progress(&format!(
         "Training {} ({}) on {} rows × {} features",
         model_kind.display_name(),
@@ -306,19 +304,7 @@ fn fit_prepared(
     };
     let count_features = fitted_recipe.count_features();
     let input = FitInput { dense: x_train.as_ref(), sparse: x_train_sparse.as_ref(), count_features: &count_features };
-    let mut on_epoch = |stats: &EpochStats| {
-        if let Some(sink) = &cfg.on_epoch {
-            (sink.0)(stats);
-        }
-    };
-    let mut ctl = FitControl {
-        device: cfg.device,
-        cancelled: &|| cfg.cancelled(),
-        paused: &|| cfg.paused(),
-        on_epoch: &mut on_epoch,
-        device_used: "cpu".into(),
-    };
-    let model = fit_model(&params, &input, target, cfg.seed, &mut ctl)?;
+    let (model, device_used) = fit_under_control(&settings, &input, target, cfg)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
@@ -335,7 +321,7 @@ fn fit_prepared(
         test_rows: x_test.nrows(),
         n_features: fitted_recipe.n_features(),
         data_hash: String::new(), // filled in by `train`
-        device: ctl.device_used.clone(),
+        device: device_used,
         train_seconds,
         created_unix: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -348,6 +334,46 @@ fn fit_prepared(
         Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })
+}
+
+/// A separate test file's rows with a target value, coerced to the training schema, and
+/// their target values.
+fn test_rows_of(
+    test: &Dataset,
+    schema: &Schema,
+    target: &str,
+    task: Task,
+) -> Result<(Dataset, TargetValues), TrainError> {
+    let (t, y, _) = labelled(test, target, task).map_err(|e| TrainError::TestData(e.to_string()))?;
+    let x = schema.coerce(&t).map_err(|e| TrainError::TestData(e.to_string()))?;
+    if x.n_rows() == 0 {
+        return Err(TrainError::TestData("no row has a target value".into()));
+    }
+    Ok((x, y))
+}
+
+/// Fits the model with the run's device, pause, stop and per-epoch hooks; gives the model and
+/// where it ran.
+fn fit_under_control(
+    settings: &Settings,
+    input: &FitInput,
+    target: FitTarget,
+    cfg: &TrainConfig,
+) -> Result<(FittedModel, String), TrainError> {
+    let mut on_epoch = |stats: &EpochStats| {
+        if let Some(sink) = &cfg.on_epoch {
+            (sink.0)(stats);
+        }
+    };
+    let mut ctl = FitControl {
+        device: cfg.device,
+        cancelled: &|| cfg.cancelled(),
+        paused: &|| cfg.paused(),
+        on_epoch: &mut on_epoch,
+        device_used: "cpu".into(),
+    };
+    let model = fit_model(settings, input, target, cfg.seed, &mut ctl)?;
+    Ok((model, ctl.device_used))
 }
 
 /// The test report of a model on feature rows `x` against the true target values. Rows whose

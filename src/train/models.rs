@@ -1,17 +1,16 @@
-//! The model zoo: names, what each model can learn, and one `fit_model` that fits any of them.
+//! The model zoo: names, what each model can learn, and the fitted models (`fit_model`, in
+//! `fit.rs`, fits any of them).
 //! Fitted models are plain numbers (our own serde types), so a bundle does not depend on a
 //! library's internal layout.
 
-use super::bayes::{self, NaiveBayes};
-use super::boosting::{self, BoostParams, BoostTarget, Boosted};
-use super::factorization::{self, MatrixFactorization, MfParams};
-use super::kmeans::{self, KMeans};
+use super::bayes::NaiveBayes;
+use super::boosting::Boosted;
+use super::factorization::MatrixFactorization;
+use super::kmeans::KMeans;
 use super::knn::Knn;
-use super::mlp::{self, FitControl, Mlp};
-use super::params::Params;
-use super::svm::{self, LinearSvm};
-use super::tree::{self, TreeParams};
-use super::{Task, TrainError, linear};
+use super::mlp::Mlp;
+use super::svm::LinearSvm;
+use super::{Task, TrainError};
 use crate::features::Csr;
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
@@ -415,162 +414,4 @@ pub struct FitInput<'a> {
     /// Features that are word weights or one-hot indicators of a text dataset (naive Bayes
     /// models these as counts).
     pub count_features: &'a [bool],
-}
-
-/// The rows a tree model reads: sparse when given (text), else dense.
-fn tree_features<'a>(input: &FitInput<'a>) -> Option<tree::Features<'a>> {
-    input.sparse.map(tree::Features::Sparse).or(input.dense.map(tree::Features::Dense))
-}
-
-/// Fits the model `params` describe.
-pub fn fit_model(
-    params: &Params,
-    input: &FitInput,
-    y: FitTarget,
-    seed: u64,
-    ctl: &mut FitControl,
-) -> Result<FittedModel, TrainError> {
-    let kind = params.model;
-    let cancel = ctl.cancelled;
-    let missing = || TrainError::Fit(format!("{}: the feature rows were not prepared", kind.display_name()));
-    let dense = || input.dense.ok_or_else(missing);
-    let sparse = || input.sparse.ok_or_else(missing);
-    if let FitTarget::Classes(c, k) = &y {
-        let mut seen = vec![false; *k];
-        c.iter().for_each(|&ci| seen[ci] = true);
-        if seen.iter().filter(|&&s| s).count() < 2 {
-            return Err(TrainError::OneClass);
-        }
-    }
-    let linear = |(coef, intercept): (Vec<f64>, f64)| FittedModel::Linear { model: kind, coef, intercept };
-    let mismatch = || TrainError::TaskMismatch {
-        name: kind.name(),
-        model_task: kind.tasks_label(),
-        task: if kind.supports(Task::Regression) { "clustering" } else { "regression" },
-    };
-    let on_gpu = ctl.device == crate::gpu::DeviceChoice::Gpu;
-    Ok(match (kind, y) {
-        // The neural network; linear/logistic regression too when the GPU is asked for (by
-        // mini-batch gradient descent rather than the exact CPU solvers).
-        (ModelKind::Mlp, y) | (ModelKind::Linear | ModelKind::Logistic, y) if kind == ModelKind::Mlp || on_gpu => {
-            let x = mlp::dense_f32(input.dense, input.sparse).ok_or_else(missing)?;
-            return mlp::fit(kind, params, x, y, seed, ctl);
-        }
-        (ModelKind::Linear, FitTarget::Numbers(v)) => linear(linear::fit_ols(dense()?, &Array1::from(v.to_vec()))?),
-        (ModelKind::Ridge, FitTarget::Numbers(v)) => linear(linear::fit_ridge(sparse()?, v, params.float("alpha"))?),
-        (ModelKind::Lasso, FitTarget::Numbers(v)) => {
-            linear(linear::fit_elastic_net(sparse()?, v, params.float("alpha"), 1.0, 1000, 1e-4)?)
-        }
-        (ModelKind::ElasticNet, FitTarget::Numbers(v)) => {
-            linear(linear::fit_elastic_net(sparse()?, v, params.float("alpha"), params.float("l1_ratio"), 1000, 1e-4)?)
-        }
-        (ModelKind::Logistic, FitTarget::Classes(c, k)) => {
-            let fitted = super::logistic::fit(sparse()?, c, k, 1.0 / params.float("c"), 1000, 1e-4);
-            if fitted.coef.iter().flatten().chain(&fitted.intercept).any(|w| !w.is_finite()) {
-                return Err(TrainError::Fit("logistic regression diverged (non-finite weights)".into()));
-            }
-            FittedModel::Logistic { n_classes: k, coef: fitted.coef, intercept: fitted.intercept }
-        }
-        (ModelKind::Tree | ModelKind::RandomForest, y) => {
-            // Text data comes as sparse rows; other data as a dense matrix.
-            let x = tree_features(input).ok_or_else(missing)?;
-            let p = x.ncols();
-            let target = match y {
-                FitTarget::Numbers(v) => tree::Target::Numbers(v),
-                FitTarget::Classes(c, k) => tree::Target::Classes(c, k),
-                FitTarget::Unlabelled => return Err(mismatch()),
-            };
-            let tp = TreeParams {
-                max_depth: params.opt_int("max_depth"),
-                min_samples_leaf: params.int("min_samples_leaf"),
-                max_features: None,
-            };
-            let trees = if kind == ModelKind::Tree {
-                vec![tree::single_tree(x, target, &tp, seed)]
-            } else {
-                // scikit-learn's defaults: all features per split for regression, √p for classes.
-                let classes = matches!(target, tree::Target::Classes(..));
-                let max_features = match params.choice("max_features").as_str() {
-                    "sqrt" => Some((p as f64).sqrt().round() as usize),
-                    "third" => Some(p.div_ceil(3)),
-                    "auto" if classes => Some((p as f64).sqrt().round() as usize),
-                    _ => None,
-                };
-                let tp = TreeParams { max_features: max_features.map(|m| m.max(1)), ..tp };
-                tree::forest(x, target, params.int("n_trees"), &tp, seed)
-            };
-            FittedModel::Trees { model: kind, n_features: p, trees }
-        }
-        (ModelKind::GradientBoosting, y) => {
-            let bp = BoostParams {
-                n_trees: params.int("n_trees"),
-                learning_rate: params.float("learning_rate"),
-                max_depth: params.int("max_depth"),
-                subsample: params.float("subsample"),
-            };
-            let target = match y {
-                FitTarget::Numbers(v) => BoostTarget::Numbers(v),
-                FitTarget::Classes(c, k) => BoostTarget::Classes(c, k),
-                FitTarget::Unlabelled => return Err(mismatch()),
-            };
-            FittedModel::Boosted(boosting::fit(tree_features(input).ok_or_else(missing)?, target, &bp, seed, cancel))
-        }
-        (ModelKind::NaiveBayes, FitTarget::Classes(c, k)) => FittedModel::NaiveBayes(bayes::fit(
-            sparse()?,
-            c,
-            k,
-            input.count_features,
-            params.float("alpha"),
-            params.float("var_smoothing"),
-        )),
-        (ModelKind::Knn, y) => {
-            let (values, n_classes) = match y {
-                FitTarget::Numbers(v) => (v.to_vec(), 0),
-                FitTarget::Classes(c, k) => (c.iter().map(|&v| v as f64).collect(), k),
-                FitTarget::Unlabelled => return Err(mismatch()),
-            };
-            FittedModel::Knn(Knn {
-                k: params.int("k"),
-                distance_weighted: params.choice("weights") == "distance",
-                rows: sparse()?.clone(),
-                y: values,
-                n_classes,
-                index: Default::default(),
-            })
-        }
-        (ModelKind::Svm, FitTarget::Numbers(v)) => {
-            FittedModel::Svm(svm::fit_regressor(sparse()?, v, params.float("c"), seed))
-        }
-        (ModelKind::Svm, FitTarget::Classes(c, k)) => {
-            FittedModel::Svm(svm::fit_classifier(sparse()?, c, k, params.float("c"), seed))
-        }
-        (ModelKind::MatrixFactorization, FitTarget::Numbers(v)) => {
-            let x = dense()?;
-            if x.ncols() != 2 {
-                return Err(TrainError::Fit(format!(
-                    "matrix factorisation reads two features, the user and the item as index numbers \
-                     (the recipe's \"category numbers\" encoding of each); this recipe makes {}",
-                    x.ncols()
-                )));
-            }
-            let p = MfParams {
-                factors: params.int("factors"),
-                epochs: params.int("epochs"),
-                learning_rate: params.float("learning_rate"),
-                regularization: params.float("regularization"),
-            };
-            FittedModel::Factorization(factorization::fit(x, v, &p, seed, ctl)?)
-        }
-        (ModelKind::KMeans, FitTarget::Unlabelled) => {
-            FittedModel::KMeans(kmeans::fit(sparse()?, params.int("k"), params.int("n_init"), seed))
-        }
-        (kind, FitTarget::Classes(..)) => {
-            return Err(TrainError::TaskMismatch {
-                name: kind.name(),
-                model_task: kind.tasks_label(),
-                task: "classification",
-            });
-        }
-        _ => return Err(mismatch()),
-    })
 }

@@ -208,7 +208,11 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
     let (classes, strata) = match &y {
         // Clusters are named "cluster 1" … "cluster k"; the split is plain (no strata).
         _ if task == Task::Clustering => {
-            let k = cfg.params_for(model).int("k");
+            // Another model than k-means is refused when it is fitted.
+            let k = match cfg.settings_for(model)? {
+                super::Settings::KMeans(s) => s.k,
+                _ => 1,
+            };
             if k > data.n_rows() {
                 return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: k });
             }
