@@ -79,7 +79,7 @@ mod tests {
         std::thread::spawn(move || {
             let (mut stream, _) = listener.accept().expect("accept");
             let mut buf = [0u8; 1024];
-            stream.read(&mut buf).ok();
+            let _request = stream.read(&mut buf);
             stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno").ok();
         });
         let (status, body) = super::http_request(&format!("127.0.0.1:{port}"), "GET", "/x", None).expect("answer");
