@@ -24,6 +24,7 @@ mod values;
 pub use coach::{Warning, table_warnings, target_warnings};
 pub use csv::{
     CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with,
+    set_chunk_bytes_for_tests,
 };
 pub use dates::{DateTime, parse_datetime};
 pub use fingerprint::dataset_hash;
