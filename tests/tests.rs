@@ -8,6 +8,8 @@ mod common;
 mod cli;
 #[path = "suite/core.rs"]
 mod core;
+#[path = "suite/csv_oracle.rs"]
+mod csv_oracle;
 #[path = "suite/fairness.rs"]
 mod fairness;
 #[path = "suite/feedback.rs"]

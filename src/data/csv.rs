@@ -9,14 +9,14 @@
 
 use super::csv_chunks::{InPlace, Part, Seen, Source, parse_chunks, strings_of};
 use super::csv_scan::{
-    decimal_comma_number, parse_cell, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,
+    decimal_comma_number, parse_cell, record_end, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,
 };
 use super::{Column, DataError, Dataset, Numbers, Strings, StringsBuilder};
 use polars::prelude::*;
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// How much text one parsing job takes (whole records; a longer record makes a longer chunk).
 #[cfg(not(test))]
@@ -24,6 +24,20 @@ pub(super) const CHUNK: usize = 4 << 20;
 /// Small in unit tests, so that modest files cross many chunk boundaries.
 #[cfg(test)]
 pub(super) const CHUNK: usize = 16 << 10;
+
+/// The chunk size in use: [`CHUNK`] unless a test lowered it with [`set_chunk_bytes_for_tests`].
+static CHUNK_BYTES: AtomicUsize = AtomicUsize::new(CHUNK);
+
+pub(super) fn chunk_bytes() -> usize {
+    CHUNK_BYTES.load(Ordering::Relaxed)
+}
+
+/// Lowers the chunk size (at least 4 KiB) so that integration tests cross many chunk boundaries
+/// with files of a few hundred kilobytes. Results never depend on it, only speed does.
+#[doc(hidden)]
+pub fn set_chunk_bytes_for_tests(bytes: usize) {
+    CHUNK_BYTES.store(bytes.max(4 << 10), Ordering::Relaxed);
+}
 
 /// Reads a delimited text file (CSV, TSV, semicolon) from disk.
 pub fn read_csv_path(path: &Path) -> Result<Dataset, DataError> {
@@ -123,13 +137,61 @@ fn read_source(
     options: CsvOptions,
     progress: &Progress,
 ) -> Result<Dataset, ReadError> {
+    let Header { end: header_end, separator, names } = read_header(source_name, source)?;
+    let width = names.len();
+    let (chunks, in_place) = parse_chunks(source_name, source, header_end, separator, width, progress)?;
+    let rows: usize = chunks.iter().map(|c| c.rows).sum();
+    if rows == 0 {
+        return Err(DataError::NoRows { source_name: source_name.to_string() }.into());
+    }
+    // Column by column on all cores, each chunk's part moved into the whole column and freed.
+    let joiner = Joiner {
+        source_name,
+        source,
+        progress,
+        separator,
+        width,
+        rows,
+        decimal_comma: options.decimal_comma.unwrap_or(separator != b','),
+        placed: chunks.iter().map(|c| (c.range.clone(), c.rows)).collect(),
+    };
+    let mut in_place = in_place.map(InPlace::into_columns).unwrap_or_default();
+    in_place.resize_with(width, Vec::new);
+    let mut per_column: Vec<Vec<Part>> = (0..width).map(|_| Vec::with_capacity(chunks.len())).collect();
+    for chunk in chunks {
+        for (j, part) in chunk.parts.into_iter().enumerate() {
+            per_column[j].push(part);
+        }
+    }
+    use rayon::prelude::*;
+    let columns = names
+        .into_iter()
+        .zip(per_column)
+        .zip(in_place)
+        .enumerate()
+        .map(|(j, ((name, parts), cells))| Pieces { j, name, parts, cells })
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|pieces| joiner.join(pieces))
+        .collect::<Result<Vec<Column>, ReadError>>()?;
+    Ok(Dataset::new(source_name, columns)?)
+}
+
+/// The header record: where it ends, the separator it uses, and the column names.
+struct Header {
+    end: usize,
+    separator: u8,
+    names: Vec<String>,
+}
+
+/// Reads the header: the first record with content (blank lines before it are skipped).
+fn read_header(source_name: &str, source: &Source) -> Result<Header, ReadError> {
     let len = source.len();
     let head = source.read(0..len.min(1 << 20))?;
     let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
     if head[bom..].iter().all(u8::is_ascii_whitespace) && head.len() == len {
         return Err(DataError::Empty { source_name: source_name.to_string() }.into());
     }
-    // The header: the first record with content (blank lines before it are skipped).
     let mut header_start = bom;
     while header_start < head.len() && matches!(head[header_start], b'\n' | b'\r') {
         header_start += 1;
@@ -151,124 +213,109 @@ fn read_source(
     let line = 1 + memchr::memchr_iter(b'\n', &head[..header_start]).count();
     let (spans, width) = tokenize_range(source_name, header_bytes, 0..header_bytes.len(), line, separator, None)?;
     let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
-    let names: Vec<String> = (0..width)
+    let names = (0..width)
         .map(|j| {
             let name = span_text(header, spans[j]).trim().to_string();
             if name.is_empty() { format!("column_{}", j + 1) } else { name }
         })
         .collect();
-    drop(head);
+    Ok(Header { end: header_end, separator, names })
+}
 
-    let (chunks, in_place) = parse_chunks(source_name, source, header_end, separator, width, progress)?;
-    let rows: usize = chunks.iter().map(|c| c.rows).sum();
-    if rows == 0 {
-        return Err(DataError::NoRows { source_name: source_name.to_string() }.into());
-    }
-    // Column by column on all cores, each chunk's part moved into the whole column and freed.
-    let decimal_comma = options.decimal_comma.unwrap_or(separator != b',');
-    // Each chunk's bytes and rows.
-    let placed: Vec<(std::ops::Range<usize>, usize)> = chunks.iter().map(|c| (c.range.clone(), c.rows)).collect();
-    let mut in_place = in_place.map(InPlace::into_columns).unwrap_or_default();
-    in_place.resize_with(width, Vec::new);
-    let mut per_column: Vec<Vec<Part>> = (0..width).map(|_| Vec::with_capacity(chunks.len())).collect();
-    for chunk in chunks {
-        for (j, part) in chunk.parts.into_iter().enumerate() {
-            per_column[j].push(part);
-        }
-    }
-    /// One column to join: its index, name, chunk parts and in-place cells.
-    struct Pieces {
-        j: usize,
-        name: String,
-        parts: Vec<Part>,
-        cells: Vec<f64>,
-    }
-    let join = |Pieces { j, name, parts, mut cells }: Pieces| -> Result<Column, ReadError> {
-        if progress.cancelled() {
-            return Err(cancelled(source_name).into());
+/// One column to join: its index, name, chunk parts and in-place cells.
+struct Pieces {
+    j: usize,
+    name: String,
+    parts: Vec<Part>,
+    cells: Vec<f64>,
+}
+
+/// What joining chunk parts into whole columns needs to know about the read.
+struct Joiner<'a> {
+    source_name: &'a str,
+    source: &'a Source<'a>,
+    progress: &'a Progress<'a>,
+    separator: u8,
+    width: usize,
+    rows: usize,
+    decimal_comma: bool,
+    /// Each chunk's bytes and rows.
+    placed: Vec<(std::ops::Range<usize>, usize)>,
+}
+
+impl Joiner<'_> {
+    /// One whole column from its chunks' parts.
+    fn join(&self, Pieces { j, name, parts, cells }: Pieces) -> Result<Column, ReadError> {
+        if self.progress.cancelled() {
+            return Err(cancelled(self.source_name).into());
         }
         // A column of numbers, unless its only cells are markers like "NA": those stay text.
         let seen = |f: fn(&Seen) -> bool| parts.iter().any(|p| p.seen().is_some_and(|s| f(&s)));
         let numbers = parts.iter().all(|p| p.seen().is_some());
         if numbers && (seen(|s| s.number) || !seen(|s| s.marker)) {
-            // Every chunk wrote its rows in place, one after another: the column is complete.
-            let mut next = 0;
-            let whole = parts.iter().zip(&placed).all(|(part, (_, n))| {
-                let follows = matches!(part, Part::InPlace(_, start) if *start == next);
-                next += n;
-                follows
-            });
-            if whole {
-                // SAFETY: rows 0..rows were all written, chunk after chunk (checked above).
-                unsafe { cells.set_len(rows) };
-                cells.shrink_to_fit();
-                return Ok(Column::from_numbers(name, Numbers::from_raw(cells)));
-            }
-            let mut all = Vec::with_capacity(rows);
-            for (part, (_, n)) in parts.into_iter().zip(&placed) {
-                match part {
-                    Part::Numbers(v, _) => all.extend_from_slice(&v),
-                    Part::InPlace(_, start) => {
-                        let written = &cells.spare_capacity_mut()[start..start + n];
-                        // SAFETY: an `InPlace` part's chunk wrote all its rows from `start`.
-                        all.extend(written.iter().map(|c| unsafe { c.assume_init() }));
-                    }
-                    Part::Strings(_) => {}
-                }
-            }
-            return Ok(Column::from_numbers(name, Numbers::from_raw(all)));
+            return Ok(Column::from_numbers(name, self.join_numbers(parts, cells)));
         }
         drop(cells);
-        let mut builder = StringsBuilder::with_capacity(rows);
-        for (part, (range, _)) in parts.into_iter().zip(&placed) {
+        let strings = self.join_strings(j, parts)?;
+        Ok(match self.decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
+            Some(numbers) => Column::from_numbers(name, numbers),
+            None => Column::from_strings(name, strings),
+        })
+    }
+
+    /// A column whose every part is numbers: the in-place cells as they are when every chunk
+    /// wrote its rows there, one after another, else the parts copied into one column.
+    fn join_numbers(&self, parts: Vec<Part>, mut cells: Vec<f64>) -> Numbers {
+        let mut next = 0;
+        let whole = parts.iter().zip(&self.placed).all(|(part, (_, n))| {
+            let follows = matches!(part, Part::InPlace(_, start) if *start == next);
+            next += n;
+            follows
+        });
+        if whole {
+            // SAFETY: rows 0..rows were all written, chunk after chunk (checked above).
+            unsafe { cells.set_len(self.rows) };
+            cells.shrink_to_fit();
+            return Numbers::from_raw(cells);
+        }
+        let mut all = Vec::with_capacity(self.rows);
+        for (part, (_, n)) in parts.into_iter().zip(&self.placed) {
+            match part {
+                Part::Numbers(v, _) => all.extend_from_slice(&v),
+                Part::InPlace(_, start) => {
+                    let written = &cells.spare_capacity_mut()[start..start + n];
+                    // SAFETY: an `InPlace` part's chunk wrote all its rows from `start`.
+                    all.extend(written.iter().map(|c| unsafe { c.assume_init() }));
+                }
+                Part::Strings(_) => {}
+            }
+        }
+        Numbers::from_raw(all)
+    }
+
+    /// Column `j` as coded text; chunks that read it as numbers are read again as text.
+    fn join_strings(&self, j: usize, parts: Vec<Part>) -> Result<Strings, ReadError> {
+        let mut builder = StringsBuilder::with_capacity(self.rows);
+        for (part, (range, _)) in parts.into_iter().zip(&self.placed) {
             let strings = match part {
                 Part::Strings(s) => s,
-                // Numbers in this chunk but not in others: its text is read again.
                 Part::Numbers(..) | Part::InPlace(..) => {
-                    let bytes = source.read(range.clone())?;
+                    let bytes = self.source.read(range.clone())?;
                     let text = std::str::from_utf8(&bytes).map_err(|_| ReadError::NotUtf8)?;
-                    let (spans, _) = tokenize_range(source_name, &bytes, 0..bytes.len(), 1, separator, Some(width))?;
-                    strings_of(text, &spans, width, j)
+                    let (spans, _) =
+                        tokenize_range(self.source_name, &bytes, 0..bytes.len(), 1, self.separator, Some(self.width))?;
+                    strings_of(text, &spans, self.width, j)
                 }
             };
             let (codes, dict) = strings.into_parts();
             builder.extend_coded(&codes, dict);
         }
-        let strings = builder.finish();
-        Ok(match decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
-            Some(numbers) => Column::from_numbers(name, numbers),
-            None => Column::from_strings(name, strings),
-        })
-    };
-    use rayon::prelude::*;
-    let columns = names
-        .into_iter()
-        .zip(per_column)
-        .zip(in_place)
-        .enumerate()
-        .map(|(j, ((name, parts), cells))| Pieces { j, name, parts, cells })
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(join)
-        .collect::<Result<Vec<Column>, ReadError>>()?;
-    Ok(Dataset::new(source_name, columns)?)
+        Ok(builder.finish())
+    }
 }
 
 pub(super) fn cancelled(source_name: &str) -> DataError {
     DataError::Invalid { source_name: source_name.to_string(), message: "reading was cancelled".into() }
-}
-
-/// The end of the first record of `bytes` (just after its newline, outside quotes).
-fn record_end(bytes: &[u8]) -> Option<usize> {
-    let mut in_quotes = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The column as numbers when every value is a number and at least one is written with a

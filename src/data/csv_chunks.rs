@@ -6,8 +6,10 @@
 // columns, and ASCII-checked chunks skip the UTF-8 check.
 #![allow(unsafe_code)]
 
-use super::csv::{CHUNK, Progress, ReadError, cancelled};
-use super::csv_scan::{ESCAPED, Spans, decimal16, last_record_end, parse_cell, span_bytes, span_text, tokenize_into};
+use super::csv::{Progress, ReadError, cancelled, chunk_bytes};
+use super::csv_scan::{
+    ESCAPED, Spans, decimal16, last_record_end, parse_cell, span_bytes, span_text, tokenize_into, unquoted,
+};
 use super::{DataError, Strings, StringsBuilder};
 use std::borrow::Cow;
 use std::mem::MaybeUninit;
@@ -71,7 +73,7 @@ impl Source<'_> {
         let mut lines = 1;
         let mut at = 0;
         while at < offset {
-            let end = (at + CHUNK).min(offset);
+            let end = (at + chunk_bytes()).min(offset);
             lines += memchr::memchr_iter(b'\n', &self.read(at..end)?).count();
             at = end;
         }
@@ -152,19 +154,8 @@ impl InPlace {
 /// chunk's worker then finds fewer records than counted and keeps its own parts).
 fn count_records(bytes: &[u8], quoted: bool) -> usize {
     let unterminated = usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
-    if !quoted {
-        return memchr::memchr_iter(b'\n', bytes).count() + unterminated;
-    }
-    let mut in_quotes = false;
-    let mut records = 0;
-    for &b in bytes {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => records += 1,
-            _ => {}
-        }
-    }
-    records + unterminated
+    let ends = if quoted { unquoted(bytes, b'\n').count() } else { memchr::memchr_iter(b'\n', bytes).count() };
+    ends + unterminated
 }
 
 /// What a chunk's column of numbers held besides missing cells.
@@ -186,6 +177,19 @@ pub(super) struct Chunk {
 /// (the first row and the number of records the reader counted), if anywhere.
 type Job<'a> = (usize, std::ops::Range<usize>, Cow<'a, [u8]>, Option<(usize, usize)>);
 
+/// What the reader thread and the chunk workers share.
+struct Shared<'a> {
+    source_name: &'a str,
+    sep: u8,
+    width: usize,
+    /// Each chunk's result, by its index.
+    results: Mutex<Vec<(usize, Result<Chunk, ReadError>)>>,
+    /// A chunk failed: the reader stops cutting.
+    failed: AtomicBool,
+    /// The whole number columns, reserved once the first chunk is cut.
+    in_place: OnceLock<Option<InPlace>>,
+}
+
 /// Cuts `source[start..]` into chunks of whole records on this thread and parses them on all
 /// cores (a bounded queue keeps only a few chunks in memory at once).
 pub(super) fn parse_chunks(
@@ -196,11 +200,15 @@ pub(super) fn parse_chunks(
     width: usize,
     progress: &Progress,
 ) -> Result<(Vec<Chunk>, Option<InPlace>), ReadError> {
-    let len = source.len();
     let workers = rayon::current_num_threads().clamp(1, 16);
-    let results: Mutex<Vec<(usize, Result<Chunk, ReadError>)>> = Mutex::new(Vec::new());
-    let failed = AtomicBool::new(false);
-    let in_place: OnceLock<Option<InPlace>> = OnceLock::new();
+    let shared = Shared {
+        source_name,
+        sep,
+        width,
+        results: Mutex::new(Vec::new()),
+        failed: AtomicBool::new(false),
+        in_place: OnceLock::new(),
+    };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(workers);
     let rx = Mutex::new(rx);
     // Read buffers go back to the reader to be filled again (no fresh pages per chunk).
@@ -208,91 +216,120 @@ pub(super) fn parse_chunks(
     let produced = std::thread::scope(|scope| -> Result<(), ReadError> {
         for _ in 0..workers {
             let pool_tx = pool_tx.clone();
-            scope.spawn(|| {
-                let pool_tx = pool_tx;
-                let mut scratch = Scratch::default();
-                loop {
-                    let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
-                    let Ok((index, range, bytes, place)) = job else { break };
-                    let target = place.and_then(|p| Some((in_place.get()?.as_ref()?, p)));
-                    let chunk = parse_chunk(source_name, &bytes, sep, width, &mut scratch, target)
-                        .map(|(rows, parts)| Chunk { range, rows, parts });
-                    if let Cow::Owned(buf) = bytes {
-                        pool_tx.send(buf).ok();
-                    }
-                    if chunk.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    if let Ok(mut r) = results.lock() {
-                        r.push((index, chunk));
-                    }
-                }
-            });
+            let (shared, rx) = (&shared, &rx);
+            scope.spawn(move || work(shared, rx, &pool_tx));
         }
-        let mut pos = start;
-        let mut index = 0;
-        let mut want = CHUNK;
-        let mut next_row = 0;
-        while pos < len {
-            if failed.load(Ordering::Relaxed) {
-                break;
-            }
-            if progress.cancelled() {
-                return Err(cancelled(source_name).into());
-            }
-            let end = (pos + want).min(len);
-            let window = source.read_reusing(pos..end, pool_rx.try_recv().unwrap_or_default())?;
-            let cut = if end == len {
-                Some((window.len(), memchr::memchr(b'"', &window).is_some()))
-            } else {
-                last_record_end(&window)
-            };
-            let Some((cut, quoted)) = cut else {
-                want *= 2; // one record longer than the chunk: read more
-                if want > (1 << 30) {
-                    return Err(DataError::Invalid {
-                        source_name: source_name.to_string(),
-                        message: "a record is over a gigabyte long (is a quote never closed?)".into(),
-                    }
-                    .into());
-                }
-                continue;
-            };
-            let bytes = match window {
-                Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
-                Cow::Owned(mut b) => {
-                    b.truncate(cut);
-                    Cow::Owned(b)
-                }
-            };
-            let records = count_records(&bytes, quoted);
-            if index == 0 {
-                // Room for the rows of the whole file at this chunk's bytes per record, and a
-                // quarter more.
-                let per_record = bytes.len() as f64 / records.max(1) as f64;
-                let capacity = records + (((len - pos - cut) as f64 / per_record) * 1.25) as usize + 64;
-                in_place.set(InPlace::reserve(width, capacity)).ok();
-            }
-            let capacity = in_place.get().and_then(Option::as_ref).map_or(0, |p| p.capacity);
-            let place = (next_row + records <= capacity).then_some((next_row, records));
-            if place.is_some() {
-                next_row += records;
-            }
-            if tx.send((index, pos..pos + cut, bytes, place)).is_err() {
-                break;
-            }
-            index += 1;
-            pos += cut;
-            want = CHUNK;
-            if let Some(report) = progress.report {
-                report(pos as f32 / len.max(1) as f32);
-            }
-        }
+        let cut = cut_chunks(&shared, source, start, progress, &tx, &pool_rx);
         drop(tx);
-        Ok(())
+        cut
     });
     produced?;
-    let mut results = results.into_inner().unwrap_or_default();
+    let chunks = in_order(source, start, shared.results.into_inner().unwrap_or_default())?;
+    Ok((chunks, shared.in_place.into_inner().flatten()))
+}
+
+/// A worker: parses the chunks it takes from the queue until the queue closes, handing read
+/// buffers back through `pool`.
+fn work(shared: &Shared, rx: &Mutex<std::sync::mpsc::Receiver<Job>>, pool: &std::sync::mpsc::Sender<Vec<u8>>) {
+    let mut scratch = Scratch::default();
+    loop {
+        let job = rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+        let Ok((index, range, bytes, place)) = job else { break };
+        let target = place.and_then(|p| Some((shared.in_place.get()?.as_ref()?, p)));
+        let chunk = parse_chunk(shared.source_name, &bytes, shared.sep, shared.width, &mut scratch, target)
+            .map(|(rows, parts)| Chunk { range, rows, parts });
+        if let Cow::Owned(buf) = bytes {
+            pool.send(buf).ok();
+        }
+        if chunk.is_err() {
+            shared.failed.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut r) = shared.results.lock() {
+            r.push((index, chunk));
+        }
+    }
+}
+
+/// The reader: cuts `source[start..]` into chunks of whole records and queues them, reserving
+/// the in-place columns after the first and giving each chunk its rows there while they fit.
+fn cut_chunks<'s>(
+    shared: &Shared,
+    source: &'s Source,
+    start: usize,
+    progress: &Progress,
+    tx: &std::sync::mpsc::SyncSender<Job<'s>>,
+    pool: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> Result<(), ReadError> {
+    let len = source.len();
+    let mut pos = start;
+    let mut index = 0;
+    let mut want = chunk_bytes();
+    let mut next_row = 0;
+    while pos < len {
+        if shared.failed.load(Ordering::Relaxed) {
+            break;
+        }
+        if progress.cancelled() {
+            return Err(cancelled(shared.source_name).into());
+        }
+        let end = (pos + want).min(len);
+        let window = source.read_reusing(pos..end, pool.try_recv().unwrap_or_default())?;
+        let cut = if end == len {
+            Some((window.len(), memchr::memchr(b'"', &window).is_some()))
+        } else {
+            last_record_end(&window)
+        };
+        let Some((cut, quoted)) = cut else {
+            want *= 2; // one record longer than the chunk: read more
+            if want > (1 << 30) {
+                return Err(DataError::Invalid {
+                    source_name: shared.source_name.to_string(),
+                    message: "a record is over a gigabyte long (is a quote never closed?)".into(),
+                }
+                .into());
+            }
+            continue;
+        };
+        let bytes = match window {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[..cut]),
+            Cow::Owned(mut b) => {
+                b.truncate(cut);
+                Cow::Owned(b)
+            }
+        };
+        let records = count_records(&bytes, quoted);
+        if index == 0 {
+            // Room for the rows of the whole file at this chunk's bytes per record, and a
+            // quarter more.
+            let per_record = bytes.len() as f64 / records.max(1) as f64;
+            let capacity = records + (((len - pos - cut) as f64 / per_record) * 1.25) as usize + 64;
+            shared.in_place.set(InPlace::reserve(shared.width, capacity)).ok();
+        }
+        let capacity = shared.in_place.get().and_then(Option::as_ref).map_or(0, |p| p.capacity);
+        let place = (next_row + records <= capacity).then_some((next_row, records));
+        if place.is_some() {
+            next_row += records;
+        }
+        if tx.send((index, pos..pos + cut, bytes, place)).is_err() {
+            break;
+        }
+        index += 1;
+        pos += cut;
+        want = chunk_bytes();
+        if let Some(report) = progress.report {
+            report(pos as f32 / len.max(1) as f32);
+        }
+    }
+    Ok(())
+}
+
+/// The chunks in file order, or the first failure (a malformed record's line counted from the
+/// file's start rather than its chunk's).
+fn in_order(
+    source: &Source,
+    start: usize,
+    mut results: Vec<(usize, Result<Chunk, ReadError>)>,
+) -> Result<Vec<Chunk>, ReadError> {
     results.sort_by_key(|r| r.0);
     let mut chunks = Vec::with_capacity(results.len());
     for (_, chunk) in results {
@@ -307,7 +344,7 @@ pub(super) fn parse_chunks(
             Err(e) => return Err(e),
         }
     }
-    Ok((chunks, in_place.into_inner().flatten()))
+    Ok(chunks)
 }
 
 /// A chunk's column while it is parsed.

@@ -25,6 +25,7 @@ mod values;
 pub use coach::{Warning, table_warnings, target_warnings};
 pub use csv::{
     CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with,
+    set_chunk_bytes_for_tests,
 };
 pub use dates::{DateFormat, DateProblem, DateTime, detect_column, parse_datetime};
 pub use fingerprint::dataset_hash;
