@@ -187,7 +187,7 @@ pub(super) fn record_end(bytes: &[u8]) -> Option<usize> {
 /// The end of the last complete record in `window` (which starts a record): just after the last
 /// newline that is outside quotes, and whether a quote comes before it. `None` when the window
 /// holds no newline outside quotes.
-pub(super) fn last_record_end(window: &[u8]) -> Option<(usize, bool)> {
+pub fn last_record_end(window: &[u8]) -> Option<(usize, bool)> {
     let mut quotes = memchr::memchr_iter(b'"', window).count();
     let mut end = window.len();
     while let Some(p) = memchr::memrchr(b'\n', &window[..end]) {

@@ -27,6 +27,7 @@ pub use csv::{
     CsvOptions, Progress, from_polars, read_csv_bytes, read_csv_bytes_with, read_csv_path, read_csv_path_with,
     set_chunk_bytes_for_tests,
 };
+pub use csv_scan::last_record_end;
 pub use dates::{DateFormat, DateProblem, DateTime, detect_column, parse_datetime};
 pub use fingerprint::dataset_hash;
 pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};

@@ -31,21 +31,6 @@ fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out)
 }
 
-/// Where the last record ending inside `buf` ends (just past its newline), scanning from a
-/// record start; `None` when no record ends in it.
-fn last_record_end(buf: &[u8]) -> Option<usize> {
-    let mut in_quotes = false;
-    let mut end = None;
-    for (i, &b) in buf.iter().enumerate() {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => end = Some(i + 1),
-            _ => {}
-        }
-    }
-    end
-}
-
 /// Predicts every row of the CSV file `input` with `pipeline`, writing the rows with a
 /// `prediction` column (and `probability_<class>` columns) to `out`. `progress(bytes read,
 /// total bytes, rows done)` is called after each chunk. Returns the number of rows.
@@ -89,7 +74,7 @@ fn predict_chunks(
         block.truncate(n);
         carry.extend_from_slice(&block);
         let at_end = n == 0;
-        let cut = if at_end { carry.len() } else { last_record_end(&carry).unwrap_or(0) };
+        let cut = if at_end { carry.len() } else { crate::data::last_record_end(&carry).map_or(0, |(end, _)| end) };
         if cut == 0 && !at_end {
             continue; // one record longer than a chunk: read more
         }
@@ -239,7 +224,7 @@ mod tests {
 
     #[test]
     fn record_ends_skip_newlines_inside_quotes() {
-        assert_eq!(last_record_end(b"a,b\n1,\"x\ny\"\n2,z"), Some(12));
-        assert_eq!(last_record_end(b"1,\"open\nstill"), None);
+        assert_eq!(crate::data::last_record_end(b"a,b\n1,\"x\ny\"\n2,z").map(|e| e.0), Some(12));
+        assert_eq!(crate::data::last_record_end(b"1,\"open\nstill"), None);
     }
 }
