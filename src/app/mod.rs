@@ -20,6 +20,7 @@ pub mod monitor;
 mod picker;
 mod projects;
 mod runs;
+pub mod saves;
 mod state;
 mod train;
 pub mod whatif;
@@ -519,15 +520,6 @@ impl CairnApp {
             tx.send(Event::Edited(result.map(Box::new).map_err(|e| e.to_string()))).ok();
             repaint();
         });
-    }
-
-    fn save_bundle(&mut self) {
-        let Some(outcome) = &self.state.outcome else { return };
-        let Some(path) = self.options.picker.pick_save_path("model.cairn") else { return };
-        match crate::project::save_bundle(&outcome.pipeline, &path) {
-            Ok(_) => self.state.notice = Some(format!("Saved the model to {}", path.display())),
-            Err(e) => self.state.error = Some(e.to_string()),
-        }
     }
 }
 
