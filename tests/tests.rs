@@ -28,6 +28,8 @@ mod gui_lessons;
 mod gui_projects;
 #[path = "suite/gui_runs.rs"]
 mod gui_runs;
+#[path = "suite/gui_save.rs"]
+mod gui_save;
 #[path = "suite/gui_train.rs"]
 mod gui_train;
 #[path = "suite/layers.rs"]

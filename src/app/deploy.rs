@@ -234,9 +234,11 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     }
     ui.add_space(12.0);
     ui.horizontal(|ui| {
-        if ui.button("Save the model as a file…").clicked() {
+        let saving = state.saves.running(&super::saves::SaveKind::Model).is_some();
+        if ui.add_enabled(!saving, egui::Button::new("Save the model as a file…")).clicked() {
             cmds.push(Command::SaveBundle);
         }
+        super::saves::saving_ui(ui, &state.saves, &super::saves::SaveKind::Model);
         let running = state.batch.as_ref().is_some_and(|b| b.done.is_none());
         if ui
             .add_enabled(!running, egui::Button::new("Predict a file…"))

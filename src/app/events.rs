@@ -40,6 +40,8 @@ pub(super) enum Event {
     Live(Result<crate::monitor::LiveScores, String>),
     /// A finished training run was recorded in the run store (or could not be).
     Recorded(Result<i64, String>),
+    /// A background save finished (model, report or project).
+    Saved(Box<super::saves::Saved>),
 }
 
 impl CairnApp {
@@ -160,6 +162,7 @@ impl CairnApp {
                     Err(e) => state.error = Some(format!("Scoring the served predictions failed: {e}")),
                 }
             }
+            Event::Saved(saved) => self.finish_save(*saved),
             Event::Recorded(result) => match result {
                 Ok(_) => state.run_log.stale = true,
                 Err(e) => state.notice = Some(format!("This run was not recorded in the history: {e}")),

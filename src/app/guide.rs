@@ -174,9 +174,11 @@ pub fn lesson_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command
         }
         if current.is_none() {
             ui.label(egui::RichText::new("Lesson complete. Well done!").strong());
-            if ui.button("Export a report").clicked() {
+            let kind = super::saves::SaveKind::Report;
+            if ui.add_enabled(state.saves.running(&kind).is_none(), egui::Button::new("Export a report")).clicked() {
                 cmds.push(Command::ExportReport);
             }
+            super::saves::saving_ui(ui, &state.saves, &kind);
         }
         ui.add_space(8.0);
         if ui.button("Leave the lesson").clicked() {
@@ -333,6 +335,9 @@ impl super::CairnApp {
 
     /// Asks where to save, then writes the HTML report of the current model.
     pub(super) fn export_report(&mut self) {
+        if self.state.saves.running(&super::saves::SaveKind::Report).is_some() {
+            return;
+        }
         let Some(outcome) = self.state.outcome.clone() else {
             self.state.error = Some("train a model first: the report shows its scores".into());
             return;
@@ -353,9 +358,9 @@ impl super::CairnApp {
             report: &outcome.report,
             lesson,
         });
-        match crate::project::write_atomically(&path, html.as_bytes()) {
-            Ok(()) => self.state.notice = Some(format!("Saved the report to {}", path.display())),
-            Err(e) => self.state.error = Some(format!("cannot save the report to {}: {e}", path.display())),
-        }
+        let kind = super::saves::SaveKind::Report;
+        self.start_save(kind, path, move |path| {
+            crate::project::write_atomically(path, html.as_bytes()).map_err(|e| e.to_string())
+        });
     }
 }

@@ -20,6 +20,7 @@ pub mod monitor;
 mod picker;
 mod projects;
 mod runs;
+pub mod saves;
 mod state;
 mod train;
 pub mod whatif;
@@ -369,6 +370,30 @@ impl CairnApp {
         }
     }
 
+    /// Undo or redo: the recipe's edits on the Features panel, else the training settings.
+    fn undo_redo(&mut self, redo: bool) {
+        if self.state.panel == Panel::Features {
+            let edit = if redo { features::RecipeEdit::Redo } else { features::RecipeEdit::Undo };
+            return self.execute(Command::Recipe(edit));
+        }
+        let s = &mut self.state;
+        s.notice = if redo {
+            s.settings_history.redo(&mut s.settings).then(|| "Redone.".into())
+        } else {
+            s.settings_history.undo(&mut s.settings).then(|| "Undone: the settings are back.".into())
+        };
+    }
+
+    /// Forgets the import that runs; its reader stops at its next chunk.
+    fn cancel_load(&mut self) {
+        if let Some(flag) = self.state.load_cancel.take() {
+            flag.store(true, Ordering::Relaxed);
+            self.state.loading = None;
+            self.state.pending_project = None;
+            self.state.notice = Some("Opening cancelled; the data open before is unchanged.".into());
+        }
+    }
+
     fn execute(&mut self, command: Command) {
         match command {
             Command::Show(panel) => self.state.panel = panel,
@@ -401,20 +426,8 @@ impl CairnApp {
                 }
             }
             Command::Learn(topic) => self.state.learn = Some(topic),
-            Command::Undo if self.state.panel == Panel::Features => {
-                self.execute(Command::Recipe(features::RecipeEdit::Undo));
-            }
-            Command::Redo if self.state.panel == Panel::Features => {
-                self.execute(Command::Recipe(features::RecipeEdit::Redo));
-            }
-            Command::Undo => {
-                let s = &mut self.state;
-                s.notice = s.settings_history.undo(&mut s.settings).then(|| "Undone: the settings are back.".into());
-            }
-            Command::Redo => {
-                let s = &mut self.state;
-                s.notice = s.settings_history.redo(&mut s.settings).then(|| "Redone.".into());
-            }
+            Command::Undo => self.undo_redo(false),
+            Command::Redo => self.undo_redo(true),
             Command::OpenFile(path) => {
                 let name = short_name(&path.display().to_string());
                 let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
@@ -428,14 +441,7 @@ impl CairnApp {
                     flag.store(true, Ordering::Relaxed);
                 }
             }
-            Command::CancelLoad => {
-                if let Some(flag) = self.state.load_cancel.take() {
-                    flag.store(true, Ordering::Relaxed);
-                    self.state.loading = None;
-                    self.state.pending_project = None;
-                    self.state.notice = Some("Opening cancelled; the data open before is unchanged.".into());
-                }
-            }
+            Command::CancelLoad => self.cancel_load(),
             Command::FindAdapters => self.find_adapters(),
             Command::RetrainWithNewData => self.start_retrain(),
             Command::Promote => self.promote(),
@@ -519,15 +525,6 @@ impl CairnApp {
             tx.send(Event::Edited(result.map(Box::new).map_err(|e| e.to_string()))).ok();
             repaint();
         });
-    }
-
-    fn save_bundle(&mut self) {
-        let Some(outcome) = &self.state.outcome else { return };
-        let Some(path) = self.options.picker.pick_save_path("model.cairn") else { return };
-        match crate::project::save_bundle(&outcome.pipeline, &path) {
-            Ok(_) => self.state.notice = Some(format!("Saved the model to {}", path.display())),
-            Err(e) => self.state.error = Some(e.to_string()),
-        }
     }
 }
 

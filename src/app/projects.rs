@@ -2,6 +2,7 @@
 //! folder (`project.json`, saved atomically), open one again exactly, and a list of recent
 //! projects on the Data panel.
 
+use super::saves::SaveKind;
 use super::{AppState, CairnApp, Command};
 use crate::project::{Project, SAMPLES};
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,11 @@ impl CairnApp {
         let (Some(dir), Some(_), None) = (&self.state.project, &self.state.dataset, &self.state.loading) else {
             return;
         };
+        let kind = SaveKind::Project { quiet: true, name: String::new(), fingerprint: String::new() };
+        if self.state.saves.running(&kind).is_some() {
+            ctx.request_repaint_after(Duration::from_millis(200));
+            return;
+        }
         let target = self.state.settings.target.as_deref().unwrap_or_default();
         let now = format!("{:?}{:?}", self.state.settings, self.state.recipe.edited(target));
         let a = &mut self.state.autosave;
@@ -134,6 +140,8 @@ impl CairnApp {
         }
     }
 
+    /// Writes the project on a background thread (see `saves`); the outcome arrives as
+    /// `Event::Saved` and [`Self::project_saved`] applies it.
     fn write_project(&mut self, dir: PathBuf, quiet: bool) {
         let Some(ds) = &self.state.dataset else { return };
         let s = &self.state.settings;
@@ -144,24 +152,28 @@ impl CairnApp {
         project.params = s.params.clone();
         (project.seed, project.test_size, project.device) = (s.seed, s.test_size, s.device.name().to_string());
         project.recipe = s.target.as_deref().and_then(|t| self.state.recipe.edited(t)).cloned();
-        if let Ok(old) = Project::load(&dir) {
-            (project.production, project.notes) = (old.production, old.notes);
-        }
-        match project.save(&dir) {
-            Ok(()) => {
-                if !quiet {
-                    self.state.notice = Some(format!("Saved the project to {}", dir.display()));
-                }
-                let target = s.target.as_deref().unwrap_or_default();
-                let fingerprint = format!("{s:?}{:?}", self.state.recipe.edited(target));
-                (self.state.autosave.saved, self.state.autosave.pending) = (Some(fingerprint), None);
-                self.state.project = Some(dir.clone());
-                self.state.run_log.stale = true;
-                let file = self.recent_file();
-                remember(&mut self.state, &file, &name, &dir);
+        let target = s.target.as_deref().unwrap_or_default();
+        let fingerprint = format!("{s:?}{:?}", self.state.recipe.edited(target));
+        let kind = SaveKind::Project { quiet, name, fingerprint };
+        self.start_save(kind, dir.join(crate::project::PROJECT_FILE), move |_| {
+            if let Ok(old) = Project::load(&dir) {
+                (project.production, project.notes) = (old.production, old.notes);
             }
-            Err(e) => self.state.error = Some(format!("Saving the project failed: {e}")),
+            project.save(&dir).map_err(|e| e.to_string())
+        });
+    }
+
+    /// A project save finished: the notice (unless autosave), the open project and the
+    /// recent list.
+    pub(super) fn project_saved(&mut self, dir: PathBuf, name: &str, quiet: bool, fingerprint: String) {
+        if !quiet {
+            self.state.notice = Some(format!("Saved the project to {}", dir.display()));
         }
+        (self.state.autosave.saved, self.state.autosave.pending) = (Some(fingerprint), None);
+        self.state.project = Some(dir.clone());
+        self.state.run_log.stale = true;
+        let file = self.recent_file();
+        remember(&mut self.state, &file, name, &dir);
     }
 
     /// Opens a project folder: its data loads in the background, then its choices apply.

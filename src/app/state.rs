@@ -96,6 +96,8 @@ pub struct AppState {
     pub pending_project: Option<crate::project::Project>,
     /// Autosave of the open project's choices.
     pub autosave: projects::Autosave,
+    /// Saves running on background threads (model, report, project).
+    pub saves: super::saves::Saves,
     /// The feature recipe being edited on the Features panel, with its preview.
     pub recipe: features::RecipeView,
     /// Recently opened or saved projects, newest first.
@@ -216,6 +218,7 @@ impl Default for AppState {
             project: None,
             pending_project: None,
             autosave: Default::default(),
+            saves: Default::default(),
             recent: Vec::new(),
             recipe: features::RecipeView::default(),
             task_cache: None,

@@ -158,6 +158,40 @@ pub fn whatif_ui(ui: &mut egui::Ui, state: &mut AppState) {
     }
     let Some(w) = state.eval_view.whatif.as_mut() else { return };
 
+    whatif_grid_ui(ui, p, w);
+
+    if w.edited.as_ref().is_none_or(|(cells, _)| cells != &w.cells) {
+        w.edited = Some((w.cells.clone(), predict(p, &w.cells)));
+    }
+    ui.add_space(6.0);
+    let target = &p.target.name;
+    let actual = o.test_source_rows.get(row).and_then(|&r| ds.column(target).map(|c| c.values.display(r)));
+    match (&w.base, w.edited.as_ref().map(|e| &e.1)) {
+        (Ok(base), Some(Ok(edited))) => {
+            let actual = match actual.filter(|a| !a.is_empty()) {
+                Some(a) => {
+                    let a = a.parse::<f64>().map(crate::eval::human_number).unwrap_or(a);
+                    format!(" (the file says {a})")
+                }
+                None => String::new(),
+            };
+            ui.label(format!("Original row: predicted {target} = {}{actual}", describe(p, base)));
+            ui.label(
+                egui::RichText::new(format!("Edited row: predicted {target} = {}", describe(p, edited)))
+                    .strong()
+                    .size(18.0),
+            );
+            ui.label(change(p, base, edited));
+        }
+        (Err(e), _) | (_, Some(Err(e))) => {
+            ui.colored_label(egui::Color32::from_rgb(200, 60, 60), format!("Cannot predict this row: {e}"));
+        }
+        _ => {}
+    }
+}
+
+/// The What-if table: each column's editable value beside the original one.
+fn whatif_grid_ui(ui: &mut egui::Ui, p: &Pipeline, w: &mut WhatIf) {
     egui::Grid::new("whatif_grid").num_columns(3).spacing([16.0, 6.0]).striped(true).show(ui, |ui| {
         ui.strong("column");
         ui.strong("value");
@@ -212,33 +246,4 @@ pub fn whatif_ui(ui: &mut egui::Ui, state: &mut AppState) {
             ui.end_row();
         }
     });
-
-    if w.edited.as_ref().is_none_or(|(cells, _)| cells != &w.cells) {
-        w.edited = Some((w.cells.clone(), predict(p, &w.cells)));
-    }
-    ui.add_space(6.0);
-    let target = &p.target.name;
-    let actual = o.test_source_rows.get(row).and_then(|&r| ds.column(target).map(|c| c.values.display(r)));
-    match (&w.base, w.edited.as_ref().map(|e| &e.1)) {
-        (Ok(base), Some(Ok(edited))) => {
-            let actual = match actual.filter(|a| !a.is_empty()) {
-                Some(a) => {
-                    let a = a.parse::<f64>().map(crate::eval::human_number).unwrap_or(a);
-                    format!(" (the file says {a})")
-                }
-                None => String::new(),
-            };
-            ui.label(format!("Original row: predicted {target} = {}{actual}", describe(p, base)));
-            ui.label(
-                egui::RichText::new(format!("Edited row: predicted {target} = {}", describe(p, edited)))
-                    .strong()
-                    .size(18.0),
-            );
-            ui.label(change(p, base, edited));
-        }
-        (Err(e), _) | (_, Some(Err(e))) => {
-            ui.colored_label(egui::Color32::from_rgb(200, 60, 60), format!("Cannot predict this row: {e}"));
-        }
-        _ => {}
-    }
 }

@@ -87,6 +87,8 @@ fn the_spam_lesson_goals_are_ticked_off_live_and_saved() {
     // The hand-in report: one HTML file with the recipe, the scores and an inline plot.
     h.get_by_label("Export a report").click();
     h.run_steps(2);
+    crate::gui::wait_until(&mut h, "the report saved", |a| a.state.saves.0.is_empty());
+    h.get_by_label_contains("Saved the report to");
     let html = std::fs::read_to_string(&report).unwrap();
     for part in ["Catch spam messages — report", "Confusion matrix", "<svg", "ROC curve", "7 of 7 steps done", "TF-IDF"]
     {

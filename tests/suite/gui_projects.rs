@@ -21,6 +21,7 @@ fn a_project_saved_in_the_app_reopens_exactly() {
     h.step();
     h.get_by_label("Save as project…").click();
     h.step();
+    wait_until(&mut h, "the project saved", |a| a.state.saves.0.is_empty());
     let saved = Project::load(&folder).expect("project.json written");
     assert_eq!(saved.data, "sample:house-prices");
     assert_eq!((saved.target.as_str(), saved.model.as_deref(), saved.seed), ("median_house_value", Some("tree"), 42));

@@ -1,0 +1,144 @@
+//! Saving files off the UI thread: the model bundle, the HTML report and the project folder
+//! (by hand or by autosave) are written on a background thread that reports back with
+//! `Event::Saved`, so a large bundle never freezes the window. While a save runs, its kind
+//! shows "Saving…" and a second save of the same kind waits.
+
+use super::{CairnApp, Event};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What is being saved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveKind {
+    /// The trained model as a `.cairn` bundle.
+    Model,
+    /// The HTML report.
+    Report,
+    /// The project folder's `project.json`; `quiet` for autosave, with the choices it holds.
+    Project { quiet: bool, name: String, fingerprint: String },
+}
+
+impl SaveKind {
+    fn same(&self, other: &SaveKind) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+/// A save that is running.
+#[derive(Clone, Debug)]
+pub struct Saving {
+    pub kind: SaveKind,
+    pub path: PathBuf,
+    pub started: Instant,
+}
+
+/// A finished save: its size in bytes, or what went wrong.
+pub struct Saved {
+    pub kind: SaveKind,
+    pub path: PathBuf,
+    pub result: Result<u64, String>,
+}
+
+/// The saves that are running now (at most one of each kind).
+#[derive(Clone, Debug, Default)]
+pub struct Saves(pub Vec<Saving>);
+
+impl Saves {
+    /// The running save of this kind (for a project save, any project save).
+    pub fn running(&self, kind: &SaveKind) -> Option<&Saving> {
+        self.0.iter().find(|s| s.kind.same(kind))
+    }
+
+    /// "Saving the model to …" for a running save of this kind.
+    pub fn label(&self, kind: &SaveKind) -> Option<String> {
+        self.running(kind).map(|s| format!("Saving… {} ({:.0} s)", s.path.display(), s.started.elapsed().as_secs_f32()))
+    }
+}
+
+/// The size of the file at `path` (0 when it cannot be read).
+fn size_of(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// "12.3 MB", "4.0 kB", "512 bytes".
+pub fn human_size(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // a file size shown to one decimal
+    let b = bytes as f64;
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", b / 1e6)
+    } else if bytes >= 1_000 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+impl CairnApp {
+    /// Runs `write` on a background thread unless a save of the same kind is running; returns
+    /// whether it started.
+    pub(super) fn start_save(
+        &mut self,
+        kind: SaveKind,
+        path: PathBuf,
+        write: impl FnOnce(&Path) -> Result<(), String> + Send + 'static,
+    ) -> bool {
+        if self.state.saves.running(&kind).is_some() {
+            return false;
+        }
+        self.state.saves.0.push(Saving { kind: kind.clone(), path: path.clone(), started: Instant::now() });
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        std::thread::spawn(move || {
+            let result = write(&path).map(|()| size_of(&path));
+            tx.send(Event::Saved(Box::new(Saved { kind, path, result }))).ok();
+            repaint();
+        });
+        true
+    }
+
+    /// Saves the trained model as a bundle the user picks.
+    pub(super) fn save_bundle(&mut self) {
+        if self.state.saves.running(&SaveKind::Model).is_some() {
+            return;
+        }
+        let Some(outcome) = self.state.outcome.clone() else { return };
+        let Some(path) = self.options.picker.pick_save_path("model.cairn") else { return };
+        self.start_save(SaveKind::Model, path, move |path| {
+            crate::project::save_bundle(&outcome.pipeline, path).map(|_| ()).map_err(|e| e.to_string())
+        });
+    }
+
+    /// Applies a finished save: the notice with the path and size, or the error.
+    pub(super) fn finish_save(&mut self, saved: Saved) {
+        self.state.saves.0.retain(|s| !s.kind.same(&saved.kind));
+        let Saved { kind, path, result } = saved;
+        let shown = path.display();
+        match (kind, result) {
+            (SaveKind::Model, Ok(n)) => {
+                self.state.notice = Some(format!("Saved the model to {shown} ({})", human_size(n)));
+            }
+            (SaveKind::Model, Err(e)) => self.state.error = Some(e),
+            (SaveKind::Report, Ok(n)) => {
+                self.state.notice = Some(format!("Saved the report to {shown} ({})", human_size(n)));
+            }
+            (SaveKind::Report, Err(e)) => self.state.error = Some(format!("cannot save the report to {shown}: {e}")),
+            (SaveKind::Project { quiet, name, fingerprint }, Ok(_)) => {
+                let dir = path.parent().map_or_else(|| path.clone(), Path::to_path_buf);
+                self.project_saved(dir, &name, quiet, fingerprint);
+            }
+            (SaveKind::Project { .. }, Err(e)) => {
+                self.state.error = Some(format!("Saving the project failed: {e}"));
+            }
+        }
+    }
+}
+
+/// The "Saving…" line for a running save of this kind, if any.
+pub fn saving_ui(ui: &mut egui::Ui, saves: &Saves, kind: &SaveKind) {
+    if let Some(text) = saves.label(kind) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(text);
+        });
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+    }
+}
