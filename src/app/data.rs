@@ -45,15 +45,8 @@ fn own_data_card(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     }
 }
 
-pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
-    if state.dataset.is_none() {
-        lessons_ui(ui, cmds);
-    }
-    ui.heading("1 · Data");
-    ui.label(
-        "Start from a sample project or open your own table (CSV/TSV, Excel, Parquet, JSON, SQLite) or a folder of examples. You can also drop a file or folder on the window.",
-    );
-    ui.add_space(6.0);
+/// The start cards: your own data first, so it is never below the fold, then the samples.
+fn cards_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     // Four cards a row: your own data first, so it is never below the fold, then the samples.
     let cards: Vec<Option<&'static crate::project::Sample>> =
         std::iter::once(None).chain(SAMPLES.iter().map(Some)).collect();
@@ -78,33 +71,11 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             }
         });
     }
-    ui.add_space(4.0);
-    super::projects::projects_ui(ui, state, cmds);
+}
 
-    if let Some(busy) = &state.loading {
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(format!("{}: {} … {:.1} s", busy.what, busy.stage, busy.started.elapsed().as_secs_f32()));
-            if busy.what.starts_with("Opening") && ui.button("Cancel").clicked() {
-                cmds.push(Command::CancelLoad);
-            }
-        });
-    }
-
-    let (Some(ds), Some(prof)) = (&state.dataset, &state.profile) else { return };
-    ui.add_space(10.0);
-    ui.separator();
-    ui.horizontal(|ui| {
-        ui.heading(super::short_name(&ds.source));
-        ui.label(format!("{} rows × {} columns", prof.rows, prof.columns));
-        if ui.button("Next: Features").clicked() {
-            cmds.push(Command::Show(Panel::Features));
-        }
-    });
-    super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state, cmds);
-    ui.add_space(4.0);
-    ui.label(egui::RichText::new("Columns").strong());
+/// One row per column of the profile: its type (changeable), missing and distinct counts and a
+/// summary.
+fn columns_ui(ui: &mut egui::Ui, prof: &crate::data::Profile, cmds: &mut Vec<Command>) {
     egui::Grid::new("profile").striped(true).num_columns(5).spacing([16.0, 4.0]).show(ui, |ui| {
         for h in ["column", "type", "missing", "distinct", "summary"] {
             ui.label(egui::RichText::new(h).strong());
@@ -153,6 +124,46 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             ui.end_row();
         }
     });
+}
+
+pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    if state.dataset.is_none() {
+        lessons_ui(ui, cmds);
+    }
+    ui.heading("1 · Data");
+    ui.label(
+        "Start from a sample project or open your own table (CSV/TSV, Excel, Parquet, JSON, SQLite) or a folder of examples. You can also drop a file or folder on the window.",
+    );
+    ui.add_space(6.0);
+    cards_ui(ui, cmds);
+    ui.add_space(4.0);
+    super::projects::projects_ui(ui, state, cmds);
+
+    if let Some(busy) = &state.loading {
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("{}: {} … {:.1} s", busy.what, busy.stage, busy.started.elapsed().as_secs_f32()));
+            if busy.what.starts_with("Opening") && ui.button("Cancel").clicked() {
+                cmds.push(Command::CancelLoad);
+            }
+        });
+    }
+
+    let (Some(ds), Some(prof)) = (&state.dataset, &state.profile) else { return };
+    ui.add_space(10.0);
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.heading(super::short_name(&ds.source));
+        ui.label(format!("{} rows × {} columns", prof.rows, prof.columns));
+        if ui.button("Next: Features").clicked() {
+            cmds.push(Command::Show(Panel::Features));
+        }
+    });
+    super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state, cmds);
+    ui.add_space(4.0);
+    ui.label(egui::RichText::new("Columns").strong());
+    columns_ui(ui, prof, cmds);
 
     ui.add_space(8.0);
     ui.label(egui::RichText::new("Preview").strong());

@@ -127,6 +127,90 @@ pub(super) fn launch(exe: &Path, dir: &Path, pipeline: &Pipeline) -> Result<Serv
     Ok(ServerHandle { url, bundle, checksum, child, _stdin: stdin })
 }
 
+/// A running server: its address, a test call, Stop, and its live counters.
+fn running_ui(ui: &mut egui::Ui, state: &AppState, url: &str, bundle: &std::path::Path, cmds: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "Running at");
+        ui.hyperlink(url);
+    });
+    ui.label(egui::RichText::new(format!("bundle: {}", bundle.display())).small().weak());
+    ui.label(
+        egui::RichText::new(format!(
+            "curl -X POST {url}/predict -H 'content-type: application/json' -d '{{\"records\":[...]}}'"
+        ))
+        .monospace()
+        .small(),
+    );
+    ui.horizontal(|ui| {
+        if ui.button("Send a test prediction").clicked() {
+            cmds.push(Command::TryPrediction);
+        }
+        if ui.button("Stop server").clicked() {
+            cmds.push(Command::StopServer);
+        }
+    });
+    if let Some(r) = &state.try_result {
+        ui.label(egui::RichText::new(r).monospace());
+    }
+    if let Some(m) = &state.server_metrics {
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new("Live (from the server's /metrics, every second)").strong());
+        egui::Grid::new("server_metrics").num_columns(5).spacing([24.0, 4.0]).show(ui, |ui| {
+            for h in ["requests", "errors", "rows predicted", "mean latency", "in flight"] {
+                ui.label(egui::RichText::new(h).small());
+            }
+            ui.end_row();
+            ui.label(m.requests.to_string());
+            ui.label(m.errors.to_string());
+            ui.label(m.predictions.to_string());
+            ui.label(format!("{:.2} ms", m.mean_latency_ms));
+            ui.label(m.in_flight.to_string());
+            ui.end_row();
+        });
+        ui.label(
+            egui::RichText::new(format!(
+                "Also speaks MLflow (POST {url}/invocations) and KServe V2 (POST {url}/v2/models/…/infer); \
+                 /metadata describes the inputs."
+            ))
+            .small()
+            .weak(),
+        );
+    }
+}
+
+/// The versions deployed in this session, with a rollback button for each.
+fn deployments_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    if state.deployments.is_empty() {
+        return;
+    }
+    ui.add_space(10.0);
+    ui.label(egui::RichText::new("Deployed in this session").strong());
+    let running = match &state.deploy {
+        DeployStatus::Running { bundle, .. } => Some(bundle),
+        _ => None,
+    };
+    egui::Grid::new("deployments").striped(true).num_columns(4).spacing([18.0, 4.0]).show(ui, |ui| {
+        for d in state.deployments.iter().rev() {
+            ui.label(&d.model);
+            ui.label(&d.score);
+            let name = d.bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let live = running == Some(&d.bundle);
+            ui.label(if live { format!("{name} (serving)") } else { name.clone() });
+            // Rollback: the running server switches to this version without a restart.
+            if running.is_some()
+                && !live
+                && ui
+                    .button("Serve this version")
+                    .on_hover_text(format!("The running server switches back to {name}"))
+                    .clicked()
+            {
+                cmds.push(Command::ServeVersion(d.bundle.clone()));
+            }
+            ui.end_row();
+        }
+    });
+}
+
 pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.heading("5 · Deploy");
     let Some(o) = &state.outcome else {
@@ -154,84 +238,9 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
                 ui.label("Starting the server…");
             });
         }
-        DeployStatus::Running { url, bundle } => {
-            ui.horizontal(|ui| {
-                ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "Running at");
-                ui.hyperlink(url);
-            });
-            ui.label(egui::RichText::new(format!("bundle: {}", bundle.display())).small().weak());
-            ui.label(
-                egui::RichText::new(format!(
-                    "curl -X POST {url}/predict -H 'content-type: application/json' -d '{{\"records\":[...]}}'"
-                ))
-                .monospace()
-                .small(),
-            );
-            ui.horizontal(|ui| {
-                if ui.button("Send a test prediction").clicked() {
-                    cmds.push(Command::TryPrediction);
-                }
-                if ui.button("Stop server").clicked() {
-                    cmds.push(Command::StopServer);
-                }
-            });
-            if let Some(r) = &state.try_result {
-                ui.label(egui::RichText::new(r).monospace());
-            }
-            if let Some(m) = &state.server_metrics {
-                ui.add_space(6.0);
-                ui.label(egui::RichText::new("Live (from the server's /metrics, every second)").strong());
-                egui::Grid::new("server_metrics").num_columns(5).spacing([24.0, 4.0]).show(ui, |ui| {
-                    for h in ["requests", "errors", "rows predicted", "mean latency", "in flight"] {
-                        ui.label(egui::RichText::new(h).small());
-                    }
-                    ui.end_row();
-                    ui.label(m.requests.to_string());
-                    ui.label(m.errors.to_string());
-                    ui.label(m.predictions.to_string());
-                    ui.label(format!("{:.2} ms", m.mean_latency_ms));
-                    ui.label(m.in_flight.to_string());
-                    ui.end_row();
-                });
-                ui.label(
-                    egui::RichText::new(format!(
-                        "Also speaks MLflow (POST {url}/invocations) and KServe V2 (POST {url}/v2/models/…/infer); \
-                         /metadata describes the inputs."
-                    ))
-                    .small()
-                    .weak(),
-                );
-            }
-        }
+        DeployStatus::Running { url, bundle } => running_ui(ui, state, url, bundle, cmds),
     }
-    if !state.deployments.is_empty() {
-        ui.add_space(10.0);
-        ui.label(egui::RichText::new("Deployed in this session").strong());
-        let running = match &state.deploy {
-            DeployStatus::Running { bundle, .. } => Some(bundle),
-            _ => None,
-        };
-        egui::Grid::new("deployments").striped(true).num_columns(4).spacing([18.0, 4.0]).show(ui, |ui| {
-            for d in state.deployments.iter().rev() {
-                ui.label(&d.model);
-                ui.label(&d.score);
-                let name = d.bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let live = running == Some(&d.bundle);
-                ui.label(if live { format!("{name} (serving)") } else { name.clone() });
-                // Rollback: the running server switches to this version without a restart.
-                if running.is_some()
-                    && !live
-                    && ui
-                        .button("Serve this version")
-                        .on_hover_text(format!("The running server switches back to {name}"))
-                        .clicked()
-                {
-                    cmds.push(Command::ServeVersion(d.bundle.clone()));
-                }
-                ui.end_row();
-            }
-        });
-    }
+    deployments_ui(ui, state, cmds);
     ui.add_space(12.0);
     ui.horizontal(|ui| {
         let saving = state.saves.running(&super::saves::SaveKind::Model).is_some();

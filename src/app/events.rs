@@ -86,32 +86,7 @@ impl CairnApp {
                     b.stage = stage;
                 }
             }
-            Event::Loaded { dataset, target } => {
-                state.loading = None;
-                state.load_cancel = None;
-                match dataset {
-                    Ok((ds, prof)) => {
-                        let target = target.filter(|t| ds.column(t).is_some());
-                        state.settings = TrainSettings { target, ..TrainSettings::default() };
-                        state.dataset = Some(Arc::new(ds));
-                        state.profile = Some(prof);
-                        state.outcome = None;
-                        state.leaderboard.clear();
-                        state.tuning.trials.clear();
-                        state.runs.clear();
-                        state.recipe.clear();
-                        state.forget_column_caches();
-                        state.eval_view = Default::default();
-                        super::projects::apply_pending(state);
-                        state.settings_history.reset(&state.settings);
-                        state.autosave = Default::default();
-                    }
-                    Err(e) => {
-                        state.pending_project = None;
-                        state.error = Some(e);
-                    }
-                }
-            }
+            Event::Loaded { dataset, target } => loaded(state, dataset, target),
             Event::LeaderboardEntry(entry) => {
                 state.remember_run(entry.outcome.clone());
                 state.leaderboard.push(*entry);
@@ -196,25 +171,7 @@ impl CairnApp {
                     }
                 }
             }
-            Event::Edited(result) => {
-                state.loading = None;
-                match result {
-                    Ok(edited) => {
-                        let (new, profile, note) = *edited;
-                        if state.settings.target.as_ref().is_some_and(|t| new.column(t).is_none()) {
-                            state.settings.target = None;
-                        }
-                        if let Some(old) = &state.dataset {
-                            state.recipe.follow_kinds(old, &new);
-                        }
-                        state.profile = Some(profile);
-                        state.dataset = Some(Arc::new(new));
-                        state.forget_column_caches();
-                        state.notice = Some(note);
-                    }
-                    Err(e) => state.error = Some(e),
-                }
-            }
+            Event::Edited(result) => edited(state, result),
             Event::Monitored(result) => {
                 state.monitor.busy = None;
                 match result {
@@ -222,56 +179,109 @@ impl CairnApp {
                     Err(e) => state.error = Some(format!("Monitoring: {e}")),
                 }
             }
-            Event::Deploy(e) => match e {
-                deploy::DeployEvent::Started(Ok(handle)) => {
-                    state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
-                    state.monitor.traffic = Default::default();
-                    if let Some(o) = &state.outcome {
-                        let (name, value) = (o.report.metrics.headline_label(), o.report.metrics.headline().1);
-                        state.deployments.push(deploy::Deployment {
-                            bundle: handle.bundle.clone(),
-                            model: o.pipeline.model_display_name().to_string(),
-                            score: format!("{name} {value:.3}"),
-                        });
-                    }
-                    // The deployed model's recorded run becomes production (in the background).
-                    if let Some(o) = state.outcome.clone() {
-                        let (store, bundle, sum) = (self.runs_store(), handle.bundle.clone(), handle.checksum.clone());
-                        std::thread::spawn(move || {
-                            super::feedback::mark_production(&store, &o.pipeline, &bundle, &sum)
-                        });
-                    }
-                    let url = handle.url.clone();
-                    self.server = Some(handle);
-                    self.start_metrics_poll(url);
-                }
-                deploy::DeployEvent::Metrics(m) => {
-                    state.monitor.traffic.push(m.clone());
-                    state.server_metrics = Some(m);
-                }
-                deploy::DeployEvent::BatchProgress(done, total, rows) => {
-                    if let Some(b) = &mut state.batch {
-                        b.progress = if total > 0 { done as f32 / total as f32 } else { 1.0 };
-                        b.rows = rows;
-                    }
-                }
-                deploy::DeployEvent::BatchDone(result) => {
-                    if let Some(b) = &mut state.batch {
-                        b.progress = 1.0;
-                        b.done = Some(result.map(|(rows, path)| {
-                            b.rows = rows;
-                            format!("Wrote {rows} predictions to {}", path.display())
-                        }));
-                    }
-                }
-                deploy::DeployEvent::Started(Err(msg)) => state.deploy = DeployStatus::Failed(msg),
-                deploy::DeployEvent::TryResult(r) => {
-                    state.try_result = Some(match r {
-                        Ok((status, body)) => format!("HTTP {status}: {body}"),
-                        Err(e) => format!("Request failed: {e}"),
+            Event::Deploy(e) => self.deployed(e),
+        }
+    }
+
+    /// What the deploy job and the metrics poll report.
+    fn deployed(&mut self, e: deploy::DeployEvent) {
+        let state = &mut self.state;
+        match e {
+            deploy::DeployEvent::Started(Ok(handle)) => {
+                state.deploy = DeployStatus::Running { url: handle.url.clone(), bundle: handle.bundle.clone() };
+                state.monitor.traffic = Default::default();
+                if let Some(o) = &state.outcome {
+                    let (name, value) = (o.report.metrics.headline_label(), o.report.metrics.headline().1);
+                    state.deployments.push(deploy::Deployment {
+                        bundle: handle.bundle.clone(),
+                        model: o.pipeline.model_display_name().to_string(),
+                        score: format!("{name} {value:.3}"),
                     });
                 }
-            },
+                // The deployed model's recorded run becomes production (in the background).
+                if let Some(o) = state.outcome.clone() {
+                    let (store, bundle, sum) = (self.runs_store(), handle.bundle.clone(), handle.checksum.clone());
+                    std::thread::spawn(move || super::feedback::mark_production(&store, &o.pipeline, &bundle, &sum));
+                }
+                let url = handle.url.clone();
+                self.server = Some(handle);
+                self.start_metrics_poll(url);
+            }
+            deploy::DeployEvent::Metrics(m) => {
+                state.monitor.traffic.push(m.clone());
+                state.server_metrics = Some(m);
+            }
+            deploy::DeployEvent::BatchProgress(done, total, rows) => {
+                if let Some(b) = &mut state.batch {
+                    b.progress = if total > 0 { done as f32 / total as f32 } else { 1.0 };
+                    b.rows = rows;
+                }
+            }
+            deploy::DeployEvent::BatchDone(result) => {
+                if let Some(b) = &mut state.batch {
+                    b.progress = 1.0;
+                    b.done = Some(result.map(|(rows, path)| {
+                        b.rows = rows;
+                        format!("Wrote {rows} predictions to {}", path.display())
+                    }));
+                }
+            }
+            deploy::DeployEvent::Started(Err(msg)) => state.deploy = DeployStatus::Failed(msg),
+            deploy::DeployEvent::TryResult(r) => {
+                state.try_result = Some(match r {
+                    Ok((status, body)) => format!("HTTP {status}: {body}"),
+                    Err(e) => format!("Request failed: {e}"),
+                });
+            }
         }
+    }
+}
+
+/// A finished import: the new table replaces the old one and everything computed from it.
+fn loaded(state: &mut super::AppState, dataset: Result<(Dataset, Profile), String>, target: Option<String>) {
+    state.loading = None;
+    state.load_cancel = None;
+    match dataset {
+        Ok((ds, prof)) => {
+            let target = target.filter(|t| ds.column(t).is_some());
+            state.settings = TrainSettings { target, ..TrainSettings::default() };
+            state.dataset = Some(Arc::new(ds));
+            state.profile = Some(prof);
+            state.outcome = None;
+            state.leaderboard.clear();
+            state.tuning.trials.clear();
+            state.runs.clear();
+            state.recipe.clear();
+            state.forget_column_caches();
+            state.eval_view = Default::default();
+            super::projects::apply_pending(state);
+            state.settings_history.reset(&state.settings);
+            state.autosave = Default::default();
+        }
+        Err(e) => {
+            state.pending_project = None;
+            state.error = Some(e);
+        }
+    }
+}
+
+/// A finished edit of the table (type change, row filter): the profile follows.
+fn edited(state: &mut super::AppState, result: Result<Box<(Dataset, Profile, String)>, String>) {
+    state.loading = None;
+    match result {
+        Ok(edited) => {
+            let (new, profile, note) = *edited;
+            if state.settings.target.as_ref().is_some_and(|t| new.column(t).is_none()) {
+                state.settings.target = None;
+            }
+            if let Some(old) = &state.dataset {
+                state.recipe.follow_kinds(old, &new);
+            }
+            state.profile = Some(profile);
+            state.dataset = Some(Arc::new(new));
+            state.forget_column_caches();
+            state.notice = Some(note);
+        }
+        Err(e) => state.error = Some(e),
     }
 }
