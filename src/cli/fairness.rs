@@ -1,5 +1,6 @@
 //! `cairn fairness BUNDLE DATA --group COL`: the model's metrics per group of rows and the gaps
-//! between groups (fairlearn's definitions), as a table or one JSON object.
+//! between groups (fairlearn's definitions), as a table or one JSON object; and the model card
+//! that `cairn export --card` writes (which can carry those group metrics).
 
 use anyhow::Result;
 use cairn::eval::fairness::fairness;
@@ -45,5 +46,45 @@ pub fn cmd_fairness(a: FairnessArgs) -> Result<()> {
         println!("{name:<32} {value:.4}");
     }
     println!("{}", report.reading);
+    Ok(())
+}
+
+/// `cairn export --card FILE [--data DATA [--group COL]] [--intended-use TEXT]`.
+pub struct CardArgs {
+    pub file: PathBuf,
+    pub bundle: PathBuf,
+    pub data: Option<PathBuf>,
+    pub group: Option<String>,
+    pub intended_use: Option<String>,
+}
+
+pub fn write_card(pipeline: &cairn::train::Pipeline, a: &CardArgs) -> Result<()> {
+    use cairn::eval::card::{CardInput, model_card};
+    let data = a.data.as_deref().map(super::load).transpose()?;
+    let warnings = match &data {
+        Some(ds) => {
+            let mut w = cairn::data::table_warnings(ds);
+            w.extend(cairn::data::target_warnings(ds, &pipeline.target.name));
+            w
+        }
+        None => Vec::new(),
+    };
+    let groups = match (&data, &a.group) {
+        (Some(ds), Some(g)) => Some(fairness(pipeline, ds, g, None)?),
+        _ => None,
+    };
+    let bundle_text = a.bundle.display().to_string();
+    let path_text = a.data.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let input = CardInput {
+        intended_use: a.intended_use.as_deref(),
+        data: data.as_ref().map(|ds| (ds, path_text.as_str())),
+        groups: groups.as_ref(),
+        warnings: &warnings,
+        bundle: Some(&bundle_text),
+    };
+    let md = model_card(pipeline, &input);
+    cairn::project::write_atomically(&a.file, md.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", a.file.display()))?;
+    eprintln!("Wrote the model card {}", a.file.display());
     Ok(())
 }

@@ -131,6 +131,19 @@ pub enum Command {
         /// Write a Dockerfile, the bundle and this `cairn` executable into DIR.
         #[arg(long, value_name = "DIR")]
         docker: Option<PathBuf>,
+        /// Write a model card (Markdown) to FILE: intended use, data, recipe, metrics, limits,
+        /// how to reproduce.
+        #[arg(long, value_name = "FILE")]
+        card: Option<PathBuf>,
+        /// With --card: labelled data the card describes (its warnings; with --group, metrics by group).
+        #[arg(long, value_name = "DATA", requires = "card")]
+        data: Option<PathBuf>,
+        /// With --card and --data: the column whose groups the metrics are split by.
+        #[arg(long, value_name = "COLUMN", requires = "data")]
+        group: Option<String>,
+        /// With --card: what the model is for, in your words.
+        #[arg(long, value_name = "TEXT", requires = "card")]
+        intended_use: Option<String>,
     },
     /// Data drift: does CURRENT (new data, or a server's BUNDLE.predictions.jsonl log) still
     /// look like REFERENCE (the training data)?
@@ -180,7 +193,16 @@ pub fn run(command: Command) -> Result<()> {
             cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs)
         }
         Command::Inspect { data, target, json } => crate::cli::teach::cmd_inspect(&data, target.as_deref(), json),
-        Command::Export { bundle, onnx, mlflow, docker } => crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker),
+        Command::Export { bundle, onnx, mlflow, docker, card, data, group, intended_use } => {
+            let card = card.map(|file| crate::cli::fairness::CardArgs {
+                file,
+                bundle: bundle.clone(),
+                data,
+                group,
+                intended_use,
+            });
+            crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker, card)
+        }
         Command::Monitor { bundle, reference, current, labels, json } => {
             crate::cli::runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
         }

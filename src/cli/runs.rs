@@ -155,10 +155,11 @@ pub fn cmd_export(
     onnx: Option<PathBuf>,
     mlflow: Option<PathBuf>,
     docker: Option<PathBuf>,
+    card: Option<super::fairness::CardArgs>,
 ) -> Result<()> {
     use cairn::serve::export;
-    if onnx.is_none() && mlflow.is_none() && docker.is_none() {
-        bail!("say what to export: --onnx FILE, --mlflow DIR and/or --docker DIR");
+    if onnx.is_none() && mlflow.is_none() && docker.is_none() && card.is_none() {
+        bail!("say what to export: --onnx FILE, --mlflow DIR, --docker DIR and/or --card FILE");
     }
     let (pipeline, checksum) = cairn::project::load_bundle(bundle)?; // refuses a damaged bundle before copying it
     if let Some(path) = onnx {
@@ -173,6 +174,9 @@ pub fn cmd_export(
         let exe = std::env::current_exe().context("cannot find the cairn executable")?;
         export::write_docker(&pipeline, &checksum, bundle, &exe, &dir)?;
         eprintln!("Wrote {} (Dockerfile, model.cairn, cairn, README.txt)", dir.display());
+    }
+    if let Some(card) = card {
+        super::fairness::write_card(&pipeline, &card)?;
     }
     Ok(())
 }

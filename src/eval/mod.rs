@@ -2,6 +2,7 @@
 //! permutation importance, learning curves, clustering reports and the HTML report. The metrics
 //! themselves are the training layer's (`train::metrics`) and are re-exported here.
 
+pub mod card;
 pub mod fairness;
 pub mod html;
 mod importance;

@@ -126,3 +126,39 @@ fn bad_fairness_input_is_one_clean_error() {
     let iris = asset("iris.csv");
     assert_clean_failure(&cairn(&["fairness", b, iris.to_str().unwrap(), "--group", "species"]), "has no column 'sex'");
 }
+
+#[test]
+fn the_model_card_says_use_data_recipe_metrics_groups_limits_and_how_to_reproduce() {
+    let dir = tempdir();
+    let bundle = train_bundle(dir.path(), "penguins.csv", "sex", "penguins.cairn");
+    let data = asset("penguins.csv");
+    let card = dir.path().join("card.md");
+    let (b, d, c) = (bundle.to_str().unwrap(), data.to_str().unwrap(), card.to_str().unwrap());
+    let use_text = "Teaching: guess a penguin's sex from its measurements.";
+    let o = cairn(&["export", b, "--card", c, "--data", d, "--group", "island", "--intended-use", use_text]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = std::fs::read_to_string(&card).unwrap();
+    let (pipeline, _) = cairn::project::load_bundle(&bundle).unwrap();
+    for needle in [
+        "# Model card: Logistic regression predicting 'sex'",
+        use_text,
+        &format!("Fingerprint (sha256 of the content): `{}`", pipeline.info.data_hash),
+        "## How rows become features (the recipe)",
+        "| Accuracy |",
+        "## Metrics by island",
+        "| Torgersen | 47 |",
+        "- demographic_parity_difference:",
+        "## Known limits",
+        &format!("cairn run {b} --data {d}"),
+    ] {
+        assert!(md.contains(needle), "{needle:?} missing from:\n{md}");
+    }
+    // Without a statement of use the card asks for one; a bad group writes no file.
+    let bare = dir.path().join("bare.md");
+    assert!(cairn(&["export", b, "--card", bare.to_str().unwrap()]).status.success());
+    assert!(std::fs::read_to_string(&bare).unwrap().contains("_Not stated yet"));
+    let none = dir.path().join("none.md");
+    let o = cairn(&["export", b, "--card", none.to_str().unwrap(), "--data", d, "--group", "colour"]);
+    assert_clean_failure(&o, "no column 'colour'");
+    assert!(!none.exists(), "no partial card");
+}
