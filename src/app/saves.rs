@@ -1,7 +1,8 @@
 //! Saving files off the UI thread: the model bundle, the HTML report and the project folder
 //! (by hand or by autosave) are written on a background thread that reports back with
 //! `Event::Saved`, so a large bundle never freezes the window. While a save runs, its kind
-//! shows "Saving…" and a second save of the same kind waits.
+//! shows "Saving…"; a second save of the same kind is refused with a notice
+//! (autosave simply tries again on a later frame).
 
 use super::{CairnApp, Event};
 use std::path::{Path, PathBuf};
@@ -82,7 +83,12 @@ impl CairnApp {
         path: PathBuf,
         write: impl FnOnce(&Path) -> Result<(), String> + Send + 'static,
     ) -> bool {
-        if self.state.saves.running(&kind).is_some() {
+        if let Some(running) = self.state.saves.running(&kind) {
+            // Autosave simply tries again later; a save by hand is told why nothing happened.
+            if !matches!(kind, SaveKind::Project { quiet: true, .. }) {
+                let path = running.path.display().to_string();
+                self.state.notice = Some(format!("Still saving {path}: save again when it has finished."));
+            }
             return false;
         }
         self.state.saves.0.push(Saving { kind: kind.clone(), path: path.clone(), started: Instant::now() });

@@ -30,7 +30,7 @@ fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
 fn personal_warning(name: &str, f: super::PersonalFinding) -> Warning {
     let keep = f.coarse_part().map(|p| format!(", or keep only {p}")).unwrap_or_default();
     let message = format!(
-        "'{name}' holds {} in {:.0} % of rows: a model rarely needs them, and keeping them makes the model file personal data. Drop the column, or replace it with a salted hash{keep}.",
+        "'{name}' holds {} in {:.0} % of its filled cells: a model rarely needs them, and keeping them makes the model file personal data. Drop the column, or replace it with a salted hash{keep}.",
         f.words(),
         f.share * 100.0
     );

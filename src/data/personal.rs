@@ -60,11 +60,39 @@ impl PersonalFinding {
     }
 }
 
-/// Whether the column's name suggests one of `hints`.
-fn named(column: &str, hints: &[&str]) -> bool {
-    let c = column.to_ascii_lowercase();
-    hints.iter().any(|h| c.contains(h))
+/// The words of a column name: split at `_`, `-`, spaces, dots and lower-to-upper case changes
+/// ("dateOfBirth" → date, of, birth), lower-cased.
+fn name_words(column: &str) -> Vec<String> {
+    let mut words = vec![String::new()];
+    let mut prev_lower = false;
+    for c in column.chars() {
+        if !c.is_alphanumeric() {
+            words.push(String::new());
+        } else {
+            if c.is_uppercase() && prev_lower {
+                words.push(String::new());
+            }
+            words.last_mut().into_iter().for_each(|w| w.extend(c.to_lowercase()));
+        }
+        prev_lower = c.is_lowercase();
+    }
+    words.retain(|w| !w.is_empty());
+    words
 }
+
+/// Whether a whole word of the column's name is one of `hints` ("tel" matches `tel` and
+/// `home_tel`, never `hotel`).
+fn named(column: &str, hints: &[&str]) -> bool {
+    name_words(column).iter().any(|w| hints.contains(&w.as_str()))
+}
+
+const PHONE: &[&str] = &["phone", "telephone", "tel", "mobile", "cell", "fax", "phonenumber"];
+const CARD: &[&str] = &["card", "cc", "creditcard", "pan"];
+const POSTAL: &[&str] = &["zip", "zipcode", "postal", "postcode", "plz"];
+const BIRTH: &[&str] = &["birth", "birthday", "birthdate", "dob", "born", "dateofbirth"];
+const IP: &[&str] = &["ip", "ipv4", "ipv6", "ipaddress", "addr", "host", "client"];
+const PERSON: &[&str] =
+    &["name", "fullname", "person", "customer", "patient", "employee", "student", "firstname", "lastname", "surname"];
 
 /// One kind of personal data: its name, whether it applies to this column, and the cell test.
 type Check<'a> = (&'static str, bool, &'a dyn Fn(&str) -> bool);
@@ -77,9 +105,7 @@ pub fn detect(column: &str, values: &Values) -> Option<PersonalFinding> {
         }
         // Numbers can only be phone numbers, card numbers or postal codes, and only when the
         // column says so.
-        Values::Numeric(v)
-            if named(column, &["phone", "tel", "mobile", "card", "zip", "postal", "postcode", "plz"]) =>
-        {
+        Values::Numeric(v) if named(column, PHONE) || named(column, CARD) || named(column, POSTAL) => {
             v.present().take(SAMPLE).map(|x| format!("{x:.0}")).collect()
         }
         Values::Numeric(_) => return None,
@@ -92,13 +118,14 @@ pub fn detect(column: &str, values: &Values) -> Option<PersonalFinding> {
         ("email", true, &is_email),
         ("payment_card", true, &is_card),
         ("iban", true, &is_iban),
-        ("ip_address", true, &|s| s.parse::<std::net::IpAddr>().is_ok()),
-        ("phone", matches!(values, Values::Str(_)) || named(column, &["phone", "tel", "mobile"]), &|s| {
-            is_phone(s, named(column, &["phone", "tel", "mobile", "fax"]))
+        // IPv6 is unmistakable; four dotted numbers could be a version, so IPv4 needs the name.
+        ("ip_address", true, &|s| {
+            s.parse::<std::net::Ipv6Addr>().is_ok() || (named(column, IP) && s.parse::<std::net::Ipv4Addr>().is_ok())
         }),
-        ("postal_code", named(column, &["zip", "postal", "postcode", "post_code", "plz"]), &is_postal_code),
-        ("date_of_birth", named(column, &["birth", "dob", "born"]), &|s| super::parse_datetime(s).is_some()),
-        ("person_name", true, &|s| is_person_name(s, named(column, &["name", "person", "customer", "patient"]))),
+        ("phone", matches!(values, Values::Str(_)) || named(column, PHONE), &|s| is_phone(s, named(column, PHONE))),
+        ("postal_code", named(column, POSTAL), &is_postal_code),
+        ("date_of_birth", named(column, BIRTH), &|s| super::parse_datetime(s).is_some()),
+        ("person_name", true, &|s| is_person_name(s, named(column, PERSON))),
     ];
     checks
         .iter()
@@ -156,16 +183,16 @@ pub fn is_iban(s: &str) -> bool {
     rem == 1
 }
 
-/// 7–15 digits written as a phone number: a leading `+`, or separators (space, dash, dot,
-/// brackets) between digit groups; bare digits only when the column is named as phones.
+/// 7–15 digits written as a phone number. In a column named for phones any such writing
+/// counts; elsewhere only the unmistakable ones do — an international `+44 …` or a bracketed
+/// area code `(555) …` — so thousands separators, ranges and part codes are not phones.
 fn is_phone(s: &str, named_phone: bool) -> bool {
     let allowed = s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     let n = s.chars().filter(char::is_ascii_digit).count();
-    let formatted = s.starts_with('+') || s.contains(['(', ' ', '-', '.']);
+    let unmistakable = s.starts_with('+') || s.starts_with('(');
     allowed
         && (7..=15).contains(&n)
-        && (formatted || named_phone)
-        && (named_phone || s.parse::<f64>().is_err())
+        && (unmistakable || named_phone)
         && super::parse_datetime(s).is_none()
         && !is_card(s)
 }
@@ -266,11 +293,17 @@ mod tests {
                 "Nah I don't think",
             ],
             &["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"],
+            &["1.2.3.4", "10.0.1.2", "2.0.0.1", "1.4.2.9", "3.1.0.7"],
+            &["1.234.567", "1 234 567", "10000-20000", "123-4567", "100000 - 250000"],
         ] {
             assert_eq!(detect("col", &col(cells)), None, "{cells:?}");
         }
         let numbers = Values::Numeric((0..50).map(|i| Some(90000.0 + i as f64)).collect());
         assert_eq!(detect("median_house_value", &numbers), None);
         assert_eq!(detect("zip", &numbers).map(|f| f.what), Some("postal_code"));
+        let ids = Values::Numeric((0..50).map(|i| Some(4_000_000.0 + i as f64)).collect());
+        assert_eq!(detect("hotel_booking", &ids), None, "'hotel' is not 'tel'");
+        assert_eq!(detect("telephone", &ids).map(|f| f.what), Some("phone"));
+        assert_eq!(name_words("dateOfBirth"), ["date", "of", "birth"]);
     }
 }

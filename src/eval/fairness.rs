@@ -127,7 +127,8 @@ fn number(values: &Values, row: usize) -> Option<f64> {
 }
 
 /// Each row's group label: the cell's text ("(missing)" when empty), or for a number column
-/// with many values its quartile ("1.5 – 3.2").
+/// with many values its quarter ("Q2: [1.5, 3.2)"; the prefix keeps quarters apart and in order
+/// even where rounding makes two edges print alike).
 pub fn group_labels(values: &Values) -> Vec<String> {
     let n = values.len();
     if let Values::Numeric(v) = values {
@@ -147,8 +148,10 @@ pub fn group_labels(values: &Values) -> Vec<String> {
                 .map(|r| match v.get(r).filter(|x| x.is_finite()) {
                     None => "(missing)".to_string(),
                     Some(x) => {
-                        let i = edges[1..].iter().position(|&e| x <= e).unwrap_or(edges.len() - 2);
-                        format!("{} – {}", short(edges[i]), short(edges[i + 1]))
+                        // Quarter i holds edges[i] ≤ x < edges[i + 1] (the last one includes its top).
+                        let i = edges[1..edges.len() - 1].iter().position(|&e| x < e).unwrap_or(edges.len() - 2);
+                        let close = if i + 2 == edges.len() { "]" } else { ")" };
+                        format!("Q{}: [{}, {}{close}", i + 1, short(edges[i]), short(edges[i + 1]))
                     }
                 })
                 .collect();
@@ -204,8 +207,8 @@ fn classification(column: &str, groups: &[String], rows: &[(usize, bool, bool)],
         .collect();
     let (lo, hi) = (extreme(&per, "selection_rate", false), extreme(&per, "selection_rate", true));
     let dp_ratio = match (&lo, &hi) {
-        (Some((_, l)), Some((_, h))) if *h > 0.0 => l / h,
-        _ => 1.0,
+        (Some((_, l)), Some((_, h))) => l / h, // 0/0 is NaN (JSON null), as in fairlearn
+        _ => f64::NAN,
     };
     let (tpr_gap, fpr_gap) = (gap(&per, "true_positive_rate"), gap(&per, "false_positive_rate"));
     let differences = BTreeMap::from([
@@ -227,11 +230,15 @@ fn classification(column: &str, groups: &[String], rows: &[(usize, bool, bool)],
         ),
         _ => format!("Only one group of {column}: there is nothing to compare. "),
     };
-    reading.push_str(if dp_ratio < 0.8 {
-        "A ratio under 0.8 is the usual line (the 'four-fifths rule') where a difference in treatment needs a good reason."
-    } else {
-        "The groups are treated alike by the four-fifths rule (ratio of at least 0.8)."
-    });
+    if per.len() > 1 {
+        reading.push_str(if dp_ratio.is_nan() {
+            "The model never predicts this class, so the groups cannot be compared by how often they are selected."
+        } else if dp_ratio < 0.8 {
+            "A ratio under 0.8 is the usual line (the 'four-fifths rule') where a difference in treatment needs a good reason."
+        } else {
+            "The groups are treated alike by the four-fifths rule (ratio of at least 0.8)."
+        });
+    }
     finish(column, "classification", Some(positive), rows.len(), per, differences, reading)
 }
 
@@ -329,12 +336,24 @@ mod tests {
     }
 
     #[test]
+    fn a_model_that_selects_no_one_has_no_parity_ratio() {
+        let groups: Vec<String> = ["a", "a", "b", "b"].iter().map(|s| s.to_string()).collect();
+        let rows: Vec<(usize, bool, bool)> = (0..4).map(|i| (i, i % 2 == 0, false)).collect();
+        let r = classification("g", &groups, &rows, "yes".into());
+        assert!(r.differences["demographic_parity_ratio"].is_nan());
+        assert!(r.reading.contains("never predicts this class"), "{}", r.reading);
+        let one = classification("g", &vec!["a".to_string(); 4], &rows, "yes".into());
+        assert!(!one.reading.contains("four-fifths"), "{}", one.reading);
+    }
+
+    #[test]
     fn numeric_groups_are_quartiles() {
         let v = Values::Numeric((0..100).map(|i| Some(i as f64)).collect());
         let labels = group_labels(&v);
         let distinct: std::collections::BTreeSet<&String> = labels.iter().collect();
         assert_eq!(distinct.len(), 4, "{distinct:?}");
-        assert_eq!(labels[0], "0 – 25");
-        assert_eq!(labels[99], "74 – 99");
+        assert_eq!(labels[0], "Q1: [0, 25)");
+        assert_eq!(labels[25], "Q2: [25, 50)");
+        assert_eq!(labels[99], "Q4: [74, 99]");
     }
 }

@@ -1,6 +1,6 @@
 //! The layer rule (ARCHITECTURE.md): modules of `src/` form a directed graph from the bottom
 //! (`util`) to the top (`app`, `cli`), and nothing imports upward. This test reads every
-//! `crate::…` / `cairn::…` path in `src/` (test modules excepted) and fails naming the file and
+//! `crate::…` / `cairn::…` path in `src/` (items marked `#[cfg(test)]` excepted) and fails naming the file and
 //! line of each upward import.
 
 use std::path::{Path, PathBuf};
@@ -52,22 +52,53 @@ fn named_modules(line: &str) -> Vec<String> {
     out
 }
 
-/// Upward imports in one file's text: "path:line (from -> to)". Lines from the first
-/// `#[cfg(test)]` on are test code and not checked; comments are skipped.
+/// The item after a `#[cfg(test)]` at line `start`: its lines (up to the matching brace of a
+/// block, or the line ending with `;`).
+fn test_item_end(lines: &[&str], start: usize) -> usize {
+    let mut depth = 0i32;
+    let mut opened = false;
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let code = line.split("//").next().unwrap_or("");
+        depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
+        opened |= code.contains('{');
+        if (opened && depth <= 0) || (!opened && code.trim_end().ends_with(';')) {
+            return i;
+        }
+    }
+    lines.len()
+}
+
+/// Upward imports in one file's text: "path:line (from -> to)". An item marked `#[cfg(test)]`
+/// (a test module, a test-only import or constant) is test code and not checked; comments are
+/// skipped; a `use` wrapped over several lines is read whole.
 pub fn upward_imports(path: &str, layer: &str, text: &str) -> Vec<String> {
     let Some(own) = rank(layer) else { return vec![] };
+    let lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let code = line.trim_start();
+    let mut i = 0;
+    while i < lines.len() {
+        let code = lines[i].trim_start();
         if code.starts_with("#[cfg(test)]") {
-            break;
-        }
-        if code.starts_with("//") {
+            i = test_item_end(&lines, i) + 1;
             continue;
         }
-        for module in named_modules(code) {
+        let mut statement = code.to_string();
+        let first = i;
+        if (code.starts_with("use ") || code.starts_with("pub use ") || code.starts_with("pub(crate) use "))
+            && !code.contains(';')
+        {
+            while i + 1 < lines.len() && !statement.contains(';') {
+                i += 1;
+                statement.push_str(lines[i].trim());
+            }
+        }
+        i += 1;
+        if statement.starts_with("//") {
+            continue;
+        }
+        for module in named_modules(&statement) {
             if rank(&module).is_some_and(|r| r > own) {
-                found.push(format!("{path}:{} ({layer} -> {module}): {}", i + 1, code));
+                found.push(format!("{path}:{} ({layer} -> {module}): {}", first + 1, code));
             }
         }
     }
@@ -115,10 +146,24 @@ fn the_checker_finds_upward_imports_and_ignores_tests() {
                 // crate::app in a comment\n\
                 let t = crate::track::dataset_hash(&d);\n\
                 #[cfg(test)]\n\
-                mod tests { use crate::app::App; }\n";
+                const CHUNK: usize = 4;\n\
+                use crate::{\n\
+                    data::Values,\n\
+                    serve::Server,\n\
+                };\n\
+                #[cfg(test)]\n\
+                mod tests {\n\
+                    use crate::app::App;\n\
+                }\n\
+                fn after() { crate::monitor::drift(); }\n";
     let found = upward_imports("src/features/x.rs", "features", text);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 4, "{found:?}");
     assert!(found[0].starts_with("src/features/x.rs:2 (features -> train)"), "{found:?}");
     assert!(found[1].starts_with("src/features/x.rs:4 (features -> track)"), "{found:?}");
+    assert!(
+        found[2].starts_with("src/features/x.rs:7 (features -> serve)"),
+        "a wrapped use after a test-only item: {found:?}"
+    );
+    assert!(found[3].starts_with("src/features/x.rs:15 (features -> monitor)"), "code after a test module: {found:?}");
     assert!(upward_imports("src/app/x.rs", "app", text).is_empty());
 }
