@@ -20,12 +20,19 @@ pub enum EvalTab {
     Importance,
     LearningCurve,
     WhatIf,
+    Groups,
     Compare,
 }
 
 impl EvalTab {
-    const ALL: [EvalTab; 5] =
-        [EvalTab::Scores, EvalTab::Importance, EvalTab::LearningCurve, EvalTab::WhatIf, EvalTab::Compare];
+    const ALL: [EvalTab; 6] = [
+        EvalTab::Scores,
+        EvalTab::Importance,
+        EvalTab::LearningCurve,
+        EvalTab::WhatIf,
+        EvalTab::Groups,
+        EvalTab::Compare,
+    ];
 
     fn title(self) -> &'static str {
         match self {
@@ -33,6 +40,7 @@ impl EvalTab {
             EvalTab::Importance => "Feature importance",
             EvalTab::LearningCurve => "Learning curve",
             EvalTab::WhatIf => "What if",
+            EvalTab::Groups => "Groups",
             EvalTab::Compare => "Compare runs",
         }
     }
@@ -52,11 +60,21 @@ pub struct EvalView {
     pub compare: Option<(usize, usize)>,
     /// The user whose recommendations are listed (recommendation models).
     pub user: String,
+    /// The column whose groups the Groups tab compares.
+    pub group: Option<String>,
 }
 
 impl Default for EvalView {
     fn default() -> Self {
-        EvalView { tab: EvalTab::Scores, threshold: 0.5, cell: None, whatif: None, compare: None, user: "1".into() }
+        EvalView {
+            tab: EvalTab::Scores,
+            threshold: 0.5,
+            cell: None,
+            whatif: None,
+            compare: None,
+            user: "1".into(),
+            group: None,
+        }
     }
 }
 
@@ -84,6 +102,7 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
         EvalTab::Importance => return super::insight::importance_ui(ui, state, cmds),
         EvalTab::LearningCurve => return super::insight::learning_curve_ui(ui, state, cmds),
         EvalTab::WhatIf => return super::whatif::whatif_ui(ui, state),
+        EvalTab::Groups => return super::groups::groups_ui(ui, state, cmds),
         EvalTab::Compare => return super::compare::compare_ui(ui, state, cmds),
     }
     ui.add_space(6.0);

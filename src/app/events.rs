@@ -160,17 +160,7 @@ impl CairnApp {
                     state.error = Some(format!("Tuning failed: {e}"));
                 }
             },
-            Event::Insight(run, result) => {
-                // A result for a model that is no longer current is dropped.
-                if state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &run)) {
-                    state.insight.busy = None;
-                    match result {
-                        Ok(super::insight::Found::Importance(i)) => state.insight.importance = Some(i),
-                        Ok(super::insight::Found::Curve(c)) => state.insight.curve = Some(c),
-                        Err(e) => state.error = Some(format!("Explaining the model failed: {e}")),
-                    }
-                }
-            }
+            Event::Insight(run, result) => insight_found(state, &run, result),
             Event::Edited(result) => edited(state, result),
             Event::Monitored(result) => {
                 state.monitor.busy = None;
@@ -283,5 +273,19 @@ fn edited(state: &mut super::AppState, result: Result<Box<(Dataset, Profile, Str
             state.notice = Some(note);
         }
         Err(e) => state.error = Some(e),
+    }
+}
+
+/// An explaining computation finished; a result for a model that is no longer current is dropped.
+fn insight_found(state: &mut super::AppState, run: &Arc<TrainOutcome>, result: Result<super::insight::Found, String>) {
+    if !state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, run)) {
+        return;
+    }
+    state.insight.busy = None;
+    match result {
+        Ok(super::insight::Found::Importance(i)) => state.insight.importance = Some(i),
+        Ok(super::insight::Found::Curve(c)) => state.insight.curve = Some(c),
+        Ok(super::insight::Found::Groups(g)) => state.insight.groups = Some(g),
+        Err(e) => state.error = Some(format!("Explaining the model failed: {e}")),
     }
 }

@@ -11,6 +11,8 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoint, PlotPoints, Points
 pub struct Insight {
     pub importance: Option<Importance>,
     pub curve: Option<LearningCurve>,
+    /// The metrics by group of the Groups tab.
+    pub groups: Option<crate::eval::fairness::FairnessReport>,
     /// The computation in flight, if any.
     pub busy: Option<Busy>,
 }
@@ -19,9 +21,10 @@ pub struct Insight {
 pub enum Found {
     Importance(Importance),
     Curve(LearningCurve),
+    Groups(crate::eval::fairness::FairnessReport),
 }
 
-fn busy_ui(ui: &mut egui::Ui, busy: &Option<Busy>) -> bool {
+pub(super) fn busy_ui(ui: &mut egui::Ui, busy: &Option<Busy>) -> bool {
     if let Some(b) = busy {
         ui.horizontal(|ui| {
             ui.spinner();

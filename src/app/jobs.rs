@@ -226,6 +226,16 @@ impl CairnApp {
         });
     }
 
+    /// The current model's metrics by the groups of `column`, on its test rows.
+    pub(super) fn start_groups(&mut self, column: String) {
+        self.start_insight("Metrics by group", move |ds, run| {
+            let test = ds.take_rows(&run.test_source_rows);
+            crate::eval::fairness::fairness(&run.pipeline, &test, &column, None)
+                .map(Found::Groups)
+                .map_err(|e| crate::train::TrainError::Config(e.to_string()))
+        });
+    }
+
     /// The learning curve of the current model's kind and settings.
     pub(super) fn start_learning_curve(&mut self) {
         self.start_insight("Learning curve", |ds, run| {

@@ -11,6 +11,7 @@ mod events;
 pub mod features;
 mod feedback;
 pub mod frames;
+mod groups;
 pub mod guide;
 mod insight;
 mod jobs;
@@ -116,6 +117,8 @@ pub enum Command {
     /// Permutation feature importance / learning curve of the current model (background).
     ComputeImportance,
     ComputeLearningCurve,
+    /// Metrics by the groups of a column, on the test rows (background).
+    ComputeGroups(String),
     Deploy,
     StopServer,
     TryPrediction,
@@ -473,6 +476,7 @@ impl CairnApp {
             }
             Command::Tune => self.start_tuning(),
             Command::ComputeImportance => self.start_importance(),
+            Command::ComputeGroups(column) => self.start_groups(column),
             Command::ComputeLearningCurve => self.start_learning_curve(),
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {

@@ -290,3 +290,35 @@ fn a_large_import_runs_in_the_background_and_can_be_cancelled() {
     assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 600_000);
     h.get_by_label_contains("600000 rows × 5 columns");
 }
+
+/// The Groups tab: house prices scored by ocean proximity (a column the model reads), the same
+/// numbers as `cairn fairness` on the test rows, and a warning about the 5-row island group.
+#[test]
+fn groups_tab_scores_the_test_rows_by_a_chosen_column() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "median_house_value");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("Groups").click();
+    h.step();
+    h.get_by_label("Group by").click();
+    h.run_steps(3);
+    h.get_all_by_label("ocean_proximity").last().unwrap().click();
+    h.step();
+    wait_until(&mut h, "metrics by group", |a| a.state.insight.groups.is_some());
+    h.run_steps(2);
+    let report = h.state().state.insight.groups.clone().unwrap();
+    let outcome = h.state().state.outcome.clone().unwrap();
+    assert_eq!(report.rows, outcome.test_source_rows.len(), "scored on the test rows");
+    assert_eq!(report.groups.iter().map(|g| g.rows).sum::<usize>(), report.rows);
+    // The same numbers as the library computes on those rows.
+    let ds = cairn::data::read_path(&crate::common::asset("california_housing.csv")).unwrap();
+    let test = ds.take_rows(&outcome.test_source_rows);
+    let direct = cairn::eval::fairness::fairness(&outcome.pipeline, &test, "ocean_proximity", None).unwrap();
+    assert_eq!(report, direct);
+    h.get_by_label_contains("The model is off by");
+    h.get_by_label("INLAND");
+    h.get_by_label_contains("mae gap:");
+}
