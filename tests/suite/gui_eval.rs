@@ -6,14 +6,20 @@ use cairn::app::whatif::Cell;
 use cairn::train::ModelKind;
 use egui_kittest::kittest::Queryable;
 
-#[test]
-fn house_prices_importance_learning_curve_what_if_and_compare() {
-    let dir = crate::common::tempdir();
-    let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.path().to_path_buf());
+/// The house-price file opened, a linear model trained on it, and the Evaluate panel shown.
+fn house_prices_on_evaluate(dir: &std::path::Path) -> egui_kittest::Harness<'static, cairn::app::CairnApp> {
+    let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.to_path_buf());
     open_file_and_pick_target(&mut h, "median_house_value");
     train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.step();
+    h
+}
+
+#[test]
+fn house_prices_importance_learning_curve_what_if_and_compare() {
+    let dir = crate::common::tempdir();
+    let mut h = house_prices_on_evaluate(dir.path());
 
     // Permutation importance: income drives house prices most.
     h.get_by_label("Feature importance").click();
@@ -296,11 +302,7 @@ fn a_large_import_runs_in_the_background_and_can_be_cancelled() {
 #[test]
 fn groups_tab_scores_the_test_rows_by_a_chosen_column() {
     let dir = crate::common::tempdir();
-    let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.path().to_path_buf());
-    open_file_and_pick_target(&mut h, "median_house_value");
-    train_and_wait(&mut h);
-    h.get_by_label("4  Evaluate").click();
-    h.step();
+    let mut h = house_prices_on_evaluate(dir.path());
     h.get_by_label("Groups").click();
     h.step();
     h.get_by_label("Group by").click();
