@@ -1,7 +1,7 @@
 //! Settings of the linear models (least squares with penalties, logistic regression, the
 //! linear SVM) and of naive Bayes.
 
-use super::{C_RANGE, Checked, ModelSettings, ParamKind, ParamSpec, Params, STRENGTH, spec, stored};
+use super::{C_RANGE, Checked, ModelSettings, ParamKind, ParamSpec, Params, STRENGTH, model_settings, spec, stored};
 use crate::train::{ModelKind, TrainError};
 
 /// Ordinary least squares: no settings.
@@ -30,32 +30,13 @@ const RIDGE: &[ParamSpec] = &[spec(
     &["0.01", "0.1", "1", "10", "100"],
 )];
 
-/// Least squares with an L2 penalty.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RidgeSettings {
-    /// Penalty strength.
-    pub alpha: f64,
-}
-
-impl Default for RidgeSettings {
-    fn default() -> Self {
-        RidgeSettings { alpha: 1.0 }
+model_settings!(
+    /// Least squares with an L2 penalty.
+    RidgeSettings for Ridge, specs RIDGE {
+        /// Penalty strength.
+        alpha: f64 = 1.0 => float,
     }
-}
-
-impl ModelSettings for RidgeSettings {
-    const MODEL: ModelKind = ModelKind::Ridge;
-    const SPECS: &'static [ParamSpec] = RIDGE;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(RidgeSettings { alpha: c.float("alpha")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("alpha", self.alpha.into())])
-    }
-}
+);
 
 const LASSO: &[ParamSpec] = &[spec(
     "alpha",
@@ -65,32 +46,13 @@ const LASSO: &[ParamSpec] = &[spec(
     &["0.01", "0.1", "1", "10", "100"],
 )];
 
-/// Least squares with an L1 penalty.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LassoSettings {
-    /// Penalty strength.
-    pub alpha: f64,
-}
-
-impl Default for LassoSettings {
-    fn default() -> Self {
-        LassoSettings { alpha: 1.0 }
+model_settings!(
+    /// Least squares with an L1 penalty.
+    LassoSettings for Lasso, specs LASSO {
+        /// Penalty strength.
+        alpha: f64 = 1.0 => float,
     }
-}
-
-impl ModelSettings for LassoSettings {
-    const MODEL: ModelKind = ModelKind::Lasso;
-    const SPECS: &'static [ParamSpec] = LASSO;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(LassoSettings { alpha: c.float("alpha")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("alpha", self.alpha.into())])
-    }
-}
+);
 
 const ELASTIC_NET: &[ParamSpec] = &[
     spec("alpha", STRENGTH, "1", "Overall strength of the penalty on the weights.", &["0.001", "0.01", "0.1", "1"]),
@@ -103,34 +65,15 @@ const ELASTIC_NET: &[ParamSpec] = &[
     ),
 ];
 
-/// Least squares with both penalties.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ElasticNetSettings {
-    /// Overall penalty strength.
-    pub alpha: f64,
-    /// Share of the L1 penalty (0 = ridge, 1 = lasso).
-    pub l1_ratio: f64,
-}
-
-impl Default for ElasticNetSettings {
-    fn default() -> Self {
-        ElasticNetSettings { alpha: 1.0, l1_ratio: 0.5 }
+model_settings!(
+    /// Least squares with both penalties.
+    ElasticNetSettings for ElasticNet, specs ELASTIC_NET {
+        /// Overall penalty strength.
+        alpha: f64 = 1.0 => float,
+        /// Share of the L1 penalty (0 = ridge, 1 = lasso).
+        l1_ratio: f64 = 0.5 => float,
     }
-}
-
-impl ModelSettings for ElasticNetSettings {
-    const MODEL: ModelKind = ModelKind::ElasticNet;
-    const SPECS: &'static [ParamSpec] = ELASTIC_NET;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(ElasticNetSettings { alpha: c.float("alpha")?, l1_ratio: c.float("l1_ratio")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("alpha", self.alpha.into()), ("l1_ratio", self.l1_ratio.into())])
-    }
-}
+);
 
 const LOGISTIC: &[ParamSpec] = &[spec(
     "c",
@@ -140,32 +83,13 @@ const LOGISTIC: &[ParamSpec] = &[spec(
     &["0.01", "0.1", "1", "10", "100"],
 )];
 
-/// L2-regularised logistic regression.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LogisticSettings {
-    /// Inverse penalty strength (scikit-learn's C).
-    pub c: f64,
-}
-
-impl Default for LogisticSettings {
-    fn default() -> Self {
-        LogisticSettings { c: 1.0 }
+model_settings!(
+    /// L2-regularised logistic regression.
+    LogisticSettings for Logistic, specs LOGISTIC {
+        /// Inverse penalty strength (scikit-learn's C).
+        c: f64 = 1.0 => float,
     }
-}
-
-impl ModelSettings for LogisticSettings {
-    const MODEL: ModelKind = ModelKind::Logistic;
-    const SPECS: &'static [ParamSpec] = LOGISTIC;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(LogisticSettings { c: c.float("c")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("c", self.c.into())])
-    }
-}
+);
 
 const SVM: &[ParamSpec] = &[spec(
     "c",
@@ -175,32 +99,13 @@ const SVM: &[ParamSpec] = &[spec(
     &["0.01", "0.1", "1", "10"],
 )];
 
-/// The linear support vector machine.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SvmSettings {
-    /// Inverse penalty strength.
-    pub c: f64,
-}
-
-impl Default for SvmSettings {
-    fn default() -> Self {
-        SvmSettings { c: 1.0 }
+model_settings!(
+    /// The linear support vector machine.
+    SvmSettings for Svm, specs SVM {
+        /// Inverse penalty strength.
+        c: f64 = 1.0 => float,
     }
-}
-
-impl ModelSettings for SvmSettings {
-    const MODEL: ModelKind = ModelKind::Svm;
-    const SPECS: &'static [ParamSpec] = SVM;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(SvmSettings { c: c.float("c")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("c", self.c.into())])
-    }
-}
+);
 
 const NAIVE_BAYES: &[ParamSpec] = &[
     spec(
@@ -219,31 +124,12 @@ const NAIVE_BAYES: &[ParamSpec] = &[
     ),
 ];
 
-/// Gaussian / multinomial naive Bayes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NaiveBayesSettings {
-    /// Word-count (Laplace) smoothing.
-    pub alpha: f64,
-    /// Share of the largest variance added to every variance.
-    pub var_smoothing: f64,
-}
-
-impl Default for NaiveBayesSettings {
-    fn default() -> Self {
-        NaiveBayesSettings { alpha: 1.0, var_smoothing: 1e-9 }
+model_settings!(
+    /// Gaussian / multinomial naive Bayes.
+    NaiveBayesSettings for NaiveBayes, specs NAIVE_BAYES {
+        /// Word-count (Laplace) smoothing.
+        alpha: f64 = 1.0 => float,
+        /// Share of the largest variance added to every variance.
+        var_smoothing: f64 = 1e-9 => float,
     }
-}
-
-impl ModelSettings for NaiveBayesSettings {
-    const MODEL: ModelKind = ModelKind::NaiveBayes;
-    const SPECS: &'static [ParamSpec] = NAIVE_BAYES;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(NaiveBayesSettings { alpha: c.float("alpha")?, var_smoothing: c.float("var_smoothing")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("alpha", self.alpha.into()), ("var_smoothing", self.var_smoothing.into())])
-    }
-}
+);

@@ -194,6 +194,67 @@ pub trait ModelSettings: Sized + Default {
     fn to_params(&self) -> Params;
 }
 
+/// Declares a model's settings struct, its `Default` and its [`ModelSettings`] impl from one
+/// description: the struct (with its attributes), the [`ModelKind`] variant, the SPECS constant,
+/// then per field its doc comment, name, type, default and how [`Checked`] reads it (`float`,
+/// `int`, `opt_int` or `choice`). A setting's stored name is `stringify!(field)`, so a field and
+/// its name in [`Params`] cannot differ; the SPECS constant must name the same settings.
+///
+/// ```ignore
+/// model_settings!(
+///     /// Least squares with an L2 penalty.
+///     RidgeSettings for Ridge, specs RIDGE {
+///         /// Penalty strength.
+///         alpha: f64 = 1.0 => float,
+///     }
+/// );
+/// ```
+macro_rules! model_settings {
+    // The stored value of one field: a choice as its word, a number as itself.
+    (@store choice $v:expr) => {
+        $crate::train::params::word($v)
+    };
+    (@store $read:ident $v:expr) => {
+        $crate::train::params::ParamValue::from($v)
+    };
+    (
+        $(#[$m:meta])*
+        $name:ident for $model:ident, specs $specs:ident {
+            $($(#[$fm:meta])* $field:ident: $ty:ty = $default:expr => $read:ident),+ $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct $name {
+            $($(#[$fm])* pub $field: $ty),+
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $($field: $default),+ }
+            }
+        }
+
+        impl $crate::train::params::ModelSettings for $name {
+            const MODEL: $crate::train::ModelKind = $crate::train::ModelKind::$model;
+            const SPECS: &'static [$crate::train::params::ParamSpec] = $specs;
+
+            fn from_params(p: &$crate::train::params::Params) -> Result<Self, $crate::train::TrainError> {
+                let c = $crate::train::params::Checked::new::<Self>(p)?;
+                Ok($name { $($field: c.$read(stringify!($field))?),+ })
+            }
+
+            fn to_params(&self) -> $crate::train::params::Params {
+                $crate::train::params::stored(
+                    Self::MODEL,
+                    [$((stringify!($field), model_settings!(@store $read self.$field))),+],
+                )
+            }
+        }
+    };
+}
+use model_settings;
+
 /// The values of one model's stored settings, each checked against its spec when read. Only
 /// the `from_params` of the settings structs read values by name.
 struct Checked<'a> {

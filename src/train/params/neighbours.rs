@@ -1,7 +1,6 @@
 //! Settings of the distance-based models: k-nearest neighbours and k-means.
 
-use super::{Checked, Choice, ModelSettings, ParamKind, ParamSpec, Params, choice, spec, stored, word};
-use crate::train::{ModelKind, TrainError};
+use super::{Choice, ParamKind, ParamSpec, choice, model_settings, spec};
 
 choice!(
     /// How the k nearest neighbours' answers are combined.
@@ -31,33 +30,14 @@ const KNN: &[ParamSpec] = &[
     ),
 ];
 
-/// k-nearest neighbours.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct KnnSettings {
-    /// How many neighbours are asked.
-    pub k: usize,
-    pub weights: KnnWeights,
-}
-
-impl Default for KnnSettings {
-    fn default() -> Self {
-        KnnSettings { k: 5, weights: KnnWeights::Uniform }
+model_settings!(
+    /// k-nearest neighbours.
+    KnnSettings for Knn, specs KNN {
+        /// How many neighbours are asked.
+        k: usize = 5 => int,
+        weights: KnnWeights = KnnWeights::Uniform => choice,
     }
-}
-
-impl ModelSettings for KnnSettings {
-    const MODEL: ModelKind = ModelKind::Knn;
-    const SPECS: &'static [ParamSpec] = KNN;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(KnnSettings { k: c.int("k")?, weights: c.choice("weights")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("k", self.k.into()), ("weights", word(self.weights))])
-    }
-}
+);
 
 const KMEANS: &[ParamSpec] = &[
     spec("k", ParamKind::Int { min: 1, max: 100 }, "3", "How many groups to find.", &["2", "3", "4", "5", "6", "8"]),
@@ -70,31 +50,12 @@ const KMEANS: &[ParamSpec] = &[
     ),
 ];
 
-/// k-means clustering.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct KMeansSettings {
-    /// How many groups.
-    pub k: usize,
-    /// Random starts tried (the tightest is kept).
-    pub n_init: usize,
-}
-
-impl Default for KMeansSettings {
-    fn default() -> Self {
-        KMeansSettings { k: 3, n_init: 4 }
+model_settings!(
+    /// k-means clustering.
+    KMeansSettings for KMeans, specs KMEANS {
+        /// How many groups.
+        k: usize = 3 => int,
+        /// Random starts tried (the tightest is kept).
+        n_init: usize = 4 => int,
     }
-}
-
-impl ModelSettings for KMeansSettings {
-    const MODEL: ModelKind = ModelKind::KMeans;
-    const SPECS: &'static [ParamSpec] = KMEANS;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(KMeansSettings { k: c.int("k")?, n_init: c.int("n_init")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("k", self.k.into()), ("n_init", self.n_init.into())])
-    }
-}
+);

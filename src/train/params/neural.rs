@@ -1,8 +1,7 @@
 //! Settings of the models trained by gradient steps: the neural network (MLP) and matrix
 //! factorisation.
 
-use super::{Checked, Choice, ModelSettings, ParamKind, ParamSpec, Params, choice, spec, stored, word};
-use crate::train::{ModelKind, TrainError};
+use super::{Choice, ParamKind, ParamSpec, choice, model_settings, spec};
 
 choice!(
     /// The bend each hidden neuron applies to its sum.
@@ -114,90 +113,29 @@ const MLP: &[ParamSpec] = &[
     ),
 ];
 
-/// A multilayer perceptron.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct MlpSettings {
-    /// Hidden layers.
-    pub layers: usize,
-    /// Neurons per hidden layer.
-    pub width: usize,
-    pub activation: HiddenActivation,
-    /// Most passes over the training rows.
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub learning_rate: f64,
-    /// L2 penalty (scikit-learn's alpha).
-    pub alpha: f64,
-    pub dropout: f64,
-    pub optimizer: Optimizer,
-    /// Epochs without a better validation loss before stopping (0: never early).
-    pub patience: usize,
-    pub lr_schedule: LrSchedule,
-    /// Share of the training rows held out for validation.
-    pub validation: f64,
-}
-
-impl Default for MlpSettings {
-    fn default() -> Self {
-        MlpSettings {
-            layers: 2,
-            width: 64,
-            activation: HiddenActivation::Relu,
-            epochs: 200,
-            batch_size: 128,
-            learning_rate: 0.001,
-            alpha: 0.0001,
-            dropout: 0.0,
-            optimizer: Optimizer::Adam,
-            patience: 10,
-            lr_schedule: LrSchedule::Plateau,
-            validation: 0.1,
-        }
+model_settings!(
+    /// A multilayer perceptron.
+    MlpSettings for Mlp, specs MLP {
+        /// Hidden layers.
+        layers: usize = 2 => int,
+        /// Neurons per hidden layer.
+        width: usize = 64 => int,
+        activation: HiddenActivation = HiddenActivation::Relu => choice,
+        /// Most passes over the training rows.
+        epochs: usize = 200 => int,
+        batch_size: usize = 128 => int,
+        learning_rate: f64 = 0.001 => float,
+        /// L2 penalty (scikit-learn's alpha).
+        alpha: f64 = 0.0001 => float,
+        dropout: f64 = 0.0 => float,
+        optimizer: Optimizer = Optimizer::Adam => choice,
+        /// Epochs without a better validation loss before stopping (0: never early).
+        patience: usize = 10 => int,
+        lr_schedule: LrSchedule = LrSchedule::Plateau => choice,
+        /// Share of the training rows held out for validation.
+        validation: f64 = 0.1 => float,
     }
-}
-
-impl ModelSettings for MlpSettings {
-    const MODEL: ModelKind = ModelKind::Mlp;
-    const SPECS: &'static [ParamSpec] = MLP;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(MlpSettings {
-            layers: c.int("layers")?,
-            width: c.int("width")?,
-            activation: c.choice("activation")?,
-            epochs: c.int("epochs")?,
-            batch_size: c.int("batch_size")?,
-            learning_rate: c.float("learning_rate")?,
-            alpha: c.float("alpha")?,
-            dropout: c.float("dropout")?,
-            optimizer: c.choice("optimizer")?,
-            patience: c.int("patience")?,
-            lr_schedule: c.choice("lr_schedule")?,
-            validation: c.float("validation")?,
-        })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(
-            Self::MODEL,
-            [
-                ("layers", self.layers.into()),
-                ("width", self.width.into()),
-                ("activation", word(self.activation)),
-                ("epochs", self.epochs.into()),
-                ("batch_size", self.batch_size.into()),
-                ("learning_rate", self.learning_rate.into()),
-                ("alpha", self.alpha.into()),
-                ("dropout", self.dropout.into()),
-                ("optimizer", word(self.optimizer)),
-                ("patience", self.patience.into()),
-                ("lr_schedule", word(self.lr_schedule)),
-                ("validation", self.validation.into()),
-            ],
-        )
-    }
-}
+);
 
 const FACTORIZATION: &[ParamSpec] = &[
     spec(
@@ -224,45 +162,13 @@ const FACTORIZATION: &[ParamSpec] = &[
     ),
 ];
 
-/// Matrix factorisation (recommendation).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FactorizationSettings {
-    /// "Taste" numbers per user and per item.
-    pub factors: usize,
-    pub epochs: usize,
-    pub learning_rate: f64,
-    pub regularization: f64,
-}
-
-impl Default for FactorizationSettings {
-    fn default() -> Self {
-        FactorizationSettings { factors: 20, epochs: 20, learning_rate: 0.005, regularization: 0.02 }
+model_settings!(
+    /// Matrix factorisation (recommendation).
+    FactorizationSettings for MatrixFactorization, specs FACTORIZATION {
+        /// "Taste" numbers per user and per item.
+        factors: usize = 20 => int,
+        epochs: usize = 20 => int,
+        learning_rate: f64 = 0.005 => float,
+        regularization: f64 = 0.02 => float,
     }
-}
-
-impl ModelSettings for FactorizationSettings {
-    const MODEL: ModelKind = ModelKind::MatrixFactorization;
-    const SPECS: &'static [ParamSpec] = FACTORIZATION;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(FactorizationSettings {
-            factors: c.int("factors")?,
-            epochs: c.int("epochs")?,
-            learning_rate: c.float("learning_rate")?,
-            regularization: c.float("regularization")?,
-        })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(
-            Self::MODEL,
-            [
-                ("factors", self.factors.into()),
-                ("epochs", self.epochs.into()),
-                ("learning_rate", self.learning_rate.into()),
-                ("regularization", self.regularization.into()),
-            ],
-        )
-    }
-}
+);

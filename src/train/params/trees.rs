@@ -1,7 +1,6 @@
 //! Settings of the tree models: one decision tree, the random forest and gradient boosting.
 
-use super::{Checked, Choice, DEPTH, LEAF, ModelSettings, ParamKind, ParamSpec, Params, choice, spec, stored, word};
-use crate::train::{ModelKind, TrainError};
+use super::{Choice, DEPTH, LEAF, ParamKind, ParamSpec, choice, model_settings, spec};
 
 const TREE: &[ParamSpec] = &[
     spec(
@@ -20,34 +19,15 @@ const TREE: &[ParamSpec] = &[
     ),
 ];
 
-/// One decision tree (CART).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TreeSettings {
-    /// Deepest level (`None`: grow until the leaves are pure or too small).
-    pub max_depth: Option<usize>,
-    /// Fewest training rows a leaf may hold.
-    pub min_samples_leaf: usize,
-}
-
-impl Default for TreeSettings {
-    fn default() -> Self {
-        TreeSettings { max_depth: None, min_samples_leaf: 1 }
+model_settings!(
+    /// One decision tree (CART).
+    TreeSettings for Tree, specs TREE {
+        /// Deepest level (`None`: grow until the leaves are pure or too small).
+        max_depth: Option<usize> = None => opt_int,
+        /// Fewest training rows a leaf may hold.
+        min_samples_leaf: usize = 1 => int,
     }
-}
-
-impl ModelSettings for TreeSettings {
-    const MODEL: ModelKind = ModelKind::Tree;
-    const SPECS: &'static [ParamSpec] = TREE;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(TreeSettings { max_depth: c.opt_int("max_depth")?, min_samples_leaf: c.int("min_samples_leaf")? })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(Self::MODEL, [("max_depth", self.max_depth.into()), ("min_samples_leaf", self.min_samples_leaf.into())])
-    }
-}
+);
 
 choice!(
     /// How many features each split of a forest's tree may look at.
@@ -97,48 +77,16 @@ const FOREST: &[ParamSpec] = &[
     ),
 ];
 
-/// Trees on bootstrap samples, averaged.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ForestSettings {
-    pub n_trees: usize,
-    /// Deepest level of each tree (`None`: until pure).
-    pub max_depth: Option<usize>,
-    pub min_samples_leaf: usize,
-    pub max_features: MaxFeatures,
-}
-
-impl Default for ForestSettings {
-    fn default() -> Self {
-        ForestSettings { n_trees: 100, max_depth: None, min_samples_leaf: 1, max_features: MaxFeatures::Auto }
+model_settings!(
+    /// Trees on bootstrap samples, averaged.
+    ForestSettings for RandomForest, specs FOREST {
+        n_trees: usize = 100 => int,
+        /// Deepest level of each tree (`None`: until pure).
+        max_depth: Option<usize> = None => opt_int,
+        min_samples_leaf: usize = 1 => int,
+        max_features: MaxFeatures = MaxFeatures::Auto => choice,
     }
-}
-
-impl ModelSettings for ForestSettings {
-    const MODEL: ModelKind = ModelKind::RandomForest;
-    const SPECS: &'static [ParamSpec] = FOREST;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(ForestSettings {
-            n_trees: c.int("n_trees")?,
-            max_depth: c.opt_int("max_depth")?,
-            min_samples_leaf: c.int("min_samples_leaf")?,
-            max_features: c.choice("max_features")?,
-        })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(
-            Self::MODEL,
-            [
-                ("n_trees", self.n_trees.into()),
-                ("max_depth", self.max_depth.into()),
-                ("min_samples_leaf", self.min_samples_leaf.into()),
-                ("max_features", word(self.max_features)),
-            ],
-        )
-    }
-}
+);
 
 const BOOSTING: &[ParamSpec] = &[
     spec(
@@ -165,45 +113,13 @@ const BOOSTING: &[ParamSpec] = &[
     ),
 ];
 
-/// Gradient boosting: small trees added one after another.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BoostingSettings {
-    pub n_trees: usize,
-    pub learning_rate: f64,
-    pub max_depth: usize,
-    /// Share of the training rows each tree sees.
-    pub subsample: f64,
-}
-
-impl Default for BoostingSettings {
-    fn default() -> Self {
-        BoostingSettings { n_trees: 100, learning_rate: 0.1, max_depth: 3, subsample: 1.0 }
+model_settings!(
+    /// Gradient boosting: small trees added one after another.
+    BoostingSettings for GradientBoosting, specs BOOSTING {
+        n_trees: usize = 100 => int,
+        learning_rate: f64 = 0.1 => float,
+        max_depth: usize = 3 => int,
+        /// Share of the training rows each tree sees.
+        subsample: f64 = 1.0 => float,
     }
-}
-
-impl ModelSettings for BoostingSettings {
-    const MODEL: ModelKind = ModelKind::GradientBoosting;
-    const SPECS: &'static [ParamSpec] = BOOSTING;
-
-    fn from_params(p: &Params) -> Result<Self, TrainError> {
-        let c = Checked::new::<Self>(p)?;
-        Ok(BoostingSettings {
-            n_trees: c.int("n_trees")?,
-            learning_rate: c.float("learning_rate")?,
-            max_depth: c.int("max_depth")?,
-            subsample: c.float("subsample")?,
-        })
-    }
-
-    fn to_params(&self) -> Params {
-        stored(
-            Self::MODEL,
-            [
-                ("n_trees", self.n_trees.into()),
-                ("learning_rate", self.learning_rate.into()),
-                ("max_depth", self.max_depth.into()),
-                ("subsample", self.subsample.into()),
-            ],
-        )
-    }
-}
+);
