@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use cairn::eval::fairness::fairness;
+use cairn::eval::mitigation::equalise_true_positive_rates;
 use std::path::PathBuf;
 
 /// The options of `cairn fairness`.
@@ -20,17 +21,49 @@ pub struct FairnessArgs {
     /// The class counted as the selected outcome (classification; default: the last class).
     #[arg(long, value_name = "CLASS")]
     pub positive: Option<String>,
+    /// Also fit per-group decision thresholds that bring every group's true-positive rate close
+    /// to the model's overall one (two-class models), and show before/after.
+    #[arg(long)]
+    pub mitigate: bool,
+    /// With --mitigate: write a copy of the bundle that decides with those thresholds.
+    #[arg(long, value_name = "BUNDLE", requires = "mitigate")]
+    pub out: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--json` with `--mitigate`: the report's fields plus `mitigation`.
+#[derive(serde::Serialize)]
+struct WithMitigation<'a> {
+    #[serde(flatten)]
+    report: &'a cairn::eval::fairness::FairnessReport,
+    mitigation: &'a cairn::eval::mitigation::Mitigation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bundle: Option<String>,
 }
 
 pub fn cmd_fairness(a: FairnessArgs) -> Result<()> {
     let (pipeline, _) = cairn::project::load_bundle(&a.bundle)?;
     let data = super::load(&a.data)?;
     let report = fairness(&pipeline, &data, &a.group, a.positive.as_deref())?;
+    let mitigation = if a.mitigate {
+        let (m, mitigated) = equalise_true_positive_rates(&pipeline, &data, &a.group, a.positive.as_deref())?;
+        if let Some(out) = &a.out {
+            cairn::project::save_bundle(&mitigated, out)?;
+        }
+        Some(m)
+    } else {
+        None
+    };
     if a.json {
-        println!("{}", serde_json::to_string(&report)?);
+        match &mitigation {
+            Some(m) => {
+                let bundle = a.out.as_ref().map(|p| p.display().to_string());
+                println!("{}", serde_json::to_string(&WithMitigation { report: &report, mitigation: m, bundle })?)
+            }
+            None => println!("{}", serde_json::to_string(&report)?),
+        }
         return Ok(());
     }
     let names: Vec<&String> = report.groups.first().map(|g| g.metrics.keys().collect()).unwrap_or_default();
@@ -46,6 +79,19 @@ pub fn cmd_fairness(a: FairnessArgs) -> Result<()> {
         println!("{name:<32} {value:.4}");
     }
     println!("{}", report.reading);
+    if let Some(m) = &mitigation {
+        println!("\nPer-group thresholds on the probability of '{}':", m.thresholds.positive);
+        for (g, t) in &m.thresholds.thresholds {
+            println!("  {g:<22} {t:.4}");
+        }
+        for (name, value) in &m.after.differences {
+            println!("{name:<32} {:.4} -> {value:.4}", m.before.differences.get(name).copied().unwrap_or(f64::NAN));
+        }
+        println!("{}", m.reading);
+        if let Some(out) = &a.out {
+            println!("Wrote {} (it decides with these thresholds).", out.display());
+        }
+    }
     Ok(())
 }
 

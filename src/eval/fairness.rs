@@ -10,14 +10,13 @@
 //!   gaps between groups.
 
 use crate::data::{Dataset, Values};
+use crate::train::groups::{Grouping, short};
 use crate::train::{Pipeline, PipelineError, Prediction, Task};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Groups smaller than this are flagged: their rates move a lot with one or two rows.
 pub const SMALL_GROUP: usize = 30;
-/// A numeric group column with more distinct values than this is cut into quartiles.
-const MAX_NUMERIC_GROUPS: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FairnessError {
@@ -29,6 +28,8 @@ pub enum FairnessError {
     UnknownClass { class: String, classes: String },
     #[error("fairness across groups needs a regression or classification model, not {0}")]
     Task(&'static str),
+    #[error("per-group thresholds need a model with two classes (this one has {0})")]
+    NotBinary(usize),
     #[error("{0} has no row with a known true answer")]
     NoRows(String),
     #[error(transparent)]
@@ -130,39 +131,7 @@ fn number(values: &Values, row: usize) -> Option<f64> {
 /// with many values its quarter ("Q2: [1.5, 3.2)"; the prefix keeps quarters apart and in order
 /// even where rounding makes two edges print alike).
 pub fn group_labels(values: &Values) -> Vec<String> {
-    let n = values.len();
-    if let Values::Numeric(v) = values {
-        let mut present: Vec<f64> = (0..n).filter_map(|r| v.get(r)).filter(|x| x.is_finite()).collect();
-        present.sort_by(f64::total_cmp);
-        present.dedup();
-        if present.len() > MAX_NUMERIC_GROUPS {
-            let all: Vec<f64> = {
-                let mut a: Vec<f64> = (0..n).filter_map(|r| v.get(r)).filter(|x| x.is_finite()).collect();
-                a.sort_by(f64::total_cmp);
-                a
-            };
-            let q = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize];
-            let mut edges = vec![q(0.0), q(0.25), q(0.5), q(0.75), q(1.0)];
-            edges.dedup();
-            return (0..n)
-                .map(|r| match v.get(r).filter(|x| x.is_finite()) {
-                    None => "(missing)".to_string(),
-                    Some(x) => {
-                        // Quarter i holds edges[i] ≤ x < edges[i + 1] (the last one includes its top).
-                        let i = edges[1..edges.len() - 1].iter().position(|&e| x < e).unwrap_or(edges.len() - 2);
-                        let close = if i + 2 == edges.len() { "]" } else { ")" };
-                        format!("Q{}: [{}, {}{close}", i + 1, short(edges[i]), short(edges[i + 1]))
-                    }
-                })
-                .collect();
-        }
-    }
-    (0..n).map(|r| if values.is_missing(r) { "(missing)".to_string() } else { values.display(r) }).collect()
-}
-
-fn short(x: f64) -> String {
-    let s = format!("{x:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    Grouping::of(values).labels(values)
 }
 
 /// Rows of each group, in the order groups first appear sorted by name.
@@ -344,16 +313,5 @@ mod tests {
         assert!(r.reading.contains("never predicts this class"), "{}", r.reading);
         let one = classification("g", &vec!["a".to_string(); 4], &rows, "yes".into());
         assert!(!one.reading.contains("four-fifths"), "{}", one.reading);
-    }
-
-    #[test]
-    fn numeric_groups_are_quartiles() {
-        let v = Values::Numeric((0..100).map(|i| Some(i as f64)).collect());
-        let labels = group_labels(&v);
-        let distinct: std::collections::BTreeSet<&String> = labels.iter().collect();
-        assert_eq!(distinct.len(), 4, "{distinct:?}");
-        assert_eq!(labels[0], "Q1: [0, 25)");
-        assert_eq!(labels[25], "Q2: [25, 50)");
-        assert_eq!(labels[99], "Q4: [74, 99]");
     }
 }

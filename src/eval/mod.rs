@@ -7,6 +7,7 @@ pub mod fairness;
 pub mod html;
 mod importance;
 mod learning;
+pub mod mitigation;
 pub mod summary;
 
 pub use importance::{ColumnImportance, Importance, permutation_importance};

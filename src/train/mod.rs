@@ -7,6 +7,7 @@ mod boosting;
 pub mod cv;
 pub mod factorization;
 mod fit;
+pub mod groups;
 mod kmeans;
 mod knn;
 pub mod leaderboard;
@@ -330,8 +331,17 @@ fn fit_prepared(
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         target_quantiles: deciles(&numbers),
     };
-    let pipeline =
-        Pipeline { schema, recipe, fitted_recipe, model, target, info, metrics: report.metrics.clone(), example };
+    let pipeline = Pipeline {
+        schema,
+        recipe,
+        fitted_recipe,
+        model,
+        target,
+        info,
+        metrics: report.metrics.clone(),
+        example,
+        thresholds: None,
+    };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })
 }

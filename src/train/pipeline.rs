@@ -57,6 +57,9 @@ pub struct Pipeline {
     pub metrics: Metrics,
     /// One training row, used to pre-fill the serving form.
     pub example: Map<String, Value>,
+    /// Per-group decision thresholds (a fairness mitigation), applied when enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<super::groups::GroupThresholds>,
 }
 
 /// Predictions for a batch of rows.
@@ -106,6 +109,10 @@ pub enum PipelineError {
     Features(#[from] FeatureError),
     #[error("the model expects {expected} features but the recipe made {got}: the bundle is inconsistent")]
     Shape { expected: usize, got: usize },
+    #[error(
+        "this model decides with per-group thresholds by '{0}': the input needs that column (or switch the thresholds off)"
+    )]
+    NoGroupColumn(String),
 }
 
 impl Pipeline {
@@ -116,8 +123,12 @@ impl Pipeline {
             ModelOutput::Values(v) => Prediction::Regression(v),
             ModelOutput::Probabilities(p) => {
                 let probabilities: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
-                let labels =
+                let mut labels: Vec<String> =
                     probabilities.iter().map(|r| self.target.classes[argmax(r.iter().copied())].clone()).collect();
+                if let Some(t) = self.thresholds.as_ref().filter(|t| t.enabled) {
+                    let group = ds.column(&t.column).ok_or_else(|| PipelineError::NoGroupColumn(t.column.clone()))?;
+                    t.apply(&self.target.classes, &group.values, &probabilities, &mut labels);
+                }
                 Prediction::Classification { labels, probabilities }
             }
         })

@@ -64,7 +64,13 @@ fn fairlearn(data: &Path, preds: &Path, target: &str, group: &str, positive: &st
 fn compare(dataset: &str, target: &str, group: &str, positive: &str) -> Value {
     let dir = tempdir();
     let bundle = train_bundle(dir.path(), dataset, target, "model.cairn");
-    let data = asset(dataset);
+    compare_bundle(&bundle, &asset(dataset), target, group, positive)
+}
+
+/// `cairn fairness BUNDLE DATA` against fairlearn on `cairn predict BUNDLE DATA`'s predictions.
+fn compare_bundle(bundle: &Path, data: &Path, target: &str, group: &str, positive: &str) -> Value {
+    let dir = tempdir();
+    let data = data.to_path_buf();
     let preds = dir.path().join("predictions.csv");
     let o = cairn(&["predict", bundle.to_str().unwrap(), data.to_str().unwrap(), "-o", preds.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -161,4 +167,96 @@ fn the_model_card_says_use_data_recipe_metrics_groups_limits_and_how_to_reproduc
     let o = cairn(&["export", b, "--card", none.to_str().unwrap(), "--data", d, "--group", "colour"]);
     assert_clean_failure(&o, "no column 'colour'");
     assert!(!none.exists(), "no partial card");
+}
+
+/// The penguins table without its `species` column (so a model trained on it cannot use it).
+fn penguins_without_species(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(asset("penguins.csv")).unwrap();
+    let out: String = text.lines().map(|l| format!("{}\n", l.split_once(',').unwrap().1)).collect();
+    assert!(text.starts_with("species,"), "the first column of penguins.csv moved");
+    let path = dir.join("no_species.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn per_group_thresholds_close_the_gap_and_are_served() {
+    // Sex from body measurements, by a model that never sees the species; the groups are the
+    // species. Thresholds per species bring the true-positive rates together.
+    let dir = tempdir();
+    let d = dir.path();
+    let train_data = penguins_without_species(d);
+    let bundle = d.join("model.cairn");
+    let (b, t) = (bundle.to_str().unwrap(), train_data.to_str().unwrap());
+    let o = cairn(&["train", t, "--target", "sex", "--model", "logistic", "--out", b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fixed = d.join("fair.cairn");
+    let data = asset("penguins.csv");
+    let o = cairn(&[
+        "fairness",
+        b,
+        data.to_str().unwrap(),
+        "--group",
+        "species",
+        "--positive",
+        "female",
+        "--mitigate",
+        "--out",
+        fixed.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ours: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let m = &ours["mitigation"];
+    let gap = |r: &Value| r["differences"]["equal_opportunity_difference"].as_f64().unwrap();
+    let (before, after) = (gap(&m["before"]), gap(&m["after"]));
+    assert!(after < before, "the thresholds did not narrow the gap: {before} -> {after}");
+    assert_eq!(m["thresholds"]["column"], "species");
+    assert_eq!(m["thresholds"]["thresholds"].as_object().unwrap().len(), 3, "{m}");
+    assert!(m["reading"].as_str().unwrap().contains("Accuracy over all rows"), "{m}");
+    eprintln!("equal opportunity difference {before:.4} -> {after:.4}; {}", m["thresholds"]["thresholds"]);
+    // The saved bundle decides with the thresholds: fairlearn on its predictions agrees with
+    // the "after" numbers, and they differ from the plain model's.
+    let served = compare_bundle(&fixed, &data, "sex", "species", "female");
+    assert!((gap(&served) - after).abs() < 1e-9, "{served}\n{}", m["after"]);
+    let plain = compare_bundle(&bundle, &data, "sex", "species", "female");
+    assert!((gap(&plain) - before).abs() < 1e-9);
+    // Predicting without the group column is one clear error.
+    let o = cairn(&["predict", fixed.to_str().unwrap(), t]);
+    assert_clean_failure(&o, "no column 'species'");
+    // The server asks for the group too, and answers as `cairn predict` does.
+    let server = crate::serve::start(&fixed);
+    let row = serde_json::json!({"island": "Dream", "bill_length_mm": 46.0, "bill_depth_mm": 17.8,
+        "flipper_length_mm": 195.0, "body_mass_g": 3700.0, "year": 2008});
+    let (status, answer) = crate::serve::post_to(
+        &format!("{}/predict", server.url),
+        "application/json",
+        &format!("{{\"records\": [{row}]}}"),
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.to_string().contains("species"), "{answer}");
+    let mut labels = Vec::new();
+    for species in ["Adelie", "Chinstrap", "Gentoo"] {
+        let mut r = row.clone();
+        r["species"] = species.into();
+        let (status, answer) = crate::serve::post_to(
+            &format!("{}/predict", server.url),
+            "application/json",
+            &format!("{{\"records\": [{r}]}}"),
+        );
+        assert_eq!(status, 200, "{answer}");
+        labels.push(answer["predictions"][0].clone());
+    }
+    let (_, form) = crate::serve::get(&format!("{}/", server.url));
+    assert!(form.contains("species"), "the serving form does not ask for the group");
+    eprintln!("one row, three species: {labels:?}");
+}
+
+#[test]
+fn thresholds_need_two_classes() {
+    let dir = tempdir();
+    let bundle = train_bundle(dir.path(), "penguins.csv", "species", "model.cairn");
+    let data = asset("penguins.csv");
+    let o = cairn(&["fairness", bundle.to_str().unwrap(), data.to_str().unwrap(), "--group", "island", "--mitigate"]);
+    assert_clean_failure(&o, "need a model with two classes (this one has 3)");
 }
