@@ -211,6 +211,32 @@ fn deployments_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
     });
 }
 
+/// The model card: what the model is for (typed here, saved with the model and the project) and
+/// a button that writes the card.
+fn card_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.add_space(10.0);
+    ui.label(egui::RichText::new("Model card").strong());
+    ui.label(
+        "A model card tells the people who use the model what it is for, what data made it, how well it does \
+         (overall and by group, from the Groups tab) and what it must not be trusted with.",
+    );
+    let mut text = state.intended_use.clone();
+    let edit = egui::TextEdit::multiline(&mut text)
+        .hint_text("Intended use: what the model is for, who uses its answers, and what it must not be used for")
+        .desired_rows(3)
+        .desired_width(f32::INFINITY);
+    if ui.add(edit).changed() {
+        cmds.push(Command::SetIntendedUse(text));
+    }
+    ui.horizontal(|ui| {
+        let saving = state.saves.running(&super::saves::SaveKind::Card).is_some();
+        if ui.add_enabled(!saving, egui::Button::new("Save the model card…")).clicked() {
+            cmds.push(Command::SaveCard);
+        }
+        super::saves::saving_ui(ui, &state.saves, &super::saves::SaveKind::Card);
+    });
+}
+
 pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.heading("5 · Deploy");
     let Some(o) = &state.outcome else {
@@ -259,6 +285,7 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             cmds.push(Command::PredictFile);
         }
     });
+    card_ui(ui, state, cmds);
     if let Some(b) = &state.batch {
         let name = super::short_name(&b.input.display().to_string());
         match &b.done {

@@ -242,6 +242,7 @@ fn loaded(state: &mut super::AppState, dataset: Result<(Dataset, Profile), Strin
             state.tuning.trials.clear();
             state.runs.clear();
             state.recipe.clear();
+            state.intended_use.clear();
             state.forget_column_caches();
             state.eval_view = Default::default();
             super::projects::apply_pending(state);
@@ -286,6 +287,10 @@ fn insight_found(state: &mut super::AppState, run: &Arc<TrainOutcome>, result: R
         Ok(super::insight::Found::Importance(i)) => state.insight.importance = Some(i),
         Ok(super::insight::Found::Curve(c)) => state.insight.curve = Some(c),
         Ok(super::insight::Found::Groups(g)) => state.insight.groups = Some(g),
+        Ok(super::insight::Found::Mitigation(found)) => {
+            let (result, with) = *found;
+            state.insight.mitigation = Some(super::groups::MitigationView { result, with, without: run.clone() });
+        }
         Err(e) => state.error = Some(format!("Explaining the model failed: {e}")),
     }
 }

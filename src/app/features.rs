@@ -4,7 +4,9 @@
 
 use super::{AppState, Command, Panel};
 use crate::data::{Dataset, Profile};
-use crate::features::{DatePart, Impute, Power, Preview, Recipe, RecipeStep, Scaling, Step, StepGroup, TfidfOptions};
+use crate::features::{
+    CoarsePart, DatePart, Impute, Power, Preview, Recipe, RecipeStep, Scaling, Step, StepGroup, TfidfOptions,
+};
 
 /// An edit of the recipe (each one can be undone).
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +58,8 @@ fn templates(column: &str, form: &AddForm) -> Vec<Step> {
         Step::Bin { column: c.clone(), bins: 5, quantile: true },
         Step::DateParts { column: c.clone(), parts: vec![DatePart::Year, DatePart::Month, DatePart::Weekday] },
         Step::Derived { name: form.name.trim().to_string(), expression: form.expression.trim().to_string() },
+        Step::Hash { column: c.clone() },
+        Step::Coarsen { column: c.clone(), part: CoarsePart::EmailDomain, chars: 2 },
         Step::numbers(&c),
         Step::categories(&c),
         Step::text(&c),
@@ -467,7 +471,22 @@ fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
                 }
             }
         }
-        Step::Derived { .. } | Step::Drop { .. } | Step::DropDuplicates | Step::DropMissingTarget => {}
+        Step::Coarsen { part, chars, .. } => {
+            let parts = [
+                (CoarsePart::EmailDomain, "e-mail domain"),
+                (CoarsePart::Year, "year"),
+                (CoarsePart::Prefix, "first characters"),
+            ];
+            choice_ui(ui, "keep", part, &parts);
+            if *part == CoarsePart::Prefix {
+                ui.add(egui::DragValue::new(chars).range(1..=12).suffix(" characters"));
+            }
+        }
+        Step::Derived { .. }
+        | Step::Drop { .. }
+        | Step::Hash { .. }
+        | Step::DropDuplicates
+        | Step::DropMissingTarget => {}
     }
 }
 

@@ -4,6 +4,18 @@
 
 use super::{AppState, Command};
 use crate::eval::fairness::FairnessReport;
+use crate::eval::mitigation::Mitigation;
+use crate::train::TrainOutcome;
+use std::sync::Arc;
+
+/// Per-group thresholds tried on this tab: what they change, and the current model with and
+/// without them (switching makes one or the other current; saving keeps the current one).
+#[derive(Clone, Debug)]
+pub struct MitigationView {
+    pub result: Mitigation,
+    pub with: Arc<TrainOutcome>,
+    pub without: Arc<TrainOutcome>,
+}
 use egui_plot::{Bar, BarChart, Plot};
 
 /// What each gap measures, in one line a beginner can read.
@@ -49,6 +61,56 @@ pub fn groups_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     }
     let Some(report) = &state.insight.groups else { return };
     report_ui(ui, report);
+    super::learn::learn_link(ui, super::learn::Topic::Fairness, cmds);
+    if o.pipeline.target.classes.len() == 2 && report.task == "classification" {
+        mitigation_ui(ui, state, cmds);
+    }
+}
+
+/// "Try a fix": per-group thresholds, before/after, and the switch that makes them the model's.
+fn mitigation_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
+    ui.separator();
+    ui.label(egui::RichText::new("Try a fix: one decision threshold per group").strong());
+    ui.label(
+        "The model gives each row a probability and decides at 0.5. Cairn can pick a threshold for each group \
+         so that every group's real positives are found about as often as overall (equal opportunity). The \
+         model itself does not change; deciding needs the group column.",
+    );
+    let view = state.insight.mitigation.as_ref().filter(|v| {
+        state.eval_view.group.as_deref() == Some(v.result.thresholds.column.as_str())
+            && state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &v.with) || Arc::ptr_eq(o, &v.without))
+    });
+    let Some(view) = view else {
+        if ui.button("Find per-group thresholds").clicked() {
+            cmds.push(Command::ComputeMitigation);
+        }
+        return;
+    };
+    let m = &view.result;
+    let tpr = |r: &FairnessReport, g: &str| {
+        r.groups.iter().find(|x| x.group == g).and_then(|x| x.metrics.get("true_positive_rate").copied())
+    };
+    egui::Grid::new("mitigation_grid").striped(true).num_columns(4).spacing([14.0, 3.0]).show(ui, |ui| {
+        ui.strong(&m.thresholds.column);
+        ui.strong("threshold");
+        ui.strong("true-positive rate before");
+        ui.strong("after");
+        ui.end_row();
+        for g in &m.before.groups {
+            ui.label(&g.group);
+            ui.label(format!("{:.3}", m.thresholds.threshold(&g.group)));
+            let shown = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.0} %", v * 100.0));
+            ui.label(shown(tpr(&m.before, &g.group)));
+            ui.label(shown(tpr(&m.after, &g.group)));
+            ui.end_row();
+        }
+    });
+    ui.label(&m.reading);
+    let mut on = state.outcome.as_ref().is_some_and(|o| Arc::ptr_eq(o, &view.with));
+    if ui.checkbox(&mut on, "Decide with these thresholds (saved with the model; used by Predict and Serve)").changed()
+    {
+        cmds.push(Command::UseThresholds(on));
+    }
 }
 
 fn report_ui(ui: &mut egui::Ui, r: &FairnessReport) {

@@ -351,15 +351,17 @@ impl super::CairnApp {
             let steps = run.lesson.steps.iter().zip(&run.done).map(|(s, d)| (s.title.clone(), *d)).collect();
             (run.lesson.title.clone(), steps)
         });
-        let html = crate::eval::html::html_report(&crate::eval::html::ReportInput {
-            title,
-            profile: self.state.profile.as_ref(),
-            pipeline: &outcome.pipeline,
-            report: &outcome.report,
-            lesson,
-        });
+        let (profile, card) = (self.state.profile.clone(), self.card_source());
         let kind = super::saves::SaveKind::Report;
         self.start_save(kind, path, move |path| {
+            let html = crate::eval::html::html_report(&crate::eval::html::ReportInput {
+                title,
+                profile: profile.as_ref(),
+                pipeline: &outcome.pipeline,
+                report: &outcome.report,
+                lesson,
+                card: card.map(|c| c.markdown()),
+            });
             crate::project::write_atomically(path, html.as_bytes()).map_err(|e| e.to_string())
         });
     }

@@ -13,6 +13,8 @@ pub struct Insight {
     pub curve: Option<LearningCurve>,
     /// The metrics by group of the Groups tab.
     pub groups: Option<crate::eval::fairness::FairnessReport>,
+    /// Per-group thresholds tried on the Groups tab, with the model with and without them.
+    pub mitigation: Option<super::groups::MitigationView>,
     /// The computation in flight, if any.
     pub busy: Option<Busy>,
 }
@@ -22,6 +24,8 @@ pub enum Found {
     Importance(Importance),
     Curve(LearningCurve),
     Groups(crate::eval::fairness::FairnessReport),
+    /// Per-group thresholds and the current model copied with them switched on.
+    Mitigation(Box<(crate::eval::mitigation::Mitigation, std::sync::Arc<crate::train::TrainOutcome>)>),
 }
 
 pub(super) fn busy_ui(ui: &mut egui::Ui, busy: &Option<Busy>) -> bool {

@@ -228,11 +228,29 @@ impl CairnApp {
 
     /// The current model's metrics by the groups of `column`, on its test rows.
     pub(super) fn start_groups(&mut self, column: String) {
+        self.state.eval_view.group = Some(column.clone());
         self.start_insight("Metrics by group", move |ds, run| {
             let test = ds.take_rows(&run.test_source_rows);
             crate::eval::fairness::fairness(&run.pipeline, &test, &column, None)
                 .map(Found::Groups)
                 .map_err(|e| crate::train::TrainError::Config(e.to_string()))
+        });
+    }
+
+    /// Per-group thresholds for the chosen group column, fitted on the test rows.
+    pub(super) fn start_mitigation(&mut self) {
+        let Some(column) = self.state.eval_view.group.clone() else { return };
+        self.start_insight("Fitting per-group thresholds", move |ds, run| {
+            let test = ds.take_rows(&run.test_source_rows);
+            let (result, pipeline) =
+                crate::eval::mitigation::equalise_true_positive_rates(&run.pipeline, &test, &column, None)
+                    .map_err(|e| crate::train::TrainError::Config(e.to_string()))?;
+            let with = Arc::new(TrainOutcome {
+                pipeline,
+                report: run.report.clone(),
+                test_source_rows: run.test_source_rows.clone(),
+            });
+            Ok(Found::Mitigation(Box::new((result, with))))
         });
     }
 

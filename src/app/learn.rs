@@ -14,10 +14,12 @@ pub enum Topic {
     OneHot,
     PrecisionRecall,
     Scaling,
+    Fairness,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 5] = [Topic::R2, Topic::Overfitting, Topic::OneHot, Topic::PrecisionRecall, Topic::Scaling];
+    pub const ALL: [Topic; 6] =
+        [Topic::R2, Topic::Overfitting, Topic::OneHot, Topic::PrecisionRecall, Topic::Scaling, Topic::Fairness];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -26,6 +28,7 @@ impl Topic {
             Topic::OneHot => "What one-hot encoding does to a column",
             Topic::PrecisionRecall => "How precision and recall trade off",
             Topic::Scaling => "What scaling does to columns",
+            Topic::Fairness => "How fairness across groups is measured",
         }
     }
 
@@ -45,6 +48,7 @@ impl Topic {
             "One-hot encoding" => Some(Topic::OneHot),
             "Precision" | "Recall" => Some(Topic::PrecisionRecall),
             "Scaling" => Some(Topic::Scaling),
+            "Fairness" => Some(Topic::Fairness),
             _ => None,
         }
     }
@@ -73,6 +77,7 @@ pub fn learn_window(ctx: &egui::Context, open: &mut Option<Topic>) {
                 Topic::OneHot => one_hot_ui(ui),
                 Topic::PrecisionRecall => precision_recall_ui(ui),
                 Topic::Scaling => scaling_ui(ui),
+                Topic::Fairness => fairness_ui(ui),
             }
             ui.add_space(6.0);
             ui.label(egui::RichText::new("The pictures use made-up numbers.").small().weak());
@@ -344,6 +349,93 @@ fn scaling_ui(ui: &mut egui::Ui) {
     );
 }
 
+/// Made-up loan applicants of two groups: (score, would really repay). The model scores group B
+/// lower for the same people (a bias learned from past decisions).
+fn applicants(group_b: bool) -> Vec<(f64, bool)> {
+    let shift = if group_b { -0.12 } else { 0.0 };
+    let good =
+        (0..60).map(|i| ((0.68 + shift + 0.25 * wobble(i + if group_b { 500 } else { 0 })).clamp(0.0, 1.0), true));
+    let poor =
+        (0..40).map(|i| ((0.35 + shift + 0.25 * wobble(i + if group_b { 900 } else { 300 })).clamp(0.0, 1.0), false));
+    good.chain(poor).collect()
+}
+
+/// (selection rate, true-positive rate, false-positive rate) at `threshold`.
+fn group_rates(rows: &[(f64, bool)], threshold: f64) -> [f64; 3] {
+    let (tp, fp, fn_) = counts(rows, threshold);
+    let (pos, neg) = (tp + fn_, rows.len() - tp - fn_);
+    [(tp + fp) as f64 / rows.len() as f64, tp as f64 / pos.max(1) as f64, fp as f64 / neg.max(1) as f64]
+}
+
+/// Group B's threshold (in steps of 0.01) whose true-positive rate is closest to group A's at 0.5.
+fn fair_threshold_b() -> f64 {
+    let target = group_rates(&applicants(false), 0.5)[1];
+    let b = applicants(true);
+    (10..=90)
+        .map(|t| t as f64 / 100.0)
+        .min_by(|&x, &y| {
+            let e = |t: f64| ((group_rates(&b, t)[1] - target).abs(), (t - 0.5).abs());
+            e(x).partial_cmp(&e(y)).unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .unwrap_or(0.5)
+}
+
+fn fairness_ui(ui: &mut egui::Ui) {
+    use egui_plot::{Bar, BarChart};
+    ui.label(
+        "A bank's model approves loans. Fairness measures compare how the model treats two groups of \
+         applicants, 100 each. Selection rate: the share approved. True-positive rate: of the people who \
+         would repay, the share approved. False-positive rate: of those who would not, the share approved.",
+    );
+    let (a, b) = (group_rates(&applicants(false), 0.5), group_rates(&applicants(true), 0.5));
+    let names = ["selection rate", "true-positive rate", "false-positive rate"];
+    let bars = |rates: [f64; 3], offset: f64| -> Vec<Bar> {
+        rates.iter().enumerate().map(|(i, &r)| Bar::new(i as f64 + offset, r).width(0.32)).collect()
+    };
+    Plot::new("fairness_learn")
+        .width(500.0)
+        .height(190.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_y(1.0)
+        .legend(Legend::default())
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && (0.0..3.0).contains(&i) {
+                names[i as usize].to_string()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("group A", bars(a, -0.17)));
+            plot.bar_chart(BarChart::new("group B", bars(b, 0.17)));
+        });
+    let t = fair_threshold_b();
+    let fixed = group_rates(&applicants(true), t);
+    ui.label(format!(
+        "Demographic parity difference: the gap in selection rate, {:.2} here ({:.0} % vs {:.0} %). Equal opportunity \
+         difference: the gap in true-positive rate, {:.2} — good payers of group B are turned down more often. \
+         Equalized odds difference: the larger of the true- and false-positive gaps, {:.2}.",
+        (a[0] - b[0]).abs(),
+        a[0] * 100.0,
+        b[0] * 100.0,
+        (a[1] - b[1]).abs(),
+        (a[1] - b[1]).abs().max((a[2] - b[2]).abs()),
+    ));
+    ui.label(format!(
+        "One fix: a lower approval threshold for group B ({t:.2} instead of 0.50) brings its true-positive rate to \
+         {:.0} % (group A: {:.0} %). It needs the group at decision time, and it may raise the false-positive rate \
+         ({:.0} % → {:.0} %): every fix trades something, so people must choose which gap matters.",
+        fixed[1] * 100.0,
+        a[1] * 100.0,
+        b[2] * 100.0,
+        fixed[2] * 100.0
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,6 +451,11 @@ mod tests {
         assert!(r_squared(&points(2.6)) < 0.8, "the poor one scatters");
         assert!((0..1000).all(|i| wobble(i).abs() <= 1.0));
         assert!(Topic::ALL.iter().all(|t| !t.title().is_empty()));
+        // The fairness picture has a gap to show, and the lower threshold for B closes most of it.
+        let (a, b) = (group_rates(&applicants(false), 0.5), group_rates(&applicants(true), 0.5));
+        assert!(a[1] - b[1] > 0.1, "A {a:?} B {b:?}");
+        let fixed = group_rates(&applicants(true), fair_threshold_b());
+        assert!(fair_threshold_b() < 0.5 && (fixed[1] - a[1]).abs() < 0.05, "{fixed:?} vs {a:?}");
         // Raising the threshold raises precision and lowers recall, as the caption says.
         let scores = spam_scores();
         let ((p5, r5), (p8, r8)) = (precision_recall(&scores, 0.5), precision_recall(&scores, 0.8));

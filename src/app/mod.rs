@@ -119,6 +119,14 @@ pub enum Command {
     ComputeLearningCurve,
     /// Metrics by the groups of a column, on the test rows (background).
     ComputeGroups(String),
+    /// Fit per-group thresholds equalising the true-positive rate on the test rows (background).
+    ComputeMitigation,
+    /// Decide with the fitted per-group thresholds (true) or the model's own (false).
+    UseThresholds(bool),
+    /// The text of the model card's "Intended use" box changed.
+    SetIntendedUse(String),
+    /// Asks where to save the current model's card (Markdown), then writes it.
+    SaveCard,
     Deploy,
     StopServer,
     TryPrediction,
@@ -477,6 +485,13 @@ impl CairnApp {
             Command::Tune => self.start_tuning(),
             Command::ComputeImportance => self.start_importance(),
             Command::ComputeGroups(column) => self.start_groups(column),
+            Command::ComputeMitigation => self.start_mitigation(),
+            Command::UseThresholds(on) => {
+                self.state.use_thresholds(on);
+                if let Some(column) = self.state.eval_view.group.clone() {
+                    self.start_groups(column);
+                }
+            }
             Command::ComputeLearningCurve => self.start_learning_curve(),
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {
@@ -487,6 +502,8 @@ impl CairnApp {
             }
             Command::TryPrediction => self.try_prediction(),
             Command::SaveBundle => self.save_bundle(),
+            Command::SetIntendedUse(text) => self.state.intended_use = text,
+            Command::SaveCard => self.save_card(),
             Command::PredictFile => self.start_predict_file(),
             Command::CheckServedData => self.start_monitor_check(),
             Command::SetColumnKind(name, kind) => self.edit_data(move |ds| {
@@ -559,12 +576,18 @@ pub(crate) fn warnings_ui(
         for w in warnings {
             ui.horizontal_wrapped(|ui| {
                 ui.label(format!("• {}", w.message));
-                // The fix is a recipe step: done once the recipe holds it.
-                if let Some((label, step)) = crate::features::fix_for(w, ds, target) {
-                    if recipe.is_some_and(|r| r.active().any(|s| *s == step)) {
-                        ui.label(egui::RichText::new("(in the recipe)").color(egui::Color32::from_rgb(90, 170, 90)));
-                    } else if ui.small_button(label).on_hover_text(step.describe()).clicked() {
-                        cmds.push(Command::Recipe(features::RecipeEdit::Add(step)));
+                // Each fix is a recipe step: done once the recipe holds one of them.
+                let fixes = crate::features::fixes_for(w, ds, target);
+                if let Some((_, done)) =
+                    fixes.iter().find(|(_, step)| recipe.is_some_and(|r| r.active().any(|s| s == step)))
+                {
+                    let text = format!("(in the recipe: {})", done.title().to_lowercase());
+                    ui.label(egui::RichText::new(text).color(egui::Color32::from_rgb(90, 170, 90)));
+                } else {
+                    for (label, step) in fixes {
+                        if ui.small_button(label).on_hover_text(step.describe()).clicked() {
+                            cmds.push(Command::Recipe(features::RecipeEdit::Add(step)));
+                        }
                     }
                 }
             });

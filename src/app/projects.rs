@@ -118,7 +118,8 @@ impl CairnApp {
             return;
         }
         let target = self.state.settings.target.as_deref().unwrap_or_default();
-        let now = format!("{:?}{:?}", self.state.settings, self.state.recipe.edited(target));
+        let now =
+            format!("{:?}{:?}{:?}", self.state.settings, self.state.recipe.edited(target), self.state.intended_use);
         let a = &mut self.state.autosave;
         match (&a.saved, &a.pending) {
             (None, _) => a.saved = Some(now),
@@ -152,8 +153,9 @@ impl CairnApp {
         project.params = s.params.clone();
         (project.seed, project.test_size, project.device) = (s.seed, s.test_size, s.device.name().to_string());
         project.recipe = s.target.as_deref().and_then(|t| self.state.recipe.edited(t)).cloned();
+        project.intended_use.clone_from(&self.state.intended_use);
         let target = s.target.as_deref().unwrap_or_default();
-        let fingerprint = format!("{s:?}{:?}", self.state.recipe.edited(target));
+        let fingerprint = format!("{s:?}{:?}{:?}", self.state.recipe.edited(target), self.state.intended_use);
         let kind = SaveKind::Project { quiet, name, fingerprint };
         self.start_save(kind, dir.join(crate::project::PROJECT_FILE), move |_| {
             if let Ok(old) = Project::load(&dir) {
@@ -207,6 +209,7 @@ impl CairnApp {
 /// After a project's data loaded: its model, settings, seed and test share.
 pub(super) fn apply_pending(state: &mut AppState) {
     let Some(p) = state.pending_project.take() else { return };
+    state.intended_use.clone_from(&p.intended_use);
     let s = &mut state.settings;
     s.model = p.model.as_deref().and_then(|m| crate::train::ModelKind::parse(m).ok());
     s.params = p.params.filter(|params| Some(params.model) == s.model);

@@ -6,6 +6,7 @@
 
 use super::{CairnApp, Event};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What is being saved.
@@ -15,6 +16,8 @@ pub enum SaveKind {
     Model,
     /// The HTML report.
     Report,
+    /// The model card (Markdown).
+    Card,
     /// The project folder's `project.json`; `quiet` for autosave, with the choices it holds.
     Project { quiet: bool, name: String, fingerprint: String },
 }
@@ -108,8 +111,38 @@ impl CairnApp {
         }
         let Some(outcome) = self.state.outcome.clone() else { return };
         let Some(path) = self.options.picker.pick_save_path("model.cairn") else { return };
+        let intended_use = self.state.intended_use.trim().to_string();
         self.start_save(SaveKind::Model, path, move |path| {
-            crate::project::save_bundle(&outcome.pipeline, path).map(|_| ()).map_err(|e| e.to_string())
+            let saved = if intended_use == outcome.pipeline.intended_use {
+                crate::project::save_bundle(&outcome.pipeline, path)
+            } else {
+                let mut pipeline = outcome.pipeline.clone();
+                pipeline.intended_use = intended_use;
+                crate::project::save_bundle(&pipeline, path)
+            };
+            saved.map(|_| ()).map_err(|e| e.to_string())
+        });
+    }
+
+    /// What the model card is written from, taken from the window's state (the card itself is
+    /// made on the saving thread: scoring the groups takes a while on a big test set).
+    pub(super) fn card_source(&self) -> Option<CardSource> {
+        Some(CardSource {
+            outcome: self.state.outcome.clone()?,
+            dataset: self.state.dataset.clone(),
+            intended_use: self.state.intended_use.clone(),
+            group: self.state.eval_view.group.clone(),
+            warnings: self.state.profile.as_ref().map(|p| p.warnings.clone()).unwrap_or_default(),
+            data: self.state.data_ref.clone(),
+        })
+    }
+
+    /// Asks where to save, then writes the current model's card (Markdown).
+    pub(super) fn save_card(&mut self) {
+        let Some(source) = self.card_source() else { return };
+        let Some(path) = self.options.picker.pick_save_path("model-card.md") else { return };
+        self.start_save(SaveKind::Card, path, move |path| {
+            crate::project::write_atomically(path, source.markdown().as_bytes()).map_err(|e| e.to_string())
         });
     }
 
@@ -127,6 +160,10 @@ impl CairnApp {
                 self.state.notice = Some(format!("Saved the report to {shown} ({})", human_size(n)));
             }
             (SaveKind::Report, Err(e)) => self.state.error = Some(format!("cannot save the report to {shown}: {e}")),
+            (SaveKind::Card, Ok(n)) => {
+                self.state.notice = Some(format!("Saved the model card to {shown} ({})", human_size(n)));
+            }
+            (SaveKind::Card, Err(e)) => self.state.error = Some(format!("cannot save the model card to {shown}: {e}")),
             (SaveKind::Project { quiet, name, fingerprint }, Ok(_)) => {
                 let dir = path.parent().map_or_else(|| path.clone(), Path::to_path_buf);
                 self.project_saved(dir, &name, quiet, fingerprint);
@@ -135,6 +172,44 @@ impl CairnApp {
                 self.state.error = Some(format!("Saving the project failed: {e}"));
             }
         }
+    }
+}
+
+/// Everything the model card needs, owned, to be written off the UI thread.
+pub struct CardSource {
+    outcome: Arc<crate::train::TrainOutcome>,
+    dataset: Option<Arc<crate::data::Dataset>>,
+    intended_use: String,
+    /// The Groups tab's column: the card shows the metrics by it on the test rows.
+    group: Option<String>,
+    warnings: Vec<crate::data::Warning>,
+    /// The data's path (or `sample:…`), for the card's reproduce line.
+    data: Option<String>,
+}
+
+impl CardSource {
+    /// The card as Markdown.
+    pub fn markdown(&self) -> String {
+        use crate::eval::card::{CardInput, model_card};
+        let p = &self.outcome.pipeline;
+        let test = self.dataset.as_ref().map(|ds| ds.take_rows(&self.outcome.test_source_rows));
+        let groups = match (&test, &self.group) {
+            (Some(t), Some(g)) => crate::eval::fairness::fairness(p, t, g, None).ok(),
+            _ => None,
+        };
+        let data = match (&self.dataset, &self.data) {
+            (Some(ds), Some(path)) => Some((ds.as_ref(), path.as_str())),
+            (Some(ds), None) => Some((ds.as_ref(), ds.source.as_str())),
+            _ => None,
+        };
+        let input = CardInput {
+            intended_use: Some(self.intended_use.as_str()).filter(|t| !t.trim().is_empty()),
+            data,
+            groups: groups.as_ref(),
+            warnings: &self.warnings,
+            bundle: None,
+        };
+        model_card(p, &input)
     }
 }
 

@@ -94,6 +94,8 @@ pub struct AppState {
     pub project: Option<PathBuf>,
     /// A project's choices, applied once its data has loaded.
     pub pending_project: Option<crate::project::Project>,
+    /// What the model is for (Deploy panel); goes into the model card and the saved model.
+    pub intended_use: String,
     /// Autosave of the open project's choices.
     pub autosave: projects::Autosave,
     /// Saves running on background threads (model, report, project).
@@ -142,6 +144,19 @@ impl AppState {
         self.eval_view.cell = None;
         self.eval_view.whatif = None;
         self.insight = insight::Insight::default();
+    }
+
+    /// Makes the model with (or without) the per-group thresholds of the Groups tab current,
+    /// in place of the other in the session's runs, and scores the groups again.
+    pub fn use_thresholds(&mut self, on: bool) {
+        let Some(view) = &self.insight.mitigation else { return };
+        let (new, old) =
+            if on { (view.with.clone(), view.without.clone()) } else { (view.without.clone(), view.with.clone()) };
+        for r in self.runs.iter_mut().filter(|r| Arc::ptr_eq(r, &old)) {
+            *r = new.clone();
+        }
+        self.outcome = Some(new);
+        self.insight.groups = None;
     }
 
     /// Drops what was derived from the table's columns (after new data or an edit).
@@ -217,6 +232,7 @@ impl Default for AppState {
             data_ref: None,
             project: None,
             pending_project: None,
+            intended_use: String::new(),
             autosave: Default::default(),
             saves: Default::default(),
             recent: Vec::new(),

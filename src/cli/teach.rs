@@ -131,6 +131,12 @@ pub struct ReportArgs {
     /// Where to write the HTML file.
     #[arg(short, long)]
     pub out: PathBuf,
+    /// Add the model card's metrics by the groups of this column of DATA.
+    #[arg(long, value_name = "COLUMN")]
+    pub group: Option<String>,
+    /// The model card's "Intended use" (default: the one saved in the bundle).
+    #[arg(long, value_name = "TEXT")]
+    pub intended_use: Option<String>,
 }
 
 /// Writes one self-contained HTML report: the data's profile, the recipe, the model and its
@@ -140,12 +146,27 @@ pub fn cmd_report(a: ReportArgs) -> Result<()> {
     let data = cairn::data::read_path(&a.data)?;
     let report = pipeline.evaluate(&data)?;
     let profile = cairn::data::profile(&data);
+    let groups = a.group.as_deref().map(|g| cairn::eval::fairness::fairness(&pipeline, &data, g, None)).transpose()?;
+    let mut warnings = profile.warnings.clone();
+    warnings.extend(cairn::data::target_warnings(&data, &pipeline.target.name));
+    let (bundle_text, data_text) = (a.bundle.display().to_string(), a.data.display().to_string());
+    let card = cairn::eval::card::model_card(
+        &pipeline,
+        &cairn::eval::card::CardInput {
+            intended_use: a.intended_use.as_deref(),
+            data: Some((&data, &data_text)),
+            groups: groups.as_ref(),
+            warnings: &warnings,
+            bundle: Some(&bundle_text),
+        },
+    );
     let html = cairn::eval::html::html_report(&cairn::eval::html::ReportInput {
         title: format!("{} — report", pipeline.goal()),
         profile: Some(&profile),
         pipeline: &pipeline,
         report: &report,
         lesson: None,
+        card: Some(card),
     });
     cairn::project::write_atomically(&a.out, html.as_bytes())?;
     eprintln!("Wrote {}", a.out.display());

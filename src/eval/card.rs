@@ -34,7 +34,7 @@ pub fn model_card(p: &Pipeline, input: &CardInput) -> String {
     writeln!(md, "# Model card: {} predicting '{}'\n", p.model_display_name(), p.target.name).ok();
     writeln!(md, "Made with Cairn {} · {} · seed {}.\n", i.app_version, p.target.task.name(), i.seed).ok();
     writeln!(md, "## Intended use\n").ok();
-    match input.intended_use {
+    match input.intended_use.or(Some(p.intended_use.as_str())) {
         Some(text) if !text.trim().is_empty() => writeln!(md, "{}\n", text.trim()).ok(),
         _ => writeln!(
             md,
@@ -135,10 +135,45 @@ fn limits_section(md: &mut String, p: &Pipeline, input: &CardInput) {
     writeln!(md).ok();
 }
 
+/// The card as HTML for the report: its headings one level down (the report has the page's
+/// title), and any HTML inside the text (an intended use, a group name) shown as text, not run.
+pub fn card_html(markdown: &str) -> String {
+    use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    let down = |l: HeadingLevel| match l {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    };
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(CowStr::from(t.into_string())),
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level: down(level), id, classes, attrs })
+        }
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(down(level))),
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn cells_escape_pipes() {
         assert_eq!(super::cell("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn the_card_as_html_shows_markup_as_text() {
+        let html = super::card_html(
+            "# Card\n\n## Intended use\n\nFor *teachers*, not <script>alert(1)</script>\n\n<div>block</div>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
+        assert!(html.contains("<h2>Card</h2>") && html.contains("<h3>Intended use</h3>"), "{html}");
+        assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;div&gt;block") && !html.contains("<div>"), "{html}");
+        assert!(html.contains("<em>teachers</em>") && html.contains("<td>2</td>"), "{html}");
     }
 }

@@ -15,6 +15,8 @@ pub struct ReportInput<'a> {
     pub report: &'a Report,
     /// A lesson's title and its steps (title, done).
     pub lesson: Option<(String, Vec<(String, bool)>)>,
+    /// The model card (Markdown, `eval::card::model_card`), shown at the end.
+    pub card: Option<String>,
 }
 
 /// The whole report as one HTML document.
@@ -82,7 +84,11 @@ pub fn html_report(input: &ReportInput) -> String {
     for (name, w) in p.top_features(8) {
         write!(h, "<li>{}: {}</li>", escape(&name), human_number(w)).ok();
     }
-    h.push_str("</ol></body></html>\n");
+    h.push_str("</ol>");
+    if let Some(card) = &input.card {
+        write!(h, "<section class=\"modelcard\">{}</section>", super::card::card_html(card)).ok();
+    }
+    h.push_str("</body></html>\n");
     h
 }
 
@@ -277,4 +283,4 @@ const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:900px;margin:
 h1{margin-bottom:0}.sub{color:#666}table{border-collapse:collapse;margin:.5em 0}\
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.cards{display:flex;gap:12px;flex-wrap:wrap}\
 .card{border:1px solid #ccc;border-radius:6px;padding:8px 12px;width:190px}.card .v{font-size:1.6em}\
-svg{display:block;margin:.5em 0}";
+svg{display:block;margin:.5em 0}.modelcard{border-top:3px solid #4a9;margin-top:2.5em}";

@@ -11,7 +11,8 @@ mod text;
 pub use crate::data::{DateTime, parse_datetime};
 pub use expr::{Expr, ExprError};
 pub use recipe::{
-    DatePart, Impute, Power, Preview, RECIPE_VERSION, Recipe, RecipeStep, Scaling, Step, StepGroup, fix_for,
+    CoarsePart, DatePart, Impute, Power, Preview, RECIPE_VERSION, Recipe, RecipeStep, Scaling, Step, StepGroup,
+    fix_for, fixes_for,
 };
 pub use sparse::Csr;
 pub use table::FittedTable;

@@ -75,6 +75,39 @@ impl DatePart {
     }
 }
 
+/// The part of a personal value that a `Coarsen` step keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoarsePart {
+    /// What follows the `@` of an e-mail address, lower-cased.
+    #[default]
+    EmailDomain,
+    /// The year of a date (e.g. of birth).
+    Year,
+    /// The first `chars` characters (spaces left out), e.g. of a postal code.
+    Prefix,
+}
+
+impl CoarsePart {
+    /// The coarse part that fits what the personal-data check found (`PersonalFinding::what`).
+    pub fn for_finding(what: &str) -> Option<(CoarsePart, usize)> {
+        match what {
+            "email" => Some((CoarsePart::EmailDomain, 0)),
+            "date_of_birth" => Some((CoarsePart::Year, 0)),
+            "postal_code" => Some((CoarsePart::Prefix, 2)),
+            _ => None,
+        }
+    }
+
+    pub fn describe(self, chars: usize) -> String {
+        match self {
+            CoarsePart::EmailDomain => "the e-mail domain".into(),
+            CoarsePart::Year => "the year".into(),
+            CoarsePart::Prefix => format!("the first {chars} characters"),
+        }
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -92,6 +125,9 @@ fn default_upper() -> f64 {
 }
 fn default_bins() -> usize {
     5
+}
+fn default_chars() -> usize {
+    2
 }
 fn default_parts() -> Vec<DatePart> {
     vec![DatePart::Year, DatePart::Month, DatePart::Weekday, DatePart::Hour]
@@ -142,6 +178,18 @@ pub enum Step {
     },
     /// A new numeric column computed from others, e.g. `rooms / households`.
     Derived { name: String, expression: String },
+    /// Each value replaced by a salted hash: equal values get equal hashes (joins and repeats
+    /// survive), the value itself does not. The salt is fitted on the training rows and saved.
+    Hash { column: String },
+    /// Only a coarse part of each value kept: an e-mail's domain, a date's year, the first
+    /// characters of a code.
+    Coarsen {
+        column: String,
+        #[serde(default)]
+        part: CoarsePart,
+        #[serde(default = "default_chars")]
+        chars: usize,
+    },
     // --- encoding ---
     /// Gaps filled (median by default), then scaled (standard by default).
     ImputeScale {
@@ -219,7 +267,9 @@ impl Step {
             | Step::Clip { .. }
             | Step::Bin { .. }
             | Step::DateParts { .. }
-            | Step::Derived { .. } => StepGroup::Table,
+            | Step::Derived { .. }
+            | Step::Hash { .. }
+            | Step::Coarsen { .. } => StepGroup::Table,
             Step::ImputeScale { .. } | Step::OneHot { .. } | Step::Tfidf { .. } => StepGroup::Encoding,
         }
     }
@@ -234,6 +284,8 @@ impl Step {
             | Step::Clip { column, .. }
             | Step::Bin { column, .. }
             | Step::DateParts { column, .. }
+            | Step::Hash { column }
+            | Step::Coarsen { column, .. }
             | Step::ImputeScale { column, .. }
             | Step::OneHot { column, .. }
             | Step::Tfidf { column, .. } => column,
@@ -251,6 +303,8 @@ impl Step {
             Step::Bin { .. } => "bin",
             Step::DateParts { .. } => "date_parts",
             Step::Derived { .. } => "derived",
+            Step::Hash { .. } => "hash",
+            Step::Coarsen { .. } => "coarsen",
             Step::ImputeScale { .. } => "impute_scale",
             Step::OneHot { .. } => "one_hot",
             Step::Tfidf { .. } => "tfidf",
@@ -268,6 +322,8 @@ impl Step {
             Step::Bin { .. } => "Bin into ranges",
             Step::DateParts { .. } => "Date parts",
             Step::Derived { .. } => "Derived column",
+            Step::Hash { .. } => "Replace with a salted hash",
+            Step::Coarsen { .. } => "Keep a coarse part",
             Step::ImputeScale { .. } => "Numbers: fill gaps + scale",
             Step::OneHot { .. } => "Categories: encode",
             Step::Tfidf { .. } => "Text: TF-IDF",
@@ -298,6 +354,10 @@ impl Step {
                 format!("{column}: {} as numbers", parts.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "))
             }
             Step::Derived { name, expression } => format!("{name} = {expression}"),
+            Step::Hash { column } => {
+                format!("{column}: each value replaced by a salted hash (equal values stay equal; the value is gone)")
+            }
+            Step::Coarsen { column, part, chars } => format!("{column}: only {} kept", part.describe(*chars)),
             Step::ImputeScale { column, impute, fill_value, indicator, scale } => {
                 let fill = match impute {
                     Impute::Median => "the median".to_string(),
@@ -493,6 +553,18 @@ impl Recipe {
                 }
             }
             Step::Derived { name, .. } => self.steps.push(Step::numbers(name).into()),
+            Step::Hash { column } | Step::Coarsen { column, .. } => {
+                // One protection per column, in place of dropping it; what is left is a category
+                // (a value seen in one training row only, as most hashes are, joins "(other)").
+                let protects =
+                    |s: &RecipeStep| matches!(s.op, Step::Hash { .. } | Step::Coarsen { .. } | Step::Drop { .. });
+                self.steps.retain(|s| !(protects(s) && s.op.column() == column));
+                let encoding = Step::OneHot { column: column.clone(), min_frequency: 2, ordinal: false };
+                match self.steps.iter_mut().find(|s| enc(s) && s.op.column() == column) {
+                    Some(s) => s.op = encoding,
+                    None => self.steps.push(encoding.into()),
+                }
+            }
             Step::ImputeScale { column, .. } | Step::OneHot { column, .. } | Step::Tfidf { column, .. } => {
                 // One encoding per column: the new one replaces the old in place.
                 if let Some(s) = self.steps.iter_mut().find(|s| enc(s) && s.op.column() == column) {
@@ -562,7 +634,21 @@ pub struct Preview {
     pub values: Vec<Vec<(usize, f64)>>,
 }
 
-/// The one-click fix for a profile warning, as a recipe step and a button label.
+/// The one-click fixes for a profile warning, as (button label, recipe step): the first is the
+/// usual one; personal data also offers a salted hash and, where one fits, a coarse part.
+pub fn fixes_for(warning: &crate::data::Warning, ds: &Dataset, target: &str) -> Vec<(String, Step)> {
+    let mut fixes: Vec<(String, Step)> = fix_for(warning, ds, target).into_iter().collect();
+    if let (Some(c), Some(found), false) = (&warning.column, &warning.found, fixes.is_empty()) {
+        fixes.push((format!("Hash '{c}'"), Step::Hash { column: c.clone() }));
+        if let Some((part, chars)) = CoarsePart::for_finding(found.what) {
+            let label = format!("Keep only {} of '{c}'", part.describe(chars));
+            fixes.push((label, Step::Coarsen { column: c.clone(), part, chars }));
+        }
+    }
+    fixes
+}
+
+/// The usual one-click fix for a profile warning, as a recipe step and a button label.
 pub fn fix_for(warning: &crate::data::Warning, ds: &Dataset, target: &str) -> Option<(String, Step)> {
     let column = warning.column.as_deref();
     if column.is_some_and(|c| c == target) {

@@ -3,10 +3,11 @@
 
 use super::FeatureError;
 use super::expr::Expr;
-use super::recipe::{DatePart, Power, Step};
+use super::recipe::{CoarsePart, DatePart, Power, Step};
 use crate::data::{Column, ColumnKind, Dataset, Values, format_number};
 use crate::data::{DateFormat, DateTime, detect_column};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -42,6 +43,17 @@ pub enum FittedTable {
         name: String,
         expression: String,
     },
+    /// `salt`: hex, derived from the training rows (the same data gives the same salt, so a
+    /// retrained model hashes alike).
+    Hash {
+        column: String,
+        salt: String,
+    },
+    Coarsen {
+        column: String,
+        part: CoarsePart,
+        chars: usize,
+    },
 }
 
 impl FittedTable {
@@ -54,6 +66,8 @@ impl FittedTable {
             FittedTable::Bin { column, .. } => format!("bin '{column}'"),
             FittedTable::DateParts { column, .. } => format!("date parts of '{column}'"),
             FittedTable::Derived { name, .. } => format!("derived column '{name}'"),
+            FittedTable::Hash { column, .. } => format!("salted hash of '{column}'"),
+            FittedTable::Coarsen { column, .. } => format!("coarse part of '{column}'"),
         }
     }
 
@@ -134,6 +148,22 @@ impl FittedTable {
                 }
                 FittedTable::Derived { name: name.clone(), expression: expression.clone() }
             }
+            Step::Hash { column } => {
+                let col = require(ds, column)?;
+                let mut h = Sha256::new();
+                h.update(b"cairn salt\0");
+                h.update(column.as_bytes());
+                for &r in rows {
+                    h.update(b"\0");
+                    h.update(col.values.display(r).as_bytes());
+                }
+                let salt = crate::util::hex(&h.finalize()[..16]);
+                FittedTable::Hash { column: column.clone(), salt }
+            }
+            Step::Coarsen { column, part, chars } => {
+                require(ds, column)?;
+                FittedTable::Coarsen { column: column.clone(), part: *part, chars: (*chars).clamp(1, 64) }
+            }
             other => {
                 return Err(FeatureError::Step { step: other.title().into(), message: "is not a table step".into() });
             }
@@ -205,6 +235,18 @@ impl FittedTable {
                     ds.columns.push(Column::numeric(name, values));
                 }
             }
+            FittedTable::Hash { column, salt } => {
+                let i = index(ds, column)?;
+                map_cells(&mut ds.columns[i], |s| {
+                    let digest =
+                        Sha256::new().chain_update(salt.as_bytes()).chain_update(s.trim().as_bytes()).finalize();
+                    Some(crate::util::hex(&digest[..8]))
+                });
+            }
+            FittedTable::Coarsen { column, part, chars } => {
+                let i = index(ds, column)?;
+                map_cells(&mut ds.columns[i], |s| coarse(s.trim(), *part, *chars));
+            }
             FittedTable::Derived { name, expression } => {
                 let e = parse_expr(name, expression)?;
                 let cols: Vec<(String, &crate::data::Numbers)> = e
@@ -223,6 +265,31 @@ impl FittedTable {
             }
         }
         Ok(())
+    }
+}
+
+/// Replaces every present cell of `col` by `f(cell text)` (computed once per distinct text);
+/// the column becomes a category column.
+fn map_cells(col: &mut Column, f: impl Fn(&str) -> Option<String>) {
+    let values: crate::data::Strings = match &col.values {
+        Values::Str(v) => {
+            let mapped: Vec<Option<String>> = v.dict().iter().map(|s| f(s)).collect();
+            v.codes().iter().map(|&c| mapped.get(c as usize).and_then(|m| m.as_deref())).collect()
+        }
+        Values::Numeric(v) => v.iter().map(|x| x.and_then(|x| f(&format_number(x)))).collect(),
+    };
+    *col = Column { name: col.name.clone(), kind: ColumnKind::Categorical, values: Values::Str(values) };
+}
+
+/// The coarse part of one value (none when the value has no such part).
+fn coarse(s: &str, part: CoarsePart, chars: usize) -> Option<String> {
+    match part {
+        CoarsePart::EmailDomain => s.rsplit_once('@').map(|(_, d)| d.trim().to_lowercase()).filter(|d| !d.is_empty()),
+        CoarsePart::Year => crate::data::parse_datetime(s).map(|d| d.year.to_string()),
+        CoarsePart::Prefix => {
+            let p: String = s.chars().filter(|c| !c.is_whitespace()).take(chars).collect();
+            (!p.is_empty()).then_some(p)
+        }
     }
 }
 
@@ -310,6 +377,36 @@ fn part(d: DateTime, p: DatePart) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coarse_parts_and_hashes() {
+        assert_eq!(
+            coarse(" Ann.Lee@Mail.EXAMPLE ".trim(), CoarsePart::EmailDomain, 0).as_deref(),
+            Some("mail.example")
+        );
+        assert_eq!(coarse("no address", CoarsePart::EmailDomain, 0), None);
+        assert_eq!(coarse("1984-07-02", CoarsePart::Year, 0).as_deref(), Some("1984"));
+        assert_eq!(coarse("SW1A 1AA", CoarsePart::Prefix, 3).as_deref(), Some("SW1"));
+        let mut col = Column {
+            name: "zip".into(),
+            kind: ColumnKind::Categorical,
+            values: Values::Str(
+                vec![Some("90210".to_string()), None, Some("90210".to_string()), Some("10001".to_string())].into(),
+            ),
+        };
+        let mut ds = Dataset::new("t", vec![col.clone()]).unwrap();
+        let fitted = FittedTable::fit(&Step::Hash { column: "zip".into() }, &ds, &[0, 1, 2, 3]).unwrap();
+        fitted.apply(&mut ds).unwrap();
+        let v = &ds.columns[0].values;
+        assert_eq!(v.display(0), v.display(2));
+        assert_ne!(v.display(0), v.display(3));
+        assert!(v.is_missing(1) && v.display(0).len() == 16 && v.display(0) != "90210");
+        // Another salt, another hash.
+        col.values = Values::Str(vec![Some("90210".to_string())].into());
+        let mut other = Dataset::new("t", vec![col]).unwrap();
+        FittedTable::Hash { column: "zip".into(), salt: "00".into() }.apply(&mut other).unwrap();
+        assert_ne!(other.columns[0].values.display(0), v.display(0));
+    }
 
     #[test]
     fn date_parts_replay_the_layout_fitted_on_the_training_rows() {

@@ -43,6 +43,9 @@ pub struct Project {
     pub production: Option<String>,
     #[serde(default)]
     pub notes: String,
+    /// What the model is for, in the owner's words (the model card's "Intended use").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub intended_use: String,
     /// The feature recipe edited on the Features panel (`None`: the one proposed from the data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipe: Option<crate::features::Recipe>,
@@ -93,6 +96,7 @@ impl Project {
             device: auto(),
             production: None,
             notes: String::new(),
+            intended_use: String::new(),
             recipe: None,
         }
     }

@@ -340,6 +340,7 @@ fn fit_prepared(
         info,
         metrics: report.metrics.clone(),
         example,
+        intended_use: String::new(),
         thresholds: None,
     };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };

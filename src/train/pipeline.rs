@@ -57,6 +57,10 @@ pub struct Pipeline {
     pub metrics: Metrics,
     /// One training row, used to pre-fill the serving form.
     pub example: Map<String, Value>,
+    /// What the model is for and who uses its answers, in the owner's words (the model card's
+    /// "Intended use").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub intended_use: String,
     /// Per-group decision thresholds (a fairness mitigation), applied when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<super::groups::GroupThresholds>,

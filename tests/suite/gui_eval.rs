@@ -229,7 +229,7 @@ fn coaching_fixes_are_one_click_recipe_steps() {
     h.get_by_label("Remove the duplicate rows").click();
     h.run_steps(2);
     assert_eq!(steps(&h), before + 1, "the fix adds one recipe step");
-    h.get_by_label("(in the recipe)");
+    h.get_by_label_contains("(in the recipe");
     assert!(h.query_by_label("Remove the duplicate rows").is_none());
     // The Features panel lists it with the other steps and previews the features.
     h.get_by_label("2  Features").click();

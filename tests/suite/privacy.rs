@@ -146,3 +146,88 @@ fn the_prediction_log_keeps_personal_columns_out_unless_asked() {
     let o = cairn(&["serve", bundle.to_str().unwrap(), "--log-inputs", "some"]);
     crate::common::assert_clean_failure(&o, "unknown --log-inputs 'some'");
 }
+
+/// Customers whose spend depends on the e-mail domain and the year of birth (not on who they
+/// are), with postal codes.
+fn shop(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("shop.csv");
+    let zips = ["90210", "10001", "02139", "60614", "94103"];
+    let mut csv = String::from("email,zip_code,date_of_birth,visits,spend\n");
+    for i in 0..300 {
+        let domain = if i % 3 == 0 { "corp.example" } else { "home.example" };
+        let year = 1950 + (i * 7) % 50;
+        let visits = 1 + (i * 13) % 20;
+        let spend = 100 + if i % 3 == 0 { 300 } else { 0 } + (2000 - year) * 4 + visits * 10;
+        csv.push_str(&format!("p{i}@{domain},{},{year}-0{}-1{},{visits},{spend}\n", zips[i % 5], 1 + i % 9, i % 10));
+    }
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+#[test]
+fn personal_columns_can_be_hashed_or_coarsened_and_the_bundle_keeps_no_raw_value() {
+    use cairn::features::{CoarsePart, Recipe, Step, fixes_for};
+    let dir = tempdir();
+    let path = shop(dir.path());
+    let ds = cairn::data::read_path(&path).unwrap();
+    // Each personal-data warning offers its fixes: drop, a salted hash, and a coarse part where
+    // one fits.
+    let warnings = cairn::data::table_warnings(&ds);
+    let labels = |column: &str| -> Vec<String> {
+        let w = warnings.iter().find(|w| w.kind == "personal_data" && w.column.as_deref() == Some(column));
+        let w = w.unwrap_or_else(|| panic!("{column} not flagged: {warnings:?}"));
+        fixes_for(w, &ds, "spend").into_iter().map(|f| f.0).collect()
+    };
+    assert_eq!(labels("email"), ["Drop 'email'", "Hash 'email'", "Keep only the e-mail domain of 'email'"]);
+    assert_eq!(labels("date_of_birth")[2], "Keep only the year of 'date_of_birth'");
+    assert_eq!(labels("zip_code")[2], "Keep only the first 2 characters of 'zip_code'");
+    let mut recipe = Recipe::proposed(&ds, "spend");
+    recipe.add(Step::Coarsen { column: "email".into(), part: CoarsePart::EmailDomain, chars: 2 });
+    recipe.add(Step::Coarsen { column: "date_of_birth".into(), part: CoarsePart::Year, chars: 2 });
+    recipe.add(Step::Hash { column: "zip_code".into() });
+    let recipe_file = dir.path().join("recipe.json");
+    std::fs::write(&recipe_file, serde_json::to_string(&recipe).unwrap()).unwrap();
+    let bundle = dir.path().join("shop.cairn");
+    let (p, r, b) = (path.to_str().unwrap(), recipe_file.to_str().unwrap(), bundle.to_str().unwrap());
+    let args = ["train", p, "--target", "spend", "--model", "ridge", "--recipe", r, "--out", b, "--json"];
+    let o = cairn(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let r2 = v["metrics"]["r2"].as_f64().unwrap();
+    assert!(r2 > 0.9, "the domain and the year carry the signal: R² {r2}");
+    let (pipeline, _) = cairn::project::load_bundle(&bundle).unwrap();
+    let names = pipeline.fitted_recipe.feature_names();
+    assert!(names.iter().any(|n| n == "email=corp.example"), "{names:?}");
+    assert!(names.iter().any(|n| n == "date_of_birth=1960"), "{names:?}");
+    // No address, postal code or birth date is in the model file.
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    for raw in ["p3@", "90210", "10001", "1960-0"] {
+        assert!(!text.contains(raw), "the bundle holds '{raw}'");
+    }
+    // Hashes: equal postal codes share one, different ones differ, and retraining on the same
+    // rows gives the same salt (the same model).
+    let salt = |p: &cairn::train::Pipeline| {
+        p.fitted_recipe.table.iter().find_map(|t| match t {
+            cairn::features::FittedTable::Hash { salt, .. } => Some(salt.clone()),
+            _ => None,
+        })
+    };
+    let again = dir.path().join("again.cairn");
+    let o =
+        cairn(&["train", p, "--target", "spend", "--model", "ridge", "--recipe", r, "--out", again.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(salt(&pipeline), salt(&cairn::project::load_bundle(&again).unwrap().0));
+    assert_eq!(salt(&pipeline).unwrap().len(), 32);
+    // Serving replays the steps on raw values: a corp address predicts more than a home one.
+    let input = dir.path().join("new.csv");
+    std::fs::write(
+        &input,
+        "email,zip_code,date_of_birth,visits\nnew@corp.example,90210,1970-05-05,5\nnew@home.example,90210,1970-05-05,5\n",
+    )
+    .unwrap();
+    let o = cairn(&["predict", b, input.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let preds: Vec<f64> = out.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert!(preds[0] > preds[1] + 200.0, "{out}");
+}
