@@ -225,7 +225,14 @@ fn card_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         .hint_text("Intended use: what the model is for, who uses its answers, and what it must not be used for")
         .desired_rows(3)
         .desired_width(f32::INFINITY);
-    if ui.add(edit).changed() {
+    let response = ui.add(edit);
+    super::features::name_for_screen_readers(
+        &response,
+        egui::accesskit::Role::MultilineTextInput,
+        "Intended use",
+        &text,
+    );
+    if response.changed() {
         cmds.push(Command::SetIntendedUse(text));
     }
     ui.horizontal(|ui| {

@@ -324,3 +324,72 @@ fn groups_tab_scores_the_test_rows_by_a_chosen_column() {
     h.get_by_label("INLAND");
     h.get_by_label_contains("mae gap:");
 }
+
+/// The Groups tab's fix on a two-class model: penguins' sex by species. Per-group thresholds
+/// narrow the true-positive gap on the test rows; switching them on makes the model decide with
+/// them, and the model card (with the intended use typed on the Deploy panel), the report and
+/// the saved model all carry them.
+#[test]
+fn per_group_thresholds_and_the_model_card_from_the_window() {
+    let dir = crate::common::tempdir();
+    let out = dir.path().join("saved");
+    let picker = cairn::app::FixedPicker { open: Some(crate::common::asset("penguins.csv")), save: Some(out.clone()) };
+    let mut h = harness_with(picker, dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "sex");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("Groups").click();
+    h.step();
+    h.get_by_label("Group by").click();
+    h.run_steps(3);
+    h.get_all_by_label("species").last().unwrap().click();
+    h.step();
+    wait_until(&mut h, "metrics by group", |a| a.state.insight.groups.is_some());
+    assert_eq!(h.state().state.eval_view.group.as_deref(), Some("species"), "the combo box keeps the choice");
+    h.get_by_label("Learn more: how fairness across groups is measured");
+    h.get_by_label("Find per-group thresholds").click();
+    h.step();
+    wait_until(&mut h, "per-group thresholds", |a| a.state.insight.mitigation.is_some());
+    let m = h.state().state.insight.mitigation.clone().unwrap();
+    let gap = |r: &cairn::eval::fairness::FairnessReport| r.differences["equal_opportunity_difference"];
+    assert!(gap(&m.result.after) <= gap(&m.result.before), "{} -> {}", gap(&m.result.before), gap(&m.result.after));
+    h.get_by_label_contains("Accuracy over all rows went from");
+    h.get_by_label_contains("Decide with these thresholds").click();
+    h.step();
+    wait_until(&mut h, "groups scored again", |a| a.state.insight.groups.is_some());
+    let current = h.state().state.outcome.clone().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&current, &m.with), "the model with thresholds is current");
+    let now = h.state().state.insight.groups.clone().unwrap();
+    assert!((gap(&now) - gap(&m.result.after)).abs() < 1e-12, "the groups now show the 'after' numbers");
+
+    // Deploy panel: the intended use, then the card, the report and the model file.
+    h.get_by_label("5  Deploy").click();
+    h.step();
+    let text = h.get_by_label("Intended use");
+    text.focus();
+    h.step();
+    h.get_by_label("Intended use").type_text("Teaching: how a model can treat groups differently.");
+    h.run_steps(2);
+    assert_eq!(h.state().state.intended_use, "Teaching: how a model can treat groups differently.");
+    h.get_by_label("Save the model card…").click();
+    h.step();
+    wait_until(&mut h, "the card", |a| a.state.saves.0.is_empty());
+    let card = std::fs::read_to_string(&out).unwrap();
+    for needle in ["## Intended use", "Teaching: how a model", "## Metrics by species", "equal_opportunity_difference"]
+    {
+        assert!(card.contains(needle), "{needle} missing from the card:\n{card}");
+    }
+    h.get_by_label("Export report").click();
+    h.step();
+    wait_until(&mut h, "the report", |a| a.state.saves.0.is_empty());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<section class=\"modelcard\">") && html.contains("Teaching: how a model"), "no card");
+    h.get_by_label("Save the model as a file…").click();
+    h.step();
+    wait_until(&mut h, "the model", |a| a.state.saves.0.is_empty());
+    let (saved, _) = cairn::project::load_bundle(&out).unwrap();
+    assert_eq!(saved.intended_use, "Teaching: how a model can treat groups differently.");
+    let t = saved.thresholds.expect("the thresholds are saved with the model");
+    assert!(t.enabled && t.column == "species" && t.thresholds.len() == 3, "{t:?}");
+}
