@@ -428,7 +428,7 @@ fn fairness_ui(ui: &mut egui::Ui) {
     ui.label(format!(
         "One fix: a lower approval threshold for group B ({t:.2} instead of 0.50) brings its true-positive rate to \
          {:.0} % (group A: {:.0} %). It needs the group at decision time, and it may raise the false-positive rate \
-         ({:.0} % → {:.0} %): every fix trades something, so people must choose which gap matters.",
+         (from {:.0} % to {:.0} %): every fix trades something, so people must choose which gap matters.",
         fixed[1] * 100.0,
         a[1] * 100.0,
         b[2] * 100.0,

@@ -347,7 +347,10 @@ fn per_group_thresholds_and_the_model_card_from_the_window() {
     h.step();
     wait_until(&mut h, "metrics by group", |a| a.state.insight.groups.is_some());
     assert_eq!(h.state().state.eval_view.group.as_deref(), Some("species"), "the combo box keeps the choice");
-    h.get_by_label("Learn more: how fairness across groups is measured");
+    // The learn-more picture opens (its text is laid out: every glyph must exist in the font).
+    h.get_by_label("Learn more: how fairness across groups is measured").click();
+    h.run_steps(2);
+    h.get_by_label_contains("One fix: a lower approval threshold for group B");
     h.get_by_label("Find per-group thresholds").click();
     h.step();
     wait_until(&mut h, "per-group thresholds", |a| a.state.insight.mitigation.is_some());

@@ -173,3 +173,28 @@ fn screenshots_of_the_start_screen_a_lesson_and_the_report() {
     eprintln!("report: {}", dir.path().join("report.html").display());
     std::mem::forget(dir);
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_the_groups_tab_its_fix_and_the_fairness_picture() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("penguins.csv"), dir.path());
+    crate::gui::open_file_and_pick_target(&mut h, "sex");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("Groups").click();
+    h.step();
+    h.get_by_label("Group by").click();
+    h.run_steps(3);
+    h.get_all_by_label("species").last().unwrap().click();
+    h.step();
+    wait_until(&mut h, "metrics by group", |a| a.state.insight.groups.is_some());
+    h.get_by_label("Find per-group thresholds").click();
+    h.step();
+    wait_until(&mut h, "per-group thresholds", |a| a.state.insight.mitigation.is_some());
+    h.get_by_label_contains("Decide with these thresholds").scroll_to_me();
+    save(&mut h, "screenshot-groups.png");
+    h.get_by_label("Learn more: how fairness across groups is measured").click();
+    save(&mut h, "screenshot-learn-fairness.png");
+}
