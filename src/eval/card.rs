@@ -125,6 +125,19 @@ fn limits_section(md: &mut String, p: &Pipeline, input: &CardInput) {
         )
         .ok();
     }
+    if let Some(t) = p.thresholds.as_ref().filter(|t| t.enabled) {
+        let listed: Vec<String> = t.thresholds.iter().map(|(g, v)| format!("{} {v:.3}", cell(g))).collect();
+        writeln!(
+            md,
+            "- It decides with one threshold per group of `{}` on the probability of '{}' ({}; others {:.2}), chosen \
+             to even out the true-positive rates: predicting needs that column.",
+            t.column,
+            t.positive,
+            listed.join(", "),
+            t.default
+        )
+        .ok();
+    }
     let personal: Vec<&Warning> = input.warnings.iter().filter(|w| w.kind == "personal_data").collect();
     if !personal.is_empty() {
         writeln!(md, "- The data holds personal data in {} column(s); see Data above.", personal.len()).ok();

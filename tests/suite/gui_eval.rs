@@ -349,8 +349,9 @@ fn per_group_thresholds_and_the_model_card_from_the_window() {
     assert_eq!(h.state().state.eval_view.group.as_deref(), Some("species"), "the combo box keeps the choice");
     // The learn-more picture opens (its text is laid out: every glyph must exist in the font).
     h.get_by_label("Learn more: how fairness across groups is measured").click();
-    h.run_steps(2);
-    h.get_by_label_contains("One fix: a lower approval threshold for group B");
+    h.run_steps(3);
+    assert_eq!(h.state().state.learn, Some(cairn::app::learn::Topic::Fairness));
+    h.get_by_label_contains("Selection rate: the share approved");
     h.get_by_label("Find per-group thresholds").click();
     h.step();
     wait_until(&mut h, "per-group thresholds", |a| a.state.insight.mitigation.is_some());
@@ -379,8 +380,13 @@ fn per_group_thresholds_and_the_model_card_from_the_window() {
     h.step();
     wait_until(&mut h, "the card", |a| a.state.saves.0.is_empty());
     let card = std::fs::read_to_string(&out).unwrap();
-    for needle in ["## Intended use", "Teaching: how a model", "## Metrics by species", "equal_opportunity_difference"]
-    {
+    for needle in [
+        "## Intended use",
+        "Teaching: how a model",
+        "## Metrics by species",
+        "equal_opportunity_difference",
+        "one threshold per group of `species`",
+    ] {
         assert!(card.contains(needle), "{needle} missing from the card:\n{card}");
     }
     h.get_by_label("Export report").click();
