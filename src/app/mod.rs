@@ -483,6 +483,31 @@ impl CairnApp {
                 }
             }
             Command::Tune => self.start_tuning(),
+            c @ (Command::ComputeImportance
+            | Command::ComputeGroups(_)
+            | Command::ComputeMitigation
+            | Command::UseThresholds(_)
+            | Command::ComputeLearningCurve) => self.execute_insight(c),
+            c @ (Command::Deploy
+            | Command::StopServer
+            | Command::TryPrediction
+            | Command::SaveBundle
+            | Command::SetIntendedUse(_)
+            | Command::SaveCard
+            | Command::PredictFile
+            | Command::CheckServedData) => self.execute_deploy(c),
+            Command::SetColumnKind(name, kind) => self.edit_data(move |ds| {
+                // The column's encoding step follows its new kind (see `events`).
+                Ok((ds.with_kind(&name, kind)?, format!("'{name}' is now treated as {}.", kind.label())))
+            }),
+            Command::Recipe(edit) => self.edit_recipe(edit),
+            Command::RecipeForm(form) => self.state.recipe.add = form,
+        }
+    }
+
+    /// The Evaluate panel's explaining computations.
+    fn execute_insight(&mut self, command: Command) {
+        match command {
             Command::ComputeImportance => self.start_importance(),
             Command::ComputeGroups(column) => self.start_groups(column),
             Command::ComputeMitigation => self.start_mitigation(),
@@ -493,6 +518,13 @@ impl CairnApp {
                 }
             }
             Command::ComputeLearningCurve => self.start_learning_curve(),
+            _ => {}
+        }
+    }
+
+    /// The Deploy panel: the server, saving the model and its card, predicting files.
+    fn execute_deploy(&mut self, command: Command) {
+        match command {
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {
                 self.stop_metrics_poll();
@@ -506,12 +538,7 @@ impl CairnApp {
             Command::SaveCard => self.save_card(),
             Command::PredictFile => self.start_predict_file(),
             Command::CheckServedData => self.start_monitor_check(),
-            Command::SetColumnKind(name, kind) => self.edit_data(move |ds| {
-                // The column's encoding step follows its new kind (see `events`).
-                Ok((ds.with_kind(&name, kind)?, format!("'{name}' is now treated as {}.", kind.label())))
-            }),
-            Command::Recipe(edit) => self.edit_recipe(edit),
-            Command::RecipeForm(form) => self.state.recipe.add = form,
+            _ => {}
         }
     }
 
