@@ -22,6 +22,8 @@ mod gpu;
 mod gui;
 #[path = "suite/gui_eval.rs"]
 mod gui_eval;
+#[path = "suite/gui_explore.rs"]
+mod gui_explore;
 #[path = "suite/gui_lessons.rs"]
 mod gui_lessons;
 #[path = "suite/gui_projects.rs"]

@@ -76,8 +76,8 @@ fn cards_ui(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
 /// One row per column of the profile: its type (changeable), missing and distinct counts and a
 /// summary.
 fn columns_ui(ui: &mut egui::Ui, prof: &crate::data::Profile, cmds: &mut Vec<Command>) {
-    egui::Grid::new("profile").striped(true).num_columns(5).spacing([16.0, 4.0]).show(ui, |ui| {
-        for h in ["column", "type", "missing", "distinct", "summary"] {
+    egui::Grid::new("profile").striped(true).num_columns(6).spacing([16.0, 4.0]).show(ui, |ui| {
+        for h in ["column", "type", "missing", "distinct", "distribution", "summary"] {
             ui.label(egui::RichText::new(h).strong());
         }
         ui.end_row();
@@ -108,6 +108,7 @@ fn columns_ui(ui: &mut egui::Ui, prof: &crate::data::Profile, cmds: &mut Vec<Com
                 ui.label("0");
             }
             ui.label(c.distinct_text());
+            super::explore::sketch_ui(ui, c);
             let summary = match (c.min, c.max, c.mean) {
                 (Some(min), Some(max), Some(mean)) => {
                     format!("{} … {} (mean {})", format_number(min), format_number(max), human_number(mean))
@@ -162,12 +163,33 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     });
     super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state, cmds);
     ui.add_space(4.0);
-    ui.label(egui::RichText::new("Columns").strong());
-    columns_ui(ui, prof, cmds);
+    ui.horizontal(|ui| {
+        let open = state.explore.open;
+        if ui.selectable_label(!open, "Columns").clicked() && open {
+            cmds.push(Command::Explore(super::explore::ExploreCommand::Open(false)));
+        }
+        if ui
+            .selectable_label(open, "Explore")
+            .on_hover_text("Charts of the data: distributions, box plots, scatter, correlations.")
+            .clicked()
+            && !open
+        {
+            cmds.push(Command::Explore(super::explore::ExploreCommand::Open(true)));
+        }
+    });
+    if state.explore.open {
+        super::explore::explore_ui(ui, state, cmds);
+    } else {
+        columns_ui(ui, prof, cmds);
+    }
 
     ui.add_space(8.0);
-    ui.label(egui::RichText::new("Preview").strong());
-    let n_rows = ds.n_rows();
+    let selected = state.explore.selection.as_ref().map(|s| s.rows.clone());
+    match &selected {
+        Some(rows) => ui.label(egui::RichText::new(format!("Preview: the {} selected rows", rows.len())).strong()),
+        None => ui.label(egui::RichText::new("Preview").strong()),
+    };
+    let n_rows = selected.as_ref().map_or(ds.n_rows(), |r| r.len());
     ui.push_id("preview", |ui| {
         TableBuilder::new(ui)
             .striped(true)
@@ -187,7 +209,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             })
             .body(|body| {
                 body.rows(18.0, n_rows, |mut row| {
-                    let r = row.index();
+                    let r = selected.as_ref().map_or(row.index(), |rows| rows[row.index()]);
                     row.col(|ui| {
                         ui.label(egui::RichText::new((r + 1).to_string()).weak());
                     });

@@ -42,6 +42,8 @@ pub(super) enum Event {
     Recorded(Result<i64, String>),
     /// A background save finished (model, report or project).
     Saved(Box<super::saves::Saved>),
+    /// An Explore chart or selection was computed.
+    Explored(Box<super::explore::Explored>),
 }
 
 impl CairnApp {
@@ -138,6 +140,7 @@ impl CairnApp {
                 }
             }
             Event::Saved(saved) => self.finish_save(*saved),
+            Event::Explored(found) => super::explore::explored(state, *found),
             Event::Recorded(result) => match result {
                 Ok(_) => state.run_log.stale = true,
                 Err(e) => state.notice = Some(format!("This run was not recorded in the history: {e}")),
@@ -243,6 +246,7 @@ fn loaded(state: &mut super::AppState, dataset: Result<(Dataset, Profile), Strin
             state.runs.clear();
             state.recipe.clear();
             state.intended_use.clear();
+            state.explore = super::explore::ExploreView { open: state.explore.open, ..Default::default() };
             state.forget_column_caches();
             state.eval_view = Default::default();
             super::projects::apply_pending(state);

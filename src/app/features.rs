@@ -283,7 +283,7 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &AppState, ds: &Dataset, cmds: &mut Vec<
         );
         let step = &options[form.kind.min(options.len() - 1)];
         match step {
-            Step::DropDuplicates | Step::DropMissingTarget => {}
+            Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => {}
             Step::Derived { .. } => {
                 let name =
                     ui.add(egui::TextEdit::singleline(&mut form.name).hint_text("new column").desired_width(110.0));
@@ -486,7 +486,8 @@ fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
         | Step::Drop { .. }
         | Step::Hash { .. }
         | Step::DropDuplicates
-        | Step::DropMissingTarget => {}
+        | Step::DropMissingTarget
+        | Step::FilterRows { .. } => {}
     }
 }
 

@@ -8,6 +8,7 @@ mod data;
 mod deploy;
 mod evaluate;
 mod events;
+pub mod explore;
 pub mod features;
 mod feedback;
 pub mod frames;
@@ -123,6 +124,8 @@ pub enum Command {
     ComputeMitigation,
     /// Decide with the fitted per-group thresholds (true) or the model's own (false).
     UseThresholds(bool),
+    /// The Data panel's Explore view: charts, selections, a selection as a recipe step.
+    Explore(explore::ExploreCommand),
     /// The text of the model card's "Intended use" box changed.
     SetIntendedUse(String),
     /// Asks where to save the current model's card (Markdown), then writes it.
@@ -288,6 +291,7 @@ impl CairnApp {
         for c in commands {
             self.execute(c);
         }
+        self.refresh_explore();
         self.state.settings_history.observe(&self.state.settings);
         self.autosave(ui.ctx());
         if self.is_busy() {
@@ -501,6 +505,7 @@ impl CairnApp {
                 Ok((ds.with_kind(&name, kind)?, format!("'{name}' is now treated as {}.", kind.label())))
             }),
             Command::Recipe(edit) => self.edit_recipe(edit),
+            Command::Explore(c) => self.explore_command(c),
             Command::RecipeForm(form) => self.state.recipe.add = form,
         }
     }

@@ -96,6 +96,8 @@ pub struct AppState {
     pub pending_project: Option<crate::project::Project>,
     /// What the model is for (Deploy panel); goes into the model card and the saved model.
     pub intended_use: String,
+    /// The Data panel's Explore view.
+    pub explore: super::explore::ExploreView,
     /// Autosave of the open project's choices.
     pub autosave: projects::Autosave,
     /// Saves running on background threads (model, report, project).
@@ -233,6 +235,7 @@ impl Default for AppState {
             project: None,
             pending_project: None,
             intended_use: String::new(),
+            explore: Default::default(),
             autosave: Default::default(),
             saves: Default::default(),
             recent: Vec::new(),

@@ -11,6 +11,7 @@ mod csv_plain;
 mod csv_scan;
 mod dates;
 mod excel;
+pub mod explore;
 mod fingerprint;
 mod folder;
 mod json;

@@ -34,6 +34,30 @@ pub struct ColumnProfile {
     /// The most frequent values with their counts (string columns only), most frequent first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub top_values: Vec<(String, usize)>,
+    /// A small picture of the distribution: rows per equal-width bin between `min` and `max`
+    /// (numbers), or per bin of text length in characters from 0 to `longest` (text); empty
+    /// for categories (their picture is `top_values`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub histogram: Vec<usize>,
+    /// The longest text, in characters (text columns).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longest: Option<usize>,
+}
+
+/// Bins of the profile's distribution pictures.
+pub const SKETCH_BINS: usize = 16;
+
+fn sketch(values: impl Iterator<Item = (f64, usize)>, lo: f64, hi: f64) -> Vec<usize> {
+    let mut bins = vec![0; SKETCH_BINS];
+    let width = if hi > lo { hi - lo } else { 1.0 };
+    for (x, n) in values {
+        if x.is_nan() {
+            continue;
+        }
+        let b = (((x - lo) / width * SKETCH_BINS as f64) as usize).min(SKETCH_BINS - 1);
+        bins[b] += n;
+    }
+    bins
 }
 
 impl ColumnProfile {
@@ -78,6 +102,8 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
                 mean: some(mean),
                 std: some(var.sqrt()),
                 top_values: vec![],
+                histogram: if n > 0 { sketch(v.raw().iter().map(|&x| (x, 1)), min, max) } else { vec![] },
+                longest: None,
             }
         }
         Values::Str(v) => {
@@ -85,6 +111,14 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
                 v.dict().iter().zip(v.counts()).filter(|(_, n)| *n > 0).map(|(k, n)| (k.clone(), n)).collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             top.truncate(5);
+            let (histogram, longest) = if c.kind == super::ColumnKind::Text {
+                let lengths: Vec<(f64, usize)> =
+                    v.dict().iter().zip(v.counts()).map(|(s, n)| (s.chars().count() as f64, n)).collect();
+                let longest = lengths.iter().filter(|l| l.1 > 0).map(|l| l.0 as usize).max().unwrap_or(0);
+                (sketch(lengths.into_iter(), 0.0, longest as f64), Some(longest))
+            } else {
+                (vec![], None)
+            };
             ColumnProfile {
                 name: c.name.clone(),
                 kind: c.kind,
@@ -96,6 +130,8 @@ fn column_profile(c: &super::Column) -> ColumnProfile {
                 mean: None,
                 std: None,
                 top_values: top,
+                histogram,
+                longest,
             }
         }
     }

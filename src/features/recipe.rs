@@ -143,6 +143,13 @@ pub enum Step {
     DropDuplicates,
     /// Rows without a target value are removed (they can neither teach nor test).
     DropMissingTarget,
+    /// Rows meeting every condition are kept (or, with `keep: false`, removed) before the split,
+    /// e.g. outliers selected on the Explore view. Serving never drops rows.
+    FilterRows {
+        conditions: Vec<crate::data::explore::RowCondition>,
+        #[serde(default = "yes")]
+        keep: bool,
+    },
     // --- table ---
     /// The column is not used.
     Drop { column: String },
@@ -261,7 +268,7 @@ impl Step {
 
     pub fn group(&self) -> StepGroup {
         match self {
-            Step::DropDuplicates | Step::DropMissingTarget => StepGroup::Rows,
+            Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => StepGroup::Rows,
             Step::Drop { .. }
             | Step::Power { .. }
             | Step::Clip { .. }
@@ -277,7 +284,7 @@ impl Step {
     /// The column the step reads (none for row steps; a derived column's new name).
     pub fn column(&self) -> &str {
         match self {
-            Step::DropDuplicates | Step::DropMissingTarget => "",
+            Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => "",
             Step::Derived { name, .. } => name,
             Step::Drop { column }
             | Step::Power { column, .. }
@@ -297,6 +304,7 @@ impl Step {
         match self {
             Step::DropDuplicates => "drop_duplicates",
             Step::DropMissingTarget => "drop_missing_target",
+            Step::FilterRows { .. } => "filter_rows",
             Step::Drop { .. } => "drop",
             Step::Power { .. } => "power",
             Step::Clip { .. } => "clip",
@@ -316,6 +324,8 @@ impl Step {
         match self {
             Step::DropDuplicates => "Drop duplicate rows",
             Step::DropMissingTarget => "Drop rows without a target",
+            Step::FilterRows { keep: true, .. } => "Keep selected rows",
+            Step::FilterRows { keep: false, .. } => "Drop selected rows",
             Step::Drop { .. } => "Drop column",
             Step::Power { .. } => "Log / power transform",
             Step::Clip { .. } => "Clip outliers",
@@ -335,6 +345,11 @@ impl Step {
         match self {
             Step::DropDuplicates => "remove rows that repeat an earlier row exactly (before the split)".into(),
             Step::DropMissingTarget => "leave out rows whose answer is missing: they can neither teach nor test".into(),
+            Step::FilterRows { conditions, keep } => {
+                let what: Vec<String> = conditions.iter().map(|c| c.describe()).collect();
+                let verb = if *keep { "keep only the rows where" } else { "leave out the rows where" };
+                format!("{verb} {} (before the split; serving keeps every row)", what.join(" and "))
+            }
             Step::Drop { column } => format!("{column}: not used"),
             Step::Power { column, kind } => match kind {
                 Power::Log => format!("{column}: log (tames a long tail of large values)"),
@@ -480,6 +495,23 @@ impl Recipe {
         self.steps.iter().filter(|s| s.enabled).map(|s| &s.op)
     }
 
+    /// The rows of `ds` the enabled row filters keep (none: no filter), in order.
+    pub fn kept_rows(&self, ds: &Dataset) -> Result<Option<Vec<usize>>, crate::data::explore::NoColumn> {
+        let mut kept: Option<Vec<bool>> = None;
+        for step in self.active() {
+            if let Step::FilterRows { conditions, keep } = step {
+                let hits = crate::data::explore::select_rows(ds, conditions)?;
+                let mut inside = vec![false; ds.n_rows()];
+                hits.iter().for_each(|&r| inside[r] = true);
+                let k = kept.get_or_insert_with(|| vec![true; ds.n_rows()]);
+                for (r, on) in k.iter_mut().enumerate() {
+                    *on &= inside[r] == *keep;
+                }
+            }
+        }
+        Ok(kept.map(|k| (0..k.len()).filter(|&r| k[r]).collect()))
+    }
+
     pub fn drops_duplicates(&self) -> bool {
         self.active().any(|s| *s == Step::DropDuplicates)
     }
@@ -525,7 +557,7 @@ impl Recipe {
     pub fn add(&mut self, step: Step) {
         let enc = |s: &RecipeStep| s.op.group() == StepGroup::Encoding;
         match &step {
-            Step::DropDuplicates | Step::DropMissingTarget => {
+            Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => {
                 if !self.steps.iter().any(|s| s.op == step) {
                     self.steps.insert(0, step.into());
                 }

@@ -184,13 +184,16 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
         None => default_recipe(data, &cfg.target, task)?,
     };
     let input_rows;
-    let (data, y, source_rows) = if recipe.drops_duplicates() {
+    let kept = recipe.kept_rows(data).map_err(|e| TrainError::Config(e.to_string()))?;
+    let (data, y, source_rows) = if recipe.drops_duplicates() || kept.is_some() {
         // Row steps act before the split, so no copy lands on both sides.
-        let first = data.first_occurrences();
-        let unique = data.take_rows(&first);
+        let kept = kept.unwrap_or_else(|| (0..data.n_rows()).collect());
+        let base = data.take_rows(&kept);
+        let first = if recipe.drops_duplicates() { base.first_occurrences() } else { (0..base.n_rows()).collect() };
+        let unique = base.take_rows(&first);
         input_rows = unique.n_rows();
         let (d, y, rows) = labelled(&unique, &cfg.target, task)?;
-        (Cow::Owned(d.into_owned()), y, rows.iter().map(|&r| first[r]).collect())
+        (Cow::Owned(d.into_owned()), y, rows.iter().map(|&r| kept[first[r]]).collect())
     } else {
         input_rows = data.n_rows();
         labelled(data, &cfg.target, task)?
