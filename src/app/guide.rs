@@ -351,7 +351,7 @@ impl super::CairnApp {
             let steps = run.lesson.steps.iter().zip(&run.done).map(|(s, d)| (s.title.clone(), *d)).collect();
             (run.lesson.title.clone(), steps)
         });
-        let (profile, card) = (self.state.profile.clone(), self.card_source());
+        let (profile, card, dataset) = (self.state.profile.clone(), self.card_source(), self.state.dataset.clone());
         let kind = super::saves::SaveKind::Report;
         self.start_save(kind, path, move |path| {
             let html = crate::eval::html::html_report(&crate::eval::html::ReportInput {
@@ -361,6 +361,7 @@ impl super::CairnApp {
                 report: &outcome.report,
                 lesson,
                 card: card.map(|c| c.markdown()),
+                correlations: dataset.as_deref().map(|ds| crate::data::explore::correlations(ds, &[])),
             });
             crate::project::write_atomically(path, html.as_bytes()).map_err(|e| e.to_string())
         });

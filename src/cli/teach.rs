@@ -167,6 +167,7 @@ pub fn cmd_report(a: ReportArgs) -> Result<()> {
         report: &report,
         lesson: None,
         card: Some(card),
+        correlations: Some(cairn::data::explore::correlations(&data, &[])),
     });
     cairn::project::write_atomically(&a.out, html.as_bytes())?;
     eprintln!("Wrote {}", a.out.display());

@@ -17,6 +17,8 @@ pub struct ReportInput<'a> {
     pub lesson: Option<(String, Vec<(String, bool)>)>,
     /// The model card (Markdown, `eval::card::model_card`), shown at the end.
     pub card: Option<String>,
+    /// Correlations of the data's number columns (a table after the data profile).
+    pub correlations: Option<crate::data::explore::Correlations>,
 }
 
 /// The whole report as one HTML document.
@@ -47,6 +49,9 @@ pub fn html_report(input: &ReportInput) -> String {
     }
     if let Some(prof) = input.profile {
         data_section(&mut h, prof);
+    }
+    if let Some(c) = &input.correlations {
+        correlation_section(&mut h, c);
     }
     h.push_str("<h2>Recipe</h2><p>How the table became features, fitted on the training rows only.</p><ol>");
     for step in p.recipe.active() {
@@ -95,7 +100,7 @@ pub fn html_report(input: &ReportInput) -> String {
 fn data_section(h: &mut String, prof: &Profile) {
     write!(
         h,
-        "<h2>Data</h2><p>{} — {} rows × {} columns.</p><table><tr><th>column</th><th>type</th><th>missing</th><th>distinct</th><th>summary</th></tr>",
+        "<h2>Data</h2><p>{} — {} rows × {} columns.</p><table><tr><th>column</th><th>type</th><th>missing</th><th>distinct</th><th>distribution</th><th>summary</th></tr>",
         escape(&prof.source),
         prof.rows,
         prof.columns
@@ -109,11 +114,12 @@ fn data_section(h: &mut String, prof: &Profile) {
         };
         write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.name),
             c.kind.label(),
             c.missing,
             c.distinct_text(),
+            sketch_svg(c),
             escape(&summary)
         )
         .ok();
@@ -244,6 +250,68 @@ fn line_svg(points: &[(f64, f64)], x_label: &str, y_label: &str) -> String {
         path.join(" ")
     );
     frame(x_label, y_label, &body)
+}
+
+/// A column's distribution picture, as in the app's profile table: its histogram (numbers, text
+/// lengths) or its most frequent values, as small bars.
+fn sketch_svg(c: &crate::data::ColumnProfile) -> String {
+    let counts: Vec<usize> =
+        if c.histogram.is_empty() { c.top_values.iter().map(|t| t.1).collect() } else { c.histogram.clone() };
+    if counts.is_empty() {
+        return String::new();
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let w = 96.0 / counts.len() as f64;
+    let mut s = String::from("<svg width=\"96\" height=\"20\" viewBox=\"0 0 96 20\" role=\"img\">");
+    for (i, &n) in counts.iter().enumerate() {
+        let h = n as f64 / top * 20.0;
+        write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#2a6fdb\"/>",
+            i as f64 * w,
+            20.0 - h,
+            (w - 0.6).max(0.5)
+        )
+        .ok();
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The correlation table (Pearson's r, coloured by strength) and the strongest pairs in words.
+fn correlation_section(h: &mut String, c: &crate::data::explore::Correlations) {
+    if c.columns.len() < 2 {
+        return;
+    }
+    write!(
+        h,
+        "<h2>Correlations</h2><p>Pearson's r between the number columns over {} rows (1: move together, −1: opposite, 0: no straight-line link).</p><ul>",
+        c.rows
+    )
+    .ok();
+    for s in &c.strongest {
+        write!(h, "<li>{}</li>", escape(s)).ok();
+    }
+    h.push_str("</ul><table><tr><th></th>");
+    for (i, _) in c.columns.iter().enumerate() {
+        write!(h, "<th>{}</th>", i + 1).ok();
+    }
+    h.push_str("</tr>");
+    for (i, name) in c.columns.iter().enumerate() {
+        write!(h, "<tr><th>{} {}</th>", i + 1, escape(name)).ok();
+        for r in &c.pearson[i] {
+            let (shade, text) = if r.is_finite() {
+                let a = (r.abs() * 0.8).min(0.8);
+                let rgb = if *r >= 0.0 { "220,70,60" } else { "60,110,220" };
+                (format!("background:rgba({rgb},{a:.2})"), format!("{r:.2}"))
+            } else {
+                (String::new(), "—".into())
+            };
+            write!(h, "<td style=\"{shade}\">{text}</td>").ok();
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
 }
 
 fn histogram_svg(values: &[f64], bins: usize) -> String {

@@ -260,3 +260,26 @@ fn thresholds_need_two_classes() {
     let o = cairn(&["fairness", bundle.to_str().unwrap(), data.to_str().unwrap(), "--group", "island", "--mitigate"]);
     assert_clean_failure(&o, "need a model with two classes (this one has 3)");
 }
+
+/// `cairn report`: the data's distribution pictures and correlations, and the model card with
+/// the metrics by group; the intended use is shown as text; a bad group writes no file.
+#[test]
+fn the_report_has_distributions_correlations_and_the_model_card() {
+    let dir = tempdir();
+    let bundle = train_bundle(dir.path(), "penguins.csv", "sex", "model.cairn");
+    let data = asset("penguins.csv");
+    let out = dir.path().join("report.html");
+    let (b, d, o) = (bundle.to_str().unwrap(), data.to_str().unwrap(), out.to_str().unwrap());
+    let run = cairn(&["report", b, d, "-o", o, "--group", "island", "--intended-use", "Class <b>demo</b>"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(html.matches("<svg width=\"96\"").count(), 8, "one picture per column");
+    assert!(html.contains("<h2>Correlations</h2>"), "no correlation table");
+    assert!(html.contains("flipper_length_mm and body_mass_g strongly move together, r = 0.87"), "strongest pair");
+    assert!(html.contains("<section class=\"modelcard\">") && html.contains("Metrics by island"), "no card");
+    assert!(html.contains("Class &lt;b&gt;demo&lt;/b&gt;") && !html.contains("<b>demo"), "intended use not escaped");
+    let bad = dir.path().join("bad.html");
+    let run = cairn(&["report", b, d, "-o", bad.to_str().unwrap(), "--group", "colour"]);
+    assert_clean_failure(&run, "has no column 'colour' to group by");
+    assert!(!bad.exists(), "a failed report leaves no file");
+}

@@ -168,6 +168,7 @@ fn screenshots_of_the_start_screen_a_lesson_and_the_report() {
         report: &o.report,
         lesson: None,
         card: None,
+        correlations: None,
     });
     std::fs::write(dir.path().join("report.html"), html).unwrap();
     eprintln!("report: {}", dir.path().join("report.html").display());
