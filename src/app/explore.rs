@@ -472,6 +472,8 @@ fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, cmds: &mut Vec
             }
         });
     let resp = &response.response;
+    // Where the scatter is on screen (the frame-time benchmark drags across it).
+    ui.data_mut(|d| d.insert_temp(scatter_rect_id(), resp.rect));
     let at = |p: egui::Pos2| response.transform.value_from_position(p);
     if resp.drag_started()
         && let Some(p) = resp.interact_pointer_pos()
@@ -497,6 +499,11 @@ fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, cmds: &mut Vec
             cmds.push(Command::Explore(ExploreCommand::Select(vec![cond(&r.x, x0, x1), cond(&r.y, y0, y1)])));
         }
     }
+}
+
+/// The memory key of the scatter's last screen rectangle.
+pub fn scatter_rect_id() -> egui::Id {
+    egui::Id::unique("explore_scatter_rect")
 }
 
 /// Blue for negative, red for positive correlation, white at 0.

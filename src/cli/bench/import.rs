@@ -230,7 +230,14 @@ pub fn print_frame_times(result: &Value, as_json: bool) {
     }
     println!("UI frame time (egui pass + tessellation), {rows_loaded} rows imported in {import_seconds:.2} s");
     println!("{:<28} {:>7} {:>10} {:>10} {:>10}", "", "frames", "median ms", "p95 ms", "max ms");
-    for key in ["idle", "during_import", "scrolling_loaded_table"] {
+    for key in [
+        "idle",
+        "during_import",
+        "scrolling_loaded_table",
+        "explore_computing",
+        "explore_charts_shown",
+        "explore_brushing",
+    ] {
         let s = &result[key];
         println!(
             "{:<28} {:>7} {:>10.2} {:>10.2} {:>10.2}",
@@ -241,4 +248,5 @@ pub fn print_frame_times(result: &Value, as_json: bool) {
             s["max_ms"].as_f64().unwrap_or(f64::NAN)
         );
     }
+    println!("Explore, seconds until each chart was shown: {}", result["explore_chart_seconds"]);
 }
