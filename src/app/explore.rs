@@ -256,11 +256,13 @@ fn colour(i: usize, name: &str) -> egui::Color32 {
 
 fn column_combo(ui: &mut egui::Ui, label: &str, value: &str, choices: &[&str], out: &mut Option<String>) {
     let mut pick = value.to_string();
-    egui::ComboBox::from_label(label).selected_text(&pick).width(150.0).show_ui(ui, |ui| {
+    let shown = ui.label(label);
+    let combo = egui::ComboBox::from_id_salt(("explore", label)).selected_text(&pick).width(150.0).show_ui(ui, |ui| {
         for c in choices {
             ui.selectable_value(&mut pick, c.to_string(), *c);
         }
     });
+    combo.response.labelled_by(shown.id);
     if pick != value {
         *out = Some(pick);
     }
@@ -330,7 +332,7 @@ pub fn explore_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
     match &view.result {
         Some((r, ExploreResult::Histogram(h))) if *r == shown => histogram_ui(ui, h, cmds),
         Some((r, ExploreResult::Boxes(b))) if *r == shown => boxes_ui(ui, b, &shown),
-        Some((r, ExploreResult::Scatter(s))) if *r == shown => scatter_ui(ui, s, &shown, cmds),
+        Some((r, ExploreResult::Scatter(s))) if *r == shown => scatter_ui(ui, s, &shown, view.selection.as_ref(), cmds),
         Some((r, ExploreResult::Correlations(c))) if *r == shown => correlations_ui(ui, c, view.spearman),
         _ => {}
     }
@@ -433,7 +435,7 @@ fn boxes_ui(ui: &mut egui::Ui, b: &[BoxStats], r: &ExploreRequest) {
 }
 
 /// The scatter; a drag draws a box and selects the rows inside it.
-fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, cmds: &mut Vec<Command>) {
+fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, sel: Option<&Selection>, cmds: &mut Vec<Command>) {
     if s.x.is_empty() {
         ui.label("Pick two number columns.");
         return;
@@ -446,6 +448,11 @@ fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, cmds: &mut Vec
     ui.label(format!("Each dot is a row. Drag a box to select the rows inside it.{thinned}"));
     let drag_id = ui.make_persistent_id("explore_scatter_drag");
     let drag: Option<[f64; 4]> = ui.data(|d| d.get_temp(drag_id));
+    // The box being dragged, else the selection's box when it is on these two columns.
+    let shown_box = drag.or_else(|| match sel.map(|s| s.conditions.as_slice()) {
+        Some([a, b]) if a.column == r.x && b.column == r.y => Some([a.min?, b.min?, a.max?, b.max?]),
+        _ => None,
+    });
     let response = Plot::new("explore_scatter")
         .height(340.0)
         .legend(Legend::default())
@@ -463,7 +470,7 @@ fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, cmds: &mut Vec
                     plot.points(Points::new(name.clone(), pts).radius(1.5).color(colour(g, name)));
                 }
             }
-            if let Some([x0, y0, x1, y1]) = drag {
+            if let Some([x0, y0, x1, y1]) = shown_box {
                 let corners = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
                 plot.polygon(
                     Polygon::new("selection", PlotPoints::from(corners))

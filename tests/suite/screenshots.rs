@@ -199,3 +199,50 @@ fn screenshots_of_the_groups_tab_its_fix_and_the_fairness_picture() {
     h.get_by_label("Learn more: how fairness across groups is measured").click();
     save(&mut h, "screenshot-learn-fairness.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_the_explore_view() {
+    use cairn::app::Command;
+    use cairn::app::explore::{Chart, ExploreCommand, ExploreRequest};
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("california_housing.csv"), dir.path());
+    open_house_prices(&mut h);
+    h.get_by_label("1  Data").click();
+    h.step();
+    save(&mut h, "screenshot-profile.png");
+    h.get_by_label("Explore").click();
+    let want = |chart, x: &str, y: &str| {
+        Command::Explore(ExploreCommand::Want(ExploreRequest { chart, x: x.into(), y: y.into(), by: None }))
+    };
+    h.state_mut().send(want(Chart::Scatter, "median_income", "median_house_value"));
+    h.step();
+    wait_until(&mut h, "the scatter", |a| a.state.explore.result.is_some() && !a.state.explore.busy);
+    let caption = h.get_by_label_contains("Drag a box to select").rect();
+    let (from, to) =
+        (caption.left_bottom() + egui::vec2(560.0, 60.0), caption.left_bottom() + egui::vec2(900.0, 160.0));
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for k in 1..=6 {
+        h.hover_at(from + (to - from) * (k as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.step();
+    wait_until(&mut h, "the selection", |a| a.state.explore.selection.is_some());
+    save(&mut h, "screenshot-explore-scatter.png");
+    h.state_mut().send(want(Chart::Correlations, "", ""));
+    h.step();
+    wait_until(&mut h, "the correlations", |a| {
+        a.state.explore.result.as_ref().is_some_and(|(r, _)| r.chart == Chart::Correlations)
+    });
+    save(&mut h, "screenshot-explore-correlations.png");
+    h.state_mut().send(want(Chart::Histogram, "median_income", ""));
+    h.step();
+    wait_until(&mut h, "the histogram", |a| {
+        a.state.explore.result.as_ref().is_some_and(|(r, _)| r.chart == Chart::Histogram) && !a.state.explore.busy
+    });
+    save(&mut h, "screenshot-explore-histogram.png");
+}
