@@ -68,7 +68,7 @@ impl Groups {
                         Some(x) => inner.partition_point(|e| *e <= x) as u16,
                     })
                     .collect();
-                Groups { names, of_row }
+                Groups { names, of_row }.without_empty()
             }
             Values::Str(v) => {
                 let counts = v.counts();
