@@ -7,6 +7,7 @@
 //! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
 pub mod batch;
+pub mod batch_explain;
 pub mod export;
 mod form;
 mod log;
