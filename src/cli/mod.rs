@@ -1,6 +1,7 @@
 //! The command line: `cairn train | predict | serve | inspect`. With no subcommand, the GUI.
 
 pub mod bench;
+mod explain;
 mod fairness;
 pub mod runs;
 pub mod teach;
@@ -63,7 +64,13 @@ pub enum Command {
         /// Output CSV (default: standard output).
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Write explanations instead, as `cairn explain` does.
+        #[arg(long)]
+        explain: bool,
     },
+    /// Why each row got its prediction: `base_value` plus one `contrib_<column>` per input
+    /// column (Shapley values), or `--pdp COLUMN` partial dependence.
+    Explain(crate::cli::explain::ExplainArgs),
     /// Serve a bundle over HTTP: a form at /, JSON at POST /predict.
     Serve {
         bundle: PathBuf,
@@ -186,7 +193,13 @@ pub fn run(command: Command) -> Result<()> {
             Some(data) => crate::cli::runs::cmd_rerun(&project, &data, json),
             None => crate::cli::runs::cmd_run(&project, json),
         },
-        Command::Predict { bundle, input, out } => cmd_predict(&bundle, &input, out.as_deref()),
+        Command::Predict { bundle, input, out, explain: false } => cmd_predict(&bundle, &input, out.as_deref()),
+        Command::Predict { bundle, input, out, explain: true } => {
+            let (pipeline, _) = load_bundle(&bundle)?;
+            let opts = cairn::eval::explain::Options::default();
+            crate::cli::explain::explain_to_csv(&pipeline, &input, out.as_deref(), &opts)
+        }
+        Command::Explain(args) => crate::cli::explain::cmd_explain(args),
         Command::Serve { bundle, port, host, stop_with_parent, log_inputs } => {
             let log_inputs = cairn::serve::LogInputs::parse(&log_inputs)
                 .with_context(|| format!("unknown --log-inputs '{log_inputs}' (use none, safe or all)"))?;

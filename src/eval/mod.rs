@@ -3,6 +3,7 @@
 //! themselves are the training layer's (`train::metrics`) and are re-exported here.
 
 pub mod card;
+pub mod explain;
 pub mod fairness;
 pub mod html;
 mod importance;

@@ -3,7 +3,7 @@
 //! written out before the next is read — memory stays at one chunk, whatever the file size.
 //! `cairn predict` and the Deploy panel's "Predict a file…" both run this.
 
-use crate::data::DataError;
+use crate::data::{DataError, Dataset};
 use crate::train::{Pipeline, PipelineError, Prediction};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -21,13 +21,15 @@ pub enum BatchError {
     Data(#[from] DataError),
     #[error("cannot predict {source_name}: {error}")]
     Predict { source_name: String, error: PipelineError },
+    #[error("cannot explain {source_name}: {error}")]
+    Explain { source_name: String, error: crate::eval::explain::ExplainError },
     #[error("'{0}' has no header row")]
     Empty(String),
 }
 
 /// The CSV writer for the predicted rows: `\n` line ends, a field quoted only when it holds a
 /// comma, a quote or a line break (quotes doubled inside).
-fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+pub(crate) fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out)
 }
 
@@ -50,6 +52,49 @@ fn predict_chunks(
     progress: &mut dyn FnMut(u64, u64, usize),
     chunk_bytes: usize,
 ) -> Result<usize, BatchError> {
+    let mut write = |ds: &Dataset, source_name: &str, writer: &mut CsvOut, first: bool| -> Result<(), BatchError> {
+        let prediction = pipeline
+            .predict(ds)
+            .map_err(|error| BatchError::Predict { source_name: source_name.to_string(), error })?;
+        if first {
+            let mut names: Vec<String> = ds.column_names();
+            names.push("prediction".into());
+            if let Prediction::Classification { .. } = prediction {
+                names.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
+            }
+            writer.write_record(&names).map_err(std::io::Error::from)?;
+        }
+        for row in 0..ds.n_rows() {
+            let mut cells: Vec<String> = ds.columns.iter().map(|c| c.cell_text(row)).collect();
+            match &prediction {
+                Prediction::Regression(v) => cells.push(format!("{}", v[row])),
+                Prediction::Classification { labels, probabilities } => {
+                    cells.push(labels[row].clone());
+                    cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
+                }
+            }
+            writer.write_record(&cells).map_err(std::io::Error::from)?;
+        }
+        Ok(())
+    };
+    csv_chunks(input, out, progress, chunk_bytes, &mut write)
+}
+
+/// The CSV writer each chunk's rows go to.
+pub(crate) type CsvOut = csv::Writer<Vec<u8>>;
+
+/// What is written for one chunk: its rows, the chunk's name for messages, the writer, and
+/// whether it is the first chunk (which writes the header).
+pub(crate) type ChunkWriter<'a> = dyn FnMut(&Dataset, &str, &mut CsvOut, bool) -> Result<(), BatchError> + 'a;
+
+/// Reads the CSV file `input` in chunks of whole records and calls `write` on each.
+pub(crate) fn csv_chunks(
+    input: &Path,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64, u64, usize),
+    chunk_bytes: usize,
+    write: &mut ChunkWriter,
+) -> Result<usize, BatchError> {
     let name = input.display().to_string();
     let read_err = |error| BatchError::Read { path: name.clone(), error };
     let file = std::fs::File::open(input).map_err(read_err)?;
@@ -67,7 +112,6 @@ fn predict_chunks(
     let mut line = 2usize; // physical line the next chunk starts on
     let mut carry: Vec<u8> = Vec::new();
     let mut rows = 0usize;
-    let mut wrote_header = false;
     loop {
         let mut block = vec![0u8; chunk_bytes];
         let n = read_full(&mut reader, &mut block).map_err(read_err)?;
@@ -83,31 +127,9 @@ fn predict_chunks(
         if !chunk.iter().all(u8::is_ascii_whitespace) {
             let source_name = format!("'{name}' (the part from line {line})");
             let ds = crate::data::read_csv_bytes(&source_name, [header.as_slice(), &chunk].concat())?;
-            let prediction = pipeline
-                .predict(&ds)
-                .map_err(|error| BatchError::Predict { source_name: source_name.clone(), error })?;
-            let mut writer = csv_writer(&mut *out);
-            if !wrote_header {
-                let mut names: Vec<String> = ds.column_names();
-                names.push("prediction".into());
-                if let Prediction::Classification { .. } = prediction {
-                    names.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
-                }
-                writer.write_record(&names).map_err(std::io::Error::from)?;
-                wrote_header = true;
-            }
-            for row in 0..ds.n_rows() {
-                let mut cells: Vec<String> = ds.columns.iter().map(|c| c.cell_text(row)).collect();
-                match &prediction {
-                    Prediction::Regression(v) => cells.push(format!("{}", v[row])),
-                    Prediction::Classification { labels, probabilities } => {
-                        cells.push(labels[row].clone());
-                        cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
-                    }
-                }
-                writer.write_record(&cells).map_err(std::io::Error::from)?;
-            }
-            writer.flush()?;
+            let mut writer = csv_writer(Vec::new());
+            write(&ds, &source_name, &mut writer, rows == 0)?;
+            out.write_all(&writer.into_inner().map_err(|e| e.into_error())?)?;
             rows += ds.n_rows();
         }
         line += chunk.iter().filter(|&&b| b == b'\n').count();
@@ -142,13 +164,22 @@ pub fn predict_file_to(
     output: &Path,
     progress: &mut dyn FnMut(u64, u64, usize),
 ) -> Result<usize, BatchError> {
+    write_atomically_with(output, &mut |out| predict_file(pipeline, input, out, progress))
+}
+
+/// Runs `write` into a temporary file beside `output` and renames it to `output` once it
+/// succeeds (a failure leaves no partial file).
+pub(crate) fn write_atomically_with<T>(
+    output: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<T, BatchError>,
+) -> Result<T, BatchError> {
     let dir = match output.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let tmp = tempfile::NamedTempFile::new_in(dir)?;
     let mut writer = std::io::BufWriter::new(tmp);
-    let rows = predict_file(pipeline, input, &mut writer, progress)?;
+    let rows = write(&mut writer)?;
     let tmp = writer.into_inner().map_err(|e| e.into_error())?;
     tmp.as_file().sync_all()?;
     tmp.persist(output).map_err(|e| e.error)?;

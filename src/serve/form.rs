@@ -68,6 +68,11 @@ label{{width:40%;font-weight:600}} input,select,textarea{{flex:1;padding:.3em;fo
 button{{padding:.5em 1.2em;font:inherit;background:#2a6;color:#fff;border:0;border-radius:4px;cursor:pointer}}
 #out{{margin-top:1em;padding:1em;background:#f3f6f3;border-radius:6px;white-space:pre-wrap}}
 small{{color:#666}}
+#why{{margin-top:.6em;font-size:.9em}} .bar{{display:flex;align-items:center;gap:.5em;margin:.15em 0}}
+.bar span.n{{width:35%;text-align:right;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}}
+.bar .t{{flex:1;display:flex;height:1em}} .bar .h{{width:50%;display:flex}} .bar .h.l{{justify-content:flex-end;border-right:1px solid #888}}
+.bar i{{display:block;height:100%}} .bar i.p{{background:#2a6}} .bar i.m{{background:#c44}}
+.bar span.v{{width:7em;font-variant-numeric:tabular-nums}}
 </style></head><body>
 <h1>Predict <code>{target}</code></h1>
 <p><small>Model: {model} · {task} · test {headline} = {value:.4} · answer is {task_note}</small></p>
@@ -75,6 +80,7 @@ small{{color:#666}}
 {fields}<button type="submit">Predict</button>
 </form>
 <div id="out">Fill in the values and press Predict.</div>
+<div id="why"></div>
 <p><small>For programs: <code>POST /predict</code> with <code>{{"records":[{{...}}]}}</code>; health at <a href="/health">/health</a>.</small></p>
 <script>
 document.getElementById('f').addEventListener('submit', async (e) => {{
@@ -94,8 +100,31 @@ document.getElementById('f').addEventListener('submit', async (e) => {{
       text += '\n' + Object.entries(j.probabilities[0]).map(([k,v]) => k + ': ' + (100*v).toFixed(1) + '%').join('\n');
     }}
     out.textContent = text;
+    showWhy(rec);
   }} catch (err) {{ out.textContent = 'Error: ' + err; }}
 }});
+async function showWhy(rec) {{
+  const why = document.getElementById('why');
+  why.textContent = '';
+  const r = await fetch('/explain', {{method:'POST', headers:{{'content-type':'application/json'}}, body: JSON.stringify({{records:[rec]}})}});
+  if (!r.ok) return;
+  const e = (await r.json()).explanations[0];
+  const items = Object.entries(e.contributions).filter(([k,v]) => v !== 0).sort((a,b) => Math.abs(b[1]) - Math.abs(a[1]));
+  const top = Math.max(1e-12, ...items.map(([k,v]) => Math.abs(v)));
+  const fmt = v => (v > 0 ? '+' : '') + Number(v.toPrecision(4));
+  const head = document.createElement('p');
+  head.textContent = 'Why: ' + e.output + ' = ' + Number(e.prediction.toPrecision(6)) + ', from the average ' + Number(e.base_value.toPrecision(6)) + ' plus:';
+  why.appendChild(head);
+  for (const [k,v] of items) {{
+    const row = document.createElement('div'); row.className = 'bar';
+    const w = (100 * Math.abs(v) / top).toFixed(1) + '%';
+    row.innerHTML = '<span class="n"></span><span class="t"><span class="h l"><i class="m"></i></span><span class="h"><i class="p"></i></span></span><span class="v"></span>';
+    row.querySelector('.n').textContent = k;
+    row.querySelector(v < 0 ? 'i.m' : 'i.p').style.width = w;
+    row.querySelector('.v').textContent = fmt(v);
+    why.appendChild(row);
+  }}
+}}
 </script>
 </body></html>
 "#,

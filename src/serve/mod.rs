@@ -7,6 +7,8 @@
 //! runs on a blocking thread with a time limit; every answer is logged for monitoring.
 
 pub mod batch;
+pub mod batch_explain;
+mod explain;
 pub mod export;
 mod form;
 mod log;
@@ -183,6 +185,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/docs", get(docs))
         .route("/docs/{file}", get(docs_file))
         .route("/predict", post(predict))
+        .route("/explain", post(explain::explain))
         .route("/invocations", post(invocations))
         .route("/v2", get(v2_server))
         .route("/v2/health/live", get(ping))

@@ -51,6 +51,14 @@ pub fn spec(pipeline: &Pipeline, name: &str) -> Value {
                 json!({"records": [example]}),
                 predictions.clone(),
             ),
+            "/explain": json_post(
+                "Why each row got its prediction: base value plus one Shapley contribution per input column (same bodies as /predict; ?class=NAME picks the explained class)",
+                json!({"type": "object", "required": ["records"], "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}}),
+                json!({"records": [example]}),
+                json!({"type": "object", "properties": {"explanations": {"type": "array", "items": {"type": "object", "properties": {
+                    "prediction": {"type": "number"}, "base_value": {"type": "number"}, "output": {"type": "string"},
+                    "class": {"type": "string"}, "contributions": {"type": "object", "additionalProperties": {"type": "number"}}}}}}}),
+            ),
             "/invocations": json_post(
                 "MLflow scoring protocol: dataframe_split, dataframe_records, instances or inputs",
                 json!({"type": "object"}),

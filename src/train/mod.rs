@@ -31,7 +31,9 @@ pub use fit::fit_model;
 pub use mlp::{FitControl, Mlp};
 pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput};
 pub use params::{ModelSettings, ParamKind, ParamSpec, ParamValue, Params, Settings};
-pub use pipeline::{Pipeline, PipelineError, Prediction, Recommendations, Target, TrainInfo};
+pub use pipeline::{
+    Pipeline, PipelineError, Prediction, REFERENCE_ROWS, Recommendations, Reference, Target, TrainInfo,
+};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
 pub use prepare::{default_recipe, default_recipe_with, ratings_columns, resolve_task};
@@ -312,6 +314,14 @@ fn fit_prepared(
     let report = score(&model, &x_test, &test_y, classes)?;
 
     let example = pipeline::example_record(&data_features, train_rows, &schema);
+    let reference = pipeline::Reference::from_training(
+        &data_features,
+        train_rows,
+        &schema,
+        x_train.as_ref(),
+        x_train_sparse.as_ref(),
+        cfg.seed,
+    );
     let target = Target { name: cfg.target.clone(), task, classes: classes.clone() };
     let info = TrainInfo {
         model: model_kind.name().to_string(),
@@ -331,6 +341,7 @@ fn fit_prepared(
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         target_quantiles: deciles(&numbers),
     };
+    let metrics = report.metrics.clone();
     let pipeline = Pipeline {
         schema,
         recipe,
@@ -338,10 +349,11 @@ fn fit_prepared(
         model,
         target,
         info,
-        metrics: report.metrics.clone(),
+        metrics,
         example,
         intended_use: String::new(),
         thresholds: None,
+        reference,
     };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })

@@ -64,6 +64,51 @@ pub struct Pipeline {
     /// Per-group decision thresholds (a fairness mitigation), applied when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<super::groups::GroupThresholds>,
+    /// What explanations compare a row with (see `eval::explain`); empty in older bundles.
+    #[serde(default)]
+    pub reference: Reference,
+}
+
+/// The training data's reference point for explanations: each feature's mean over the
+/// training rows, and a small seeded sample of training rows (input columns, personal data
+/// left out) that the sampling Shapley estimate and old-bundle fallbacks average over.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    #[serde(default)]
+    pub feature_means: Vec<f64>,
+    #[serde(default)]
+    pub rows: Vec<Map<String, Value>>,
+}
+
+/// How many training rows a bundle keeps as the explanations' background sample.
+pub const REFERENCE_ROWS: usize = 100;
+
+impl Reference {
+    /// Feature means of the training features (dense or sparse) and a seeded sample of
+    /// `REFERENCE_ROWS` training rows of `ds` as records.
+    pub(crate) fn from_training(
+        ds: &Dataset,
+        rows: &[usize],
+        schema: &Schema,
+        dense: Option<&ndarray::Array2<f64>>,
+        sparse: Option<&crate::features::Csr>,
+        seed: u64,
+    ) -> Reference {
+        let feature_means = match (dense, sparse) {
+            (Some(x), _) => x.mean_axis(ndarray::Axis(0)).map(|m| m.to_vec()).unwrap_or_default(),
+            (None, Some(x)) => {
+                let mut sums = vec![0.0; x.ncols];
+                (0..x.nrows()).flat_map(|i| x.row(i)).for_each(|(j, v)| sums[j] += v);
+                sums.iter().map(|s| s / x.nrows().max(1) as f64).collect()
+            }
+            (None, None) => vec![],
+        };
+        let mut picked = rows.to_vec();
+        crate::util::Rng::new(seed ^ 0x5EED_E8A1).shuffle(&mut picked);
+        picked.truncate(REFERENCE_ROWS);
+        let rows = picked.iter().map(|&r| example_record(ds, &[r], schema)).collect();
+        Reference { feature_means, rows }
+    }
 }
 
 /// Predictions for a batch of rows.
@@ -144,7 +189,7 @@ impl Pipeline {
     }
 
     /// The feature rows the recipe makes of `ds`, checked against what the model expects.
-    fn features(&self, ds: &Dataset) -> Result<ndarray::Array2<f64>, PipelineError> {
+    pub fn features(&self, ds: &Dataset) -> Result<ndarray::Array2<f64>, PipelineError> {
         let input = self.schema.coerce(ds)?;
         let x = self.fitted_recipe.transform(&input)?;
         if x.ncols() != self.model.n_inputs() {

@@ -43,6 +43,10 @@ pub struct Tree {
     /// Left child of each split node; its right child is the next node.
     pub left: Vec<u32>,
     pub value: Vec<f64>,
+    /// Training rows that reached each node (bootstrap repeats counted): the node "cover"
+    /// path-dependent TreeSHAP weighs branches by. Empty in bundles from before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cover: Vec<f64>,
 }
 
 impl Tree {
@@ -307,12 +311,13 @@ fn sparse_best(
 pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams, rng: &mut Rng) -> Tree {
     let k = y.outputs();
     let p = data.n_features();
-    let mut tree = Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![] };
+    let mut tree =
+        Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![], cover: vec![] };
     let mut features: Vec<usize> = (0..p).collect();
     let max_features = params.max_features.unwrap_or(p).clamp(1, p.max(1));
     // Work stack: (node id, start, end, depth) over `rows`.
     let mut stack = vec![(0usize, 0usize, rows.len(), 0usize)];
-    push_node(&mut tree, &leaf_value(y, &rows));
+    push_node(&mut tree, &leaf_value(y, &rows), rows.len());
     if p == 0 {
         return tree;
     }
@@ -357,8 +362,8 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         let Some(split) = best else { continue };
         let mid = data.partition(idx, split.feature, split.bin, &mut sc.flags);
         let (l_rows, r_rows) = idx.split_at(mid);
-        let l = push_node(&mut tree, &leaf_value(y, l_rows));
-        let r = push_node(&mut tree, &leaf_value(y, r_rows));
+        let l = push_node(&mut tree, &leaf_value(y, l_rows), l_rows.len());
+        let r = push_node(&mut tree, &leaf_value(y, r_rows), r_rows.len());
         tree.feature[node] = split.feature as u32;
         tree.threshold[node] = (data.hi[split.feature][split.bin] + data.lo[split.feature][split.next]) / 2.0;
         debug_assert_eq!(r, l + 1);
@@ -392,8 +397,9 @@ fn leaf_value(y: Target, rows: &[usize]) -> Vec<f64> {
     }
 }
 
-fn push_node(tree: &mut Tree, value: &[f64]) -> usize {
+fn push_node(tree: &mut Tree, value: &[f64], cover: usize) -> usize {
     tree.feature.push(LEAF);
+    tree.cover.push(cover as f64);
     tree.threshold.push(0.0);
     tree.left.push(0);
     tree.value.extend_from_slice(value);
