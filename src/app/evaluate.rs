@@ -20,16 +20,18 @@ pub enum EvalTab {
     Importance,
     LearningCurve,
     WhatIf,
+    Explanations,
     Groups,
     Compare,
 }
 
 impl EvalTab {
-    const ALL: [EvalTab; 6] = [
+    const ALL: [EvalTab; 7] = [
         EvalTab::Scores,
         EvalTab::Importance,
         EvalTab::LearningCurve,
         EvalTab::WhatIf,
+        EvalTab::Explanations,
         EvalTab::Groups,
         EvalTab::Compare,
     ];
@@ -40,6 +42,7 @@ impl EvalTab {
             EvalTab::Importance => "Feature importance",
             EvalTab::LearningCurve => "Learning curve",
             EvalTab::WhatIf => "What if",
+            EvalTab::Explanations => "Explanations",
             EvalTab::Groups => "Groups",
             EvalTab::Compare => "Compare runs",
         }
@@ -103,6 +106,7 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
         EvalTab::LearningCurve => return super::insight::learning_curve_ui(ui, state, cmds),
         EvalTab::WhatIf => return super::whatif::whatif_ui(ui, state),
         EvalTab::Groups => return super::groups::groups_ui(ui, state, cmds),
+        EvalTab::Explanations => return super::explain::explanations_ui(ui, state, cmds),
         EvalTab::Compare => return super::compare::compare_ui(ui, state, cmds),
     }
     ui.add_space(6.0);

@@ -42,6 +42,8 @@ pub(super) enum Event {
     Recorded(Result<i64, String>),
     /// A background save finished (model, report or project).
     Saved(Box<super::saves::Saved>),
+    /// An explanation (What-if row, test-row summary, partial dependence) was computed.
+    Explained(Box<super::explain::Explained>),
     /// An Explore chart or selection was computed.
     Explored(Box<super::explore::Explored>),
 }
@@ -141,6 +143,7 @@ impl CairnApp {
             }
             Event::Saved(saved) => self.finish_save(*saved),
             Event::Explored(found) => super::explore::explored(state, *found),
+            Event::Explained(found) => super::explain::explained(state, *found),
             Event::Recorded(result) => match result {
                 Ok(_) => state.run_log.stale = true,
                 Err(e) => state.notice = Some(format!("This run was not recorded in the history: {e}")),

@@ -13,6 +13,8 @@ pub struct Insight {
     pub curve: Option<LearningCurve>,
     /// The metrics by group of the Groups tab.
     pub groups: Option<crate::eval::fairness::FairnessReport>,
+    /// The Explanations tab's results.
+    pub explain: super::explain::ExplainView,
     /// Per-group thresholds tried on the Groups tab, with the model with and without them.
     pub mitigation: Option<super::groups::MitigationView>,
     /// The computation in flight, if any.

@@ -8,6 +8,7 @@ mod data;
 mod deploy;
 mod evaluate;
 mod events;
+mod explain;
 pub mod explore;
 pub mod features;
 mod feedback;
@@ -120,6 +121,10 @@ pub enum Command {
     ComputeLearningCurve,
     /// Metrics by the groups of a column, on the test rows (background).
     ComputeGroups(String),
+    /// Explain the test rows (mean |contribution| and the beeswarm), in the background.
+    ExplainSummary,
+    /// The partial dependence of the prediction on one column, in the background.
+    ExplainPdp(String),
     /// Fit per-group thresholds equalising the true-positive rate on the test rows (background).
     ComputeMitigation,
     /// Decide with the fitted per-group thresholds (true) or the model's own (false).
@@ -292,6 +297,7 @@ impl CairnApp {
             self.execute(c);
         }
         self.refresh_explore();
+        self.refresh_whatif_explanation();
         self.state.settings_history.observe(&self.state.settings);
         self.autosave(ui.ctx());
         if self.is_busy() {
@@ -491,7 +497,9 @@ impl CairnApp {
             | Command::ComputeGroups(_)
             | Command::ComputeMitigation
             | Command::UseThresholds(_)
-            | Command::ComputeLearningCurve) => self.execute_insight(c),
+            | Command::ComputeLearningCurve
+            | Command::ExplainSummary
+            | Command::ExplainPdp(_)) => self.execute_insight(c),
             c @ (Command::Deploy
             | Command::StopServer
             | Command::TryPrediction
@@ -523,6 +531,8 @@ impl CairnApp {
                 }
             }
             Command::ComputeLearningCurve => self.start_learning_curve(),
+            Command::ExplainSummary => self.start_explain_summary(),
+            Command::ExplainPdp(column) => self.start_pdp(column),
             _ => {}
         }
     }

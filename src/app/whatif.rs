@@ -30,6 +30,9 @@ pub struct WhatIf {
     base: Result<Prediction, String>,
     /// The prediction for `cells`, and the cells it was computed for.
     edited: Option<(Vec<Cell>, Result<Prediction, String>)>,
+    /// The cells being explained on a background thread, and the last finished explanation.
+    pub explaining: Option<Vec<Cell>>,
+    pub explained: Option<super::explain::WhatIfExplanation>,
 }
 
 impl WhatIf {
@@ -71,12 +74,18 @@ impl WhatIf {
             })
             .collect();
         let base = predict(p, &cells);
-        WhatIf { row, original: cells.clone(), cells, choices, base, edited: None }
+        WhatIf { row, original: cells.clone(), cells, choices, base, edited: None, explaining: None, explained: None }
     }
 }
 
 /// The pipeline's prediction for one row of cells (in schema order).
 fn predict(p: &Pipeline, cells: &[Cell]) -> Result<Prediction, String> {
+    let ds = record_dataset(p, cells)?;
+    p.predict(&ds).map_err(|e| e.to_string())
+}
+
+/// One row of cells (in schema order) as the pipeline's input table.
+pub(super) fn record_dataset(p: &Pipeline, cells: &[Cell]) -> Result<Dataset, String> {
     let mut record = Map::new();
     for (sc, cell) in p.schema.columns.iter().zip(cells) {
         let v = match cell {
@@ -87,8 +96,7 @@ fn predict(p: &Pipeline, cells: &[Cell]) -> Result<Prediction, String> {
         };
         record.insert(sc.name.clone(), v);
     }
-    let ds = p.schema.dataset_from_records(&[record]).map_err(|e| e.to_string())?;
-    p.predict(&ds).map_err(|e| e.to_string())
+    p.schema.dataset_from_records(&[record]).map_err(|e| e.to_string())
 }
 
 /// "412.3k" or "spam (97% sure)".
@@ -187,6 +195,17 @@ pub fn whatif_ui(ui: &mut egui::Ui, state: &mut AppState) {
             ui.colored_label(egui::Color32::from_rgb(200, 60, 60), format!("Cannot predict this row: {e}"));
         }
         _ => {}
+    }
+    ui.add_space(6.0);
+    match &w.explained {
+        Some(e) => super::explain::contributions_ui(ui, e, w.explaining.is_some()),
+        None if w.explaining.is_some() => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Explaining this row…");
+            });
+        }
+        None => {}
     }
 }
 

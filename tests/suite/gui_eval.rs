@@ -402,3 +402,84 @@ fn per_group_thresholds_and_the_model_card_from_the_window() {
     let t = saved.thresholds.expect("the thresholds are saved with the model");
     assert!(t.enabled && t.column == "species" && t.thresholds.len() == 3, "{t:?}");
 }
+
+/// Why this prediction, in the window: the What-if tab's contribution bars add up to the
+/// prediction and follow an edit (for a linear model only the edited column's bar moves, by
+/// the change in the prediction); the Explanations tab's summary and partial dependence.
+#[test]
+fn explanations_on_the_what_if_and_explanations_tabs() {
+    let dir = crate::common::tempdir();
+    let mut h = house_prices_on_evaluate(dir.path());
+    h.get_by_label("What if").click();
+    h.run_steps(2);
+    let explained = |h: &egui_kittest::Harness<'static, cairn::app::CairnApp>| {
+        let w = h.state().state.eval_view.whatif.as_ref()?;
+        let e = w.explained.as_ref().filter(|e| e.cells == w.cells)?;
+        e.result.as_ref().ok().cloned()
+    };
+    wait_until(&mut h, "the row's explanation", |a| {
+        a.state.eval_view.whatif.as_ref().is_some_and(|w| w.explained.as_ref().is_some_and(|e| e.cells == w.cells))
+    });
+    let (columns, first) = explained(&h).expect("explained");
+    let sum: f64 = first.base_value + first.contributions.iter().sum::<f64>();
+    assert!((sum - first.prediction).abs() < 1e-6 * first.prediction.abs().max(1.0), "{sum} vs {}", first.prediction);
+    h.get_by_label_contains("Why this prediction");
+    h.get_by_label_contains("they add up to");
+    // Raise the income by 3: only its contribution moves, by the change in the prediction.
+    let income = columns.iter().position(|c| c == "median_income").unwrap();
+    let cell = h
+        .state()
+        .state
+        .outcome
+        .as_ref()
+        .unwrap()
+        .pipeline
+        .schema
+        .columns
+        .iter()
+        .position(|c| c.name == "median_income")
+        .unwrap();
+    let Some(Cell::Number(Some(before))) = h.state().state.eval_view.whatif.as_ref().map(|w| w.cells[cell].clone())
+    else {
+        panic!("income is a number")
+    };
+    h.state_mut().state.eval_view.whatif.as_mut().unwrap().cells[cell] = Cell::Number(Some(before + 3.0));
+    h.run_steps(2);
+    wait_until(&mut h, "the edited row's explanation", |a| {
+        a.state.eval_view.whatif.as_ref().is_some_and(|w| w.explained.as_ref().is_some_and(|e| e.cells == w.cells))
+    });
+    let (_, second) = explained(&h).unwrap();
+    let moved = second.prediction - first.prediction;
+    assert!(moved > 0.0);
+    for j in 0..columns.len() {
+        let d = second.contributions[j] - first.contributions[j];
+        let want = if j == income { moved } else { 0.0 };
+        assert!((d - want).abs() < 1e-6 * moved.abs().max(1.0), "{}: moved {d}, want {want}", columns[j]);
+    }
+    let millis = h.state().state.eval_view.whatif.as_ref().unwrap().explained.as_ref().unwrap().millis;
+    assert!(millis < 1000.0, "a linear model's row explains in {millis} ms");
+
+    // The Explanations tab: the summary over the test rows, then partial dependence.
+    h.get_by_label("Explanations").click();
+    h.step();
+    h.get_by_label("Explain the test rows").click();
+    h.step();
+    wait_until(&mut h, "the summary", |a| a.state.insight.explain.summary.is_some());
+    let s = h.state().state.insight.explain.summary.clone().unwrap();
+    assert_eq!(s.rows, 300);
+    assert!(s.mean_abs.iter().all(|m| m.is_finite() && *m >= 0.0));
+    h.get_by_label_contains("Over 300 test rows, '");
+    h.state_mut().send(cairn::app::Command::ExplainPdp("median_income".into()));
+    h.step();
+    wait_until(&mut h, "the partial dependence", |a| a.state.insight.explain.pdp.is_some());
+    let p = h.state().state.insight.explain.pdp.clone().unwrap();
+    assert_eq!(p.ice.len(), 50);
+    // A linear model's partial dependence is a straight line.
+    let cairn::eval::explain::Grid::Numbers(x) = &p.grid else { panic!("a number grid") };
+    let slope = (p.average[1] - p.average[0]) / (x[1] - x[0]);
+    for i in 1..x.len() {
+        let s_i = (p.average[i] - p.average[i - 1]) / (x[i] - x[i - 1]);
+        assert!((s_i - slope).abs() < 1e-6 * slope.abs().max(1.0), "{s_i} vs {slope}");
+    }
+    h.get_by_label_contains("as 'median_income' is set to each value");
+}
