@@ -369,7 +369,7 @@ fn summary_ui(ui: &mut egui::Ui, s: &Summary) {
                         plot.points(Points::new(names[b], pts).radius(2.0).color(colours[b]));
                     }
                 }
-                plot.text(Text::new("column", PlotPoint::new(0.0, y + 0.42), &s.columns[j]));
+                plot.text(Text::new("", PlotPoint::new(0.0, y + 0.42), &s.columns[j]));
             }
         });
     ui.label(

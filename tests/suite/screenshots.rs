@@ -246,3 +246,36 @@ fn screenshots_of_the_explore_view() {
     });
     save(&mut h, "screenshot-explore-histogram.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_the_explanations() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("california_housing.csv"), dir.path());
+    open_house_prices(&mut h);
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label("Random forest").click();
+    h.step();
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("What if").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the row's explanation", |a| {
+        a.state.eval_view.whatif.as_ref().is_some_and(|w| w.explained.is_some() && w.explaining.is_none())
+    });
+    h.get_by_label_contains("Why this prediction").scroll_to_me();
+    save(&mut h, "screenshot-whatif-why.png");
+    h.get_by_label("Explanations").click();
+    h.step();
+    h.get_by_label("Explain the test rows").click();
+    h.step();
+    wait_until(&mut h, "the summary", |a| a.state.insight.explain.summary.is_some());
+    save(&mut h, "screenshot-explanations.png");
+    h.state_mut().send(cairn::app::Command::ExplainPdp("median_income".into()));
+    h.step();
+    wait_until(&mut h, "the partial dependence", |a| a.state.insight.explain.pdp.is_some());
+    h.get_by_label_contains("as 'median_income' is set to each value").scroll_to_me();
+    save(&mut h, "screenshot-pdp.png");
+}
