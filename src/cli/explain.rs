@@ -53,7 +53,8 @@ pub fn cmd_explain(args: ExplainArgs) -> Result<()> {
     }
     if args.json {
         let data = crate::cli::load(input)?;
-        let e = explain_rows(&pipeline, &data, &opts).with_context(|| format!("cannot explain '{}'", input.display()))?;
+        let e =
+            explain_rows(&pipeline, &data, &opts).with_context(|| format!("cannot explain '{}'", input.display()))?;
         println!("{}", serde_json::to_string(&e.to_json())?);
         return Ok(());
     }

@@ -30,7 +30,9 @@ pub use fit::fit_model;
 pub use mlp::{FitControl, Mlp};
 pub use models::{FitInput, FitTarget, FittedModel, MODEL_NAMES, ModelKind, ModelOutput};
 pub use params::{ModelSettings, ParamKind, ParamSpec, ParamValue, Params, Settings};
-pub use pipeline::{Pipeline, PipelineError, Prediction, REFERENCE_ROWS, Recommendations, Reference, Target, TrainInfo};
+pub use pipeline::{
+    Pipeline, PipelineError, Prediction, REFERENCE_ROWS, Recommendations, Reference, Target, TrainInfo,
+};
 pub(crate) use prepare::{Prepared, prepare};
 use prepare::{TargetValues, class_index, labelled};
 pub use prepare::{default_recipe, default_recipe_with, ratings_columns, resolve_task};

@@ -311,7 +311,8 @@ fn sparse_best(
 pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams, rng: &mut Rng) -> Tree {
     let k = y.outputs();
     let p = data.n_features();
-    let mut tree = Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![], cover: vec![] };
+    let mut tree =
+        Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![], cover: vec![] };
     let mut features: Vec<usize> = (0..p).collect();
     let max_features = params.max_features.unwrap_or(p).clamp(1, p.max(1));
     // Work stack: (node id, start, end, depth) over `rows`.

@@ -4,7 +4,7 @@
 //! matches `cairn predict`, a linear model's contributions and partial dependence follow its
 //! slope, and bad input fails cleanly without a partial file.
 
-use crate::common::{asset, assert_clean_failure, cairn, stderr, stdout, tempdir, train_bundle_with};
+use crate::common::{assert_clean_failure, asset, cairn, stderr, stdout, tempdir, train_bundle_with};
 use crate::serve::{get, post_to, start};
 use cairn::data::{Column, Dataset, read_csv_path};
 use cairn::eval::explain::{Grid, Method, Options, explain_rows, partial_dependence};
@@ -67,12 +67,16 @@ fn every_regression_model_adds_up_and_explains_the_predicted_number() {
     let dir = tempdir();
     let data = head(dir.path(), "california_housing.csv", 1500);
     let rows = head(dir.path(), "california_housing.csv", 25);
-    for model in ["linear", "ridge", "lasso", "elastic_net", "tree", "random_forest", "gradient_boosting", "knn", "svm", "mlp"]
+    for model in
+        ["linear", "ridge", "lasso", "elastic_net", "tree", "random_forest", "gradient_boosting", "knn", "svm", "mlp"]
     {
         let bundle = train_on(dir.path(), &data, "median_house_value", model);
         let e = explain_json(&bundle, &rows, &[]);
         assert_eq!(e["output"], "the predicted median_house_value", "{model}");
-        let exact = matches!(model, "linear" | "ridge" | "lasso" | "elastic_net" | "tree" | "random_forest" | "gradient_boosting");
+        let exact = matches!(
+            model,
+            "linear" | "ridge" | "lasso" | "elastic_net" | "tree" | "random_forest" | "gradient_boosting"
+        );
         assert_eq!(e["method"] != "sampling", exact, "{model}: {}", e["method"]);
         let explained = assert_adds_up(&e, model);
         let p = predicted(&bundle, &rows);
@@ -154,7 +158,8 @@ fn text_columns_sum_their_words_and_list_the_top_ones() {
 #[test]
 fn the_csv_output_streams_and_predict_explain_writes_the_same_file() {
     let dir = tempdir();
-    let bundle = train_bundle_with(dir.path(), "penguins.csv", "species", "forest.cairn", &["--model", "random_forest"]);
+    let bundle =
+        train_bundle_with(dir.path(), "penguins.csv", "species", "forest.cairn", &["--model", "random_forest"]);
     let input = asset("penguins.csv");
     let out = dir.path().join("why.csv");
     let o = cairn(&["explain", bundle.to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
@@ -170,7 +175,14 @@ fn the_csv_output_streams_and_predict_explain_writes_the_same_file() {
         assert!((num("base_value", r) + sum - num("prediction", r)).abs() < 1e-9);
     }
     let same = dir.path().join("same.csv");
-    let o = cairn(&["predict", bundle.to_str().unwrap(), input.to_str().unwrap(), "--explain", "-o", same.to_str().unwrap()]);
+    let o = cairn(&[
+        "predict",
+        bundle.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "--explain",
+        "-o",
+        same.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), std::fs::read_to_string(&same).unwrap());
 }
@@ -211,7 +223,8 @@ fn bad_input_fails_cleanly_without_a_partial_file() {
 #[test]
 fn post_explain_over_real_http_adds_up_and_refuses_bad_bodies_like_predict() {
     let dir = tempdir();
-    let bundle = train_bundle_with(dir.path(), "penguins.csv", "species", "gb.cairn", &["--model", "gradient_boosting"]);
+    let bundle =
+        train_bundle_with(dir.path(), "penguins.csv", "species", "gb.cairn", &["--model", "gradient_boosting"]);
     let server = start(&bundle);
     let record = json!({"island": "Biscoe", "bill_length_mm": 45.1, "bill_depth_mm": 14.5, "flipper_length_mm": 215,
         "body_mass_g": 5000, "sex": "female", "year": 2008});
@@ -230,7 +243,8 @@ fn post_explain_over_real_http_adds_up_and_refuses_bad_bodies_like_predict() {
         assert_eq!(e["contributions"].as_object().unwrap().len(), 7);
     }
     // CSV bodies work too, and a named class.
-    let csv = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nDream,39,18,190,3700,male,2009\n";
+    let csv =
+        "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nDream,39,18,190,3700,male,2009\n";
     let (status, answer) = post_to(&format!("{}/explain?class=Chinstrap", server.url), "text/csv", csv);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["explanations"][0]["class"], "Chinstrap");
@@ -252,7 +266,10 @@ fn post_explain_over_real_http_adds_up_and_refuses_bad_bodies_like_predict() {
     let spec: Value = serde_json::from_str(&spec).unwrap();
     assert!(spec["paths"]["/explain"]["post"].is_object());
     let (_, page) = get(&format!("{}/", server.url));
-    assert!(page.contains("fetch('/explain'") && page.contains("className = 'bar'"), "the form draws contribution bars");
+    assert!(
+        page.contains("fetch('/explain'") && page.contains("className = 'bar'"),
+        "the form draws contribution bars"
+    );
 }
 
 /// Trains a linear model on the first 2 000 housing rows through the library.
@@ -269,10 +286,10 @@ fn raw_slope(p: &Pipeline, column: &str) -> f64 {
     let FittedModel::Linear { coef, .. } = &p.model else { panic!("not linear") };
     let mut offset = 0;
     for step in &p.fitted_recipe.steps {
-        if let FittedStep::ImputeScale { column: c, std, .. } = step {
-            if c == column {
-                return coef[offset] / std;
-            }
+        if let FittedStep::ImputeScale { column: c, std, .. } = step
+            && c == column
+        {
+            return coef[offset] / std;
         }
         offset += step.width();
     }

@@ -59,9 +59,10 @@ pub fn bench_explain(data_dir: &Path, python: &str, repeat: usize, as_json: bool
         explained = Some(explain_rows(&pipeline, &rows, &opts)?);
         best = best.min(t.elapsed().as_secs_f64());
     }
-    let gap = explained.iter().flat_map(|e| &e.rows).fold(0.0f64, |g, r| {
-        g.max((r.base_value + r.contributions.iter().sum::<f64>() - r.prediction).abs())
-    });
+    let gap = explained
+        .iter()
+        .flat_map(|e| &e.rows)
+        .fold(0.0f64, |g, r| g.max((r.base_value + r.contributions.iter().sum::<f64>() - r.prediction).abs()));
     let mut single: Vec<f64> = (0..20)
         .map(|i| {
             let one = rows.take_rows(&[i * 7]);
@@ -86,9 +87,19 @@ pub fn bench_explain(data_dir: &Path, python: &str, repeat: usize, as_json: bool
     } else {
         println!("{:<34} {:>12} {:>12}", "TreeSHAP, 100-tree forest", "cairn", "shap");
         println!("{:<34} {:>12.3} {:>12.3}", format!("{} rows, seconds", rows.n_rows()), best, shap_secs);
-        println!("{:<34} {:>12.1} {:>12.1}", "one row, ms (median)", one_row * 1e3, report["shap_one_row_ms"].as_f64().unwrap_or(f64::NAN));
+        println!(
+            "{:<34} {:>12.1} {:>12.1}",
+            "one row, ms (median)",
+            one_row * 1e3,
+            report["shap_one_row_ms"].as_f64().unwrap_or(f64::NAN)
+        );
         println!("{:<34} {:>12} {:>12}", "tree nodes in all", nodes, shap["nodes"]);
-        println!("{:<34} {:>12.1e} {:>12.1e}", "largest additivity gap", gap, shap["additivity_gap"].as_f64().unwrap_or(f64::NAN));
+        println!(
+            "{:<34} {:>12.1e} {:>12.1e}",
+            "largest additivity gap",
+            gap,
+            shap["additivity_gap"].as_f64().unwrap_or(f64::NAN)
+        );
         println!("speed-up (shap s / cairn s): {:.2}×, {} threads", shap_secs / best, rayon::current_num_threads());
     }
     Ok(())

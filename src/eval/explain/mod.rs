@@ -300,10 +300,11 @@ fn chosen_classes(p: &Pipeline, out: &Array2<f64>, opts: &Options) -> Result<Vec
 }
 
 fn class_index(p: &Pipeline, name: &str) -> Result<usize, ExplainError> {
-    p.target.classes.iter().position(|c| c == name.trim()).ok_or_else(|| ExplainError::UnknownClass {
-        class: name.to_string(),
-        classes: p.target.classes.clone(),
-    })
+    p.target
+        .classes
+        .iter()
+        .position(|c| c == name.trim())
+        .ok_or_else(|| ExplainError::UnknownClass { class: name.to_string(), classes: p.target.classes.clone() })
 }
 
 /// The background rows' features: the bundle's sample of training rows, else (older bundles)
@@ -459,13 +460,16 @@ fn exact_row(
         FittedModel::Linear { coef, intercept, .. } => linear(coef, *intercept, 1.0),
         FittedModel::Logistic { n_classes, coef, intercept } => {
             let c = class.unwrap_or(0);
-            let (row, sign) = if coef.len() == 1 { (0, if c + 1 == *n_classes { 1.0 } else { -1.0 }) } else { (c, 1.0) };
+            let (row, sign) =
+                if coef.len() == 1 { (0, if c + 1 == *n_classes { 1.0 } else { -1.0 }) } else { (c, 1.0) };
             match (coef.get(row), intercept.get(row)) {
                 (Some(w), Some(b)) => linear(w, *b, sign),
                 _ => (0.0, 0.0, phi),
             }
         }
-        FittedModel::Trees { trees: all, .. } => sum_trees(trees, 0, class.unwrap_or(0), 1.0 / all.len().max(1) as f64, x),
+        FittedModel::Trees { trees: all, .. } => {
+            sum_trees(trees, 0, class.unwrap_or(0), 1.0 / all.len().max(1) as f64, x)
+        }
         FittedModel::Boosted(m) => {
             let c = class.unwrap_or(0);
             let (o, sign) = match (m.n_classes, m.init.len()) {

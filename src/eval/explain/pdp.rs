@@ -61,10 +61,11 @@ pub fn partial_dependence(
     if n == 0 {
         return Err(ExplainError::NoRows);
     }
-    let at = input.columns.iter().position(|c| c.name == column).ok_or_else(|| ExplainError::UnknownColumn {
-        column: column.to_string(),
-        inputs: inputs(),
-    })?;
+    let at = input
+        .columns
+        .iter()
+        .position(|c| c.name == column)
+        .ok_or_else(|| ExplainError::UnknownColumn { column: column.to_string(), inputs: inputs() })?;
     let grid = grid(&input.columns[at], opts.grid_points.max(2));
     if grid.is_empty() {
         return Err(ExplainError::EmptyColumn(column.to_string()));
