@@ -10,6 +10,8 @@ mod cli;
 mod core;
 #[path = "suite/csv_oracle.rs"]
 mod csv_oracle;
+#[path = "suite/explain.rs"]
+mod explain;
 #[path = "suite/fairness.rs"]
 mod fairness;
 #[path = "suite/feedback.rs"]

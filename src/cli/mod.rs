@@ -239,9 +239,10 @@ pub fn run(command: Command) -> Result<()> {
             }
             "gpu" => crate::cli::bench::gpu::bench_gpu(&data_dir, &python, rows, repeat.max(2), json),
             "import" => crate::cli::bench::import::bench_import(rows, &python, repeat.max(1), json),
+            "explain" => crate::cli::bench::explain::bench_explain(&data_dir, &python, 1, json),
             // Measured on the app's UI, so `main` runs it before `run` (this file never names the UI).
             "frames" => bail!("'cairn bench frames' is run by the binary's entry point"),
-            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import, frames)"),
+            other => bail!("unknown benchmark '{other}' (available: train, serve, gpu, import, explain, frames)"),
         },
     }
 }

@@ -1,6 +1,7 @@
 //! `cairn bench train`: the reference protocol timed in Cairn and, in the same run, in
 //! pandas + scikit-learn (benches/sklearn_train.py), printed side by side with ratios.
 
+pub mod explain;
 pub mod gpu;
 pub mod import;
 pub mod serve;

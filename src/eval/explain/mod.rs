@@ -338,11 +338,12 @@ pub fn explain_rows(p: &Pipeline, ds: &Dataset, opts: &Options) -> Result<Explan
                 let bg = background(p, &x, opts);
                 bg.mean_axis(ndarray::Axis(0)).map(|m| m.to_vec()).unwrap_or_else(|| vec![0.0; x.ncols()])
             };
+            let trees = prepare_trees(&p.model);
             (0..x.nrows())
                 .into_par_iter()
                 .map(|r| {
                     let row = x.row(r).to_vec();
-                    let (base, prediction, phi) = exact_row(&p.model, &means, &row, classes[r]);
+                    let (base, prediction, phi) = exact_row(&p.model, &trees, &means, &row, classes[r]);
                     RowExplanation {
                         output: output_words(p, space, classes[r]),
                         class: classes[r].and_then(|c| p.target.classes.get(c).cloned()),
@@ -397,15 +398,64 @@ fn sampled_rows(
         .collect()
 }
 
+/// The trees of a tree model, each prepared for TreeSHAP with its expected value per output,
+/// and the output (boosting: the class's trees) it adds to.
+type PreparedTrees<'a> = Vec<(usize, tree_shap::Prepared<'a>, Vec<f64>)>;
+
+fn prepare_trees(model: &FittedModel) -> PreparedTrees<'_> {
+    let prepared = |o: usize, t| {
+        let expected = (0..t_outputs(t)).map(|k| tree_shap::expected_value(t, k)).collect();
+        (o, tree_shap::Prepared::new(t), expected)
+    };
+    match model {
+        FittedModel::Trees { trees, .. } => trees.par_iter().map(|t| prepared(0, t)).collect(),
+        FittedModel::Boosted(m) => m
+            .rounds
+            .par_iter()
+            .flat_map_iter(|round| round.iter().enumerate().map(|(o, t)| prepared(o, t)).collect::<Vec<_>>())
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn t_outputs(t: &crate::train::tree::Tree) -> usize {
+    t.n_outputs
+}
+
+/// Σ over `trees` (those adding to output group `group`) of TreeSHAP for output `out`, times
+/// `scale`: `(base, prediction, phi)`. Trees are split over the cores.
+fn sum_trees(trees: &PreparedTrees, group: usize, out: usize, scale: f64, x: &[f64]) -> (f64, f64, Vec<f64>) {
+    trees
+        .par_iter()
+        .filter(|(g, ..)| *g == group)
+        .fold(
+            || (0.0, 0.0, vec![0.0; x.len()]),
+            |(base, pred, mut phi), (_, t, expected)| {
+                t.add_shap(x, out, scale, &mut phi);
+                (base + scale * expected[out], pred + scale * t.tree().predict_row(x)[out], phi)
+            },
+        )
+        .reduce(
+            || (0.0, 0.0, vec![0.0; x.len()]),
+            |a, b| (a.0 + b.0, a.1 + b.1, a.2.iter().zip(&b.2).map(|(u, v)| u + v).collect()),
+        )
+}
+
 /// `(base value, output, per-feature Shapley values)` of one row for an exact method.
-fn exact_row(model: &FittedModel, means: &[f64], x: &[f64], class: Option<usize>) -> (f64, f64, Vec<f64>) {
+fn exact_row(
+    model: &FittedModel,
+    trees: &PreparedTrees,
+    means: &[f64],
+    x: &[f64],
+    class: Option<usize>,
+) -> (f64, f64, Vec<f64>) {
     let linear = |w: &[f64], b: f64, sign: f64| {
         let base = b + w.iter().zip(means).map(|(w, m)| w * m).sum::<f64>();
         let phi: Vec<f64> = w.iter().zip(x).zip(means).map(|((w, x), m)| sign * w * (x - m)).collect();
         let pred = b + w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>();
         (sign * base, sign * pred, phi)
     };
-    let mut phi = vec![0.0; x.len()];
+    let phi = vec![0.0; x.len()];
     match model {
         FittedModel::Linear { coef, intercept, .. } => linear(coef, *intercept, 1.0),
         FittedModel::Logistic { n_classes, coef, intercept } => {
@@ -417,15 +467,8 @@ fn exact_row(model: &FittedModel, means: &[f64], x: &[f64], class: Option<usize>
                 _ => (0.0, 0.0, phi),
             }
         }
-        FittedModel::Trees { trees, .. } => {
-            let (out, scale) = (class.unwrap_or(0), 1.0 / trees.len().max(1) as f64);
-            let (mut base, mut pred) = (0.0, 0.0);
-            for t in trees {
-                tree_shap::add_tree_shap(t, x, out, scale, &mut phi);
-                base += scale * tree_shap::expected_value(t, out);
-                pred += scale * t.predict_row(x)[out];
-            }
-            (base, pred, phi)
+        FittedModel::Trees { trees: all, .. } => {
+            sum_trees(trees, 0, class.unwrap_or(0), 1.0 / all.len().max(1) as f64, x)
         }
         FittedModel::Boosted(m) => {
             let c = class.unwrap_or(0);
@@ -435,13 +478,8 @@ fn exact_row(model: &FittedModel, means: &[f64], x: &[f64], class: Option<usize>
                 _ => (c, 1.0),
             };
             let start = m.init.get(o).copied().unwrap_or(0.0);
-            let (mut base, mut pred) = (start, start);
-            for t in m.rounds.iter().filter_map(|round| round.get(o)) {
-                tree_shap::add_tree_shap(t, x, 0, sign * m.learning_rate, &mut phi);
-                base += m.learning_rate * tree_shap::expected_value(t, 0);
-                pred += m.learning_rate * t.predict_row(x)[0];
-            }
-            (sign * base, sign * pred, phi)
+            let (base, pred, phi) = sum_trees(trees, o, 0, m.learning_rate, x);
+            (sign * (start + base), sign * (start + pred), phi.iter().map(|v| sign * v).collect())
         }
         // Not reached: other models go through the sampling estimate.
         _ => (0.0, 0.0, phi),

@@ -40,12 +40,38 @@ pub fn expected_value(tree: &Tree, out: usize) -> f64 {
     walk(tree, 0, out)
 }
 
-/// Adds the Shapley value of every feature for row `x` and output `out` of `tree`, times
-/// `scale`, to `phi` (one slot per feature). The tree must have its cover ([`has_cover`]).
+/// What the walk needs of a tree, computed once per tree rather than once per row.
+pub struct Prepared<'a> {
+    tree: &'a Tree,
+    depth: usize,
+    /// `1 / k` for k = 0 ..= depth + 2 (index 0 unused): the walk multiplies instead of dividing.
+    recip: Vec<f64>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(tree: &'a Tree) -> Prepared<'a> {
+        let depth = max_depth(tree);
+        let recip = (0..depth + 3).map(|k| if k == 0 { 0.0 } else { 1.0 / k as f64 }).collect();
+        Prepared { tree, depth, recip }
+    }
+
+    pub fn tree(&self) -> &'a Tree {
+        self.tree
+    }
+
+    /// Adds the Shapley value of every feature for row `x` and output `out`, times `scale`, to
+    /// `phi` (one slot per feature). The tree must have its cover ([`has_cover`]).
+    pub fn add_shap(&self, x: &[f64], out: usize, scale: f64, phi: &mut [f64]) {
+        let d = self.depth;
+        let path = vec![Elem::default(); (d + 2) * (d + 3) / 2 + 1];
+        let mut walk = Walk { tree: self.tree, x, out, scale, phi, path, recip: &self.recip };
+        walk.recurse(0, 0, 0, 1.0, 1.0, NONE);
+    }
+}
+
+/// [`Prepared::add_shap`] for one tree.
 pub fn add_tree_shap(tree: &Tree, x: &[f64], out: usize, scale: f64, phi: &mut [f64]) {
-    let depth = max_depth(tree);
-    let mut walk = Walk { tree, x, out, scale, phi, path: vec![Elem::default(); (depth + 2) * (depth + 3) / 2 + 1] };
-    walk.recurse(0, 0, 0, 1.0, 1.0, NONE);
+    Prepared::new(tree).add_shap(x, out, scale, phi);
 }
 
 fn max_depth(tree: &Tree) -> usize {
@@ -70,6 +96,7 @@ struct Walk<'a> {
     phi: &'a mut [f64],
     /// Path segments: the segment at depth d starts where its parent's ends.
     path: Vec<Elem>,
+    recip: &'a [f64],
 }
 
 impl Walk<'_> {
@@ -78,13 +105,22 @@ impl Walk<'_> {
         let start = parent + d + 1;
         self.path.copy_within(parent..parent + d, start);
         let p = &mut self.path[start..start + d + 1];
-        extend(p, d, zero, one, feature);
+        let r = self.recip;
+        extend(p, d, zero, one, feature, r);
         let t = self.tree;
         if t.is_leaf(node) {
             let value = t.value[node * t.n_outputs + self.out] * self.scale;
+            // The elements the row does not follow (one = 0) share one sum.
+            let mut cold_sum = None;
             for i in 1..=d {
-                let w = unwound_sum(p, d, i);
-                self.phi[p[i].feature] += w * (p[i].one - p[i].zero) * value;
+                let e = p[i];
+                let w = if e.one == 0.0 {
+                    let s = *cold_sum.get_or_insert_with(|| (0..d).map(|j| p[j].w * r[d - j]).sum::<f64>());
+                    s * (d + 1) as f64 / e.zero
+                } else {
+                    unwound_sum_hot(p, d, e.zero, r)
+                };
+                self.phi[e.feature] += w * (e.one - e.zero) * value;
             }
             return;
         }
@@ -96,7 +132,7 @@ impl Walk<'_> {
         if let Some(i) = (1..=d).find(|&i| p[i].feature == f) {
             in_zero = p[i].zero;
             in_one = p[i].one;
-            unwind(p, d, i);
+            unwind(p, d, i, r);
             d -= 1;
         }
         self.recurse(hot, d + 1, start, t.cover[hot] / cover * in_zero, in_one, f);
@@ -104,26 +140,27 @@ impl Walk<'_> {
     }
 }
 
-fn extend(p: &mut [Elem], d: usize, zero: f64, one: f64, feature: usize) {
+fn extend(p: &mut [Elem], d: usize, zero: f64, one: f64, feature: usize, r: &[f64]) {
     p[d] = Elem { feature, zero, one, w: if d == 0 { 1.0 } else { 0.0 } };
-    let n = (d + 1) as f64;
+    let inv = r[d + 1];
     for i in (0..d).rev() {
-        p[i + 1].w += one * p[i].w * (i + 1) as f64 / n;
-        p[i].w = zero * p[i].w * (d - i) as f64 / n;
+        p[i + 1].w += one * p[i].w * (i + 1) as f64 * inv;
+        p[i].w = zero * p[i].w * (d - i) as f64 * inv;
     }
 }
 
-fn unwind(p: &mut [Elem], d: usize, i: usize) {
+/// Removes element `i` from the path (the feature is split on again further down).
+fn unwind(p: &mut [Elem], d: usize, i: usize, r: &[f64]) {
     let (one, zero) = (p[i].one, p[i].zero);
     let n = (d + 1) as f64;
     let mut next = p[d].w;
     for j in (0..d).rev() {
         if one != 0.0 {
             let tmp = p[j].w;
-            p[j].w = next * n / ((j + 1) as f64 * one);
-            next = tmp - p[j].w * zero * (d - j) as f64 / n;
+            p[j].w = next * n * r[j + 1] / one;
+            next = tmp - p[j].w * zero * (d - j) as f64 * r[d + 1];
         } else {
-            p[j].w = p[j].w * n / (zero * (d - j) as f64);
+            p[j].w = p[j].w * n * r[d - j] / zero;
         }
     }
     for j in i..d {
@@ -133,18 +170,15 @@ fn unwind(p: &mut [Elem], d: usize, i: usize) {
     }
 }
 
-fn unwound_sum(p: &[Elem], d: usize, i: usize) -> f64 {
-    let (one, zero) = (p[i].one, p[i].zero);
+/// The total permutation weight of the path without an element the row follows (one = 1)
+/// whose zero fraction is `zero`.
+fn unwound_sum_hot(p: &[Elem], d: usize, zero: f64, r: &[f64]) -> f64 {
     let mut next = p[d].w;
     let mut total = 0.0;
     for j in (0..d).rev() {
-        if one != 0.0 {
-            let tmp = next / ((j + 1) as f64 * one);
-            total += tmp;
-            next = p[j].w - tmp * zero * (d - j) as f64;
-        } else {
-            total += p[j].w / (zero * (d - j) as f64);
-        }
+        let tmp = next * r[j + 1];
+        total += tmp;
+        next = p[j].w - tmp * zero * (d - j) as f64;
     }
     total * (d + 1) as f64
 }
