@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Test rows the summary explains (at most).
-const SUMMARY_ROWS: usize = 300;
+const SUMMARY_ROWS: usize = 200;
 /// Columns the beeswarm shows.
 const SWARM_COLUMNS: usize = 6;
 
@@ -396,7 +396,7 @@ fn pdp_ui(ui: &mut egui::Ui, p: &PartialDependence) {
         .y_axis_label(p.output.clone())
         .x_axis_formatter(move |mark, _| {
             if labels.is_empty() {
-                crate::eval::human_number(mark.value)
+                crate::data::format_number((mark.value * 1e6).round() / 1e6)
             } else {
                 let i = mark.value.round();
                 if (mark.value - i).abs() < 1e-6 && i >= 0.0 {

@@ -466,9 +466,9 @@ fn explanations_on_the_what_if_and_explanations_tabs() {
     h.step();
     wait_until(&mut h, "the summary", |a| a.state.insight.explain.summary.is_some());
     let s = h.state().state.insight.explain.summary.clone().unwrap();
-    assert_eq!(s.rows, 300);
+    assert_eq!(s.rows, 200);
     assert!(s.mean_abs.iter().all(|m| m.is_finite() && *m >= 0.0));
-    h.get_by_label_contains("Over 300 test rows, '");
+    h.get_by_label_contains("Over 200 test rows, '");
     h.state_mut().send(cairn::app::Command::ExplainPdp("median_income".into()));
     h.step();
     wait_until(&mut h, "the partial dependence", |a| a.state.insight.explain.pdp.is_some());
