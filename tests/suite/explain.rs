@@ -360,3 +360,16 @@ fn pdp_through_the_cli_is_one_json_object() {
     let e = explain_json(&bundle, &data, &["--pdp", "ocean_proximity"]);
     assert!(e["grid"][0].is_string());
 }
+
+#[test]
+fn bundles_from_before_explanations_still_explain_and_add_up() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (name, method) in [("forest_v1", "sampling"), ("ridge_v1", "linear")] {
+        let bundle = fixtures.join(format!("{name}.cairn"));
+        let input = fixtures.join(format!("{name}_input.csv"));
+        let e = explain_json(&bundle, &input, &[]);
+        assert_eq!(e["method"], method, "{name}: no node covers or training means in the bundle");
+        let rows = assert_adds_up(&e, name);
+        println!("{name}: {} rows add up by {method}", rows.len());
+    }
+}

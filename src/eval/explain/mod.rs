@@ -423,22 +423,30 @@ fn t_outputs(t: &crate::train::tree::Tree) -> usize {
 }
 
 /// Σ over `trees` (those adding to output group `group`) of TreeSHAP for output `out`, times
-/// `scale`: `(base, prediction, phi)`. Trees are split over the cores.
+/// `scale`: `(base, prediction, phi)`. Fixed blocks of trees run on the cores and are added in
+/// order, so the sums do not depend on the number of threads.
 fn sum_trees(trees: &PreparedTrees, group: usize, out: usize, scale: f64, x: &[f64]) -> (f64, f64, Vec<f64>) {
-    trees
-        .par_iter()
-        .filter(|(g, ..)| *g == group)
-        .fold(
-            || (0.0, 0.0, vec![0.0; x.len()]),
-            |(base, pred, mut phi), (_, t, expected)| {
+    const BLOCK: usize = 8;
+    let mine: Vec<_> = trees.iter().filter(|(g, ..)| *g == group).collect();
+    let blocks: Vec<(f64, f64, Vec<f64>)> = mine
+        .par_chunks(BLOCK)
+        .map(|block| {
+            let (mut base, mut pred, mut phi) = (0.0, 0.0, vec![0.0; x.len()]);
+            for (_, t, expected) in block {
                 t.add_shap(x, out, scale, &mut phi);
-                (base + scale * expected[out], pred + scale * t.tree().predict_row(x)[out], phi)
-            },
-        )
-        .reduce(
-            || (0.0, 0.0, vec![0.0; x.len()]),
-            |a, b| (a.0 + b.0, a.1 + b.1, a.2.iter().zip(&b.2).map(|(u, v)| u + v).collect()),
-        )
+                base += scale * expected[out];
+                pred += scale * t.tree().predict_row(x)[out];
+            }
+            (base, pred, phi)
+        })
+        .collect();
+    let mut total = (0.0, 0.0, vec![0.0; x.len()]);
+    for (base, pred, phi) in blocks {
+        total.0 += base;
+        total.1 += pred;
+        total.2.iter_mut().zip(&phi).for_each(|(a, b)| *a += b);
+    }
+    total
 }
 
 /// `(base value, output, per-feature Shapley values)` of one row for an exact method.
