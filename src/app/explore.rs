@@ -375,14 +375,7 @@ fn histogram_ui(ui: &mut egui::Ui, h: &Histogram, cmds: &mut Vec<Command>) {
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .y_axis_label("rows")
-        .x_axis_formatter(move |mark, _| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_axis_formatter(named_ticks(labels))
         .show(ui, |plot| charts.into_iter().for_each(|c| plot.bar_chart(c)));
     if response.response.clicked()
         && let Some(pos) = response.response.interact_pointer_pos()
@@ -423,14 +416,7 @@ fn boxes_ui(ui: &mut egui::Ui, b: &[BoxStats], r: &ExploreRequest) {
         .allow_zoom(false)
         .allow_scroll(false)
         .y_axis_label(r.x.clone())
-        .x_axis_formatter(move |mark, _| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_axis_formatter(named_ticks(names))
         .show(ui, |plot| plot.box_plot(BoxPlot::new(r.x.clone(), elems)));
 }
 
@@ -508,6 +494,20 @@ fn scatter_ui(ui: &mut egui::Ui, s: &Scatter, r: &ExploreRequest, sel: Option<&S
     }
 }
 
+/// An axis that names the whole-number positions 0, 1, … by `names` (bars, boxes, groups).
+pub(super) fn named_ticks(
+    names: Vec<String>,
+) -> impl Fn(egui_plot::GridMark, &std::ops::RangeInclusive<f64>) -> String {
+    move |mark, _| {
+        let i = mark.value.round();
+        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// The memory key of the scatter's last screen rectangle.
 pub fn scatter_rect_id() -> egui::Id {
     egui::Id::unique("explore_scatter_rect")
@@ -547,9 +547,9 @@ fn correlations_ui(ui: &mut egui::Ui, c: &Correlations, spearman: bool) {
     let painter = ui.painter_at(rect);
     let text = ui.visuals().text_color();
     let font = egui::FontId::proportional((cell * 0.38).clamp(8.0, 12.0));
-    for i in 0..k {
+    for (i, (column, row)) in c.columns.iter().zip(m).enumerate() {
         let y = rect.top() + 18.0 + i as f32 * cell;
-        let name: String = c.columns[i].chars().take(22).collect();
+        let name: String = column.chars().take(22).collect();
         painter.text(
             egui::pos2(rect.left() + label_w - 6.0, y + cell / 2.0),
             egui::Align2::RIGHT_CENTER,
@@ -564,17 +564,17 @@ fn correlations_ui(ui: &mut egui::Ui, c: &Correlations, spearman: bool) {
             font.clone(),
             text,
         );
-        for j in 0..k {
+        for (j, &value) in row.iter().enumerate() {
             let r = egui::Rect::from_min_size(
                 egui::pos2(rect.left() + label_w + j as f32 * cell, y),
                 egui::vec2(cell - 1.0, cell - 1.0),
             );
-            painter.rect_filled(r, 0.0, heat(m[i][j]));
-            if cell >= 26.0 && m[i][j].is_finite() {
+            painter.rect_filled(r, 0.0, heat(value));
+            if cell >= 26.0 && value.is_finite() {
                 painter.text(
                     r.center(),
                     egui::Align2::CENTER_CENTER,
-                    format!("{:.2}", m[i][j]),
+                    format!("{value:.2}"),
                     font.clone(),
                     egui::Color32::BLACK,
                 );

@@ -70,32 +70,7 @@ impl Groups {
                     .collect();
                 Groups { names, of_row }.without_empty()
             }
-            Values::Str(v) => {
-                let counts = v.counts();
-                let mut order: Vec<usize> = (0..v.dict().len()).filter(|&i| counts[i] > 0).collect();
-                order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then_with(|| v.dict()[a].cmp(&v.dict()[b])));
-                let keep = if order.len() > MAX_GROUPS { MAX_GROUPS - 1 } else { order.len() };
-                let mut code_group = vec![u16::MAX; v.dict().len()];
-                let mut names: Vec<String> = Vec::new();
-                for (g, &code) in order.iter().take(keep).enumerate() {
-                    code_group[code] = g as u16;
-                    names.push(v.dict()[code].clone());
-                }
-                let other = names.len() as u16;
-                names.push(OTHER.into());
-                let missing = names.len() as u16;
-                names.push(MISSING.into());
-                let of_row = v
-                    .codes()
-                    .iter()
-                    .map(|&c| match code_group.get(c as usize) {
-                        None => missing,
-                        Some(&u16::MAX) => other,
-                        Some(&g) => g,
-                    })
-                    .collect();
-                Groups { names, of_row }.without_empty()
-            }
+            Values::Str(_) => Groups::of_many(column, MAX_GROUPS),
         }
     }
 
@@ -462,14 +437,12 @@ pub fn average_ranks(v: &[f64]) -> Vec<f64> {
 
 /// The `top` pairs with the largest |r|, as sentences.
 fn strongest_pairs(names: &[String], r: &[Vec<f64>], top: usize) -> Vec<String> {
-    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
-    for i in 0..names.len() {
-        for j in i + 1..names.len() {
-            if r[i][j].is_finite() {
-                pairs.push((i, j, r[i][j]));
-            }
-        }
-    }
+    let mut pairs: Vec<(usize, usize, f64)> = r
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| row.iter().enumerate().skip(i + 1).map(move |(j, &v)| (i, j, v)))
+        .filter(|p| p.2.is_finite())
+        .collect();
     pairs.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));
     pairs
         .into_iter()

@@ -233,6 +233,11 @@ pub fn train(
 }
 
 /// Fits the recipe and the model on prepared rows and scores them (the body of [`train`]).
+/// Seconds since 1970 (0 when the clock is before it).
+fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
 fn fit_prepared(
     prepared: &Prepared,
     test: Option<&Dataset>,
@@ -314,14 +319,8 @@ fn fit_prepared(
     let report = score(&model, &x_test, &test_y, classes)?;
 
     let example = pipeline::example_record(&data_features, train_rows, &schema);
-    let reference = pipeline::Reference::from_training(
-        &data_features,
-        train_rows,
-        &schema,
-        x_train.as_ref(),
-        x_train_sparse.as_ref(),
-        cfg.seed,
-    );
+    let (dense, sparse) = (x_train.as_ref(), x_train_sparse.as_ref());
+    let reference = pipeline::Reference::from_training(&data_features, train_rows, &schema, dense, sparse, cfg.seed);
     let target = Target { name: cfg.target.clone(), task, classes: classes.clone() };
     let info = TrainInfo {
         model: model_kind.name().to_string(),
@@ -334,10 +333,7 @@ fn fit_prepared(
         data_hash: String::new(), // filled in by `train`
         device: device_used,
         train_seconds,
-        created_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        created_unix: now_unix(),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         target_quantiles: deciles(&numbers),
     };

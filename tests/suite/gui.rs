@@ -60,6 +60,37 @@ pub(crate) fn deploy_and_wait(h: &mut Harness<'static, CairnApp>) {
     wait_until(h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
 }
 
+/// Drags the mouse from `from` to `to` in small steps (egui needs movement over frames to see a
+/// drag), then releases.
+pub(crate) fn drag_box(h: &mut Harness<'static, CairnApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for k in 1..=6 {
+        h.hover_at(from + (to - from) * (k as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.step();
+}
+
+/// Opens the picker's file, trains for `target`, and scores the test rows by `column` on the
+/// Evaluate panel's Groups tab.
+pub(crate) fn groups_by(h: &mut Harness<'static, CairnApp>, target: &str, column: &str) {
+    open_file_and_pick_target(h, target);
+    train_and_wait(h);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    h.get_by_label("Groups").click();
+    h.step();
+    h.get_by_label("Group by").click();
+    h.run_steps(3);
+    h.get_all_by_label(column).last().unwrap().click();
+    h.step();
+    wait_until(h, "metrics by group", |a| a.state.insight.groups.is_some());
+}
+
 /// Clicks Train and waits until the run is finished.
 pub(crate) fn train_and_wait(h: &mut Harness<'static, CairnApp>) {
     h.get_by_label("Train").click();

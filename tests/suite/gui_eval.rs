@@ -335,17 +335,7 @@ fn per_group_thresholds_and_the_model_card_from_the_window() {
     let out = dir.path().join("saved");
     let picker = cairn::app::FixedPicker { open: Some(crate::common::asset("penguins.csv")), save: Some(out.clone()) };
     let mut h = harness_with(picker, dir.path().to_path_buf());
-    open_file_and_pick_target(&mut h, "sex");
-    train_and_wait(&mut h);
-    h.get_by_label("4  Evaluate").click();
-    h.step();
-    h.get_by_label("Groups").click();
-    h.step();
-    h.get_by_label("Group by").click();
-    h.run_steps(3);
-    h.get_all_by_label("species").last().unwrap().click();
-    h.step();
-    wait_until(&mut h, "metrics by group", |a| a.state.insight.groups.is_some());
+    crate::gui::groups_by(&mut h, "sex", "species");
     assert_eq!(h.state().state.eval_view.group.as_deref(), Some("species"), "the combo box keeps the choice");
     // The learn-more picture opens (its text is laid out: every glyph must exist in the font).
     h.get_by_label("Learn more: how fairness across groups is measured").click();
@@ -451,10 +441,10 @@ fn explanations_on_the_what_if_and_explanations_tabs() {
     let (_, second) = explained(&h).unwrap();
     let moved = second.prediction - first.prediction;
     assert!(moved > 0.0);
-    for j in 0..columns.len() {
+    for (j, column) in columns.iter().enumerate() {
         let d = second.contributions[j] - first.contributions[j];
         let want = if j == income { moved } else { 0.0 };
-        assert!((d - want).abs() < 1e-6 * moved.abs().max(1.0), "{}: moved {d}, want {want}", columns[j]);
+        assert!((d - want).abs() < 1e-6 * moved.abs().max(1.0), "{column}: moved {d}, want {want}");
     }
     let millis = h.state().state.eval_view.whatif.as_ref().unwrap().explained.as_ref().unwrap().millis;
     assert!(millis < 1000.0, "a linear model's row explains in {millis} ms");

@@ -65,16 +65,7 @@ fn explore_charts_brushing_and_a_selection_as_a_recipe_step() {
     let caption = h.get_by_label_contains("Drag a box to select the rows inside it").rect();
     let (from, to) =
         (caption.left_bottom() + egui::vec2(200.0, 80.0), caption.left_bottom() + egui::vec2(520.0, 260.0));
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    for k in 1..=6 {
-        h.hover_at(from + (to - from) * (k as f32 / 6.0));
-        h.step();
-    }
-    h.drop_at(to);
-    h.step();
+    crate::gui::drag_box(&mut h, from, to);
     wait_until(&mut h, "the selection", |a| a.state.explore.selection.is_some());
     let sel = h.state().state.explore.selection.clone().unwrap();
     assert_eq!(sel.conditions.len(), 2, "{:?}", sel.conditions);

@@ -180,17 +180,7 @@ fn screenshots_of_the_start_screen_a_lesson_and_the_report() {
 fn screenshots_of_the_groups_tab_its_fix_and_the_fairness_picture() {
     let dir = crate::common::tempdir();
     let mut h = rendering_harness(crate::common::asset("penguins.csv"), dir.path());
-    crate::gui::open_file_and_pick_target(&mut h, "sex");
-    train_and_wait(&mut h);
-    h.get_by_label("4  Evaluate").click();
-    h.step();
-    h.get_by_label("Groups").click();
-    h.step();
-    h.get_by_label("Group by").click();
-    h.run_steps(3);
-    h.get_all_by_label("species").last().unwrap().click();
-    h.step();
-    wait_until(&mut h, "metrics by group", |a| a.state.insight.groups.is_some());
+    crate::gui::groups_by(&mut h, "sex", "species");
     h.get_by_label("Find per-group thresholds").click();
     h.step();
     wait_until(&mut h, "per-group thresholds", |a| a.state.insight.mitigation.is_some());
@@ -221,16 +211,7 @@ fn screenshots_of_the_explore_view() {
     let caption = h.get_by_label_contains("Drag a box to select").rect();
     let (from, to) =
         (caption.left_bottom() + egui::vec2(560.0, 60.0), caption.left_bottom() + egui::vec2(900.0, 160.0));
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    for k in 1..=6 {
-        h.hover_at(from + (to - from) * (k as f32 / 6.0));
-        h.step();
-    }
-    h.drop_at(to);
-    h.step();
+    crate::gui::drag_box(&mut h, from, to);
     wait_until(&mut h, "the selection", |a| a.state.explore.selection.is_some());
     save(&mut h, "screenshot-explore-scatter.png");
     h.state_mut().send(want(Chart::Correlations, "", ""));
