@@ -449,7 +449,8 @@ fn strongest_pairs(names: &[String], r: &[Vec<f64>], top: usize) -> Vec<String> 
         .take(top)
         .map(|(i, j, r)| {
             let (a, b) = (&names[i], &names[j]);
-            let strength = match r.abs() {
+            // Judged on the value as printed, so the words agree with the number.
+            let strength = match ((r * 100.0).round() / 100.0).abs() {
                 x if x >= 0.8 => "strongly",
                 x if x >= 0.5 => "clearly",
                 x if x >= 0.3 => "somewhat",
