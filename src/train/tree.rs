@@ -46,7 +46,7 @@ pub struct Tree {
     /// Training rows that reached each node (bootstrap repeats counted): the node "cover"
     /// path-dependent TreeSHAP weighs branches by. Empty in bundles from before it was kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cover: Vec<f64>,
+    pub cover: Vec<u32>,
 }
 
 impl Tree {
@@ -399,7 +399,7 @@ fn leaf_value(y: Target, rows: &[usize]) -> Vec<f64> {
 
 fn push_node(tree: &mut Tree, value: &[f64], cover: usize) -> usize {
     tree.feature.push(LEAF);
-    tree.cover.push(cover as f64);
+    tree.cover.push(u32::try_from(cover).unwrap_or(u32::MAX));
     tree.threshold.push(0.0);
     tree.left.push(0);
     tree.value.extend_from_slice(value);

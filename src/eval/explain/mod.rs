@@ -376,7 +376,10 @@ fn sampled_rows(
         .into_par_iter()
         .map(|r| {
             let col = classes[r].unwrap_or(0);
-            let f = |z: &Array2<f64>| output_matrix(&p.model, z).column(col).to_vec();
+            let f = |z: &Array2<f64>| {
+                let o = output_matrix(&p.model, z);
+                o.column(col.min(o.ncols().saturating_sub(1))).to_vec()
+            };
             let row = x.row(r).to_vec();
             let e = sampling::estimate(&f, &row, &bg, &groups, opts.rounds, opts.seed);
             let mut contributions = vec![0.0; layout.columns.len()];
@@ -403,23 +406,20 @@ fn sampled_rows(
 type PreparedTrees<'a> = Vec<(usize, tree_shap::Prepared<'a>, Vec<f64>)>;
 
 fn prepare_trees(model: &FittedModel) -> PreparedTrees<'_> {
-    let prepared = |o: usize, t| {
-        let expected = (0..t_outputs(t)).map(|k| tree_shap::expected_value(t, k)).collect();
-        (o, tree_shap::Prepared::new(t), expected)
-    };
     match model {
-        FittedModel::Trees { trees, .. } => trees.par_iter().map(|t| prepared(0, t)).collect(),
+        FittedModel::Trees { trees, .. } => trees.par_iter().map(|t| prepare_tree(0, t)).collect(),
         FittedModel::Boosted(m) => m
             .rounds
             .par_iter()
-            .flat_map_iter(|round| round.iter().enumerate().map(|(o, t)| prepared(o, t)).collect::<Vec<_>>())
+            .flat_map_iter(|round| round.iter().enumerate().map(|(o, t)| prepare_tree(o, t)).collect::<Vec<_>>())
             .collect(),
         _ => vec![],
     }
 }
 
-fn t_outputs(t: &crate::train::tree::Tree) -> usize {
-    t.n_outputs
+fn prepare_tree(group: usize, t: &crate::train::tree::Tree) -> (usize, tree_shap::Prepared<'_>, Vec<f64>) {
+    let expected = (0..t.n_outputs).map(|k| tree_shap::expected_value(t, k)).collect();
+    (group, tree_shap::Prepared::new(t), expected)
 }
 
 /// Σ over `trees` (those adding to output group `group`) of TreeSHAP for output `out`, times

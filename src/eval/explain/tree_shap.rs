@@ -23,7 +23,7 @@ const NONE: usize = usize::MAX;
 
 /// Whether a tree keeps what TreeSHAP needs (bundles from before the cover was kept do not).
 pub fn has_cover(tree: &Tree) -> bool {
-    tree.cover.len() == tree.n_nodes() && tree.cover.first().is_some_and(|&c| c > 0.0)
+    tree.cover.len() == tree.n_nodes() && tree.cover.first().is_some_and(|&c| c > 0)
 }
 
 /// The tree's expected output under its own cover: what it predicts with no feature known.
@@ -33,7 +33,7 @@ pub fn expected_value(tree: &Tree, out: usize) -> f64 {
             return t.value[node * t.n_outputs + out];
         }
         let l = t.left[node] as usize;
-        let (cl, cr) = (t.cover[l], t.cover[l + 1]);
+        let (cl, cr) = (f64::from(t.cover[l]), f64::from(t.cover[l + 1]));
         let total = (cl + cr).max(f64::MIN_POSITIVE);
         (cl * walk(t, l, out) + cr * walk(t, l + 1, out)) / total
     }
@@ -127,7 +127,8 @@ impl Walk<'_> {
         let f = t.feature[node] as usize;
         let l = t.left[node] as usize;
         let (hot, cold) = if self.x[f] <= t.threshold[node] { (l, l + 1) } else { (l + 1, l) };
-        let cover = t.cover[node].max(f64::MIN_POSITIVE);
+        let cover = f64::from(t.cover[node]).max(f64::MIN_POSITIVE);
+        let (c_hot, c_cold) = (f64::from(t.cover[hot]), f64::from(t.cover[cold]));
         let (mut in_zero, mut in_one) = (1.0, 1.0);
         if let Some(i) = (1..=d).find(|&i| p[i].feature == f) {
             in_zero = p[i].zero;
@@ -135,8 +136,8 @@ impl Walk<'_> {
             unwind(p, d, i, r);
             d -= 1;
         }
-        self.recurse(hot, d + 1, start, t.cover[hot] / cover * in_zero, in_one, f);
-        self.recurse(cold, d + 1, start, t.cover[cold] / cover * in_zero, 0.0, f);
+        self.recurse(hot, d + 1, start, c_hot / cover * in_zero, in_one, f);
+        self.recurse(cold, d + 1, start, c_cold / cover * in_zero, 0.0, f);
     }
 }
 
@@ -201,8 +202,8 @@ mod tests {
             let next = if x[f] <= t.threshold[node] { l } else { l + 1 };
             return coalition_value(t, x, known, next, out);
         }
-        (t.cover[l] * coalition_value(t, x, known, l, out) + t.cover[l + 1] * coalition_value(t, x, known, l + 1, out))
-            / t.cover[node]
+        let c = |n: usize| f64::from(t.cover[n]);
+        (c(l) * coalition_value(t, x, known, l, out) + c(l + 1) * coalition_value(t, x, known, l + 1, out)) / c(node)
     }
 
     /// Shapley values by enumerating all 2^M coalitions.
