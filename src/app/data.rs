@@ -108,7 +108,7 @@ fn columns_ui(ui: &mut egui::Ui, prof: &crate::data::Profile, cmds: &mut Vec<Com
                 ui.label("0");
             }
             ui.label(c.distinct_text());
-            super::explore::sketch_ui(ui, c);
+            super::explore_charts::sketch_ui(ui, c);
             let summary = match (c.min, c.max, c.mean) {
                 (Some(min), Some(max), Some(mean)) => {
                     format!("{} … {} (mean {})", format_number(min), format_number(max), human_number(mean))

@@ -126,7 +126,7 @@ fn explore_frames(w: &mut Window) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>, Value
     }
     // Brushing: press on the scatter, drag across it, release; then frames until the count shows.
     let rect: egui::Rect =
-        w.ctx.data(|d| d.get_temp(super::explore::scatter_rect_id())).ok_or("the scatter was not drawn")?;
+        w.ctx.data(|d| d.get_temp(super::explore_charts::scatter_rect_id())).ok_or("the scatter was not drawn")?;
     let (from, to) = (rect.lerp_inside(egui::vec2(0.3, 0.3)), rect.lerp_inside(egui::vec2(0.7, 0.7)));
     let button = |pos, pressed| egui::Event::PointerButton {
         pos,

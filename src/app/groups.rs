@@ -136,7 +136,7 @@ fn report_ui(ui: &mut egui::Ui, r: &FairnessReport) {
         .allow_zoom(false)
         .allow_scroll(false)
         .y_axis_label(headline.replace('_', " "))
-        .x_axis_formatter(super::explore::named_ticks(names))
+        .x_axis_formatter(super::explore_charts::named_ticks(names))
         .show(ui, |plot| plot.bar_chart(BarChart::new(headline, bars)));
     let metrics: Vec<&String> = r.groups.first().map(|g| g.metrics.keys().collect()).unwrap_or_default();
     egui::Grid::new("groups_grid").striped(true).num_columns(metrics.len() + 2).spacing([14.0, 3.0]).show(ui, |ui| {

@@ -10,6 +10,7 @@ mod evaluate;
 mod events;
 mod explain;
 pub mod explore;
+mod explore_charts;
 pub mod features;
 mod feedback;
 pub mod frames;

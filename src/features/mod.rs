@@ -3,6 +3,7 @@
 
 mod expr;
 mod fit;
+mod fixes;
 mod recipe;
 mod sparse;
 mod table;
@@ -10,9 +11,9 @@ mod text;
 
 pub use crate::data::{DateTime, parse_datetime};
 pub use expr::{Expr, ExprError};
+pub use fixes::{fix_for, fixes_for};
 pub use recipe::{
     CoarsePart, DatePart, Impute, Power, Preview, RECIPE_VERSION, Recipe, RecipeStep, Scaling, Step, StepGroup,
-    fix_for, fixes_for,
 };
 pub use sparse::Csr;
 pub use table::FittedTable;
