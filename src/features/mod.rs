@@ -135,12 +135,6 @@ impl FittedRecipe {
         names
     }
 
-    /// Per output feature, the index of the step that made it (so a one-hot block or a text
-    /// column's word weights can be added back up to their column; see `FittedStep::column`).
-    pub fn feature_sources(&self) -> Vec<usize> {
-        self.steps.iter().enumerate().flat_map(|(i, s)| std::iter::repeat_n(i, s.width())).collect()
-    }
-
     /// The table after the table steps (the data itself when there are none).
     pub fn working<'a>(&self, ds: &'a Dataset) -> Result<Cow<'a, Dataset>, FeatureError> {
         if self.table.is_empty() {
