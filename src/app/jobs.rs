@@ -328,8 +328,7 @@ impl CairnApp {
                 let (pipeline, _) = crate::project::load_bundle(&bundle).map_err(|e| e.to_string())?;
                 let path = crate::serve::PredictionLog::beside(&bundle).path().to_path_buf();
                 let log = crate::monitor::read_prediction_log(&path, &pipeline.schema).map_err(|e| e.to_string())?;
-                let drift =
-                    crate::monitor::drift_report(&pipeline.schema, &ds, &log.inputs).map_err(|e| e.to_string())?;
+                let drift = crate::monitor::drift_report_for(&pipeline, &ds, &log.inputs).map_err(|e| e.to_string())?;
                 let (mut reference_values, mut reference_labels) = (Vec::new(), Vec::new());
                 match ds.column(&pipeline.target.name).map(|c| &c.values) {
                     Some(crate::data::Values::Numeric(v)) if pipeline.target.classes.is_empty() => {

@@ -149,6 +149,9 @@ pub fn monitor_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
         "No drift: the served rows look like the training data.".to_string()
     };
     ui.label(egui::RichText::new(verdict).strong());
+    for line in &d.reading {
+        ui.label(line);
+    }
     egui::Grid::new("drift").striped(true).num_columns(6).spacing([18.0, 3.0]).show(ui, |ui| {
         for h in ["column", "test", "score", "threshold", "PSI", ""] {
             ui.strong(h);

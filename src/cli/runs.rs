@@ -423,7 +423,7 @@ pub fn cmd_monitor(
         (Some(_), None) => bail!("--labels needs the server's prediction log as --current (BUNDLE.predictions.jsonl)"),
         _ => None,
     };
-    let report = cairn::monitor::drift_report(&pipeline.schema, &r, &c)?;
+    let report = cairn::monitor::drift_report_for(&pipeline, &r, &c)?;
     if as_json {
         let mut v = serde_json::to_value(&report)?;
         if let Some(live) = &live {
@@ -465,12 +465,12 @@ pub fn cmd_monitor(
     for (col, why) in &report.skipped {
         println!("{col:<24} skipped: {why}");
     }
+    for line in &report.reading {
+        println!("{line}");
+    }
     println!(
-        "{} of {} features drifted ({:.0}%): {}",
-        report.drifted_features,
-        report.features.len(),
-        report.share_drifted * 100.0,
-        if report.dataset_drift { "the data set has drifted — consider retraining" } else { "no data-set drift" }
+        "{}",
+        if report.dataset_drift { "The data set has drifted: consider retraining." } else { "No data-set drift." }
     );
     Ok(())
 }

@@ -5,8 +5,12 @@
 //! (p < 0.05), larger ones by the distances (> 0.1), where a test would flag differences too
 //! small to matter. Free text is compared by its words: the Jensen–Shannon distance between the
 //! word shares (the reference's 300 most frequent words, the rest pooled), next to the share of
-//! words the reference never had and the messages' lengths (KS). The data set drifts when at
-//! least half of its features do.
+//! words the reference never had and the messages' lengths (KS).
+//!
+//! The data-set verdict weighs each feature by what the model relies on
+//! ([`drift_report_for`]): the permutation importance measured on the reference rows. The data
+//! set drifts when the drifted features carry at least a quarter of the model's importance, or
+//! (Evidently's rule, kept as a second line) when at least half of the features drift.
 
 use crate::data::{ColumnKind, Dataset, Schema, Strings, Values};
 use serde::Serialize;
@@ -16,6 +20,10 @@ use std::collections::BTreeMap;
 pub const SMALL_SAMPLE: usize = 1000;
 pub const P_VALUE: f64 = 0.05;
 pub const DISTANCE: f64 = 0.1;
+/// The data set drifts when the drifted features carry at least this share of the importance.
+pub const IMPORTANCE_SHARE: f64 = 0.25;
+/// Reference rows the importance is measured on (at most, evenly spaced).
+const IMPORTANCE_ROWS: usize = 2000;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FeatureDrift {
@@ -39,9 +47,91 @@ pub struct DriftReport {
     pub features: Vec<FeatureDrift>,
     pub drifted_features: usize,
     pub share_drifted: f64,
+    /// The verdict: the drifted features carry at least [`IMPORTANCE_SHARE`] of the model's
+    /// importance, or at least half of the features drifted.
     pub dataset_drift: bool,
     /// Columns not compared, with why.
     pub skipped: Vec<(String, String)>,
+    /// Each feature's share of the model's permutation importance on the reference rows
+    /// (shares sum to 1; empty when it could not be measured).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub importance: BTreeMap<String, f64>,
+    /// The share of the importance carried by the drifted features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub importance_share_drifted: Option<f64>,
+    /// Evidently's rule alone: at least half of the features drifted.
+    pub share_rule_drift: bool,
+    /// The verdict in words, the importance-weighted line first, then the share-of-columns line.
+    pub reading: Vec<String>,
+}
+
+/// [`drift_report`] with the verdict weighted by the model's reliance on each feature: the
+/// permutation importance of `pipeline` measured on up to 2 000 rows of `reference` (which
+/// needs the target column; without it the share-of-columns rule decides, and the reading says
+/// why).
+pub fn drift_report_for(
+    pipeline: &crate::train::Pipeline,
+    reference: &Dataset,
+    current: &Dataset,
+) -> Result<DriftReport, crate::data::DataError> {
+    let mut report = drift_report(&pipeline.schema, reference, current)?;
+    report.reading.clear(); // read again below, with the importance
+    let step = (reference.n_rows() / IMPORTANCE_ROWS).max(1);
+    let rows: Vec<usize> = (0..reference.n_rows()).step_by(step).take(IMPORTANCE_ROWS).collect();
+    let sample = reference.take_rows(&rows);
+    match crate::eval::permutation_importance(pipeline, &sample, 3, 42) {
+        Ok(imp) => {
+            let total: f64 = imp.columns.iter().map(|c| c.drop.max(0.0)).sum();
+            if total > 0.0 {
+                report.importance = imp.columns.iter().map(|c| (c.column.clone(), c.drop.max(0.0) / total)).collect();
+            }
+        }
+        Err(e) => report.reading.push(format!("The model's reliance on each column could not be measured ({e}).")),
+    }
+    weigh(&mut report);
+    Ok(report)
+}
+
+/// Sets the verdict and its reading from the features and the importance shares.
+fn weigh(report: &mut DriftReport) {
+    let n = report.features.len();
+    let mut lines = Vec::new();
+    let mut weighted = false;
+    if !report.importance.is_empty() {
+        let mut carried: Vec<(&str, f64)> = report
+            .features
+            .iter()
+            .filter(|f| f.drifted)
+            .map(|f| (f.column.as_str(), report.importance.get(&f.column).copied().unwrap_or(0.0)))
+            .collect();
+        carried.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let share: f64 = carried.iter().map(|c| c.1).sum();
+        weighted = share >= IMPORTANCE_SHARE;
+        report.importance_share_drifted = Some(share);
+        let listed: Vec<String> = carried.iter().map(|(c, w)| format!("{c} {:.0} %", w * 100.0)).collect();
+        lines.push(if carried.is_empty() {
+            "No feature the model relies on has drifted.".to_string()
+        } else {
+            format!(
+                "The drifted features carry {:.0} % of what the model relies on ({}): {}.",
+                share * 100.0,
+                listed.join(", "),
+                if weighted {
+                    "data-set drift, the predictions are likely affected"
+                } else {
+                    "under a quarter, no data-set drift"
+                }
+            )
+        });
+    }
+    lines.push(format!(
+        "By the share of columns (half must drift): {} of {n} features drifted ({:.0} %), {}.",
+        report.drifted_features,
+        report.share_drifted * 100.0,
+        if report.share_rule_drift { "data-set drift" } else { "no data-set drift" }
+    ));
+    report.dataset_drift = weighted || report.share_rule_drift;
+    report.reading.extend(lines);
 }
 
 /// Compares `current` with `reference` on the schema's columns.
@@ -68,13 +158,20 @@ pub fn drift_report(
     }
     let drifted = features.iter().filter(|f| f.drifted).count();
     let share = drifted as f64 / features.len().max(1) as f64;
-    Ok(DriftReport {
+    let share_rule_drift = !features.is_empty() && share >= 0.5;
+    let mut report = DriftReport {
         drifted_features: drifted,
         share_drifted: share,
-        dataset_drift: !features.is_empty() && share >= 0.5,
+        dataset_drift: share_rule_drift,
         features,
         skipped,
-    })
+        importance: BTreeMap::new(),
+        importance_share_drifted: None,
+        share_rule_drift,
+        reading: vec![],
+    };
+    weigh(&mut report);
+    Ok(report)
 }
 
 fn numeric(name: &str, mut a: Vec<f64>, mut b: Vec<f64>) -> FeatureDrift {

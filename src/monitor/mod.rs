@@ -8,7 +8,7 @@ mod metrics;
 
 pub use log_reader::{LogError, MAX_ROWS, ServedLog, read_prediction_log};
 
-pub use drift::{DriftReport, FeatureDrift, drift_report};
+pub use drift::{DriftReport, FeatureDrift, drift_report, drift_report_for};
 pub use live::{LiveError, LiveScores, live_scores};
 pub use metrics::{Metrics, Predicted, Snapshot, histogram_quantile, read_exposition};
 

@@ -314,7 +314,7 @@ fn serve_load_benchmark_runs_the_real_server() {
 }
 
 #[test]
-fn monitor_flags_a_shifted_income_and_not_an_unshifted_sample() {
+fn monitor_weighs_drift_by_what_the_model_relies_on() {
     let dir = tempdir();
     let data = asset("california_housing.csv");
     let bundle = dir.path().join("house.cairn");
@@ -357,7 +357,19 @@ fn monitor_flags_a_shifted_income_and_not_an_unshifted_sample() {
     assert_eq!(income["method"], "wasserstein", "10 320 rows: decided by the distance");
     assert!(income["measures"]["psi"].as_f64().unwrap() > 0.25, "{income}");
     assert_eq!(v["drifted_features"], 1, "only the income moved");
-    assert_eq!(v["dataset_drift"], false, "one feature of nine is not the whole data set");
+    // One feature of nine is not half of the columns, but it is what the model leans on most:
+    // the importance-weighted verdict flags the data set; the share-of-columns rule does not.
+    assert_eq!(v["share_rule_drift"], false, "{v}");
+    let carried = v["importance_share_drifted"].as_f64().unwrap();
+    assert!(carried >= 0.25, "income carries {carried} of the importance");
+    assert!(carried == v["importance"]["median_income"].as_f64().unwrap());
+    assert_eq!(v["dataset_drift"], true, "{v}");
+    assert!(v["reading"][0].as_str().unwrap().contains("median_income"), "{v}");
+    // The same rows in another order: nothing drifts.
+    let mut order: Vec<usize> = (0..ds.n_rows()).step_by(2).collect();
+    order.reverse();
+    let v = run(&write("shuffled.csv", order, 1.0));
+    assert_eq!((v["drifted_features"].as_u64(), v["dataset_drift"].as_bool()), (Some(0), Some(false)), "{v}");
     // Small samples are decided by the tests.
     let small = write("small.csv", (1..400).step_by(2).collect(), 1.5);
     let v = run(&small);
