@@ -283,3 +283,50 @@ fn the_report_has_distributions_correlations_and_the_model_card() {
     assert_clean_failure(&run, "has no column 'colour' to group by");
     assert!(!bad.exists(), "a failed report leaves no file");
 }
+
+/// A model with per-group thresholds still explains its rows: its background rows (kept from
+/// training, before the schema gained the group column) are used, not the explained row itself.
+#[test]
+fn a_model_with_thresholds_still_explains_against_its_training_rows() {
+    let dir = tempdir();
+    let d = dir.path();
+    let train_data = penguins_without_species(d);
+    let (bundle, fixed) = (d.join("knn.cairn"), d.join("fixed.cairn"));
+    let o = cairn(&[
+        "train",
+        train_data.to_str().unwrap(),
+        "--target",
+        "sex",
+        "--model",
+        "knn",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data = asset("penguins.csv");
+    let o = cairn(&[
+        "fairness",
+        bundle.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "--group",
+        "species",
+        "--mitigate",
+        "--out",
+        fixed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = d.join("three.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&rows, text.lines().take(4).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    let explain = |b: &Path| -> Value {
+        let o = cairn(&["explain", b.to_str().unwrap(), rows.to_str().unwrap(), "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).unwrap()
+    };
+    let (plain, with) = (explain(&bundle), explain(&fixed));
+    for (a, b) in plain["rows"].as_array().unwrap().iter().zip(with["rows"].as_array().unwrap()) {
+        assert!((a["base_value"].as_f64().unwrap() - b["base_value"].as_f64().unwrap()).abs() < 1e-12, "{a}\n{b}");
+        assert_eq!(a["contributions"]["bill_depth_mm"], b["contributions"]["bill_depth_mm"], "{a}\n{b}");
+    }
+    assert!(with["rows"][0]["contributions"]["bill_depth_mm"].as_f64().unwrap() != 0.0, "{with}");
+}

@@ -311,8 +311,20 @@ fn class_index(p: &Pipeline, name: &str) -> Result<usize, ExplainError> {
 /// the first of the rows being explained.
 fn background(p: &Pipeline, x: &Array2<f64>, opts: &Options) -> Array2<f64> {
     let n = opts.background_rows.max(1);
-    let stored = (!p.reference.rows.is_empty())
-        .then(|| p.schema.dataset_from_records(&p.reference.rows[..n.min(p.reference.rows.len())]).ok())
+    // A column the schema gained after training (a per-group thresholds' group column) is
+    // missing from the stored rows: it is left empty there.
+    let rows: Vec<Map<String, Value>> = p.reference.rows[..n.min(p.reference.rows.len())]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            for c in &p.schema.columns {
+                r.entry(c.name.clone()).or_insert(Value::Null);
+            }
+            r
+        })
+        .collect();
+    let stored = (!rows.is_empty())
+        .then(|| p.schema.dataset_from_records(&rows).ok())
         .flatten()
         .and_then(|ds| p.features(&ds).ok());
     stored.unwrap_or_else(|| x.slice(ndarray::s![..n.min(x.nrows()), ..]).to_owned())
