@@ -247,10 +247,11 @@ pub struct BoxStats {
     pub outliers: usize,
 }
 
-/// Linear-interpolated quantile of sorted values (numpy's default).
+/// Linear-interpolated quantile of sorted values (numpy's default); 0 for no values (the
+/// recipe's clip and scale steps fit that on a column with nothing present).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
-        return f64::NAN;
+        return 0.0;
     }
     let pos = q * (sorted.len() - 1) as f64;
     let (i, frac) = (pos.floor() as usize, pos.fract());

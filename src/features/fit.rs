@@ -1,8 +1,10 @@
 //! Fitting a recipe on the training rows: table steps in order, then the encodings.
 
-use super::recipe::{Impute, Recipe, Scaling, Step, StepGroup};
-use super::table::{FittedTable, quantile};
+use super::recipe::Recipe;
+use super::step::{Impute, Scaling, Step, StepGroup};
+use super::table::FittedTable;
 use super::{FeatureError, FittedRecipe, FittedStep, TfidfModel};
+use crate::data::explore::quantile;
 use crate::data::{Dataset, Values, format_number};
 use rayon::prelude::*;
 use std::borrow::Cow;

@@ -2,7 +2,7 @@
 //! rare values, flag missing cells, split a date, remove duplicate rows, and for personal data a
 //! salted hash or a coarse part.
 
-use super::recipe::{CoarsePart, Impute, Scaling, Step, default_parts};
+use super::step::{CoarsePart, Impute, Scaling, Step, default_parts};
 use crate::data::{ColumnKind, Dataset};
 
 /// The one-click fixes for a profile warning, as (button label, recipe step): the first is the

@@ -6,16 +6,16 @@ mod fit;
 mod fixes;
 mod recipe;
 mod sparse;
+mod step;
 mod table;
 mod text;
 
 pub use crate::data::{DateTime, parse_datetime};
 pub use expr::{Expr, ExprError};
 pub use fixes::{fix_for, fixes_for};
-pub use recipe::{
-    CoarsePart, DatePart, Impute, Power, Preview, RECIPE_VERSION, Recipe, RecipeStep, Scaling, Step, StepGroup,
-};
+pub use recipe::{Preview, RECIPE_VERSION, Recipe};
 pub use sparse::Csr;
+pub use step::{CoarsePart, DatePart, Impute, Power, RecipeStep, Scaling, Step, StepGroup};
 pub use table::FittedTable;
 pub use text::{TfidfModel, TfidfOptions, tokenize};
 

@@ -3,7 +3,8 @@
 
 use super::FeatureError;
 use super::expr::Expr;
-use super::recipe::{CoarsePart, DatePart, Power, Step};
+use super::step::{CoarsePart, DatePart, Power, Step};
+use crate::data::explore::quantile;
 use crate::data::{Column, ColumnKind, Dataset, Values, format_number};
 use crate::data::{DateFormat, DateTime, detect_column};
 use serde::{Deserialize, Serialize};
@@ -300,17 +301,6 @@ fn require<'a>(ds: &'a Dataset, column: &str) -> Result<&'a Column, FeatureError
 fn parse_expr(name: &str, expression: &str) -> Result<Expr, FeatureError> {
     Expr::parse(expression)
         .map_err(|e| FeatureError::Step { step: format!("derived column '{name}'"), message: e.to_string() })
-}
-
-/// Linear-interpolated quantile of sorted values.
-pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    let next = sorted[(i + 1).min(sorted.len() - 1)];
-    sorted[i] + (next - sorted[i]) * frac
 }
 
 fn bin_labels(edges: &[f64]) -> Vec<String> {

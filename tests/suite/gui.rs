@@ -60,6 +60,14 @@ pub(crate) fn deploy_and_wait(h: &mut Harness<'static, CairnApp>) {
     wait_until(h, "the server", |a| matches!(a.state.deploy, cairn::app::DeployStatus::Running { .. }));
 }
 
+/// Chooses `model` (its display name, e.g. "Random forest") in the Train panel's Model box.
+pub(crate) fn pick_model(h: &mut Harness<'static, CairnApp>, model: &str) {
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    h.get_by_label(model).click();
+    h.step();
+}
+
 /// Drags the mouse from `from` to `to` in small steps (egui needs movement over frames to see a
 /// drag), then releases.
 pub(crate) fn drag_box(h: &mut Harness<'static, CairnApp>, from: egui::Pos2, to: egui::Pos2) {
@@ -184,10 +192,7 @@ fn open_own_file_through_the_picker_and_train_a_classifier() {
     open_file_and_pick_target(&mut h, "species");
     assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 150);
     // Choose the model by hand: a decision tree.
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Decision tree").click();
-    h.step();
+    pick_model(&mut h, "Decision tree");
     assert_eq!(h.state().state.settings.model, Some(cairn::train::ModelKind::Tree));
     train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();

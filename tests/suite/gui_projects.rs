@@ -13,10 +13,7 @@ fn a_project_saved_in_the_app_reopens_exactly() {
     let folder = dir.path().join("houses");
     let mut h = harness_with(FixedPicker { open: None, save: Some(folder.clone()) }, dir.path().to_path_buf());
     open_house_prices(&mut h);
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Decision tree").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Decision tree");
     h.get_by_label("1  Data").click();
     h.step();
     h.get_by_label("Save as project…").click();
@@ -81,10 +78,7 @@ fn an_open_project_saves_its_changes_by_itself() {
     let opened = written();
     h.get_by_label("3  Train").click();
     h.step();
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Decision tree").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Decision tree");
     h.state_mut().state.settings.seed = 7;
     h.step();
     assert_eq!(written(), opened, "not before the quiet period");

@@ -11,10 +11,7 @@ fn runs_panel_records_compares_promotes_and_deletes() {
     let mut h = harness(None, dir.path().to_path_buf());
     open_house_prices(&mut h);
     train_and_wait(&mut h);
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Decision tree").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Decision tree");
     train_and_wait(&mut h);
 
     // Both runs are in the store, newest first, with their scores.

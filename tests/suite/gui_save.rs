@@ -13,10 +13,7 @@ fn a_large_model_saves_while_the_window_keeps_drawing() {
     let file = dir.path().join("forest.cairn");
     let mut h = harness_with(FixedPicker { open: None, save: Some(file.clone()) }, dir.path().to_path_buf());
     open_house_prices(&mut h);
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Random forest").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Random forest");
     train_and_wait(&mut h);
     h.get_by_label("5  Deploy").click();
     h.step();

@@ -17,10 +17,7 @@ fn the_mlp_loss_curve_grows_live_and_pause_resume_stop_work() {
     let dir = crate::common::tempdir();
     let mut h = harness(None, dir.path().to_path_buf());
     open_house_prices(&mut h);
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Neural network (MLP)").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Neural network (MLP)");
     assert_eq!(h.state().state.settings.model, Some(ModelKind::Mlp));
     // The device row: adapters are looked up in the background when the panel first shows.
     h.get_by_label("Device");

@@ -55,10 +55,7 @@ fn screenshots_of_the_feedback_loop_and_the_runs_panel() {
 
     let mut h = rendering_harness(new_csv, dir.path());
     open_house_prices(&mut h);
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Random forest").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Random forest");
     train_and_wait(&mut h);
     deploy_and_wait(&mut h);
     h.get_by_label("6  Monitor").click();
@@ -234,10 +231,7 @@ fn screenshots_of_the_explanations() {
     let dir = crate::common::tempdir();
     let mut h = rendering_harness(crate::common::asset("california_housing.csv"), dir.path());
     open_house_prices(&mut h);
-    h.get_by_label("Model").click();
-    h.run_steps(3);
-    h.get_by_label("Random forest").click();
-    h.step();
+    crate::gui::pick_model(&mut h, "Random forest");
     train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.step();
