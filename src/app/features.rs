@@ -482,7 +482,18 @@ fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
                 ui.add(egui::DragValue::new(chars).range(1..=12).suffix(" characters"));
             }
         }
-        Step::Derived { .. }
+        Step::CombineTimes { how, .. } => {
+            use crate::data::series::Combine;
+            let hows = [(Combine::Mean, "mean"), (Combine::Sum, "sum"), (Combine::Last, "last")];
+            choice_ui(ui, "combine", how, &hows);
+        }
+        Step::FillGaps { how, .. } => {
+            use crate::data::series::GapFill;
+            let hows = [(GapFill::Interpolate, "straight line"), (GapFill::Previous, "previous"), (GapFill::Zero, "zero")];
+            choice_ui(ui, "fill", how, &hows);
+        }
+        Step::Lags { .. }
+        | Step::Derived { .. }
         | Step::Drop { .. }
         | Step::Hash { .. }
         | Step::DropDuplicates

@@ -113,6 +113,7 @@ fn model_rows(ui: &mut egui::Ui, state: &mut AppState) {
         Some(Task::Regression) => "Regression (predict a number)",
         Some(Task::Classification) => "Classification (predict a label)",
         Some(Task::Recommendation) => "Recommendation (predict a user's rating of an item)",
+        Some(Task::Forecast) => "Forecast (predict the next values of a series)",
         Some(Task::Clustering) => "Clustering (find groups of similar rows; a target only checks them)",
         None => "—",
     });

@@ -3,6 +3,7 @@
 pub mod bench;
 mod explain;
 mod fairness;
+mod forecast;
 pub mod runs;
 pub mod teach;
 mod train;
@@ -67,6 +68,9 @@ pub enum Command {
         /// Write explanations instead, as `cairn explain` does.
         #[arg(long)]
         explain: bool,
+        /// A forecast bundle: how many steps to forecast (default: the bundle's horizon).
+        #[arg(long, value_name = "H")]
+        horizon: Option<usize>,
     },
     /// Why each row got its prediction: `base_value` plus one `contrib_<column>` per input
     /// column (Shapley values), or `--pdp COLUMN` partial dependence.
@@ -193,8 +197,14 @@ pub fn run(command: Command) -> Result<()> {
             Some(data) => crate::cli::runs::cmd_rerun(&project, &data, json),
             None => crate::cli::runs::cmd_run(&project, json),
         },
-        Command::Predict { bundle, input, out, explain: false } => cmd_predict(&bundle, &input, out.as_deref()),
-        Command::Predict { bundle, input, out, explain: true } => {
+        Command::Predict { bundle, input, out, explain: false, horizon } => {
+            let (pipeline, _) = load_bundle(&bundle)?;
+            if pipeline.forecast.is_some() {
+                return crate::cli::forecast::predict_forecast(&pipeline, &input, out.as_deref(), horizon);
+            }
+            cmd_predict(pipeline, &input, out.as_deref())
+        }
+        Command::Predict { bundle, input, out, explain: true, .. } => {
             let (pipeline, _) = load_bundle(&bundle)?;
             let opts = cairn::eval::explain::Options::default();
             crate::cli::explain::explain_to_csv(&pipeline, &input, out.as_deref(), &opts)
@@ -255,7 +265,7 @@ pub struct TrainArgs {
     /// The column to predict (optional for `--model kmeans`, where it only checks the clusters).
     #[arg(long)]
     pub target: Option<String>,
-    /// auto | regression | classification | clustering | recommendation
+    /// auto | regression | classification | clustering | recommendation | forecast
     #[arg(long, default_value = "auto")]
     pub task: String,
     /// A model name, or `all` for a leaderboard of every model that fits the task.
@@ -312,14 +322,34 @@ pub struct TrainArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Forecasting (`--task forecast`): the date or time column.
+    #[arg(long, value_name = "COLUMN")]
+    pub time: Option<String>,
+    /// Forecasting: the column naming each series (several series in one table).
+    #[arg(long, value_name = "COLUMN")]
+    pub series: Option<String>,
+    /// Forecasting: how many steps ahead (default: one season, at most 24).
+    #[arg(long, value_name = "H")]
+    pub horizon: Option<usize>,
+    /// Forecasting: auto | hour | day | week | month | quarter | year
+    #[arg(long, default_value = "auto")]
+    pub frequency: String,
+    /// Forecasting: rows of a series at the same time are combined: mean | sum | last.
+    #[arg(long, value_name = "HOW")]
+    pub combine: Option<String>,
+    /// Forecasting: missing times are filled: interpolate | previous | zero.
+    #[arg(long, value_name = "HOW")]
+    pub fill: Option<String>,
+    /// Forecasting: the share of the prediction band (0.8: 80 %).
+    #[arg(long, default_value_t = 0.8)]
+    pub level: f64,
 }
 
 pub(crate) fn load(path: &Path) -> Result<Dataset> {
     Ok(cairn::data::read_path(path)?)
 }
 
-fn cmd_predict(bundle: &Path, input: &Path, out: Option<&Path>) -> Result<()> {
-    let (pipeline, _) = load_bundle(bundle)?;
+fn cmd_predict(pipeline: cairn::train::Pipeline, input: &Path, out: Option<&Path>) -> Result<()> {
     let started = Instant::now();
     // A progress bar on stderr, redrawn after each chunk.
     let mut progress = |done: u64, total: u64, rows: usize| {

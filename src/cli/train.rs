@@ -25,6 +25,11 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
     let started = Instant::now();
     let device = gpu::DeviceChoice::parse(&a.device)
         .with_context(|| format!("unknown device '{}' (use auto, cpu or gpu)", a.device))?;
+    if TaskChoice::parse(&a.task)? == TaskChoice::Forecast {
+        eprintln!("{} Reading {}", stamp(started), a.data.display());
+        let data = load(&a.data)?;
+        return super::forecast::cmd_train_forecast(&a, &data, started);
+    }
     let leaderboard = a.model.as_deref().map(str::trim) == Some("all");
     let model = match a.model.as_deref() {
         Some(name) if !leaderboard => Some(ModelKind::parse(name)?),

@@ -19,6 +19,7 @@ mod parquet;
 mod personal;
 mod profile;
 mod schema;
+pub mod series;
 mod sqlite;
 mod task;
 mod values;

@@ -14,6 +14,8 @@ pub enum Task {
     Clustering,
     /// Predicting how a user rates an item (matrix factorisation), from user and item columns.
     Recommendation,
+    /// The next values of a time series.
+    Forecast,
 }
 
 impl Task {
@@ -23,12 +25,13 @@ impl Task {
             Task::Classification => "classification",
             Task::Clustering => "clustering",
             Task::Recommendation => "recommendation",
+            Task::Forecast => "forecast",
         }
     }
 
     /// Whether the target is a number (regression and recommendation: scored by RMSE/MAE/R²).
     pub fn numeric_target(self) -> bool {
-        matches!(self, Task::Regression | Task::Recommendation)
+        matches!(self, Task::Regression | Task::Recommendation | Task::Forecast)
     }
 }
 

@@ -125,6 +125,12 @@ impl Recipe {
                         }
                     }
                 }
+                Step::Lags { time, series, .. } => {
+                    used.insert(time.clone());
+                    if !series.is_empty() {
+                        used.insert(series.clone());
+                    }
+                }
                 other if other.group() != StepGroup::Rows && !dropped.contains(other.column()) => {
                     used.insert(other.column().to_string());
                 }
@@ -143,7 +149,11 @@ impl Recipe {
     pub fn add(&mut self, step: Step) {
         let enc = |s: &RecipeStep| s.op.group() == StepGroup::Encoding;
         match &step {
-            Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => {
+            Step::DropDuplicates
+            | Step::DropMissingTarget
+            | Step::FilterRows { .. }
+            | Step::CombineTimes { .. }
+            | Step::FillGaps { .. } => {
                 if !self.steps.iter().any(|s| s.op == step) {
                     self.steps.insert(0, step.into());
                 }
@@ -171,6 +181,12 @@ impl Recipe {
                 }
             }
             Step::Derived { name, .. } => self.steps.push(Step::numbers(name).into()),
+            Step::Lags { column, lags, windows, .. } => {
+                let names = lags.iter().map(|k| format!("{column}_lag{k}"));
+                for name in names.chain(windows.iter().map(|w| format!("{column}_mean{w}"))) {
+                    self.steps.push(Step::numbers(&name).into());
+                }
+            }
             Step::Hash { column } | Step::Coarsen { column, .. } => {
                 // One protection per column, in place of dropping it; what is left is a category
                 // (a value seen in one training row only, as most hashes are, joins "(other)").

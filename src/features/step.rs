@@ -145,6 +145,20 @@ pub enum Step {
         #[serde(default = "yes")]
         keep: bool,
     },
+    /// A series' rows that fall in the same period (of a forecast's frequency) become one row,
+    /// their values combined (mean, sum or last).
+    CombineTimes {
+        column: String,
+        #[serde(default)]
+        how: crate::data::series::Combine,
+    },
+    /// Periods missing from a series are added, their values filled (a straight line, the
+    /// previous value or zero).
+    FillGaps {
+        column: String,
+        #[serde(default)]
+        how: crate::data::series::GapFill,
+    },
     // --- table ---
     /// The column is not used.
     Drop { column: String },
@@ -191,6 +205,19 @@ pub enum Step {
         part: CoarsePart,
         #[serde(default = "default_chars")]
         chars: usize,
+    },
+    /// Earlier values of a series as new numeric columns: `{column}_lag{k}` is the value `k`
+    /// rows before in time order (within each series of `series`), `{column}_mean{w}` the mean
+    /// of the `w` values before. Only the past is read, so the step needs no fitting and
+    /// replays on the history a forecast extends.
+    Lags {
+        column: String,
+        time: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        series: String,
+        lags: Vec<usize>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        windows: Vec<usize>,
     },
     // --- encoding ---
     /// Gaps filled (median by default), then scaled (standard by default).
@@ -263,8 +290,13 @@ impl Step {
 
     pub fn group(&self) -> StepGroup {
         match self {
-            Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => StepGroup::Rows,
+            Step::DropDuplicates
+            | Step::DropMissingTarget
+            | Step::FilterRows { .. }
+            | Step::CombineTimes { .. }
+            | Step::FillGaps { .. } => StepGroup::Rows,
             Step::Drop { .. }
+            | Step::Lags { .. }
             | Step::Power { .. }
             | Step::Clip { .. }
             | Step::Bin { .. }
@@ -280,7 +312,9 @@ impl Step {
     pub fn column(&self) -> &str {
         match self {
             Step::DropDuplicates | Step::DropMissingTarget | Step::FilterRows { .. } => "",
+            Step::CombineTimes { column, .. } | Step::FillGaps { column, .. } => column,
             Step::Derived { name, .. } => name,
+            Step::Lags { column, .. } => column,
             Step::Drop { column }
             | Step::Power { column, .. }
             | Step::Clip { column, .. }
@@ -300,6 +334,9 @@ impl Step {
             Step::DropDuplicates => "drop_duplicates",
             Step::DropMissingTarget => "drop_missing_target",
             Step::FilterRows { .. } => "filter_rows",
+            Step::CombineTimes { .. } => "combine_times",
+            Step::FillGaps { .. } => "fill_gaps",
+            Step::Lags { .. } => "lags",
             Step::Drop { .. } => "drop",
             Step::Power { .. } => "power",
             Step::Clip { .. } => "clip",
@@ -321,6 +358,9 @@ impl Step {
             Step::DropMissingTarget => "Drop rows without a target",
             Step::FilterRows { keep: true, .. } => "Keep selected rows",
             Step::FilterRows { keep: false, .. } => "Drop selected rows",
+            Step::CombineTimes { .. } => "Combine rows at the same time",
+            Step::FillGaps { .. } => "Fill missing times",
+            Step::Lags { .. } => "Earlier values (lags)",
             Step::Drop { .. } => "Drop column",
             Step::Power { .. } => "Log / power transform",
             Step::Clip { .. } => "Clip outliers",
@@ -344,6 +384,27 @@ impl Step {
                 let what: Vec<String> = conditions.iter().map(|c| c.describe()).collect();
                 let verb = if *keep { "keep only the rows where" } else { "leave out the rows where" };
                 format!("{verb} {} (before the split; serving keeps every row)", what.join(" and "))
+            }
+            Step::CombineTimes { column, how } => {
+                format!("rows of a series at the same {column} become one, their values' {}", how.name())
+            }
+            Step::FillGaps { column, how } => format!(
+                "times missing from {column} are added, their values {}",
+                match how {
+                    crate::data::series::GapFill::Interpolate => "on a straight line between their neighbours",
+                    crate::data::series::GapFill::Previous => "the value before",
+                    crate::data::series::GapFill::Zero => "zero",
+                }
+            ),
+            Step::Lags { column, series, lags, windows, .. } => {
+                let list = |v: &[usize]| v.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
+                let each = if series.is_empty() { String::new() } else { format!(" (each {series} on its own)") };
+                let means = if windows.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and the means of the last {} values", list(windows))
+                };
+                format!("{column}: the values {} steps before{means}{each}", list(lags))
             }
             Step::Drop { column } => format!("{column}: not used"),
             Step::Power { column, kind } => match kind {

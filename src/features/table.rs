@@ -55,6 +55,15 @@ pub enum FittedTable {
         part: CoarsePart,
         chars: usize,
     },
+    Lags {
+        column: String,
+        time: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        series: String,
+        lags: Vec<usize>,
+        #[serde(default)]
+        windows: Vec<usize>,
+    },
 }
 
 impl FittedTable {
@@ -69,6 +78,7 @@ impl FittedTable {
             FittedTable::Derived { name, .. } => format!("derived column '{name}'"),
             FittedTable::Hash { column, .. } => format!("salted hash of '{column}'"),
             FittedTable::Coarsen { column, .. } => format!("coarse part of '{column}'"),
+            FittedTable::Lags { column, .. } => format!("earlier values of '{column}'"),
         }
     }
 
@@ -165,6 +175,21 @@ impl FittedTable {
                 require(ds, column)?;
                 FittedTable::Coarsen { column: column.clone(), part: *part, chars: (*chars).clamp(1, 64) }
             }
+            Step::Lags { column, time, series, lags, windows } => {
+                numbers(column)?;
+                require(ds, time)?;
+                if !series.is_empty() {
+                    require(ds, series)?;
+                }
+                let positive = |v: &[usize]| v.iter().copied().filter(|&k| (1..=10_000).contains(&k)).collect();
+                FittedTable::Lags {
+                    column: column.clone(),
+                    time: time.clone(),
+                    series: series.clone(),
+                    lags: positive(lags),
+                    windows: positive(windows),
+                }
+            }
             other => {
                 return Err(FeatureError::Step { step: other.title().into(), message: "is not a table step".into() });
             }
@@ -248,6 +273,17 @@ impl FittedTable {
                 let i = index(ds, column)?;
                 map_cells(&mut ds.columns[i], |s| coarse(s.trim(), *part, *chars));
             }
+            FittedTable::Lags { column, time, series, lags, windows } => {
+                let (lagged, means) = lag_columns(ds, column, time, series, lags, windows)?;
+                for (k, v) in lags.iter().zip(lagged).map(|(k, v)| (format!("{column}_lag{k}"), v)) {
+                    ds.columns.retain(|c| c.name != k);
+                    ds.columns.push(Column::numeric(k, v));
+                }
+                for (w, v) in windows.iter().zip(means).map(|(w, v)| (format!("{column}_mean{w}"), v)) {
+                    ds.columns.retain(|c| c.name != w);
+                    ds.columns.push(Column::numeric(w, v));
+                }
+            }
             FittedTable::Derived { name, expression } => {
                 let e = parse_expr(name, expression)?;
                 let cols: Vec<(String, &crate::data::Numbers)> = e
@@ -267,6 +303,64 @@ impl FittedTable {
         }
         Ok(())
     }
+}
+
+/// Per lag and per window, the column of earlier values of `column`: rows are put in time
+/// order within each series, and the value `k` rows before (or the mean of the `w` before,
+/// gaps skipped) is read; a row with too little history gets a gap.
+#[allow(clippy::type_complexity)]
+fn lag_columns(
+    ds: &Dataset,
+    column: &str,
+    time: &str,
+    series: &str,
+    lags: &[usize],
+    windows: &[usize],
+) -> Result<(Vec<Vec<Option<f64>>>, Vec<Vec<Option<f64>>>), FeatureError> {
+    let Values::Numeric(values) = &require(ds, column)?.values else {
+        return Err(FeatureError::WrongKind { column: column.into(), kind: "not numeric" });
+    };
+    let times = require(ds, time)?;
+    let keys: Vec<f64> = match &times.values {
+        Values::Numeric(v) => v.iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
+        Values::Str(v) => {
+            let dict: Vec<&str> = v.dict().iter().map(String::as_str).collect();
+            let format = DateFormat::detect(&dict);
+            let parsed: Vec<f64> = dict
+                .iter()
+                .map(|s| format.and_then(|f| f.parse(s)).map_or(f64::NAN, |d| d.order_key()))
+                .collect();
+            v.codes().iter().map(|&c| parsed.get(c as usize).copied().unwrap_or(f64::NAN)).collect()
+        }
+    };
+    let group: Vec<String> = match series {
+        "" => vec![String::new(); ds.n_rows()],
+        s => {
+            let col = require(ds, s)?;
+            (0..ds.n_rows()).map(|r| col.cell_text(r)).collect()
+        }
+    };
+    let mut order: Vec<usize> = (0..ds.n_rows()).collect();
+    order.sort_by(|&a, &b| group[a].cmp(&group[b]).then(keys[a].total_cmp(&keys[b])).then(a.cmp(&b)));
+    let mut lagged = vec![vec![None; ds.n_rows()]; lags.len()];
+    let mut means = vec![vec![None; ds.n_rows()]; windows.len()];
+    let mut start = 0;
+    for (i, &row) in order.iter().enumerate() {
+        if i > 0 && group[order[i - 1]] != group[row] {
+            start = i;
+        }
+        let before = &order[start..i];
+        for (j, &k) in lags.iter().enumerate() {
+            lagged[j][row] = before.len().checked_sub(k).and_then(|p| values.get(before[p]));
+        }
+        for (j, &w) in windows.iter().enumerate() {
+            let last = &before[before.len().saturating_sub(w)..];
+            let present: Vec<f64> = last.iter().filter_map(|&r| values.get(r)).collect();
+            means[j][row] = (last.len() == w && !present.is_empty())
+                .then(|| present.iter().sum::<f64>() / present.len() as f64);
+        }
+    }
+    Ok((lagged, means))
 }
 
 /// Replaces every present cell of `col` by `f(cell text)` (computed once per distinct text);

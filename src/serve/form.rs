@@ -53,6 +53,7 @@ pub fn page(p: &Pipeline) -> String {
     let headline = p.metrics.headline_label();
     let task_note = match p.target.task {
         Task::Regression => "a number".to_string(),
+        Task::Forecast => "the next values of the series".to_string(),
         Task::Recommendation => "the rating this user would give this item".to_string(),
         Task::Classification => format!("one of: {}", escape(&p.target.classes.join(", "))),
         Task::Clustering => format!("the group of similar rows it belongs to ({} groups)", p.target.classes.len()),

@@ -7,6 +7,7 @@ mod boosting;
 pub mod cv;
 pub mod factorization;
 mod fit;
+pub mod forecast;
 pub mod groups;
 mod kmeans;
 mod knn;
@@ -59,6 +60,8 @@ pub enum TaskChoice {
     Classification,
     Clustering,
     Recommendation,
+    /// The next values of a time series (needs a time column).
+    Forecast,
 }
 
 impl TaskChoice {
@@ -69,8 +72,9 @@ impl TaskChoice {
             "classification" => Ok(TaskChoice::Classification),
             "clustering" => Ok(TaskChoice::Clustering),
             "recommendation" => Ok(TaskChoice::Recommendation),
+            "forecast" | "forecasting" => Ok(TaskChoice::Forecast),
             other => Err(TrainError::Config(format!(
-                "unknown task '{other}' (use auto, regression, classification, clustering or recommendation)"
+                "unknown task '{other}' (use auto, regression, classification, clustering, recommendation or forecast)"
             ))),
         }
     }
@@ -103,6 +107,11 @@ pub struct TrainConfig {
     /// Split by time instead of at random: the latest rows by this date (or number) column
     /// are the test rows, as when a model is used on the future.
     pub time_column: Option<String>,
+    /// Forecasting: the column naming each series, the steps to forecast and the frequency
+    /// (see `forecast::ForecastConfig`).
+    pub series_column: Option<String>,
+    pub horizon: Option<usize>,
+    pub frequency: Option<crate::data::series::Frequency>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -130,6 +139,9 @@ impl TrainConfig {
             on_epoch: None,
             recipe: None,
             time_column: None,
+            series_column: None,
+            horizon: None,
+            frequency: None,
         }
     }
 
@@ -220,6 +232,9 @@ pub fn train(
     cfg: &TrainConfig,
     progress: &mut dyn FnMut(&str),
 ) -> Result<TrainOutcome, TrainError> {
+    if cfg.task == TaskChoice::Forecast {
+        return forecast::train_forecast(data, &forecast::ForecastConfig::from_train(cfg)?, progress);
+    }
     let started = Instant::now();
     progress("Preparing rows");
     let prepared = prepare(data, cfg, test.is_none())?;
@@ -350,6 +365,7 @@ fn fit_prepared(
         intended_use: String::new(),
         thresholds: None,
         reference,
+        forecast: None,
     };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })

@@ -200,6 +200,7 @@ impl ModelKind {
             Task::Classification => ModelKind::Logistic,
             Task::Clustering => ModelKind::KMeans,
             Task::Recommendation => ModelKind::MatrixFactorization,
+            Task::Forecast => ModelKind::Ridge,
         }
     }
 

@@ -67,6 +67,10 @@ pub struct Pipeline {
     /// What explanations compare a row with (see `eval::explain`); empty in older bundles.
     #[serde(default)]
     pub reference: Reference,
+    /// A forecast pipeline's series, method and backtest (see `train::forecast`); its recipe
+    /// and model are then the lag regression's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Box<super::forecast::Forecaster>>,
 }
 
 /// The training data's reference point for explanations: each feature's mean over the
@@ -158,6 +162,8 @@ pub enum PipelineError {
     Features(#[from] FeatureError),
     #[error("the model expects {expected} features but the recipe made {got}: the bundle is inconsistent")]
     Shape { expected: usize, got: usize },
+    #[error("this is a forecasting model: ask it for the next values (cairn predict BUNDLE HISTORY, POST /forecast)")]
+    Forecast,
     #[error(
         "this model decides with per-group thresholds by '{0}': the input needs that column (or switch the thresholds off)"
     )]
@@ -190,6 +196,9 @@ impl Pipeline {
 
     /// The feature rows the recipe makes of `ds`, checked against what the model expects.
     pub fn features(&self, ds: &Dataset) -> Result<ndarray::Array2<f64>, PipelineError> {
+        if self.forecast.is_some() {
+            return Err(PipelineError::Forecast);
+        }
         let input = self.schema.coerce(ds)?;
         let x = self.fitted_recipe.transform(&input)?;
         if x.ncols() != self.model.n_inputs() {

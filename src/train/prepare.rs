@@ -15,10 +15,10 @@ pub(super) enum TargetValues {
 fn target_values(ds: &Dataset, target: &str, task: Task) -> Result<TargetValues, TrainError> {
     let col = ds.require(target)?;
     Ok(match (task, &col.values) {
-        (Task::Regression | Task::Recommendation, Values::Numeric(v)) => {
+        (Task::Regression | Task::Recommendation | Task::Forecast, Values::Numeric(v)) => {
             TargetValues::Numbers(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
         }
-        (Task::Regression | Task::Recommendation, Values::Str(_)) => {
+        (Task::Regression | Task::Recommendation | Task::Forecast, Values::Str(_)) => {
             return Err(TrainError::NonNumericTarget { column: target.to_string(), kind: col.kind.label() });
         }
         (Task::Classification | Task::Clustering, Values::Numeric(v)) => {
@@ -103,6 +103,7 @@ pub fn resolve_task(data: &Dataset, cfg: &TrainConfig) -> Result<Task, TrainErro
         TaskChoice::Clustering => Ok(Task::Clustering),
         TaskChoice::Auto => Ok(detect_task(data, &cfg.target)?),
         TaskChoice::Regression => Ok(Task::Regression),
+        TaskChoice::Forecast => Ok(Task::Forecast),
         TaskChoice::Classification => Ok(Task::Classification),
         TaskChoice::Recommendation => {
             ratings_columns(data, &cfg.target)?;
@@ -118,6 +119,7 @@ impl From<Task> for TaskChoice {
             Task::Classification => TaskChoice::Classification,
             Task::Clustering => TaskChoice::Clustering,
             Task::Recommendation => TaskChoice::Recommendation,
+            Task::Forecast => TaskChoice::Forecast,
         }
     }
 }

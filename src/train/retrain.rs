@@ -79,6 +79,7 @@ pub fn manifest_config(p: &Pipeline) -> TrainConfig {
         super::Task::Classification => TaskChoice::Classification,
         super::Task::Clustering => TaskChoice::Clustering,
         super::Task::Recommendation => TaskChoice::Recommendation,
+        super::Task::Forecast => TaskChoice::Forecast,
     };
     cfg.model = Some(p.model.kind());
     cfg.params = Some(p.info.params.clone());

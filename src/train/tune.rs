@@ -62,7 +62,7 @@ impl TuneResult {
 pub fn headline_metric(task: Task) -> &'static str {
     match task {
         Task::Regression => "r2",
-        Task::Recommendation => "r2",
+        Task::Recommendation | Task::Forecast => "r2",
         Task::Classification => "accuracy",
         Task::Clustering => "silhouette",
     }

@@ -71,6 +71,7 @@ pub fn to_onnx(pipeline: &Pipeline, checksum: &str) -> Result<Vec<u8>, OnnxError
             }
         }
         Task::Clustering => return Err(OnnxError::Task("clustering")),
+        Task::Forecast => return Err(OnnxError::Task("forecast")),
         Task::Recommendation => return Err(OnnxError::Task("recommendation")),
     }
     let meta = [
