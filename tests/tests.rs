@@ -16,6 +16,8 @@ mod explain;
 mod fairness;
 #[path = "suite/feedback.rs"]
 mod feedback;
+#[path = "suite/forecast.rs"]
+mod forecast;
 #[path = "suite/fuzz.rs"]
 mod fuzz;
 #[path = "suite/gpu.rs"]

@@ -423,6 +423,29 @@ pub fn cmd_monitor(
         (Some(_), None) => bail!("--labels needs the server's prediction log as --current (BUNDLE.predictions.jsonl)"),
         _ => None,
     };
+    if pipeline.forecast.is_some() {
+        // A forecast is watched by its errors once the actual values arrive (drift of the
+        // time column would say only that time went on).
+        let Some(l) = live else {
+            bail!("a forecast bundle is monitored with --labels ACTUALS (the later values) and --current BUNDLE.predictions.jsonl")
+        };
+        if as_json {
+            println!("{}", serde_json::json!({"task": "forecast", "live": l}));
+        } else {
+            println!(
+                "forecasts served: {} matched with actual values; live {} {:.4} (backtest at training: {:.4}){}",
+                l.matched,
+                l.metric,
+                l.live,
+                l.at_training,
+                if l.unmatched > 0 { format!("; {} actual values matched no served forecast", l.unmatched) } else { String::new() }
+            );
+            for (name, v) in &l.measures {
+                println!("  {name:<6} {v:.4}");
+            }
+        }
+        return Ok(());
+    }
     let report = cairn::monitor::drift_report_for(&pipeline, &r, &c)?;
     if as_json {
         let mut v = serde_json::to_value(&report)?;

@@ -294,10 +294,11 @@ pub fn read_series(ds: &Dataset, spec: &SeriesSpec) -> Result<SeriesTable, DataE
             _ => issues.rows_left_out += 1,
         }
     }
-    if rows.len() < 3 {
+    // A known frequency needs one row (newer rows extending a history); detecting it, three.
+    if rows.len() < if spec.frequency.is_some() { 1 } else { 3 } {
         return Err(DataError::Invalid {
             source_name: ds.source.clone(),
-            message: format!("fewer than 3 rows have both a time in '{}' and a number in '{}'", spec.time, spec.target),
+            message: format!("too few rows have both a time in '{}' and a number in '{}'", spec.time, spec.target),
         });
     }
     let pairs: Vec<(String, NaiveDateTime)> = rows.iter().map(|(i, t, _)| (i.clone(), *t)).collect();

@@ -36,18 +36,63 @@ pub enum LiveError {
     NotANumber { file: String, id: String, value: String, column: String },
 }
 
+/// Each row's (series, period) in a forecast's terms (`None` where the time is missing).
+fn forecast_keys(
+    f: &crate::train::forecast::Forecaster,
+    ds: &Dataset,
+) -> Result<Vec<Option<(String, i64)>>, LiveError> {
+    let column = |name: &str| LiveError::Column {
+        file: ds.source.clone(),
+        column: name.to_string(),
+        why: "the time (and series) of each actual value",
+    };
+    ds.column(&f.columns.time).ok_or_else(|| column(&f.columns.time))?;
+    let times = crate::data::series::parse_times(ds, &f.columns.time).map_err(|_| column(&f.columns.time))?;
+    let ids: Vec<String> = match f.columns.series.as_str() {
+        "" => vec![String::new(); ds.n_rows()],
+        s => {
+            let c = ds.column(s).ok_or_else(|| column(s))?;
+            (0..ds.n_rows()).map(|r| c.cell_text(r)).collect()
+        }
+    };
+    Ok(times.iter().zip(ids).map(|(t, id)| t.map(|t| (id, f.frequency.period(t)))).collect())
+}
+
 pub fn live_scores(p: &Pipeline, log: &ServedLog, answers: &Dataset) -> Result<LiveScores, LiveError> {
     let file = answers.source.clone();
     let col = |name: &str, why| {
         answers.column(name).ok_or(LiveError::Column { file: file.clone(), column: name.to_string(), why })
     };
-    let id_col = col("id", "the prediction id that POST /predict answered")?;
     let truth_col = col(&p.target.name, "the true answer")?;
     let mut truth: HashMap<String, String> = HashMap::new();
-    for r in 0..answers.n_rows() {
-        let (id, t) = (id_col.cell_text(r), truth_col.cell_text(r));
-        if !id.is_empty() && !t.is_empty() {
-            truth.insert(id, t);
+    match p.forecast.as_deref() {
+        // Actual values of a series arrive by time: matched with the forecast steps served
+        // for that series and time.
+        Some(f) if answers.column("id").is_none() => {
+            let served = forecast_keys(f, &log.inputs)?;
+            let offset = log.ids.len().saturating_sub(served.len());
+            let answered = forecast_keys(f, answers)?;
+            let mut by_key: HashMap<(String, i64), String> = HashMap::new();
+            for (r, key) in answered.into_iter().enumerate() {
+                let t = truth_col.cell_text(r);
+                if let (Some(key), false) = (key, t.is_empty()) {
+                    by_key.insert(key, t);
+                }
+            }
+            for (i, key) in served.into_iter().enumerate() {
+                if let Some(t) = key.and_then(|k| by_key.get(&k)) {
+                    truth.insert(log.ids[offset + i].0.clone(), t.clone());
+                }
+            }
+        }
+        _ => {
+            let id_col = col("id", "the prediction id that POST /predict answered")?;
+            for r in 0..answers.n_rows() {
+                let (id, t) = (id_col.cell_text(r), truth_col.cell_text(r));
+                if !id.is_empty() && !t.is_empty() {
+                    truth.insert(id, t);
+                }
+            }
         }
     }
     // (time, predicted, true) for every logged row with an answer, in log order.
@@ -61,7 +106,7 @@ pub fn live_scores(p: &Pipeline, log: &ServedLog, answers: &Dataset) -> Result<L
         return Err(LiveError::NoMatch { file, answers: truth.len() });
     }
     let unmatched = truth.len() - pairs.len().min(truth.len());
-    let regression = p.target.task == Task::Regression;
+    let regression = matches!(p.target.task, Task::Regression | Task::Forecast);
     let numbers = |rows: &[(f64, usize, String)]| -> Result<Vec<(f64, f64)>, LiveError> {
         rows.iter()
             .map(|(_, i, t)| {

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod batch_explain;
 mod explain;
 pub mod export;
+mod forecast;
 mod form;
 mod log;
 mod openapi;
@@ -186,6 +187,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/docs/{file}", get(docs_file))
         .route("/predict", post(predict))
         .route("/explain", post(explain::explain))
+        .route("/forecast", post(forecast::forecast))
         .route("/invocations", post(invocations))
         .route("/v2", get(v2_server))
         .route("/v2/health/live", get(ping))
