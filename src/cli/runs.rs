@@ -427,7 +427,9 @@ pub fn cmd_monitor(
         // A forecast is watched by its errors once the actual values arrive (drift of the
         // time column would say only that time went on).
         let Some(l) = live else {
-            bail!("a forecast bundle is monitored with --labels ACTUALS (the later values) and --current BUNDLE.predictions.jsonl")
+            bail!(
+                "a forecast bundle is monitored with --labels ACTUALS (the later values) and --current BUNDLE.predictions.jsonl"
+            )
         };
         if as_json {
             println!("{}", serde_json::json!({"task": "forecast", "live": l}));
@@ -438,7 +440,11 @@ pub fn cmd_monitor(
                 l.metric,
                 l.live,
                 l.at_training,
-                if l.unmatched > 0 { format!("; {} actual values matched no served forecast", l.unmatched) } else { String::new() }
+                if l.unmatched > 0 {
+                    format!("; {} actual values matched no served forecast", l.unmatched)
+                } else {
+                    String::new()
+                }
             );
             for (name, v) in &l.measures {
                 println!("  {name:<6} {v:.4}");

@@ -137,9 +137,16 @@ impl Lesson {
                     return Err(at(format!("goal panel '{panel}' is not one of {}", PANELS.join(", "))));
                 }
                 Goal::Trained { model }
-                    if !model.is_empty() && !crate::train::MODEL_NAMES.contains(&model.as_str()) =>
+                    if !model.is_empty()
+                        && !crate::train::MODEL_NAMES.contains(&model.as_str())
+                        && crate::train::forecast::Method::parse(model).is_none() =>
                 {
-                    return Err(at(format!("model '{model}' is not one of {}", crate::train::MODEL_NAMES.join(", "))));
+                    let forecasts = crate::train::forecast::Method::ALL.map(|m| m.name());
+                    return Err(at(format!(
+                        "model '{model}' is not one of {} (forecasts: {})",
+                        crate::train::MODEL_NAMES.join(", "),
+                        forecasts.join(", ")
+                    )));
                 }
                 Goal::Metric { metric, at_least, at_most } => {
                     if !METRICS.contains(&metric.as_str()) {
@@ -226,6 +233,7 @@ pub fn builtin_lessons() -> &'static [Lesson] {
             ("spam.json", include_str!("../../assets/lessons/spam.json")),
             ("sentiment.json", include_str!("../../assets/lessons/sentiment.json")),
             ("movies.json", include_str!("../../assets/lessons/movies.json")),
+            ("forecast.json", include_str!("../../assets/lessons/forecast.json")),
         ]
         .iter()
         .filter_map(|(name, text)| Lesson::parse(name, text).ok())
@@ -299,7 +307,7 @@ mod tests {
 
     #[test]
     fn builtin_lessons_are_valid() {
-        assert_eq!(builtin_lessons().len(), 4);
+        assert_eq!(builtin_lessons().len(), 5);
     }
 
     #[test]

@@ -80,6 +80,15 @@ pub static SAMPLES: &[Sample] = &[
         credit: "Iris data, R. A. Fisher (1936), UCI doi:10.24432/C56C76 (CC BY 4.0)",
         bytes: include_bytes!("../../assets/iris.csv"),
     },
+    Sample {
+        id: "co2",
+        title: "CO2 at Mauna Loa",
+        description: "Forecast the next months of carbon dioxide in the air from 37 years of monthly readings: a forecast.",
+        file_name: "co2_monthly.csv",
+        target: "co2",
+        credit: "Mauna Loa CO2, Keeling & Whorf (2004), Scripps Institution of Oceanography, as shipped with statsmodels (public domain)",
+        bytes: include_bytes!("../../assets/co2_monthly.csv"),
+    },
 ];
 
 /// Item id → title from a table describing the items: its `id_column` and a `title` or `name`

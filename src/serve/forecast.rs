@@ -42,12 +42,13 @@ fn parse_request(p: &Pipeline, body: &[u8]) -> Result<(Option<String>, usize, Op
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(_) => return Err(error(StatusCode::BAD_REQUEST, "'series' must be a series' name")),
     };
-    let horizon = match o.get("horizon") {
-        None | Some(Value::Null) => f.horizon,
-        Some(h) => h.as_u64().filter(|h| (1..=1000).contains(h)).ok_or_else(|| {
-            error(StatusCode::BAD_REQUEST, "'horizon' must be a whole number of steps from 1 to 1000")
-        })? as usize,
-    };
+    let horizon =
+        match o.get("horizon") {
+            None | Some(Value::Null) => f.horizon,
+            Some(h) => h.as_u64().filter(|h| (1..=1000).contains(h)).ok_or_else(|| {
+                error(StatusCode::BAD_REQUEST, "'horizon' must be a whole number of steps from 1 to 1000")
+            })? as usize,
+        };
     let history = match o.get("history") {
         None | Some(Value::Null) => None,
         Some(Value::Array(rows)) if rows.is_empty() => None,

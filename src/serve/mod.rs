@@ -11,6 +11,7 @@ pub mod batch_explain;
 mod explain;
 pub mod export;
 mod forecast;
+mod forecast_page;
 mod form;
 mod log;
 mod openapi;
@@ -295,7 +296,11 @@ async fn not_found(State(state): State<Arc<ServeState>>) -> Response {
 }
 
 async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
-    Html(form::page(&state.current().pipeline))
+    let served = state.current();
+    match served.pipeline.forecast.as_deref() {
+        Some(f) => Html(forecast_page::page(&served.pipeline, f)),
+        None => Html(form::page(&served.pipeline)),
+    }
 }
 
 async fn openapi_json(State(state): State<Arc<ServeState>>) -> Response {

@@ -119,8 +119,8 @@ fn compare_on(path: &Path, time: &str, target: &str, horizon: usize) -> (f64, f6
     }));
     let mut mase = 0.0;
     for (c, forecast) in origins.iter().zip(theirs["forecasts"].as_array().unwrap()) {
-        let e: f64 = numbers(forecast).iter().zip(&y[*c..c + horizon]).map(|(a, b)| (a - b).abs()).sum::<f64>()
-            / horizon as f64;
+        let e: f64 =
+            numbers(forecast).iter().zip(&y[*c..c + horizon]).map(|(a, b)| (a - b).abs()).sum::<f64>() / horizon as f64;
         mase += e / mase_scale(&y[..*c], f.period) / origins.len() as f64;
     }
     let naive = f.backtest.scores.iter().find(|s| s.method == Method::SeasonalNaive).unwrap().mase;
@@ -129,10 +129,9 @@ fn compare_on(path: &Path, time: &str, target: &str, horizon: usize) -> (f64, f6
 
 #[test]
 fn the_best_forecast_beats_seasonal_naive_and_is_within_ten_percent_of_statsmodels() {
-    for (file, time, target, horizon) in [
-        (asset("co2_monthly.csv"), "month", "co2", 12),
-        (fixture("seattle_weekly.csv"), "week", "temp_max", 8),
-    ] {
+    for (file, time, target, horizon) in
+        [(asset("co2_monthly.csv"), "month", "co2", 12), (fixture("seattle_weekly.csv"), "week", "temp_max", 8)]
+    {
         let (ours, theirs, naive, method) = compare_on(&file, time, target, horizon);
         eprintln!(
             "{}: best {} MASE {ours:.4}, statsmodels ExponentialSmoothing {theirs:.4}, seasonal naive {naive:.4}",
@@ -198,19 +197,49 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
     let o = cairn(&["train", d, "--task", "forecast", "--target", "sales", "--time", "month", "--series", "shop"]);
     assert_clean_failure(&o, "1 months hold more than one row (first: 2021-05-01 in series 'B')");
     let o = cairn(&[
-        "train", d, "--task", "forecast", "--target", "sales", "--time", "month", "--series", "shop", "--combine",
+        "train",
+        d,
+        "--task",
+        "forecast",
+        "--target",
+        "sales",
+        "--time",
+        "month",
+        "--series",
+        "shop",
+        "--combine",
         "mean",
     ]);
     assert_clean_failure(&o, "1 months are missing (first: 2020-07-01 in series 'B')");
     let o = cairn(&["train", d, "--task", "forecast", "--target", "sales", "--series", "shop"]);
     assert_clean_failure(&o, "--time");
     let o = cairn(&[
-        "train", d, "--task", "forecast", "--target", "sales", "--time", "month", "--series", "shop", "--combine",
-        "mean", "--fill", "interpolate", "--horizon", "6", "--out", b, "--json",
+        "train",
+        d,
+        "--task",
+        "forecast",
+        "--target",
+        "sales",
+        "--time",
+        "month",
+        "--series",
+        "shop",
+        "--combine",
+        "mean",
+        "--fill",
+        "interpolate",
+        "--horizon",
+        "6",
+        "--out",
+        b,
+        "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!((v["task"].as_str(), v["frequency"].as_str(), v["horizon"].as_u64()), (Some("forecast"), Some("month"), Some(6)));
+    assert_eq!(
+        (v["task"].as_str(), v["frequency"].as_str(), v["horizon"].as_u64()),
+        (Some("forecast"), Some("month"), Some(6))
+    );
     assert_eq!(v["series"], json!(["A", "B"]));
     let board = v["leaderboard"].as_array().unwrap();
     assert_eq!(board.len(), 6, "{board:?}");
@@ -232,13 +261,15 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
     assert_eq!(lines[0], "shop,month,sales,lower,upper");
     assert_eq!(lines.len(), 1 + 12);
     assert!(lines[1].starts_with("A,2023-01-01,") && lines[7].starts_with("B,2023-01-01,"), "{text}");
-    let o = cairn(&["predict", b, asset("iris.csv").to_str().unwrap(), "-o", dir.path().join("x.csv").to_str().unwrap()]);
+    let o =
+        cairn(&["predict", b, asset("iris.csv").to_str().unwrap(), "-o", dir.path().join("x.csv").to_str().unwrap()]);
     assert_clean_failure(&o, "month");
     assert!(!dir.path().join("x.csv").exists());
 
     // serve: POST /forecast over real HTTP, listed in /openapi.json.
     let server = start(&bundle);
-    let (status, answer) = post_to(&format!("{}/forecast", server.url), "application/json", r#"{"series": "B", "horizon": 3}"#);
+    let (status, answer) =
+        post_to(&format!("{}/forecast", server.url), "application/json", r#"{"series": "B", "horizon": 3}"#);
     assert_eq!(status, 200, "{answer}");
     let f = &answer["forecasts"][0];
     assert_eq!(f["series"], "B");
@@ -272,12 +303,10 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
     // Monitoring: the actual values of the served months arrive later and are matched by
     // shop and month.
     let actuals = dir.path().join("actuals.csv");
-    std::fs::write(&actuals, "month,shop,sales\n2023-01-01,B,251.0\n2023-02-01,B,249.5\n2023-03-01,B,246.0\n")
-        .unwrap();
+    std::fs::write(&actuals, "month,shop,sales\n2023-01-01,B,251.0\n2023-02-01,B,249.5\n2023-03-01,B,246.0\n").unwrap();
     let log = format!("{b}.predictions.jsonl");
-    let o = cairn(&[
-        "monitor", b, "--reference", d, "--current", &log, "--labels", actuals.to_str().unwrap(), "--json",
-    ]);
+    let o =
+        cairn(&["monitor", b, "--reference", d, "--current", &log, "--labels", actuals.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let m: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(m["live"]["matched"], 3, "{m}");

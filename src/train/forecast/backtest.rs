@@ -11,9 +11,24 @@ use serde::{Deserialize, Serialize};
 pub fn z_for(level: f64) -> f64 {
     // Acklam's rational approximation of the normal quantile (error < 1.2e-9).
     let p = 0.5 + level.clamp(0.01, 0.999) / 2.0;
-    let a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
-    let b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    let c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    let a = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383577518672690e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    let b =
+        [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    let c = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
     let d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
     if p > 0.97575 {
         let q = (-2.0 * (1.0 - p).ln()).sqrt();
@@ -27,10 +42,46 @@ pub fn z_for(level: f64) -> f64 {
     }
 }
 
-/// The half-width of the band `h` steps ahead, from the spread of one-step errors: errors
-/// add up step by step, so the spread grows with √h.
-pub fn half_width(sd: f64, h: usize, z: f64) -> f64 {
-    z * sd * (h as f64).sqrt()
+/// How many past origins the spread of `h`-step errors is measured from.
+pub const SPREAD_ORIGINS: usize = 36;
+
+/// The spread (root mean square) of the fitted method's errors 1 … `horizon` steps ahead,
+/// measured on its own history: from each of the last [`SPREAD_ORIGINS`] points it forecasts
+/// `horizon` steps with `forecast_from(t)` (from `y[..t]`) and compares with what followed.
+/// With too little history, the one-step spread growing with √h.
+pub fn step_spread(y: &[f64], horizon: usize, forecast_from: &dyn Fn(usize) -> Vec<f64>) -> Vec<f64> {
+    let n = y.len();
+    let first = n.saturating_sub(SPREAD_ORIGINS + horizon).max(n / 2);
+    let mut se = vec![(0.0, 0usize); horizon];
+    for t in first..n {
+        let f = forecast_from(t);
+        for (h, (fh, a)) in f.iter().zip(&y[t..]).enumerate().take(horizon) {
+            if fh.is_finite() && a.is_finite() {
+                se[h].0 += (fh - a).powi(2);
+                se[h].1 += 1;
+            }
+        }
+    }
+    let one = if se[0].1 > 0 { (se[0].0 / se[0].1 as f64).sqrt() } else { 0.0 };
+    let mut out: Vec<f64> = se
+        .iter()
+        .enumerate()
+        .map(|(h, &(s, k))| if k >= 5 { (s / k as f64).sqrt() } else { one * ((h + 1) as f64).sqrt() })
+        .collect();
+    // The spread never shrinks further ahead.
+    for h in 1..out.len() {
+        out[h] = out[h].max(out[h - 1]);
+    }
+    out
+}
+
+/// The spread `h` (0-based) steps ahead: measured, or the last measured one growing with √h.
+pub fn spread_at(spread: &[f64], h: usize) -> f64 {
+    match (spread.get(h), spread.last()) {
+        (Some(s), _) => *s,
+        (None, Some(last)) => last * ((h + 1) as f64 / spread.len() as f64).sqrt(),
+        (None, None) => 0.0,
+    }
 }
 
 /// The scale MASE divides by: the mean absolute change over one season (one step when the
@@ -153,18 +204,16 @@ pub fn stat_cut(
     let train = &y[..c];
     let fit = StatFit::fit(method, train, period)?;
     let forecast = fit.forecast(train, horizon);
-    let sd = residual_sd(&fit, train);
+    let spread = stat_spread(&fit, train, horizon);
     Some((
-        band_cut(id, start + c as i64, forecast, sd, z, y[c..(c + horizon).min(y.len())].to_vec(), train, period),
+        band_cut(id, start + c as i64, forecast, &spread, z, y[c..(c + horizon).min(y.len())].to_vec(), train, period),
         fit.describe(),
     ))
 }
 
-/// The spread of a statistical fit's one-step errors on `y`.
-pub fn residual_sd(fit: &StatFit, y: &[f64]) -> f64 {
-    let f = fit.fitted(y);
-    let e: Vec<f64> = f.iter().zip(y).filter(|(a, b)| a.is_finite() && b.is_finite()).map(|(a, b)| b - a).collect();
-    super::lags::sd(&e)
+/// The spread of a statistical fit's errors 1 … `horizon` steps ahead on `y`.
+pub fn stat_spread(fit: &StatFit, y: &[f64], horizon: usize) -> Vec<f64> {
+    step_spread(y, horizon, &|t| fit.forecast(&y[..t], horizon))
 }
 
 /// A cut with its band, scale and the actual values.
@@ -173,14 +222,14 @@ pub fn band_cut(
     id: &str,
     origin: i64,
     forecast: Vec<f64>,
-    sd: f64,
+    spread: &[f64],
     z: f64,
     actual: Vec<f64>,
     train: &[f64],
     period: usize,
 ) -> Cut {
-    let lower = forecast.iter().enumerate().map(|(h, f)| f - half_width(sd, h + 1, z)).collect();
-    let upper = forecast.iter().enumerate().map(|(h, f)| f + half_width(sd, h + 1, z)).collect();
+    let lower = forecast.iter().enumerate().map(|(h, f)| f - z * spread_at(spread, h)).collect();
+    let upper = forecast.iter().enumerate().map(|(h, f)| f + z * spread_at(spread, h)).collect();
     Cut { series: id.to_string(), origin, forecast, lower, upper, actual, scale: mase_scale(train, period) }
 }
 
@@ -193,6 +242,19 @@ mod tests {
         assert!((z_for(0.8) - 1.2815515655446004).abs() < 1e-8);
         assert!((z_for(0.95) - 1.959963984540054).abs() < 1e-8);
         assert_eq!(origins(100, 3, 12), vec![64, 76, 88]);
+        // A random walk's h-step errors spread like √h.
+        let mut rng = 12345u64;
+        let y: Vec<f64> = (0..4000)
+            .scan(0.0, |s, _| {
+                rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                *s += ((rng >> 11) as f64 / (1u64 << 53) as f64) - 0.5;
+                Some(*s)
+            })
+            .collect();
+        let spread = step_spread(&y, 4, &|t| vec![y[t - 1]; 4]);
+        assert!(spread[0] > 0.2 && spread[0] < 0.4, "{spread:?}");
+        assert!((spread[3] / spread[0] - 2.0).abs() < 0.8, "{spread:?}");
+        assert!((spread_at(&spread, 15) / spread[3] - 2.0).abs() < 1e-12);
         // Seasonal naive on a clean seasonal series: MASE against itself is 1 when the
         // season shifts by a constant.
         let y: Vec<f64> = (0..48).map(|t| t as f64 + [5.0, 0.0, -5.0, 0.0][t % 4]).collect();

@@ -108,9 +108,6 @@ pub struct LagModel {
     pub recipe: Recipe,
     pub fitted: FittedRecipe,
     pub model: FittedModel,
-    /// Per series (in order), the spread (standard deviation) of the one-step errors on the
-    /// training rows.
-    pub residual_sd: Vec<f64>,
 }
 
 /// Fits `method` (a lag model) on all of `series`.
@@ -127,8 +124,7 @@ pub fn fit_lags(
         crate::data::Values::Numeric(v) => v.iter().collect(),
         _ => vec![],
     };
-    let rows: Vec<usize> =
-        (0..ds.n_rows()).filter(|&r| position[r] >= spec.reach() && target[r].is_some()).collect();
+    let rows: Vec<usize> = (0..ds.n_rows()).filter(|&r| position[r] >= spec.reach() && target[r].is_some()).collect();
     if rows.len() < 5 {
         return Err(TrainError::TooFewRows { rows: rows.len(), needed: 5 + spec.reach() });
     }
@@ -150,32 +146,7 @@ pub fn fit_lags(
         device_used: "cpu".into(),
     };
     let model = fit_model(&settings, &input, FitTarget::Numbers(&y), seed, &mut ctl)?;
-    let ModelOutput::Values(fitted_y) = model.predict(&x) else {
-        return Err(TrainError::Fit("the lag model gave classes".into()));
-    };
-    // Rows run series by series: each series' residual spread.
-    let mut residual_sd = vec![];
-    let mut at = 0;
-    for (k, s) in series.iter().enumerate() {
-        let first_row: usize = series[..k].iter().map(|s| s.values.len()).sum();
-        let range = first_row..first_row + s.values.len();
-        let mut e = vec![];
-        while at < rows.len() && range.contains(&rows[at]) {
-            e.push(y[at] - fitted_y[at]);
-            at += 1;
-        }
-        residual_sd.push(sd(&e));
-    }
-    Ok(LagModel { method, spec: spec.clone(), recipe, fitted, model, residual_sd })
-}
-
-/// Standard deviation (0 for fewer than two values).
-pub fn sd(e: &[f64]) -> f64 {
-    if e.len() < 2 {
-        return 0.0;
-    }
-    let m = e.iter().sum::<f64>() / e.len() as f64;
-    (e.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (e.len() - 1) as f64).sqrt()
+    Ok(LagModel { method, spec: spec.clone(), recipe, fitted, model })
 }
 
 impl LagModel {
@@ -188,6 +159,50 @@ impl LagModel {
         h: usize,
     ) -> Result<Vec<Vec<f64>>, TrainError> {
         forecast_lags(&self.fitted, &self.model, &self.spec, cols, frequency, series, h)
+    }
+
+    /// Per series, the spread of the errors 1 … `horizon` steps ahead from the last origins of
+    /// each series' history (see `backtest::step_spread`).
+    pub fn spread(
+        &self,
+        cols: &SeriesColumns,
+        frequency: Frequency,
+        series: &[&Series],
+        horizon: usize,
+    ) -> Result<Vec<Vec<f64>>, TrainError> {
+        // Forecasts from every origin, all series at once (one recipe pass per step).
+        let longest = series.iter().map(|s| s.values.len()).max().unwrap_or(0);
+        let back = super::backtest::SPREAD_ORIGINS + horizon;
+        let mut forecasts: Vec<std::collections::HashMap<usize, Vec<f64>>> = vec![Default::default(); series.len()];
+        for j in 1..=back.min(longest) {
+            let mut cut: Vec<Series> = vec![];
+            let mut which = vec![];
+            for (i, s) in series.iter().enumerate() {
+                let n = s.values.len();
+                if n >= j + self.spec.reach() + 2 && n - j >= n / 2 {
+                    cut.push(Series { id: s.id.clone(), start: s.start, values: s.values[..n - j].to_vec() });
+                    which.push(i);
+                }
+            }
+            if cut.is_empty() {
+                continue;
+            }
+            let refs: Vec<&Series> = cut.iter().collect();
+            let f = self.forecast(cols, frequency, &refs, horizon)?;
+            for (k, i) in which.into_iter().enumerate() {
+                forecasts[i].insert(series[i].values.len() - j, f[k].clone());
+            }
+        }
+        Ok(series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let nan = vec![f64::NAN; horizon];
+                super::backtest::step_spread(&s.values, horizon, &|t| {
+                    forecasts[i].get(&t).cloned().unwrap_or_else(|| nan.clone())
+                })
+            })
+            .collect())
     }
 }
 

@@ -14,7 +14,7 @@ use super::{Pipeline, Target, Task, TrainError, TrainInfo, TrainOutcome};
 use crate::data::Dataset;
 use crate::data::series::{Combine, Frequency, GapFill, Series, SeriesSpec, read_series};
 use crate::features::Step;
-use backtest::{Cut, MethodScore, band_cut, origins, residual_sd, stat_cut, z_for};
+use backtest::{Cut, MethodScore, band_cut, origins, spread_at, stat_cut, stat_spread, z_for};
 pub use lags::{LagSpec, SeriesColumns};
 pub use methods::{Method, StatFit};
 use serde::{Deserialize, Serialize};
@@ -60,9 +60,11 @@ impl ForecastConfig {
 
     /// The forecast a training configuration asks for (`--task forecast --time … `).
     pub fn from_train(cfg: &super::TrainConfig) -> Result<ForecastConfig, TrainError> {
-        let time = cfg.time_column.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
-            TrainError::Config("a forecast needs the time column: --time DATE_COLUMN".into())
-        })?;
+        let time = cfg
+            .time_column
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| TrainError::Config("a forecast needs the time column: --time DATE_COLUMN".into()))?;
         if cfg.target.is_empty() {
             return Err(TrainError::Config("choose the column to forecast (--target COLUMN)".into()));
         }
@@ -129,8 +131,9 @@ pub struct Forecaster {
     #[serde(default)]
     pub fits: Vec<StatFit>,
     pub lags: LagSpec,
-    /// Per series, the spread of the one-step errors (the band's width grows from it).
-    pub residual_sd: Vec<f64>,
+    /// Per series, the spread of the errors 1 … `horizon` steps ahead on its own history
+    /// (the band is ± z × spread).
+    pub spread: Vec<Vec<f64>>,
     pub level: f64,
     #[serde(default)]
     pub combine: Option<Combine>,
@@ -182,9 +185,10 @@ pub fn train_forecast(
     let lags = LagSpec::for_frequency(frequency, period, shortest);
     // The backtest's cuts leave enough history before the first for every method.
     let min_train = (2 * period + 2).max(lags.reach() + 6).max(6);
-    let folds = (1..=cfg.folds.max(1)).rev().find(|&k| shortest >= k * horizon + min_train).ok_or(
-        TrainError::TooFewRows { rows: shortest, needed: horizon + min_train },
-    )?;
+    let folds = (1..=cfg.folds.max(1))
+        .rev()
+        .find(|&k| shortest >= k * horizon + min_train)
+        .ok_or(TrainError::TooFewRows { rows: shortest, needed: horizon + min_train })?;
     let z = z_for(cfg.level);
     let methods: Vec<Method> = match cfg.method {
         Some(m) => vec![m],
@@ -195,13 +199,9 @@ pub fn train_forecast(
         progress(&format!("Backtesting {} at {folds} cuts", method.display_name()));
         let t = Instant::now();
         match backtest_method(method, &series, cfg, frequency, period, &lags, folds, horizon, z) {
-            Ok((cuts, detail)) => backtest.scores.push(MethodScore::from_cuts(
-                method,
-                cuts,
-                horizon,
-                t.elapsed().as_secs_f64(),
-                detail,
-            )),
+            Ok((cuts, detail)) => {
+                backtest.scores.push(MethodScore::from_cuts(method, cuts, horizon, t.elapsed().as_secs_f64(), detail))
+            }
             Err(e) => backtest.skipped.push((method, e.to_string())),
         }
     }
@@ -218,8 +218,8 @@ pub fn train_forecast(
     // The lag regression is the pipeline's recipe and model (the chosen one when it won).
     let lag_method = if method.uses_lags() { method } else { Method::LagsLinear };
     let lag_model = lags::fit_lags(lag_method, &cfg.columns, frequency, &lags, &refs, cfg.seed)?;
-    let (fits, residual_sd) = if method.uses_lags() {
-        (vec![], lag_model.residual_sd.clone())
+    let (fits, spread) = if method.uses_lags() {
+        (vec![], lag_model.spread(&cfg.columns, frequency, &refs, horizon)?)
     } else {
         let fits: Vec<StatFit> = series
             .iter()
@@ -228,7 +228,7 @@ pub fn train_forecast(
                     .ok_or_else(|| TrainError::Fit(format!("{} cannot fit series '{}'", method.name(), s.id)))
             })
             .collect::<Result<_, _>>()?;
-        let sds = fits.iter().zip(&series).map(|(f, s)| residual_sd(f, &s.values)).collect();
+        let sds = fits.iter().zip(&series).map(|(f, s)| stat_spread(f, &s.values, horizon)).collect();
         (fits, sds)
     };
     let report = backtest_report(best);
@@ -243,7 +243,7 @@ pub fn train_forecast(
         series: series.clone(),
         fits,
         lags: lags.clone(),
-        residual_sd,
+        spread,
         level: cfg.level,
         combine: cfg.combine,
         fill: cfg.fill,
@@ -349,10 +349,11 @@ fn backtest_method(
         let refs: Vec<&Series> = pasts.iter().collect();
         let model = lags::fit_lags(method, &cfg.columns, frequency, lags, &refs, cfg.seed)?;
         let forecasts = model.forecast(&cfg.columns, frequency, &refs, horizon)?;
-        for ((s, past), (f, sd)) in series.iter().zip(&pasts).zip(forecasts.into_iter().zip(&model.residual_sd)) {
+        let spreads = model.spread(&cfg.columns, frequency, &refs, horizon)?;
+        for ((s, past), (f, spread)) in series.iter().zip(&pasts).zip(forecasts.into_iter().zip(&spreads)) {
             let c = past.values.len();
             let actual = s.values[c..(c + horizon).min(s.values.len())].to_vec();
-            cuts.push(band_cut(&s.id, s.start + c as i64, f, *sd, z, actual, &past.values, period));
+            cuts.push(band_cut(&s.id, s.start + c as i64, f, spread, z, actual, &past.values, period));
         }
         detail = format!("{} features", model.fitted.n_features());
     }
@@ -424,9 +425,12 @@ impl Forecaster {
         }
         let picked: Vec<usize> = match series {
             None => (0..history.len()).collect(),
-            Some(name) => vec![history.iter().position(|s| s.id == name.trim()).ok_or_else(|| {
-                ForecastError::UnknownSeries(name.to_string(), self.series_names().join(", "))
-            })?],
+            Some(name) => vec![
+                history
+                    .iter()
+                    .position(|s| s.id == name.trim())
+                    .ok_or_else(|| ForecastError::UnknownSeries(name.to_string(), self.series_names().join(", ")))?,
+            ],
         };
         let refs: Vec<&Series> = picked.iter().map(|&i| &history[i]).collect();
         let values: Vec<Vec<f64>> = if self.method.uses_lags() {
@@ -448,8 +452,8 @@ impl Forecaster {
             .zip(values)
             .map(|(&i, v)| {
                 let s = &history[i];
-                let sd = self.residual_sd.get(i).copied().unwrap_or(0.0);
-                let w = |h: usize| backtest::half_width(sd, h + 1, z);
+                let spread = self.spread.get(i).map_or(&[][..], Vec::as_slice);
+                let w = |h: usize| z * spread_at(spread, h);
                 ForecastPath {
                     series: s.id.clone(),
                     times: (0..horizon).map(|h| self.frequency.label(s.end() + h as i64)).collect(),
@@ -482,11 +486,7 @@ impl Forecaster {
         };
         let far = b.per_step.last().filter(|_| b.per_step.len() > 1).map_or(String::new(), |s| {
             let pct = pct_error_at(b, s.step - 1);
-            format!(
-                " and {} {} {step}s ahead",
-                pct.map_or(format!("{:.3}", s.mae), |p| pct_text(p)),
-                s.step
-            )
+            format!(" and {} {} {step}s ahead", pct.map_or(format!("{:.3}", s.mae), |p| pct_text(p)), s.step)
         });
         format!(
             "{off}{far}; the {:.0} % band held the truth {:.0} % of the time; MASE {:.2} ({} repeating last season)",
