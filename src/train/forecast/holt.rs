@@ -141,14 +141,17 @@ impl HoltWinters {
     }
 
     /// The classical starting states: the first season's mean as the level, the change
-    /// between the first two seasons' means as the trend, each step's difference (or ratio)
-    /// from the first season's mean as the season.
+    /// between the first and the last whole seasons' means (per step) as the trend, and each
+    /// step's difference (or ratio) from its season's mean, averaged over the whole seasons
+    /// (up to 6), as the season.
     fn heuristic(y: &[f64], trend: bool, seasonality: Seasonality, period: usize) -> HoltWinters {
         let m = if seasonality == Seasonality::None { 1 } else { period.max(1) };
         let first = mean(&y[..m.min(y.len())]);
+        let seasons = (y.len() / m).clamp(1, 6);
+        let means: Vec<f64> = (0..seasons).map(|k| mean(&y[k * m..(k + 1) * m])).collect();
         let trend0 = if trend {
-            if y.len() >= 2 * m && m > 1 {
-                (mean(&y[m..2 * m]) - first) / m as f64
+            if seasons >= 2 && m > 1 {
+                (means[seasons - 1] - means[0]) / ((seasons - 1) * m) as f64
             } else if y.len() >= 2 {
                 y[1] - y[0]
             } else {
@@ -157,10 +160,13 @@ impl HoltWinters {
         } else {
             0.0
         };
+        let average = |f: &dyn Fn(f64, f64) -> f64| -> Vec<f64> {
+            (0..m).map(|i| (0..seasons).map(|k| f(y[k * m + i], means[k])).sum::<f64>() / seasons as f64).collect()
+        };
         let season0 = match seasonality {
             Seasonality::None => vec![],
-            Seasonality::Add => (0..m).map(|i| y[i] - first).collect(),
-            Seasonality::Mul => (0..m).map(|i| y[i] / first).collect(),
+            Seasonality::Add => average(&|v, s| v - s),
+            Seasonality::Mul => average(&|v, s| v / s),
         };
         let level0 = if m > 1 { first - trend0 * (m as f64 - 1.0) / 2.0 } else { y[0] };
         HoltWinters { trend, seasonality, period: m, alpha: 0.5, beta: 0.1, gamma: 0.1, level0, trend0, season0 }
