@@ -51,6 +51,12 @@ pub fn retrain(
     new: &Dataset,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Retrained, TrainError> {
+    if current.forecast.is_some() {
+        return Err(TrainError::Config(
+            "a forecast is retrained on its whole, longer history: cairn train DATA --task forecast … (the new rows appended)"
+                .into(),
+        ));
+    }
     let cfg = manifest_config(current);
     progress("Splitting the old and the new rows");
     // The same seeded split as the current model's own training (its test rows stay unseen).
@@ -86,6 +92,21 @@ pub fn manifest_config(p: &Pipeline) -> TrainConfig {
     cfg.seed = p.info.seed;
     cfg.test_size = p.info.test_size;
     cfg.recipe = Some(p.recipe.clone());
+    if let Some(f) = p.forecast.as_deref() {
+        // A forecast's run: its columns, horizon and frequency, and the timestamp fixes.
+        cfg.time_column = Some(f.columns.time.clone());
+        cfg.series_column = (!f.columns.series.is_empty()).then(|| f.columns.series.clone());
+        cfg.horizon = Some(f.horizon);
+        cfg.frequency = Some(f.frequency);
+        let mut fixes = vec![];
+        if let Some(how) = f.combine {
+            fixes.push(crate::features::Step::CombineTimes { column: f.columns.time.clone(), how });
+        }
+        if let Some(how) = f.fill {
+            fixes.push(crate::features::Step::FillGaps { column: f.columns.time.clone(), how });
+        }
+        cfg.recipe = Some(crate::features::Recipe::new(fixes));
+    }
     cfg
 }
 

@@ -266,6 +266,12 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
     assert_clean_failure(&o, "month");
     assert!(!dir.path().join("x.csv").exists());
 
+    // The bundle's manifest retrains it bit for bit (columns, horizon and timestamp fixes kept).
+    let o = cairn(&["run", b, "--data", d]);
+    assert!(o.status.success() && stdout(&o).contains("reproduced bit for bit"), "{}{}", stdout(&o), stderr(&o));
+    let o = cairn(&["retrain", b, "--data", d, "--new", d]);
+    assert_clean_failure(&o, "retrained on its whole, longer history");
+
     // serve: POST /forecast over real HTTP, listed in /openapi.json.
     let server = start(&bundle);
     let (status, answer) =
