@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model on a CSV file and report its test scores.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// The recorded runs of a run store: list, compare, note, promote, delete, export to MLflow.
     Runs(crate::cli::runs::RunsArgs),
     /// Retrain the serving model's recipe and settings on its data plus new rows, compare both
@@ -184,7 +184,7 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Train(args) => train::cmd_train(args),
+        Command::Train(args) => train::cmd_train(*args),
         Command::Runs(args) => crate::cli::runs::cmd_runs(args),
         Command::Init(args) => crate::cli::runs::cmd_init(args),
         Command::Recipe(args) => crate::cli::runs::cmd_recipe(args),

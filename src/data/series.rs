@@ -375,10 +375,10 @@ pub fn fill_gaps(v: &mut [f64], how: GapFill) {
         let j = (i..n).find(|&k| !v[k].is_nan()).unwrap_or(n);
         let before = if i > 0 { Some(v[i - 1]) } else { None };
         let after = if j < n { Some(v[j]) } else { None };
-        for k in i..j {
-            v[k] = match (how, before, after) {
+        for (k, slot) in v[i..j].iter_mut().enumerate() {
+            *slot = match (how, before, after) {
                 (GapFill::Zero, ..) => 0.0,
-                (GapFill::Interpolate, Some(a), Some(b)) => a + (b - a) * (k + 1 - i) as f64 / (j + 1 - i) as f64,
+                (GapFill::Interpolate, Some(a), Some(b)) => a + (b - a) * (k + 1) as f64 / (j + 1 - i) as f64,
                 (_, Some(a), _) => a,
                 (_, None, Some(b)) => b,
                 _ => 0.0,

@@ -177,18 +177,7 @@ impl FittedTable {
             }
             Step::Lags { column, time, series, lags, windows } => {
                 numbers(column)?;
-                require(ds, time)?;
-                if !series.is_empty() {
-                    require(ds, series)?;
-                }
-                let positive = |v: &[usize]| v.iter().copied().filter(|&k| (1..=10_000).contains(&k)).collect();
-                FittedTable::Lags {
-                    column: column.clone(),
-                    time: time.clone(),
-                    series: series.clone(),
-                    lags: positive(lags),
-                    windows: positive(windows),
-                }
+                fit_lags(ds, column, time, series, lags, windows)?
             }
             other => {
                 return Err(FeatureError::Step { step: other.title().into(), message: "is not a table step".into() });
@@ -303,6 +292,29 @@ impl FittedTable {
         }
         Ok(())
     }
+}
+
+/// A `Lags` step checked against the table: the columns exist, the lags are 1 … 10 000.
+fn fit_lags(
+    ds: &Dataset,
+    column: &str,
+    time: &str,
+    series: &str,
+    lags: &[usize],
+    windows: &[usize],
+) -> Result<FittedTable, FeatureError> {
+    require(ds, time)?;
+    if !series.is_empty() {
+        require(ds, series)?;
+    }
+    let positive = |v: &[usize]| v.iter().copied().filter(|&k| (1..=10_000).contains(&k)).collect();
+    Ok(FittedTable::Lags {
+        column: column.into(),
+        time: time.into(),
+        series: series.into(),
+        lags: positive(lags),
+        windows: positive(windows),
+    })
 }
 
 /// Per lag and per window, the column of earlier values of `column`: rows are put in time

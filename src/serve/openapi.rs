@@ -86,37 +86,44 @@ pub fn spec(pipeline: &Pipeline, name: &str) -> Value {
         }},
     });
     if let Some(f) = pipeline.forecast.as_deref() {
-        // A forecast answers POST /forecast; the row routes do not apply.
-        let paths = &mut doc["paths"];
-        if let Some(paths) = paths.as_object_mut() {
-            paths.retain(|k, _| !(k == "/predict" || k == "/explain" || k == "/invocations" || k.ends_with("/infer")));
-        }
-        let mut history_row = serde_json::Map::new();
-        if let Some(s) = f.series.first() {
-            let last = s.values.len().saturating_sub(1);
-            history_row.insert(f.columns.time.clone(), json!(f.frequency.label(s.start + last as i64)));
-            history_row.insert(f.columns.target.clone(), json!(s.values.get(last)));
-            if !f.columns.series.is_empty() {
-                history_row.insert(f.columns.series.clone(), json!(s.id));
-            }
-        }
-        let numbers = json!({"type": "array", "items": {"type": "number"}});
-        paths["/forecast"] = json_post(
-            "The next values of a series with the prediction band (history: newer rows that extend the bundle's first)",
-            json!({"type": "object", "properties": {
-                "series": {"type": "string", "description": "The series to forecast (default: every series)", "enum": f.series_names()},
-                "horizon": {"type": "integer", "minimum": 1, "maximum": 1000, "default": f.horizon},
-                "history": {"type": "array", "items": {"type": "object"}, "description": format!("Rows with '{}' and '{}' (and the series column) after the training data", f.columns.time, f.columns.target)}}}),
-            json!({"horizon": f.horizon, "history": [Value::Object(history_row)]}),
-            json!({"type": "object", "properties": {
-                "forecasts": {"type": "array", "items": {"type": "object", "properties": {
-                    "series": {"type": "string"}, "times": {"type": "array", "items": {"type": "string"}},
-                    "values": numbers, "lower": numbers, "upper": numbers,
-                    "ids": {"type": "array", "items": {"type": "string"}}}}},
-                "model": {"type": "string"}, "frequency": {"type": "string"}, "level": {"type": "number"}, "horizon": {"type": "integer"}}}),
-        );
+        add_forecast(&mut doc, f, &error);
     }
     doc
+}
+
+/// A forecast answers `POST /forecast`; the row routes do not apply.
+fn add_forecast(doc: &mut Value, f: &crate::train::forecast::Forecaster, error: &Value) {
+    let paths = &mut doc["paths"];
+    if let Some(paths) = paths.as_object_mut() {
+        paths.retain(|k, _| !(k == "/predict" || k == "/explain" || k == "/invocations" || k.ends_with("/infer")));
+    }
+    let mut history_row = serde_json::Map::new();
+    if let Some(s) = f.series.first() {
+        let last = s.values.len().saturating_sub(1);
+        history_row.insert(f.columns.time.clone(), json!(f.frequency.label(s.start + last as i64)));
+        history_row.insert(f.columns.target.clone(), json!(s.values.get(last)));
+        if !f.columns.series.is_empty() {
+            history_row.insert(f.columns.series.clone(), json!(s.id));
+        }
+    }
+    let numbers = json!({"type": "array", "items": {"type": "number"}});
+    let request = json!({"type": "object", "properties": {
+        "series": {"type": "string", "description": "The series to forecast (default: every series)", "enum": f.series_names()},
+        "horizon": {"type": "integer", "minimum": 1, "maximum": 1000, "default": f.horizon},
+        "history": {"type": "array", "items": {"type": "object"}, "description": format!("Rows with '{}' and '{}' (and the series column) after the training data", f.columns.time, f.columns.target)}}});
+    let answer = json!({"type": "object", "properties": {
+        "forecasts": {"type": "array", "items": {"type": "object", "properties": {
+            "series": {"type": "string"}, "times": {"type": "array", "items": {"type": "string"}},
+            "values": numbers, "lower": numbers, "upper": numbers,
+            "ids": {"type": "array", "items": {"type": "string"}}}}},
+        "model": {"type": "string"}, "frequency": {"type": "string"}, "level": {"type": "number"}, "horizon": {"type": "integer"}}});
+    paths["/forecast"] = json!({"post": {
+        "summary": "The next values of a series with the prediction band (history: newer rows that extend the bundle's first)",
+        "requestBody": {"required": false, "content": {"application/json": {"schema": request,
+            "example": {"horizon": f.horizon, "history": [Value::Object(history_row)]}}}},
+        "responses": {"200": {"description": "Forecasts", "content": {"application/json": {"schema": answer}}},
+                      "400": error, "404": error, "422": error, "503": error}
+    }});
 }
 
 /// The `/docs` page: Swagger UI (vendored in `assets/swagger-ui`, served by this process, so it

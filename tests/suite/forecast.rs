@@ -272,8 +272,17 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
     let o = cairn(&["retrain", b, "--data", d, "--new", d]);
     assert_clean_failure(&o, "retrained on its whole, longer history");
 
+    let predicted: Vec<f64> = lines[7..10].iter().map(|l| l.split(',').nth(2).unwrap().parse().unwrap()).collect();
+    serve_and_monitor(&bundle, &data, &predicted);
+}
+
+/// `POST /forecast` on the shops bundle gives `cairn predict`'s numbers for shop B
+/// (`predicted`); the actual values arriving later are matched with the served steps.
+fn serve_and_monitor(bundle: &Path, data: &Path, predicted: &[f64]) {
+    let (b, d) = (bundle.to_str().unwrap(), data.to_str().unwrap());
+    let dir = bundle.parent().unwrap();
     // serve: POST /forecast over real HTTP, listed in /openapi.json.
-    let server = start(&bundle);
+    let server = start(bundle);
     let (status, answer) =
         post_to(&format!("{}/forecast", server.url), "application/json", r#"{"series": "B", "horizon": 3}"#);
     assert_eq!(status, 200, "{answer}");
@@ -282,7 +291,6 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
     assert_eq!(f["times"], json!(["2023-01-01", "2023-02-01", "2023-03-01"]));
     let (values, lower, upper) = (numbers(&f["values"]), numbers(&f["lower"]), numbers(&f["upper"]));
     // The same numbers as `cairn predict`.
-    let predicted: Vec<f64> = lines[7..10].iter().map(|l| l.split(',').nth(2).unwrap().parse().unwrap()).collect();
     for i in 0..3 {
         assert!((values[i] - predicted[i]).abs() < 1e-9 && lower[i] < values[i] && values[i] < upper[i]);
     }
@@ -308,7 +316,7 @@ fn train_predict_and_serve_a_forecast_of_several_series() {
 
     // Monitoring: the actual values of the served months arrive later and are matched by
     // shop and month.
-    let actuals = dir.path().join("actuals.csv");
+    let actuals = dir.join("actuals.csv");
     std::fs::write(&actuals, "month,shop,sales\n2023-01-01,B,251.0\n2023-02-01,B,249.5\n2023-03-01,B,246.0\n").unwrap();
     let log = format!("{b}.predictions.jsonl");
     let o =

@@ -5,9 +5,11 @@
 //! beats it), and the share of actual values inside the prediction band (its coverage).
 
 use super::methods::{Method, StatFit};
+use crate::data::series::Series;
 use serde::{Deserialize, Serialize};
 
 /// z of a two-sided normal band holding `level` of the values (0.8 → 1.2816).
+#[allow(clippy::excessive_precision)] // Acklam's published coefficients, as published.
 pub fn z_for(level: f64) -> f64 {
     // Acklam's rational approximation of the normal quantile (error < 1.2e-9).
     let p = 0.5 + level.clamp(0.01, 0.999) / 2.0;
@@ -190,25 +192,14 @@ pub fn origins(n: usize, folds: usize, horizon: usize) -> Vec<usize> {
     (1..=folds).rev().filter_map(|k| n.checked_sub(k * horizon)).collect()
 }
 
-/// A statistical method's cut of one series at `c`: fitted on `y[..c]`, forecast `horizon`.
-pub fn stat_cut(
-    method: Method,
-    id: &str,
-    start: i64,
-    y: &[f64],
-    c: usize,
-    horizon: usize,
-    period: usize,
-    z: f64,
-) -> Option<(Cut, String)> {
-    let train = &y[..c];
+/// A statistical method's cut of series `s` at `c`: fitted on the values before, forecast
+/// `horizon` steps.
+pub fn stat_cut(method: Method, s: &Series, c: usize, horizon: usize, period: usize, z: f64) -> Option<(Cut, String)> {
+    let train = &s.values[..c];
     let fit = StatFit::fit(method, train, period)?;
     let forecast = fit.forecast(train, horizon);
     let spread = stat_spread(&fit, train, horizon);
-    Some((
-        band_cut(id, start + c as i64, forecast, &spread, z, y[c..(c + horizon).min(y.len())].to_vec(), train, period),
-        fit.describe(),
-    ))
+    Some((band_cut(s, c, forecast, &spread, z, period), fit.describe()))
 }
 
 /// The spread of a statistical fit's errors 1 … `horizon` steps ahead on `y`.
@@ -216,18 +207,10 @@ pub fn stat_spread(fit: &StatFit, y: &[f64], horizon: usize) -> Vec<f64> {
     step_spread(y, horizon, &|t| fit.forecast(&y[..t], horizon))
 }
 
-/// A cut with its band, scale and the actual values.
-#[allow(clippy::too_many_arguments)]
-pub fn band_cut(
-    id: &str,
-    origin: i64,
-    forecast: Vec<f64>,
-    spread: &[f64],
-    z: f64,
-    actual: Vec<f64>,
-    train: &[f64],
-    period: usize,
-) -> Cut {
+/// The cut of series `s` at `c` with its forecast, band, scale and the actual values.
+pub fn band_cut(s: &Series, c: usize, forecast: Vec<f64>, spread: &[f64], z: f64, period: usize) -> Cut {
+    let (train, actual) = (&s.values[..c], s.values[c..(c + forecast.len()).min(s.values.len())].to_vec());
+    let (id, origin) = (s.id.as_str(), s.start + c as i64);
     let lower = forecast.iter().enumerate().map(|(h, f)| f - z * spread_at(spread, h)).collect();
     let upper = forecast.iter().enumerate().map(|(h, f)| f + z * spread_at(spread, h)).collect();
     Cut { series: id.to_string(), origin, forecast, lower, upper, actual, scale: mase_scale(train, period) }
@@ -258,7 +241,8 @@ mod tests {
         // Seasonal naive on a clean seasonal series: MASE against itself is 1 when the
         // season shifts by a constant.
         let y: Vec<f64> = (0..48).map(|t| t as f64 + [5.0, 0.0, -5.0, 0.0][t % 4]).collect();
-        let (cut, _) = stat_cut(Method::SeasonalNaive, "", 0, &y, 40, 4, 4, 1.28).unwrap();
+        let s = Series { id: String::new(), start: 0, values: y };
+        let (cut, _) = stat_cut(Method::SeasonalNaive, &s, 40, 4, 4, 1.28).unwrap();
         let score = MethodScore::from_cuts(Method::SeasonalNaive, vec![cut], 4, 0.0, String::new());
         assert!((score.mase - 1.0).abs() < 1e-12, "{}", score.mase);
         assert!((score.mae - 4.0).abs() < 1e-12);

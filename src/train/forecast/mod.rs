@@ -152,6 +152,31 @@ pub struct ForecastPath {
     pub upper: Vec<f64>,
 }
 
+/// Repeated or missing periods stop training unless the recipe says how to fix them.
+fn check_timestamps(
+    issues: &crate::data::series::SeriesIssues,
+    frequency: Frequency,
+    cfg: &ForecastConfig,
+) -> Result<(), TrainError> {
+    if issues.duplicated > 0 && cfg.combine.is_none() {
+        return Err(TrainError::Config(format!(
+            "{} {}s hold more than one row (first: {}): add the step 'Combine rows at the same time' (--combine mean|sum|last)",
+            issues.duplicated,
+            frequency.name(),
+            issues.first_duplicate.clone().unwrap_or_default()
+        )));
+    }
+    if issues.missing > 0 && cfg.fill.is_none() {
+        return Err(TrainError::Config(format!(
+            "{} {}s are missing (first: {}): add the step 'Fill missing times' (--fill interpolate|previous|zero)",
+            issues.missing,
+            frequency.name(),
+            issues.first_missing.clone().unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
 /// Trains a forecast: backtests the methods, refits the best on all the history.
 pub fn train_forecast(
     data: &Dataset,
@@ -162,22 +187,7 @@ pub fn train_forecast(
     progress("Reading the series");
     let table = read_series(data, &cfg.spec())?;
     let frequency = table.frequency;
-    if table.issues.duplicated > 0 && cfg.combine.is_none() {
-        return Err(TrainError::Config(format!(
-            "{} {}s hold more than one row (first: {}): add the step 'Combine rows at the same time' (--combine mean|sum|last)",
-            table.issues.duplicated,
-            frequency.name(),
-            table.issues.first_duplicate.clone().unwrap_or_default()
-        )));
-    }
-    if table.issues.missing > 0 && cfg.fill.is_none() {
-        return Err(TrainError::Config(format!(
-            "{} {}s are missing (first: {}): add the step 'Fill missing times' (--fill interpolate|previous|zero)",
-            table.issues.missing,
-            frequency.name(),
-            table.issues.first_missing.clone().unwrap_or_default()
-        )));
-    }
+    check_timestamps(&table.issues, frequency, cfg)?;
     let series = table.series;
     let shortest = series.iter().map(|s| s.values.len()).min().unwrap_or(0);
     let period = if frequency.season() > 1 && shortest >= 2 * frequency.season() + 2 { frequency.season() } else { 1 };
@@ -195,16 +205,8 @@ pub fn train_forecast(
         None => Method::ALL.to_vec(),
     };
     let mut backtest = Backtest { folds, horizon, level: cfg.level, scores: vec![], skipped: vec![] };
-    for &method in &methods {
-        progress(&format!("Backtesting {} at {folds} cuts", method.display_name()));
-        let t = Instant::now();
-        match backtest_method(method, &series, cfg, frequency, period, &lags, folds, horizon, z) {
-            Ok((cuts, detail)) => {
-                backtest.scores.push(MethodScore::from_cuts(method, cuts, horizon, t.elapsed().as_secs_f64(), detail))
-            }
-            Err(e) => backtest.skipped.push((method, e.to_string())),
-        }
-    }
+    let ctx = Context { series: &series, cfg, frequency, period, lags: &lags, folds, horizon, z };
+    run_backtest(&methods, &ctx, &mut backtest, progress);
     backtest.scores.sort_by(|a, b| rank(a).total_cmp(&rank(b)));
     let best = backtest.scores.first().ok_or_else(|| {
         TrainError::Fit(format!(
@@ -221,15 +223,7 @@ pub fn train_forecast(
     let (fits, spread) = if method.uses_lags() {
         (vec![], lag_model.spread(&cfg.columns, frequency, &refs, horizon)?)
     } else {
-        let fits: Vec<StatFit> = series
-            .iter()
-            .map(|s| {
-                StatFit::fit(method, &s.values, period)
-                    .ok_or_else(|| TrainError::Fit(format!("{} cannot fit series '{}'", method.name(), s.id)))
-            })
-            .collect::<Result<_, _>>()?;
-        let sds = fits.iter().zip(&series).map(|(f, s)| stat_spread(f, &s.values, horizon)).collect();
-        (fits, sds)
+        fit_stats(method, &series, period, horizon)?
     };
     let report = backtest_report(best);
     let schema = lag_model.recipe.input_schema(&lags::series_table(&cfg.columns, frequency, &refs).0, "");
@@ -292,6 +286,42 @@ pub fn train_forecast(
     Ok(TrainOutcome { pipeline, report, test_source_rows: vec![] })
 }
 
+/// Backtests each of `methods`, adding its score (or why it could not run) to `backtest`.
+fn run_backtest(methods: &[Method], ctx: &Context, backtest: &mut Backtest, progress: &mut dyn FnMut(&str)) {
+    for &method in methods {
+        progress(&format!("Backtesting {} at {} cuts", method.display_name(), ctx.folds));
+        let t = Instant::now();
+        match backtest_method(method, ctx) {
+            Ok((cuts, detail)) => backtest.scores.push(MethodScore::from_cuts(
+                method,
+                cuts,
+                ctx.horizon,
+                t.elapsed().as_secs_f64(),
+                detail,
+            )),
+            Err(e) => backtest.skipped.push((method, e.to_string())),
+        }
+    }
+}
+
+/// A statistical method fitted on each whole series, and its spreads 1 … `horizon` ahead.
+fn fit_stats(
+    method: Method,
+    series: &[Series],
+    period: usize,
+    horizon: usize,
+) -> Result<(Vec<StatFit>, Vec<Vec<f64>>), TrainError> {
+    let fits: Vec<StatFit> = series
+        .iter()
+        .map(|s| {
+            StatFit::fit(method, &s.values, period)
+                .ok_or_else(|| TrainError::Fit(format!("{} cannot fit series '{}'", method.name(), s.id)))
+        })
+        .collect::<Result<_, _>>()?;
+    let spreads = fits.iter().zip(series).map(|(f, s)| stat_spread(f, &s.values, horizon)).collect();
+    Ok((fits, spreads))
+}
+
 /// The leaderboard's order: MASE, then MAE (a method without a MASE last).
 fn rank(s: &MethodScore) -> f64 {
     if s.mase.is_finite() { s.mase } else { f64::MAX / 2.0 + s.mae.min(f64::MAX / 4.0) }
@@ -311,25 +341,27 @@ fn backtest_report(score: &MethodScore) -> Report {
     super::metrics::regression_report(&actual, &predicted)
 }
 
-/// One method's cuts over every series.
-#[allow(clippy::too_many_arguments)]
-fn backtest_method(
-    method: Method,
-    series: &[Series],
-    cfg: &ForecastConfig,
+/// What every method's backtest shares.
+struct Context<'a> {
+    series: &'a [Series],
+    cfg: &'a ForecastConfig,
     frequency: Frequency,
     period: usize,
-    lags: &LagSpec,
+    lags: &'a LagSpec,
     folds: usize,
     horizon: usize,
     z: f64,
-) -> Result<(Vec<Cut>, String), TrainError> {
+}
+
+/// One method's cuts over every series.
+fn backtest_method(method: Method, ctx: &Context) -> Result<(Vec<Cut>, String), TrainError> {
+    let Context { series, cfg, frequency, period, lags, folds, horizon, z } = *ctx;
     let mut cuts = vec![];
     let mut detail = String::new();
     if !method.uses_lags() {
         for s in series {
             for c in origins(s.values.len(), folds, horizon) {
-                let (cut, d) = stat_cut(method, &s.id, s.start, &s.values, c, horizon, period, z)
+                let (cut, d) = stat_cut(method, s, c, horizon, period, z)
                     .ok_or_else(|| TrainError::Fit(format!("the series is too short for {}", method.display_name())))?;
                 cuts.push(cut);
                 detail = d;
@@ -351,9 +383,7 @@ fn backtest_method(
         let forecasts = model.forecast(&cfg.columns, frequency, &refs, horizon)?;
         let spreads = model.spread(&cfg.columns, frequency, &refs, horizon)?;
         for ((s, past), (f, spread)) in series.iter().zip(&pasts).zip(forecasts.into_iter().zip(&spreads)) {
-            let c = past.values.len();
-            let actual = s.values[c..(c + horizon).min(s.values.len())].to_vec();
-            cuts.push(band_cut(&s.id, s.start + c as i64, f, spread, z, actual, &past.values, period));
+            cuts.push(band_cut(s, past.values.len(), f, spread, z, period));
         }
         detail = format!("{} features", model.fitted.n_features());
     }
@@ -479,14 +509,14 @@ impl Forecaster {
         let off = match (one, b.mape) {
             (Some(s), Some(_)) => {
                 let pct = pct_error_at(b, 0);
-                format!("off by {} on average one {step} ahead", pct.map_or(format!("{:.3}", s.mae), |p| pct_text(p)))
+                format!("off by {} on average one {step} ahead", pct.map_or(format!("{:.3}", s.mae), pct_text))
             }
             (Some(s), None) => format!("off by {:.3} on average one {step} ahead", s.mae),
             _ => String::new(),
         };
         let far = b.per_step.last().filter(|_| b.per_step.len() > 1).map_or(String::new(), |s| {
             let pct = pct_error_at(b, s.step - 1);
-            format!(" and {} {} {step}s ahead", pct.map_or(format!("{:.3}", s.mae), |p| pct_text(p)), s.step)
+            format!(" and {} {} {step}s ahead", pct.map_or(format!("{:.3}", s.mae), pct_text), s.step)
         });
         format!(
             "{off}{far}; the {:.0} % band held the truth {:.0} % of the time; MASE {:.2} ({} repeating last season)",
