@@ -133,6 +133,11 @@ impl CairnApp {
 
     /// The Evaluate panel's explaining computations.
     fn execute_insight(&mut self, command: Command) {
+        // Each of these predicts or explains rows; a forecast model forecasts series instead.
+        if self.state.outcome.as_ref().is_some_and(|o| o.pipeline.forecast.is_some()) {
+            self.state.notice = Some("Explaining rows is not for forecasts: see the forecast on Evaluate.".into());
+            return;
+        }
         match command {
             Command::ComputeImportance => self.start_importance(),
             Command::ComputeGroups(column) => self.start_groups(column),

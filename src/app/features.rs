@@ -489,7 +489,8 @@ fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
         }
         Step::FillGaps { how, .. } => {
             use crate::data::series::GapFill;
-            let hows = [(GapFill::Interpolate, "straight line"), (GapFill::Previous, "previous"), (GapFill::Zero, "zero")];
+            let hows =
+                [(GapFill::Interpolate, "straight line"), (GapFill::Previous, "previous"), (GapFill::Zero, "zero")];
             choice_ui(ui, "fill", how, &hows);
         }
         Step::Lags { .. }

@@ -14,6 +14,8 @@ pub mod explore;
 mod explore_charts;
 pub mod features;
 mod feedback;
+pub mod forecast;
+pub mod forecast_setup;
 pub mod frames;
 mod groups;
 pub mod guide;

@@ -211,8 +211,10 @@ pub struct SeriesSpec {
 /// The times of a column, parsed in one layout: `None` for an empty cell.
 pub fn parse_times(ds: &Dataset, column: &str) -> Result<Vec<Option<NaiveDateTime>>, DataError> {
     let col = ds.require(column)?;
-    let problem =
-        |message: String| DataError::Invalid { source_name: ds.source.clone(), message: format!("column '{column}': {message}") };
+    let problem = |message: String| DataError::Invalid {
+        source_name: ds.source.clone(),
+        message: format!("column '{column}': {message}"),
+    };
     let Values::Str(v) = &col.values else {
         // Whole years written as numbers.
         let Values::Numeric(n) = &col.values else { unreachable!() };
@@ -276,7 +278,11 @@ pub fn read_series(ds: &Dataset, spec: &SeriesSpec) -> Result<SeriesTable, DataE
     let Values::Numeric(values) = &target.values else {
         return Err(DataError::Invalid {
             source_name: ds.source.clone(),
-            message: format!("column '{}' holds text; a forecast needs numbers (row 1: '{}')", spec.target, target.cell_text(0)),
+            message: format!(
+                "column '{}' holds text; a forecast needs numbers (row 1: '{}')",
+                spec.target,
+                target.cell_text(0)
+            ),
         });
     };
     let ids: Vec<String> = match &spec.id {

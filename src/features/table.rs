@@ -326,10 +326,8 @@ fn lag_columns(
         Values::Str(v) => {
             let dict: Vec<&str> = v.dict().iter().map(String::as_str).collect();
             let format = DateFormat::detect(&dict);
-            let parsed: Vec<f64> = dict
-                .iter()
-                .map(|s| format.and_then(|f| f.parse(s)).map_or(f64::NAN, |d| d.order_key()))
-                .collect();
+            let parsed: Vec<f64> =
+                dict.iter().map(|s| format.and_then(|f| f.parse(s)).map_or(f64::NAN, |d| d.order_key())).collect();
             v.codes().iter().map(|&c| parsed.get(c as usize).copied().unwrap_or(f64::NAN)).collect()
         }
     };
@@ -356,8 +354,8 @@ fn lag_columns(
         for (j, &w) in windows.iter().enumerate() {
             let last = &before[before.len().saturating_sub(w)..];
             let present: Vec<f64> = last.iter().filter_map(|&r| values.get(r)).collect();
-            means[j][row] = (last.len() == w && !present.is_empty())
-                .then(|| present.iter().sum::<f64>() / present.len() as f64);
+            means[j][row] =
+                (last.len() == w && !present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64);
         }
     }
     Ok((lagged, means))

@@ -127,8 +127,7 @@ pub fn fit_lags(
         crate::data::Values::Numeric(v) => v.iter().collect(),
         _ => vec![],
     };
-    let rows: Vec<usize> =
-        (0..ds.n_rows()).filter(|&r| position[r] >= spec.reach() && target[r].is_some()).collect();
+    let rows: Vec<usize> = (0..ds.n_rows()).filter(|&r| position[r] >= spec.reach() && target[r].is_some()).collect();
     if rows.len() < 5 {
         return Err(TrainError::TooFewRows { rows: rows.len(), needed: 5 + spec.reach() });
     }

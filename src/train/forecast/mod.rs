@@ -60,9 +60,11 @@ impl ForecastConfig {
 
     /// The forecast a training configuration asks for (`--task forecast --time … `).
     pub fn from_train(cfg: &super::TrainConfig) -> Result<ForecastConfig, TrainError> {
-        let time = cfg.time_column.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
-            TrainError::Config("a forecast needs the time column: --time DATE_COLUMN".into())
-        })?;
+        let time = cfg
+            .time_column
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| TrainError::Config("a forecast needs the time column: --time DATE_COLUMN".into()))?;
         if cfg.target.is_empty() {
             return Err(TrainError::Config("choose the column to forecast (--target COLUMN)".into()));
         }
@@ -182,9 +184,10 @@ pub fn train_forecast(
     let lags = LagSpec::for_frequency(frequency, period, shortest);
     // The backtest's cuts leave enough history before the first for every method.
     let min_train = (2 * period + 2).max(lags.reach() + 6).max(6);
-    let folds = (1..=cfg.folds.max(1)).rev().find(|&k| shortest >= k * horizon + min_train).ok_or(
-        TrainError::TooFewRows { rows: shortest, needed: horizon + min_train },
-    )?;
+    let folds = (1..=cfg.folds.max(1))
+        .rev()
+        .find(|&k| shortest >= k * horizon + min_train)
+        .ok_or(TrainError::TooFewRows { rows: shortest, needed: horizon + min_train })?;
     let z = z_for(cfg.level);
     let methods: Vec<Method> = match cfg.method {
         Some(m) => vec![m],
@@ -195,13 +198,9 @@ pub fn train_forecast(
         progress(&format!("Backtesting {} at {folds} cuts", method.display_name()));
         let t = Instant::now();
         match backtest_method(method, &series, cfg, frequency, period, &lags, folds, horizon, z) {
-            Ok((cuts, detail)) => backtest.scores.push(MethodScore::from_cuts(
-                method,
-                cuts,
-                horizon,
-                t.elapsed().as_secs_f64(),
-                detail,
-            )),
+            Ok((cuts, detail)) => {
+                backtest.scores.push(MethodScore::from_cuts(method, cuts, horizon, t.elapsed().as_secs_f64(), detail))
+            }
             Err(e) => backtest.skipped.push((method, e.to_string())),
         }
     }
@@ -424,9 +423,12 @@ impl Forecaster {
         }
         let picked: Vec<usize> = match series {
             None => (0..history.len()).collect(),
-            Some(name) => vec![history.iter().position(|s| s.id == name.trim()).ok_or_else(|| {
-                ForecastError::UnknownSeries(name.to_string(), self.series_names().join(", "))
-            })?],
+            Some(name) => vec![
+                history
+                    .iter()
+                    .position(|s| s.id == name.trim())
+                    .ok_or_else(|| ForecastError::UnknownSeries(name.to_string(), self.series_names().join(", ")))?,
+            ],
         };
         let refs: Vec<&Series> = picked.iter().map(|&i| &history[i]).collect();
         let values: Vec<Vec<f64>> = if self.method.uses_lags() {
@@ -482,11 +484,7 @@ impl Forecaster {
         };
         let far = b.per_step.last().filter(|_| b.per_step.len() > 1).map_or(String::new(), |s| {
             let pct = pct_error_at(b, s.step - 1);
-            format!(
-                " and {} {} {step}s ahead",
-                pct.map_or(format!("{:.3}", s.mae), |p| pct_text(p)),
-                s.step
-            )
+            format!(" and {} {} {step}s ahead", pct.map_or(format!("{:.3}", s.mae), |p| pct_text(p)), s.step)
         });
         format!(
             "{off}{far}; the {:.0} % band held the truth {:.0} % of the time; MASE {:.2} ({} repeating last season)",
