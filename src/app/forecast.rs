@@ -4,7 +4,7 @@
 //! (milliseconds on the stored history) and kept here.
 
 use super::AppState;
-use crate::data::format_number;
+use crate::data::series::Frequency;
 use crate::train::TrainOutcome;
 use crate::train::forecast::{ForecastPath, Forecaster};
 use egui_plot::{FilledArea, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
@@ -19,6 +19,8 @@ pub struct ForecastView {
     pub paths: Option<Result<Vec<ForecastPath>, String>>,
     /// The series drawn (an index into the forecaster's series).
     pub shown: usize,
+    /// Draw the whole history (else its recent part, where the backtest and forecast are).
+    pub whole: bool,
 }
 
 impl ForecastView {
@@ -27,7 +29,7 @@ impl ForecastView {
         let run = Arc::as_ptr(o) as usize;
         if self.run != Some(run) {
             let paths = f.forecast(&o.pipeline, &f.series, None, f.horizon).map_err(|e| e.to_string());
-            *self = ForecastView { run: Some(run), paths: Some(paths), shown: 0 };
+            *self = ForecastView { run: Some(run), paths: Some(paths), shown: 0, whole: self.whole };
         }
     }
 }
@@ -53,14 +55,19 @@ pub fn forecast_ui(ui: &mut egui::Ui, state: &mut AppState, o: &Arc<TrainOutcome
         ui.label(capitalised(&f.reading()));
     });
     ui.add_space(6.0);
-    if f.series.len() > 1 {
-        series_picker(ui, &mut state.forecast_view.shown, f);
-    }
+    ui.horizontal(|ui| {
+        if f.series.len() > 1 {
+            series_picker(ui, &mut state.forecast_view.shown, f);
+            ui.add_space(16.0);
+        }
+        ui.checkbox(&mut state.forecast_view.whole, "Whole history")
+            .on_hover_text("Draw every value since the start, not only the recent ones around the backtest.");
+    });
     match &state.forecast_view.paths {
         Some(Ok(paths)) => {
             let shown = state.forecast_view.shown.min(f.series.len().saturating_sub(1));
             let path = f.series.get(shown).and_then(|s| paths.iter().find(|p| p.series == s.id));
-            plot_ui(ui, f, shown, path);
+            plot_ui(ui, f, shown, path, state.forecast_view.whole);
             if let Some(p) = path {
                 values_ui(ui, f, p);
             }
@@ -71,10 +78,31 @@ pub fn forecast_ui(ui: &mut egui::Ui, state: &mut AppState, o: &Arc<TrainOutcome
         None => {}
     }
     ui.add_space(8.0);
-    ui.columns(2, |cols| {
-        leaderboard_ui(&mut cols[0], f);
-        steps_ui(&mut cols[1], f);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| leaderboard_ui(ui, f));
+        ui.add_space(32.0);
+        ui.vertical(|ui| steps_ui(ui, f));
     });
+}
+
+/// A period as short as its frequency allows: "2002" for years, "2002-07" for months.
+fn axis_label(frequency: Frequency, period: i64) -> String {
+    let full = frequency.label(period);
+    let keep = match frequency {
+        Frequency::Year => 4,
+        Frequency::Month | Frequency::Quarter => 7,
+        _ => full.len(),
+    };
+    full.chars().take(keep).collect()
+}
+
+/// A number with about four significant digits ("0.2841", "1.414", "352.1").
+fn short(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let digits = if v == 0.0 { 0 } else { (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize };
+    format!("{v:.digits$}")
 }
 
 fn capitalised(s: &str) -> String {
@@ -84,7 +112,7 @@ fn capitalised(s: &str) -> String {
 
 /// Which series is drawn, when the table holds several.
 fn series_picker(ui: &mut egui::Ui, shown: &mut usize, f: &Forecaster) {
-    ui.horizontal(|ui| {
+    {
         let label = ui.label("Series");
         let current = f.series.get(*shown).map_or(String::new(), |s| s.id.clone());
         egui::ComboBox::from_id_salt("forecast_shown")
@@ -99,15 +127,24 @@ fn series_picker(ui: &mut egui::Ui, shown: &mut usize, f: &Forecaster) {
             .response
             .labelled_by(label.id);
         ui.label(egui::RichText::new(format!("{} series, each forecast on its own", f.series.len())).weak());
-    });
+    }
 }
 
 /// The history, the forecast with its band, and the backtest's cut-offs with their forecasts.
-fn plot_ui(ui: &mut egui::Ui, f: &Forecaster, shown: usize, path: Option<&ForecastPath>) {
+fn plot_ui(ui: &mut egui::Ui, f: &Forecaster, shown: usize, path: Option<&ForecastPath>, whole: bool) {
     let Some(s) = f.series.get(shown) else { return };
     let x = |period: i64| period as f64;
-    let history: Vec<[f64; 2]> =
-        s.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, v)| [x(s.start + i as i64), *v]).collect();
+    // The recent part: the backtest's windows with a few seasons before them.
+    let recent = (f.backtest.folds + 2) * f.horizon + 3 * f.period.max(4);
+    let from = if whole { 0 } else { s.values.len().saturating_sub(recent) };
+    let history: Vec<[f64; 2]> = s
+        .values
+        .iter()
+        .enumerate()
+        .skip(from)
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, v)| [x(s.start + i as i64), *v])
+        .collect();
     let last = history.last().copied();
     let frequency = f.frequency;
     let cuts: Vec<&crate::train::forecast::backtest::Cut> =
@@ -120,11 +157,11 @@ fn plot_ui(ui: &mut egui::Ui, f: &Forecaster, shown: usize, path: Option<&Foreca
     );
     Plot::new(("forecast_plot", shown))
         .height(320.0)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .y_axis_label(f.columns.target.clone())
         .x_axis_formatter(move |mark, _| {
             let p = mark.value.round();
-            if (mark.value - p).abs() < 1e-6 { frequency.label(p as i64) } else { String::new() }
+            if (mark.value - p).abs() < 1e-6 { axis_label(frequency, p as i64) } else { String::new() }
         })
         .show(ui, |plot| {
             plot.line(Line::new("history", PlotPoints::from(history)).color(egui::Color32::GRAY).width(1.5));
@@ -174,7 +211,7 @@ fn values_ui(ui: &mut egui::Ui, f: &Forecaster, p: &ForecastPath) {
                         for i in 0..p.values.len() {
                             ui.label(&p.times[i]);
                             for v in [p.values[i], p.lower[i], p.upper[i]] {
-                                ui.label(format_number(v));
+                                ui.label(short(v));
                             }
                             ui.end_row();
                         }
@@ -199,7 +236,7 @@ fn leaderboard_ui(ui: &mut egui::Ui, f: &Forecaster) {
         for s in &f.backtest.scores {
             ui.label(s.method.display_name()).on_hover_text(s.method.explain());
             ui.label(format!("{:.3}", s.mase));
-            ui.label(format_number(s.mae));
+            ui.label(short(s.mae));
             ui.label(format!("{:.2} %", s.smape));
             ui.label(format!("{:.0} %", s.coverage * 100.0));
             ui.label(if s.method == f.method { "in use" } else { "" });
@@ -223,11 +260,29 @@ fn steps_ui(ui: &mut egui::Ui, f: &Forecaster) {
             ui.end_row();
             for s in &best.per_step {
                 ui.label(format!("{} {}{}", s.step, f.frequency.name(), if s.step == 1 { "" } else { "s" }));
-                ui.label(format_number(s.mae));
+                ui.label(short(s.mae));
                 ui.label(format!("{:.3}", s.mase));
                 ui.label(format!("{:.0} %", s.coverage * 100.0));
                 ui.end_row();
             }
         });
+    });
+}
+
+/// The Deploy panel for a forecast model: it is saved and used from the command line, not
+/// served from the app.
+pub fn deploy_note_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<super::Command>) {
+    ui.label(
+        "A forecast model is not served from the app. Save it as a file, then forecast from the command line: \
+         cairn predict MODEL HISTORY.csv writes the next values with their band (HISTORY.csv: the series, newest \
+         rows included).",
+    );
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        let saving = state.saves.running(&super::saves::SaveKind::Model).is_some();
+        if ui.add_enabled(!saving, egui::Button::new("Save the model as a file…")).clicked() {
+            cmds.push(super::Command::SaveBundle);
+        }
+        super::saves::saving_ui(ui, &state.saves, &super::saves::SaveKind::Model);
     });
 }

@@ -59,6 +59,15 @@ fn forecasting_co2_shows_the_forecast_band_the_backtest_and_the_methods() {
     // The row-explaining tabs are not shown for a forecast.
     assert!(h.query_by_label("Feature importance").is_none());
     assert!(h.query_by_label("What if").is_none());
+    // Deploy offers saving the model for `cairn predict`, not a server that predicts rows.
+    h.get_by_label("5  Deploy").click();
+    h.run_steps(2);
+    h.get_by_label_contains("A forecast model is not served from the app");
+    h.get_by_label("Save the model as a file…");
+    assert!(h.query_by_label("Deploy").is_none());
+    h.state_mut().send(cairn::app::Command::ComputeImportance);
+    h.run_steps(2);
+    assert!(h.state().state.insight.busy.is_none(), "importance is not computed for a forecast");
 }
 
 #[test]

@@ -254,3 +254,18 @@ fn screenshots_of_the_explanations() {
     h.get_by_label_contains("as 'median_income' is set to each value").scroll_to_me();
     save(&mut h, "screenshot-pdp.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_a_forecast() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("co2_monthly.csv"), dir.path());
+    crate::gui::open_file_and_pick_target(&mut h, "co2");
+    crate::gui_forecast::choose_forecast(&mut h);
+    save(&mut h, "screenshot-forecast-train.png");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    h.get_by_label_contains("band held the truth");
+    save(&mut h, "screenshot-forecast.png");
+}
