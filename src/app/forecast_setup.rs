@@ -120,11 +120,11 @@ pub fn forecast_rows(ui: &mut egui::Ui, state: &mut AppState, ds: &Dataset) {
     let label = ui.label("Horizon").on_hover_text("How many steps ahead to forecast. Automatic: one season.");
     ui.horizontal(|ui| {
         let mut auto = f.horizon.is_none();
-        if ui.checkbox(&mut auto, "automatic").labelled_by(label.id).changed() {
+        if ui.checkbox(&mut auto, "automatic").changed() {
             f.horizon = if auto { None } else { Some(12) };
         }
         if let Some(h) = f.horizon.as_mut() {
-            ui.add(egui::DragValue::new(h).range(1..=1000).suffix(" steps"));
+            ui.add(egui::DragValue::new(h).range(1..=1000).suffix(" steps")).labelled_by(label.id);
         }
     });
     ui.end_row();

@@ -130,3 +130,46 @@ fn repeated_months_are_combined_by_the_fix() {
     train_and_wait(&mut h);
     wait_until(&mut h, "the forecast", |a| a.state.outcome.as_ref().is_some_and(|o| o.pipeline.forecast.is_some()));
 }
+
+#[test]
+fn two_stores_are_forecast_each_on_its_own_with_a_chosen_horizon() {
+    let dir = crate::common::tempdir();
+    let mut csv = String::from("month,store,sales\n");
+    for (store, base) in [("north", 100.0), ("south", 400.0)] {
+        for i in 0..48 {
+            let v = base + 2.0 * i as f64 + 15.0 * (std::f64::consts::TAU * (i % 12) as f64 / 12.0).sin();
+            csv += &format!("{}-{:02}-01,{store},{v:.2}\n", 2018 + i / 12, 1 + i % 12);
+        }
+    }
+    let path = dir.path().join("stores.csv");
+    std::fs::write(&path, csv).unwrap();
+    let mut h = harness(Some(path), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "sales");
+    choose_forecast(&mut h);
+    h.get_by_label("Series").click();
+    h.run_steps(3);
+    h.get_all_by_label("store").last().unwrap().click();
+    h.run_steps(2);
+    h.get_by_label("automatic").click();
+    h.run_steps(2);
+    let f = h.state().state.settings.forecast.clone().unwrap();
+    assert_eq!((f.series.as_deref(), f.horizon), (Some("store"), Some(12)));
+    h.state_mut().state.settings.forecast.as_mut().unwrap().horizon = Some(6);
+    h.run_steps(2);
+    h.get_by_label_contains("2 series, up to 48 values");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    let paths = h.state().state.forecast_view.paths.clone().unwrap().unwrap();
+    assert_eq!(
+        paths.iter().map(|p| (p.series.as_str(), p.values.len())).collect::<Vec<_>>(),
+        [("north", 6), ("south", 6)]
+    );
+    // The series picker switches the plot to the second store.
+    h.get_by_label("Series").click();
+    h.run_steps(3);
+    h.get_all_by_label("south").last().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.forecast_view.shown, 1);
+    h.get_by_label_contains("Forecast values (6 months)");
+}
