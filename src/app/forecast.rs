@@ -13,8 +13,8 @@ use std::sync::Arc;
 /// The forecast of the current model and the series shown.
 #[derive(Clone, Debug, Default)]
 pub struct ForecastView {
-    /// The model the paths are for (its address).
-    run: Option<usize>,
+    /// The model the paths are for.
+    run: Option<Arc<TrainOutcome>>,
     /// Every series' forecast after its history.
     pub paths: Option<Result<Vec<ForecastPath>, String>>,
     /// The series drawn (an index into the forecaster's series).
@@ -26,10 +26,9 @@ pub struct ForecastView {
 impl ForecastView {
     /// Forecasts every series of `o` unless that was done already.
     fn follow(&mut self, o: &Arc<TrainOutcome>, f: &Forecaster) {
-        let run = Arc::as_ptr(o) as usize;
-        if self.run != Some(run) {
+        if !self.run.as_ref().is_some_and(|r| Arc::ptr_eq(r, o)) {
             let paths = f.forecast(&o.pipeline, &f.series, None, f.horizon).map_err(|e| e.to_string());
-            *self = ForecastView { run: Some(run), paths: Some(paths), shown: 0, whole: self.whole };
+            *self = ForecastView { run: Some(o.clone()), paths: Some(paths), shown: 0, whole: self.whole };
         }
     }
 }

@@ -7,6 +7,7 @@ use super::{AppState, Command};
 use crate::data::series::{Combine, Frequency, GapFill, SeriesIssues, SeriesSpec, read_series};
 use crate::data::{ColumnKind, Dataset};
 use crate::features::Step;
+use std::sync::Arc;
 
 /// What a forecast is trained on (`TrainSettings::forecast`; `None` there: no forecast).
 #[derive(Clone, Debug, PartialEq)]
@@ -22,8 +23,9 @@ pub struct ForecastSettings {
 /// The series read with the current settings, cached so frames stay cheap.
 #[derive(Clone, Debug, Default)]
 pub struct SeriesCheck {
-    /// (data, time, target, series) the result is for.
-    key: Option<(usize, String, String, Option<String>)>,
+    /// The data and (time, target, series) the result is for.
+    data: Option<Arc<Dataset>>,
+    key: Option<(String, String, Option<String>)>,
     found: Option<Result<Found, String>>,
 }
 
@@ -142,9 +144,11 @@ pub fn issues_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command
     else {
         return;
     };
-    let key = (std::sync::Arc::as_ptr(&ds) as usize, f.time.clone(), target.clone(), f.series.clone());
-    if state.series_check.key.as_ref() != Some(&key) {
-        state.series_check = SeriesCheck { key: Some(key), found: Some(check(&ds, &f, &target)) };
+    let key = (f.time.clone(), target.clone(), f.series.clone());
+    let same_data = state.series_check.data.as_ref().is_some_and(|d| Arc::ptr_eq(d, &ds));
+    if !same_data || state.series_check.key.as_ref() != Some(&key) {
+        let found = Some(check(&ds, &f, &target));
+        state.series_check = SeriesCheck { data: Some(ds), key: Some(key), found };
     }
     let Some(found) = &state.series_check.found else { return };
     let found = match found {
