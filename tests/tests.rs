@@ -28,6 +28,8 @@ mod gui;
 mod gui_eval;
 #[path = "suite/gui_explore.rs"]
 mod gui_explore;
+#[path = "suite/gui_forecast.rs"]
+mod gui_forecast;
 #[path = "suite/gui_lessons.rs"]
 mod gui_lessons;
 #[path = "suite/gui_projects.rs"]

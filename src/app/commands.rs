@@ -133,6 +133,11 @@ impl CairnApp {
 
     /// The Evaluate panel's explaining computations.
     fn execute_insight(&mut self, command: Command) {
+        // Each of these predicts or explains rows; a forecast model forecasts series instead.
+        if self.state.outcome.as_ref().is_some_and(|o| o.pipeline.forecast.is_some()) {
+            self.state.notice = Some("Explaining rows is not for forecasts: see the forecast on Evaluate.".into());
+            return;
+        }
         match command {
             Command::ComputeImportance => self.start_importance(),
             Command::ComputeGroups(column) => self.start_groups(column),
@@ -152,6 +157,15 @@ impl CairnApp {
 
     /// The Deploy panel: the server, saving the model and its card, predicting files.
     fn execute_deploy(&mut self, command: Command) {
+        let forecast = self.state.outcome.as_ref().is_some_and(|o| o.pipeline.forecast.is_some());
+        let predicts_rows = matches!(
+            command,
+            Command::Deploy | Command::TryPrediction | Command::PredictFile | Command::CheckServedData
+        );
+        if forecast && predicts_rows {
+            self.state.notice = Some("A forecast is not served from the app: save it and use cairn predict.".into());
+            return;
+        }
         match command {
             Command::Deploy => self.start_deploy(),
             Command::StopServer => {

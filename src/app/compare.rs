@@ -11,7 +11,10 @@ use std::sync::Arc;
 fn run_name(i: usize, o: &TrainOutcome) -> String {
     let s = o.pipeline.info.params.summary();
     let settings = if s == "defaults" { String::new() } else { format!(" ({s})") };
-    format!("#{} {}{settings}", i + 1, o.pipeline.model_display_name())
+    match &o.pipeline.forecast {
+        Some(f) => format!("#{} Forecast: {} (backtest)", i + 1, f.method.display_name()),
+        None => format!("#{} {}{settings}", i + 1, o.pipeline.model_display_name()),
+    }
 }
 
 fn pick_ui(ui: &mut egui::Ui, label: &str, runs: &[Arc<TrainOutcome>], chosen: &mut usize) {

@@ -250,6 +250,9 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         ui.label("Train a model first.");
         return;
     };
+    if o.pipeline.forecast.is_some() {
+        return super::forecast::deploy_note_ui(ui, state, cmds);
+    }
     ui.label(format!(
         "Start a local prediction service for the {} model. Other programs can then send rows to it over HTTP, \
          and people can try it in a browser.",

@@ -88,6 +88,10 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
         return;
     };
     let p = &o.pipeline;
+    if let Some(f) = &p.forecast {
+        // Importance, what-if, explanations and groups predict rows: not for a forecast.
+        return super::forecast::forecast_ui(ui, state, &o, f);
+    }
     ui.label(format!(
         "{} {}, scored on {} test rows it never saw during training.",
         p.model_display_name(),

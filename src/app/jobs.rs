@@ -84,6 +84,14 @@ impl CairnApp {
         // The recipe the Features panel shows (proposed from the profile, or edited).
         cfg.recipe = self.state.recipe.for_target(&cfg.target).cloned();
         cfg.time_column = s.time_column.clone();
+        if let Some(f) = &s.forecast {
+            // A forecast backtests every method itself: the model list and the split do not apply.
+            cfg.task = crate::train::TaskChoice::Forecast;
+            (cfg.model, cfg.params) = (None, None);
+            cfg.time_column = Some(f.time.clone());
+            cfg.series_column = f.series.clone();
+            cfg.horizon = f.horizon;
+        }
         Some((ds, cfg))
     }
 
@@ -156,6 +164,9 @@ impl CairnApp {
     }
 
     pub(super) fn start_try_all(&mut self) {
+        if self.state.settings.forecast.is_some() {
+            return self.start_training();
+        }
         let Some((ds, mut cfg)) = self.train_job() else { return };
         let store = self.runs_store();
         self.state.leaderboard.clear();
@@ -182,6 +193,9 @@ impl CairnApp {
     /// Grid or random search over the chosen model's settings (5-fold CV on the training
     /// part), every trial reported as it finishes; then the best settings are trained.
     pub(super) fn start_tuning(&mut self) {
+        if self.state.settings.forecast.is_some() {
+            return self.start_training();
+        }
         let Some((ds, mut cfg)) = self.train_job() else { return };
         let store = self.runs_store();
         let search = self.state.tuning.search();
@@ -276,6 +290,11 @@ impl CairnApp {
         job: impl FnOnce(&Dataset, &TrainOutcome) -> Result<Found, crate::train::TrainError> + Send + 'static,
     ) {
         let (Some(ds), Some(run)) = (self.state.dataset.clone(), self.state.outcome.clone()) else { return };
+        // Importance, curves and groups predict rows; a forecast model forecasts series instead.
+        if run.pipeline.forecast.is_some() {
+            self.state.notice = Some(format!("{what} is not for forecasts."));
+            return;
+        }
         if self.state.insight.busy.is_some() {
             return;
         }

@@ -14,6 +14,8 @@ pub mod explore;
 mod explore_charts;
 pub mod features;
 mod feedback;
+pub mod forecast;
+pub mod forecast_setup;
 pub mod frames;
 mod groups;
 pub mod guide;
@@ -327,7 +329,10 @@ impl CairnApp {
             ui.label(egui::RichText::new(short_name(&ds.source)).small());
         }
         if let Some(o) = &self.state.outcome {
-            let text = format!("{}: {}", o.pipeline.model_display_name(), o.score_text());
+            let text = match &o.pipeline.forecast {
+                Some(f) => format!("Forecast: {}", f.method.display_name()),
+                None => format!("{}: {}", o.pipeline.model_display_name(), o.score_text()),
+            };
             ui.label(egui::RichText::new(text).small());
         }
         if let DeployStatus::Running { url, .. } = &self.state.deploy {

@@ -25,6 +25,8 @@ pub struct TrainSettings {
     pub device: crate::gpu::DeviceChoice,
     /// Split by this date column instead of at random.
     pub time_column: Option<String>,
+    /// Forecast the target's next values instead (the task chosen on the Train panel).
+    pub forecast: Option<super::forecast_setup::ForecastSettings>,
 }
 
 impl Default for TrainSettings {
@@ -37,6 +39,7 @@ impl Default for TrainSettings {
             test_size: 0.2,
             device: crate::gpu::DeviceChoice::Auto,
             time_column: None,
+            forecast: None,
         }
     }
 }
@@ -120,6 +123,10 @@ pub struct AppState {
     pub glossary_open: bool,
     /// The open "learn more" window.
     pub learn: Option<learn::Topic>,
+    /// The series read with the Train panel's forecast settings (gaps, repeats).
+    pub series_check: super::forecast_setup::SeriesCheck,
+    /// The current forecast model's paths and the series shown (Evaluate panel).
+    pub forecast_view: super::forecast::ForecastView,
 }
 
 impl AppState {
@@ -139,8 +146,11 @@ impl AppState {
     /// Makes `outcome` the current model: Evaluate and Deploy show it, its settings fill the
     /// Train panel, and it joins the session's runs.
     pub fn set_outcome(&mut self, outcome: Arc<TrainOutcome>) {
-        self.settings.model = Some(outcome.pipeline.model.kind());
-        self.settings.params = Some(outcome.pipeline.info.params.clone());
+        // A forecast's model is its lag regression, not a choice from the model list.
+        if outcome.pipeline.forecast.is_none() {
+            self.settings.model = Some(outcome.pipeline.model.kind());
+            self.settings.params = Some(outcome.pipeline.info.params.clone());
+        }
         self.remember_run(outcome.clone());
         self.outcome = Some(outcome);
         self.eval_view.cell = None;
@@ -247,6 +257,8 @@ impl Default for AppState {
             view: super::guide::ViewSettings::default(),
             glossary_open: false,
             learn: None,
+            series_check: Default::default(),
+            forecast_view: Default::default(),
         }
     }
 }

@@ -47,15 +47,22 @@ pub fn train_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Command>
         ui.label("Open a dataset first.");
         return;
     };
+    let mut forecast = false;
     egui::Grid::new("train_settings").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
         target_row(ui, state, &ds);
-        model_rows(ui, state);
-        split_rows(ui, state);
-        super::curves::device_ui(ui, state, cmds);
+        forecast = model_rows(ui, state);
+        if forecast {
+            super::forecast_setup::forecast_rows(ui, state, &ds);
+        } else {
+            split_rows(ui, state);
+            super::curves::device_ui(ui, state, cmds);
+        }
     });
     let warnings = state.target_warnings();
     super::warnings_ui(ui, "About this target", &warnings, state, cmds);
+    super::forecast_setup::issues_ui(ui, state, cmds);
     let kind = state.settings.model.or(state.detected_task().map(ModelKind::default_for));
+    let kind = kind.filter(|_| !forecast);
     if let Some(kind) = kind {
         params_ui(ui, kind, &mut state.settings.params);
     }
@@ -104,20 +111,22 @@ fn target_row(ui: &mut egui::Ui, state: &mut AppState, ds: &Dataset) {
     ui.end_row();
 }
 
-/// The task the target implies, the model and its explanation.
-fn model_rows(ui: &mut egui::Ui, state: &mut AppState) {
+/// The task the target implies (or a forecast, with a date column), the model and its
+/// explanation. Returns whether a forecast is chosen (its rows replace the model's).
+fn model_rows(ui: &mut egui::Ui, state: &mut AppState) -> bool {
     let detected = state.detected_task();
     let task = if state.settings.model == Some(ModelKind::KMeans) { Some(Task::Clustering) } else { detected };
-    ui.label("Task").on_hover_text("Regression predicts a number; classification predicts a label.");
-    ui.label(match task {
+    let text = match task {
         Some(Task::Regression) => "Regression (predict a number)",
         Some(Task::Classification) => "Classification (predict a label)",
         Some(Task::Recommendation) => "Recommendation (predict a user's rating of an item)",
         Some(Task::Forecast) => "Forecast (predict the next values of a series)",
         Some(Task::Clustering) => "Clustering (find groups of similar rows; a target only checks them)",
         None => "—",
-    });
-    ui.end_row();
+    };
+    if super::forecast_setup::task_row(ui, state, text) {
+        return true;
+    }
 
     let label =
         ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
@@ -157,6 +166,7 @@ fn model_rows(ui: &mut egui::Ui, state: &mut AppState) {
         ui.label(egui::RichText::new(kind.explain()).weak());
         ui.end_row();
     }
+    false
 }
 
 /// The test share, how the rows are split (at random or by a date column) and the seed.
@@ -166,10 +176,7 @@ fn split_rows(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 
     // Date columns (from the profile) can order the split: train on the past, test on the future.
-    let dates: Vec<String> = state
-        .profile
-        .as_ref()
-        .map_or(vec![], |p| p.warnings.iter().filter(|w| w.kind == "date").filter_map(|w| w.column.clone()).collect());
+    let dates = super::forecast_setup::date_columns(state);
     if !dates.is_empty() || state.settings.time_column.is_some() {
         let label = ui.label("Split").on_hover_text(
             "At random (classes kept in proportion), or by time: the latest rows are the test rows, as when \
@@ -202,6 +209,13 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, kind: Option<ModelKind>, 
     ui.horizontal(|ui| {
         if ui.add_enabled(can_train, egui::Button::new("Train").min_size(egui::vec2(120.0, 32.0))).clicked() {
             cmds.push(Command::Train);
+        }
+        if state.settings.forecast.is_some() {
+            ui.label(egui::RichText::new("Training a forecast backtests every method and keeps the best.").weak());
+            if state.cancel.is_some() && ui.button("Cancel").clicked() {
+                cmds.push(Command::Cancel);
+            }
+            return;
         }
         let try_all = egui::Button::new("Try all models").min_size(egui::vec2(140.0, 32.0));
         if ui
@@ -242,6 +256,18 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, kind: Option<ModelKind>, 
 /// After training: the score, the plain-words summary and the way to the evaluation.
 fn outcome_ui(ui: &mut egui::Ui, state: &AppState, o: &crate::train::TrainOutcome, cmds: &mut Vec<Command>) {
     ui.add_space(6.0);
+    if let Some(f) = &o.pipeline.forecast {
+        ui.label(format!(
+            "Trained a forecast in {:.2} s: {} was best in the backtest.",
+            o.pipeline.info.train_seconds,
+            f.method.display_name()
+        ));
+        ui.label(f.reading());
+        if ui.button("See the forecast").clicked() {
+            cmds.push(Command::Show(Panel::Evaluate));
+        }
+        return;
+    }
     ui.label(format!(
         "Trained {} in {:.2} s: test {}.",
         o.pipeline.model_display_name(),

@@ -254,3 +254,37 @@ fn screenshots_of_the_explanations() {
     h.get_by_label_contains("as 'median_income' is set to each value").scroll_to_me();
     save(&mut h, "screenshot-pdp.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshots_of_a_forecast() {
+    let dir = crate::common::tempdir();
+    let mut h = rendering_harness(crate::common::asset("co2_monthly.csv"), dir.path());
+    crate::gui::open_file_and_pick_target(&mut h, "co2");
+    crate::gui_forecast::choose_forecast(&mut h);
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    h.get_by_label_contains("band held the truth");
+    save(&mut h, "screenshot-forecast.png");
+}
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshot_of_a_missing_month_warned_before_a_forecast() {
+    let dir = crate::common::tempdir();
+    let mut csv = String::from("month,sales\n");
+    for i in (0..60).filter(|i| ![27, 28, 41].contains(i)) {
+        csv += &format!("{}-{:02}-01,{}\n", 2015 + i / 12, 1 + i % 12, 100 + i);
+        if i == 50 {
+            csv += &format!("{}-{:02}-01,{}\n", 2015 + i / 12, 1 + i % 12, 103 + i);
+        }
+    }
+    let path = dir.path().join("sales.csv");
+    std::fs::write(&path, csv).unwrap();
+    let mut h = rendering_harness(path, dir.path());
+    crate::gui::open_file_and_pick_target(&mut h, "sales");
+    crate::gui_forecast::choose_forecast(&mut h);
+    h.get_by_label_contains("3 months are missing");
+    save(&mut h, "screenshot-forecast-gaps.png");
+}
