@@ -158,12 +158,10 @@ impl CairnApp {
     /// The Deploy panel: the server, saving the model and its card, predicting files.
     fn execute_deploy(&mut self, command: Command) {
         let forecast = self.state.outcome.as_ref().is_some_and(|o| o.pipeline.forecast.is_some());
-        let predicts_rows = matches!(
-            command,
-            Command::Deploy | Command::TryPrediction | Command::PredictFile | Command::CheckServedData
-        );
+        let predicts_rows = matches!(command, Command::TryPrediction | Command::PredictFile | Command::CheckServedData);
         if forecast && predicts_rows {
-            self.state.notice = Some("A forecast is not served from the app: save it and use cairn predict.".into());
+            self.state.notice =
+                Some("A forecast forecasts series, not rows: deploy it, or save it and use cairn predict.".into());
             return;
         }
         match command {

@@ -219,6 +219,9 @@ impl Pipeline {
 
     /// The human name of the model, e.g. "Linear regression".
     pub fn model_display_name(&self) -> &'static str {
+        if let Some(f) = &self.forecast {
+            return f.method.display_name();
+        }
         self.model.kind().display_name()
     }
 

@@ -59,12 +59,24 @@ fn forecasting_co2_shows_the_forecast_band_the_backtest_and_the_methods() {
     // The row-explaining tabs are not shown for a forecast.
     assert!(h.query_by_label("Feature importance").is_none());
     assert!(h.query_by_label("What if").is_none());
-    // Deploy offers saving the model for `cairn predict`, not a server that predicts rows.
+    // Deploy starts a real forecast server: POST /forecast answers the forecast shown.
     h.get_by_label("5  Deploy").click();
     h.run_steps(2);
-    h.get_by_label_contains("A forecast model is not served from the app");
+    h.get_by_label_contains("Start a local forecast service");
     h.get_by_label("Save the model as a file…");
-    assert!(h.query_by_label("Deploy").is_none());
+    crate::gui::deploy_and_wait(&mut h);
+    let url = match &h.state().state.deploy {
+        cairn::app::DeployStatus::Running { url, .. } => url.clone(),
+        other => panic!("not running: {other:?}"),
+    };
+    h.get_by_label_contains("/forecast -H");
+    let (status, answer) = crate::serve::post_to(&format!("{url}/forecast"), "application/json", "{}");
+    assert_eq!(status, 200, "{answer}");
+    let served = answer["forecasts"][0]["values"].as_array().unwrap();
+    assert_eq!(served.len(), forecaster.horizon);
+    assert!((served[0].as_f64().unwrap() - p.values[0]).abs() < 1e-9);
+    h.get_by_label("Stop server").click();
+    h.run_steps(2);
     h.state_mut().send(cairn::app::Command::ComputeImportance);
     h.run_steps(2);
     assert!(h.state().state.insight.busy.is_none(), "importance is not computed for a forecast");
@@ -172,4 +184,27 @@ fn two_stores_are_forecast_each_on_its_own_with_a_chosen_horizon() {
     h.run_steps(2);
     assert_eq!(h.state().state.forecast_view.shown, 1);
     h.get_by_label_contains("Forecast values (6 months)");
+}
+
+#[test]
+fn the_forecast_lesson_goes_from_the_sample_to_a_served_forecast() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Start lesson: Forecast next month").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the CO2 series", |a| a.state.dataset.is_some());
+    assert_eq!(h.state().state.settings.target.as_deref(), Some("co2"));
+    h.get_by_label("3  Train").click();
+    h.run_steps(2);
+    choose_forecast(&mut h);
+    train_and_wait(&mut h);
+    assert_eq!(h.state().state.outcome.as_ref().unwrap().pipeline.info.model, "holt_winters");
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    h.get_by_label_contains("band held the truth");
+    crate::gui::deploy_and_wait(&mut h);
+    h.run_steps(2);
+    let lesson = h.state().state.lesson.as_ref().unwrap();
+    assert!(lesson.done.iter().all(|d| *d), "{:?}", lesson.done);
 }
