@@ -42,6 +42,8 @@ mod gui_save;
 mod gui_train;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/messy.rs"]
+mod messy;
 #[path = "suite/onnx.rs"]
 mod onnx;
 #[path = "suite/privacy.rs"]

@@ -433,6 +433,21 @@ pub(crate) fn warnings_ui(
                 {
                     let text = format!("(in the recipe: {})", done.title().to_lowercase());
                     ui.label(egui::RichText::new(text).color(egui::Color32::from_rgb(90, 170, 90)));
+                    // A column the proposed recipe left out comes back in one click.
+                    if let (crate::features::Step::Drop { column }, Some(r)) = (done, recipe) {
+                        let at = r.steps.iter().position(|s| s.enabled && &s.op == done);
+                        let kind = ds.column(column).map(|c| c.kind);
+                        if let (Some(at), Some(kind)) = (at, kind) {
+                            let back = ui
+                                .small_button("Use it after all")
+                                .on_hover_text(format!("Put '{column}' back into the recipe"));
+                            if back.clicked() {
+                                cmds.push(Command::Recipe(features::RecipeEdit::Remove(at)));
+                                let encoding = crate::features::Step::encoding_for(column, kind);
+                                cmds.push(Command::Recipe(features::RecipeEdit::Add(encoding)));
+                            }
+                        }
+                    }
                 } else {
                     for (label, step) in fixes {
                         if ui.small_button(label).on_hover_text(step.describe()).clicked() {

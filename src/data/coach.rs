@@ -12,7 +12,7 @@ pub struct Warning {
     /// The column it is about (none for the whole table).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
-    /// `constant`, `id_like`, `many_missing`, `high_cardinality`, `date`, `text`, `duplicates`,
+    /// `constant`, `id_like`, `name_like`, `many_missing`, `high_cardinality`, `date`, `text`, `duplicates`,
     /// `personal_data`, `imbalance` or `leakage`.
     pub kind: &'static str,
     /// What is wrong and what to do, in plain words.
@@ -92,7 +92,9 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
         ));
         return out;
     }
-    if let Some(found) = super::personal::detect(name, &c.values) {
+    let personal = super::personal::detect(name, &c.values);
+    let personal_found = personal.is_some();
+    if let Some(found) = personal {
         out.push(personal_warning(name, found));
     }
     let integers = matches!(&c.values, Values::Numeric(v) if v.present().all(|x| x.fract() == 0.0));
@@ -104,19 +106,37 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
         }
         _ => distinct,
     };
-    let id_like =
-        !dates && n >= 20 && distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers);
-    if id_like && c.kind != ColumnKind::Text {
+    let words = match &c.values {
+        Values::Str(v) if !dates => Some(word_shape(v)),
+        _ => None,
+    };
+    // Codes (one word each) that nearly never repeat are identifiers, even with a few gaps.
+    let code_like = words.is_some_and(|w| w.words <= 1.2) && present >= 20 && distinct * 100 >= present * 95;
+    let id_like = !dates
+        && n >= 20
+        && ((distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers)) || code_like);
+    // Names and titles: a few words, not sentences, most of them seen once or twice.
+    let name_like = !personal_found
+        && present >= 20
+        && distinct * 2 >= present
+        && words.is_some_and(|w| w.words > 1.2 && w.words <= 6.0 && w.sentences < 0.2);
+    if name_like {
+        out.push(warn(
+            Some(name),
+            "name_like",
+            format!("'{name}' reads like names or titles ({distinct} different values in {present} rows, a few words each): a model cannot learn from a name it will rarely see again, and it would add {distinct} columns. The recipe leaves it out; use it after all if its words matter."),
+        ));
+    } else if id_like && c.kind != ColumnKind::Text {
         out.push(warn(
             Some(name),
             "id_like",
-            format!("'{name}' has a different value in every row, like an ID: a model would learn it by heart instead of learning patterns. Drop it."),
+            format!("'{name}' has a different value in (nearly) every row, like an ID: a model would learn it by heart instead of learning patterns. The recipe leaves it out."),
         ));
     } else if !dates && c.kind == ColumnKind::Categorical && distinct > 50 && distinct * 20 > n {
         out.push(warn(
             Some(name),
             "high_cardinality",
-            format!("'{name}' has {distinct} different values: one-hot encoding turns it into {distinct} columns. Group the rare values or drop it."),
+            format!("'{name}' has {distinct} different values: one-hot encoding would turn it into {distinct} columns. The recipe groups the rare values as (other); drop it if it still does not help."),
         ));
     }
     if dates {
@@ -125,7 +145,7 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
             "date",
             format!("'{name}' holds dates: a model cannot use a date as it is. Split it into year, month, weekday and hour (numbers a model can use)."),
         ));
-    } else if c.kind == ColumnKind::Text {
+    } else if c.kind == ColumnKind::Text && !name_like {
         out.push(warn(
             Some(name),
             "text",
@@ -143,6 +163,25 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
         ));
     }
     out
+}
+
+/// How the cells of a text column read: words per cell, and the share of cells that end like a
+/// sentence (`.`, `!`, `?`) — over the first 2 000 present cells.
+#[derive(Clone, Copy)]
+struct WordShape {
+    words: f64,
+    sentences: f64,
+}
+
+fn word_shape(v: &super::Strings) -> WordShape {
+    let (mut cells, mut words, mut sentences) = (0usize, 0usize, 0usize);
+    for s in v.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(2000) {
+        cells += 1;
+        words += s.split_whitespace().count();
+        sentences += usize::from(s.ends_with(['.', '!', '?']) && s.split_whitespace().count() > 2);
+    }
+    let n = cells.max(1) as f64;
+    WordShape { words: words as f64 / n, sentences: sentences as f64 / n }
 }
 
 /// Whether most cells (of the first 200 present) read as dates, all in one layout.
@@ -251,5 +290,39 @@ mod tests {
         assert!(target.iter().any(|w| w.kind == "imbalance"), "{target:?}");
         assert!(target.iter().any(|w| w.kind == "leakage" && w.column.as_deref() == Some("verdict")), "{target:?}");
         assert!(!target.iter().any(|w| w.kind == "leakage" && w.column.as_deref() == Some("x")));
+    }
+
+    #[test]
+    fn names_titles_and_codes_are_told_from_categories_and_sentences() {
+        let n = 200;
+        let makes = ["chevrolet", "ford", "toyota", "honda", "datsun"];
+        let title = |i: usize| format!("{} model {} deluxe", makes[i % 5], i / 2);
+        let sentence = |i: usize| format!("I really liked number {i} of these, it was great.");
+        let code = |i: usize| if i % 17 == 0 { None } else { Some(format!("X{i:05}")) };
+        let ds = Dataset::new(
+            "t",
+            vec![
+                Column::strings("name", (0..n).map(|i| Some(title(i))).collect()),
+                Column::strings("review", (0..n).map(|i| Some(sentence(i))).collect()),
+                Column::strings("code", (0..n).map(code).collect()),
+                Column::strings("make", (0..n).map(|i| Some(makes[i % 5].to_string())).collect()),
+            ],
+        )
+        .unwrap();
+        let w = table_warnings(&ds);
+        let kinds = |c: &str| w.iter().filter(|w| w.column.as_deref() == Some(c)).map(|w| w.kind).collect::<Vec<_>>();
+        assert_eq!(kinds("name"), vec!["name_like"], "{w:?}");
+        assert_eq!(kinds("review"), vec!["text"]);
+        assert_eq!(kinds("code"), vec!["id_like"], "nearly unique codes with gaps are identifiers");
+        assert!(kinds("make").is_empty());
+        let recipe = crate::features::Recipe::proposed(&ds, "make");
+        let dropped: Vec<&str> = recipe
+            .active()
+            .filter_map(|s| match s {
+                crate::features::Step::Drop { column } => Some(column.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(dropped, vec!["name", "code"]);
     }
 }

@@ -27,13 +27,12 @@ pub fn fix_for(warning: &crate::data::Warning, ds: &Dataset, target: &str) -> Op
     }
     let kind = column.and_then(|c| ds.column(c)).map(|c| c.kind);
     Some(match (warning.kind, column) {
-        ("constant" | "id_like" | "leakage" | "personal_data", Some(c)) => {
+        ("constant" | "id_like" | "name_like" | "leakage" | "personal_data", Some(c)) => {
             (format!("Drop '{c}'"), Step::Drop { column: c.into() })
         }
-        ("high_cardinality", Some(c)) => (
-            format!("Group rare values of '{c}'"),
-            Step::OneHot { column: c.into(), min_frequency: (ds.n_rows() / 200).clamp(5, 50), ordinal: false },
-        ),
+        ("high_cardinality", Some(c)) => {
+            (format!("Group rare values of '{c}'"), Step::OneHot { column: c.into(), min_frequency: 5, ordinal: false })
+        }
         ("many_missing", Some(c)) if kind == Some(ColumnKind::Numeric) => (
             format!("Flag the missing cells of '{c}'"),
             Step::ImputeScale {

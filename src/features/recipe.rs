@@ -68,7 +68,11 @@ impl Recipe {
                 continue;
             }
             match w.kind {
-                "constant" | "id_like" => recipe.add(Step::Drop { column: column.into() }),
+                "constant" | "id_like" | "name_like" => recipe.add(Step::Drop { column: column.into() }),
+                // Rare values grouped as "(other)" rather than a column each.
+                "high_cardinality" => {
+                    recipe.add(Step::OneHot { column: column.into(), min_frequency: 5, ordinal: false })
+                }
                 "date" => recipe.add(Step::DateParts { column: column.into(), parts: default_parts() }),
                 _ => {}
             }
