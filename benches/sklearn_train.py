@@ -15,7 +15,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -26,6 +26,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 # (model, classification?) -> estimator, as REFERENCE.md configures them.
 MODELS = {
     ("linear", False): lambda: LinearRegression(),
+    ("ridge", False): lambda: Ridge(alpha=1.0),
     ("tree", False): lambda: DecisionTreeRegressor(random_state=42),
     ("random_forest", False): lambda: RandomForestRegressor(n_estimators=100, n_jobs=2, random_state=42),
     ("logistic", True): lambda: LogisticRegression(max_iter=1000),

@@ -5,7 +5,9 @@ mod folder;
 pub mod lesson;
 mod samples;
 
-pub use bundle::{BUNDLE_FORMAT_VERSION, BundleError, load_bundle, save_bundle, write_atomically};
+pub use bundle::{
+    BUNDLE_FORMAT_VERSION, BundleEncoding, BundleError, load_bundle, save_bundle, save_bundle_with, write_atomically,
+};
 pub use folder::{PROJECT_FILE, Project, ProjectError, ProjectRun, run_project};
 pub use lesson::{ClassPack, Goal, Lesson, LessonError, Snapshot, builtin_lessons};
 pub use samples::{SAMPLES, Sample, item_titles, movie_titles};

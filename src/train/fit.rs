@@ -181,9 +181,11 @@ fn fit_linear_family(rows: &Rows, settings: &Settings, y: FitTarget, seed: u64) 
     let kind = rows.kind;
     let linear = |(coef, intercept): (Vec<f64>, f64)| FittedModel::Linear { model: kind, coef, intercept };
     Ok(match (settings, y) {
-        (Settings::Linear(_), FitTarget::Numbers(v)) => {
-            linear(linear::fit_ols(rows.dense()?, &Array1::from(v.to_vec()))?)
-        }
+        (Settings::Linear(_), FitTarget::Numbers(v)) => match (rows.input.dense, rows.input.sparse) {
+            (Some(x), _) => linear(linear::fit_ols(x, &Array1::from(v.to_vec()))?),
+            (None, Some(x)) => linear(linear::fit_ols_sparse(x, v)?),
+            (None, None) => return Err(rows.missing()),
+        },
         (Settings::Ridge(s), FitTarget::Numbers(v)) => linear(linear::fit_ridge(rows.sparse()?, v, s.alpha)?),
         (Settings::Lasso(s), FitTarget::Numbers(v)) => {
             linear(linear::fit_elastic_net(rows.sparse()?, v, s.alpha, 1.0, 1000, 1e-4)?)

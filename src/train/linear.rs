@@ -79,6 +79,26 @@ pub fn fit_ols(x: &Array2<f64>, y: &Array1<f64>) -> Result<(Vec<f64>, f64), Trai
     finite(coef.to_vec(), intercept, "linear regression")
 }
 
+/// Ordinary least squares on sparse rows (one-hot and TF-IDF columns stay sparse). Up to
+/// [`GRAM_MAX_FEATURES`] features the rows are made dense for [`fit_ols`] (the same numbers);
+/// wider problems are solved by conjugate gradient on the normal equations from zero, whose
+/// iterates stay in the row space, so it converges to the minimum-norm solution scikit-learn's
+/// `LinearRegression` gives — in about a second for 20 000 rows × 16 000 one-hot columns,
+/// where a dense QR takes minutes.
+pub fn fit_ols_sparse(x: &Csr, y: &[f64]) -> Result<(Vec<f64>, f64), TrainError> {
+    if x.ncols <= GRAM_MAX_FEATURES {
+        let mut dense = Array2::<f64>::zeros((x.nrows(), x.ncols));
+        for i in 0..x.nrows() {
+            for (j, v) in x.row(i) {
+                dense[[i, j]] = v;
+            }
+        }
+        return fit_ols(&dense, &Array1::from(y.to_vec()));
+    }
+    let (w, b) = fit_ridge(x, y, 0.0)?;
+    finite(w, b, "linear regression")
+}
+
 /// The wide-matrix path: linfa-linear's least squares on the independent columns.
 fn fit_ols_linfa(x: &Array2<f64>, y: &Array1<f64>) -> Result<(Vec<f64>, f64), TrainError> {
     let keep = independent_columns(x);
@@ -328,5 +348,36 @@ mod tests {
         // weights sum to zero (the intercept carries their mean).
         assert!((w[0] - 1.0).abs() < 1e-8 && (w[6] - 1.0).abs() < 1e-8, "{w:?}");
         assert!((w[3] + w[4] + w[5]).abs() < 1e-8, "{w:?}");
+    }
+
+    #[test]
+    fn wide_sparse_least_squares_matches_the_dense_solution_and_interpolates_when_wider_than_tall() {
+        // 2 000 rows: two numbers and a 600-level one-hot code (more than GRAM_MAX_FEATURES
+        // columns, so conjugate gradient on sparse rows) against the dense solver.
+        let mut rng = crate::util::Rng::new(3);
+        let (n, levels) = (2000, 600);
+        let code: Vec<usize> = (0..n).map(|i| if i < levels { i } else { rng.below(levels) }).collect();
+        let effect: Vec<f64> = (0..levels).map(|_| rng.symmetric_f32() as f64 * 5.0).collect();
+        let x = Array2::from_shape_fn((n, levels + 2), |(i, j)| match j {
+            0 => (i % 17) as f64,
+            1 => ((i * 7) % 23) as f64 / 3.0,
+            j => f64::from(u8::from(code[i] == j - 2)),
+        });
+        let y: Vec<f64> =
+            (0..n).map(|i| 1.5 * x[[i, 0]] - x[[i, 1]] + effect[code[i]] + rng.symmetric_f32() as f64).collect();
+        let csr = Csr::from_dense(&x);
+        let (w, b) = fit_ols_sparse(&csr, &y).unwrap();
+        let (wd, bd) = fit_ols(&x, &Array1::from(y.clone())).unwrap();
+        let (p, pd) = (x.dot(&Array1::from(w.clone())) + b, x.dot(&Array1::from(wd.clone())) + bd);
+        let worst = (0..n).map(|i| (p[i] - pd[i]).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-6, "largest difference in fitted values {worst}");
+        assert!((w[0] - wd[0]).abs() < 1e-7 && (w[1] - wd[1]).abs() < 1e-7, "{:?} {:?}", &w[..2], &wd[..2]);
+
+        // 300 rows for 602 columns: least squares fits the training rows exactly.
+        let (x, y) = (x.slice(ndarray::s![..300, ..]).to_owned(), &y[..300]);
+        let (w, b) = fit_ols_sparse(&Csr::from_dense(&x), y).unwrap();
+        let p = x.dot(&Array1::from(w)) + b;
+        let worst = (0..300).map(|i| (p[i] - y[i]).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-4, "largest training residual {worst}");
     }
 }

@@ -25,6 +25,7 @@ pub mod retrain;
 pub mod split;
 mod svm;
 pub mod tree;
+pub(crate) mod tree_codec;
 pub mod tune;
 
 pub use crate::data::{Task, detect_task};
@@ -40,7 +41,7 @@ use prepare::{TargetValues, class_index, labelled};
 pub use prepare::{default_recipe, default_recipe_with, ratings_columns, resolve_task};
 
 use crate::data::{Dataset, Schema};
-use crate::features::{FeatureError, Recipe};
+use crate::features::{FeatureError, FittedRecipe, Recipe};
 use crate::gpu::DeviceChoice;
 use crate::gpu::net::EpochStats;
 use metrics::Report;
@@ -247,12 +248,31 @@ pub fn train(
     })
 }
 
-/// Fits the recipe and the model on prepared rows and scores them (the body of [`train`]).
+/// "Automatic" never means plain least squares on nearly as many features as rows: it
+/// interpolates the training rows (test R² of −1.9 on a table with a title column kept
+/// one-hot), where ridge regression generalises. A model the user chose is left alone.
+fn automatic_for_width(
+    model: ModelKind,
+    cfg: &TrainConfig,
+    features: usize,
+    rows: usize,
+    progress: &mut dyn FnMut(&str),
+) -> ModelKind {
+    if model == ModelKind::Linear && cfg.model.is_none() && cfg.params.is_none() && features * 2 >= rows {
+        progress(&format!(
+            "{features} features for {rows} training rows: ridge regression instead of plain least squares"
+        ));
+        return ModelKind::Ridge;
+    }
+    model
+}
+
 /// Seconds since 1970 (0 when the clock is before it).
 fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// Fits the recipe and the model on prepared rows and scores them (the body of [`train`]).
 fn fit_prepared(
     prepared: &Prepared,
     test: Option<&Dataset>,
@@ -290,17 +310,11 @@ fn fit_prepared(
     progress("Fitting the feature recipe on the training rows");
     let recipe = recipe.clone();
     let fitted_recipe = recipe.fit_rows(&data_features, train_rows)?;
-    // Linear solvers, naive Bayes, kNN and SVMs read sparse rows (TF-IDF is mostly zeros);
-    // trees and OLS a dense matrix — trees read sparse rows too when the data has text (a
-    // dense matrix would be rows × thousands of word columns).
-    let sparse = model_kind.reads_sparse() || (fitted_recipe.has_text() && model_kind.is_tree());
-    let x_train_sparse =
-        if sparse { Some(fitted_recipe.transform_sparse_rows(&data_features, train_rows)?) } else { None };
-    let x_train = if sparse { None } else { Some(fitted_recipe.transform_rows(&data_features, train_rows)?) };
-    let (x_test, test_y) = match test_file {
-        Some((x, y)) => (fitted_recipe.transform(&x)?, y),
-        None => (fitted_recipe.transform_rows(&data_features, test_rows)?, y_all.take(test_rows)),
-    };
+    let model_kind = automatic_for_width(model_kind, cfg, fitted_recipe.n_features(), train_rows.len(), progress);
+    let (x_train, x_train_sparse) = training_matrix(&fitted_recipe, &data_features, train_rows, model_kind)?;
+    let (test_owned, test_y) = test_file.map_or_else(|| (None, y_all.take(test_rows)), |(x, y)| (Some(x), y));
+    let (test_data, test_idx): (&Dataset, Vec<usize>) =
+        test_owned.as_ref().map_or_else(|| (&*data_features, test_rows.clone()), |x| (x, (0..x.n_rows()).collect()));
 
     let params = cfg.params_for(model_kind);
     let settings = Settings::from_params(&params)?;
@@ -331,7 +345,7 @@ fn fit_prepared(
     let train_seconds = started.elapsed().as_secs_f64();
 
     progress("Scoring on the test rows");
-    let report = score(&model, &x_test, &test_y, classes)?;
+    let report = score_rows(&model, &fitted_recipe, test_data, &test_idx, &test_y, classes)?;
 
     let example = pipeline::example_record(&data_features, train_rows, &schema);
     let (dense, sparse) = (x_train.as_ref(), x_train_sparse.as_ref());
@@ -343,7 +357,7 @@ fn fit_prepared(
         seed: cfg.seed,
         test_size: if test.is_some() { 0.0 } else { cfg.test_size },
         train_rows: train_rows.len(),
-        test_rows: x_test.nrows(),
+        test_rows: test_idx.len(),
         n_features: fitted_recipe.n_features(),
         data_hash: String::new(), // filled in by `train`
         device: device_used,
@@ -436,8 +450,70 @@ fn score(
         let csr = crate::features::Csr::from_dense(x);
         return Ok(metrics::clustering_report(&csr, &assigned, km.centers.len(), spread, &labels));
     }
-    let output = model.predict(x);
-    Ok(match (y, &output) {
+    score_output(&model.predict(x), y, classes)
+}
+
+/// The training rows as features. Regularised linear solvers, naive Bayes, kNN and SVMs read
+/// sparse rows (TF-IDF and one-hot columns are mostly zeros); trees and least squares a dense
+/// matrix — or sparse rows too when the data is wide (a dense matrix would be rows × thousands
+/// of word or category columns).
+#[allow(clippy::type_complexity)]
+fn training_matrix(
+    recipe: &FittedRecipe,
+    ds: &Dataset,
+    rows: &[usize],
+    model: ModelKind,
+) -> Result<(Option<ndarray::Array2<f64>>, Option<crate::features::Csr>), FeatureError> {
+    let wide = recipe.has_text() || recipe.n_features() > WIDE_FEATURES;
+    Ok(if model.reads_sparse() || (wide && (model.is_tree() || model == ModelKind::Linear)) {
+        (None, Some(recipe.transform_sparse_rows(ds, rows)?))
+    } else {
+        (Some(recipe.transform_rows(ds, rows)?), None)
+    })
+}
+
+/// Beyond this many features (thousands of one-hot columns of a kept name or code column),
+/// trees read sparse rows too: a dense 16 000 × 15 000 matrix would take 1.9 GB.
+const WIDE_FEATURES: usize = 1000;
+
+/// Cells of one dense block of test features: a wider test set is transformed and predicted in
+/// blocks of rows (4 000 test rows × 16 000 one-hot columns would be one 512 MB matrix).
+const SCORE_BLOCK_CELLS: usize = 4 << 20;
+
+/// [`score`] on rows `rows` of `ds`, through the fitted recipe, in blocks when wide.
+fn score_rows(
+    model: &FittedModel,
+    recipe: &FittedRecipe,
+    ds: &Dataset,
+    rows: &[usize],
+    y: &TargetValues,
+    classes: &[String],
+) -> Result<Report, TrainError> {
+    let p = recipe.n_features().max(1);
+    if matches!(model, FittedModel::KMeans(_)) || rows.len() * p <= SCORE_BLOCK_CELLS {
+        return score(model, &recipe.transform_rows(ds, rows)?, y, classes);
+    }
+    let (mut values, mut probabilities) = (Vec::new(), Vec::new());
+    for block in rows.chunks((SCORE_BLOCK_CELLS / p).max(1)) {
+        match model.predict(&recipe.transform(&ds.take_rows(block))?) {
+            ModelOutput::Values(v) => values.extend(v),
+            ModelOutput::Probabilities(p) => probabilities.push(p),
+        }
+    }
+    let output = if probabilities.is_empty() {
+        ModelOutput::Values(values)
+    } else {
+        let views: Vec<_> = probabilities.iter().map(|p| p.view()).collect();
+        ModelOutput::Probabilities(
+            ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| TrainError::Fit(e.to_string()))?,
+        )
+    };
+    score_output(&output, y, classes)
+}
+
+/// The test report of a model's output against the true target values.
+fn score_output(output: &ModelOutput, y: &TargetValues, classes: &[String]) -> Result<Report, TrainError> {
+    Ok(match (y, output) {
         (TargetValues::Numbers(actual), ModelOutput::Values(pred)) => metrics::regression_report(actual, pred),
         (TargetValues::Classes(actual), ModelOutput::Probabilities(p)) => {
             let actual_idx = class_index(classes, actual);

@@ -241,6 +241,7 @@ pub enum FittedModel {
     Trees {
         model: ModelKind,
         n_features: usize,
+        #[serde(with = "super::tree_codec")]
         trees: Vec<super::tree::Tree>,
     },
     Boosted(Boosted),

@@ -34,7 +34,8 @@ impl Default for TreeParams {
 }
 
 /// A fitted tree as parallel arrays; node 0 is the root. `value` holds `n_outputs` numbers per
-/// node: the mean (regression) or the class proportions (classification).
+/// node: at a leaf, the mean (regression) or the class proportions (classification); split
+/// nodes hold zeros (trees from before that hold their rows' mean, which nothing reads).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
     pub n_outputs: usize,
@@ -370,6 +371,13 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         tree.left[node] = l as u32;
         stack.push((l, start, start + mid, depth + 1));
         stack.push((r, start + mid, end, depth + 1));
+    }
+    // A split node's value was only needed to grow it: prediction, explanations and export
+    // read leaves. Zeros make a bundle's forest ~40 % smaller.
+    for (node, value) in tree.value.chunks_mut(k.max(1)).enumerate() {
+        if tree.feature[node] != LEAF {
+            value.fill(0.0);
+        }
     }
     tree
 }

@@ -5,8 +5,8 @@ use crate::common::asset;
 use cairn::data::{Dataset, read_csv_path};
 use cairn::eval::Metrics;
 use cairn::features::FittedStep;
-use cairn::project::{BundleError, load_bundle, save_bundle};
-use cairn::train::{Prediction, Task, TrainConfig, TrainOutcome, split, train};
+use cairn::project::{BundleEncoding, BundleError, load_bundle, save_bundle, save_bundle_with};
+use cairn::train::{ModelKind, Params, Prediction, Task, TrainConfig, TrainOutcome, split, train};
 
 fn load(name: &str) -> Dataset {
     read_csv_path(&asset(name)).expect("read shipped dataset")
@@ -107,13 +107,47 @@ fn bundle_round_trip_and_damage() {
 
     // A newer format version.
     save_bundle(&o.pipeline, &path).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap().replacen("\"format_version\":1", "\"format_version\":99", 1);
-    std::fs::write(&path, text).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(18).position(|w| w == b"\"format_version\":2").unwrap();
+    bytes.splice(at..at + 18, b"\"format_version\":99".iter().copied());
+    std::fs::write(&path, bytes).unwrap();
     let err = load_bundle(&path).unwrap_err();
     assert!(matches!(err, BundleError::TooNew { found: 99, .. }), "{err}");
 
     std::fs::write(&path, "hello").unwrap();
     assert!(matches!(load_bundle(&path), Err(BundleError::NotABundle(_))));
+
+    // Format 1 (a JSON body) is still written on request and still read; the binary body is
+    // the smaller one and gives back the same pipeline.
+    let json = dir.path().join("m-json.cairn");
+    save_bundle_with(&o.pipeline, &json, BundleEncoding::Json).unwrap();
+    let head = std::fs::read_to_string(&json).unwrap();
+    assert!(head.starts_with("{\"magic\":\"cairn-bundle\",\"format_version\":1,"), "{}", &head[..80]);
+    let (from_json, _) = load_bundle(&json).unwrap();
+    assert_eq!(from_json, o.pipeline);
+    save_bundle(&o.pipeline, &path).unwrap();
+    let (binary, text) = (std::fs::metadata(&path).unwrap().len(), std::fs::metadata(&json).unwrap().len());
+    assert!(binary * 2 < text, "binary {binary} B, JSON {text} B");
+}
+
+#[test]
+fn a_forest_bundle_is_compact_and_loads_the_same_forest() {
+    let ds = load("california_housing.csv");
+    let mut cfg = TrainConfig::new("median_house_value");
+    cfg.model = Some(ModelKind::RandomForest);
+    cfg.params = Some(Params::parse(ModelKind::RandomForest, &["n_trees=20"]).unwrap());
+    let o = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    let dir = crate::common::tempdir();
+    let (bin, json) = (dir.path().join("f.cairn"), dir.path().join("f-json.cairn"));
+    save_bundle(&o.pipeline, &bin).unwrap();
+    save_bundle_with(&o.pipeline, &json, BundleEncoding::Json).unwrap();
+    let (b, j) = (std::fs::metadata(&bin).unwrap().len(), std::fs::metadata(&json).unwrap().len());
+    // 20 full-depth trees on 16 512 rows: ~13 MB as JSON, well under a tenth of that here.
+    assert!(b * 8 < j, "binary {b} B against JSON {j} B");
+    let (loaded, _) = load_bundle(&bin).unwrap();
+    assert_eq!(loaded, o.pipeline);
+    let sample = ds.take_rows(&[0, 5, 77, 20000]);
+    assert_eq!(loaded.predict(&sample).unwrap(), o.pipeline.predict(&sample).unwrap());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Saving never blocks the window: a large model bundle (a random forest on the California
-//! housing sample, tens of MB of JSON) is written on a background thread while the frame loop
+//! housing sample: ~2 million nodes, a few MB packed and compressed, a third of a second
+//! to encode) is written on a background thread while the frame loop
 //! keeps drawing, with "Saving…" shown and the button disabled until the save reports back.
 
 use crate::gui::{harness_with, open_house_prices, train_and_wait};
@@ -47,7 +48,7 @@ fn a_large_model_saves_while_the_window_keeps_drawing() {
     h.run_steps(2);
     assert!(h.state().state.error.is_none(), "{:?}", h.state().state.error);
     let size = std::fs::metadata(&file).expect("the bundle is written").len();
-    assert!(size > 5_000_000, "a forest bundle is large ({size} bytes)");
+    assert!(size > 2_000_000, "a forest bundle is large ({size} bytes)");
     let (pipeline, _) = cairn::project::load_bundle(&file).expect("the bundle loads");
     assert_eq!(pipeline.target.name, "median_house_value");
     let notice = h.state().state.notice.clone().unwrap_or_default();

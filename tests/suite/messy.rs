@@ -90,3 +90,31 @@ fn the_app_says_why_a_name_column_is_left_out_and_puts_it_back_in_one_click() {
     let features = h.state().state.outcome.as_ref().unwrap().pipeline.info.n_features;
     assert!(features > 200, "the names are one-hot columns again: {features}");
 }
+
+/// With the names kept as one-hot columns (a user's own recipe), "Automatic" sees nearly as
+/// many features as rows and fits ridge rather than least squares, which would interpolate;
+/// least squares chosen by hand still gives scikit-learn's (minimum-norm) answer.
+#[test]
+fn automatic_is_not_least_squares_when_names_are_kept() {
+    use cairn::data::{Schema, read_csv_path};
+    use cairn::features::Recipe;
+    use cairn::train::{ModelKind, TrainConfig, train};
+    let ds = read_csv_path(&cars()).unwrap();
+    let mut cfg = TrainConfig::new("Miles_per_Gallon");
+    cfg.recipe = Some(Recipe::default_for(&Schema::from_dataset(&ds, "Miles_per_Gallon")));
+    let auto = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    cfg.model = Some(ModelKind::Linear);
+    let ols = train(&ds, None, &cfg, &mut |_| {}).unwrap();
+    let (with_names, _) = sklearn_cars();
+    let r2 = |o: &cairn::train::TrainOutcome| o.report.metrics.headline().1;
+    eprintln!(
+        "cars with names: automatic ({}) R² {:.4}, least squares {:.4}, scikit-learn OLS {with_names:.4}",
+        auto.pipeline.info.model,
+        r2(&auto),
+        r2(&ols)
+    );
+    assert_eq!(auto.pipeline.info.model, "ridge");
+    assert!(auto.pipeline.info.n_features * 2 >= auto.pipeline.info.train_rows, "{:?}", auto.pipeline.info);
+    assert!(r2(&auto) > r2(&ols) + 0.02, "ridge {} vs least squares {}", r2(&auto), r2(&ols));
+    assert!((r2(&ols) - with_names).abs() < 0.01, "least squares {} vs scikit-learn {with_names}", r2(&ols));
+}

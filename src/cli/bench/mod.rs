@@ -1,10 +1,12 @@
 //! `cairn bench train`: the reference protocol timed in Cairn and, in the same run, in
 //! pandas + scikit-learn (benches/sklearn_train.py), printed side by side with ratios.
 
+pub mod bundle;
 pub mod explain;
 pub mod gpu;
 pub mod import;
 pub mod serve;
+pub mod wide;
 
 use anyhow::{Context, Result, bail};
 use cairn::data::read_csv_path;
@@ -15,9 +17,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const SKLEARN_SCRIPT: &str = include_str!("../../../benches/sklearn_train.py");
+pub(super) const SKLEARN_SCRIPT: &str = include_str!("../../../benches/sklearn_train.py");
 
-struct Case {
+pub(super) struct Case {
     name: &'static str,
     file: &'static str,
     target: &'static str,
@@ -82,7 +84,7 @@ fn cairn_once(path: &Path, case: &Case) -> Result<(f64, f64)> {
 }
 
 /// Runs the scikit-learn script on `cases`; one JSON object per case comes back.
-fn run_sklearn(python: &str, script: &Path, cases: &Value) -> Result<Vec<Value>> {
+pub(super) fn run_sklearn(python: &str, script: &Path, cases: &Value) -> Result<Vec<Value>> {
     let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())
