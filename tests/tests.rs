@@ -56,6 +56,8 @@ mod quality;
 mod recipe;
 #[path = "suite/recommend.rs"]
 mod recommend;
+#[path = "suite/scale.rs"]
+mod scale;
 #[path = "suite/screenshots.rs"]
 mod screenshots;
 #[path = "suite/serve.rs"]

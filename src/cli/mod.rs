@@ -144,6 +144,19 @@ pub enum Command {
         /// Write a Dockerfile, the bundle and this `cairn` executable into DIR.
         #[arg(long, value_name = "DIR")]
         docker: Option<PathBuf>,
+        /// Write HAProxy in front of --replicas `cairn serve` processes into DIR: haproxy.cfg,
+        /// start.sh, rolling-update.sh (a new bundle one replica at a time, no request lost), stop.sh.
+        #[arg(long, value_name = "DIR")]
+        haproxy: Option<PathBuf>,
+        /// With --haproxy: how many replicas.
+        #[arg(long, default_value_t = 2, requires = "haproxy")]
+        replicas: usize,
+        /// With --haproxy: the port HAProxy listens on (the replicas take the next ones).
+        #[arg(long, default_value_t = 8080, requires = "haproxy")]
+        port: u16,
+        /// Only check that the bundle loads (a damaged or too-new bundle fails with a message).
+        #[arg(long)]
+        check: bool,
         /// Write a model card (Markdown) to FILE: intended use, data, recipe, metrics, limits,
         /// how to reproduce.
         #[arg(long, value_name = "FILE")]
@@ -218,7 +231,20 @@ pub fn run(command: Command) -> Result<()> {
             cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs)
         }
         Command::Inspect { data, target, json } => crate::cli::teach::cmd_inspect(&data, target.as_deref(), json),
-        Command::Export { bundle, onnx, mlflow, docker, card, data, group, intended_use } => {
+        Command::Export {
+            bundle,
+            onnx,
+            mlflow,
+            docker,
+            haproxy,
+            replicas,
+            port,
+            check,
+            card,
+            data,
+            group,
+            intended_use,
+        } => {
             let card = card.map(|file| crate::cli::fairness::CardArgs {
                 file,
                 bundle: bundle.clone(),
@@ -226,7 +252,8 @@ pub fn run(command: Command) -> Result<()> {
                 group,
                 intended_use,
             });
-            crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker, card)
+            let haproxy = haproxy.map(|dir| (dir, replicas, port));
+            crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker, haproxy, check, card)
         }
         Command::Monitor { bundle, reference, current, labels, json } => {
             crate::cli::runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)

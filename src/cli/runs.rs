@@ -155,13 +155,27 @@ pub fn cmd_export(
     onnx: Option<PathBuf>,
     mlflow: Option<PathBuf>,
     docker: Option<PathBuf>,
+    haproxy: Option<(PathBuf, usize, u16)>,
+    check: bool,
     card: Option<super::fairness::CardArgs>,
 ) -> Result<()> {
     use cairn::serve::export;
-    if onnx.is_none() && mlflow.is_none() && docker.is_none() && card.is_none() {
-        bail!("say what to export: --onnx FILE, --mlflow DIR, --docker DIR and/or --card FILE");
+    if onnx.is_none() && mlflow.is_none() && docker.is_none() && haproxy.is_none() && card.is_none() && !check {
+        bail!(
+            "say what to export: --onnx FILE, --mlflow DIR, --docker DIR, --haproxy DIR and/or --card FILE (or --check)"
+        );
     }
     let (pipeline, checksum) = cairn::project::load_bundle(bundle)?; // refuses a damaged bundle before copying it
+    if check {
+        println!("{} loads: {} ({checksum})", bundle.display(), pipeline.model_display_name());
+    }
+    if let Some((dir, replicas, port)) = haproxy {
+        export::write_haproxy(bundle, &dir, replicas, port)?;
+        eprintln!(
+            "Wrote {} (haproxy.cfg, start.sh, rolling-update.sh, stop.sh, model.cairn, README.txt)",
+            dir.display()
+        );
+    }
     if let Some(path) = onnx {
         export::write_onnx(&pipeline, &checksum, &path)?;
         eprintln!("Wrote {} (ONNX, opset 13: recipe + {})", path.display(), pipeline.model_display_name());

@@ -1,8 +1,12 @@
 //! Taking a bundle elsewhere: an ONNX model of the whole pipeline, an MLflow model folder (ONNX
-//! flavour + the bundle), and a Docker build context running `cairn serve`.
+//! flavour + the bundle), a Docker build context running `cairn serve`, and replicas of it
+//! behind HAProxy.
 
+mod haproxy;
 pub mod onnx;
 mod proto;
+
+pub use haproxy::{haproxy_config, replica_port, write_haproxy};
 
 pub use onnx::{OnnxError, to_onnx};
 
