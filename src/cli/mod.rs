@@ -154,6 +154,13 @@ pub enum Command {
         /// With --haproxy: the port HAProxy listens on (the replicas take the next ones).
         #[arg(long, default_value_t = 8080, requires = "haproxy")]
         port: u16,
+        /// Write Kubernetes manifests into DIR: a KServe InferenceService (custom predictor, V2
+        /// protocol) and a plain Deployment + Service + HorizontalPodAutoscaler.
+        #[arg(long, value_name = "DIR")]
+        kserve: Option<PathBuf>,
+        /// With --kserve: the container image (built from `export --docker`).
+        #[arg(long, default_value = "cairn-model:latest", requires = "kserve")]
+        image: String,
         /// Only check that the bundle loads (a damaged or too-new bundle fails with a message).
         #[arg(long)]
         check: bool,
@@ -231,30 +238,7 @@ pub fn run(command: Command) -> Result<()> {
             cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs)
         }
         Command::Inspect { data, target, json } => crate::cli::teach::cmd_inspect(&data, target.as_deref(), json),
-        Command::Export {
-            bundle,
-            onnx,
-            mlflow,
-            docker,
-            haproxy,
-            replicas,
-            port,
-            check,
-            card,
-            data,
-            group,
-            intended_use,
-        } => {
-            let card = card.map(|file| crate::cli::fairness::CardArgs {
-                file,
-                bundle: bundle.clone(),
-                data,
-                group,
-                intended_use,
-            });
-            let haproxy = haproxy.map(|dir| (dir, replicas, port));
-            crate::cli::runs::cmd_export(&bundle, onnx, mlflow, docker, haproxy, check, card)
-        }
+        export @ Command::Export { .. } => run_export(export),
         Command::Monitor { bundle, reference, current, labels, json } => {
             crate::cli::runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
         }
@@ -384,6 +368,41 @@ pub struct TrainArgs {
 
 pub(crate) fn load(path: &Path) -> Result<Dataset> {
     Ok(cairn::data::read_path(path)?)
+}
+
+/// `cairn export`: what to write, then [`crate::cli::runs::cmd_export`].
+fn run_export(command: Command) -> Result<()> {
+    let Command::Export {
+        bundle,
+        onnx,
+        mlflow,
+        docker,
+        haproxy,
+        replicas,
+        port,
+        kserve,
+        image,
+        check,
+        card,
+        data,
+        group,
+        intended_use,
+    } = command
+    else {
+        bail!("not an export command");
+    };
+    let card =
+        card.map(|file| crate::cli::fairness::CardArgs { file, bundle: bundle.clone(), data, group, intended_use });
+    let targets = crate::cli::runs::ExportTargets {
+        onnx,
+        mlflow,
+        docker,
+        haproxy: haproxy.map(|dir| (dir, replicas, port)),
+        kserve: kserve.map(|dir| (dir, image)),
+        check,
+        card,
+    };
+    crate::cli::runs::cmd_export(&bundle, targets)
 }
 
 fn cmd_predict(pipeline: cairn::train::Pipeline, input: &Path, out: Option<&Path>) -> Result<()> {

@@ -149,25 +149,41 @@ fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(['…']).collect() }
 }
 
-/// `cairn export BUNDLE --onnx FILE --mlflow DIR --docker DIR`.
-pub fn cmd_export(
-    bundle: &Path,
-    onnx: Option<PathBuf>,
-    mlflow: Option<PathBuf>,
-    docker: Option<PathBuf>,
-    haproxy: Option<(PathBuf, usize, u16)>,
-    check: bool,
-    card: Option<super::fairness::CardArgs>,
-) -> Result<()> {
+/// What `cairn export` writes.
+pub struct ExportTargets {
+    pub onnx: Option<PathBuf>,
+    pub mlflow: Option<PathBuf>,
+    pub docker: Option<PathBuf>,
+    /// Folder, replicas, port.
+    pub haproxy: Option<(PathBuf, usize, u16)>,
+    /// Folder, image.
+    pub kserve: Option<(PathBuf, String)>,
+    pub check: bool,
+    pub card: Option<super::fairness::CardArgs>,
+}
+
+/// `cairn export BUNDLE --onnx FILE --mlflow DIR --docker DIR --haproxy DIR --kserve DIR --card FILE`.
+pub fn cmd_export(bundle: &Path, targets: ExportTargets) -> Result<()> {
     use cairn::serve::export;
-    if onnx.is_none() && mlflow.is_none() && docker.is_none() && haproxy.is_none() && card.is_none() && !check {
+    let ExportTargets { onnx, mlflow, docker, haproxy, kserve, check, card } = targets;
+    let nothing =
+        [onnx.is_none(), mlflow.is_none(), docker.is_none(), haproxy.is_none(), kserve.is_none(), card.is_none()];
+    if nothing.iter().all(|&n| n) && !check {
         bail!(
-            "say what to export: --onnx FILE, --mlflow DIR, --docker DIR, --haproxy DIR and/or --card FILE (or --check)"
+            "say what to export: --onnx FILE, --mlflow DIR, --docker DIR, --haproxy DIR, --kserve DIR and/or --card FILE \
+             (or --check)"
         );
     }
     let (pipeline, checksum) = cairn::project::load_bundle(bundle)?; // refuses a damaged bundle before copying it
     if check {
         println!("{} loads: {} ({checksum})", bundle.display(), pipeline.model_display_name());
+    }
+    if let Some((dir, image)) = kserve {
+        export::write_kserve(&pipeline, &checksum, bundle, &image, &dir)?;
+        eprintln!(
+            "Wrote {} (inferenceservice.json, deployment.json, service.json, hpa.json, README.txt)",
+            dir.display()
+        );
     }
     if let Some((dir, replicas, port)) = haproxy {
         export::write_haproxy(bundle, &dir, replicas, port)?;

@@ -196,3 +196,100 @@ fn two_replicas_behind_haproxy_update_one_by_one_without_losing_a_request() {
     assert!(stderr(&o).contains("bad.cairn"), "{}", stderr(&o));
     assert_eq!(checksum(&front), new_sum);
 }
+
+/// `cairn export --kserve`: the InferenceService validates against KServe's own CRD schema
+/// (vendored, made strict) and the Deployment, Service and autoscaler against Kubernetes'
+/// schemas (`kubernetes-validate`); the container's command, run here on the bundle, serves,
+/// and its readiness and liveness probes answer 200.
+#[test]
+fn kserve_and_kubernetes_manifests_validate_and_their_probes_answer() {
+    let dir = tempdir();
+    let bundle = train_bundle_with(dir.path(), "iris.csv", "species", "Iris Model.cairn", &[]);
+    let out = dir.path().join("k8s");
+    let o = cairn(&[
+        "export",
+        bundle.to_str().unwrap(),
+        "--kserve",
+        out.to_str().unwrap(),
+        "--image",
+        "registry.local/iris:1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap() };
+    let isvc = read("inferenceservice.json");
+    assert_eq!(isvc["metadata"]["name"], "iris-model");
+    assert_eq!(isvc["spec"]["predictor"]["containers"][0]["image"], "registry.local/iris:1");
+
+    const SCRIPT: &str = r#"
+import json, sys, copy
+import jsonschema, kubernetes_validate
+out, schema_path = sys.argv[1], sys.argv[2]
+for name in ("deployment.json", "service.json", "hpa.json"):
+    kubernetes_validate.validate(json.load(open(f"{out}/{name}")), "1.30.0", strict=True)
+def strict(s):
+    if isinstance(s, dict):
+        s = {k: strict(v) for k, v in s.items()}
+        if s.get("type") == "object" and "properties" in s and not s.get("x-kubernetes-preserve-unknown-fields"):
+            s.setdefault("additionalProperties", False)
+        return s
+    if isinstance(s, list):
+        return [strict(v) for v in s]
+    return s
+schema = strict(json.load(open(schema_path)))
+# metadata is Kubernetes' ObjectMeta, which the CRD leaves open: only the rest is checked here.
+doc = json.load(open(f"{out}/inferenceservice.json"))
+jsonschema.validate(doc, schema)
+assert doc["apiVersion"] == "serving.kserve.io/v1beta1" and doc["kind"] == "InferenceService"
+# The check is not vacuous: a misspelt field is refused.
+bad = copy.deepcopy(doc)
+bad["spec"]["predictor"]["minReplica"] = 1
+try:
+    jsonschema.validate(bad, schema)
+    print("a misspelt field passed"); sys.exit(1)
+except jsonschema.ValidationError:
+    pass
+print("valid")
+"#;
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s/kserve-inferenceservice-v1beta1.schema.json");
+    let o =
+        Command::new("python3").args(["-c", SCRIPT, out.to_str().unwrap(), schema.to_str().unwrap()]).output().unwrap();
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("valid"),
+        "kubernetes-validate and jsonschema are this test's reference (bash .ci/system-packages --test installs them): {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+
+    // The container's command line, on this machine: the bundle where the image puts it, a free port.
+    let c = &isvc["spec"]["predictor"]["containers"][0];
+    let args: Vec<String> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| match a.as_str().unwrap() {
+            "/model/model.cairn" => bundle.to_str().unwrap().to_string(),
+            "8080" => "0".to_string(),
+            "0.0.0.0" => "127.0.0.1".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    assert_eq!(c["command"][0], "/usr/local/bin/cairn");
+    assert_eq!(c["ports"][0]["containerPort"], 8080);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(args[..2], ["serve", bundle.to_str().unwrap()]);
+    // `start_with` adds `--port 0` itself.
+    let at = args.iter().position(|a| *a == "--port").unwrap();
+    let rest: Vec<&str> = args[2..at].iter().chain(&args[at + 2..]).copied().collect();
+    let server = crate::serve::start_with(Path::new(args[1]), &rest);
+    for probe in ["readinessProbe", "livenessProbe"] {
+        let path = c[probe]["httpGet"]["path"].as_str().unwrap();
+        assert_eq!(c[probe]["httpGet"]["port"], 8080);
+        let (status, body) = crate::serve::get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "{probe} {path}: {body}");
+    }
+    let deployment = read("deployment.json");
+    assert_eq!(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"], 0);
+    assert_eq!(read("service.json")["spec"]["ports"][0]["targetPort"], 8080);
+}

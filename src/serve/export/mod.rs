@@ -3,10 +3,12 @@
 //! behind HAProxy.
 
 mod haproxy;
+mod kserve;
 pub mod onnx;
 mod proto;
 
 pub use haproxy::{haproxy_config, replica_port, write_haproxy};
+pub use kserve::{deployment, inference_service, k8s_name, write_kserve};
 
 pub use onnx::{OnnxError, to_onnx};
 
