@@ -68,5 +68,11 @@ mod serve_api;
 mod settings;
 #[path = "suite/sources.rs"]
 mod sources;
+#[path = "suite/sweep.rs"]
+mod sweep;
+#[path = "suite/sweep_cases.rs"]
+mod sweep_cases;
+#[path = "suite/sweep_tables.rs"]
+mod sweep_tables;
 #[path = "suite/track.rs"]
 mod track;

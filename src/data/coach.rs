@@ -112,9 +112,13 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
     };
     // Codes (one word each) that nearly never repeat are identifiers, even with a few gaps.
     let code_like = words.is_some_and(|w| w.words <= 1.2) && present >= 20 && distinct * 100 >= present * 95;
-    let id_like = !dates
-        && n >= 20
-        && ((distinct == present && present == n && (c.kind != ColumnKind::Numeric || integers)) || code_like);
+    // Distinct whole numbers are identifiers only when they look it: a size or a price in
+    // whole units is a measurement, however rarely two rows share it.
+    let id_values = match &c.values {
+        Values::Numeric(v) => integers && whole_numbers_look_like_ids(name, v),
+        Values::Str(_) => true,
+    };
+    let id_like = !dates && n >= 20 && ((distinct == present && present == n && id_values) || code_like);
     // Names and titles: a few words, not sentences, most of them seen once or twice.
     let name_like = !personal_found
         && present >= 20
@@ -165,6 +169,40 @@ fn column_warnings(c: &super::Column, n: usize, (missing, distinct): (usize, usi
     out
 }
 
+/// Words in a column name that say it holds identifiers.
+const ID_WORDS: &[&str] = &["id", "ids", "key", "uuid", "guid", "idx", "index", "code", "ref", "row"];
+
+/// Whether distinct whole numbers are identifiers rather than a measurement: the name says so
+/// (`id`, `customerId`, `row key`), the numbers count the rows (a run with few gaps, or rising
+/// row after row), or they all have the same six or more digits (account-like numbers).
+fn whole_numbers_look_like_ids(name: &str, v: &super::Numbers) -> bool {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut last_lower = false;
+    for ch in name.chars() {
+        if !ch.is_alphanumeric() || (ch.is_uppercase() && last_lower) {
+            words.push(std::mem::take(&mut word));
+        }
+        if ch.is_alphanumeric() {
+            word.extend(ch.to_lowercase());
+        }
+        last_lower = ch.is_lowercase();
+    }
+    words.push(word);
+    if words.iter().any(|w| ID_WORDS.contains(&w.as_str())) {
+        return true;
+    }
+    let (min, max) = v.present().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let run = max - min < 2.0 * v.len() as f64;
+    let mut present = v.present();
+    let rising =
+        present.next().is_some_and(|first| present.try_fold(first, |prev, x| (x > prev).then_some(x)).is_some());
+    let digits = |x: f64| x.abs().max(1.0).log10().floor() as i64 + 1;
+    let long =
+        v.present().next().is_some_and(|first| digits(first) >= 6 && v.present().all(|x| digits(x) == digits(first)));
+    run || rising || long
+}
+
 /// How the cells of a text column read: words per cell, and the share of cells that end like a
 /// sentence (`.`, `!`, `?`) — over the first 2 000 present cells.
 #[derive(Clone, Copy)]
@@ -186,7 +224,11 @@ fn word_shape(v: &super::Strings) -> WordShape {
 
 /// Whether most cells (of the first 200 present) read as dates, all in one layout.
 pub fn looks_like_dates(values: &Values) -> bool {
-    let Values::Str(v) = values else { return false };
+    matches!(values, Values::Str(v) if strings_look_like_dates(v))
+}
+
+/// [`looks_like_dates`] for a column of text.
+pub(crate) fn strings_look_like_dates(v: &super::Strings) -> bool {
     let sample: Vec<&str> = v.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(200).collect();
     super::DateFormat::best(&sample).is_some_and(|(_, n)| n * 10 >= sample.len() * 9)
 }
@@ -298,7 +340,7 @@ mod tests {
         let makes = ["chevrolet", "ford", "toyota", "honda", "datsun"];
         let title = |i: usize| format!("{} model {} deluxe", makes[i % 5], i / 2);
         let sentence = |i: usize| format!("I really liked number {i} of these, it was great.");
-        let code = |i: usize| if i % 17 == 0 { None } else { Some(format!("X{i:05}")) };
+        let code = |i: usize| if i.is_multiple_of(17) { None } else { Some(format!("X{i:05}")) };
         let ds = Dataset::new(
             "t",
             vec![
@@ -314,6 +356,24 @@ mod tests {
         assert_eq!(kinds("name"), vec!["name_like"], "{w:?}");
         assert_eq!(kinds("review"), vec!["text"]);
         assert_eq!(kinds("code"), vec!["id_like"], "nearly unique codes with gaps are identifiers");
+        // Distinct whole numbers: identifiers when named or numbered so, else a measurement.
+        let mut rng = crate::util::Rng::new(3);
+        let mut sizes: Vec<usize> = (500..4000).collect();
+        rng.shuffle(&mut sizes);
+        let whole = |name: &str, f: &dyn Fn(usize) -> f64| Column::numeric(name, (0..n).map(|i| Some(f(i))).collect());
+        let numbers = Dataset::new(
+            "n",
+            vec![
+                whole("sqft", &|i| sizes[i] as f64),
+                whole("customerId", &|i| sizes[i] as f64),
+                whole("ticket", &|i| (1000 + 3 * i) as f64),
+                whole("account", &|i| (4_000_000 + sizes[i] * 17) as f64),
+            ],
+        )
+        .unwrap();
+        let w = table_warnings(&numbers);
+        let ids: Vec<&str> = w.iter().filter(|w| w.kind == "id_like").filter_map(|w| w.column.as_deref()).collect();
+        assert_eq!(ids, vec!["customerId", "ticket", "account"], "{w:?}");
         assert!(kinds("make").is_empty());
         let recipe = crate::features::Recipe::proposed(&ds, "make");
         let dropped: Vec<&str> = recipe

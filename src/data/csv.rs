@@ -11,6 +11,7 @@ use super::csv_chunks::{InPlace, Part, Seen, Source, parse_chunks, strings_of};
 use super::csv_scan::{
     decimal_comma_number, parse_cell, record_end, sniff_separator, span_text, tokenize_range, windows_1252_to_utf8,
 };
+use super::formatted::{formatted_numbers, without_markers};
 use super::{Column, DataError, Dataset, Numbers, Strings, StringsBuilder};
 use polars::prelude::*;
 use std::borrow::Cow;
@@ -213,12 +214,14 @@ fn read_header(source_name: &str, source: &Source) -> Result<Header, ReadError> 
     let line = 1 + memchr::memchr_iter(b'\n', &head[..header_start]).count();
     let (spans, width) = tokenize_range(source_name, header_bytes, 0..header_bytes.len(), line, separator, None)?;
     let width = width.ok_or_else(|| DataError::Empty { source_name: source_name.to_string() })?;
-    let names = (0..width)
-        .map(|j| {
-            let name = span_text(header, spans[j]).trim().to_string();
-            if name.is_empty() { format!("column_{}", j + 1) } else { name }
-        })
-        .collect();
+    let names = super::unique_names(
+        (0..width)
+            .map(|j| {
+                let name = span_text(header, spans[j]).trim().to_string();
+                if name.is_empty() { format!("column_{}", j + 1) } else { name }
+            })
+            .collect(),
+    );
     Ok(Header { end: header_end, separator, names })
 }
 
@@ -257,9 +260,12 @@ impl Joiner<'_> {
         }
         drop(cells);
         let strings = self.join_strings(j, parts)?;
-        Ok(match self.decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten() {
+        // Numbers written for people (`3,5` where the file says so, `1,234.5`, `$12`), else
+        // labels or text, whose "not available" markers are missing cells.
+        let numbers = self.decimal_comma.then(|| decimal_comma_numbers(&strings)).flatten();
+        Ok(match numbers.or_else(|| formatted_numbers(&strings)) {
             Some(numbers) => Column::from_numbers(name, numbers),
-            None => Column::from_strings(name, strings),
+            None => Column::from_strings(name, without_markers(strings)),
         })
     }
 

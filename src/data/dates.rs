@@ -54,10 +54,14 @@ pub enum DateFormat {
     MdyDash,
     /// `03.31.2024`
     MdyDot,
+    /// `Mar 31, 2024`, `March 31 2024` (the month's name first)
+    MonthNameDy,
+    /// `31 Mar 2024`, `31-Mar-2024`, `31 March 2024`
+    DayMonthNameY,
 }
 
 /// Every layout, in the order of preference used by [`DateFormat::detect`].
-const ALL: [DateFormat; 9] = [
+const ALL: [DateFormat; 11] = [
     DateFormat::YmdDash,
     DateFormat::YmdSlash,
     DateFormat::YmdDot,
@@ -67,7 +71,34 @@ const ALL: [DateFormat; 9] = [
     DateFormat::MdySlash,
     DateFormat::MdyDash,
     DateFormat::MdyDot,
+    DateFormat::MonthNameDy,
+    DateFormat::DayMonthNameY,
 ];
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// A month's number from its English name or abbreviation (`Mar`, `March`, `Sept.`, any case).
+fn month_number(word: &str) -> Option<u32> {
+    let w = word.strip_suffix('.').unwrap_or(word).to_ascii_lowercase();
+    if w == "sept" {
+        return Some(9);
+    }
+    let at = MONTHS.iter().position(|m| w.len() >= 3 && m.starts_with(&w) && (w.len() == 3 || w == *m))?;
+    Some(at as u32 + 1)
+}
 
 /// Times after the date, tried in turn (chrono patterns).
 const TIMES: [&str; 6] = ["%H:%M:%S%.f", "%H:%M", "%H:%M:%S%.fZ", "%H:%M:%S%.f%:z", "%H:%M:%S%.f%z", "%H:%MZ"];
@@ -85,6 +116,8 @@ impl DateFormat {
             DateFormat::MdySlash => "%m/%d/%Y",
             DateFormat::MdyDash => "%m-%d-%Y",
             DateFormat::MdyDot => "%m.%d.%Y",
+            DateFormat::MonthNameDy => "%b %d, %Y",
+            DateFormat::DayMonthNameY => "%d %b %Y",
         }
     }
 
@@ -131,6 +164,9 @@ impl DateFormat {
     /// valid date so written (a 4-digit year, 1–2 digit month and day).
     pub fn parse(self, text: &str) -> Option<DateTime> {
         let t = text.trim();
+        if matches!(self, DateFormat::MonthNameDy | DateFormat::DayMonthNameY) {
+            return self.parse_named(t);
+        }
         let (date, time) = match t.find(['T', ' ']) {
             Some(i) => (&t[..i], t[i + 1..].trim()),
             None => (t, ""),
@@ -152,6 +188,37 @@ impl DateFormat {
             TIMES.iter().find_map(|p| NaiveTime::parse_from_str(time, p).ok())?.hour()
         };
         Some(DateTime { year: i64::from(day.year()), month: day.month(), day: day.day(), hour })
+    }
+
+    /// A date with the month's name: its first three words (parted by spaces, commas or
+    /// dashes) are the month, the day (`5`, `05`, `5th`) and the 4-digit year in this layout's
+    /// order; a time may follow.
+    fn parse_named(self, t: &str) -> Option<DateTime> {
+        let parting = [' ', ',', '-'];
+        let mut rest = t;
+        let mut words = [""; 3];
+        for word in &mut words {
+            rest = rest.trim_start_matches(parting);
+            let end = rest.find(parting).unwrap_or(rest.len());
+            *word = &rest[..end];
+            rest = &rest[end..];
+        }
+        let (month, day, year) = match self {
+            DateFormat::MonthNameDy => (words[0], words[1], words[2]),
+            _ => (words[1], words[0], words[2]),
+        };
+        let day = ["st", "nd", "rd", "th"].iter().find_map(|s| day.strip_suffix(s)).unwrap_or(day);
+        let number = |s: &str, len: std::ops::RangeInclusive<usize>| {
+            (len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten()
+        };
+        let date = NaiveDate::from_ymd_opt(number(year, 4..=4)? as i32, month_number(month)?, number(day, 1..=2)?)?;
+        let time = rest.trim_start_matches(',').trim();
+        let hour = if time.is_empty() {
+            0
+        } else {
+            TIMES.iter().find_map(|p| NaiveTime::parse_from_str(time, p).ok())?.hour()
+        };
+        Some(DateTime { year: i64::from(date.year()), month: date.month(), day: date.day(), hour })
     }
 }
 
@@ -233,7 +300,25 @@ mod tests {
         assert_eq!(parse_datetime("2024-03-31T08:00:00Z").unwrap().hour, 8);
         assert_eq!(parse_datetime("2024-03-31T08:30:00.250+02:00").unwrap().hour, 8);
         assert_eq!(parse_datetime("31.03.2024 23:59").unwrap().hour, 23);
-        for bad in ["", "hello", "2024-02-30", "2023-13-01", "12345", "1/2/3", "2024-01-01 25:00", "2024-01-01 x"] {
+        let d = parse_datetime("Mar 5, 2021").unwrap();
+        assert_eq!((d.year, d.month, d.day, d.hour), (2021, 3, 5, 0));
+        assert_eq!(parse_datetime("September 30 2020 14:05").unwrap().hour, 14);
+        assert_eq!(parse_datetime("sept. 1st, 2020").unwrap().month, 9);
+        let d = parse_datetime("05-Mar-2021").unwrap();
+        assert_eq!((d.year, d.month, d.day), (2021, 3, 5));
+        assert_eq!(parse_datetime("31 December 1999").unwrap().day, 31);
+        let odd =
+            ["Mar 32, 2021", "Feb 29, 2021", "Ma 5, 2021", "Marc 5, 2021", "Mar 5", "Mar 5, 21", "5 Mar 2021 soon"];
+        for bad in odd.into_iter().chain([
+            "",
+            "hello",
+            "2024-02-30",
+            "2023-13-01",
+            "12345",
+            "1/2/3",
+            "2024-01-01 25:00",
+            "2024-01-01 x",
+        ]) {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
     }

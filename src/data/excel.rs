@@ -41,16 +41,17 @@ pub fn read_workbook(file: &Path, sheet: Option<&str>) -> Result<Dataset, DataEr
     };
     let range = book.worksheet_range(&name).map_err(|e| fail(format!("sheet '{name}': {e}")))?;
     let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .ok_or(DataError::Empty { source_name: source_name.clone() })?
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match c {
-            Data::Empty => format!("column_{}", i + 1),
-            other => other.to_string().trim().to_string(),
-        })
-        .collect();
+    let header: Vec<String> = super::unique_names(
+        rows.next()
+            .ok_or(DataError::Empty { source_name: source_name.clone() })?
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                Data::Empty => format!("column_{}", i + 1),
+                other => other.to_string().trim().to_string(),
+            })
+            .collect(),
+    );
     let body: Vec<&[Data]> = rows.filter(|r| r.iter().any(|c| !matches!(c, Data::Empty))).collect();
     if body.is_empty() {
         return Err(DataError::NoRows { source_name });

@@ -14,6 +14,7 @@ mod excel;
 pub mod explore;
 mod fingerprint;
 mod folder;
+mod formatted;
 mod json;
 mod parquet;
 mod personal;
@@ -211,13 +212,11 @@ impl Dataset {
                 let mut numbers = Numbers::default();
                 for (row, cell) in v.iter().enumerate() {
                     numbers.push(match cell.map(str::trim) {
-                        None | Some("") => None,
-                        Some(t) => {
-                            Some(t.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| DataError::Invalid {
-                                source_name: self.source.clone(),
-                                message: format!("column '{name}' cannot be numbers: row {} holds '{t}'", row + 1),
-                            })?)
-                        }
+                        None => None,
+                        Some(t) => formatted::number_cell(t).ok_or_else(|| DataError::Invalid {
+                            source_name: self.source.clone(),
+                            message: format!("column '{name}' cannot be numbers: row {} holds '{t}'", row + 1),
+                        })?,
                     });
                 }
                 Values::Numeric(numbers)
@@ -368,17 +367,15 @@ impl Dataset {
                     let mut out = a.clone();
                     for (row, cell) in b.iter().enumerate() {
                         out.push(match cell.map(str::trim) {
-                            None | Some("") => None,
-                            Some(t) => Some(t.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
-                                DataError::Invalid {
-                                    source_name: other.source.clone(),
-                                    message: format!(
-                                        "row {}, column '{}': '{t}' is not a number, but the column holds numbers",
-                                        row + 1,
-                                        c.name
-                                    ),
-                                }
-                            })?),
+                            None => None,
+                            Some(t) => formatted::number_cell(t).ok_or_else(|| DataError::Invalid {
+                                source_name: other.source.clone(),
+                                message: format!(
+                                    "row {}, column '{}': '{t}' is not a number, but the column holds numbers",
+                                    row + 1,
+                                    c.name
+                                ),
+                            })?,
                         });
                     }
                     Values::Numeric(out)
@@ -406,7 +403,27 @@ pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
-/// Free text has several words per cell on average; short labels are categories.
+/// Header names made unique: a name seen before gets `_2`, `_3`, … (the first free one), so
+/// a file with two columns called `x` reads as `x` and `x_2` rather than not at all.
+pub(crate) fn unique_names(names: Vec<String>) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> = names.iter().cloned().collect();
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .map(|name| {
+            if seen.insert(name.clone()) {
+                return name;
+            }
+            let free = (2..).map(|k| format!("{name}_{k}")).find(|n| !taken.contains(n)).unwrap_or_default();
+            taken.insert(free.clone());
+            seen.insert(free.clone());
+            free
+        })
+        .collect()
+}
+
+/// Free text has several words per cell on average; short labels are categories. Dates
+/// written with words (`Mar 5, 2021`) are labels too: the recipe splits them into parts.
 fn infer_string_kind(values: &Strings) -> ColumnKind {
     let mut words = 0usize;
     let mut cells = 0usize;
@@ -414,7 +431,11 @@ fn infer_string_kind(values: &Strings) -> ColumnKind {
         words += v.split_whitespace().count();
         cells += 1;
     }
-    if cells > 0 && words as f64 / cells as f64 >= 3.0 { ColumnKind::Text } else { ColumnKind::Categorical }
+    if cells > 0 && words as f64 / cells as f64 >= 3.0 && !coach::strings_look_like_dates(values) {
+        ColumnKind::Text
+    } else {
+        ColumnKind::Categorical
+    }
 }
 
 /// Errors of the data layer. Every message names the file (and the row/column when known).

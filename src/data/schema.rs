@@ -1,6 +1,7 @@
 //! The input schema a trained pipeline expects, and the coercion of incoming data (a CSV file or
 //! JSON records) to it. Serving and batch prediction go through the same code.
 
+use super::formatted::number_cell;
 use super::{Column, ColumnKind, DataError, Dataset, Values, format_number};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,11 +69,11 @@ impl Schema {
                     let mut out = crate::data::Numbers::default();
                     for (row, cell) in v.iter().enumerate() {
                         out.push(match cell.map(str::trim) {
-                            None | Some("") => None,
-                            Some(s) => Some(parse_number(s).ok_or_else(|| DataError::Invalid {
+                            None => None,
+                            Some(s) => number_cell(s).ok_or_else(|| DataError::Invalid {
                                 source_name: ds.source.clone(),
                                 message: format!("column '{}', row {}: '{s}' is not a number", sc.name, row + 1),
-                            })?),
+                            })?,
                         });
                     }
                     Values::Numeric(out)
@@ -105,15 +106,10 @@ impl Schema {
                     }
                     (ColumnKind::Numeric, Value::Number(n)) => numbers.push(n.as_f64()),
                     (ColumnKind::Numeric, Value::String(s)) => {
-                        let t = s.trim();
-                        numbers.push(if t.is_empty() {
-                            None
-                        } else {
-                            Some(parse_number(t).ok_or_else(|| DataError::Invalid {
-                                source_name: source.clone(),
-                                message: format!("record {i}: field '{}' must be a number, got \"{s}\"", sc.name),
-                            })?)
-                        });
+                        numbers.push(number_cell(s).ok_or_else(|| DataError::Invalid {
+                            source_name: source.clone(),
+                            message: format!("record {i}: field '{}' must be a number, got \"{s}\"", sc.name),
+                        })?);
                     }
                     (ColumnKind::Numeric, other) => {
                         return Err(DataError::Invalid {
@@ -141,8 +137,4 @@ impl Schema {
         }
         Dataset::new(source, columns)
     }
-}
-
-fn parse_number(s: &str) -> Option<f64> {
-    s.parse::<f64>().ok().filter(|x| x.is_finite())
 }

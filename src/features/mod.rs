@@ -305,7 +305,9 @@ pub enum FeatureError {
     Step { step: String, message: String },
     #[error("there are no training rows to fit the recipe on")]
     NoRows,
-    #[error("the recipe produces no features: the data needs at least one column besides the target")]
+    #[error(
+        "the recipe leaves no features: the data needs at least one column besides the target that a model can use (a constant, ID-like or name-like column is left out)"
+    )]
     NoFeatures,
 }
 
