@@ -17,9 +17,10 @@ pub struct Trial {
 
 /// Trains each model that supports the task of `cfg` (in [`ModelKind::ALL`] order; `cfg.model`
 /// is ignored), calling `on_trial` as each finishes. Stops before the next model once `cancel`
-/// is set. An error names the model that failed. Plain least squares is skipped on data with
-/// a text column (a dense solve over thousands of word columns; ridge covers it); the skipped
-/// models and why are returned, so the leaderboard can say so.
+/// is set. A model that fails is skipped with its error (named), and the others still run; only
+/// when none trains is the first error returned. Plain least squares is skipped on data with a
+/// text column (it would fit the training rows exactly over thousands of word columns; ridge
+/// covers it). The skipped models and why are returned, so the leaderboard can say so.
 pub fn try_all_models(
     data: &Dataset,
     test: Option<&Dataset>,
@@ -39,13 +40,14 @@ pub fn try_all_models(
         Some(r) => r.clone(),
         None => super::default_recipe(data, &cfg.target, task)?,
     };
-    let mut skipped = Vec::new();
+    let (mut skipped, mut trained, mut first_error) = (Vec::new(), 0usize, None);
     for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         if has_text && kind == ModelKind::Linear {
-            let why = "skipped: dense least squares on thousands of word columns is slow (ridge covers it)".to_string();
+            let why = "skipped: least squares on thousands of word columns fits the training rows exactly (ridge covers it)"
+                .to_string();
             progress(&format!("{}: {why}", kind.display_name()));
             skipped.push((kind, why));
             continue;
@@ -59,9 +61,28 @@ pub fn try_all_models(
         };
         let mut progress = |msg: &str| progress(&format!("{}: {msg}", kind.display_name()));
         let named = |e: TrainError| TrainError::Fit(format!("{}: {e}", kind.display_name()));
-        let outcome = train(data, test, &cfg, &mut progress).map_err(named)?;
-        let cv = cv_folds.map(|k| cross_validate(data, &cfg, k, &mut progress)).transpose().map_err(named)?;
-        on_trial(Trial { outcome, cv });
+        // One model that cannot learn these rows (too few of a class for its settings, a
+        // solver that gives up) is listed with its reason; the others still run.
+        let trial = train(data, test, &cfg, &mut progress).and_then(|outcome| {
+            let cv = cv_folds.map(|k| cross_validate(data, &cfg, k, &mut progress)).transpose()?;
+            Ok(Trial { outcome, cv })
+        });
+        match trial {
+            Ok(trial) => {
+                trained += 1;
+                on_trial(trial);
+            }
+            Err(e) => {
+                let why = format!("failed: {e}");
+                progress(&why);
+                first_error.get_or_insert_with(|| named(e));
+                skipped.push((kind, why));
+            }
+        }
     }
-    Ok(skipped)
+    // When no model could learn, the reason is the data's, not a model's: say it once.
+    match first_error {
+        Some(e) if trained == 0 && !cancel.load(Ordering::Relaxed) => Err(e),
+        _ => Ok(skipped),
+    }
 }
