@@ -46,6 +46,8 @@ mod layers;
 mod messy;
 #[path = "suite/onnx.rs"]
 mod onnx;
+#[path = "suite/postgres.rs"]
+mod postgres;
 #[path = "suite/privacy.rs"]
 mod privacy;
 #[path = "suite/project.rs"]

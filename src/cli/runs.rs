@@ -48,10 +48,14 @@ pub fn record_run(
     (note, tags): (Option<&str>, &[String]),
 ) -> Result<i64> {
     let store = RunStore::open(path)?;
-    let project = cairn::track::project_name(&data_path.display().to_string());
-    let dataset = std::path::absolute(data_path).unwrap_or_else(|_| data_path.to_path_buf());
-    let mut run =
-        RunRecord::from_pipeline(pipeline, &project, &dataset.display().to_string(), rows, columns).with_cv(cv);
+    let given = data_path.display().to_string();
+    let dataset = if cairn::data::is_database_url(&given) {
+        cairn::data::data_name(&given)
+    } else {
+        std::path::absolute(data_path).unwrap_or_else(|_| data_path.to_path_buf()).display().to_string()
+    };
+    let project = cairn::track::project_name(&dataset);
+    let mut run = RunRecord::from_pipeline(pipeline, &project, &dataset, rows, columns).with_cv(cv);
     run.note = note.unwrap_or_default().to_string();
     run.tags = tags.to_vec();
     let id = store.record(&run)?;

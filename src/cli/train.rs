@@ -26,7 +26,7 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
     let device = gpu::DeviceChoice::parse(&a.device)
         .with_context(|| format!("unknown device '{}' (use auto, cpu or gpu)", a.device))?;
     if TaskChoice::parse(&a.task)? == TaskChoice::Forecast {
-        eprintln!("{} Reading {}", stamp(started), a.data.display());
+        eprintln!("{} Reading {}", stamp(started), cairn::data::data_name(&a.data.display().to_string()));
         let data = load(&a.data)?;
         return super::forecast::cmd_train_forecast(&a, &data, started);
     }
@@ -38,7 +38,7 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
     if device == gpu::DeviceChoice::Gpu && gpu::adapters().is_empty() {
         bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
     }
-    eprintln!("{} Reading {}", stamp(started), a.data.display());
+    eprintln!("{} Reading {}", stamp(started), cairn::data::data_name(&a.data.display().to_string()));
     let data = load(&a.data)?;
     let test = a.test.as_deref().map(load).transpose()?;
     let mut cfg = train_config(&a, device, model, started)?;

@@ -18,6 +18,7 @@ mod formatted;
 mod json;
 mod parquet;
 mod personal;
+mod postgres;
 mod profile;
 mod schema;
 pub mod series;
@@ -42,6 +43,17 @@ pub(crate) use values::{count_distinct, distinct_numbers};
 
 /// Reads a data file by its extension: CSV/TSV/TXT (delimited text), JSON / NDJSON / JSONL,
 /// Parquet, Excel/OpenDocument, SQLite, or a folder with one sub-folder of examples per label.
+/// Whether `text` names a database server (`postgres://…`) rather than a file.
+pub fn is_database_url(text: &str) -> bool {
+    postgres::postgres_source(text).is_some()
+}
+
+/// What to record of a data location (run store, project file): a server address without its
+/// password, which is read from `PGPASSWORD` when the data is read again.
+pub fn data_name(text: &str) -> String {
+    if is_database_url(text) { postgres::redact(text) } else { text.to_string() }
+}
+
 pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
     read_path_with(path, &Progress::default())
 }
@@ -51,6 +63,9 @@ pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
 pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dataset, DataError> {
     if path.is_dir() {
         return read_label_folder(path);
+    }
+    if let Some((url, what)) = postgres::postgres_source(&path.to_string_lossy()) {
+        return postgres::read_postgres(&url, what.as_deref());
     }
     if let Some((file, what)) = sqlite::sqlite_source(path) {
         return sqlite::read_sqlite(&file, what.as_deref());

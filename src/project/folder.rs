@@ -86,7 +86,7 @@ impl Project {
         Project {
             format_version: PROJECT_FORMAT_VERSION,
             name: name.to_string(),
-            data: data.to_string(),
+            data: crate::data::data_name(data),
             target: target.to_string(),
             task: auto(),
             model: None,
@@ -136,7 +136,7 @@ impl Project {
     /// The data file's path (relative paths are taken from the project folder).
     pub fn data_path(&self, dir: &Path) -> PathBuf {
         let p = Path::new(&self.data);
-        if p.is_absolute() { p.to_path_buf() } else { dir.join(p) }
+        if p.is_absolute() || crate::data::is_database_url(&self.data) { p.to_path_buf() } else { dir.join(p) }
     }
 
     /// The training configuration the project describes.
