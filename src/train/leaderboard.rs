@@ -46,8 +46,9 @@ pub fn try_all_models(
             break;
         }
         if has_text && kind == ModelKind::Linear {
-            let why = "skipped: least squares on thousands of word columns fits the training rows exactly (ridge covers it)"
-                .to_string();
+            let why =
+                "skipped: least squares on thousands of word columns fits the training rows exactly (ridge covers it)"
+                    .to_string();
             progress(&format!("{}: {why}", kind.display_name()));
             skipped.push((kind, why));
             continue;
