@@ -385,12 +385,61 @@ fn export_docker_writes_a_build_context_that_serves_the_bundle() {
     let o = cairn(&["export", s(&bundle), "--docker", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let dockerfile = std::fs::read_to_string(out.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("\nFROM scratch\n"), "{dockerfile}");
     assert!(dockerfile.contains("COPY model.cairn /model/model.cairn"));
     assert!(dockerfile.contains("\"--host\", \"0.0.0.0\""));
     assert_eq!(std::fs::read(out.join("model.cairn")).unwrap(), std::fs::read(&bundle).unwrap());
-    // The copied executable is this cairn: it serves the copied bundle.
-    let v = std::process::Command::new(out.join("cairn")).arg("--version").output().unwrap();
-    assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
+    // Exactly the libraries `ldd` lists, the loader among them.
+    let libs = cairn::serve::export::shared_libraries(&crate::common::cairn_exe()).unwrap();
+    assert!(libs.iter().any(|l| l.to_string_lossy().contains("ld-linux")), "{libs:?}");
+    for lib in &libs {
+        assert!(out.join("rootfs").join(lib.strip_prefix("/").unwrap()).is_file(), "{lib:?} not copied");
+    }
+
+    // podman builds the image with no network (FROM scratch). Containers cannot run in this
+    // sandbox (crun: cgroups in hybrid mode), so the image's own file system is exported and its
+    // entry point run with the image's loader and libraries only: it serves the bundle.
+    let found = std::process::Command::new("sh").args(["-c", "command -v podman"]).output().unwrap();
+    assert!(found.status.success(), "podman builds the image here (bash .ci/system-packages --test installs it)");
+    let tag = format!("localhost/cairn-export-test-{}", std::process::id());
+    let podman = |args: &[&str]| {
+        let o = std::process::Command::new("podman").args(args).output().unwrap();
+        assert!(o.status.success(), "podman {args:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    podman(&["build", "-q", "-t", &tag, s(&out)]);
+    let entry: Vec<String> =
+        serde_json::from_str(&podman(&["image", "inspect", "--format", "{{json .Config.Entrypoint}}", &tag])).unwrap();
+    let container = podman(&["create", &tag]);
+    let root = dir.path().join("rootfs-of-image");
+    std::fs::create_dir_all(&root).unwrap();
+    let tar = dir.path().join("image.tar");
+    podman(&["export", "-o", s(&tar), &container]);
+    podman(&["rm", &container]);
+    podman(&["rmi", &tag]);
+    let o = std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&root).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let in_image = |p: &str| root.join(p.trim_start_matches('/'));
+    let loader = libs.iter().find(|l| l.to_string_lossy().contains("ld-linux")).unwrap();
+    let dirs: Vec<String> =
+        libs.iter().filter_map(|l| l.parent()).map(|d| in_image(&d.to_string_lossy()).display().to_string()).collect();
+    assert_eq!(entry[..3], ["/usr/local/bin/cairn", "serve", "/model/model.cairn"]);
+    let mut child = std::process::Command::new(in_image(&loader.to_string_lossy()))
+        .arg("--library-path")
+        .arg(dirs.join(":"))
+        .arg(in_image(&entry[0]))
+        .args(["serve", s(&in_image(&entry[2])), "--host", "127.0.0.1", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+    let (status, body) = crate::serve::get(&format!("{url}/v2/health/ready"));
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(status, 200, "the image's entry point serves: {line} {body}");
     // A damaged bundle is refused before anything is written.
     std::fs::write(dir.path().join("bad.cairn"), "nope").unwrap();
     let o = cairn(&["export", s(&dir.path().join("bad.cairn")), "--docker", s(&dir.path().join("x"))]);

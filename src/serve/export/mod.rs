@@ -125,8 +125,40 @@ pub fn write_mlflow(pipeline: &Pipeline, checksum: &str, bundle: &Path, dir: &Pa
     Ok(())
 }
 
-/// A Docker build context serving the bundle on port 8080: Dockerfile, the bundle, the given
-/// `cairn` executable and a README.
+/// The shared libraries an executable loads at start (and its loader), as `ldd` lists them:
+/// absolute paths only (not the kernel's vDSO).
+pub fn shared_libraries(exe: &Path) -> Result<Vec<PathBuf>, ExportError> {
+    let out = std::process::Command::new("ldd")
+        .arg(exe)
+        .output()
+        .map_err(|error| ExportError::Write { path: exe.into(), error })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() && !text.contains("statically linked") {
+        return Err(ExportError::Write {
+            path: exe.into(),
+            error: std::io::Error::other(format!(
+                "ldd cannot list its libraries: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+        });
+    }
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let path = match line.split_once("=>") {
+                Some((_, right)) => right.trim(),
+                None => line.trim(),
+            };
+            let path = path.split(" (").next()?.trim();
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect())
+}
+
+/// A container build context serving the bundle on port 8080, `FROM scratch`: the given `cairn`
+/// executable, exactly the shared libraries it loads (found by `ldd`, copied under `rootfs/`
+/// at their own paths, the loader included), the bundle, a Dockerfile and a README. It builds
+/// without network access (no base image to pull).
 pub fn write_docker(
     pipeline: &Pipeline,
     checksum: &str,
@@ -134,20 +166,34 @@ pub fn write_docker(
     exe: &Path,
     dir: &Path,
 ) -> Result<(), ExportError> {
+    let libraries = shared_libraries(exe)?;
     copy(bundle, &dir.join("model.cairn"))?;
     copy(exe, &dir.join("cairn"))?;
+    for lib in &libraries {
+        let inside = dir.join("rootfs").join(lib.strip_prefix("/").unwrap_or(lib));
+        // The real file (libc.so.6 is often a link), at the path the executable asks for.
+        copy(&std::fs::canonicalize(lib).unwrap_or_else(|_| lib.clone()), &inside)?;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let path = dir.join("cairn");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-            .map_err(|error| ExportError::Write { path, error })?;
+        let mut executables = vec![dir.join("cairn")];
+        executables.extend(libraries.iter().map(|l| dir.join("rootfs").join(l.strip_prefix("/").unwrap_or(l))));
+        for path in executables {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|error| ExportError::Write { path, error })?;
+        }
     }
+    let listed: String = libraries.iter().map(|l| format!("#   {}\n", l.display())).collect();
     let dockerfile = format!(
         "# Serves {model} {goal} (bundle {checksum}).\n\
-         # Build: docker build -t cairn-model .\n\
-         # Run:   docker run --rm -p 8080:8080 cairn-model   then open http://127.0.0.1:8080/\n\
-         FROM debian:12-slim\n\
+         # Build: podman build -t cairn-model .   (or docker build; no network needed: nothing is pulled)\n\
+         # Run:   podman run --rm -p 8080:8080 cairn-model   then open http://127.0.0.1:8080/\n\
+         # FROM scratch: the image holds the cairn executable, the shared libraries it loads\n\
+         # (from `ldd`), copied at their own paths under rootfs/, and the bundle:\n\
+         {listed}\
+         FROM scratch\n\
+         COPY rootfs/ /\n\
          COPY cairn /usr/local/bin/cairn\n\
          COPY model.cairn /model/model.cairn\n\
          EXPOSE 8080\n\
@@ -158,11 +204,11 @@ pub fn write_docker(
         goal = pipeline.goal(),
     );
     write(&dir.join("Dockerfile"), dockerfile.as_bytes())?;
-    let readme = "This folder is a Docker build context for a Cairn model.\n\n\
-                  docker build -t cairn-model .\n\
-                  docker run --rm -p 8080:8080 cairn-model\n\n\
+    let readme = "This folder is a container build context for a Cairn model (FROM scratch: nothing is downloaded).\n\n\
+                  podman build -t cairn-model .      (or: docker build -t cairn-model .)\n\
+                  podman run --rm -p 8080:8080 cairn-model\n\n\
                   Then: http://127.0.0.1:8080/ (a form), /docs (the API), POST /predict, POST /invocations (MLflow),\n\
                   POST /v2/models/model/infer (KServe V2), GET /metrics (Prometheus).\n\
-                  The cairn executable in this folder was built for this machine's OS and CPU (Linux x86_64 here).\n";
+                  The cairn executable and the libraries under rootfs/ come from the machine that exported it (Linux x86_64 here).\n";
     write(&dir.join("README.txt"), readme.as_bytes())
 }
