@@ -61,6 +61,9 @@ pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
 /// [`read_path`] reporting progress and stopping when cancelled (delimited text, the large
 /// files, is read in pieces; the other formats report nothing until done).
 pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dataset, DataError> {
+    if let Some(parts) = parquet::parquet_parts(path) {
+        return parquet::read_parquet_parts(path, &parts);
+    }
     if path.is_dir() {
         return read_label_folder(path);
     }

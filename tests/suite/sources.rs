@@ -102,6 +102,42 @@ fn parquet_files_train_like_the_csv() {
     let fake = dir.path().join("fake.parquet");
     std::fs::write(&fake, "PAR1 but not really").unwrap();
     assert_clean_failure(&cairn(&["inspect", fake.to_str().unwrap()]), "not a readable Parquet file");
+
+    // A dataset split over three files: as a folder and as a pattern, the same rows in the same
+    // order, so the same metrics and fingerprint as the CSV.
+    let parts = dir.path().join("parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    for (i, (start, len)) in [(0, 115), (115, 115), (230, ds.n_rows() - 230)].into_iter().enumerate() {
+        let mut part = df.slice(start as i64, len);
+        ParquetWriter::new(std::fs::File::create(parts.join(format!("part-{i}.parquet"))).unwrap())
+            .finish(&mut part)
+            .unwrap();
+    }
+    for data in [parts.clone(), parts.join("part-*.parquet")] {
+        let pq = train(data.to_str().unwrap());
+        assert_eq!((&pq["metrics"], &pq["data_hash"]), (&csv["metrics"], &csv["data_hash"]), "{data:?}");
+    }
+    // Hive-style folders (`island=Biscoe/…`): the folder names come back as a column.
+    let hive = dir.path().join("by_island");
+    let islands = ds.require("island").unwrap();
+    for island in ["Biscoe", "Dream", "Torgersen"] {
+        let rows: Vec<usize> = (0..ds.n_rows()).filter(|&r| islands.cell_text(r) == island).collect();
+        let rows = polars::prelude::IdxCa::new(
+            "i".into(),
+            rows.iter().map(|&r| r as polars::prelude::IdxSize).collect::<Vec<_>>(),
+        );
+        let mut part = df.take(&rows).unwrap().drop("island").unwrap();
+        let folder = hive.join(format!("island={island}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        ParquetWriter::new(std::fs::File::create(folder.join("part-0.parquet")).unwrap()).finish(&mut part).unwrap();
+    }
+    let back = cairn::data::read_path(&hive).unwrap();
+    assert_eq!(back.n_rows(), ds.n_rows());
+    let island = back.require("island").unwrap();
+    assert_eq!((0..back.n_rows()).filter(|&r| island.cell_text(r) == "Dream").count(), 124);
+    // A file that does not fit the others is named.
+    std::fs::copy(asset("penguins.csv"), parts.join("zz.parquet")).unwrap();
+    assert_clean_failure(&cairn(&["inspect", parts.to_str().unwrap()]), "zz.parquet");
 }
 
 #[test]
