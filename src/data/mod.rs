@@ -61,10 +61,7 @@ pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
 /// [`read_path`] reporting progress and stopping when cancelled (delimited text, the large
 /// files, is read in pieces; the other formats report nothing until done).
 pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dataset, DataError> {
-    if let Some(parts) = parquet::parquet_parts(path) {
-        return parquet::read_parquet_parts(path, &parts);
-    }
-    if path.is_dir() {
+    if path.is_dir() && parquet::parquet_parts(path).is_none() {
         return read_label_folder(path);
     }
     if let Some((url, what)) = postgres::postgres_source(&path.to_string_lossy()) {
@@ -75,6 +72,9 @@ pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dat
     }
     if let Some((file, sheet)) = excel::workbook_source(path) {
         return excel::read_workbook(&file, sheet.as_deref());
+    }
+    if let Some(parts) = parquet::parquet_parts(path) {
+        return parquet::read_parquet_parts(path, &parts);
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {

@@ -25,12 +25,12 @@ pub fn read_parquet(path: &Path) -> Result<Dataset, DataError> {
 
 /// The files of a Parquet dataset split over many files, if `path` names one: a folder holding
 /// `.parquet` files at any depth (as Spark, Dask and polars write them, `key=value` folders
-/// included), or a pattern whose last part has `*` or `?` (`sales/part-*.parquet`). Sorted by
+/// included), or a pattern whose last part has `*` or `?` and ends in `.parquet` (`sales/part-*.parquet`). Sorted by
 /// path, so the rows come in the same order every time.
 pub fn parquet_parts(path: &Path) -> Option<Vec<std::path::PathBuf>> {
     let name = path.file_name()?.to_string_lossy().into_owned();
     let mut parts = Vec::new();
-    if name.contains(['*', '?']) {
+    if name.contains(['*', '?']) && name.to_ascii_lowercase().ends_with(".parquet") {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();

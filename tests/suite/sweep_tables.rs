@@ -5,20 +5,18 @@
 
 use chrono::{Duration, NaiveDate};
 
-/// A seeded SplitMix64 generator: the tables are the same on every run and machine.
-pub struct Rng(u64);
+/// Cairn's seeded SplitMix64 generator with the draws the tables need: the tables are the same
+/// on every run and machine.
+pub struct Rng(cairn::util::Rng);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        // `util::Rng::new` mixes the seed with this constant; undone, the stream starts at `seed`.
+        Rng(cairn::util::Rng::new(seed ^ 0x9E37_79B9_7F4A_7C15))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
