@@ -244,6 +244,34 @@ fn card_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     });
 }
 
+/// The Deploy button (with why the last try failed) or the server starting; once it runs, its
+/// address and bundle for the caller to draw.
+pub(super) fn deploy_button_ui<'a>(
+    ui: &mut egui::Ui,
+    state: &'a AppState,
+    cmds: &mut Vec<Command>,
+) -> Option<(&'a str, &'a std::path::Path)> {
+    match &state.deploy {
+        DeployStatus::Stopped | DeployStatus::Failed(_) => {
+            if ui.add(egui::Button::new("Deploy").min_size(egui::vec2(120.0, 32.0))).clicked() {
+                cmds.push(Command::Deploy);
+            }
+            if let DeployStatus::Failed(msg) = &state.deploy {
+                ui.colored_label(egui::Color32::from_rgb(220, 80, 60), format!("Deployment failed: {msg}"));
+            }
+            None
+        }
+        DeployStatus::Starting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Starting the server…");
+            });
+            None
+        }
+        DeployStatus::Running { url, bundle } => Some((url.as_str(), bundle.as_path())),
+    }
+}
+
 pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     ui.heading("5 · Deploy");
     let Some(o) = &state.outcome else {
@@ -259,22 +287,8 @@ pub fn deploy_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
         o.pipeline.model_display_name()
     ));
     ui.add_space(8.0);
-    match &state.deploy {
-        DeployStatus::Stopped | DeployStatus::Failed(_) => {
-            if ui.add(egui::Button::new("Deploy").min_size(egui::vec2(120.0, 32.0))).clicked() {
-                cmds.push(Command::Deploy);
-            }
-            if let DeployStatus::Failed(msg) = &state.deploy {
-                ui.colored_label(egui::Color32::from_rgb(220, 80, 60), format!("Deployment failed: {msg}"));
-            }
-        }
-        DeployStatus::Starting => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Starting the server…");
-            });
-        }
-        DeployStatus::Running { url, bundle } => running_ui(ui, state, url, bundle, cmds),
+    if let Some((url, bundle)) = deploy_button_ui(ui, state, cmds) {
+        running_ui(ui, state, url, bundle, cmds);
     }
     deployments_ui(ui, state, cmds);
     ui.add_space(12.0);

@@ -268,48 +268,31 @@ fn steps_ui(ui: &mut egui::Ui, f: &Forecaster) {
     });
 }
 
-/// The Deploy panel for a forecast model: it is saved and used from the command line, not
-/// served from the app.
+/// The Deploy panel for a forecast model: a local forecast service (its page, POST /forecast)
+/// and the bundle saved as a file.
 pub fn deploy_note_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<super::Command>) {
-    use super::DeployStatus;
     ui.label(
         "Start a local forecast service: its page draws the next values with their band, and programs ask \
          POST /forecast for them (with newer rows of the series, if any). From the command line, \
          cairn predict MODEL HISTORY.csv writes them to a file.",
     );
     ui.add_space(8.0);
-    match &state.deploy {
-        DeployStatus::Stopped | DeployStatus::Failed(_) => {
-            if ui.add(egui::Button::new("Deploy").min_size(egui::vec2(120.0, 32.0))).clicked() {
-                cmds.push(super::Command::Deploy);
-            }
-            if let DeployStatus::Failed(msg) = &state.deploy {
-                ui.colored_label(egui::Color32::from_rgb(220, 80, 60), format!("Deployment failed: {msg}"));
-            }
-        }
-        DeployStatus::Starting => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Starting the server…");
-            });
-        }
-        DeployStatus::Running { url, bundle } => {
-            ui.horizontal(|ui| {
-                ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "Running at");
-                ui.hyperlink(url);
-            });
-            ui.label(egui::RichText::new(format!("bundle: {}", bundle.display())).small().weak());
-            let horizon = state.outcome.as_ref().and_then(|o| o.pipeline.forecast.as_ref()).map_or(1, |f| f.horizon);
-            ui.label(
-                egui::RichText::new(format!(
-                    "curl -X POST {url}/forecast -H 'content-type: application/json' -d '{{\"horizon\": {horizon}}}'"
-                ))
-                .monospace()
-                .small(),
-            );
-            if ui.button("Stop server").clicked() {
-                cmds.push(super::Command::StopServer);
-            }
+    if let Some((url, bundle)) = super::deploy::deploy_button_ui(ui, state, cmds) {
+        ui.horizontal(|ui| {
+            ui.colored_label(egui::Color32::from_rgb(40, 160, 80), "Running at");
+            ui.hyperlink(url);
+        });
+        ui.label(egui::RichText::new(format!("bundle: {}", bundle.display())).small().weak());
+        let horizon = state.outcome.as_ref().and_then(|o| o.pipeline.forecast.as_ref()).map_or(1, |f| f.horizon);
+        ui.label(
+            egui::RichText::new(format!(
+                "curl -X POST {url}/forecast -H 'content-type: application/json' -d '{{\"horizon\": {horizon}}}'"
+            ))
+            .monospace()
+            .small(),
+        );
+        if ui.button("Stop server").clicked() {
+            cmds.push(super::Command::StopServer);
         }
     }
     ui.add_space(12.0);
