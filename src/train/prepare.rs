@@ -243,7 +243,13 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
         ((0..data.n_rows()).collect(), vec![])
     };
     if train_rows.len() < 2 || (split && test_rows.is_empty()) {
-        return Err(TrainError::TooFewRows { rows: data.n_rows(), needed: 5 });
+        // The fewest rows that give two training rows and, with a split, one test row.
+        let enough = |n: usize| {
+            let (train, test) = split::train_test_split(n, None, cfg.test_size, cfg.seed);
+            train.len() >= 2 && (!split || !test.is_empty())
+        };
+        let needed = (2..=10_000).find(|&n| enough(n)).unwrap_or(5);
+        return Err(TrainError::TooFewRows { rows: data.n_rows(), needed });
     }
     Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe })
 }

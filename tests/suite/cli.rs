@@ -549,3 +549,17 @@ fn an_mlp_trains_on_the_gpu_and_its_bundle_predicts_on_the_cpu() {
     // 30 small steps: well above chance (50), short of a fully trained net.
     assert!(correct >= 120, "only {correct} of 150 iris rows predicted right");
 }
+
+/// A table too small to split says how many rows it needs, and that many rows train.
+#[test]
+fn too_few_rows_names_the_rows_needed_and_that_many_train() {
+    let dir = tempdir();
+    let two = dir.path().join("two.csv");
+    std::fs::write(&two, "size,price\n50,100.5\n70,140.25\n").unwrap();
+    let o = cairn(&["train", s(&two), "--target", "price"]);
+    assert_clean_failure(&o, "too few rows: 2 with a target value; need at least 3");
+    let three = dir.path().join("three.csv");
+    std::fs::write(&three, "size,price\n50,100.5\n70,140.25\n60,119.75\n").unwrap();
+    let o = cairn(&["train", s(&three), "--target", "price"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
