@@ -145,11 +145,15 @@ pub fn load_bundle(path: &Path) -> Result<(Pipeline, String), BundleError> {
         });
     }
     let body = &bytes[split + 1..];
-    let checksum = format!("sha256:{}", hex(&Sha256::digest(body)));
+    // The checksum is computed while the body is decoded (two cores); a damaged body is
+    // reported as such, whatever the decoder made of it.
+    let (checksum, pipeline) = rayon::join(
+        || format!("sha256:{}", hex(&Sha256::digest(body))),
+        || decode_body(body, header.encoding.as_deref()),
+    );
     if checksum != header.checksum {
         return Err(BundleError::Checksum(path.to_path_buf()));
     }
-    let pipeline = decode_body(body, header.encoding.as_deref())
-        .map_err(|message| BundleError::Corrupt { path: path.to_path_buf(), message })?;
+    let pipeline = pipeline.map_err(|message| BundleError::Corrupt { path: path.to_path_buf(), message })?;
     Ok((pipeline, checksum))
 }

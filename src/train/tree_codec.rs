@@ -146,7 +146,14 @@ fn from_planes(bytes: &[u8]) -> Option<Vec<f64>> {
         return None;
     }
     let n = bytes.len() / 8;
-    Some((0..n).map(|i| f64::from_le_bytes(std::array::from_fn(|b| bytes[b * n + i]))).collect())
+    // Plane by plane: eight straight passes (vectorised), not eight strided reads per value.
+    let mut bits = vec![0u64; n];
+    for (b, plane) in bytes.chunks_exact(n.max(1)).enumerate().take(8) {
+        for (word, &byte) in bits.iter_mut().zip(plane) {
+            *word |= u64::from(byte) << (8 * b);
+        }
+    }
+    Some(bits.into_iter().map(f64::from_bits).collect())
 }
 
 /// Whether every tree has the shape packing relies on.
@@ -215,64 +222,134 @@ fn pack(trees: &[Tree]) -> Packed {
     p
 }
 
-fn unpack(p: &Packed) -> Option<Vec<Tree>> {
-    let (mut feature, mut left, mut threshold, mut cover) = (
-        Reader { bytes: &p.feature.0, at: 0 },
-        Reader { bytes: &p.left.0, at: 0 },
-        Reader { bytes: &p.threshold.0, at: 0 },
-        Reader { bytes: &p.cover.0, at: 0 },
-    );
-    let (leaf_values, split_values) = (from_planes(&p.leaf_values.0)?, from_planes(&p.split_values.0)?);
-    let (mut leaf_at, mut split_at) = (0usize, 0usize);
-    let mut trees = Vec::with_capacity(p.nodes.len());
+/// Where one tree starts in each stream of a packed forest.
+struct Span {
+    n: usize,
+    k: usize,
+    covered: bool,
+    implied: bool,
+    feature: usize,
+    left: usize,
+    threshold: usize,
+    cover: usize,
+    leaf_value: usize,
+    split_value: usize,
+}
+
+impl Reader<'_> {
+    /// Skips `count` varints.
+    fn skip(&mut self, count: usize) -> Option<()> {
+        for _ in 0..count {
+            while *self.bytes.get(self.at)? >= 0x80 {
+                self.at += 1;
+            }
+            self.at += 1;
+        }
+        Some(())
+    }
+}
+
+/// One pass over the feature stream (and skips over the others) to find where each tree
+/// starts, so the trees can then be unpacked on all cores.
+fn spans(p: &Packed) -> Option<Vec<Span>> {
+    let mut r = [&p.feature.0, &p.left.0, &p.threshold.0, &p.cover.0].map(|bytes| Reader { bytes, at: 0 });
+    let (mut leaf_value, mut split_value) = (0, 0);
+    let mut out = Vec::with_capacity(p.nodes.len());
     let implied = p.implied.iter().copied().chain(std::iter::repeat(false));
     for (((&n, &k), &covered), implied) in p.nodes.iter().zip(&p.outputs).zip(&p.covered).zip(implied) {
         let (n, k) = (n as usize, k as usize);
-        let mut t = Tree {
-            n_outputs: k,
-            feature: Vec::with_capacity(n),
-            threshold: Vec::with_capacity(n),
-            left: Vec::with_capacity(n),
-            value: Vec::with_capacity(n * k),
-            cover: Vec::new(),
+        let span = Span {
+            n,
+            k,
+            covered,
+            implied,
+            feature: r[0].at,
+            left: r[1].at,
+            threshold: r[2].at,
+            cover: r[3].at,
+            leaf_value,
+            split_value,
         };
-        for i in 0..n {
-            let f = feature.next()?;
-            if f == 0 {
-                t.feature.push(LEAF);
-                t.threshold.push(0.0);
-                t.left.push(0);
-                t.value.extend_from_slice(leaf_values.get(leaf_at..leaf_at + k)?);
-                leaf_at += k;
-            } else {
-                let f = usize::try_from(f - 1).ok()?;
-                t.feature.push(u32::try_from(f).ok()?);
-                t.left.push(if implied { 0 } else { u32::try_from(i as u64 + left.next()?).ok()? });
-                t.threshold.push(*p.dictionary.get(f)?.get(threshold.next()? as usize)?);
-                t.value.extend_from_slice(split_values.get(split_at..split_at + k)?);
-                split_at += k;
-            }
+        let mut leaves = 0;
+        for _ in 0..n {
+            leaves += usize::from(r[0].next()? == 0);
         }
-        if implied {
-            t.left = growth_links(&t.feature)?;
+        let splits = n - leaves;
+        if !implied {
+            r[1].skip(splits)?;
         }
-        if t.left.iter().enumerate().any(|(i, &l)| t.feature[i] != LEAF && (l as usize <= i || l as usize + 1 >= n)) {
-            return None;
-        }
+        r[2].skip(splits)?;
         if covered {
-            t.cover = vec![0; n];
-            for i in (0..n).filter(|&i| t.feature[i] == LEAF) {
-                t.cover[i] = cover.u32()?;
-            }
-            // Children come after their parent: sums from the last node back.
-            for i in (0..n).rev().filter(|&i| t.feature[i] != LEAF) {
-                let l = t.left[i] as usize;
-                t.cover[i] = t.cover[l].checked_add(t.cover[l + 1])?;
-            }
+            r[3].skip(leaves)?;
         }
-        trees.push(t);
+        leaf_value += leaves * k;
+        split_value += splits * k;
+        out.push(span);
     }
-    Some(trees)
+    Some(out)
+}
+
+fn unpack(p: &Packed) -> Option<Vec<Tree>> {
+    use rayon::prelude::*;
+    let (planes, spans) =
+        rayon::join(|| rayon::join(|| from_planes(&p.leaf_values.0), || from_planes(&p.split_values.0)), || spans(p));
+    let (leaf_values, split_values) = (planes.0?, planes.1?);
+    spans?.par_iter().map(|s| unpack_tree(p, s, &leaf_values, &split_values)).collect()
+}
+
+fn unpack_tree(p: &Packed, s: &Span, leaf_values: &[f64], split_values: &[f64]) -> Option<Tree> {
+    let (mut feature, mut left, mut threshold, mut cover) = (
+        Reader { bytes: &p.feature.0, at: s.feature },
+        Reader { bytes: &p.left.0, at: s.left },
+        Reader { bytes: &p.threshold.0, at: s.threshold },
+        Reader { bytes: &p.cover.0, at: s.cover },
+    );
+    let (n, k) = (s.n, s.k);
+    let (mut leaf_at, mut split_at) = (s.leaf_value, s.split_value);
+    let mut t = Tree {
+        n_outputs: k,
+        feature: Vec::with_capacity(n),
+        threshold: Vec::with_capacity(n),
+        left: Vec::with_capacity(n),
+        value: Vec::with_capacity(n * k),
+        cover: Vec::new(),
+    };
+    for i in 0..n {
+        let f = feature.next()?;
+        if f == 0 {
+            t.feature.push(LEAF);
+            t.threshold.push(0.0);
+            t.left.push(0);
+            t.value.extend_from_slice(leaf_values.get(leaf_at..leaf_at + k)?);
+            leaf_at += k;
+        } else {
+            let f = usize::try_from(f - 1).ok()?;
+            t.feature.push(u32::try_from(f).ok()?);
+            t.left.push(if s.implied { 0 } else { u32::try_from(i as u64 + left.next()?).ok()? });
+            t.threshold.push(*p.dictionary.get(f)?.get(threshold.next()? as usize)?);
+            t.value.extend_from_slice(split_values.get(split_at..split_at + k)?);
+            split_at += k;
+        }
+    }
+    if s.implied {
+        // Valid by construction (each child after its parent, inside the tree).
+        t.left = growth_links(&t.feature)?;
+    } else if t.left.iter().enumerate().any(|(i, &l)| t.feature[i] != LEAF && (l as usize <= i || l as usize + 1 >= n))
+    {
+        return None;
+    }
+    if s.covered {
+        t.cover = vec![0; n];
+        for i in (0..n).filter(|&i| t.feature[i] == LEAF) {
+            t.cover[i] = cover.u32()?;
+        }
+        // Children come after their parent: sums from the last node back.
+        for i in (0..n).rev().filter(|&i| t.feature[i] != LEAF) {
+            let l = t.left[i] as usize;
+            t.cover[i] = t.cover[l].checked_add(t.cover[l + 1])?;
+        }
+    }
+    Some(t)
 }
 
 /// The child links a tree grown by `tree::grow` has: nodes are taken from a stack (the right
