@@ -61,8 +61,12 @@ pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
 /// [`read_path`] reporting progress and stopping when cancelled (delimited text, the large
 /// files, is read in pieces; the other formats report nothing until done).
 pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dataset, DataError> {
-    if path.is_dir() && parquet::parquet_parts(path).is_none() {
-        return read_label_folder(path);
+    // A folder holds a Parquet dataset or one sub-folder of examples per label.
+    if path.is_dir() {
+        return match parquet::parquet_parts(path) {
+            Some(parts) => parquet::read_parquet_parts(path, &parts),
+            None => read_label_folder(path),
+        };
     }
     if let Some((url, what)) = postgres::postgres_source(&path.to_string_lossy()) {
         return postgres::read_postgres(&url, what.as_deref());
@@ -73,6 +77,7 @@ pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dat
     if let Some((file, sheet)) = excel::workbook_source(path) {
         return excel::read_workbook(&file, sheet.as_deref());
     }
+    // A pattern such as `sales/part-*.parquet`.
     if let Some(parts) = parquet::parquet_parts(path) {
         return parquet::read_parquet_parts(path, &parts);
     }
