@@ -66,7 +66,17 @@ impl CairnApp {
                 let name = short_name(&path.display().to_string());
                 let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
                 (self.state.data_ref, self.state.project) = (Some(absolute.display().to_string()), None);
-                self.start_load(name, None, move |progress| crate::data::read_path_with(&path, progress));
+                if crate::data::stream::too_large_for_memory(&path, self.options.memory_share) {
+                    self.start_stream(path);
+                } else {
+                    self.start_load(name, None, move |progress| crate::data::read_path_with(&path, progress));
+                }
+            }
+            Command::Resample(rows) => {
+                self.state.sample_rows = rows.max(10);
+                if let Some(path) = self.state.streamed.as_ref().map(|s| s.path.clone()) {
+                    self.start_stream(path);
+                }
             }
             Command::Train => self.start_training(),
             Command::TryAllModels => self.start_try_all(),

@@ -127,6 +127,31 @@ fn columns_ui(ui: &mut egui::Ui, prof: &crate::data::Profile, cmds: &mut Vec<Com
     });
 }
 
+/// A file too large for memory: what was streamed, and the training sample's size to change.
+fn streamed_ui(ui: &mut egui::Ui, streamed: &super::state::StreamedData, sample_rows: usize, cmds: &mut Vec<Command>) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(egui::RichText::new("Large file: streamed, with a sample to train on").strong());
+        ui.label(streamed.summary.describe());
+        ui.horizontal(|ui| {
+            ui.label("Rows in the training sample:");
+            let id = egui::Id::unique("cairn_sample_rows");
+            let mut rows = ui.data(|d| d.get_temp::<usize>(id)).unwrap_or(sample_rows);
+            ui.add(egui::DragValue::new(&mut rows).range(1000..=streamed.summary.training_rows.max(1000)).speed(1000));
+            ui.data_mut(|d| d.insert_temp(id, rows));
+            if ui
+                .add_enabled(rows != streamed.summary.sample_rows_asked, egui::Button::new("Resample"))
+                .on_hover_text(
+                    "Stream the file again and keep a sample of this size (more rows: better models, slower training).",
+                )
+                .clicked()
+            {
+                cmds.push(Command::Resample(rows));
+            }
+        });
+    });
+    ui.add_space(4.0);
+}
+
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     if state.dataset.is_none() {
         lessons_ui(ui, cmds);
@@ -161,6 +186,9 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             cmds.push(Command::Show(Panel::Features));
         }
     });
+    if let Some(streamed) = &state.streamed {
+        streamed_ui(ui, streamed, state.sample_rows, cmds);
+    }
     super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state, cmds);
     ui.add_space(4.0);
     ui.horizontal(|ui| {

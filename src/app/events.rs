@@ -11,6 +11,8 @@ pub(super) enum Event {
     Loaded {
         dataset: Result<(Dataset, Profile), String>,
         target: Option<String>,
+        /// Set when the file was streamed (too large for memory).
+        streamed: Option<Arc<super::state::StreamedData>>,
     },
     /// The import's stage ("reading", "profiling").
     LoadStage(String),
@@ -90,7 +92,12 @@ impl CairnApp {
                     b.stage = stage;
                 }
             }
-            Event::Loaded { dataset, target } => loaded(state, dataset, target),
+            Event::Loaded { dataset, target, streamed } => {
+                if dataset.is_ok() {
+                    state.streamed = streamed;
+                }
+                loaded(state, dataset, target)
+            }
             Event::LeaderboardEntry(entry) => {
                 state.remember_run(entry.outcome.clone());
                 state.leaderboard.push(*entry);

@@ -55,14 +55,61 @@ impl CairnApp {
             if cancelled() {
                 return;
             }
-            tx.send(Event::Loaded { dataset: dataset.map_err(|e| e.to_string()), target }).ok();
+            tx.send(Event::Loaded { dataset: dataset.map_err(|e| e.to_string()), target, streamed: None }).ok();
             repaint();
         });
     }
 
-    /// The data and the training configuration the Train panel describes, or `None` (with a
-    /// message) when no target is chosen yet or a training job already runs.
-    fn train_job(&mut self) -> Option<(Arc<Dataset>, TrainConfig)> {
+    /// Opens a delimited file too large for memory: one streaming pass profiles it and keeps a
+    /// sample of `state.sample_rows` training rows (and one of the held-out rows), off the UI
+    /// thread, with progress and Cancel as for any import.
+    pub(super) fn start_stream(&mut self, path: std::path::PathBuf) {
+        if self.state.loading.is_some() {
+            return;
+        }
+        self.state.error = None;
+        let what =
+            format!("Opening {} (streamed: too large for memory)", super::short_name(&path.display().to_string()));
+        self.state.loading = Some(Busy { what, stage: "reading".into(), started: Instant::now() });
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.state.load_cancel = Some(cancel.clone());
+        let (tx, repaint) = (self.tx.clone(), self.repaint());
+        let options = crate::data::stream::StreamOptions {
+            sample_rows: self.state.sample_rows,
+            test_share: super::state::TrainSettings::default().test_size,
+            seed: 42,
+        };
+        std::thread::spawn(move || {
+            let mut progress = |done: u64, total: u64, rows: usize| {
+                let share = if total > 0 { 100.0 * done as f64 / total as f64 } else { 100.0 };
+                tx.send(Event::LoadStage(format!("streaming: {share:.0} %, {rows} rows"))).ok();
+                repaint();
+            };
+            let result = crate::data::stream::stream_csv(&path, &options, &mut progress, Some(&cancel));
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            let (dataset, streamed) = match result {
+                Ok(s) => {
+                    let data = super::state::StreamedData {
+                        path,
+                        test: s.test.map(Arc::new),
+                        statistics: s.statistics,
+                        summary: s.summary,
+                    };
+                    (Ok((s.train, s.profile)), Some(Arc::new(data)))
+                }
+                Err(e) => (Err(e.to_string()), None),
+            };
+            tx.send(Event::Loaded { dataset, target: None, streamed }).ok();
+            repaint();
+        });
+    }
+
+    /// The data and the training configuration the Train panel describes, and the held-out
+    /// sample of a streamed file, or `None` (with a message) when no target is chosen yet or a
+    /// training job already runs.
+    fn train_job(&mut self) -> Option<(Arc<Dataset>, TrainConfig, Option<Arc<Dataset>>)> {
         // k-means needs no target (an empty one).
         let kmeans = self.state.settings.model == Some(crate::train::ModelKind::KMeans);
         let target = self.state.settings.target.clone().or_else(|| kmeans.then(String::new));
@@ -92,7 +139,13 @@ impl CairnApp {
             cfg.series_column = f.series.clone();
             cfg.horizon = f.horizon;
         }
-        Some((ds, cfg))
+        // A streamed file: the model learns from the sample, scored on the held-out sample, and
+        // the recipe's number statistics cover every streamed training row.
+        let test = self.state.streamed.as_ref().and_then(|st| {
+            cfg.streamed = Some(st.statistics.clone());
+            st.test.clone()
+        });
+        Some((ds, cfg, test))
     }
 
     /// Marks a training job as started; returns its cancel flag, its event sender and the
@@ -105,7 +158,7 @@ impl CairnApp {
     }
 
     pub(super) fn start_training(&mut self) {
-        let Some((ds, mut cfg)) = self.train_job() else { return };
+        let Some((ds, mut cfg, test)) = self.train_job() else { return };
         let store = self.runs_store();
         self.state.net.regression = self.state.detected_task() == Some(crate::train::Task::Regression);
         let (cancel, tx, repaint) = self.begin("Training");
@@ -126,7 +179,8 @@ impl CairnApp {
                 tx.send(Event::TrainProgress(msg.to_string())).ok();
                 repaint();
             };
-            let result = crate::train::train(&ds, None, &cfg, &mut progress).map(Box::new).map_err(|e| e.to_string());
+            let result =
+                crate::train::train(&ds, test.as_deref(), &cfg, &mut progress).map(Box::new).map_err(|e| e.to_string());
             if let Ok(outcome) = &result {
                 record_run(&store, outcome, &ds, None, &tx);
             }
@@ -167,7 +221,7 @@ impl CairnApp {
         if self.state.settings.forecast.is_some() {
             return self.start_training();
         }
-        let Some((ds, mut cfg)) = self.train_job() else { return };
+        let Some((ds, mut cfg, test)) = self.train_job() else { return };
         let store = self.runs_store();
         self.state.leaderboard.clear();
         let (cancel, tx, repaint) = self.begin("Trying all models");
@@ -184,7 +238,7 @@ impl CairnApp {
                     tx.send(Event::LeaderboardEntry(Box::new(entry))).ok();
                 }
             };
-            let result = try_all_models(&ds, None, &cfg, Some(5), &cancel, &mut progress, &mut on_trial);
+            let result = try_all_models(&ds, test.as_deref(), &cfg, Some(5), &cancel, &mut progress, &mut on_trial);
             tx.send(Event::LeaderboardDone(result.err().map(|e| e.to_string()))).ok();
             repaint();
         });
@@ -196,7 +250,7 @@ impl CairnApp {
         if self.state.settings.forecast.is_some() {
             return self.start_training();
         }
-        let Some((ds, mut cfg)) = self.train_job() else { return };
+        let Some((ds, mut cfg, test)) = self.train_job() else { return };
         let store = self.runs_store();
         let search = self.state.tuning.search();
         self.state.tuning.trials.clear();
@@ -218,7 +272,7 @@ impl CairnApp {
                     let best = r.best_params().clone();
                     tx.send(Event::Tuned(Ok(Box::new(r)))).ok();
                     let cfg = TrainConfig { model: Some(best.model), params: Some(best), cancel: None, ..cfg };
-                    let trained = crate::train::train(&ds, None, &cfg, &mut progress);
+                    let trained = crate::train::train(&ds, test.as_deref(), &cfg, &mut progress);
                     if let Ok(outcome) = &trained {
                         record_run(&store, outcome, &ds, None, &tx);
                     }

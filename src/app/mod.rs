@@ -92,6 +92,8 @@ impl Panel {
 /// What a panel asks the app to do.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Stream the open (too large) file again with a training sample of this many rows.
+    Resample(usize),
     /// Undo the last edit of the panel shown (the recipe on Features, the settings elsewhere).
     Undo,
     Redo,
@@ -192,6 +194,9 @@ pub struct AppOptions {
     pub deploy_dir: PathBuf,
     /// The run store every training run is recorded in.
     pub runs_store: PathBuf,
+    /// A delimited file whose table would take more than this share of the available memory
+    /// is streamed (`CAIRN_MEMORY_SHARE`, default 0.5).
+    pub memory_share: f64,
 }
 
 impl Default for AppOptions {
@@ -205,6 +210,11 @@ impl Default for AppOptions {
             cairn_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("cairn")),
             deploy_dir: data_home.join("cairn").join("deployments"),
             runs_store: data_home.join("cairn").join("runs.sqlite"),
+            memory_share: std::env::var("CAIRN_MEMORY_SHARE")
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| *s > 0.0 && *s <= 1.0)
+                .unwrap_or(crate::data::stream::DEFAULT_MEMORY_SHARE),
         }
     }
 }

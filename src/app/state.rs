@@ -127,6 +127,20 @@ pub struct AppState {
     pub series_check: super::forecast_setup::SeriesCheck,
     /// The current forecast model's paths and the series shown (Evaluate panel).
     pub forecast_view: super::forecast::ForecastView,
+    /// Set when the open file was too large for memory and was streamed: `dataset` is then the
+    /// training sample.
+    pub streamed: Option<Arc<StreamedData>>,
+    /// Rows in the training sample of a streamed file (the Data panel changes it).
+    pub sample_rows: usize,
+}
+
+/// A file too large for memory, streamed once (`data::stream`): the held-out rows' sample the
+/// model is scored on, and the statistics of every training row the recipe is fitted with.
+pub struct StreamedData {
+    pub path: PathBuf,
+    pub test: Option<Arc<Dataset>>,
+    pub statistics: Arc<crate::data::stream::ColumnStatistics>,
+    pub summary: crate::data::stream::StreamSummary,
 }
 
 impl AppState {
@@ -215,6 +229,8 @@ impl LeaderboardEntry {
 impl Default for AppState {
     fn default() -> Self {
         AppState {
+            streamed: None,
+            sample_rows: crate::data::stream::DEFAULT_SAMPLE_ROWS,
             panel: Panel::Data,
             dataset: None,
             profile: None,

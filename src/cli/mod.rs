@@ -201,6 +201,8 @@ pub enum Command {
         target: Option<String>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        large: LargeFileArgs,
     },
 }
 
@@ -237,7 +239,9 @@ pub fn run(command: Command) -> Result<()> {
                 .with_context(|| format!("unknown --log-inputs '{log_inputs}' (use none, safe or all)"))?;
             cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs)
         }
-        Command::Inspect { data, target, json } => crate::cli::teach::cmd_inspect(&data, target.as_deref(), json),
+        Command::Inspect { data, target, json, large } => {
+            crate::cli::teach::cmd_inspect(&data, target.as_deref(), json, &large)
+        }
         export @ Command::Export { .. } => run_export(export),
         Command::Monitor { bundle, reference, current, labels, json } => {
             crate::cli::runs::cmd_monitor(&bundle, &reference, &current, labels.as_deref(), json)
@@ -364,6 +368,63 @@ pub struct TrainArgs {
     /// Forecasting: the share of the prediction band (0.8: 80 %).
     #[arg(long, default_value_t = 0.8)]
     pub level: f64,
+    #[command(flatten)]
+    pub large: LargeFileArgs,
+}
+
+/// Files larger than memory (`data::stream`): streamed in one pass, with a sample to train on.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LargeFileArgs {
+    /// Stream the file (one pass; the model trains on a sample) even when it fits in memory.
+    #[arg(long)]
+    pub out_of_core: bool,
+    /// Rows in the training sample of a streamed file.
+    #[arg(long, value_name = "ROWS", default_value_t = cairn::data::stream::DEFAULT_SAMPLE_ROWS)]
+    pub sample_rows: usize,
+    /// A CSV/TSV file whose table would take more than this share of the available memory is
+    /// streamed.
+    #[arg(long, value_name = "SHARE", default_value_t = cairn::data::stream::DEFAULT_MEMORY_SHARE)]
+    pub memory_share: f64,
+}
+
+/// Whether `path` is streamed: asked for, or too large for the memory share.
+pub(crate) fn streams(path: &Path, large: &LargeFileArgs) -> Result<bool> {
+    if !(large.memory_share > 0.0 && large.memory_share <= 1.0) {
+        bail!("--memory-share must be above 0 and at most 1 (got {})", large.memory_share);
+    }
+    if large.sample_rows < 10 {
+        bail!("--sample-rows must be at least 10 (got {})", large.sample_rows);
+    }
+    let text = cairn::data::stream::is_delimited_text(path);
+    if large.out_of_core && !text {
+        bail!(
+            "--out-of-core streams delimited text files (CSV, TSV); '{}' is not one (a PostgreSQL table is sampled \
+             in the database above CAIRN_PG_SAMPLE_ROWS rows)",
+            cairn::data::data_name(&path.display().to_string())
+        );
+    }
+    Ok(large.out_of_core || (text && cairn::data::stream::too_large_for_memory(path, large.memory_share)))
+}
+
+/// Streams `path` once (a progress bar on stderr), holding `test_share` of the rows out.
+pub(crate) fn stream(
+    path: &Path,
+    large: &LargeFileArgs,
+    test_share: f64,
+    seed: u64,
+) -> Result<cairn::data::stream::Streamed> {
+    let started = Instant::now();
+    let options = cairn::data::stream::StreamOptions { sample_rows: large.sample_rows, test_share, seed };
+    let mut progress = |done: u64, total: u64, rows: usize| {
+        let share = if total > 0 { done as f64 / total as f64 } else { 1.0 };
+        let bar = "#".repeat((share * 30.0).round() as usize);
+        eprint!("\r[{bar:<30}] {:>3.0}%  {rows} rows  {:.1} s", share * 100.0, started.elapsed().as_secs_f64());
+    };
+    let streamed = cairn::data::stream::stream_csv(path, &options, &mut progress, None);
+    eprintln!();
+    let streamed = streamed?;
+    eprintln!("{}", streamed.summary.describe());
+    Ok(streamed)
 }
 
 pub(crate) fn load(path: &Path) -> Result<Dataset> {

@@ -175,9 +175,15 @@ pub fn cmd_report(a: ReportArgs) -> Result<()> {
 }
 
 /// Prints the data profile (and, with a target, the warnings that depend on it).
-pub fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool) -> Result<()> {
-    let data = load(path)?;
-    let mut prof = profile(&data);
+pub fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool, large: &super::LargeFileArgs) -> Result<()> {
+    let (data, mut prof) = if super::streams(path, large)? {
+        let streamed = super::stream(path, large, 0.0, 42)?;
+        (streamed.train, streamed.profile)
+    } else {
+        let data = load(path)?;
+        let prof = profile(&data);
+        (data, prof)
+    };
     if let Some(t) = target {
         data.require(t)?;
         prof.warnings.extend(cairn::data::target_warnings(&data, t));
@@ -190,6 +196,9 @@ pub fn cmd_inspect(path: &Path, target: Option<&str>, as_json: bool) -> Result<(
         return Ok(());
     }
     println!("{}: {} rows × {} columns", prof.source, prof.rows, prof.columns);
+    if let Some(s) = &prof.streamed {
+        println!("{}", s.describe());
+    }
     println!("{:<24} {:<12} {:>8} {:>9}  summary", "column", "type", "missing", "distinct");
     for c in &prof.column_profiles {
         let summary = match (c.min, c.max, c.mean) {

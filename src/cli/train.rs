@@ -39,9 +39,22 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
         bail!("--device gpu: no GPU adapter found (install a Vulkan driver, or use --device cpu)");
     }
     eprintln!("{} Reading {}", stamp(started), cairn::data::data_name(&a.data.display().to_string()));
-    let data = load(&a.data)?;
-    let test = a.test.as_deref().map(load).transpose()?;
     let mut cfg = train_config(&a, device, model, started)?;
+    let (data, test, streamed) = if super::streams(&a.data, &a.large)? {
+        if a.time_split.is_some() {
+            bail!("--time-split needs the whole table in memory; a streamed file is split at random");
+        }
+        let share = if a.test.is_some() { 0.0 } else { a.test_size };
+        let s = super::stream(&a.data, &a.large, share, a.seed)?;
+        cfg.streamed = Some(s.statistics.clone());
+        let test = match a.test.as_deref() {
+            Some(path) => Some(load(path)?),
+            None => s.test,
+        };
+        (s.train, test, Some(s.summary))
+    } else {
+        (load(&a.data)?, a.test.as_deref().map(load).transpose()?, None)
+    };
     let mut progress = |msg: &str| eprintln!("{} {msg}", stamp(started));
     let search = a.tune.as_deref().map(|s| Search::parse(s, a.trials)).transpose()?;
     if leaderboard && (search.is_some() || !a.params.is_empty()) {
@@ -80,7 +93,7 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
         None
     };
     let (bundle, run_id) = save_and_record(&a, &data, &outcome, cv.as_ref(), started)?;
-    let extras = Extras { cv, tuning, importance, curve, bundle, run_id };
+    let extras = Extras { cv, tuning, importance, curve, bundle, run_id, streamed };
     if a.json {
         print_json(&outcome, &extras)
     } else {
@@ -180,6 +193,8 @@ struct Extras {
     curve: Option<LearningCurve>,
     bundle: Option<String>,
     run_id: Option<i64>,
+    /// Set when the file was streamed (too large for memory, or `--out-of-core`).
+    streamed: Option<cairn::data::stream::StreamSummary>,
 }
 
 fn print_json(outcome: &TrainOutcome, x: &Extras) {
@@ -203,6 +218,12 @@ fn print_json(outcome: &TrainOutcome, x: &Extras) {
         "bundle": x.bundle,
         "run_id": x.run_id,
     });
+    let mut v = v;
+    if let Some(s) = &x.streamed {
+        let mut o = serde_json::to_value(s).unwrap_or_default();
+        o["peak_memory_bytes"] = json!(cairn::data::stream::peak_memory());
+        v["out_of_core"] = o;
+    }
     println!("{v}");
 }
 

@@ -22,7 +22,7 @@ pub struct Warning {
     pub found: Option<super::PersonalFinding>,
 }
 
-fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
+pub(super) fn warn(column: Option<&str>, kind: &'static str, message: String) -> Warning {
     Warning { column: column.map(str::to_string), kind, message, found: None }
 }
 

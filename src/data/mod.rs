@@ -23,6 +23,7 @@ mod profile;
 mod schema;
 pub mod series;
 mod sqlite;
+pub mod stream;
 mod task;
 mod values;
 

@@ -12,6 +12,10 @@ pub struct Profile {
     /// Plain-words warnings about the table (constant / ID-like columns, many missing cells,
     /// many categories, free text, duplicate rows).
     pub warnings: Vec<super::Warning>,
+    /// Set when the file was too large for memory and was streamed (`data::stream`): the
+    /// counts, ranges and moments cover every row, the pictures come from the sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streamed: Option<super::stream::StreamSummary>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -47,6 +51,11 @@ pub struct ColumnProfile {
 /// Bins of the profile's distribution pictures.
 pub const SKETCH_BINS: usize = 16;
 
+/// Rows per equal-width bin between `lo` and `hi` (missing values left out).
+pub(super) fn histogram(values: &[f64], lo: f64, hi: f64) -> Vec<usize> {
+    sketch(values.iter().map(|&x| (x, 1)), lo, hi)
+}
+
 fn sketch(values: impl Iterator<Item = (f64, usize)>, lo: f64, hi: f64) -> Vec<usize> {
     let mut bins = vec![0; SKETCH_BINS];
     let width = if hi > lo { hi - lo } else { 1.0 };
@@ -80,7 +89,14 @@ pub fn profile(ds: &Dataset) -> Profile {
         rayon::join(|| ds.columns.par_iter().map(column_profile).collect(), || ds.duplicate_rows());
     let counts: Vec<(usize, usize)> = column_profiles.iter().map(|p| (p.missing, p.distinct)).collect();
     let warnings = super::coach::table_warnings_counted(ds, &counts, duplicates);
-    Profile { source: ds.source.clone(), rows: ds.n_rows(), columns: ds.n_cols(), column_profiles, warnings }
+    Profile {
+        source: ds.source.clone(),
+        rows: ds.n_rows(),
+        columns: ds.n_cols(),
+        column_profiles,
+        warnings,
+        streamed: None,
+    }
 }
 
 fn column_profile(c: &super::Column) -> ColumnProfile {

@@ -38,6 +38,7 @@ pub fn learning_curve(data: &Dataset, cfg: &TrainConfig) -> Result<LearningCurve
         task: prepared.task.into(),
         model: Some(prepared.model),
         recipe: Some(prepared.recipe.clone()),
+        streamed: None,
         ..cfg.clone()
     };
     let n = prepared.train_rows.len();

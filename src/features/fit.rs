@@ -5,6 +5,7 @@ use super::step::{Impute, Scaling, Step, StepGroup};
 use super::table::FittedTable;
 use super::{FeatureError, FittedRecipe, FittedStep, TfidfModel};
 use crate::data::explore::quantile;
+use crate::data::stream::{ColumnStatistics, NumberStatistics as ColumnStats};
 use crate::data::{Dataset, Values, format_number};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -19,6 +20,18 @@ impl Recipe {
     /// Fits every step on the rows `rows` of `ds` (the training rows only), without copying
     /// them. Row steps are not fitted: they act on the data before it is split.
     pub fn fit_rows(&self, ds: &Dataset, rows: &[usize]) -> Result<FittedRecipe, FeatureError> {
+        self.fit_rows_with(ds, rows, None)
+    }
+
+    /// [`Recipe::fit_rows`], with number columns' statistics taken from `streamed` when given:
+    /// a file too large for memory was streamed, and its training rows' means, spreads, ranges
+    /// and (sketched) medians cover every row, not only the sample in `ds`.
+    pub fn fit_rows_with(
+        &self,
+        ds: &Dataset,
+        rows: &[usize],
+        streamed: Option<&ColumnStatistics>,
+    ) -> Result<FittedRecipe, FeatureError> {
         if rows.is_empty() {
             return Err(FeatureError::NoRows);
         }
@@ -39,7 +52,12 @@ impl Recipe {
                     train.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
                 Ok(match (step, &col.values) {
                     (Step::ImputeScale { column, impute, fill_value, indicator, scale }, Values::Numeric(v)) => {
-                        fit_numbers(column, v, rows, *impute, *fill_value, *indicator, *scale)
+                        match streamed.and_then(|s| s.numbers.get(column)) {
+                            Some(stats) => {
+                                fit_numbers_streamed(column, stats, v, rows, *impute, *fill_value, *indicator, *scale)
+                            }
+                            None => fit_numbers(column, v, rows, *impute, *fill_value, *indicator, *scale),
+                        }
                     }
                     (Step::OneHot { column, min_frequency, ordinal }, values) => {
                         let owned;
@@ -86,16 +104,7 @@ fn fit_numbers(
         _ if present.is_empty() => 0.0,
         Impute::Median => median(&mut present),
         Impute::Mean => present.iter().sum::<f64>() / present.len() as f64,
-        Impute::MostFrequent => {
-            let mut counts: HashMap<u64, usize> = HashMap::new();
-            present.iter().for_each(|x| *counts.entry(x.to_bits()).or_default() += 1);
-            // Ties go to the smallest value, as scikit-learn does.
-            counts
-                .into_iter()
-                .map(|(b, c)| (f64::from_bits(b), c))
-                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.total_cmp(&a.0)))
-                .map_or(0.0, |p| p.0)
-        }
+        Impute::MostFrequent => most_frequent(&present),
         Impute::Constant => fill_value,
     };
     // Scaling statistics over the imputed column, as a scaler after an imputer sees it.
@@ -116,8 +125,68 @@ fn fit_numbers(
         }
         Scaling::None => (0.0, 1.0),
     };
+    impute_scale(column, fill, center, spread, indicator)
+}
+
+fn impute_scale(column: &str, fill: f64, center: f64, spread: f64, indicator: bool) -> FittedStep {
     let std = if spread > 1e-12 && spread.is_finite() { spread } else { 1.0 };
     FittedStep::ImputeScale { column: column.to_string(), median: fill, mean: center, std, indicator }
+}
+
+/// The most frequent value; ties go to the smallest value, as scikit-learn does.
+fn most_frequent(present: &[f64]) -> f64 {
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    present.iter().for_each(|x| *counts.entry(x.to_bits()).or_default() += 1);
+    counts
+        .into_iter()
+        .map(|(b, c)| (f64::from_bits(b), c))
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.total_cmp(&a.0)))
+        .map_or(0.0, |p| p.0)
+}
+
+/// [`fit_numbers`] from the statistics of every streamed training row: the fill value (median
+/// from the sketch, exact mean) and the scaling over the imputed column, worked out from the
+/// present values' moments and the missing count (exact); quartiles from the sketch. Only the
+/// most frequent value, which a stream cannot count exactly, comes from the sample `v`.
+#[allow(clippy::too_many_arguments)]
+fn fit_numbers_streamed(
+    column: &str,
+    s: &ColumnStats,
+    v: &crate::data::Numbers,
+    rows: &[usize],
+    impute: Impute,
+    fill_value: f64,
+    indicator: bool,
+    scale: Scaling,
+) -> FittedStep {
+    let m = &s.moments;
+    let fill = match impute {
+        _ if m.count == 0 => 0.0,
+        Impute::Median => s.quantile(0.5).unwrap_or(0.0),
+        Impute::Mean => m.mean,
+        Impute::MostFrequent => most_frequent(&rows.iter().filter_map(|&i| v.get(i)).collect::<Vec<_>>()),
+        Impute::Constant => fill_value,
+    };
+    let (present, missing) = (m.count as f64, s.missing as f64);
+    let n = (present + missing).max(1.0);
+    let (center, spread) = match scale {
+        _ if m.count == 0 => (fill, 1.0),
+        Scaling::Standard => {
+            let mean = (m.mean * present + fill * missing) / n;
+            let squares = m.m2 + present * (m.mean - mean).powi(2) + missing * (fill - mean).powi(2);
+            (mean, (squares / n).sqrt())
+        }
+        Scaling::MinMax => {
+            let (lo, hi) = if s.missing > 0 { (m.min.min(fill), m.max.max(fill)) } else { (m.min, m.max) };
+            (lo, hi - lo)
+        }
+        Scaling::Robust => {
+            let q = |p: f64| s.quantile_filled(p, fill).unwrap_or(fill);
+            (q(0.5), q(0.75) - q(0.25))
+        }
+        Scaling::None => (0.0, 1.0),
+    };
+    impute_scale(column, fill, center, spread, indicator)
 }
 
 /// The median by selection (linear time), not a full sort.

@@ -5,7 +5,7 @@
 
 use crate::data::{DataError, Dataset};
 use crate::train::{Pipeline, PipelineError, Prediction};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 /// Bytes read per chunk (whole records are cut at the last newline outside quotes).
@@ -13,8 +13,6 @@ pub const CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("cannot read '{path}': {error}")]
-    Read { path: String, error: std::io::Error },
     #[error("cannot write the output: {0}")]
     Write(#[from] std::io::Error),
     #[error(transparent)]
@@ -23,8 +21,6 @@ pub enum BatchError {
     Predict { source_name: String, error: PipelineError },
     #[error("cannot explain {source_name}: {error}")]
     Explain { source_name: String, error: crate::eval::explain::ExplainError },
-    #[error("'{0}' has no header row")]
-    Empty(String),
 }
 
 /// The CSV writer for the predicted rows: `\n` line ends, a field quoted only when it holds a
@@ -95,65 +91,12 @@ pub(crate) fn csv_chunks(
     chunk_bytes: usize,
     write: &mut ChunkWriter,
 ) -> Result<usize, BatchError> {
-    let name = input.display().to_string();
-    let read_err = |error| BatchError::Read { path: name.clone(), error };
-    let file = std::fs::File::open(input).map_err(read_err)?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut header = Vec::new();
-    reader.read_until(b'\n', &mut header).map_err(read_err)?;
-    if header.iter().all(u8::is_ascii_whitespace) {
-        return Err(BatchError::Empty(name));
-    }
-    if !header.ends_with(b"\n") {
-        header.push(b'\n');
-    }
-    let mut done_bytes = header.len() as u64;
-    let mut line = 2usize; // physical line the next chunk starts on
-    let mut carry: Vec<u8> = Vec::new();
-    let mut rows = 0usize;
-    loop {
-        let mut block = vec![0u8; chunk_bytes];
-        let n = read_full(&mut reader, &mut block).map_err(read_err)?;
-        block.truncate(n);
-        carry.extend_from_slice(&block);
-        let at_end = n == 0;
-        let cut = if at_end { carry.len() } else { crate::data::last_record_end(&carry).map_or(0, |(end, _)| end) };
-        if cut == 0 && !at_end {
-            continue; // one record longer than a chunk: read more
-        }
-        let chunk: Vec<u8> = carry.drain(..cut).collect();
-        done_bytes += chunk.len() as u64;
-        if !chunk.iter().all(u8::is_ascii_whitespace) {
-            let source_name = format!("'{name}' (the part from line {line})");
-            let ds = crate::data::read_csv_bytes(&source_name, [header.as_slice(), &chunk].concat())?;
-            let mut writer = csv_writer(Vec::new());
-            write(&ds, &source_name, &mut writer, rows == 0)?;
-            out.write_all(&writer.into_inner().map_err(|e| e.into_error())?)?;
-            rows += ds.n_rows();
-        }
-        line += chunk.iter().filter(|&&b| b == b'\n').count();
-        progress(done_bytes.min(total), total, rows);
-        if at_end {
-            break;
-        }
-    }
-    if rows == 0 {
-        return Err(BatchError::Data(DataError::NoRows { source_name: name }));
-    }
-    Ok(rows)
-}
-
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..])? {
-            0 => break,
-            k => filled += k,
-        }
-    }
-    Ok(filled)
+    crate::data::stream::for_each_csv_chunk(input, chunk_bytes, progress, &mut |chunk| -> Result<(), BatchError> {
+        let mut writer = csv_writer(Vec::new());
+        write(&chunk.data, &chunk.source_name, &mut writer, chunk.rows_before == 0)?;
+        out.write_all(&writer.into_inner().map_err(|e| e.into_error())?)?;
+        Ok(())
+    })
 }
 
 /// [`predict_file`] into `output`, written atomically (a temporary file renamed at the end, so

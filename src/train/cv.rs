@@ -36,7 +36,13 @@ pub fn cross_validate(
     let folds = split::kfold(train_part.n_rows(), k, strata.as_deref(), cfg.seed);
     // The task is decided once, on all the data: a fold's subset must not re-detect it (a
     // numeric target with a few more than 20 distinct values could look like classes in a fold).
-    let cfg = &TrainConfig { task: prepared.task.into(), recipe: Some(prepared.recipe.clone()), ..cfg.clone() };
+    // Folds fit their own statistics (a streamed file's would include the held-out fold).
+    let cfg = &TrainConfig {
+        task: prepared.task.into(),
+        recipe: Some(prepared.recipe.clone()),
+        streamed: None,
+        ..cfg.clone()
+    };
     progress(&format!("Cross-validation: {k} folds, in parallel"));
     let fold_metrics = folds
         .par_iter()

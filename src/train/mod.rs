@@ -113,6 +113,10 @@ pub struct TrainConfig {
     pub series_column: Option<String>,
     pub horizon: Option<usize>,
     pub frequency: Option<crate::data::series::Frequency>,
+    /// A file too large for memory was streamed (`data::stream`): the data given to [`train`]
+    /// is a sample, and the recipe's number statistics are fitted from every streamed
+    /// training row instead.
+    pub streamed: Option<Arc<crate::data::stream::ColumnStatistics>>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -143,6 +147,7 @@ impl TrainConfig {
             series_column: None,
             horizon: None,
             frequency: None,
+            streamed: None,
         }
     }
 
@@ -309,7 +314,7 @@ fn fit_prepared(
 
     progress("Fitting the feature recipe on the training rows");
     let recipe = recipe.clone();
-    let fitted_recipe = recipe.fit_rows(&data_features, train_rows)?;
+    let fitted_recipe = recipe.fit_rows_with(&data_features, train_rows, cfg.streamed.as_deref())?;
     let model_kind = automatic_for_width(model_kind, cfg, fitted_recipe.n_features(), train_rows.len(), progress);
     let (x_train, x_train_sparse) = training_matrix(&fitted_recipe, &data_features, train_rows, model_kind)?;
     let (test_owned, test_y) = test_file.map_or_else(|| (None, y_all.take(test_rows)), |(x, y)| (Some(x), y));

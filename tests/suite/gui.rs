@@ -18,6 +18,7 @@ pub(crate) fn harness_with(picker: FixedPicker, deploy_dir: std::path::PathBuf) 
         cairn_exe: crate::common::cairn_exe(),
         deploy_dir,
         runs_store,
+        ..Default::default()
     });
     Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
 }

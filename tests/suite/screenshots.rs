@@ -14,6 +14,7 @@ fn rendering_harness(open: std::path::PathBuf, dir: &std::path::Path) -> Harness
         cairn_exe: crate::common::cairn_exe(),
         deploy_dir: dir.to_path_buf(),
         runs_store: dir.join("runs.sqlite"),
+        ..Default::default()
     });
     Harness::builder()
         .with_size(egui::vec2(1280.0, 860.0))
