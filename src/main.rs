@@ -17,11 +17,18 @@ fn bench_frames(rows: usize, json: bool) -> anyhow::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
+    cairn::app::PROCESS_START.get_or_init(std::time::Instant::now);
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(cli::Command::Bench { what, rows, json, .. }) if what == "frames" => bench_frames(rows, json),
         Some(command) => cli::run(command),
-        None => cairn::app::run_native().map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
+        None => match args.open {
+            // Not a file: most likely a mistyped command.
+            Some(path) if !path.exists() => {
+                Err(anyhow::anyhow!("'{}' is neither a file nor a command (see `cairn --help`)", path.display()))
+            }
+            open => cairn::app::run_native(open).map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -40,6 +40,8 @@ mod gui_runs;
 mod gui_save;
 #[path = "suite/gui_train.rs"]
 mod gui_train;
+#[path = "suite/install.rs"]
+mod install;
 #[path = "suite/large.rs"]
 mod large;
 #[path = "suite/layers.rs"]

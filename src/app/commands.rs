@@ -43,15 +43,17 @@ impl CairnApp {
             }
             Command::StartLesson(lesson) => self.start_lesson(*lesson, None),
             Command::PickClassPack => {
-                let Some(path) = self.options.picker.pick_data_file() else { return };
-                match crate::project::ClassPack::read(&path) {
-                    Ok(pack) => {
-                        let lesson = pack.lesson.clone();
-                        self.start_lesson(lesson, Some(pack));
-                    }
-                    Err(e) => self.state.error = Some(e.to_string()),
+                if let Some(path) = self.options.picker.pick_data_file() {
+                    self.execute(Command::OpenClassPack(path));
                 }
             }
+            Command::OpenClassPack(path) => match crate::project::ClassPack::read(&path) {
+                Ok(pack) => {
+                    let lesson = pack.lesson.clone();
+                    self.start_lesson(lesson, Some(pack));
+                }
+                Err(e) => self.state.error = Some(e.to_string()),
+            },
             Command::LeaveLesson => self.state.lesson = None,
             Command::ExportReport => self.export_report(),
             Command::PickExamplesFolder => {

@@ -92,6 +92,8 @@ impl Panel {
 /// What a panel asks the app to do.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Start the lesson of a class pack file.
+    OpenClassPack(PathBuf),
     /// Stream the open (too large) file again with a training sample of this many rows.
     Resample(usize),
     /// Undo the last edit of the panel shown (the recipe on Features, the settings elsewhere).
@@ -229,6 +231,8 @@ pub struct CairnApp {
     /// Set to stop the running server's metrics poller.
     metrics_stop: Option<Arc<AtomicBool>>,
     ctx: Option<egui::Context>,
+    /// Frames drawn in the native window.
+    frames: u64,
 }
 
 impl CairnApp {
@@ -236,7 +240,17 @@ impl CairnApp {
         let (tx, rx) = channel();
         let mut state = AppState::default();
         state.recent = projects::read_recent(&options.runs_store.with_file_name("recent-projects.json"));
-        CairnApp { state, options, commands: Vec::new(), tx, rx, server: None, metrics_stop: None, ctx: None }
+        CairnApp {
+            state,
+            options,
+            commands: Vec::new(),
+            tx,
+            rx,
+            server: None,
+            metrics_stop: None,
+            ctx: None,
+            frames: 0,
+        }
     }
 
     /// Queues a command, as a panel would.
@@ -412,8 +426,22 @@ impl CairnApp {
 impl eframe::App for CairnApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         CairnApp::ui(self, ui);
+        self.frames += 1;
+        // `CAIRN_EXIT_AFTER_FIRST_FRAME=1`: measure the cold start (process start to the first
+        // frame shown), print it and close (the install test and the README's figure).
+        if self.frames == 2 && std::env::var_os("CAIRN_EXIT_AFTER_FIRST_FRAME").is_some() {
+            let ms = PROCESS_START.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+            eprintln!("first frame after {ms:.0} ms");
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if self.frames == 1 {
+            ui.ctx().request_repaint();
+        }
     }
 }
+
+/// When the process started (set by `main`), for the cold-start figure.
+pub static PROCESS_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
 /// A framed list of plain-words warnings (nothing when there are none).
 /// A framed list of plain-words warnings (nothing when there are none), each with its fix as
@@ -476,14 +504,37 @@ pub fn short_name(path: &str) -> String {
 }
 
 /// Opens the native window.
-pub fn run_native() -> Result<(), eframe::Error> {
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Cairn")
-            .with_inner_size([1200.0, 800.0])
-            .with_min_inner_size([800.0, 500.0])
-            .with_drag_and_drop(true),
-        ..Default::default()
-    };
-    eframe::run_native("Cairn", options, Box::new(|_cc| Ok(Box::new(CairnApp::new(AppOptions::default())))))
+/// Opens the window; `open` is a file to open at once (a table, or a `.cairnpack` whose lesson
+/// starts), as when a file is double-clicked.
+pub fn run_native(open: Option<PathBuf>) -> Result<(), eframe::Error> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Cairn")
+        .with_app_id("cairn")
+        .with_inner_size([1200.0, 800.0])
+        .with_min_inner_size([800.0, 500.0])
+        .with_drag_and_drop(true);
+    if let Some(icon) = window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions { viewport, ..Default::default() };
+    eframe::run_native(
+        "Cairn",
+        options,
+        Box::new(move |_cc| {
+            let mut app = CairnApp::new(AppOptions::default());
+            if let Some(path) = open {
+                let is_pack = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("cairnpack"));
+                app.send(if is_pack { Command::OpenClassPack(path) } else { Command::OpenFile(path) });
+            }
+            Ok(Box::new(app))
+        }),
+    )
+}
+
+/// Cairn's icon (`assets/linux/cairn.svg`, rendered at 128 px) for the window.
+fn window_icon() -> Option<egui::IconData> {
+    let png = include_bytes!("../../assets/linux/cairn-128.png");
+    let rgba = image::load_from_memory(png).ok()?.into_rgba8();
+    let (width, height) = rgba.dimensions();
+    Some(egui::IconData { rgba: rgba.into_raw(), width, height })
 }

@@ -20,10 +20,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "cairn", version, about = "End-to-end machine learning on a laptop. Run with no command for the app.")]
+#[command(
+    name = "cairn",
+    version,
+    about = "End-to-end machine learning on a laptop. Run with no command for the app.",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open this file in the app: a data table, or a class pack (`.cairnpack`) to start its
+    /// lesson (what double-clicking a file does).
+    #[arg(value_name = "FILE")]
+    pub open: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +99,10 @@ pub enum Command {
         /// except those that held personal data in training) or all.
         #[arg(long, default_value = "safe", value_name = "none|safe|all")]
         log_inputs: String,
+        /// Open the prediction page in the browser once the server listens (what double-clicking
+        /// a `.cairn` file does).
+        #[arg(long)]
+        open: bool,
     },
     /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
     /// `cairn bench serve` puts the real server under load.
@@ -234,10 +247,10 @@ pub fn run(command: Command) -> Result<()> {
             crate::cli::explain::explain_to_csv(&pipeline, &input, out.as_deref(), &opts)
         }
         Command::Explain(args) => crate::cli::explain::cmd_explain(args),
-        Command::Serve { bundle, port, host, stop_with_parent, log_inputs } => {
+        Command::Serve { bundle, port, host, stop_with_parent, log_inputs, open } => {
             let log_inputs = cairn::serve::LogInputs::parse(&log_inputs)
                 .with_context(|| format!("unknown --log-inputs '{log_inputs}' (use none, safe or all)"))?;
-            cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs)
+            cmd_serve(&bundle, &host, port, stop_with_parent, log_inputs, open)
         }
         Command::Inspect { data, target, json, large } => {
             crate::cli::teach::cmd_inspect(&data, target.as_deref(), json, &large)
@@ -498,6 +511,7 @@ fn cmd_serve(
     port: u16,
     stop_with_parent: bool,
     log_inputs: cairn::serve::LogInputs,
+    open: bool,
 ) -> Result<()> {
     let (pipeline, checksum) = load_bundle(bundle)?;
     if stop_with_parent {
@@ -527,6 +541,14 @@ fn cmd_serve(
         // The first stdout line is read by the app's Deploy panel to learn the address.
         println!("Serving {model} predicting '{target}' at http://{addr}/");
         std::io::stdout().flush().ok();
+        if open {
+            // The desktop's browser; a machine without one just keeps serving.
+            let url = format!("http://{addr}/");
+            match std::process::Command::new("xdg-open").arg(&url).spawn() {
+                Ok(_) => eprintln!("Opening {url} in the browser."),
+                Err(e) => eprintln!("Could not open a browser ({e}); open {url} yourself."),
+            }
+        }
         eprintln!("Press Ctrl-C to stop.");
     })?;
     eprintln!("Server stopped.");
