@@ -28,6 +28,29 @@ impl CairnApp {
         }
     }
 
+    /// Opens a table (streamed when it is too large for memory).
+    fn open_file(&mut self, path: std::path::PathBuf) {
+        let name = short_name(&path.display().to_string());
+        let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+        (self.state.data_ref, self.state.project) = (Some(absolute.display().to_string()), None);
+        if crate::data::stream::too_large_for_memory(&path, self.options.memory_share) {
+            self.start_stream(path);
+        } else {
+            self.start_load(name, None, move |progress| crate::data::read_path_with(&path, progress));
+        }
+    }
+
+    /// Starts the lesson of a class pack file.
+    fn open_class_pack(&mut self, path: &std::path::Path) {
+        match crate::project::ClassPack::read(path) {
+            Ok(pack) => {
+                let lesson = pack.lesson.clone();
+                self.start_lesson(lesson, Some(pack));
+            }
+            Err(e) => self.state.error = Some(e.to_string()),
+        }
+    }
+
     pub(super) fn execute(&mut self, command: Command) {
         match command {
             Command::Show(panel) => self.state.panel = panel,
@@ -47,13 +70,7 @@ impl CairnApp {
                     self.execute(Command::OpenClassPack(path));
                 }
             }
-            Command::OpenClassPack(path) => match crate::project::ClassPack::read(&path) {
-                Ok(pack) => {
-                    let lesson = pack.lesson.clone();
-                    self.start_lesson(lesson, Some(pack));
-                }
-                Err(e) => self.state.error = Some(e.to_string()),
-            },
+            Command::OpenClassPack(path) => self.open_class_pack(&path),
             Command::LeaveLesson => self.state.lesson = None,
             Command::ExportReport => self.export_report(),
             Command::PickExamplesFolder => {
@@ -64,16 +81,7 @@ impl CairnApp {
             Command::Learn(topic) => self.state.learn = Some(topic),
             Command::Undo => self.undo_redo(false),
             Command::Redo => self.undo_redo(true),
-            Command::OpenFile(path) => {
-                let name = short_name(&path.display().to_string());
-                let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-                (self.state.data_ref, self.state.project) = (Some(absolute.display().to_string()), None);
-                if crate::data::stream::too_large_for_memory(&path, self.options.memory_share) {
-                    self.start_stream(path);
-                } else {
-                    self.start_load(name, None, move |progress| crate::data::read_path_with(&path, progress));
-                }
-            }
+            Command::OpenFile(path) => self.open_file(path),
             Command::Resample(rows) => {
                 self.state.sample_rows = rows.max(10);
                 if let Some(path) = self.state.streamed.as_ref().map(|s| s.path.clone()) {

@@ -369,10 +369,14 @@ fn held_out(seed: u64, row: u64, share: f64) -> bool {
 
 /// One row of `ds` as a CSV record (numbers written so that they read back exactly).
 fn record(ds: &Dataset, row: usize) -> Vec<u8> {
+    csv_line(&ds.columns.iter().map(|c| c.cell_text(row)).collect::<Vec<_>>())
+}
+
+/// Cells as one CSV line (quoted where needed).
+fn csv_line(cells: &[String]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let cells: Vec<String> = ds.columns.iter().map(|c| c.cell_text(row)).collect();
     // Writing into memory cannot fail.
-    let _ = w.write_record(&cells);
+    w.write_record(cells).ok();
     w.into_inner().unwrap_or_default()
 }
 
@@ -496,12 +500,7 @@ pub fn stream_csv(
         }
         Ok(())
     })?;
-    let header = {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        let _ = w.write_record(&names);
-        w.into_inner().unwrap_or_default()
-    };
-    let sample_name = format!("{name} (sample)");
+    let header = csv_line(&names);
     let train = train_sample
         .into_dataset(&format!("{name} (training sample)"), &header)?
         .ok_or_else(|| DataError::NoRows { source_name: name.clone() })?;
@@ -523,7 +522,6 @@ pub fn stream_csv(
     };
     let mut profile = whole_file_profile(&whole, &accs, rows, &name);
     profile.source = name.clone();
-    let _ = sample_name;
     let mut statistics = ColumnStatistics::default();
     for (acc, column) in accs.into_iter().zip(&names) {
         let numeric = train.column(column).is_some_and(|c| c.kind == ColumnKind::Numeric);
