@@ -89,6 +89,10 @@ impl CairnApp {
                 }
             }
             Command::Train => self.start_training(),
+            Command::Calibrate(method) => {
+                self.state.settings.calibration = method;
+                self.start_training();
+            }
             Command::TryAllModels => self.start_try_all(),
             Command::Cancel => {
                 if let Some(flag) = &self.state.cancel {

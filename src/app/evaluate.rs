@@ -134,13 +134,16 @@ pub fn evaluate_ui(ui: &mut egui::Ui, state: &mut AppState, cmds: &mut Vec<Comma
             }
             regression_ui(ui, &p.target.name, actual, predicted)
         }
-        Detail::Classification { classes, confusion, actual, predicted, scores } => {
+        Detail::Classification { classes, confusion, actual, predicted, scores, reliability } => {
             if classes.len() == 2 && scores.len() == actual.len() && !scores.is_empty() {
                 threshold_ui(ui, &mut state.eval_view, classes, actual, scores);
             }
             confusion_ui(ui, &mut state.eval_view, classes, confusion);
             if let Some((a, pr)) = state.eval_view.cell {
                 cell_rows_ui(ui, state, &o, (a, pr), actual, predicted);
+            }
+            if !reliability.is_empty() {
+                reliability_ui(ui, reliability, classes.len() == 2, p, cmds);
             }
         }
         Detail::Clustering { sizes, labels, table, .. } => clusters_ui(ui, &p.target.classes, sizes, labels, table),
@@ -227,6 +230,66 @@ fn cards_ui(ui: &mut egui::Ui, cards: &[(&str, f64, &str)]) {
             });
         }
     });
+}
+
+/// The reliability diagram: per bin of predicted probability, the share that came true (on the
+/// diagonal: the probabilities can be read as chances), the Brier score, and one click to
+/// retrain with calibrated probabilities.
+fn reliability_ui(
+    ui: &mut egui::Ui,
+    bins: &[[f64; 3]],
+    binary: bool,
+    p: &crate::train::Pipeline,
+    cmds: &mut Vec<Command>,
+) {
+    ui.add_space(8.0);
+    let what = if binary { "positive" } else { "right (the top class)" };
+    ui.label(egui::RichText::new("Can the probabilities be trusted? (reliability diagram)").strong()).on_hover_text(
+        format!(
+            "Test rows grouped by the probability the model gave; each point is how often they really were {what}. \
+             On the diagonal, \"70 %\" comes true 70 % of the time."
+        ),
+    );
+    let gap: f64 = bins.iter().map(|b| (b[0] - b[1]).abs() * b[2]).sum::<f64>()
+        / bins.iter().map(|b| b[2]).sum::<f64>().max(1.0);
+    let brier = match p.metrics {
+        crate::eval::Metrics::Classification { brier: Some(b), .. } => format!("Brier score {b:.4}; "),
+        _ => String::new(),
+    };
+    let calibrated = p.calibrator.as_ref().map_or(String::new(), |c| {
+        format!(" Calibrated ({}, on {} out-of-fold training rows).", c.method.name(), c.rows)
+    });
+    ui.label(format!(
+        "{brier}on average the probabilities are {:.1} points away from what happened.{calibrated}",
+        gap * 100.0
+    ));
+    let points: Vec<[f64; 2]> = bins.iter().map(|b| [b[0], b[1]]).collect();
+    Plot::new("reliability")
+        .width(320.0)
+        .height(240.0)
+        .include_x(0.0)
+        .include_x(1.0)
+        .include_y(0.0)
+        .include_y(1.0)
+        .x_axis_label("predicted probability")
+        .y_axis_label(format!("share {what}"))
+        .show(ui, |plot| {
+            plot.line(Line::new("perfectly calibrated", PlotPoints::from(vec![[0.0, 0.0], [1.0, 1.0]])));
+            plot.line(Line::new("this model", PlotPoints::from(points.clone())));
+            plot.points(Points::new("bins", points).radius(3.0));
+        });
+    if p.calibrator.is_none() && gap > 0.05 {
+        ui.horizontal(|ui| {
+            ui.label("The probabilities are off by more than 5 points.");
+            if ui
+                .button("Retrain with calibrated probabilities")
+                .on_hover_text("Isotonic calibration on out-of-fold predictions of the training rows (5 more fits).")
+                .clicked()
+            {
+                cmds.push(Command::Calibrate(Some(crate::train::calibration::Calibration::Isotonic)));
+            }
+        });
+    }
 }
 
 fn regression_ui(ui: &mut egui::Ui, target: &str, actual: &[f64], predicted: &[f64]) {

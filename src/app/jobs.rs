@@ -131,6 +131,7 @@ impl CairnApp {
         // The recipe the Features panel shows (proposed from the profile, or edited).
         cfg.recipe = self.state.recipe.for_target(&cfg.target).cloned();
         cfg.time_column = s.time_column.clone();
+        cfg.calibration = s.calibration;
         if let Some(f) = &s.forecast {
             // A forecast backtests every method itself: the model list and the split do not apply.
             cfg.task = crate::train::TaskChoice::Forecast;

@@ -92,6 +92,8 @@ impl Panel {
 /// What a panel asks the app to do.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Set (or clear) probability calibration and retrain.
+    Calibrate(Option<crate::train::calibration::Calibration>),
     /// Start the lesson of a class pack file.
     OpenClassPack(PathBuf),
     /// Stream the open (too large) file again with a training sample of this many rows.

@@ -178,7 +178,7 @@ fn comparison_ui(ui: &mut egui::Ui, c: &Comparison, runs: &[RunRecord]) {
         for (name, values) in &c.metrics {
             ui.label(egui::RichText::new(format!("test {}", metric_label(name))).strong());
             let best = values.iter().flatten().copied().fold(f64::NAN, |a, b| {
-                let lower_better = matches!(name.as_str(), "rmse" | "mae");
+                let lower_better = matches!(name.as_str(), "rmse" | "mae" | "brier");
                 if a.is_nan() || (lower_better && b < a) || (!lower_better && b > a) { b } else { a }
             });
             for v in values {

@@ -27,6 +27,8 @@ pub struct TrainSettings {
     pub time_column: Option<String>,
     /// Forecast the target's next values instead (the task chosen on the Train panel).
     pub forecast: Option<super::forecast_setup::ForecastSettings>,
+    /// Calibrate a classifier's probabilities (the Evaluate panel's reliability diagram offers it).
+    pub calibration: Option<crate::train::calibration::Calibration>,
 }
 
 impl Default for TrainSettings {
@@ -40,6 +42,7 @@ impl Default for TrainSettings {
             device: crate::gpu::DeviceChoice::Auto,
             time_column: None,
             forecast: None,
+            calibration: None,
         }
     }
 }

@@ -383,6 +383,10 @@ pub struct TrainArgs {
     pub level: f64,
     #[command(flatten)]
     pub large: LargeFileArgs,
+    /// Calibrate a classifier's probabilities on out-of-fold predictions of the training rows:
+    /// sigmoid (Platt) or isotonic.
+    #[arg(long, value_name = "METHOD")]
+    pub calibrate: Option<String>,
 }
 
 /// Files larger than memory (`data::stream`): streamed in one pass, with a sample to train on.

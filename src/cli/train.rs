@@ -118,6 +118,14 @@ fn train_config(
     cfg.device = device;
     cfg.recipe = a.recipe.as_deref().map(super::runs::read_recipe).transpose()?;
     cfg.time_column = a.time_split.clone();
+    cfg.calibration = a
+        .calibrate
+        .as_deref()
+        .map(|m| {
+            cairn::train::calibration::Calibration::parse(m)
+                .with_context(|| format!("unknown --calibrate '{m}' (use sigmoid or isotonic)"))
+        })
+        .transpose()?;
     // A neural network's epochs, as they finish.
     cfg.on_epoch = Some(cairn::train::EpochSink(std::sync::Arc::new(move |e: &gpu::net::EpochStats| {
         if e.is_whole() {
@@ -217,6 +225,7 @@ fn print_json(outcome: &TrainOutcome, x: &Extras) {
         "learning_curve": x.curve,
         "bundle": x.bundle,
         "run_id": x.run_id,
+        "calibration": p.calibrator.as_ref().map(|c| json!({ "method": c.method.name(), "rows": c.rows })),
     });
     let mut v = v;
     if let Some(s) = &x.streamed {

@@ -73,6 +73,54 @@ pub fn cross_validate(
     Ok(CvResult { folds: k, mean, std })
 }
 
+/// A calibrator fitted on out-of-fold probabilities of the training rows `rows` of `data`: 5
+/// folds (stratified by `strata`), each predicted by a model trained (recipe and all) on the
+/// other four with `fold_cfg`. `labels` are the rows' class indices into `classes`.
+pub(crate) fn calibrator(
+    data: &Dataset,
+    rows: &[usize],
+    strata: Option<&[usize]>,
+    labels: &[usize],
+    classes: &[String],
+    method: super::calibration::Calibration,
+    fold_cfg: &TrainConfig,
+) -> Result<super::calibration::Calibrator, TrainError> {
+    const K: usize = 5;
+    if rows.len() < 2 * K {
+        return Err(TrainError::TooFewRows { rows: rows.len(), needed: 2 * K });
+    }
+    let part = data.take_rows(rows);
+    let strata: Option<Vec<usize>> = strata.map(|s| rows.iter().map(|&i| s[i]).collect());
+    let folds = split::kfold(part.n_rows(), K, strata.as_deref(), fold_cfg.seed);
+    let predicted = folds
+        .par_iter()
+        .map(|held_out| {
+            let rest: Vec<usize> = (0..part.n_rows()).filter(|i| held_out.binary_search(i).is_err()).collect();
+            let held = part.take_rows(held_out);
+            let outcome = train(&part.take_rows(&rest), Some(&held), fold_cfg, &mut |_| {})?;
+            let fold_classes = &outcome.pipeline.target.classes;
+            let super::Prediction::Classification { probabilities, .. } =
+                outcome.pipeline.predict(&held).map_err(|e| TrainError::Fit(e.to_string()))?
+            else {
+                return Err(TrainError::Fit("calibration needs class probabilities".into()));
+            };
+            // A fold may miss a rare class: its probability is 0 there.
+            let at: Vec<Option<usize>> = classes.iter().map(|c| fold_classes.iter().position(|f| f == c)).collect();
+            Ok(probabilities
+                .iter()
+                .map(|p| at.iter().map(|i| i.map_or(0.0, |i| p[i])).collect::<Vec<f64>>())
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>, TrainError>>()?;
+    let mut oof = ndarray::Array2::<f64>::zeros((part.n_rows(), classes.len()));
+    for (held_out, probabilities) in folds.iter().zip(predicted) {
+        for (&row, p) in held_out.iter().zip(probabilities) {
+            oof.row_mut(row).assign(&ndarray::Array1::from(p));
+        }
+    }
+    Ok(super::calibration::Calibrator::fit(method, &oof, labels))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

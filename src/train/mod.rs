@@ -4,6 +4,7 @@
 mod bayes;
 mod binned;
 mod boosting;
+pub mod calibration;
 pub mod cv;
 pub mod factorization;
 mod fit;
@@ -117,6 +118,9 @@ pub struct TrainConfig {
     /// is a sample, and the recipe's number statistics are fitted from every streamed
     /// training row instead.
     pub streamed: Option<Arc<crate::data::stream::ColumnStatistics>>,
+    /// Calibrate a classifier's probabilities on out-of-fold predictions of the training rows
+    /// (`train::calibration`).
+    pub calibration: Option<calibration::Calibration>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -148,6 +152,7 @@ impl TrainConfig {
             horizon: None,
             frequency: None,
             streamed: None,
+            calibration: None,
         }
     }
 
@@ -349,8 +354,35 @@ fn fit_prepared(
     let (model, device_used) = fit_under_control(&settings, &input, target, cfg)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
+    let calibrator = match (cfg.calibration, &y_all) {
+        (Some(method), TargetValues::Classes(v)) if task == Task::Classification => {
+            let idx = class_index(v);
+            let labels: Vec<usize> = train_rows.iter().map(|&i| idx[i]).collect();
+            progress(&format!("Calibrating the probabilities ({}, 5 folds of the training rows)", method.name()));
+            let fold_cfg = TrainConfig {
+                task: task.into(),
+                model: Some(model_kind),
+                params: Some(params.clone()),
+                recipe: Some(recipe.clone()),
+                calibration: None,
+                streamed: None,
+                on_epoch: None,
+                ..cfg.clone()
+            };
+            Some(cv::calibrator(data, train_rows, prepared.strata.as_deref(), &labels, classes, method, &fold_cfg)?)
+        }
+        (Some(_), _) => {
+            return Err(TrainError::Config(format!(
+                "calibrating probabilities needs a classification task; '{}' is {}",
+                cfg.target,
+                task.name()
+            )));
+        }
+        _ => None,
+    };
+
     progress("Scoring on the test rows");
-    let report = score_rows(&model, &fitted_recipe, test_data, &test_idx, &test_y, classes)?;
+    let report = score_rows(&model, calibrator.as_ref(), &fitted_recipe, test_data, &test_idx, &test_y, classes)?;
 
     let example = pipeline::example_record(&data_features, train_rows, &schema);
     let (dense, sparse) = (x_train.as_ref(), x_train_sparse.as_ref());
@@ -385,6 +417,7 @@ fn fit_prepared(
         thresholds: None,
         reference,
         forecast: None,
+        calibrator,
     };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })
@@ -488,6 +521,7 @@ const SCORE_BLOCK_CELLS: usize = 4 << 20;
 /// [`score`] on rows `rows` of `ds`, through the fitted recipe, in blocks when wide.
 fn score_rows(
     model: &FittedModel,
+    calibrator: Option<&calibration::Calibrator>,
     recipe: &FittedRecipe,
     ds: &Dataset,
     rows: &[usize],
@@ -495,9 +529,29 @@ fn score_rows(
     classes: &[String],
 ) -> Result<Report, TrainError> {
     let p = recipe.n_features().max(1);
-    if matches!(model, FittedModel::KMeans(_)) || rows.len() * p <= SCORE_BLOCK_CELLS {
+    if matches!(model, FittedModel::KMeans(_)) {
         return score(model, &recipe.transform_rows(ds, rows)?, y, classes);
     }
+    let mut output = if rows.len() * p <= SCORE_BLOCK_CELLS {
+        model.predict(&recipe.transform_rows(ds, rows)?)
+    } else {
+        predict_in_blocks(model, recipe, ds, rows, p)?
+    };
+    if let (Some(c), ModelOutput::Probabilities(p)) = (calibrator, &mut output) {
+        c.apply(p);
+    }
+    score_output(&output, y, classes)
+}
+
+/// The model's output for `rows` of `ds`, a block of rows at a time (a wide test part's
+/// features never exist whole).
+fn predict_in_blocks(
+    model: &FittedModel,
+    recipe: &FittedRecipe,
+    ds: &Dataset,
+    rows: &[usize],
+    p: usize,
+) -> Result<ModelOutput, TrainError> {
     let (mut values, mut probabilities) = (Vec::new(), Vec::new());
     for block in rows.chunks((SCORE_BLOCK_CELLS / p).max(1)) {
         match model.predict(&recipe.transform(&ds.take_rows(block))?) {
@@ -513,7 +567,7 @@ fn score_rows(
             ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| TrainError::Fit(e.to_string()))?,
         )
     };
-    score_output(&output, y, classes)
+    Ok(output)
 }
 
 /// The test report of a model's output against the true target values.
@@ -529,7 +583,14 @@ fn score_output(output: &ModelOutput, y: &TargetValues, classes: &[String]) -> R
             let a: Vec<usize> = known.iter().map(|&i| actual_idx[i]).collect();
             let pred: Vec<usize> = known.iter().map(|&i| argmax(p.row(i).iter().copied())).collect();
             let scores: Vec<f64> = known.iter().map(|&i| p[[i, p.ncols() - 1]]).collect();
-            metrics::classification_report(classes, &a, &pred, (classes.len() == 2).then_some(scores.as_slice()))
+            let known_p = p.select(ndarray::Axis(0), &known);
+            metrics::classification_report(
+                classes,
+                &a,
+                &pred,
+                (classes.len() == 2).then_some(scores.as_slice()),
+                Some(&known_p),
+            )
         }
         _ => return Err(TrainError::Fit("the model's output does not match the task".into())),
     })

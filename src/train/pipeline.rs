@@ -71,6 +71,10 @@ pub struct Pipeline {
     /// and model are then the lag regression's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast: Option<Box<super::forecast::Forecaster>>,
+    /// Maps the model's class probabilities to calibrated ones (`--calibrate`), applied to
+    /// every prediction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibrator: Option<super::calibration::Calibrator>,
 }
 
 /// The training data's reference point for explanations: each feature's mean over the
@@ -191,7 +195,11 @@ impl Pipeline {
 
     /// The model's raw output (values or class probabilities) for every row of `ds`.
     fn model_output(&self, ds: &Dataset) -> Result<ModelOutput, PipelineError> {
-        Ok(self.model.predict(&self.features(ds)?))
+        let mut output = self.model.predict(&self.features(ds)?);
+        if let (Some(c), ModelOutput::Probabilities(p)) = (&self.calibrator, &mut output) {
+            c.apply(p);
+        }
+        Ok(output)
     }
 
     /// The feature rows the recipe makes of `ds`, checked against what the model expects.

@@ -38,7 +38,7 @@ fn spam_logistic_tfidf_meets_floor() {
     assert_eq!(o.pipeline.target.classes, vec!["ham", "spam"]);
     assert_eq!(o.pipeline.info.model, "logistic");
     assert_eq!((o.pipeline.info.train_rows, o.pipeline.info.test_rows), (4459, 1115));
-    let Metrics::Classification { accuracy, precision, recall, f1, roc_auc } = o.report.metrics else { panic!() };
+    let Metrics::Classification { accuracy, precision, recall, f1, roc_auc, .. } = o.report.metrics else { panic!() };
     eprintln!(
         "spam logistic: acc {accuracy:.4} P {precision:.4} R {recall:.4} F1 {f1:.4} AUC {:?} (sklearn: 0.9749 / 1.0 / 0.8121 / 0.8963 / 0.9908)",
         roc_auc

@@ -282,6 +282,7 @@ pub fn train_forecast(
         thresholds: None,
         reference: Default::default(),
         forecast: Some(Box::new(forecaster)),
+        calibrator: None,
     };
     Ok(TrainOutcome { pipeline, report, test_source_rows: vec![] })
 }

@@ -28,6 +28,9 @@ pub enum Metrics {
         /// Binary only.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         roc_auc: Option<f64>,
+        /// The Brier score of the probabilities (lower is better; see `calibration::brier`).
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        brier: Option<f64>,
     },
     Clustering {
         /// Mean silhouette, −1 … 1: how much closer rows are to their own cluster than to the
@@ -46,9 +49,10 @@ impl Metrics {
     pub fn named(&self) -> Vec<(String, f64)> {
         let pairs: Vec<(&str, f64)> = match *self {
             Metrics::Regression { rmse, mae, r2 } => vec![("rmse", rmse), ("mae", mae), ("r2", r2)],
-            Metrics::Classification { accuracy, precision, recall, f1, roc_auc } => {
+            Metrics::Classification { accuracy, precision, recall, f1, roc_auc, brier } => {
                 let mut v = vec![("accuracy", accuracy), ("precision", precision), ("recall", recall), ("f1", f1)];
                 v.extend(roc_auc.map(|a| ("roc_auc", a)));
+                v.extend(brier.map(|b| ("brier", b)));
                 v
             }
             Metrics::Clustering { silhouette, spread, adjusted_rand } => {
@@ -68,7 +72,7 @@ impl Metrics {
                 ("MAE", mae, "Mean absolute error: how far off a prediction is on average."),
                 ("RMSE", rmse, "Root mean squared error: like MAE, but large misses count more."),
             ],
-            Metrics::Classification { accuracy, precision, recall, f1, roc_auc } => {
+            Metrics::Classification { accuracy, precision, recall, f1, roc_auc, brier } => {
                 let mut v = vec![
                     ("Accuracy", accuracy, "Share of test rows whose class was predicted correctly."),
                     ("Precision", precision, "Of the rows predicted as the class, the share that really are."),
@@ -77,6 +81,14 @@ impl Metrics {
                 ];
                 if let Some(auc) = roc_auc {
                     v.push(("ROC AUC", auc, "Chance that a random positive row scores above a random negative one."));
+                }
+                if let Some(b) = brier {
+                    v.push((
+                        "Brier",
+                        b,
+                        "Mean squared gap between the predicted probability and what happened: lower is better; \
+                         good when the probabilities can be trusted as chances.",
+                    ));
                 }
                 v
             }
@@ -198,6 +210,9 @@ pub enum Detail {
         predicted: Vec<usize>,
         #[serde(default)]
         scores: Vec<f64>,
+        /// The reliability diagram: per probability bin, [mean predicted, share true, rows].
+        #[serde(default)]
+        reliability: Vec<[f64; 3]>,
     },
     Clustering {
         /// Rows per cluster.
@@ -240,6 +255,7 @@ pub fn classification_report(
     actual: &[usize],
     predicted: &[usize],
     positive_scores: Option<&[f64]>,
+    probabilities: Option<&ndarray::Array2<f64>>,
 ) -> Report {
     let k = classes.len();
     let mut confusion = vec![vec![0usize; k]; k];
@@ -272,13 +288,21 @@ pub fn classification_report(
         )
     };
     Report {
-        metrics: Metrics::Classification { accuracy: correct as f64 / n, precision, recall, f1, roc_auc },
+        metrics: Metrics::Classification {
+            accuracy: correct as f64 / n,
+            precision,
+            recall,
+            f1,
+            roc_auc,
+            brier: probabilities.map(|p| super::calibration::brier(p, actual)),
+        },
         detail: Detail::Classification {
             classes: classes.to_vec(),
             confusion,
             actual: actual.to_vec(),
             predicted: predicted.to_vec(),
             scores: positive_scores.map(<[f64]>::to_vec).unwrap_or_default(),
+            reliability: probabilities.map(|p| super::calibration::reliability(p, actual, 10)).unwrap_or_default(),
         },
     }
 }
@@ -385,7 +409,7 @@ mod tests {
     #[test]
     fn binary_metrics_and_auc() {
         let classes = vec!["ham".to_string(), "spam".to_string()];
-        let r = classification_report(&classes, &[0, 0, 1, 1], &[0, 1, 1, 0], Some(&[0.1, 0.6, 0.8, 0.4]));
+        let r = classification_report(&classes, &[0, 0, 1, 1], &[0, 1, 1, 0], Some(&[0.1, 0.6, 0.8, 0.4]), None);
         let Metrics::Classification { accuracy, precision, recall, roc_auc, .. } = r.metrics else { panic!() };
         assert_eq!((accuracy, precision, recall), (0.5, 0.5, 0.5));
         assert!((roc_auc.unwrap() - 0.75).abs() < 1e-12);
