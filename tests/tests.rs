@@ -4,6 +4,8 @@
 #[path = "suite/common.rs"]
 mod common;
 
+#[path = "suite/calibration.rs"]
+mod calibration;
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/core.rs"]

@@ -185,17 +185,22 @@ fn softplus(z: f64) -> f64 {
 pub fn isotonic(p: &[f64], y: &[bool]) -> (Vec<f64>, Vec<f64>) {
     let mut order: Vec<usize> = (0..p.len()).collect();
     order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
-    // Blocks: (lowest p, highest p, sum of y, count).
-    let mut blocks: Vec<(f64, f64, f64, f64)> = Vec::new();
+    // Tied probabilities first become one point (their mean outcome, weighted by their count).
+    let mut points: Vec<(f64, f64, f64)> = Vec::new();
     for &i in &order {
         let v = if y[i] { 1.0 } else { 0.0 };
-        match blocks.last_mut() {
-            Some(last) if last.1 == p[i] => {
-                last.2 += v;
-                last.3 += 1.0;
+        match points.last_mut() {
+            Some(last) if last.0 == p[i] => {
+                last.1 += v;
+                last.2 += 1.0;
             }
-            _ => blocks.push((p[i], p[i], v, 1.0)),
+            _ => points.push((p[i], v, 1.0)),
         }
+    }
+    // Blocks: (lowest p, highest p, sum of y, count); a block above a higher mean is pooled.
+    let mut blocks: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for (x, sum, count) in points {
+        blocks.push((x, x, sum, count));
         while blocks.len() >= 2 {
             let n = blocks.len();
             let (prev, last) = (blocks[n - 2], blocks[n - 1]);
@@ -220,7 +225,7 @@ pub fn isotonic(p: &[f64], y: &[bool]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Linear interpolation through the points, clipped to the first and last.
-fn interpolate(x: &[f64], y: &[f64], v: f64) -> f64 {
+pub fn interpolate(x: &[f64], y: &[f64], v: f64) -> f64 {
     match x.len() {
         0 => v,
         1 => y[0],
@@ -250,8 +255,10 @@ pub fn reliability(probabilities: &Array2<f64>, actual: &[usize], bins: usize) -
             let top = super::argmax(row.iter().copied());
             (row[top], a == top)
         };
-        // scikit-learn's bins: edges at i / bins, the last bin closed.
-        let b = ((p * bins as f64) as usize).min(bins - 1);
+        // scikit-learn's bins: a probability on an edge (`k · 1/bins`, as numpy's linspace
+        // computes it) belongs to the bin below it.
+        let step = 1.0 / bins as f64;
+        let b = (1..bins).filter(|&k| k as f64 * step < p).count();
         sum_p[b] += p;
         sum_y[b] += if hit { 1.0 } else { 0.0 };
         count[b] += 1.0;
@@ -293,7 +300,7 @@ mod tests {
         assert_eq!(x, vec![0.1, 0.2, 0.4, 0.5, 0.6]);
         assert_eq!(v, vec![0.0, 1.0 / 3.0, 1.0 / 3.0, 1.0, 1.0]);
         assert!(v.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(interpolate(&x, &v, 0.45), (1.0 / 3.0 + 1.0) / 2.0);
+        assert!((interpolate(&x, &v, 0.45) - (1.0 / 3.0 + 1.0) / 2.0).abs() < 1e-12);
         assert_eq!(interpolate(&x, &v, 0.0), 0.0);
         assert_eq!(interpolate(&x, &v, 0.9), 1.0);
     }

@@ -1,0 +1,134 @@
+//! Probability calibration, the Brier score and the reliability diagram against scikit-learn
+//! (`benches/sklearn_calibration.py`): the isotonic curve, Platt's sigmoid, `brier_score_loss`
+//! and `calibration_curve` on the same numbers; then end to end, naive Bayes on the spam sample
+//! (over-confident) gets a better Brier score on held-out rows once calibrated, and the
+//! probabilities `cairn predict` writes are the calibrated ones the test report scored.
+
+use crate::common::{asset, assert_clean_failure, cairn, stderr, tempdir};
+use cairn::train::calibration::{brier, interpolate, isotonic, platt, reliability};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn sklearn(request: &Value) -> Value {
+    let has = Command::new("python3").args(["-c", "import sklearn"]).status().is_ok_and(|s| s.success());
+    assert!(has, "scikit-learn is not installed: it is this test's reference (pip install scikit-learn)");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sklearn_calibration.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+#[test]
+fn isotonic_sigmoid_brier_and_the_reliability_curve_match_scikit_learn() {
+    // An over-confident model: it says p, the truth comes with chance 0.2 + 0.6 p (a generated,
+    // repeatable stream), with some probabilities repeated (ties).
+    let n = 3000;
+    let p: Vec<f64> = (0..n).map(|i| ((i as f64 * 0.618_033_988_75).fract() * 100.0).round() / 100.0).collect();
+    let y: Vec<bool> =
+        p.iter().enumerate().map(|(i, &pi)| ((i * 7919 + 13) % 1009) as f64 / 1009.0 < 0.2 + 0.6 * pi).collect();
+    let f: Vec<f64> = p.iter().map(|&pi| (pi.clamp(0.01, 0.99) / (1.0 - pi.clamp(0.01, 0.99))).ln()).collect();
+    let grid: Vec<f64> = (0..=40).map(|i| i as f64 / 40.0 - 0.1).collect();
+    let ys: Vec<u8> = y.iter().map(|&b| u8::from(b)).collect();
+    let reference = sklearn(&json!({ "p": p, "y": ys, "f": f, "grid": grid, "probs": p, "actual": ys }));
+
+    let (x, v) = isotonic(&p, &y);
+    for (g, want) in grid.iter().zip(numbers(&reference["isotonic"])) {
+        let got = interpolate(&x, &v, *g);
+        assert!((got - want).abs() < 1e-9, "isotonic at {g}: {got} against {want}");
+    }
+    let (a, b) = platt(&f, &y);
+    let want = numbers(&reference["sigmoid"]);
+    // Both minimise the same convex loss; compare the fitted curves.
+    for fi in [-4.0, -1.0, 0.0, 1.0, 4.0] {
+        let (ours, theirs) = (1.0 / (1.0 + (a * fi + b).exp()), 1.0 / (1.0 + (want[0] * fi + want[1]).exp()));
+        assert!((ours - theirs).abs() < 1e-4, "sigmoid at {fi}: {ours} against {theirs} (a {a}, b {b}; {want:?})");
+    }
+
+    let probs = ndarray::Array2::from_shape_fn((n, 2), |(i, c)| if c == 1 { p[i] } else { 1.0 - p[i] });
+    let actual: Vec<usize> = y.iter().map(|&b| usize::from(b)).collect();
+    let ours = brier(&probs, &actual);
+    let theirs = reference["brier"].as_f64().unwrap();
+    assert!((ours - theirs).abs() < 1e-12, "Brier {ours} against {theirs}");
+    let bins = reliability(&probs, &actual, 10);
+    let (true_share, mean_p) = (numbers(&reference["prob_true"]), numbers(&reference["prob_pred"]));
+    assert_eq!(bins.len(), true_share.len());
+    for ((b, t), m) in bins.iter().zip(&true_share).zip(&mean_p) {
+        assert!((b[1] - t).abs() < 1e-12 && (b[0] - m).abs() < 1e-12, "bin {b:?} against ({m}, {t})");
+    }
+}
+
+/// The spam sample split in two files (every fifth row tests), so that `cairn predict` can score
+/// exactly the rows the training report scored.
+fn split_spam(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ds = cairn::data::read_path(&asset("sms_spam.csv")).unwrap();
+    let write = |name: &str, keep: &dyn Fn(usize) -> bool| {
+        let path = dir.join(name);
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(ds.column_names()).unwrap();
+        for r in (0..ds.n_rows()).filter(|&r| keep(r)) {
+            w.write_record(ds.columns.iter().map(|c| c.cell_text(r))).unwrap();
+        }
+        w.flush().unwrap();
+        path
+    };
+    (write("train.csv", &|r| r % 5 != 0), write("test.csv", &|r| r % 5 == 0))
+}
+
+fn train_json(args: &[&str]) -> Value {
+    let o = cairn(args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn calibrating_an_over_confident_model_lowers_its_brier_score_on_held_out_rows() {
+    let dir = tempdir();
+    let (train, test) = split_spam(dir.path());
+    let (train, test) = (train.to_str().unwrap(), test.to_str().unwrap());
+    let base = ["train", train, "--test", test, "--target", "label", "--model", "naive_bayes", "--json"];
+    let raw = train_json(&base);
+    let bundle = dir.path().join("calibrated.cairn");
+    let mut args = base.to_vec();
+    args.extend(["--calibrate", "isotonic", "--out", bundle.to_str().unwrap()]);
+    let calibrated = train_json(&args);
+    let (before, after) = (raw["metrics"]["brier"].as_f64().unwrap(), calibrated["metrics"]["brier"].as_f64().unwrap());
+    eprintln!("naive Bayes on spam, held-out Brier: {before:.4} raw, {after:.4} isotonic");
+    assert!(after < 0.8 * before, "calibration did not help: {before} → {after}");
+    assert_eq!(calibrated["calibration"]["method"], "isotonic");
+    assert!(calibrated["calibration"]["rows"].as_u64().unwrap() > 4000);
+    assert!(raw["calibration"].is_null());
+
+    // The served probabilities are the calibrated ones the report scored.
+    let out = dir.path().join("predicted.csv");
+    let o = cairn(&["predict", bundle.to_str().unwrap(), test, "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let predicted = cairn::data::read_path(&out).unwrap();
+    let (label, spam) = (predicted.column("label").unwrap(), predicted.column("probability_spam").unwrap());
+    let gap: f64 = (0..predicted.n_rows())
+        .map(|r| {
+            let p: f64 = spam.cell_text(r).parse().unwrap();
+            (p - if label.cell_text(r) == "spam" { 1.0 } else { 0.0 }).powi(2)
+        })
+        .sum::<f64>()
+        / predicted.n_rows() as f64;
+    assert!((gap - after).abs() < 1e-9, "Brier of the predictions {gap} against the report's {after}");
+
+    let o = cairn(&["train", &asset("california_housing.csv").display().to_string(), "--target", "median_house_value", "--calibrate", "sigmoid"]);
+    assert_clean_failure(&o, "calibrating probabilities needs a classification task");
+    let o = cairn(&["train", train, "--target", "label", "--calibrate", "beta"]);
+    assert_clean_failure(&o, "unknown --calibrate 'beta'");
+}
