@@ -250,8 +250,8 @@ fn reliability_ui(
              On the diagonal, \"70 %\" comes true 70 % of the time."
         ),
     );
-    let gap: f64 = bins.iter().map(|b| (b[0] - b[1]).abs() * b[2]).sum::<f64>()
-        / bins.iter().map(|b| b[2]).sum::<f64>().max(1.0);
+    let gap: f64 =
+        bins.iter().map(|b| (b[0] - b[1]).abs() * b[2]).sum::<f64>() / bins.iter().map(|b| b[2]).sum::<f64>().max(1.0);
     let brier = match p.metrics {
         crate::eval::Metrics::Classification { brier: Some(b), .. } => format!("Brier score {b:.4}; "),
         _ => String::new(),
@@ -278,9 +278,11 @@ fn reliability_ui(
             plot.line(Line::new("this model", PlotPoints::from(points.clone())));
             plot.points(Points::new("bins", points).radius(3.0));
         });
-    if p.calibrator.is_none() && gap > 0.05 {
+    if p.calibrator.is_none() {
         ui.horizontal(|ui| {
-            ui.label("The probabilities are off by more than 5 points.");
+            if gap > 0.05 {
+                ui.label(egui::RichText::new("The probabilities are off by more than 5 points.").strong());
+            }
             if ui
                 .button("Retrain with calibrated probabilities")
                 .on_hover_text("Isotonic calibration on out-of-fold predictions of the training rows (5 more fits).")

@@ -354,32 +354,8 @@ fn fit_prepared(
     let (model, device_used) = fit_under_control(&settings, &input, target, cfg)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
-    let calibrator = match (cfg.calibration, &y_all) {
-        (Some(method), TargetValues::Classes(v)) if task == Task::Classification => {
-            let idx = class_index(v);
-            let labels: Vec<usize> = train_rows.iter().map(|&i| idx[i]).collect();
-            progress(&format!("Calibrating the probabilities ({}, 5 folds of the training rows)", method.name()));
-            let fold_cfg = TrainConfig {
-                task: task.into(),
-                model: Some(model_kind),
-                params: Some(params.clone()),
-                recipe: Some(recipe.clone()),
-                calibration: None,
-                streamed: None,
-                on_epoch: None,
-                ..cfg.clone()
-            };
-            Some(cv::calibrator(data, train_rows, prepared.strata.as_deref(), &labels, classes, method, &fold_cfg)?)
-        }
-        (Some(_), _) => {
-            return Err(TrainError::Config(format!(
-                "calibrating probabilities needs a classification task; '{}' is {}",
-                cfg.target,
-                task.name()
-            )));
-        }
-        _ => None,
-    };
+    let resolved = (model_kind, &params, &recipe);
+    let calibrator = fit_calibrator(prepared, train_rows, cfg, resolved, progress)?;
 
     progress("Scoring on the test rows");
     let report = score_rows(&model, calibrator.as_ref(), &fitted_recipe, test_data, &test_idx, &test_y, classes)?;
@@ -421,6 +397,40 @@ fn fit_prepared(
     };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })
+}
+
+/// The calibration `cfg` asks for, fitted on out-of-fold probabilities of the training rows;
+/// the folds repeat the resolved model, settings and recipe.
+fn fit_calibrator(
+    prepared: &Prepared,
+    train_rows: &[usize],
+    cfg: &TrainConfig,
+    (model, params, recipe): (ModelKind, &Params, &Recipe),
+    progress: &mut dyn FnMut(&str),
+) -> Result<Option<calibration::Calibrator>, TrainError> {
+    let Some(method) = cfg.calibration else { return Ok(None) };
+    let (TargetValues::Classes(v), Task::Classification) = (&prepared.y, prepared.task) else {
+        return Err(TrainError::Config(format!(
+            "calibrating probabilities needs a classification task; '{}' is {}",
+            cfg.target,
+            prepared.task.name()
+        )));
+    };
+    let idx = class_index(&prepared.classes, v);
+    let labels: Vec<usize> = train_rows.iter().map(|&i| idx[i]).collect();
+    progress(&format!("Calibrating the probabilities ({}, 5 folds of the training rows)", method.name()));
+    let fold_cfg = TrainConfig {
+        task: prepared.task.into(),
+        model: Some(model),
+        params: Some(params.clone()),
+        recipe: Some(recipe.clone()),
+        calibration: None,
+        streamed: None,
+        on_epoch: None,
+        ..cfg.clone()
+    };
+    let strata = prepared.strata.as_deref();
+    cv::calibrator(&prepared.data, train_rows, strata, &labels, &prepared.classes, method, &fold_cfg).map(Some)
 }
 
 /// A separate test file's rows with a target value, coerced to the training schema, and

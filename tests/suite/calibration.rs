@@ -4,7 +4,7 @@
 //! (over-confident) gets a better Brier score on held-out rows once calibrated, and the
 //! probabilities `cairn predict` writes are the calibrated ones the test report scored.
 
-use crate::common::{asset, assert_clean_failure, cairn, stderr, tempdir};
+use crate::common::{assert_clean_failure, asset, cairn, stderr, tempdir};
 use cairn::train::calibration::{brier, interpolate, isotonic, platt, reliability};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -127,8 +127,69 @@ fn calibrating_an_over_confident_model_lowers_its_brier_score_on_held_out_rows()
         / predicted.n_rows() as f64;
     assert!((gap - after).abs() < 1e-9, "Brier of the predictions {gap} against the report's {after}");
 
-    let o = cairn(&["train", &asset("california_housing.csv").display().to_string(), "--target", "median_house_value", "--calibrate", "sigmoid"]);
+    // Its ONNX export is refused rather than written without the calibration.
+    let o = cairn(&["export", bundle.to_str().unwrap(), "--onnx", dir.path().join("m.onnx").to_str().unwrap()]);
+    assert_clean_failure(&o, "probabilities are calibrated (isotonic)");
+    assert!(!dir.path().join("m.onnx").exists());
+
+    let o = cairn(&[
+        "train",
+        &asset("california_housing.csv").display().to_string(),
+        "--target",
+        "median_house_value",
+        "--calibrate",
+        "sigmoid",
+    ]);
     assert_clean_failure(&o, "calibrating probabilities needs a classification task");
     let o = cairn(&["train", train, "--target", "label", "--calibrate", "beta"]);
     assert_clean_failure(&o, "unknown --calibrate 'beta'");
+}
+
+/// The Evaluate panel draws the reliability diagram with the Brier score, and when the
+/// probabilities are off offers one click that retrains with them calibrated.
+#[test]
+fn the_evaluate_panel_shows_reliability_and_calibrates_in_one_click() {
+    use crate::gui::{pick_model, train_and_wait, wait_until};
+    use cairn::app::{AppOptions, CairnApp, FixedPicker};
+    use egui_kittest::kittest::Queryable;
+    let dir = tempdir();
+    // Tall enough that the panel's lower part (the diagram) is on screen without scrolling.
+    let app = CairnApp::new(AppOptions {
+        picker: Box::new(FixedPicker::default()),
+        cairn_exe: crate::common::cairn_exe(),
+        deploy_dir: dir.path().to_path_buf(),
+        runs_store: dir.path().join("runs.sqlite"),
+        ..Default::default()
+    });
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, 2400.0))
+        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app);
+    h.step();
+    h.get_by_label("Open Spam filter sample").click();
+    h.step();
+    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    pick_model(&mut h, "Naive Bayes");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    h.get_by_label("Can the probabilities be trusted? (reliability diagram)");
+    h.get_by_label_contains("Brier score");
+    let before = match h.state().state.outcome.as_ref().unwrap().pipeline.metrics {
+        cairn::eval::Metrics::Classification { brier: Some(b), .. } => b,
+        ref m => panic!("no Brier score: {m:?}"),
+    };
+    h.get_by_label("Retrain with calibrated probabilities").click();
+    h.step();
+    wait_until(&mut h, "the calibrated model", |a| {
+        a.state.training.is_none() && a.state.outcome.as_ref().is_some_and(|o| o.pipeline.calibrator.is_some())
+    });
+    let after = match h.state().state.outcome.as_ref().unwrap().pipeline.metrics {
+        cairn::eval::Metrics::Classification { brier: Some(b), .. } => b,
+        ref m => panic!("no Brier score: {m:?}"),
+    };
+    assert!(after < before, "Brier {before} → {after}");
+    h.run_steps(3);
+    h.get_by_label_contains("Calibrated (isotonic, on");
 }

@@ -289,3 +289,31 @@ fn screenshot_of_a_missing_month_warned_before_a_forecast() {
     h.get_by_label_contains("3 months are missing");
     save(&mut h, "screenshot-forecast-gaps.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshot_of_the_reliability_diagram() {
+    let dir = crate::common::tempdir();
+    let app = CairnApp::new(AppOptions {
+        picker: Box::new(FixedPicker::default()),
+        cairn_exe: crate::common::cairn_exe(),
+        deploy_dir: dir.path().to_path_buf(),
+        runs_store: dir.path().join("runs.sqlite"),
+        ..Default::default()
+    });
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1500.0))
+        .wgpu()
+        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app);
+    h.step();
+    h.get_by_label("Open Spam filter sample").click();
+    h.step();
+    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    crate::gui::pick_model(&mut h, "Naive Bayes");
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    save(&mut h, "screenshot-reliability.png");
+}

@@ -43,10 +43,18 @@ pub enum OnnxError {
     Step(String),
     #[error("ONNX export is for regression and classification models, not {0}")]
     Task(&'static str),
+    #[error(
+        "this model's probabilities are calibrated ({0}); ONNX export does not carry the calibration yet — \
+         serve this model with `cairn serve` instead"
+    )]
+    Calibrated(&'static str),
 }
 
 /// The ONNX model (serialised `ModelProto`) computing `pipeline`'s predictions.
 pub fn to_onnx(pipeline: &Pipeline, checksum: &str) -> Result<Vec<u8>, OnnxError> {
+    if let Some(c) = &pipeline.calibrator {
+        return Err(OnnxError::Calibrated(c.method.name()));
+    }
     let mut g = Graph::default();
     let features = g.recipe(pipeline)?;
     let classes = &pipeline.target.classes;
