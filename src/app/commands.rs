@@ -40,6 +40,43 @@ impl CairnApp {
         }
     }
 
+    /// `class_weight = balanced` for the chosen model, or logistic regression when none is.
+    fn balance_classes(&mut self) {
+        use crate::train::ModelKind;
+        let s = &mut self.state.settings;
+        let kind = s.model.unwrap_or(ModelKind::Logistic);
+        if !kind.params().iter().any(|p| p.name == "class_weight") {
+            self.state.error = Some(format!(
+                "{} cannot weigh classes; logistic regression, a decision tree and a random forest can.",
+                kind.display_name()
+            ));
+            return;
+        }
+        let mut params =
+            s.params.clone().filter(|p| p.model == kind).unwrap_or_else(|| crate::train::Params::defaults(kind));
+        if params.set("class_weight", "balanced").is_ok() {
+            (s.model, s.params) = (Some(kind), Some(params));
+            self.state.notice = Some(format!(
+                "Rare classes now count more for {} (class_weight = balanced): train to see their recall.",
+                kind.display_name()
+            ));
+        }
+    }
+
+    /// Streams the open (too large) file again with a training sample of `rows` rows.
+    fn resample(&mut self, rows: usize) {
+        self.state.sample_rows = rows.max(10);
+        if let Some(path) = self.state.streamed.as_ref().map(|s| s.path.clone()) {
+            self.start_stream(path);
+        }
+    }
+
+    /// Sets (or clears) probability calibration and retrains.
+    fn calibrate(&mut self, method: Option<crate::train::calibration::Calibration>) {
+        self.state.settings.calibration = method;
+        self.start_training();
+    }
+
     /// Starts the lesson of a class pack file.
     fn open_class_pack(&mut self, path: &std::path::Path) {
         match crate::project::ClassPack::read(path) {
@@ -82,17 +119,10 @@ impl CairnApp {
             Command::Undo => self.undo_redo(false),
             Command::Redo => self.undo_redo(true),
             Command::OpenFile(path) => self.open_file(path),
-            Command::Resample(rows) => {
-                self.state.sample_rows = rows.max(10);
-                if let Some(path) = self.state.streamed.as_ref().map(|s| s.path.clone()) {
-                    self.start_stream(path);
-                }
-            }
+            Command::Resample(rows) => self.resample(rows),
             Command::Train => self.start_training(),
-            Command::Calibrate(method) => {
-                self.state.settings.calibration = method;
-                self.start_training();
-            }
+            Command::BalanceClasses => self.balance_classes(),
+            Command::Calibrate(method) => self.calibrate(method),
             Command::TryAllModels => self.start_try_all(),
             Command::Cancel => {
                 if let Some(flag) = &self.state.cancel {

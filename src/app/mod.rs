@@ -92,6 +92,9 @@ impl Panel {
 /// What a panel asks the app to do.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Make rare classes count more: `class_weight = balanced` for the model chosen (or, with
+    /// Automatic, logistic regression).
+    BalanceClasses,
     /// Set (or clear) probability calibration and retrain.
     Calibrate(Option<crate::train::calibration::Calibration>),
     /// Start the lesson of a class pack file.
@@ -493,6 +496,25 @@ pub(crate) fn warnings_ui(
                         if ui.small_button(label).on_hover_text(step.describe()).clicked() {
                             cmds.push(Command::Recipe(features::RecipeEdit::Add(step)));
                         }
+                    }
+                }
+                if w.kind == "imbalance" {
+                    let balanced = state
+                        .settings
+                        .params
+                        .as_ref()
+                        .is_some_and(|p| p.values.get("class_weight").is_some_and(|v| v.to_string() == "balanced"));
+                    if balanced {
+                        ui.label(egui::RichText::new("(classes balanced)").color(egui::Color32::from_rgb(90, 170, 90)));
+                    } else if ui
+                        .small_button("Balance the classes")
+                        .on_hover_text(
+                            "Rows of the rare classes count more in training (class_weight = balanced), so the \
+                             model does not ignore them.",
+                        )
+                        .clicked()
+                    {
+                        cmds.push(Command::BalanceClasses);
                     }
                 }
             });

@@ -42,10 +42,10 @@ pub fn fit_model(
             let x = mlp::dense_f32(input.dense, input.sparse).ok_or_else(|| rows.missing())?;
             return mlp::fit(settings, x, y, seed, ctl);
         }
-        (Settings::Tree(s), y) => fit_trees(&rows, y, s.max_depth, s.min_samples_leaf, None, seed)?,
+        (Settings::Tree(s), y) => fit_trees(&rows, y, (s.max_depth, s.min_samples_leaf, s.class_weight), None, seed)?,
         (Settings::RandomForest(s), y) => {
             let forest = (s.n_trees, s.max_features);
-            fit_trees(&rows, y, s.max_depth, s.min_samples_leaf, Some(forest), seed)?
+            fit_trees(&rows, y, (s.max_depth, s.min_samples_leaf, s.class_weight), Some(forest), seed)?
         }
         (Settings::GradientBoosting(s), y) => {
             let bp = BoostParams {
@@ -126,17 +126,20 @@ impl<'b> Rows<'_, 'b> {
 fn fit_trees(
     rows: &Rows,
     y: FitTarget,
-    max_depth: Option<usize>,
-    min_samples_leaf: usize,
+    (max_depth, min_samples_leaf, class_weight): (Option<usize>, usize, super::params::ClassWeight),
     forest: Option<(usize, MaxFeatures)>,
     seed: u64,
 ) -> Result<FittedModel, TrainError> {
     // Text data comes as sparse rows; other data as a dense matrix.
     let x = rows.trees()?;
     let p = x.ncols();
+    let weights = match y {
+        FitTarget::Classes(c, k) => class_weight.weights(c, k),
+        _ => vec![],
+    };
     let target = match y {
         FitTarget::Numbers(v) => tree::Target::Numbers(v),
-        FitTarget::Classes(c, k) => tree::Target::Classes(c, k),
+        FitTarget::Classes(c, k) => tree::Target::Classes(c, k, &weights),
         FitTarget::Unlabelled => return Err(rows.mismatch()),
     };
     let tp = TreeParams { max_depth, min_samples_leaf, max_features: None };
@@ -194,7 +197,8 @@ fn fit_linear_family(rows: &Rows, settings: &Settings, y: FitTarget, seed: u64) 
             linear(linear::fit_elastic_net(rows.sparse()?, v, s.alpha, s.l1_ratio, 1000, 1e-4)?)
         }
         (Settings::Logistic(s), FitTarget::Classes(c, k)) => {
-            let fitted = super::logistic::fit(rows.sparse()?, c, k, 1.0 / s.c, 1000, 1e-4);
+            let weights = s.class_weight.weights(c, k);
+            let fitted = super::logistic::fit(rows.sparse()?, c, k, 1.0 / s.c, (1000, 1e-4), &weights);
             if fitted.coef.iter().flatten().chain(&fitted.intercept).any(|w| !w.is_finite()) {
                 return Err(TrainError::Fit("logistic regression diverged (non-finite weights)".into()));
             }

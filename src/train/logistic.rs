@@ -17,8 +17,16 @@ pub struct Fitted {
 }
 
 /// Fits binary (`n_classes == 2`: one output for the last class) or multinomial logistic
-/// regression. `y` holds class indices.
-pub fn fit(x: &Csr, y: &[usize], n_classes: usize, alpha: f64, max_iter: usize, tol: f64) -> Fitted {
+/// regression. `y` holds class indices; `class_weights` (empty: all 1) scales each row's loss
+/// by its class's weight, as scikit-learn's `class_weight`.
+pub fn fit(
+    x: &Csr,
+    y: &[usize],
+    n_classes: usize,
+    alpha: f64,
+    (max_iter, tol): (usize, f64),
+    class_weights: &[f64],
+) -> Fitted {
     let p = x.ncols;
     let n = x.nrows() as f64;
     let k = if n_classes == 2 { 1 } else { n_classes };
@@ -28,6 +36,7 @@ pub fn fit(x: &Csr, y: &[usize], n_classes: usize, alpha: f64, max_iter: usize, 
         let mut loss = 0.0;
         let mut z = vec![0.0; k];
         for (i, &yi) in y.iter().enumerate() {
+            let weight = class_weights.get(yi).copied().unwrap_or(1.0);
             for (c, zc) in z.iter_mut().enumerate() {
                 *zc = w[c * stride + p];
             }
@@ -40,14 +49,14 @@ pub fn fit(x: &Csr, y: &[usize], n_classes: usize, alpha: f64, max_iter: usize, 
                 // log(1 + e^z) - y z, computed stably.
                 let t = if yi == 1 { 1.0 } else { 0.0 };
                 let zi = z[0];
-                loss += zi.max(0.0) + (-zi.abs()).exp().ln_1p() - t * zi;
-                z[0] = sigmoid(zi) - t;
+                loss += weight * (zi.max(0.0) + (-zi.abs()).exp().ln_1p() - t * zi);
+                z[0] = weight * (sigmoid(zi) - t);
             } else {
                 let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let s: f64 = z.iter().map(|v| (v - m).exp()).sum();
-                loss += m + s.ln() - z[yi];
+                loss += weight * (m + s.ln() - z[yi]);
                 for (c, zc) in z.iter_mut().enumerate() {
-                    *zc = (*zc - m).exp() / s - if c == yi { 1.0 } else { 0.0 };
+                    *zc = weight * ((*zc - m).exp() / s - if c == yi { 1.0 } else { 0.0 });
                 }
             }
             // z now holds d(loss_i)/d(logit).
@@ -186,9 +195,9 @@ mod tests {
         // perturbing each weight and seeing the objective rise on both sides.
         let x = Array2::from_shape_vec((6, 2), vec![1., 0., 0.9, 0.1, 0., 1., 0.1, 0.8, 0.5, 0.5, 0.4, 0.6]).unwrap();
         let y = [0, 0, 1, 1, 2, 2];
-        let fitted = fit(&Csr::from_dense(&x), &y, 3, 1.0, 500, 1e-10);
+        let fitted = fit(&Csr::from_dense(&x), &y, 3, 1.0, (500, 1e-10), &[]);
         assert_eq!(fitted.coef.len(), 3);
-        let binary = fit(&Csr::from_dense(&x), &[0, 0, 1, 1, 1, 1], 2, 1.0, 500, 1e-10);
+        let binary = fit(&Csr::from_dense(&x), &[0, 0, 1, 1, 1, 1], 2, 1.0, (500, 1e-10), &[]);
         assert_eq!(binary.coef.len(), 1);
         assert!(binary.coef[0][1] > 0.0, "feature 1 points to class 1");
     }

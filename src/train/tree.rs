@@ -113,20 +113,26 @@ pub fn predict_trees(trees: &[Tree], x: &Array2<f64>) -> Array2<f64> {
     Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::zeros((n, k)))
 }
 
-/// The target a tree learns: numbers, or class indices with the number of classes.
+/// The target a tree learns: numbers, or class indices with the number of classes and each
+/// class's weight (empty: every row counts once; see `params::ClassWeight`).
 #[derive(Clone, Copy)]
 pub enum Target<'a> {
     Numbers(&'a [f64]),
-    Classes(&'a [usize], usize),
+    Classes(&'a [usize], usize, &'a [f64]),
 }
 
 impl Target<'_> {
     fn outputs(&self) -> usize {
         match self {
             Target::Numbers(_) => 1,
-            Target::Classes(_, k) => *k,
+            Target::Classes(_, k, _) => *k,
         }
     }
+}
+
+/// The weight of a row of class `c` (1 without class weights).
+fn weight_of(weights: &[f64], c: usize) -> f64 {
+    weights.get(c).copied().unwrap_or(1.0)
 }
 
 struct Split {
@@ -178,9 +184,17 @@ fn scan_bins(f: usize, touched: &[usize], hist: &[f64], ctx: &NodeCtx, best: &mu
         if nl < min_leaf || nr < min_leaf {
             continue;
         }
+        // Gini weighs each side by its rows' weight (the sum of its class sums; equal to its
+        // row count without class weights).
+        let (wl, wr) = if matches!(ctx.y, Target::Classes(..)) {
+            let wl: f64 = left[1..].iter().sum();
+            (wl, total[1..].iter().sum::<f64>() - wl)
+        } else {
+            (nl, nr)
+        };
         // Larger is better: Σ(sum²)/n for each side (squared error and Gini alike).
-        let score = (1..=k).map(|o| left[o] * left[o]).sum::<f64>() / nl
-            + (1..=k).map(|o| (total[o] - left[o]).powi(2)).sum::<f64>() / nr;
+        let score = (1..=k).map(|o| left[o] * left[o]).sum::<f64>() / wl
+            + (1..=k).map(|o| (total[o] - left[o]).powi(2)).sum::<f64>() / wr;
         // Ties (within rounding) keep the earlier feature and threshold.
         let beats = |s: &Split| score > s.score + 1e-12 * s.score.abs();
         if score > ctx.parent + 1e-9 * ctx.parent.abs().max(1e-12) && best.as_ref().is_none_or(beats) {
@@ -197,7 +211,7 @@ fn add_row(hist: &mut [f64], touched: &mut Vec<usize>, y: Target, k: usize, b: u
     hist[b * (k + 1)] += m;
     match y {
         Target::Numbers(v) => hist[b * (k + 1) + 1] += m * v[i],
-        Target::Classes(c, _) => hist[b * (k + 1) + 1 + c[i]] += m,
+        Target::Classes(c, _, w) => hist[b * (k + 1) + 1 + c[i]] += m * weight_of(w, c[i]),
     }
 }
 
@@ -257,7 +271,7 @@ fn sparse_best(
         node_total[0] += 1.0;
         match ctx.y {
             Target::Numbers(v) => node_total[1] += v[i],
-            Target::Classes(c, _) => node_total[1 + c[i]] += 1.0,
+            Target::Classes(c, _, w) => node_total[1 + c[i]] += weight_of(w, c[i]),
         }
     }
     let random = max_features < p;
@@ -282,7 +296,7 @@ fn sparse_best(
                 nonzero[0] += m;
                 match ctx.y {
                     Target::Numbers(v) => nonzero[1] += m * v[i],
-                    Target::Classes(c, _) => nonzero[1 + c[i]] += m,
+                    Target::Classes(c, _, w) => nonzero[1 + c[i]] += m * weight_of(w, c[i]),
                 }
             }
         }
@@ -382,12 +396,15 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
     tree
 }
 
-/// Σ(sum²)/n of a node: the quantity a split must raise.
+/// Σ(sum²)/n of a node: the quantity a split must raise (classes: n is the rows' weight).
 fn node_score(y: Target, idx: &[usize], value: &[f64]) -> f64 {
     let n = idx.len() as f64;
     match y {
         Target::Numbers(_) => value[0] * value[0] * n,
-        Target::Classes(..) => value.iter().map(|p| p * p).sum::<f64>() * n,
+        Target::Classes(c, _, w) => {
+            let total = if w.is_empty() { n } else { idx.iter().map(|&i| weight_of(w, c[i])).sum() };
+            value.iter().map(|p| p * p).sum::<f64>() * total
+        }
     }
 }
 
@@ -395,12 +412,13 @@ fn leaf_value(y: Target, rows: &[usize]) -> Vec<f64> {
     let n = rows.len().max(1) as f64;
     match y {
         Target::Numbers(v) => vec![rows.iter().map(|&i| v[i]).sum::<f64>() / n],
-        Target::Classes(c, k) => {
+        Target::Classes(c, k, w) => {
             let mut counts = vec![0.0; k];
             for &i in rows {
-                counts[c[i]] += 1.0;
+                counts[c[i]] += weight_of(w, c[i]);
             }
-            counts.iter().map(|x| x / n).collect()
+            let total: f64 = counts.iter().sum();
+            counts.iter().map(|x| x / total.max(f64::MIN_POSITIVE)).collect()
         }
     }
 }
@@ -449,9 +467,9 @@ mod tests {
         assert_eq!(t.predict_row(&[30.0]), &[5.0]);
         assert_eq!(t.n_nodes(), 3, "one split suffices");
         let c: Vec<usize> = (0..40).map(|i| usize::from(i >= 10)).collect();
-        let t = single_tree(Features::Dense(&x), Target::Classes(&c, 2), &TreeParams::default(), 1);
+        let t = single_tree(Features::Dense(&x), Target::Classes(&c, 2, &[]), &TreeParams::default(), 1);
         assert_eq!(t.predict_row(&[12.0]), &[0.0, 1.0]);
-        let f = forest(Features::Dense(&x), Target::Classes(&c, 2), 10, &TreeParams::default(), 3);
+        let f = forest(Features::Dense(&x), Target::Classes(&c, 2, &[]), 10, &TreeParams::default(), 3);
         assert_eq!(f.len(), 10);
         let p = predict_trees(&f, &x);
         assert!(p[[0, 0]] > 0.9 && p[[39, 1]] > 0.9);

@@ -413,7 +413,7 @@ mod tests {
         let classes: Vec<usize> = (0..400).map(|i| usize::from(x[[i, 1]] > 8.0) + usize::from(i % 7 == 0)).collect();
         for trees in [
             forest(Features::Dense(&x), Target::Numbers(&y), 5, &TreeParams::default(), 1),
-            forest(Features::Dense(&x), Target::Classes(&classes, 3), 5, &TreeParams::default(), 2),
+            forest(Features::Dense(&x), Target::Classes(&classes, 3, &[]), 5, &TreeParams::default(), 2),
         ] {
             assert!(packable(&trees));
             let packed = pack(&trees);

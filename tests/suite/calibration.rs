@@ -193,3 +193,95 @@ fn the_evaluate_panel_shows_reliability_and_calibrates_in_one_click() {
     h.run_steps(3);
     h.get_by_label_contains("Calibrated (isotonic, on");
 }
+
+/// Class weights against scikit-learn on a generated imbalanced table (5 % positives; whole
+/// numbers, so the trees' bins are exact): `class_weight=balanced` gives scikit-learn's
+/// logistic regression weights (on the standardised columns) and its depth-3 tree's
+/// probabilities, and it makes the rare class found far more often than without.
+#[test]
+fn balanced_class_weights_match_scikit_learn_and_find_the_rare_class() {
+    let dir = tempdir();
+    let data = dir.path().join("rare.csv");
+    let mut text = String::from("x0,x1,x2,y\n");
+    for i in 0..2000u64 {
+        let h = |k: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ k.wrapping_mul(0xD6E8_FEB8_6659_FD93)) >> 40;
+        let (a, b, c) = (h(1) % 100, h(2) % 100, h(3) % 50);
+        // Rare positives, more likely where x0 and x1 are high.
+        let y = u8::from((a + b) as f64 / 200.0 + (h(4) % 1000) as f64 / 1000.0 * 0.35 > 1.05);
+        text += &format!("{a},{b},{c},{y}\n");
+    }
+    std::fs::write(&data, text).unwrap();
+    let has = Command::new("python3").args(["-c", "import sklearn, pandas"]).status().is_ok_and(|s| s.success());
+    assert!(has, "scikit-learn and pandas are this test's reference (pip install scikit-learn pandas)");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sklearn_class_weight.py");
+    let o = Command::new("python3").arg(script).arg(&data).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reference: Value = serde_json::from_slice(&o.stdout).unwrap();
+
+    let ds = cairn::data::read_path(&data).unwrap();
+    let positives = (0..ds.n_rows()).filter(|&r| ds.column("y").unwrap().cell_text(r) == "1").count();
+    assert!((50..=200).contains(&positives), "{positives} positives");
+    let train = |model: &str, params: &[&str]| {
+        let mut cfg = cairn::train::TrainConfig::new("y");
+        cfg.task = cairn::train::TaskChoice::Classification;
+        cfg.model = Some(cairn::train::ModelKind::parse(model).unwrap());
+        let kind = cfg.model.unwrap();
+        cfg.params =
+            Some(cairn::train::Params::parse(kind, &params.iter().map(|p| p.to_string()).collect::<Vec<_>>()).unwrap());
+        // Every row trains (the test rows are the same file): the fit is scikit-learn's.
+        cairn::train::train(&ds, Some(&ds), &cfg, &mut |_| {}).unwrap()
+    };
+    let logistic = train("logistic", &["class_weight=balanced"]);
+    let cairn::train::FittedModel::Logistic { coef, intercept, .. } = &logistic.pipeline.model else { panic!() };
+    let want = numbers(&reference["coef"]);
+    for (got, want) in coef[0].iter().zip(&want) {
+        assert!((got - want).abs() < 1e-3 * want.abs().max(1.0), "coef {:?} against {want:?}", coef[0]);
+    }
+    let b = reference["intercept"].as_f64().unwrap();
+    assert!((intercept[0] - b).abs() < 1e-3 * b.abs().max(1.0), "intercept {} against {b}", intercept[0]);
+
+    let tree = train("tree", &["max_depth=3", "class_weight=balanced"]);
+    let cairn::train::Prediction::Classification { probabilities, .. } = tree.pipeline.predict(&ds).unwrap() else {
+        panic!()
+    };
+    for (r, (p, want)) in probabilities.iter().zip(numbers(&reference["tree_proba"])).enumerate() {
+        assert!((p[1] - want).abs() < 1e-9, "row {r}: tree probability {} against {want}", p[1]);
+    }
+
+    let recall = |o: &cairn::train::TrainOutcome| match o.report.metrics {
+        cairn::eval::Metrics::Classification { recall, .. } => recall,
+        _ => panic!(),
+    };
+    let plain = train("logistic", &[]);
+    eprintln!("recall of the rare class: {:.3} plain, {:.3} balanced", recall(&plain), recall(&logistic));
+    assert!(recall(&logistic) > recall(&plain) + 0.2, "{} against {}", recall(&logistic), recall(&plain));
+}
+
+/// The imbalance warning's one click: logistic regression (under Automatic) with balanced class
+/// weights, which the next training uses.
+#[test]
+fn the_imbalance_warning_balances_the_classes_in_one_click() {
+    use crate::gui::{harness, open_file_and_pick_target, train_and_wait};
+    use egui_kittest::kittest::Queryable;
+    let dir = tempdir();
+    let data = dir.path().join("rare.csv");
+    let mut text = String::from("x0,x1,label\n");
+    for i in 0..600u64 {
+        let (a, b) = ((i * 37) % 100, (i * 53) % 100);
+        text += &format!("{a},{b},{}\n", if a + b > 175 { "rare" } else { "common" });
+    }
+    std::fs::write(&data, text).unwrap();
+    let mut h = harness(Some(data), dir.path().to_path_buf());
+    open_file_and_pick_target(&mut h, "label");
+    h.run_steps(2);
+    h.get_by_label_contains("The classes are imbalanced");
+    h.get_by_label("Balance the classes").click();
+    h.run_steps(2);
+    let s = &h.state().state.settings;
+    assert_eq!(s.model, Some(cairn::train::ModelKind::Logistic));
+    assert_eq!(s.params.as_ref().unwrap().values["class_weight"].to_string(), "balanced");
+    h.get_by_label("(classes balanced)");
+    train_and_wait(&mut h);
+    let info = &h.state().state.outcome.as_ref().unwrap().pipeline.info;
+    assert_eq!(info.params.values["class_weight"].to_string(), "balanced");
+}

@@ -77,7 +77,13 @@ fn old_ridge_bundle_loads_reads_typed_and_predicts_the_same() {
 #[test]
 fn old_forest_bundle_loads_reads_typed_and_predicts_the_same() {
     let (pipeline, _) = load_bundle(&fixture("forest_v1.cairn")).unwrap();
-    let want = ForestSettings { n_trees: 4, max_depth: Some(4), min_samples_leaf: 1, max_features: MaxFeatures::Sqrt };
+    let want = ForestSettings {
+        n_trees: 4,
+        max_depth: Some(4),
+        min_samples_leaf: 1,
+        max_features: MaxFeatures::Sqrt,
+        ..Default::default()
+    };
     assert_eq!(Settings::from_params(&pipeline.info.params).unwrap(), Settings::RandomForest(want));
     assert_eq!(want.to_params(), pipeline.info.params);
     let input = read_path(&fixture("forest_v1_input.csv")).unwrap();

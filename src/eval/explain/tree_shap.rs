@@ -237,7 +237,7 @@ mod tests {
             let (x, y, c) = data(seed, 200, 5);
             let params = TreeParams { max_depth: Some(depth), min_samples_leaf: 3, max_features: None };
             let reg = single_tree(Features::Dense(&x), Target::Numbers(&y), &params, seed);
-            let cls = single_tree(Features::Dense(&x), Target::Classes(&c, 3), &params, seed);
+            let cls = single_tree(Features::Dense(&x), Target::Classes(&c, 3, &[]), &params, seed);
             for t in [&reg, &cls] {
                 assert!(has_cover(t));
                 for r in [0, 7, 42, 199] {

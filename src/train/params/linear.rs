@@ -75,19 +75,23 @@ model_settings!(
     }
 );
 
-const LOGISTIC: &[ParamSpec] = &[spec(
-    "c",
-    C_RANGE,
-    "1",
-    "Inverse penalty strength: larger C fits the training rows more closely.",
-    &["0.01", "0.1", "1", "10", "100"],
-)];
+const LOGISTIC: &[ParamSpec] = &[
+    spec(
+        "c",
+        C_RANGE,
+        "1",
+        "Inverse penalty strength: larger C fits the training rows more closely.",
+        &["0.01", "0.1", "1", "10", "100"],
+    ),
+    super::CLASS_WEIGHT,
+];
 
 model_settings!(
     /// L2-regularised logistic regression.
     LogisticSettings for Logistic, specs LOGISTIC {
         /// Inverse penalty strength (scikit-learn's C).
         c: f64 = 1.0 => float,
+        class_weight: super::ClassWeight = super::ClassWeight::None => choice,
     }
 );
 

@@ -18,6 +18,7 @@ pub use linear::{
 pub use neighbours::{KMeansSettings, KnnSettings, KnnWeights};
 pub use neural::{FactorizationSettings, HiddenActivation, LrSchedule, MlpSettings, Optimizer};
 pub use trees::{BoostingSettings, ForestSettings, MaxFeatures, TreeSettings};
+// `ClassWeight` is declared below, beside the spec the models share.
 
 use super::{ModelKind, TrainError};
 use serde::{Deserialize, Serialize};
@@ -180,6 +181,40 @@ macro_rules! choice {
     };
 }
 use choice;
+
+choice!(
+    /// How much each class's rows count in training (classification).
+    ClassWeight {
+        /// Every row counts once.
+        #[default]
+        None = "none",
+        /// Rows of rare classes count more: class c weighs n / (classes × rows of c), as
+        /// scikit-learn's `class_weight="balanced"`.
+        Balanced = "balanced",
+    }
+);
+
+impl ClassWeight {
+    /// The weight of each of the `k` classes given the training rows' classes (empty: all 1).
+    pub fn weights(self, labels: &[usize], k: usize) -> Vec<f64> {
+        if self == ClassWeight::None || k == 0 {
+            return vec![];
+        }
+        let mut counts = vec![0usize; k];
+        labels.iter().for_each(|&c| counts[c] += 1);
+        let n = labels.len() as f64;
+        counts.iter().map(|&m| if m > 0 { n / (k as f64 * m as f64) } else { 1.0 }).collect()
+    }
+}
+
+/// The `class_weight` setting's spec (logistic regression, trees, forests).
+pub(crate) const CLASS_WEIGHT: ParamSpec = spec(
+    "class_weight",
+    ParamKind::Choice(ClassWeight::NAMES),
+    "none",
+    "Classification: balanced makes rare classes' rows count more, so the model does not ignore them.",
+    &["none"],
+);
 
 /// A model's typed settings, built from (and back into) the stored [`Params`].
 pub trait ModelSettings: Sized + Default {

@@ -23,7 +23,10 @@ fn bad_values_are_explained() {
     let err = Params::parse(ModelKind::Knn, &["weights=closest"]).unwrap_err().to_string();
     assert!(err.contains("uniform, distance"), "{err}");
     let p = Params::parse(ModelKind::Tree, &["max_depth=5", "MIN_SAMPLES_LEAF = 3"]).unwrap();
-    assert_eq!(TreeSettings::from_params(&p).unwrap(), TreeSettings { max_depth: Some(5), min_samples_leaf: 3 });
+    assert_eq!(
+        TreeSettings::from_params(&p).unwrap(),
+        TreeSettings { max_depth: Some(5), min_samples_leaf: 3, ..Default::default() }
+    );
     assert_eq!(p.summary(), "max_depth=5, min_samples_leaf=3");
     assert_eq!(TreeSettings::from_params(&Params::defaults(ModelKind::Tree)).unwrap().max_depth, None);
 }

@@ -1,6 +1,6 @@
 //! Settings of the tree models: one decision tree, the random forest and gradient boosting.
 
-use super::{Choice, DEPTH, LEAF, ParamKind, ParamSpec, choice, model_settings, spec};
+use super::{CLASS_WEIGHT, Choice, ClassWeight, DEPTH, LEAF, ParamKind, ParamSpec, choice, model_settings, spec};
 
 const TREE: &[ParamSpec] = &[
     spec(
@@ -17,6 +17,7 @@ const TREE: &[ParamSpec] = &[
         "Fewest training rows an answer (leaf) may rest on; larger = smoother.",
         &["1", "5", "20"],
     ),
+    CLASS_WEIGHT,
 ];
 
 model_settings!(
@@ -26,6 +27,7 @@ model_settings!(
         max_depth: Option<usize> = None => opt_int,
         /// Fewest training rows a leaf may hold.
         min_samples_leaf: usize = 1 => int,
+        class_weight: ClassWeight = ClassWeight::None => choice,
     }
 );
 
@@ -75,6 +77,7 @@ const FOREST: &[ParamSpec] = &[
         "Features each split may look at: auto = all for numbers, sqrt for classes.",
         &["auto", "sqrt", "third"],
     ),
+    CLASS_WEIGHT,
 ];
 
 model_settings!(
@@ -85,6 +88,7 @@ model_settings!(
         max_depth: Option<usize> = None => opt_int,
         min_samples_leaf: usize = 1 => int,
         max_features: MaxFeatures = MaxFeatures::Auto => choice,
+        class_weight: ClassWeight = ClassWeight::None => choice,
     }
 );
 
