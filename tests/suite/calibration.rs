@@ -7,25 +7,11 @@
 use crate::common::{assert_clean_failure, asset, cairn, stderr, tempdir};
 use cairn::train::calibration::{brier, interpolate, isotonic, platt, reliability};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn sklearn(request: &Value) -> Value {
-    let has = Command::new("python3").args(["-c", "import sklearn"]).status().is_ok_and(|s| s.success());
-    assert!(has, "scikit-learn is not installed: it is this test's reference (pip install scikit-learn)");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sklearn_calibration.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+    crate::common::python_reference("benches/sklearn_calibration.py", "sklearn", request)
 }
 
 fn numbers(v: &Value) -> Vec<f64> {
@@ -145,35 +131,33 @@ fn calibrating_an_over_confident_model_lowers_its_brier_score_on_held_out_rows()
     assert_clean_failure(&o, "unknown --calibrate 'beta'");
 }
 
+/// Opens the spam sample, trains naive Bayes and shows the Evaluate panel.
+pub(crate) fn naive_bayes_on_spam_evaluated(h: &mut egui_kittest::Harness<'static, cairn::app::CairnApp>) {
+    use crate::gui::{pick_model, train_and_wait, wait_until};
+    use egui_kittest::kittest::Queryable;
+    h.step();
+    h.get_by_label("Open Spam filter sample").click();
+    h.step();
+    wait_until(h, "the sample", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    pick_model(h, "Naive Bayes");
+    train_and_wait(h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+}
+
 /// The Evaluate panel draws the reliability diagram with the Brier score, and when the
 /// probabilities are off offers one click that retrains with them calibrated.
 #[test]
 fn the_evaluate_panel_shows_reliability_and_calibrates_in_one_click() {
-    use crate::gui::{pick_model, train_and_wait, wait_until};
-    use cairn::app::{AppOptions, CairnApp, FixedPicker};
+    use crate::gui::wait_until;
     use egui_kittest::kittest::Queryable;
     let dir = tempdir();
     // Tall enough that the panel's lower part (the diagram) is on screen without scrolling.
-    let app = CairnApp::new(AppOptions {
-        picker: Box::new(FixedPicker::default()),
-        cairn_exe: crate::common::cairn_exe(),
-        deploy_dir: dir.path().to_path_buf(),
-        runs_store: dir.path().join("runs.sqlite"),
-        ..Default::default()
-    });
-    let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1280.0, 2400.0))
-        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app);
-    h.step();
-    h.get_by_label("Open Spam filter sample").click();
-    h.step();
-    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    pick_model(&mut h, "Naive Bayes");
-    train_and_wait(&mut h);
-    h.get_by_label("4  Evaluate").click();
-    h.run_steps(3);
+    let options = crate::gui::options(cairn::app::FixedPicker::default(), dir.path());
+    let mut h = crate::gui::harness_of(options, egui::vec2(1280.0, 2400.0), false);
+    naive_bayes_on_spam_evaluated(&mut h);
     h.get_by_label("Can the probabilities be trusted? (reliability diagram)");
     h.get_by_label_contains("Brier score");
     let before = match h.state().state.outcome.as_ref().unwrap().pipeline.metrics {

@@ -53,3 +53,28 @@ pub fn train_bundle_with(dir: &Path, dataset: &str, target: &str, name: &str, ex
     assert!(o.status.success(), "training {dataset}: {}", stderr(&o));
     bundle
 }
+
+/// Runs the Python reference script `script` (a path in the repository) with `request` as JSON
+/// on its standard input and returns its JSON answer. `module` is the package the reference
+/// needs: without it the test fails and says so (it must not pass without its reference).
+pub fn python_reference(script: &str, module: &str, request: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::Stdio;
+    let has = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
+    assert!(
+        has,
+        "{module} is not installed: it is this test's reference (bash .ci/system-packages --test installs it, \
+         or pip install {module})"
+    );
+    let mut child = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}

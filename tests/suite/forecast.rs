@@ -10,9 +10,7 @@ use cairn::train::forecast::backtest::mase_scale;
 use cairn::train::forecast::holt::{HoltWinters, Seasonality};
 use cairn::train::forecast::{ForecastConfig, Method, train_forecast};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forecast").join(name)
@@ -20,24 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// statsmodels' answer to one request of `benches/statsmodels_ets.py`.
 fn statsmodels(request: &Value) -> Value {
-    let has = Command::new("python3").args(["-c", "import statsmodels"]).status().is_ok_and(|s| s.success());
-    assert!(
-        has,
-        "statsmodels is not installed: it is this test's reference (bash .ci/system-packages --test installs it, \
-         or pip install statsmodels)"
-    );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/statsmodels_ets.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+    crate::common::python_reference("benches/statsmodels_ets.py", "statsmodels", request)
 }
 
 fn column(path: &Path, name: &str) -> Vec<f64> {

@@ -12,15 +12,37 @@ pub(crate) fn harness(open: Option<std::path::PathBuf>, deploy_dir: std::path::P
 
 /// A harness whose file dialogs answer with `picker`'s paths.
 pub(crate) fn harness_with(picker: FixedPicker, deploy_dir: std::path::PathBuf) -> Harness<'static, CairnApp> {
-    let runs_store = deploy_dir.join("runs.sqlite");
-    let app = CairnApp::new(AppOptions {
+    harness_of(options(picker, &deploy_dir), egui::vec2(1280.0, 900.0), false)
+}
+
+/// The app's options for a test: dialogs answered by `picker`, the stores and deployed models in
+/// `dir`, the binary under test as the server.
+pub(crate) fn options(picker: FixedPicker, dir: &std::path::Path) -> AppOptions {
+    AppOptions {
         picker: Box::new(picker),
         cairn_exe: crate::common::cairn_exe(),
-        deploy_dir,
-        runs_store,
+        deploy_dir: dir.to_path_buf(),
+        runs_store: dir.join("runs.sqlite"),
         ..Default::default()
-    });
-    Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
+    }
+}
+
+/// A harness of the app with `options`, a window of `size`, rendering through wgpu when asked
+/// (screenshots).
+pub(crate) fn harness_of(options: AppOptions, size: egui::Vec2, wgpu: bool) -> Harness<'static, CairnApp> {
+    let builder = Harness::builder().with_size(size);
+    let builder = if wgpu { builder.wgpu() } else { builder };
+    builder.build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), CairnApp::new(options))
+}
+
+/// On the Train panel, picks `target` in the Target combo box.
+pub(crate) fn pick_target(h: &mut Harness<'static, CairnApp>, target: &str) {
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Target").click();
+    h.run_steps(3);
+    h.get_all_by_label(target).last().unwrap().click();
+    h.step();
 }
 
 /// Steps the UI until `done` holds (background jobs report through the channel).
@@ -115,12 +137,7 @@ pub(crate) fn open_file_and_pick_target(h: &mut Harness<'static, CairnApp>, targ
     h.step();
     wait_until(h, "the file to load", |a| a.state.dataset.is_some());
     h.get_by_label_contains(" rows × "); // the Data panel shows the table's size
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label(target).last().unwrap().click();
-    h.step();
+    pick_target(h, target);
     assert_eq!(h.state().state.settings.target.as_deref(), Some(target));
 }
 

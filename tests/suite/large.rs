@@ -339,19 +339,12 @@ fn a_streamed_file_holds_test_rows_out_and_scores_close_to_the_whole_table() {
 /// held-out sample.
 #[test]
 fn the_app_streams_a_large_file_and_trains_on_the_sample_it_shows() {
-    use cairn::app::{AppOptions, CairnApp, Command, FixedPicker};
+    use cairn::app::{AppOptions, Command, FixedPicker};
     use egui_kittest::kittest::Queryable;
     let dir = tempdir();
-    let app = CairnApp::new(AppOptions {
-        picker: Box::new(FixedPicker { open: Some(asset("california_housing.csv")), save: None }),
-        cairn_exe: cairn_exe(),
-        deploy_dir: dir.path().to_path_buf(),
-        runs_store: dir.path().join("runs.sqlite"),
-        memory_share: 1e-9,
-    });
-    let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app);
+    let picker = FixedPicker { open: Some(asset("california_housing.csv")), save: None };
+    let options = AppOptions { memory_share: 1e-9, ..crate::gui::options(picker, dir.path()) };
+    let mut h = crate::gui::harness_of(options, egui::vec2(1280.0, 900.0), false);
     crate::gui::open_file_and_pick_target(&mut h, "median_house_value");
     let streamed = h.state().state.streamed.as_ref().expect("the file was streamed");
     assert_eq!(streamed.summary.rows, 20_640);
@@ -368,12 +361,7 @@ fn the_app_streams_a_large_file_and_trains_on_the_sample_it_shows() {
     });
     let test_rows = h.state().state.streamed.as_ref().unwrap().summary.test_sample_rows;
     assert_eq!(h.state().state.dataset.as_ref().unwrap().n_rows(), 4000);
-    h.get_by_label("3  Train").click();
-    h.step();
-    h.get_by_label("Target").click();
-    h.run_steps(3);
-    h.get_all_by_label("median_house_value").last().unwrap().click();
-    h.step();
+    crate::gui::pick_target(&mut h, "median_house_value");
     crate::gui::train_and_wait(&mut h);
     let info = &h.state().state.outcome.as_ref().unwrap().pipeline.info;
     assert_eq!((info.train_rows, info.test_rows), (4000, test_rows));

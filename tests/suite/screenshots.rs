@@ -4,22 +4,13 @@
 //! by `gui_runs.rs`).
 
 use crate::gui::{deploy_and_wait, open_house_prices, train_and_wait, wait_until};
-use cairn::app::{AppOptions, CairnApp, FixedPicker};
+use cairn::app::{CairnApp, FixedPicker};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 fn rendering_harness(open: std::path::PathBuf, dir: &std::path::Path) -> Harness<'static, CairnApp> {
-    let app = CairnApp::new(AppOptions {
-        picker: Box::new(FixedPicker { open: Some(open), save: None }),
-        cairn_exe: crate::common::cairn_exe(),
-        deploy_dir: dir.to_path_buf(),
-        runs_store: dir.join("runs.sqlite"),
-        ..Default::default()
-    });
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .wgpu()
-        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app)
+    let options = crate::gui::options(FixedPicker { open: Some(open), save: None }, dir);
+    crate::gui::harness_of(options, egui::vec2(1280.0, 860.0), true)
 }
 
 fn save(h: &mut Harness<'static, CairnApp>, name: &str) {
@@ -294,26 +285,8 @@ fn screenshot_of_a_missing_month_warned_before_a_forecast() {
 #[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
 fn screenshot_of_the_reliability_diagram() {
     let dir = crate::common::tempdir();
-    let app = CairnApp::new(AppOptions {
-        picker: Box::new(FixedPicker::default()),
-        cairn_exe: crate::common::cairn_exe(),
-        deploy_dir: dir.path().to_path_buf(),
-        runs_store: dir.path().join("runs.sqlite"),
-        ..Default::default()
-    });
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1500.0))
-        .wgpu()
-        .build_ui_state(|ui, app: &mut CairnApp| app.ui(ui), app);
-    h.step();
-    h.get_by_label("Open Spam filter sample").click();
-    h.step();
-    wait_until(&mut h, "the sample", |a| a.state.dataset.is_some());
-    h.get_by_label("3  Train").click();
-    h.step();
-    crate::gui::pick_model(&mut h, "Naive Bayes");
-    train_and_wait(&mut h);
-    h.get_by_label("4  Evaluate").click();
-    h.run_steps(3);
+    let options = crate::gui::options(FixedPicker::default(), dir.path());
+    let mut h = crate::gui::harness_of(options, egui::vec2(1280.0, 1500.0), true);
+    crate::calibration::naive_bayes_on_spam_evaluated(&mut h);
     save(&mut h, "screenshot-reliability.png");
 }
