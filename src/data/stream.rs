@@ -294,11 +294,15 @@ impl StreamSummary {
     /// a sample of 200 000 training rows …".
     pub fn describe(&self) -> String {
         let mut text = format!(
-            "Too large to hold in memory: streamed {} rows ({:.2} GB) in one pass. Counts, ranges, means and the \
+            "Too large to hold in memory: streamed {} rows ({}) in one pass. Counts, ranges, means and the \
              recipe's statistics cover every {}row (medians within {} %); the model learns from a uniform sample of \
              {} of the {} training rows.",
             self.rows,
-            self.file_bytes as f64 / 1e9,
+            if self.file_bytes >= 1_000_000_000 {
+                format!("{:.2} GB", self.file_bytes as f64 / 1e9)
+            } else {
+                format!("{:.1} MB", self.file_bytes as f64 / 1e6)
+            },
             if self.test_rows > 0 { "training " } else { "" },
             self.median_relative_error * 100.0,
             self.sample_rows,

@@ -290,3 +290,18 @@ fn screenshot_of_the_reliability_diagram() {
     crate::calibration::naive_bayes_on_spam_evaluated(&mut h);
     save(&mut h, "screenshot-reliability.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshot_of_a_streamed_file() {
+    let dir = crate::common::tempdir();
+    let picker = FixedPicker { open: Some(crate::common::asset("california_housing.csv")), save: None };
+    // Any file counts as too large for memory here.
+    let options = cairn::app::AppOptions { memory_share: 1e-9, ..crate::gui::options(picker, dir.path()) };
+    let mut h = crate::gui::harness_of(options, egui::vec2(1280.0, 900.0), true);
+    h.step();
+    h.get_by_label("Open a file…").click();
+    h.step();
+    wait_until(&mut h, "the stream", |a| a.state.dataset.is_some());
+    save(&mut h, "screenshot-streamed.png");
+}
