@@ -122,6 +122,7 @@ impl CairnApp {
             Command::Resample(rows) => self.resample(rows),
             Command::Train => self.start_training(),
             Command::BalanceClasses => self.balance_classes(),
+            Command::TimeBudget(b) => self.state.settings.time_budget = b,
             Command::Calibrate(method) => self.calibrate(method),
             Command::TryAllModels => self.start_try_all(),
             Command::Cancel => {

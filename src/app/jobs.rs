@@ -132,6 +132,7 @@ impl CairnApp {
         cfg.recipe = self.state.recipe.for_target(&cfg.target).cloned();
         cfg.time_column = s.time_column.clone();
         cfg.calibration = s.calibration;
+        cfg.time_budget = s.time_budget;
         if let Some(f) = &s.forecast {
             // A forecast backtests every method itself: the model list and the split do not apply.
             cfg.task = crate::train::TaskChoice::Forecast;

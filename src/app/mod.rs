@@ -92,6 +92,8 @@ impl Panel {
 /// What a panel asks the app to do.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Set (or clear) the time budget of "Try all models", in seconds.
+    TimeBudget(Option<f64>),
     /// Make rare classes count more: `class_weight = balanced` for the model chosen (or, with
     /// Automatic, logistic regression).
     BalanceClasses,

@@ -29,6 +29,8 @@ pub struct TrainSettings {
     pub forecast: Option<super::forecast_setup::ForecastSettings>,
     /// Calibrate a classifier's probabilities (the Evaluate panel's reliability diagram offers it).
     pub calibration: Option<crate::train::calibration::Calibration>,
+    /// "Try all models" starts no model after this many seconds.
+    pub time_budget: Option<f64>,
 }
 
 impl Default for TrainSettings {
@@ -43,6 +45,7 @@ impl Default for TrainSettings {
             time_column: None,
             forecast: None,
             calibration: None,
+            time_budget: None,
         }
     }
 }

@@ -225,6 +225,13 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, kind: Option<ModelKind>, 
         {
             cmds.push(Command::TryAllModels);
         }
+        let mut budget = state.settings.time_budget.unwrap_or(0.0);
+        let before = budget;
+        ui.add(egui::DragValue::new(&mut budget).range(0.0..=3600.0).speed(5.0).suffix(" s"))
+            .on_hover_text("Time budget of Try all models: no model starts after it (0 = no limit).");
+        if budget != before {
+            cmds.push(Command::TimeBudget((budget > 0.0).then_some(budget)));
+        }
         let tunable = kind.is_some_and(|k| !k.params().is_empty());
         let tune = egui::Button::new("Tune settings").min_size(egui::vec2(130.0, 32.0));
         if ui

@@ -387,6 +387,10 @@ pub struct TrainArgs {
     /// sigmoid (Platt) or isotonic.
     #[arg(long, value_name = "METHOD")]
     pub calibrate: Option<String>,
+    /// With `--model all`: start no model after this many seconds (the ones left are listed
+    /// as not tried).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_budget: Option<f64>,
 }
 
 /// Files larger than memory (`data::stream`): streamed in one pass, with a sample to train on.

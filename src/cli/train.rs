@@ -60,6 +60,11 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
     if leaderboard && (search.is_some() || !a.params.is_empty()) {
         bail!("--tune and --param need one model, not --model all");
     }
+    match a.time_budget {
+        Some(_) if !leaderboard => bail!("--time-budget is for --model all (it limits how many models are tried)"),
+        Some(b) if !(b > 0.0 && b.is_finite()) => bail!("--time-budget must be a number of seconds above 0 (got {b})"),
+        b => cfg.time_budget = b,
+    }
     if !a.params.is_empty() {
         let kind = match model {
             Some(kind) => kind,

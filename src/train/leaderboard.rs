@@ -20,7 +20,8 @@ pub struct Trial {
 /// is set. A model that fails is skipped with its error (named), and the others still run; only
 /// when none trains is the first error returned. Plain least squares is skipped on data with a
 /// text column (it would fit the training rows exactly over thousands of word columns; ridge
-/// covers it). The skipped models and why are returned, so the leaderboard can say so.
+/// covers it). With `cfg.time_budget`, no model starts once the budget is spent. The skipped
+/// models and why are returned, so the leaderboard can say so.
 pub fn try_all_models(
     data: &Dataset,
     test: Option<&Dataset>,
@@ -41,9 +42,16 @@ pub fn try_all_models(
         None => super::default_recipe(data, &cfg.target, task)?,
     };
     let (mut skipped, mut trained, mut first_error) = (Vec::new(), 0usize, None);
+    let started = std::time::Instant::now();
     for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
         if cancel.load(Ordering::Relaxed) {
             break;
+        }
+        if let Some(budget) = cfg.time_budget.filter(|&b| trained > 0 && started.elapsed().as_secs_f64() >= b) {
+            let why = format!("not tried: the {budget} s time budget was spent");
+            progress(&format!("{}: {why}", kind.display_name()));
+            skipped.push((kind, why));
+            continue;
         }
         if has_text && kind == ModelKind::Linear {
             let why =

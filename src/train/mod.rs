@@ -121,6 +121,9 @@ pub struct TrainConfig {
     /// Calibrate a classifier's probabilities on out-of-fold predictions of the training rows
     /// (`train::calibration`).
     pub calibration: Option<calibration::Calibration>,
+    /// "Try all models": no model starts once this many seconds have passed (a model started
+    /// within the budget finishes); the ones left are listed as not tried.
+    pub time_budget: Option<f64>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -153,6 +156,7 @@ impl TrainConfig {
             frequency: None,
             streamed: None,
             calibration: None,
+            time_budget: None,
         }
     }
 

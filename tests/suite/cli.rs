@@ -563,3 +563,39 @@ fn too_few_rows_names_the_rows_needed_and_that_many_train() {
     let o = cairn(&["train", s(&three), "--target", "price"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// "Try all models" under a time budget: once it is spent no model starts (the first always
+/// runs), and the ones left are listed as not tried; without one, every model runs.
+#[test]
+fn try_all_models_stops_starting_models_when_the_time_budget_is_spent() {
+    let iris = crate::common::asset("iris.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["train", iris.to_str().unwrap(), "--target", "species", "--model", "all", "--json"];
+        args.extend_from_slice(extra);
+        let o = crate::common::cairn(&args);
+        assert!(o.status.success(), "{}", crate::common::stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let all = run(&[]);
+    let every = all["leaderboard"].as_array().unwrap().len();
+    assert!(every >= 5, "{all}");
+    let not_tried = |v: &serde_json::Value| {
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["reason"].as_str().unwrap().contains("time budget"))
+            .count()
+    };
+    assert_eq!(not_tried(&all), 0);
+    // A millisecond: the first models (under a millisecond each on iris) may fit in it, the
+    // slow ones (forest, boosting, the network, last in the order) cannot.
+    let quick = run(&["--time-budget", "0.001"]);
+    let tried = quick["leaderboard"].as_array().unwrap().len();
+    assert!(tried >= 1 && not_tried(&quick) >= 1, "{quick}");
+    assert_eq!(tried + not_tried(&quick), every, "{quick}");
+    let last = quick["skipped"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["model"], "mlp", "the last models are the ones left: {quick}");
+    let o = crate::common::cairn(&["train", iris.to_str().unwrap(), "--target", "species", "--time-budget", "5"]);
+    crate::common::assert_clean_failure(&o, "--time-budget is for --model all");
+}
