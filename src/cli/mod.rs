@@ -427,6 +427,16 @@ pub(crate) fn streams(path: &Path, large: &LargeFileArgs) -> Result<bool> {
     Ok(large.out_of_core || (text && cairn::data::stream::too_large_for_memory(path, large.memory_share)))
 }
 
+/// A progress bar on stderr for a file read in chunks, redrawn after each: (bytes read, total
+/// bytes, rows so far).
+fn progress_bar(started: Instant) -> impl FnMut(u64, u64, usize) {
+    move |done, total, rows| {
+        let share = if total > 0 { done as f64 / total as f64 } else { 1.0 };
+        let bar = "#".repeat((share * 30.0).round() as usize);
+        eprint!("\r[{bar:<30}] {:>3.0}%  {rows} rows  {:.1} s", share * 100.0, started.elapsed().as_secs_f64());
+    }
+}
+
 /// Streams `path` once (a progress bar on stderr), holding `test_share` of the rows out.
 pub(crate) fn stream(
     path: &Path,
@@ -436,11 +446,7 @@ pub(crate) fn stream(
 ) -> Result<cairn::data::stream::Streamed> {
     let started = Instant::now();
     let options = cairn::data::stream::StreamOptions { sample_rows: large.sample_rows, test_share, seed };
-    let mut progress = |done: u64, total: u64, rows: usize| {
-        let share = if total > 0 { done as f64 / total as f64 } else { 1.0 };
-        let bar = "#".repeat((share * 30.0).round() as usize);
-        eprint!("\r[{bar:<30}] {:>3.0}%  {rows} rows  {:.1} s", share * 100.0, started.elapsed().as_secs_f64());
-    };
+    let mut progress = progress_bar(started);
     let streamed = cairn::data::stream::stream_csv(path, &options, &mut progress, None);
     eprintln!();
     let streamed = streamed?;
@@ -490,11 +496,7 @@ fn run_export(command: Command) -> Result<()> {
 fn cmd_predict(pipeline: cairn::train::Pipeline, input: &Path, out: Option<&Path>) -> Result<()> {
     let started = Instant::now();
     // A progress bar on stderr, redrawn after each chunk.
-    let mut progress = |done: u64, total: u64, rows: usize| {
-        let share = if total > 0 { done as f64 / total as f64 } else { 1.0 };
-        let bar = "#".repeat((share * 30.0).round() as usize);
-        eprint!("\r[{bar:<30}] {:>3.0}%  {rows} rows  {:.1} s", share * 100.0, started.elapsed().as_secs_f64());
-    };
+    let mut progress = progress_bar(started);
     let rows = match out {
         Some(path) => predict_file_to(&pipeline, input, path, &mut progress)
             .with_context(|| format!("cannot predict '{}'", input.display()))?,

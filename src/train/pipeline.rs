@@ -222,7 +222,7 @@ impl Pipeline {
         if rows.n_rows() == 0 {
             return Err(TrainError::EmptyTarget(self.target.name.clone()));
         }
-        super::score(&self.model, &self.features(&rows)?, &y, &self.target.classes)
+        super::score::score(&self.model, &self.features(&rows)?, &y, &self.target.classes)
     }
 
     /// The human name of the model, e.g. "Linear regression".
