@@ -419,6 +419,7 @@ fn options_ui(ui: &mut egui::Ui, op: &mut Step) {
                 (Impute::Mean, "mean"),
                 (Impute::MostFrequent, "most frequent"),
                 (Impute::Constant, "a constant"),
+                (Impute::Keep, "leave gaps (histogram boosting only)"),
             ];
             choice_ui(ui, "fill", impute, &fills);
             if *impute == Impute::Constant {

@@ -106,6 +106,7 @@ fn fit_numbers(
         Impute::Mean => present.iter().sum::<f64>() / present.len() as f64,
         Impute::MostFrequent => most_frequent(&present),
         Impute::Constant => fill_value,
+        Impute::Keep => median(&mut present),
     };
     // Scaling statistics over the imputed column, as a scaler after an imputer sees it.
     let filled = || cells.iter().map(|c| c.unwrap_or(fill));
@@ -125,12 +126,19 @@ fn fit_numbers(
         }
         Scaling::None => (0.0, 1.0),
     };
-    impute_scale(column, fill, center, spread, indicator)
+    impute_scale(column, fill, center, spread, indicator, impute == Impute::Keep)
 }
 
-fn impute_scale(column: &str, fill: f64, center: f64, spread: f64, indicator: bool) -> FittedStep {
+fn impute_scale(column: &str, fill: f64, center: f64, spread: f64, indicator: bool, keep: bool) -> FittedStep {
     let std = if spread > 1e-12 && spread.is_finite() { spread } else { 1.0 };
-    FittedStep::ImputeScale { column: column.to_string(), median: fill, mean: center, std, indicator }
+    FittedStep::ImputeScale {
+        column: column.to_string(),
+        median: fill,
+        mean: center,
+        std,
+        indicator,
+        keep_missing: keep,
+    }
 }
 
 /// The most frequent value; ties go to the smallest value, as scikit-learn does.
@@ -166,6 +174,7 @@ fn fit_numbers_streamed(
         Impute::Mean => m.mean,
         Impute::MostFrequent => most_frequent(&rows.iter().filter_map(|&i| v.get(i)).collect::<Vec<_>>()),
         Impute::Constant => fill_value,
+        Impute::Keep => s.quantile(0.5).unwrap_or(0.0),
     };
     let (present, missing) = (m.count as f64, s.missing as f64);
     let n = (present + missing).max(1.0);
@@ -186,7 +195,7 @@ fn fit_numbers_streamed(
         }
         Scaling::None => (0.0, 1.0),
     };
-    impute_scale(column, fill, center, spread, indicator)
+    impute_scale(column, fill, center, spread, indicator, impute == Impute::Keep)
 }
 
 /// The median by selection (linear time), not a full sort.

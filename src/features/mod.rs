@@ -40,6 +40,9 @@ pub enum FittedStep {
         /// A second feature: 1 where the value was missing.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         indicator: bool,
+        /// Gaps stay missing (NaN) for a model that routes them; `median` is then unused.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keep_missing: bool,
     },
     OneHot {
         column: String,
@@ -101,6 +104,15 @@ impl FittedRecipe {
         self.steps
             .iter()
             .flat_map(|s| std::iter::repeat_n(text && !matches!(s, FittedStep::ImputeScale { .. }), s.width()))
+            .collect()
+    }
+
+    /// Per output feature, whether it holds a category's number (a "one number" encoding),
+    /// which histogram boosting splits on as categories.
+    pub fn category_features(&self) -> Vec<bool> {
+        self.steps
+            .iter()
+            .flat_map(|s| std::iter::repeat_n(matches!(s, FittedStep::OneHot { ordinal: true, .. }), s.width()))
             .collect()
     }
 
@@ -204,15 +216,16 @@ impl FittedRecipe {
             .map(|step| {
                 let col = ds.column(step.column()).ok_or_else(|| FeatureError::MissingColumn(step.column().into()))?;
                 Ok(match (step, &col.values) {
-                    (FittedStep::ImputeScale { median, mean, std, indicator, .. }, Values::Numeric(v)) => {
-                        Lookup::Scale {
-                            v: v.raw(),
-                            median: *median,
-                            mean: *mean,
-                            inv_std: 1.0 / std,
-                            indicator: *indicator,
-                        }
-                    }
+                    (
+                        FittedStep::ImputeScale { median, mean, std, indicator, keep_missing, .. },
+                        Values::Numeric(v),
+                    ) => Lookup::Scale {
+                        v: v.raw(),
+                        median: if *keep_missing { f64::NAN } else { *median },
+                        mean: *mean,
+                        inv_std: 1.0 / std,
+                        indicator: *indicator,
+                    },
                     (FittedStep::OneHot { fill, categories, other, ordinal, .. }, values) => {
                         let v: Cow<'a, Strings> = match values {
                             Values::Str(v) => Cow::Borrowed(v),

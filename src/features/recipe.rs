@@ -7,7 +7,7 @@
 //! 3. **encoding steps** (numbers, categories, text) turn each remaining column into features,
 //!    in list order — the order of the features.
 
-use super::step::{RecipeStep, Step, StepGroup, default_parts};
+use super::step::{Impute, RecipeStep, Step, StepGroup, default_parts};
 use crate::data::{Dataset, Schema};
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +75,35 @@ impl Recipe {
                 }
                 "date" => recipe.add(Step::DateParts { column: column.into(), parts: default_parts() }),
                 _ => {}
+            }
+        }
+        recipe
+    }
+
+    /// This recipe as histogram boosting reads it: category columns as one category number
+    /// each (split natively, not thousands of one-hot columns) and number columns' gaps left
+    /// for the trees to route (not filled).
+    pub fn for_native_trees(&self) -> Recipe {
+        let mut recipe = self.clone();
+        for step in &mut recipe.steps {
+            match &mut step.op {
+                Step::OneHot { ordinal, .. } => *ordinal = true,
+                Step::ImputeScale { impute, indicator, .. } => {
+                    *impute = Impute::Keep;
+                    *indicator = false;
+                }
+                _ => {}
+            }
+        }
+        recipe
+    }
+
+    /// This recipe for a model that cannot read gaps: "leave gaps" becomes the median fill.
+    pub fn with_gaps_filled(&self) -> Recipe {
+        let mut recipe = self.clone();
+        for step in &mut recipe.steps {
+            if let Step::ImputeScale { impute: impute @ Impute::Keep, .. } = &mut step.op {
+                *impute = Impute::Median;
             }
         }
         recipe

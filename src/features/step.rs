@@ -15,6 +15,8 @@ pub enum Impute {
     Mean,
     MostFrequent,
     Constant,
+    /// Left as gaps for a model that routes missing values itself (histogram boosting).
+    Keep,
 }
 
 /// How a numeric column is put on a common scale.
@@ -435,6 +437,7 @@ impl Step {
                     Impute::Mean => "the mean".to_string(),
                     Impute::MostFrequent => "the most frequent value".to_string(),
                     Impute::Constant => crate::data::format_number(*fill_value),
+                    Impute::Keep => String::new(),
                 };
                 let scale = match scale {
                     Scaling::Standard => "standardise",
@@ -443,6 +446,9 @@ impl Step {
                     Scaling::None => "keep the scale",
                 };
                 let flag = if *indicator { " (+ a 'was missing' flag)" } else { "" };
+                if *impute == Impute::Keep {
+                    return format!("{column}: gaps left for the model to route, then {scale}");
+                }
                 format!("{column}: fill gaps with {fill}{flag}, then {scale}")
             }
             Step::OneHot { column, min_frequency, ordinal } => {

@@ -29,6 +29,9 @@ pub struct Boosted {
     pub learning_rate: f64,
     /// Per round, one tree per output; leaf values are raw-score steps before the learning rate.
     pub rounds: Vec<Vec<Tree>>,
+    /// Grown by histogram boosting ([`super::hist_boost`]): the model is `hist_gradient_boosting`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub histogram: bool,
 }
 
 /// The target: numbers, or class indices with the number of classes.
@@ -122,7 +125,7 @@ pub fn fit(x: Features, y: BoostTarget, params: &BoostParams, seed: u64, cancel:
         }
         rounds.push(round);
     }
-    Boosted { n_features: p, n_classes, init, learning_rate: params.learning_rate, rounds }
+    Boosted { n_features: p, n_classes, init, learning_rate: params.learning_rate, rounds, histogram: false }
 }
 
 /// Replaces each leaf's value by Σ residual / Σ hessian over the rows that reach it.

@@ -4,6 +4,7 @@
 use super::bayes;
 use super::boosting::{self, BoostParams, BoostTarget};
 use super::factorization::{self, MfParams};
+use super::hist_boost::{self, HistParams, HistTarget};
 use super::kmeans;
 use super::knn::Knn;
 use super::mlp::{self, FitControl};
@@ -60,6 +61,33 @@ pub fn fit_model(
                 FitTarget::Unlabelled => return Err(rows.mismatch()),
             };
             FittedModel::Boosted(boosting::fit(rows.trees()?, target, &bp, seed, ctl.cancelled))
+        }
+        (Settings::HistGradientBoosting(s), y) => {
+            let hp = HistParams {
+                n_trees: s.n_trees,
+                learning_rate: s.learning_rate,
+                max_leaf_nodes: s.max_leaf_nodes,
+                max_depth: s.max_depth,
+                min_samples_leaf: s.min_samples_leaf,
+                l2: s.l2_regularization,
+                max_bins: s.max_bins,
+                subsample: s.subsample,
+                colsample: s.colsample,
+                early_stopping: s.early_stopping.enabled(),
+                ..HistParams::default()
+            };
+            let weights = match y {
+                FitTarget::Classes(c, k) => s.class_weight.weights(c, k),
+                _ => vec![],
+            };
+            let target = match y {
+                FitTarget::Numbers(v) => HistTarget::Numbers(v),
+                FitTarget::Classes(c, k) => HistTarget::Classes(c, k, &weights),
+                FitTarget::Unlabelled => return Err(rows.mismatch()),
+            };
+            let x = rows.trees()?;
+            let (model, _) = hist_boost::fit(x, input.categorical, target, &hp, seed, ctl.cancelled);
+            FittedModel::Boosted(model)
         }
         (Settings::Knn(s), y) => {
             let (values, n_classes) = match y {

@@ -10,6 +10,7 @@ pub mod factorization;
 mod fit;
 pub mod forecast;
 pub mod groups;
+pub mod hist_boost;
 mod kmeans;
 mod knn;
 pub mod leaderboard;
@@ -356,7 +357,13 @@ fn fit_prepared(
         }
     };
     let count_features = fitted_recipe.count_features();
-    let input = FitInput { dense: x_train.as_ref(), sparse: x_train_sparse.as_ref(), count_features: &count_features };
+    let categorical = fitted_recipe.category_features();
+    let input = FitInput {
+        dense: x_train.as_ref(),
+        sparse: x_train_sparse.as_ref(),
+        count_features: &count_features,
+        categorical: &categorical,
+    };
     let (model, device_used) = fit_under_control(&settings, &input, target, cfg)?;
     let train_seconds = started.elapsed().as_secs_f64();
 

@@ -25,6 +25,7 @@ pub const MODEL_NAMES: &[&str] = &[
     "tree",
     "random_forest",
     "gradient_boosting",
+    "hist_gradient_boosting",
     "naive_bayes",
     "knn",
     "svm",
@@ -53,6 +54,9 @@ pub enum ModelKind {
     RandomForest,
     /// Small trees added one after another, each fixing the last ones' errors.
     GradientBoosting,
+    /// Boosting the LightGBM way: binned features, trees grown leaf by leaf, categories and
+    /// missing values handled natively, early stopping.
+    HistGradientBoosting,
     /// Gaussian / multinomial naive Bayes (classification).
     NaiveBayes,
     /// k-nearest neighbours.
@@ -68,7 +72,7 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 14] = [
+    pub const ALL: [ModelKind; 15] = [
         ModelKind::Linear,
         ModelKind::Ridge,
         ModelKind::Lasso,
@@ -80,6 +84,7 @@ impl ModelKind {
         ModelKind::Tree,
         ModelKind::RandomForest,
         ModelKind::GradientBoosting,
+        ModelKind::HistGradientBoosting,
         ModelKind::Mlp,
         ModelKind::KMeans,
         ModelKind::MatrixFactorization,
@@ -95,6 +100,7 @@ impl ModelKind {
             ModelKind::Tree => "tree",
             ModelKind::RandomForest => "random_forest",
             ModelKind::GradientBoosting => "gradient_boosting",
+            ModelKind::HistGradientBoosting => "hist_gradient_boosting",
             ModelKind::NaiveBayes => "naive_bayes",
             ModelKind::Knn => "knn",
             ModelKind::Svm => "svm",
@@ -114,6 +120,7 @@ impl ModelKind {
             ModelKind::Tree => "Decision tree",
             ModelKind::RandomForest => "Random forest",
             ModelKind::GradientBoosting => "Gradient boosting",
+            ModelKind::HistGradientBoosting => "Histogram gradient boosting",
             ModelKind::NaiveBayes => "Naive Bayes",
             ModelKind::Knn => "Nearest neighbours",
             ModelKind::Svm => "Linear SVM",
@@ -134,6 +141,9 @@ impl ModelKind {
             ModelKind::Tree => "Asks yes/no questions about the features, like a flow chart.",
             ModelKind::RandomForest => "Many trees, each on a random sample of rows, vote together.",
             ModelKind::GradientBoosting => "Small trees added one by one, each correcting the errors so far.",
+            ModelKind::HistGradientBoosting => {
+                "Boosted trees the fast way: values sorted into bins, categories and gaps handled as they are."
+            }
             ModelKind::NaiveBayes => "Counts how typical each feature value is of each class.",
             ModelKind::Knn => "Answers like the most similar training rows did.",
             ModelKind::Svm => "Draws the straight boundary with the widest margin between classes.",
@@ -155,6 +165,7 @@ impl ModelKind {
             ModelKind::Tree
             | ModelKind::RandomForest
             | ModelKind::GradientBoosting
+            | ModelKind::HistGradientBoosting
             | ModelKind::Knn
             | ModelKind::Svm
             | ModelKind::Mlp => matches!(task, Task::Regression | Task::Classification),
@@ -184,13 +195,17 @@ impl ModelKind {
                 | ModelKind::Tree
                 | ModelKind::RandomForest
                 | ModelKind::GradientBoosting
+                | ModelKind::HistGradientBoosting
                 | ModelKind::MatrixFactorization
         )
     }
 
     /// Tree models: a tree, a forest, boosting.
     pub fn is_tree(self) -> bool {
-        matches!(self, ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting)
+        matches!(
+            self,
+            ModelKind::Tree | ModelKind::RandomForest | ModelKind::GradientBoosting | ModelKind::HistGradientBoosting
+        )
     }
 
     /// The default model for a task.
@@ -278,6 +293,7 @@ impl FittedModel {
             FittedModel::Linear { model, .. } => *model,
             FittedModel::Logistic { .. } => ModelKind::Logistic,
             FittedModel::Trees { model, .. } => *model,
+            FittedModel::Boosted(m) if m.histogram => ModelKind::HistGradientBoosting,
             FittedModel::Boosted(_) => ModelKind::GradientBoosting,
             FittedModel::NaiveBayes(_) => ModelKind::NaiveBayes,
             FittedModel::Knn(_) => ModelKind::Knn,
@@ -416,4 +432,7 @@ pub struct FitInput<'a> {
     /// Features that are word weights or one-hot indicators of a text dataset (naive Bayes
     /// models these as counts).
     pub count_features: &'a [bool],
+    /// Features that hold a category's number (the recipe's "one number" encoding), which
+    /// histogram boosting splits on as categories.
+    pub categorical: &'a [bool],
 }

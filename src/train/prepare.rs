@@ -185,6 +185,9 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
         Some(r) => r.clone(),
         None => default_recipe(data, &cfg.target, task)?,
     };
+    // Histogram boosting takes categories and gaps as they are.
+    let recipe =
+        if model == ModelKind::HistGradientBoosting { recipe.for_native_trees() } else { recipe.with_gaps_filled() };
     let input_rows;
     let kept = recipe.kept_rows(data).map_err(|e| TrainError::Config(e.to_string()))?;
     let (data, y, source_rows) = if recipe.drops_duplicates() || kept.is_some() {

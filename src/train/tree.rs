@@ -36,7 +36,7 @@ impl Default for TreeParams {
 /// A fitted tree as parallel arrays; node 0 is the root. `value` holds `n_outputs` numbers per
 /// node: at a leaf, the mean (regression) or the class proportions (classification); split
 /// nodes hold zeros (trees from before that hold their rows' mean, which nothing reads).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
     pub n_outputs: usize,
     pub feature: Vec<u32>,
@@ -48,6 +48,26 @@ pub struct Tree {
     /// path-dependent TreeSHAP weighs branches by. Empty in bundles from before it was kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cover: Vec<u32>,
+    /// Per node, whether a missing value (NaN) goes to the left child. Empty: missing values go
+    /// right (as `NaN <= threshold` is false) — trees that never saw one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_left: Vec<bool>,
+    /// Per node, the index in `category_sets` of a categorical split's left-going categories
+    /// (`u32::MAX`: a threshold split). Empty: only threshold splits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_set: Vec<u32>,
+    /// Categorical splits' left-going categories as 256-bit sets (bit c: category number c;
+    /// see [`category_bit`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_sets: Vec<[u64; 4]>,
+}
+
+/// The bit of a category number (a feature holding a category's position) in a 256-bit
+/// category set: positions past 254 share bit 254; `None` for a missing value (NaN or the
+/// recipe's −1 for an unseen one).
+#[inline]
+pub fn category_bit(v: f64) -> Option<usize> {
+    if v.is_nan() || v < 0.0 { None } else { Some((v as usize).min(254)) }
 }
 
 impl Tree {
@@ -66,9 +86,28 @@ impl Tree {
         while self.feature[node] != LEAF {
             let f = self.feature[node] as usize;
             let left = self.left[node] as usize;
-            node = if value(f) <= self.threshold[node] { left } else { left + 1 };
+            node = if self.goes_left(node, value(f)) { left } else { left + 1 };
         }
         node
+    }
+
+    /// Whether a row whose split feature holds `v` takes split node `node`'s left branch.
+    #[inline]
+    pub fn goes_left(&self, node: usize, v: f64) -> bool {
+        match self.category_set.get(node) {
+            Some(&set) if set != LEAF => match category_bit(v) {
+                Some(bit) => self.category_sets[set as usize][bit / 64] >> (bit % 64) & 1 == 1,
+                None => self.missing_left.get(node).copied().unwrap_or(false),
+            },
+            _ if v.is_nan() => self.missing_left.get(node).copied().unwrap_or(false),
+            _ => v <= self.threshold[node],
+        }
+    }
+
+    /// Whether any split is on categories or sends missing values left (what the ONNX export
+    /// and the packed bundle form must carry).
+    pub fn has_native_splits(&self) -> bool {
+        !self.category_set.is_empty() || self.missing_left.iter().any(|&m| m)
     }
 
     pub fn is_leaf(&self, node: usize) -> bool {
@@ -327,7 +366,7 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
     let k = y.outputs();
     let p = data.n_features();
     let mut tree =
-        Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![], cover: vec![] };
+        Tree { n_outputs: k, feature: vec![], threshold: vec![], left: vec![], value: vec![], ..Tree::default() };
     let mut features: Vec<usize> = (0..p).collect();
     let max_features = params.max_features.unwrap_or(p).clamp(1, p.max(1));
     // Work stack: (node id, start, end, depth) over `rows`.

@@ -160,7 +160,9 @@ fn from_planes(bytes: &[u8]) -> Option<Vec<f64>> {
 fn packable(trees: &[Tree]) -> bool {
     trees.iter().all(|t| {
         let n = t.n_nodes();
-        t.threshold.len() == n
+        t.missing_left.is_empty()
+            && t.category_set.is_empty()
+            && t.threshold.len() == n
             && t.left.len() == n
             && t.value.len() == n * t.n_outputs
             && (t.cover.is_empty() || t.cover.len() == n)
@@ -312,7 +314,7 @@ fn unpack_tree(p: &Packed, s: &Span, leaf_values: &[f64], split_values: &[f64]) 
         threshold: Vec::with_capacity(n),
         left: Vec::with_capacity(n),
         value: Vec::with_capacity(n * k),
-        cover: Vec::new(),
+        ..Tree::default()
     };
     for i in 0..n {
         let f = feature.next()?;

@@ -126,7 +126,7 @@ impl Walk<'_> {
         }
         let f = t.feature[node] as usize;
         let l = t.left[node] as usize;
-        let (hot, cold) = if self.x[f] <= t.threshold[node] { (l, l + 1) } else { (l + 1, l) };
+        let (hot, cold) = if t.goes_left(node, self.x[f]) { (l, l + 1) } else { (l + 1, l) };
         let cover = f64::from(t.cover[node]).max(f64::MIN_POSITIVE);
         let (c_hot, c_cold) = (f64::from(t.cover[hot]), f64::from(t.cover[cold]));
         let (mut in_zero, mut in_one) = (1.0, 1.0);
@@ -199,7 +199,7 @@ mod tests {
         }
         let (f, l) = (t.feature[node] as usize, t.left[node] as usize);
         if known & (1 << f) != 0 {
-            let next = if x[f] <= t.threshold[node] { l } else { l + 1 };
+            let next = if t.goes_left(node, x[f]) { l } else { l + 1 };
             return coalition_value(t, x, known, next, out);
         }
         let c = |n: usize| f64::from(t.cover[n]);

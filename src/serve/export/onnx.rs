@@ -226,12 +226,13 @@ impl Graph {
         }
         for step in &p.fitted_recipe.steps {
             match step {
-                FittedStep::ImputeScale { column, median, mean, std, indicator } => {
+                FittedStep::ImputeScale { column, median, mean, std, indicator, keep_missing } => {
                     let x = self.input(column, DOUBLE);
                     // NaN is the one value not equal to itself (the same as IsNaN, which
                     // not every runtime types the same way).
                     let present = self.binary("Equal", &x, &x);
-                    let median = self.const_double(*median);
+                    // Kept gaps: NaN flows on (the trees route it).
+                    let median = self.const_double(if *keep_missing { f64::NAN } else { *median });
                     let filled = self.node("Where", &[&present, &x, &median], vec![]);
                     let mean = self.const_double(*mean);
                     let centred = self.binary("Sub", &filled, &mean);

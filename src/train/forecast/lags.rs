@@ -136,7 +136,7 @@ pub fn fit_lags(
     let settings = Settings::defaults(kind);
     // Linear models read sparse rows, trees dense ones.
     let sparse = kind.reads_sparse().then(|| crate::features::Csr::from_dense(&x));
-    let input = FitInput { dense: Some(&x), sparse: sparse.as_ref(), count_features: &[] };
+    let input = FitInput { dense: Some(&x), sparse: sparse.as_ref(), count_features: &[], categorical: &[] };
     let mut on_epoch = |_: &crate::gpu::net::EpochStats| {};
     let mut ctl = FitControl {
         device: crate::gpu::DeviceChoice::Cpu,

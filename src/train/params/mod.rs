@@ -17,7 +17,7 @@ pub use linear::{
 };
 pub use neighbours::{KMeansSettings, KnnSettings, KnnWeights};
 pub use neural::{FactorizationSettings, HiddenActivation, LrSchedule, MlpSettings, Optimizer};
-pub use trees::{BoostingSettings, ForestSettings, MaxFeatures, TreeSettings};
+pub use trees::{BoostingSettings, EarlyStopping, ForestSettings, HistBoostingSettings, MaxFeatures, TreeSettings};
 // `ClassWeight` is declared below, beside the spec the models share.
 
 use super::{ModelKind, TrainError};
@@ -435,6 +435,7 @@ settings_enum!(
     Tree(TreeSettings),
     RandomForest(ForestSettings),
     GradientBoosting(BoostingSettings),
+    HistGradientBoosting(HistBoostingSettings),
     NaiveBayes(NaiveBayesSettings),
     Knn(KnnSettings),
     Svm(SvmSettings),

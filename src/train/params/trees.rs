@@ -127,3 +127,104 @@ model_settings!(
         subsample: f64 = 1.0 => float,
     }
 );
+
+choice!(
+    /// Whether histogram boosting holds out a tenth of the training rows and stops adding trees
+    /// when their loss stops falling.
+    EarlyStopping {
+        /// On above 10 000 training rows, as scikit-learn.
+        #[default]
+        Auto = "auto",
+        On = "on",
+        Off = "off",
+    }
+);
+
+impl EarlyStopping {
+    pub fn enabled(self) -> Option<bool> {
+        match self {
+            EarlyStopping::Auto => None,
+            EarlyStopping::On => Some(true),
+            EarlyStopping::Off => Some(false),
+        }
+    }
+}
+
+const HIST_BOOSTING: &[ParamSpec] = &[
+    spec(
+        "n_trees",
+        ParamKind::Int { min: 1, max: 10000 },
+        "100",
+        "Most rounds of boosting; early stopping may use fewer.",
+        &["100", "300", "1000"],
+    ),
+    spec(
+        "learning_rate",
+        ParamKind::Float { min: 1e-4, max: 1.0, log: true },
+        "0.1",
+        "How much each tree's correction counts; smaller needs more trees but overfits less.",
+        &["0.03", "0.1", "0.3"],
+    ),
+    spec(
+        "max_leaf_nodes",
+        ParamKind::Int { min: 2, max: 4096 },
+        "31",
+        "Most answers (leaves) per tree; trees grow where it helps most until they have this many.",
+        &["15", "31", "63"],
+    ),
+    spec("max_depth", DEPTH, "none", "Deepest each tree may grow; none = only the leaf limit.", &["none", "6"]),
+    spec("min_samples_leaf", LEAF, "20", "Fewest training rows a leaf may rest on.", &["5", "20", "50"]),
+    spec(
+        "l2_regularization",
+        ParamKind::Float { min: 0.0, max: 1000.0, log: false },
+        "0",
+        "Pulls leaf answers towards zero; larger = more cautious trees.",
+        &["0", "1", "10"],
+    ),
+    spec(
+        "max_bins",
+        ParamKind::Int { min: 2, max: 255 },
+        "255",
+        "Buckets each number column is sorted into before training; fewer = faster, coarser.",
+        &["63", "255"],
+    ),
+    spec(
+        "subsample",
+        ParamKind::Float { min: 0.05, max: 1.0, log: false },
+        "1",
+        "Share of training rows each tree sees.",
+        &["0.7", "1"],
+    ),
+    spec(
+        "colsample",
+        ParamKind::Float { min: 0.05, max: 1.0, log: false },
+        "1",
+        "Share of features each tree may use.",
+        &["0.7", "1"],
+    ),
+    spec(
+        "early_stopping",
+        ParamKind::Choice(EarlyStopping::NAMES),
+        "auto",
+        "Stop adding trees when a held-out tenth of the training rows stops improving (auto: above 10 000 rows).",
+        &["auto"],
+    ),
+    CLASS_WEIGHT,
+];
+
+model_settings!(
+    /// Histogram gradient boosting (LightGBM / scikit-learn `HistGradientBoosting*`).
+    HistBoostingSettings for HistGradientBoosting, specs HIST_BOOSTING {
+        n_trees: usize = 100 => int,
+        learning_rate: f64 = 0.1 => float,
+        max_leaf_nodes: usize = 31 => int,
+        max_depth: Option<usize> = None => opt_int,
+        min_samples_leaf: usize = 20 => int,
+        l2_regularization: f64 = 0.0 => float,
+        max_bins: usize = 255 => int,
+        subsample: f64 = 1.0 => float,
+        colsample: f64 = 1.0 => float,
+        early_stopping: EarlyStopping = EarlyStopping::Auto => choice,
+        class_weight: ClassWeight = ClassWeight::None => choice,
+    }
+);

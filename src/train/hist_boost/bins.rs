@@ -1,0 +1,162 @@
+//! Features bucketed once for histogram boosting: up to 255 value bins per feature plus one
+//! bin for missing values. Number features get quantile bins; category numbers (the recipe's
+//! "one number" encoding) get a bin per category; sparse features (TF-IDF word weights) keep
+//! only their non-zero cells, the zeros counted from the node's totals.
+
+use crate::train::tree::{Features, category_bit};
+
+/// Most value bins of a number feature (as LightGBM's and scikit-learn's `max_bins`).
+pub const MAX_BINS: usize = 255;
+/// Value bins of a sparse feature: word weights need few, and the split scan stays cheap.
+const SPARSE_BINS: usize = 32;
+/// Rows the quantile edges are taken from (as scikit-learn, which subsamples 200 000).
+const EDGE_SAMPLE: usize = 200_000;
+
+pub(super) enum Cells {
+    /// The bin of every row.
+    Dense(Vec<u8>),
+    /// The (row, bin) of the non-zero cells in row order; the rest are in `zero`.
+    Sparse { rows: Vec<u32>, bins: Vec<u8>, zero: u8 },
+}
+
+pub(super) struct Column {
+    pub cells: Cells,
+    /// Value bins; the missing-value bin comes after them (index `n_bins`).
+    pub n_bins: usize,
+    pub categorical: bool,
+    /// Number features: the upper edge of each value bin but the last (raw units), the
+    /// threshold of a split after that bin.
+    pub edges: Vec<f64>,
+}
+
+impl Column {
+    /// Slots in this feature's histogram: the value bins and the missing bin.
+    pub fn slots(&self) -> usize {
+        self.n_bins + 1
+    }
+}
+
+pub(super) struct Bins {
+    pub n: usize,
+    pub columns: Vec<Column>,
+    /// Start of each feature's histogram slots in a node histogram; the last entry is the total.
+    pub offsets: Vec<usize>,
+}
+
+fn edges_of(sorted: &[f64], max_bins: usize) -> Vec<f64> {
+    if sorted.len() <= max_bins {
+        sorted.windows(2).map(|w| w[0] + (w[1] - w[0]) / 2.0).collect()
+    } else {
+        let mut e: Vec<f64> = (1..max_bins)
+            .map(|b| {
+                let i = b * sorted.len() / max_bins;
+                sorted[i - 1] + (sorted[i] - sorted[i - 1]) / 2.0
+            })
+            .collect();
+        e.dedup();
+        e
+    }
+}
+
+#[inline]
+fn bin_of(edges: &[f64], v: f64) -> usize {
+    edges.partition_point(|&t| t < v)
+}
+
+/// Sorted distinct finite values of (a sample of) `values`.
+fn distinct(values: impl Iterator<Item = f64>, n: usize) -> Vec<f64> {
+    let step = n.div_ceil(EDGE_SAMPLE).max(1);
+    let mut v: Vec<f64> = values.step_by(step).filter(|v| v.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+impl Bins {
+    pub fn new(x: Features, categorical: &[bool], max_bins: usize) -> Bins {
+        let n = x.nrows();
+        let max_bins = max_bins.clamp(2, MAX_BINS);
+        let is_cat = |f: usize| categorical.get(f).copied().unwrap_or(false);
+        let columns: Vec<Column> = match x {
+            Features::Dense(m) => {
+                use rayon::prelude::*;
+                (0..m.ncols())
+                    .into_par_iter()
+                    .map(|f| {
+                        let col = m.column(f);
+                        if is_cat(f) {
+                            let n_bins = col.iter().filter_map(|&v| category_bit(v)).max().map_or(1, |b| b + 1);
+                            let cells = col.iter().map(|&v| category_bit(v).unwrap_or(n_bins) as u8).collect();
+                            return Column { cells: Cells::Dense(cells), n_bins, categorical: true, edges: vec![] };
+                        }
+                        let edges = edges_of(&distinct(col.iter().copied(), n), max_bins);
+                        let n_bins = edges.len() + 1;
+                        let cells =
+                            col.iter().map(|&v| if v.is_nan() { n_bins } else { bin_of(&edges, v) } as u8).collect();
+                        Column { cells: Cells::Dense(cells), n_bins, categorical: false, edges }
+                    })
+                    .collect()
+            }
+            Features::Sparse(m) => m
+                .columns()
+                .into_iter()
+                .enumerate()
+                .map(|(f, cells)| {
+                    if is_cat(f) {
+                        // Category numbers are few per row: kept whole (0 is a category).
+                        let mut codes = vec![0.0; n];
+                        cells.iter().for_each(|&(r, v)| codes[r as usize] = v);
+                        let n_bins = codes.iter().filter_map(|&v| category_bit(v)).max().map_or(1, |b| b + 1);
+                        let cells = codes.iter().map(|&v| category_bit(v).unwrap_or(n_bins) as u8).collect();
+                        return Column { cells: Cells::Dense(cells), n_bins, categorical: true, edges: vec![] };
+                    }
+                    // The zero of the absent cells is one of the values.
+                    let sample = cells.iter().map(|&(_, v)| v).chain(std::iter::once(0.0));
+                    let edges = edges_of(&distinct(sample, cells.len() + 1), SPARSE_BINS.min(max_bins));
+                    let n_bins = edges.len() + 1;
+                    let zero = bin_of(&edges, 0.0) as u8;
+                    let (rows, bins) = cells
+                        .iter()
+                        .map(|&(r, v)| (r, if v.is_nan() { n_bins } else { bin_of(&edges, v) } as u8))
+                        .unzip();
+                    Column { cells: Cells::Sparse { rows, bins, zero }, n_bins, categorical: false, edges }
+                })
+                .collect(),
+        };
+        let mut offsets = Vec::with_capacity(columns.len() + 1);
+        let mut at = 0;
+        for c in &columns {
+            offsets.push(at);
+            at += c.slots();
+        }
+        offsets.push(at);
+        Bins { n, columns, offsets }
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.columns.len()
+    }
+
+    pub fn total_slots(&self) -> usize {
+        self.offsets.last().copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn numbers_categories_and_gaps_get_their_bins() {
+        let x = array![[1.0, 0.0], [2.0, 2.0], [f64::NAN, -1.0], [2.0, 300.0]];
+        let b = Bins::new(Features::Dense(&x), &[false, true], 255);
+        let Cells::Dense(c0) = &b.columns[0].cells else { panic!() };
+        assert_eq!((b.columns[0].n_bins, c0.clone()), (2, vec![0, 1, 2, 1]));
+        assert_eq!(b.columns[0].edges, vec![1.5]);
+        let Cells::Dense(c1) = &b.columns[1].cells else { panic!() };
+        // Category 300 shares the last category bit; −1 (unseen) is missing.
+        assert_eq!((b.columns[1].n_bins, c1.clone()), (255, vec![0, 2, 255, 254]));
+        assert_eq!(b.offsets, vec![0, 3, 259]);
+    }
+}
