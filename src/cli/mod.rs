@@ -107,7 +107,8 @@ pub enum Command {
     /// Benchmarks: `cairn bench train` times the reference protocol in Cairn and scikit-learn;
     /// `cairn bench serve` puts the real server under load.
     Bench {
-        /// What to benchmark: `train`, `serve`, `gpu`, `import` (a generated CSV of --rows
+        /// What to benchmark: `train`, `boosting` (histogram boosting against scikit-learn and
+        /// LightGBM), `serve`, `gpu`, `import` (a generated CSV of --rows
         /// rows × 20 columns through `cairn inspect`, against pandas read_csv + describe), `wide`
         /// (a 16 000-title column one-hot in full: linear, ridge, logistic against scikit-learn),
         /// `bundle` (the 100-tree forest's bundle in both encodings: size, load, predict) or
@@ -272,7 +273,11 @@ pub fn run(command: Command) -> Result<()> {
             rows,
             json,
         } => match what.as_str() {
-            "train" => crate::cli::bench::bench_train(&data_dir, &python, repeat, json),
+            "train" => crate::cli::bench::bench_train(&data_dir, &python, repeat, None, json),
+            // The histogram boosting cases of `train` alone (Cairn, scikit-learn and LightGBM).
+            "boosting" => {
+                crate::cli::bench::bench_train(&data_dir, &python, repeat, Some("hist_gradient_boosting"), json)
+            }
             "serve" => {
                 let b = crate::cli::bench::serve::ServeBench { clients, requests, seconds, fastapi, python, saturate };
                 crate::cli::bench::serve::bench_serve(&data_dir, &b, json)
@@ -289,7 +294,7 @@ pub fn run(command: Command) -> Result<()> {
             // Measured on the app's UI, so `main` runs it before `run` (this file never names the UI).
             "frames" => bail!("'cairn bench frames' is run by the binary's entry point"),
             other => bail!(
-                "unknown benchmark '{other}' (available: train, serve, gpu, import, explain, wide, bundle, frames)"
+                "unknown benchmark '{other}' (available: train, boosting, serve, gpu, import, explain, wide, bundle, frames)"
             ),
         },
     }

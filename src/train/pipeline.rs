@@ -103,7 +103,15 @@ impl Reference {
         seed: u64,
     ) -> Reference {
         let feature_means = match (dense, sparse) {
-            (Some(x), _) => x.mean_axis(ndarray::Axis(0)).map(|m| m.to_vec()).unwrap_or_default(),
+            // Means of the present values (histogram boosting keeps gaps as NaN).
+            (Some(x), _) => x
+                .columns()
+                .into_iter()
+                .map(|c| {
+                    let (sum, n) = c.iter().filter(|v| !v.is_nan()).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                    if n == 0 { 0.0 } else { sum / n as f64 }
+                })
+                .collect(),
             (None, Some(x)) => {
                 let mut sums = vec![0.0; x.ncols];
                 (0..x.nrows()).flat_map(|i| x.row(i)).for_each(|(j, v)| sums[j] += v);

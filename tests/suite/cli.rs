@@ -55,7 +55,17 @@ fn model_all_prints_a_leaderboard() {
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let board = v["leaderboard"].as_array().unwrap();
     let names: Vec<&str> = board.iter().map(|r| r["model"].as_str().unwrap()).collect();
-    for m in ["logistic", "naive_bayes", "knn", "svm", "tree", "random_forest", "gradient_boosting", "mlp"] {
+    for m in [
+        "logistic",
+        "naive_bayes",
+        "knn",
+        "svm",
+        "tree",
+        "random_forest",
+        "gradient_boosting",
+        "hist_gradient_boosting",
+        "mlp",
+    ] {
         assert!(names.contains(&m), "{m} missing from {names:?}");
     }
     // Best first, each with its settings.
@@ -69,7 +79,7 @@ fn model_all_prints_a_leaderboard() {
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert!(v["skipped"].as_array().unwrap().is_empty(), "{}", v["skipped"]);
     let board = v["leaderboard"].as_array().unwrap();
-    assert_eq!(board.len(), 8);
+    assert_eq!(board.len(), 9);
     assert!(board.iter().all(|r| r["metrics"]["accuracy"].as_f64().unwrap() > 0.9), "{board:?}");
 }
 

@@ -67,15 +67,32 @@ fn every_regression_model_adds_up_and_explains_the_predicted_number() {
     let dir = tempdir();
     let data = head(dir.path(), "california_housing.csv", 1500);
     let rows = head(dir.path(), "california_housing.csv", 25);
-    for model in
-        ["linear", "ridge", "lasso", "elastic_net", "tree", "random_forest", "gradient_boosting", "knn", "svm", "mlp"]
-    {
+    for model in [
+        "linear",
+        "ridge",
+        "lasso",
+        "elastic_net",
+        "tree",
+        "random_forest",
+        "gradient_boosting",
+        "hist_gradient_boosting",
+        "knn",
+        "svm",
+        "mlp",
+    ] {
         let bundle = train_on(dir.path(), &data, "median_house_value", model);
         let e = explain_json(&bundle, &rows, &[]);
         assert_eq!(e["output"], "the predicted median_house_value", "{model}");
         let exact = matches!(
             model,
-            "linear" | "ridge" | "lasso" | "elastic_net" | "tree" | "random_forest" | "gradient_boosting"
+            "linear"
+                | "ridge"
+                | "lasso"
+                | "elastic_net"
+                | "tree"
+                | "random_forest"
+                | "gradient_boosting"
+                | "hist_gradient_boosting"
         );
         assert_eq!(e["method"] != "sampling", exact, "{model}: {}", e["method"]);
         let explained = assert_adds_up(&e, model);
@@ -98,7 +115,17 @@ fn every_classifier_adds_up_in_its_stated_output() {
     let dir = tempdir();
     let data = asset("penguins.csv");
     let rows = head(dir.path(), "penguins.csv", 30);
-    for model in ["logistic", "naive_bayes", "tree", "random_forest", "gradient_boosting", "knn", "svm", "mlp"] {
+    for model in [
+        "logistic",
+        "naive_bayes",
+        "tree",
+        "random_forest",
+        "gradient_boosting",
+        "hist_gradient_boosting",
+        "knn",
+        "svm",
+        "mlp",
+    ] {
         let bundle = train_on(dir.path(), &data, "species", model);
         let e = explain_json(&bundle, &rows, &[]);
         let explained = assert_adds_up(&e, model);
@@ -129,7 +156,7 @@ fn text_columns_sum_their_words_and_list_the_top_ones() {
     let dir = tempdir();
     let data = head(dir.path(), "sms_spam.csv", 2000);
     let rows = head(dir.path(), "sms_spam.csv", 12);
-    for model in ["logistic", "gradient_boosting"] {
+    for model in ["logistic", "gradient_boosting", "hist_gradient_boosting"] {
         let bundle = train_on(dir.path(), &data, "label", model);
         let e = explain_json(&bundle, &rows, &["--class", "spam"]);
         assert_eq!(e["output"], "the log-odds of class 'spam'", "{model}");

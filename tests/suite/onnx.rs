@@ -93,6 +93,11 @@ fn onnx_round_trip_regression_on_california() {
     round_trip(&fit(&ds, target, ModelKind::Tree, &[]), &rows, 1e-9);
     round_trip(&fit(&ds, target, ModelKind::RandomForest, &[("n_trees", "10")]), &rows, 1e-9);
     round_trip(&fit(&ds, target, ModelKind::GradientBoosting, &[]), &rows, 1e-9);
+    // Histogram boosting: category-set splits on ocean_proximity, gaps of total_bedrooms routed.
+    let hist = fit(&ds, target, ModelKind::HistGradientBoosting, &[]);
+    let cairn::train::FittedModel::Boosted(m) = &hist.model else { panic!("not boosted") };
+    assert!(m.rounds.iter().flatten().any(|t| !t.category_sets.is_empty()), "no category split");
+    round_trip(&hist, &rows, 1e-9);
     round_trip(&fit(&ds, target, ModelKind::Mlp, &[("epochs", "3"), ("activation", "gelu")]), &rows, 1e-4);
 }
 
@@ -105,6 +110,7 @@ fn onnx_round_trip_classification_on_penguins() {
         (ModelKind::Tree, vec![]),
         (ModelKind::RandomForest, vec![("n_trees", "20")]),
         (ModelKind::GradientBoosting, vec![]),
+        (ModelKind::HistGradientBoosting, vec![("min_samples_leaf", "5")]),
         (ModelKind::Mlp, vec![("epochs", "20")]),
     ] {
         round_trip(&fit(&ds, "species", model, &settings), &ds, 1e-6);
@@ -115,7 +121,7 @@ fn onnx_round_trip_classification_on_penguins() {
             .filter(|&i| matches!(&ds.column("sex").unwrap().values, Values::Str(v) if v.get(i).is_some()))
             .collect::<Vec<_>>(),
     );
-    for model in [ModelKind::Logistic, ModelKind::GradientBoosting, ModelKind::Mlp] {
+    for model in [ModelKind::Logistic, ModelKind::GradientBoosting, ModelKind::HistGradientBoosting, ModelKind::Mlp] {
         round_trip(&fit(&sexed, "sex", model, &[]), &sexed, 1e-6);
     }
 }

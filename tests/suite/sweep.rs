@@ -24,10 +24,30 @@ const CASE_LIMIT: Duration = Duration::from_secs(60);
 /// Cairn's best test score may trail scikit-learn's plain pipeline by at most this much.
 const MARGIN: f64 = 0.05;
 
-const REGRESSION_MODELS: &[&str] =
-    &["linear", "ridge", "lasso", "elastic_net", "tree", "random_forest", "gradient_boosting", "knn", "svm", "mlp"];
-const CLASSIFICATION_MODELS: &[&str] =
-    &["logistic", "naive_bayes", "knn", "svm", "tree", "random_forest", "gradient_boosting", "mlp"];
+const REGRESSION_MODELS: &[&str] = &[
+    "linear",
+    "ridge",
+    "lasso",
+    "elastic_net",
+    "tree",
+    "random_forest",
+    "gradient_boosting",
+    "hist_gradient_boosting",
+    "knn",
+    "svm",
+    "mlp",
+];
+const CLASSIFICATION_MODELS: &[&str] = &[
+    "logistic",
+    "naive_bayes",
+    "knn",
+    "svm",
+    "tree",
+    "random_forest",
+    "gradient_boosting",
+    "hist_gradient_boosting",
+    "mlp",
+];
 
 /// What one `cairn train … --model all --json` process did.
 struct Run {

@@ -50,6 +50,20 @@ const CASES: &[Case] = &[
         text: None,
     },
     Case {
+        name: "housing/hist_gradient_boosting",
+        file: "california_housing.csv",
+        target: "median_house_value",
+        model: ModelKind::HistGradientBoosting,
+        text: None,
+    },
+    Case {
+        name: "penguins/hist_gradient_boosting",
+        file: "penguins.csv",
+        target: "species",
+        model: ModelKind::HistGradientBoosting,
+        text: None,
+    },
+    Case {
         name: "spam/logistic",
         file: "sms_spam.csv",
         target: "label",
@@ -71,16 +85,24 @@ const CASES: &[Case] = &[
         model: ModelKind::RandomForest,
         text: Some("text"),
     },
+    Case {
+        name: "spam/hist_gradient_boosting",
+        file: "sms_spam.csv",
+        target: "label",
+        model: ModelKind::HistGradientBoosting,
+        text: Some("text"),
+    },
 ];
 
-/// Load → fit → score once; returns (seconds, headline score).
-fn cairn_once(path: &Path, case: &Case) -> Result<(f64, f64)> {
+/// Load → fit → score once; returns (seconds, headline score, whether it is classification).
+fn cairn_once(path: &Path, case: &Case) -> Result<(f64, f64, bool)> {
     let t = Instant::now();
     let data = read_csv_path(path)?;
     let mut cfg = TrainConfig::new(case.target);
     cfg.model = Some(case.model);
     let outcome = train(&data, None, &cfg, &mut |_| {})?;
-    Ok((t.elapsed().as_secs_f64(), outcome.report.metrics.headline().1))
+    let classify = outcome.pipeline.target.task == cairn::train::Task::Classification;
+    Ok((t.elapsed().as_secs_f64(), outcome.report.metrics.headline().1, classify))
 }
 
 /// Runs the scikit-learn script on `cases`; one JSON object per case comes back.
@@ -100,7 +122,8 @@ pub(super) fn run_sklearn(python: &str, script: &Path, cases: &Value) -> Result<
     Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
 }
 
-pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) -> Result<()> {
+/// Runs the cases (those whose name contains `only`, when given).
+pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, only: Option<&str>, as_json: bool) -> Result<()> {
     let repeat = repeat.max(1);
     let script = tempfile::Builder::new().suffix(".py").tempfile()?;
     std::fs::write(script.path(), SKLEARN_SCRIPT)?;
@@ -108,14 +131,14 @@ pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) 
     // conditions (a shared machine's speed drifts over minutes).
     let mut rows = Vec::new();
     let mut sk: Vec<Value> = Vec::new();
-    for case in CASES {
+    for case in CASES.iter().filter(|c| only.is_none_or(|o| c.name.contains(o))) {
         let path = data_dir.join(case.file);
         eprintln!("{}: Cairn …", case.name);
         // One untimed warm-up run; quick cases get more timed runs, as timing noise is a
         // larger share of them. Both sides use the same counts.
         let warm = cairn_once(&path, case)?;
         let runs = if warm.0 < 0.5 { repeat * 4 } else { repeat };
-        let mut best = (f64::INFINITY, f64::NAN);
+        let mut best = (f64::INFINITY, f64::NAN, warm.2);
         for _ in 0..runs {
             let r = cairn_once(&path, case)?;
             if r.0 < best.0 {
@@ -124,7 +147,7 @@ pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) 
         }
         eprintln!("{}: scikit-learn ({python}) …", case.name);
         let spec = json!([{"name": case.name, "path": path, "target": case.target, "model": case.model.name(),
-                           "text": case.text, "classify": case.text.is_some(), "repeat": runs}]);
+                           "text": case.text, "classify": warm.2, "repeat": runs}]);
         sk.extend(run_sklearn(python, script.path(), &spec)?);
         rows.push((case, best));
     }
@@ -132,22 +155,34 @@ pub fn bench_train(data_dir: &Path, python: &str, repeat: usize, as_json: bool) 
     let mut report = Vec::new();
     if !as_json {
         println!(
-            "{:<24} {:>10} {:>10} {:>9} {:>10} {:>10}",
-            "case", "cairn s", "sklearn s", "speed-up", "cairn", "sklearn"
+            "{:<32} {:>10} {:>10} {:>9} {:>10} {:>10} {:>10} {:>9} {:>10}",
+            "case", "cairn s", "sklearn s", "speed-up", "cairn", "sklearn", "lightgbm s", "vs lgbm", "lightgbm"
         );
     }
-    for (case, (secs, score)) in &rows {
+    for (case, (secs, score, _)) in &rows {
         let s = sk.iter().find(|v| v["name"] == case.name);
         let sk_secs = s.and_then(|v| v["seconds"].as_f64()).unwrap_or(f64::NAN);
         let sk_score = s.and_then(|v| v["score"].as_f64()).unwrap_or(f64::NAN);
         let ratio = sk_secs / secs;
+        // Histogram boosting is also run in LightGBM.
+        let lgb = s.and_then(|v| Some((v["lightgbm_seconds"].as_f64()?, v["lightgbm_score"].as_f64()?)));
         if !as_json {
-            println!("{:<24} {secs:>10.3} {sk_secs:>10.3} {ratio:>8.1}× {score:>10.4} {sk_score:>10.4}", case.name);
+            print!("{:<32} {secs:>10.3} {sk_secs:>10.3} {ratio:>8.1}× {score:>10.4} {sk_score:>10.4}", case.name);
+            match lgb {
+                Some((l_secs, l_score)) => println!(" {l_secs:>10.3} {:>8.1}× {l_score:>10.4}", l_secs / secs),
+                None => println!(),
+            }
         }
-        report.push(json!({
+        let mut row = json!({
             "case": case.name, "cairn_seconds": secs, "sklearn_seconds": sk_secs, "speedup": ratio,
             "cairn_score": score, "sklearn_score": sk_score,
-        }));
+        });
+        if let Some((l_secs, l_score)) = lgb {
+            row["lightgbm_seconds"] = json!(l_secs);
+            row["lightgbm_score"] = json!(l_score);
+            row["speedup_vs_lightgbm"] = json!(l_secs / secs);
+        }
+        report.push(row);
     }
     if as_json {
         println!("{}", json!({ "bench": "train", "repeat": repeat, "cases": report }));

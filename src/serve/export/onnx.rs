@@ -244,13 +244,13 @@ impl Graph {
                         parts.push(self.node("Cast", &[&missing], vec![attr_int("to", DOUBLE)]));
                     }
                 }
-                FittedStep::OneHot { column, other: true, .. } | FittedStep::OneHot { column, ordinal: true, .. } => {
-                    return Err(OnnxError::Step(format!("{column}: rare-category grouping or category numbers")));
-                }
-                FittedStep::OneHot { column, fill, categories, .. } => {
+                FittedStep::OneHot { column, fill, categories, other, ordinal } => {
                     let x = self.input(column, STRING);
-                    // Known categories → their index; empty (missing) → the fill's; others → -1.
-                    let fill_at = categories.iter().position(|c| c == fill).map_or(-1, |i| i as i64);
+                    // Known categories → their index; empty (missing) → the fill's; others → the
+                    // "(other)" group's (one past the last category) when rare ones are grouped,
+                    // else -1 (no feature set; "no category" as a category number).
+                    let unknown = if *other { categories.len() as i64 } else { -1 };
+                    let fill_at = categories.iter().position(|c| c == fill).map_or(unknown, |i| i as i64);
                     let mut names = categories.clone();
                     let mut codes: Vec<i64> = (0..categories.len() as i64).collect();
                     if !categories.iter().any(String::is_empty) {
@@ -260,11 +260,17 @@ impl Graph {
                     let attrs = vec![attr_strings("cats_strings", &names), attr_ints("cats_int64s", &codes)];
                     let code = self.node_in("ai.onnx.ml", "CategoryMapper", &[&x], {
                         let mut a = attrs;
-                        a.push(attr_int("default_int64", -1));
+                        a.push(attr_int("default_int64", unknown));
                         a
                     });
-                    let all: Vec<i64> = (0..categories.len() as i64).collect();
-                    let all = self.const_ints(&[categories.len() as i64], &all);
+                    if *ordinal {
+                        // One feature: the category's number ([N, 1], as the input).
+                        parts.push(self.node("Cast", &[&code], vec![attr_int("to", DOUBLE)]));
+                        continue;
+                    }
+                    let width = categories.len() + usize::from(*other);
+                    let all: Vec<i64> = (0..width as i64).collect();
+                    let all = self.const_ints(&[width as i64], &all);
                     let hit = self.binary("Equal", &code, &all);
                     parts.push(self.node("Cast", &[&hit], vec![attr_int("to", DOUBLE)]));
                 }
@@ -350,6 +356,10 @@ impl Graph {
         let (mut feature, mut threshold, mut left, mut right, mut roots) = (vec![], vec![], vec![], vec![], vec![]);
         let mut values = Vec::new();
         let mut depth = 0;
+        // Histogram boosting's native splits: where gaps go, and per node a 256-entry table of
+        // the categories that go left (all zero for a threshold split).
+        let native = trees.iter().any(|(t, _)| t.has_native_splits());
+        let (mut gaps_left, mut categorical, mut member) = (vec![], vec![], vec![]);
         for (t, o) in trees {
             let base = feature.len() as i64;
             roots.push(base);
@@ -365,6 +375,14 @@ impl Graph {
                     threshold.push(t.threshold[node]);
                     left.push(base + i64::from(t.left[node]));
                     right.push(base + i64::from(t.left[node]) + 1);
+                }
+                if native {
+                    gaps_left.push(i64::from(t.missing_left.get(node).copied().unwrap_or(false)));
+                    let set =
+                        t.category_set.get(node).filter(|&&s| s != u32::MAX).map(|&s| t.category_sets[s as usize]);
+                    categorical.push(i64::from(set.is_some()));
+                    let set = set.unwrap_or_default();
+                    member.extend((0..256).map(|b| i64::from(set[b / 64] >> (b % 64) & 1 == 1)));
                 }
                 let v = &t.value[node * t.n_outputs..(node + 1) * t.n_outputs];
                 let mut row = vec![0.0; k];
@@ -391,11 +409,21 @@ impl Graph {
         let zeros = self.node("Cast", &[&zeros], vec![attr_int("to", INT64)]);
         let roots = self.const_ints(&[roots.len() as i64], &roots);
         let mut node = self.binary("Add", &zeros, &roots);
+        let native = native.then(|| {
+            (
+                self.const_ints(&[g], &gaps_left),
+                self.const_ints(&[g], &categorical),
+                self.const_ints(&[g * 256], &member),
+            )
+        });
         for _ in 0..depth {
             let f = self.binary("Gather", &feature, &node);
             let v = self.node("GatherElements", &[x, &f], vec![attr_int("axis", 1)]);
             let t = self.binary("Gather", &threshold, &node);
-            let go_left = self.binary("LessOrEqual", &v, &t);
+            let mut go_left = self.binary("LessOrEqual", &v, &t);
+            if let Some((gaps_left, categorical, member)) = &native {
+                go_left = self.native_split(&v, &node, &go_left, (gaps_left, categorical, member));
+            }
             let l = self.binary("Gather", &left, &node);
             let r = self.binary("Gather", &right, &node);
             node = self.node("Where", &[&go_left, &l, &r], vec![]);
@@ -404,6 +432,41 @@ impl Graph {
         let mean = self.node("ReduceMean", &[&leaf_values], vec![attr_ints("axes", &[1]), attr_int("keepdims", 0)]);
         let count = self.const_double(trees.len() as f64);
         self.binary("Mul", &mean, &count)
+    }
+
+    /// `go_left` (the threshold test) corrected for histogram boosting's native splits: a gap
+    /// (NaN, or a category number below 0) goes where the node sends gaps; at a categorical
+    /// node a category goes left when its bit (`tree::category_bit`: numbers past 254 share
+    /// bit 254) is in the node's set.
+    fn native_split(&mut self, v: &str, node: &str, go_left: &str, tables: (&str, &str, &str)) -> String {
+        let (gaps_left, categorical, member) = tables;
+        let one = self.const_ints(&[], &[1]);
+        let is_one = |s: &mut Self, t: &str| {
+            let picked = s.binary("Gather", t, node);
+            s.binary("Equal", &picked, &one)
+        };
+        let gap_left = is_one(self, gaps_left);
+        let is_cat = is_one(self, categorical);
+        let present = self.binary("Equal", v, v);
+        let zero = self.const_double(0.0);
+        let negative = self.binary("Less", v, &zero);
+        // Category number → its bit: clip to 0 … 254, NaN → 0 (a gap is decided apart).
+        let safe = self.node("Where", &[&present, v, &zero], vec![]);
+        let hi = self.const_double(254.0);
+        let clipped = self.binary("Max", &safe, &zero);
+        let clipped = self.binary("Min", &clipped, &hi);
+        let code = self.node("Floor", &[&clipped], vec![]);
+        let code = self.node("Cast", &[&code], vec![attr_int("to", INT64)]);
+        let width = self.const_ints(&[], &[256]);
+        let base = self.binary("Mul", node, &width);
+        let at = self.binary("Add", &base, &code);
+        let bit = self.binary("Gather", member, &at);
+        let in_set = self.binary("Equal", &bit, &one);
+        let not_present = self.node("Not", &[&present], vec![]);
+        let cat_gap = self.node("Or", &[&not_present, &negative], vec![]);
+        let cat_side = self.node("Where", &[&cat_gap, &gap_left, &in_set], vec![]);
+        let num_side = self.node("Where", &[&present, go_left, &gap_left], vec![]);
+        self.node("Where", &[&is_cat, &cat_side, &num_side], vec![])
     }
 
     /// The network in single precision, as Cairn runs it (`[N, outputs]`, float).
