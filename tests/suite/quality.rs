@@ -2,7 +2,8 @@
 //! on the same rows (seed 42, 80/20, stratified for classes; median impute + scale + one-hot;
 //! TF-IDF for text). Cairn's splits are row-for-row scikit-learn's, so the numbers compare
 //! directly. References: ../shared/datasets/REFERENCE.md, plus the models it does not list,
-//! measured with the same script (LinearSVR on the standardised target, see src/train/svm.rs).
+//! measured with the same script (LinearSVR on the standardised target, see src/train/svm.rs;
+//! `HistGradientBoosting*` with native categories and gaps, see benches/sklearn_train.py).
 
 use crate::common::asset;
 use cairn::data::read_csv_path;
@@ -17,6 +18,7 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("california_housing.csv", "median_house_value", "tree", 0.6348),
     ("california_housing.csv", "median_house_value", "random_forest", 0.8172),
     ("california_housing.csv", "median_house_value", "gradient_boosting", 0.7615),
+    ("california_housing.csv", "median_house_value", "hist_gradient_boosting", 0.8252),
     ("california_housing.csv", "median_house_value", "knn", 0.7132),
     ("california_housing.csv", "median_house_value", "svm", 0.6096),
     ("california_housing.csv", "median_house_value", "kmeans", 0.2951),
@@ -31,6 +33,7 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("iris.csv", "species", "tree", 0.9333),
     ("iris.csv", "species", "random_forest", 0.9000),
     ("iris.csv", "species", "gradient_boosting", 0.9667),
+    ("iris.csv", "species", "hist_gradient_boosting", 0.9),
     ("iris.csv", "species", "naive_bayes", 0.9667),
     ("iris.csv", "species", "knn", 0.9333),
     ("iris.csv", "species", "svm", 0.9000),
@@ -39,6 +42,7 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("penguins.csv", "species", "tree", 1.0),
     ("penguins.csv", "species", "random_forest", 1.0),
     ("penguins.csv", "species", "gradient_boosting", 1.0),
+    ("penguins.csv", "species", "hist_gradient_boosting", 0.9855),
     ("penguins.csv", "species", "naive_bayes", 0.7246),
     ("penguins.csv", "species", "knn", 0.9710),
     ("penguins.csv", "species", "svm", 0.9855),
@@ -50,6 +54,7 @@ const REFERENCE: &[(&str, &str, &str, f64)] = &[
     ("sms_spam.csv", "label", "tree", 0.9704),
     ("sms_spam.csv", "label", "random_forest", 0.9758),
     ("sms_spam.csv", "label", "gradient_boosting", 0.9785),
+    ("sms_spam.csv", "label", "hist_gradient_boosting", 0.9821),
     ("sms_spam.csv", "label", "kmeans", 0.0053),
     // RMSE (lower is better): biased MF by SGD, 20 factors; the margin is 5 %.
     ("ratings_synthetic.csv", "rating", "matrix_factorization", 0.9479),

@@ -39,6 +39,10 @@ impl Column {
 pub(super) struct Bins {
     pub n: usize,
     pub columns: Vec<Column>,
+    /// The sparse columns' non-zero cells row by row (start of each row's cells, then the
+    /// (feature, bin) cells): a leaf's histogram is then one pass over its rows' cells.
+    pub row_start: Vec<usize>,
+    pub row_cells: Vec<(u32, u8)>,
     /// Start of each feature's histogram slots in a node histogram; the last entry is the total.
     pub offsets: Vec<usize>,
 }
@@ -130,7 +134,8 @@ impl Bins {
             at += c.slots();
         }
         offsets.push(at);
-        Bins { n, columns, offsets }
+        let (row_start, row_cells) = by_row(n, &columns);
+        Bins { n, columns, offsets, row_start, row_cells }
     }
 
     pub fn n_features(&self) -> usize {
@@ -140,6 +145,33 @@ impl Bins {
     pub fn total_slots(&self) -> usize {
         self.offsets.last().copied().unwrap_or(0)
     }
+}
+
+/// The sparse columns' cells regrouped by row (empty when no column is sparse).
+fn by_row(n: usize, columns: &[Column]) -> (Vec<usize>, Vec<(u32, u8)>) {
+    let sparse = || {
+        columns.iter().enumerate().filter_map(|(f, c)| match &c.cells {
+            Cells::Sparse { rows, bins, .. } => Some((f, rows, bins)),
+            Cells::Dense(_) => None,
+        })
+    };
+    if sparse().next().is_none() {
+        return (vec![], vec![]);
+    }
+    let mut start = vec![0usize; n + 1];
+    sparse().for_each(|(_, rows, _)| rows.iter().for_each(|&r| start[r as usize + 1] += 1));
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut at = start.clone();
+    let mut cells = vec![(0u32, 0u8); start[n]];
+    for (f, rows, bins) in sparse() {
+        for (&r, &b) in rows.iter().zip(bins) {
+            cells[at[r as usize]] = (f as u32, b);
+            at[r as usize] += 1;
+        }
+    }
+    (start, cells)
 }
 
 #[cfg(test)]

@@ -71,6 +71,9 @@ struct Leaf {
     node: usize,
     total: Slot,
     hist: Option<Vec<Slot>>,
+    /// Features that may split the leaf: the dense ones, and the sparse ones with a non-zero
+    /// cell among its rows (of the parent's, for a histogram found by subtraction).
+    candidates: Vec<usize>,
     best: Option<Split>,
 }
 
@@ -93,6 +96,9 @@ pub(super) fn grow(
     let mut tree = Tree { n_outputs: 1, ..Tree::default() };
     let keep_histograms = bins.total_slots() * std::mem::size_of::<Slot>() * p.max_leaf_nodes <= HISTOGRAM_BUDGET;
     let sparse = bins.columns.iter().any(|c| matches!(c.cells, Cells::Sparse { .. }));
+    // Word-weight columns: a child's histogram is one pass over its few non-zero cells, cheaper
+    // than subtracting thousands of features' bins from the parent's.
+    let keep_histograms = keep_histograms && !sparse;
     let mut total = Slot::default();
     for &r in order.iter() {
         total.g += g[r as usize];
@@ -105,9 +111,10 @@ pub(super) fn grow(
         leaf_of.fill(u32::MAX);
         order.iter().for_each(|&r| leaf_of[r as usize] = 0);
     }
-    let hist = histogram(bins, order, 0, leaf_of, g, h, features, &total);
-    let best = best_split(bins, &hist, &total, features, p);
-    let mut leaves = vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist: Some(hist), best }];
+    let (hist, candidates) = histogram(bins, order, g, h, features, &total);
+    let best = best_split(bins, &hist, &total, &candidates, p);
+    let mut leaves =
+        vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist: Some(hist), best, candidates }];
     let mut scratch: Vec<u32> = Vec::with_capacity(order.len());
     let mut goes_left = if sparse { vec![false; bins.n] } else { vec![] };
     while leaves.len() < p.max_leaf_nodes {
@@ -190,9 +197,12 @@ pub(super) fn grow(
         push_node(&mut tree, &lt, p.l2);
         push_node(&mut tree, &rt, p.l2);
         let depth = leaf.depth + 1;
-        let mut left = Leaf { start: leaf.start, end: mid, depth, node: left_node, total: lt, hist: None, best: None };
+        let none = || (None, None, vec![]);
+        let (hist, best, candidates) = none();
+        let mut left = Leaf { start: leaf.start, end: mid, depth, node: left_node, total: lt, hist, best, candidates };
+        let (hist, best, candidates) = none();
         let mut right =
-            Leaf { start: mid, end: leaf.end, depth, node: left_node + 1, total: rt, hist: None, best: None };
+            Leaf { start: mid, end: leaf.end, depth, node: left_node + 1, total: rt, hist, best, candidates };
         if sparse {
             order[left.start..left.end].iter().for_each(|&r| leaf_of[r as usize] = leaf_id(&left));
             order[right.start..right.end].iter().for_each(|&r| leaf_of[r as usize] = leaf_id(&right));
@@ -200,19 +210,24 @@ pub(super) fn grow(
         let can_split =
             |l: &Leaf| p.max_depth.is_none_or(|d| l.depth < d) && l.end - l.start >= 2 * p.min_samples_leaf.max(1);
         let (small, large) = if n_left <= leaf.end - mid { (&mut left, &mut right) } else { (&mut right, &mut left) };
-        let small_hist =
-            histogram(bins, &order[small.start..small.end], leaf_id(small), leaf_of, g, h, features, &small.total);
-        let large_hist = match leaf.hist {
+        let (small_hist, small_candidates) =
+            histogram(bins, &order[small.start..small.end], g, h, features, &small.total);
+        let (large_hist, large_candidates) = match leaf.hist {
             Some(mut parent) if keep_histograms => {
-                parent.iter_mut().zip(&small_hist).for_each(|(a, b)| *a = a.minus(b));
-                parent
+                // Only the slots of features that can split are read later.
+                for &f in &leaf.candidates {
+                    let range = bins.offsets[f]..bins.offsets[f + 1];
+                    parent[range.clone()].iter_mut().zip(&small_hist[range]).for_each(|(a, b)| *a = a.minus(b));
+                }
+                (parent, leaf.candidates)
             }
-            _ => histogram(bins, &order[large.start..large.end], leaf_id(large), leaf_of, g, h, features, &large.total),
+            _ => histogram(bins, &order[large.start..large.end], g, h, features, &large.total),
         };
-        for (l, hist) in [(small, small_hist), (large, large_hist)] {
+        for (l, hist, candidates) in [(small, small_hist, small_candidates), (large, large_hist, large_candidates)] {
             if can_split(l) {
-                l.best = best_split(bins, &hist, &l.total, features, p);
+                l.best = best_split(bins, &hist, &l.total, &candidates, p);
                 l.hist = keep_histograms.then_some(hist);
+                l.candidates = candidates;
             }
         }
         leaves.push(left);
@@ -251,18 +266,15 @@ fn push_node(tree: &mut Tree, s: &Slot, l2: f64) {
     }
 }
 
-/// The gradient histogram of the rows `rows` (the leaf `id` in `leaf_of`) over `features`.
-#[allow(clippy::too_many_arguments)]
+/// The gradient histogram of the rows `rows` over `features`.
 fn histogram(
     bins: &Bins,
     rows: &[u32],
-    id: u32,
-    leaf_of: &[u32],
     g: &[f64],
     h: &[f64],
     features: &[usize],
     total: &Slot,
-) -> Vec<Slot> {
+) -> (Vec<Slot>, Vec<usize>) {
     let mut hist = vec![Slot::default(); bins.total_slots()];
     // Each feature's slots, handed out to the cores.
     let mut parts: Vec<(usize, &mut [Slot])> = Vec::with_capacity(features.len());
@@ -290,26 +302,45 @@ fn histogram(
                 s.c += 1;
             }
         }
-        Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => {
-            let mut seen = Slot::default();
-            for (&r, &b) in nz_rows.iter().zip(nz_bins) {
-                if leaf_of[r as usize] == id {
-                    let s = &mut slots[b as usize];
-                    s.g += g[r as usize];
-                    s.h += h[r as usize];
-                    s.c += 1;
-                    seen.add(&Slot { g: g[r as usize], h: h[r as usize], c: 1 });
-                }
-            }
-            slots[*zero as usize].add(&total.minus(&seen));
-        }
+        // Filled below, row by row.
+        Cells::Sparse { .. } => {}
     };
     if rows.len() * parts.len() >= 4096 {
         parts.par_iter_mut().for_each(fill);
     } else {
         parts.iter_mut().for_each(fill);
     }
-    hist
+    let mut candidates: Vec<usize> =
+        features.iter().copied().filter(|&f| matches!(bins.columns[f].cells, Cells::Dense(_))).collect();
+    // Sparse columns: every row starts in the zero bin, then each non-zero cell of the leaf's
+    // rows moves its row to its own bin — one pass over the leaf's cells.
+    if !bins.row_start.is_empty() {
+        let mut touched = vec![false; bins.n_features()];
+        for &f in features {
+            if let Cells::Sparse { zero, .. } = &bins.columns[f].cells {
+                hist[bins.offsets[f] + *zero as usize] = *total;
+            }
+        }
+        for (&r, &(gv, hv)) in rows.iter().zip(&gh) {
+            let r = r as usize;
+            for &(f, b) in &bins.row_cells[bins.row_start[r]..bins.row_start[r + 1]] {
+                let f = f as usize;
+                if !wanted[f] {
+                    continue;
+                }
+                let Cells::Sparse { zero, .. } = &bins.columns[f].cells else { continue };
+                let s = Slot { g: gv, h: hv, c: 1 };
+                if !touched[f] {
+                    touched[f] = true;
+                    candidates.push(f);
+                }
+                hist[bins.offsets[f] + b as usize].add(&s);
+                let z = &mut hist[bins.offsets[f] + *zero as usize];
+                *z = z.minus(&s);
+            }
+        }
+    }
+    (hist, candidates)
 }
 
 /// The best split of a leaf over `features` (None: no split keeps enough rows on both sides).
@@ -318,6 +349,12 @@ fn best_split(bins: &Bins, hist: &[Slot], total: &Slot, features: &[usize], p: &
     let best_of = |&f: &usize| {
         let col = &bins.columns[f];
         let slots = &hist[bins.offsets[f]..bins.offsets[f] + col.slots()];
+        // A sparse feature with no non-zero cell in the leaf cannot split it.
+        if let Cells::Sparse { zero, .. } = &col.cells
+            && slots[*zero as usize].c == total.c
+        {
+            return None;
+        }
         if col.categorical {
             category_split(f, slots, total, parent, p)
         } else {
