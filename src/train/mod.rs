@@ -284,6 +284,11 @@ fn automatic_for_width(
     model
 }
 
+/// "Training Random forest (n_trees=50) on 16512 rows × 13 features".
+fn training_line(model: ModelKind, params: &Params, rows: usize, features: usize) -> String {
+    format!("Training {} ({}) on {rows} rows × {features} features", model.display_name(), params.summary())
+}
+
 /// Seconds since 1970 (0 when the clock is before it).
 fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -335,13 +340,7 @@ fn fit_prepared(
 
     let params = cfg.params_for(model_kind);
     let settings = Settings::from_params(&params)?;
-    progress(&format!(
-        "Training {} ({}) on {} rows × {} features",
-        model_kind.display_name(),
-        params.summary(),
-        train_rows.len(),
-        fitted_recipe.n_features()
-    ));
+    progress(&training_line(model_kind, &params, train_rows.len(), fitted_recipe.n_features()));
     let mut numbers: Vec<f64> = Vec::new();
     let labels: Vec<usize>;
     let target = match &y_all {

@@ -4,7 +4,7 @@
 //! features by threshold with missing values tried on either side, category features by
 //! categories sorted on gradient/hessian (LightGBM's and scikit-learn's method).
 
-use super::bins::{Bins, Cells};
+use super::bins::{Bins, Cells, Column};
 use crate::train::tree::Tree;
 use rayon::prelude::*;
 
@@ -128,63 +128,19 @@ pub(super) fn grow(
         let leaf = leaves.swap_remove(i);
         let Some(split) = leaf.best.clone() else { break };
         let col = &bins.columns[split.feature];
-        // Partition the leaf's rows: left ones first, in their order.
-        let rows = &mut order[leaf.start..leaf.end];
-        scratch.clear();
-        let mut n_left = 0;
-        match &col.cells {
-            Cells::Dense(cells) => {
-                for k in 0..rows.len() {
-                    let r = rows[k];
-                    if split.goes_left(cells[r as usize] as usize, col.n_bins) {
-                        rows[n_left] = r;
-                        n_left += 1;
-                    } else {
-                        scratch.push(r);
-                    }
-                }
-            }
-            Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => {
-                let zero_left = split.goes_left(*zero as usize, col.n_bins);
-                rows.iter().for_each(|&r| goes_left[r as usize] = zero_left);
-                let id = leaf_id(&leaf);
-                for (&r, &b) in nz_rows.iter().zip(nz_bins) {
-                    if leaf_of[r as usize] == id {
-                        goes_left[r as usize] = split.goes_left(b as usize, col.n_bins);
-                    }
-                }
-                for k in 0..rows.len() {
-                    let r = rows[k];
-                    if goes_left[r as usize] {
-                        rows[n_left] = r;
-                        n_left += 1;
-                    } else {
-                        scratch.push(r);
-                    }
-                }
-            }
-        }
-        rows[n_left..].copy_from_slice(&scratch);
+        let n_left = partition(
+            &mut order[leaf.start..leaf.end],
+            &split,
+            col,
+            leaf_id(&leaf),
+            leaf_of,
+            &mut goes_left,
+            &mut scratch,
+        );
         let mid = leaf.start + n_left;
         // The split node and its two children (left, then right right after it).
-        let node = leaf.node;
-        let left_node = tree.feature.len();
-        tree.feature[node] = split.feature as u32;
-        tree.left[node] = left_node as u32;
-        tree.threshold[node] = match split.set {
-            Some(_) => 0.0,
-            // Every value left (the gaps right): a finite bound, which JSON can hold.
-            None => col.edges.get(split.bin).copied().unwrap_or(f64::MAX),
-        };
-        tree.value[node] = 0.0;
-        tree.missing_left[node] = split.missing_left;
-        if let Some(set) = split.set {
-            if tree.category_set.is_empty() {
-                tree.category_set = vec![LEAF; tree.feature.len()];
-            }
-            tree.category_set[node] = tree.category_sets.len() as u32;
-            tree.category_sets.push(set);
-        }
+        let (node, left_node) = (leaf.node, tree.n_nodes());
+        write_split(&mut tree, node, left_node, &split, col);
         let sum = |range: &[u32]| {
             let mut s = Slot { c: range.len() as u32, ..Slot::default() };
             for &r in range {
@@ -242,6 +198,73 @@ pub(super) struct LeafRows {
     pub node: usize,
     pub start: usize,
     pub end: usize,
+}
+
+/// Rearranges a leaf's rows, left-going ones first (each side in its order); the left count.
+fn partition(
+    rows: &mut [u32],
+    split: &Split,
+    col: &Column,
+    id: u32,
+    leaf_of: &[u32],
+    goes_left: &mut [bool],
+    scratch: &mut Vec<u32>,
+) -> usize {
+    scratch.clear();
+    let mut n_left = 0;
+    let mut place = |rows: &mut [u32], k: usize, left: bool| {
+        let r = rows[k];
+        if left {
+            rows[n_left] = r;
+            n_left += 1;
+        } else {
+            scratch.push(r);
+        }
+    };
+    match &col.cells {
+        Cells::Dense(cells) => {
+            for k in 0..rows.len() {
+                let left = split.goes_left(cells[rows[k] as usize] as usize, col.n_bins);
+                place(rows, k, left);
+            }
+        }
+        Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => {
+            let zero_left = split.goes_left(*zero as usize, col.n_bins);
+            rows.iter().for_each(|&r| goes_left[r as usize] = zero_left);
+            for (&r, &b) in nz_rows.iter().zip(nz_bins) {
+                if leaf_of[r as usize] == id {
+                    goes_left[r as usize] = split.goes_left(b as usize, col.n_bins);
+                }
+            }
+            for k in 0..rows.len() {
+                let left = goes_left[rows[k] as usize];
+                place(rows, k, left);
+            }
+        }
+    }
+    let n_left_final = n_left;
+    rows[n_left_final..].copy_from_slice(scratch);
+    n_left_final
+}
+
+/// Turns leaf `node` into the split `split` whose children will be `left` and `left + 1`.
+fn write_split(tree: &mut Tree, node: usize, left: usize, split: &Split, col: &Column) {
+    tree.feature[node] = split.feature as u32;
+    tree.left[node] = left as u32;
+    tree.threshold[node] = match split.set {
+        Some(_) => 0.0,
+        // Every value left (the gaps right): a finite bound, which JSON can hold.
+        None => col.edges.get(split.bin).copied().unwrap_or(f64::MAX),
+    };
+    tree.value[node] = 0.0;
+    tree.missing_left[node] = split.missing_left;
+    if let Some(set) = split.set {
+        if tree.category_set.is_empty() {
+            tree.category_set = vec![LEAF; tree.feature.len()];
+        }
+        tree.category_set[node] = tree.category_sets.len() as u32;
+        tree.category_sets.push(set);
+    }
 }
 
 /// A leaf's identity in `leaf_of` (sparse features): its first row position, unique among the

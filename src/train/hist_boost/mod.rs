@@ -114,7 +114,6 @@ pub fn fit(
     let n_cols = ((params.colsample * p as f64).round() as usize).clamp(1, p.max(1));
     let (mut g, mut h) = (vec![0.0; n], vec![0.0; n]);
     let mut leaf_of = vec![u32::MAX; n];
-    let mut probs = vec![0.0; k];
     let mut rounds: Vec<Vec<Tree>> = Vec::with_capacity(params.n_trees);
     let (mut best_loss, mut best_round) = (f64::INFINITY, 0);
     let mut report = HistReport::default();
@@ -144,23 +143,7 @@ pub fn fit(
         };
         let mut round = Vec::with_capacity(k);
         for o in 0..k {
-            for &r in &fit_rows {
-                let i = r as usize;
-                let (gi, hi) = match y {
-                    HistTarget::Numbers(v) => (start[i] - v[i], 1.0),
-                    HistTarget::Classes(c, nc, _) if k == 1 => {
-                        let pr = sigmoid(start[i]);
-                        (pr - f64::from(u8::from(c[i] == nc - 1)), pr * (1.0 - pr))
-                    }
-                    HistTarget::Classes(c, _, _) => {
-                        probs.copy_from_slice(&start[i * k..(i + 1) * k]);
-                        softmax_in_place(&mut probs);
-                        (probs[o] - f64::from(u8::from(c[i] == o)), probs[o] * (1.0 - probs[o]))
-                    }
-                };
-                g[i] = gi * weight[i];
-                h[i] = hi.max(1e-16) * weight[i];
-            }
+            gradients(y, (&start, k, o), &fit_rows, &weight, (&mut g, &mut h));
             let (tree, leaves) = grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut leaf_of);
             // Rows the tree learnt from move by their leaf; the others are routed through it.
             order.iter().for_each(|&r| in_tree[r as usize] = true);
@@ -194,6 +177,35 @@ pub fn fit(
     let model =
         Boosted { n_features: p, n_classes, init, learning_rate: params.learning_rate, rounds, histogram: true };
     (model, report)
+}
+
+/// The gradient and hessian of the loss for output `o` of every row in `rows`, at the raw
+/// scores `raw` (`k` per row), times the row's weight.
+fn gradients(
+    y: HistTarget,
+    (raw, k, o): (&[f64], usize, usize),
+    rows: &[u32],
+    weight: &[f64],
+    (g, h): (&mut [f64], &mut [f64]),
+) {
+    let mut probs = vec![0.0; k];
+    for &r in rows {
+        let i = r as usize;
+        let (gi, hi) = match y {
+            HistTarget::Numbers(v) => (raw[i] - v[i], 1.0),
+            HistTarget::Classes(c, nc, _) if k == 1 => {
+                let pr = sigmoid(raw[i]);
+                (pr - f64::from(u8::from(c[i] == nc - 1)), pr * (1.0 - pr))
+            }
+            HistTarget::Classes(c, _, _) => {
+                probs.copy_from_slice(&raw[i * k..(i + 1) * k]);
+                softmax_in_place(&mut probs);
+                (probs[o] - f64::from(u8::from(c[i] == o)), probs[o] * (1.0 - probs[o]))
+            }
+        };
+        g[i] = gi * weight[i];
+        h[i] = hi.max(1e-16) * weight[i];
+    }
 }
 
 /// The training rows trees learn from and, with early stopping, the rows held out to watch
