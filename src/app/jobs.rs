@@ -125,6 +125,8 @@ impl CairnApp {
         let mut cfg = TrainConfig::new(target);
         cfg.model = s.model;
         cfg.params = s.params.clone();
+        // "Automatic": a quick cross-validated comparison picks the model (its budget below).
+        cfg.automatic = s.model.is_none() && s.params.is_none();
         cfg.seed = s.seed;
         cfg.test_size = s.test_size;
         cfg.device = s.device;

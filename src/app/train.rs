@@ -128,11 +128,17 @@ fn model_rows(ui: &mut egui::Ui, state: &mut AppState) -> bool {
         return true;
     }
 
-    let label =
-        ui.label("Model").on_hover_text("The kind of model to fit. Automatic picks a good default for the task.");
+    let label = ui.label("Model").on_hover_text(
+        "The kind of model to fit. Automatic compares a linear model, histogram boosting and a small forest \
+             by quick cross-validation and keeps the best.",
+    );
     let auto = detected.map(ModelKind::default_for);
     let selected = match (state.settings.model, auto) {
         (Some(m), _) => m.display_name().to_string(),
+        (None, Some(_)) if matches!(detected, Some(Task::Regression | Task::Classification)) => {
+            let budget = state.settings.time_budget.unwrap_or(crate::train::automatic::DEFAULT_BUDGET);
+            format!("Automatic (quick comparison, ≤ {budget:.0} s)")
+        }
         (None, Some(a)) => format!("Automatic ({})", a.display_name()),
         (None, None) => "Automatic".into(),
     };

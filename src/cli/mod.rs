@@ -311,7 +311,9 @@ pub struct TrainArgs {
     /// auto | regression | classification | clustering | recommendation | forecast
     #[arg(long, default_value = "auto")]
     pub task: String,
-    /// A model name, or `all` for a leaderboard of every model that fits the task.
+    /// A model name, `all` for a leaderboard of every model that fits the task, or `auto` to
+    /// pick one by a quick cross-validated comparison (ridge/logistic, histogram boosting, a
+    /// small forest) under `--time-budget` (30 s).
     #[arg(long)]
     pub model: Option<String>,
     /// auto | cpu | gpu

@@ -31,8 +31,10 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
         return super::forecast::cmd_train_forecast(&a, &data, started);
     }
     let leaderboard = a.model.as_deref().map(str::trim) == Some("all");
+    // `--model auto`: a quick cross-validated comparison picks the model (as the app's Automatic).
+    let automatic = a.model.as_deref().map(str::trim) == Some("auto");
     let model = match a.model.as_deref() {
-        Some(name) if !leaderboard => Some(ModelKind::parse(name)?),
+        Some(name) if !leaderboard && !automatic => Some(ModelKind::parse(name)?),
         _ => None,
     };
     if device == gpu::DeviceChoice::Gpu && gpu::adapters().is_empty() {
@@ -40,6 +42,7 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
     }
     eprintln!("{} Reading {}", stamp(started), cairn::data::data_name(&a.data.display().to_string()));
     let mut cfg = train_config(&a, device, model, started)?;
+    cfg.automatic = automatic;
     let (data, test, streamed) = if super::streams(&a.data, &a.large)? {
         if a.time_split.is_some() {
             bail!("--time-split needs the whole table in memory; a streamed file is split at random");
@@ -57,11 +60,13 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
     };
     let mut progress = |msg: &str| eprintln!("{} {msg}", stamp(started));
     let search = a.tune.as_deref().map(|s| Search::parse(s, a.trials)).transpose()?;
-    if leaderboard && (search.is_some() || !a.params.is_empty()) {
-        bail!("--tune and --param need one model, not --model all");
+    if (leaderboard || automatic) && (search.is_some() || !a.params.is_empty()) {
+        bail!("--tune and --param need one model, not --model all or auto");
     }
     match a.time_budget {
-        Some(_) if !leaderboard => bail!("--time-budget is for --model all (it limits how many models are tried)"),
+        Some(_) if !leaderboard && !automatic => {
+            bail!("--time-budget is for --model all or auto (it limits how many models are tried)")
+        }
         Some(b) if !(b > 0.0 && b.is_finite()) => bail!("--time-budget must be a number of seconds above 0 (got {b})"),
         b => cfg.time_budget = b,
     }
@@ -231,6 +236,7 @@ fn print_json(outcome: &TrainOutcome, x: &Extras) {
         "bundle": x.bundle,
         "run_id": x.run_id,
         "calibration": p.calibrator.as_ref().map(|c| json!({ "method": c.method.name(), "rows": c.rows })),
+        "automatic": p.info.automatic,
     });
     let mut v = v;
     if let Some(s) = &x.streamed {
@@ -254,6 +260,9 @@ fn print_table(outcome: &TrainOutcome, x: &Extras) {
         "trained on {} rows, tested on {} rows, {} features",
         p.info.train_rows, p.info.test_rows, p.info.n_features
     );
+    if let Some(choice) = &p.info.automatic {
+        println!("{}", choice.summary());
+    }
     for (name, value, _) in outcome.report.metrics.cards() {
         println!("  {name:<10} {value:.4}");
     }

@@ -28,6 +28,9 @@ pub fn written_summary(
         p.info.test_rows,
         metrics.plain_words(&p.target.name)
     )];
+    if let Some(choice) = &p.info.automatic {
+        out.push(choice.summary());
+    }
     let others: Vec<&TrainOutcome> = earlier
         .iter()
         .copied()

@@ -242,7 +242,7 @@ fn fit_linear_family(rows: &Rows, settings: &Settings, y: FitTarget, seed: u64) 
         )),
         (Settings::Svm(s), FitTarget::Numbers(v)) => FittedModel::Svm(svm::fit_regressor(rows.sparse()?, v, s.c, seed)),
         (Settings::Svm(s), FitTarget::Classes(c, k)) => {
-            FittedModel::Svm(svm::fit_classifier(rows.sparse()?, c, k, s.c, seed))
+            FittedModel::Svm(svm::fit_classifier(rows.sparse()?, c, k, s.c, &s.class_weight.weights(c, k), seed))
         }
         (_, FitTarget::Classes(..)) => {
             return Err(TrainError::TaskMismatch {

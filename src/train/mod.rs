@@ -1,6 +1,7 @@
 //! Training layer: from a dataset and a target column to a fitted [`Pipeline`] and its test
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
+pub mod automatic;
 mod bayes;
 mod binned;
 mod boosting;
@@ -125,8 +126,12 @@ pub struct TrainConfig {
     /// (`train::calibration`).
     pub calibration: Option<calibration::Calibration>,
     /// "Try all models": no model starts once this many seconds have passed (a model started
-    /// within the budget finishes); the ones left are listed as not tried.
+    /// within the budget finishes); the ones left are listed as not tried. Automatic: the
+    /// comparison's budget (default 30 s).
     pub time_budget: Option<f64>,
+    /// "Automatic" with no model chosen: compare fast candidates by quick cross-validation
+    /// and train the best ([`automatic`]); without it, no model means the task's default.
+    pub automatic: bool,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -160,6 +165,7 @@ impl TrainConfig {
             streamed: None,
             calibration: None,
             time_budget: None,
+            automatic: false,
         }
     }
 
@@ -254,6 +260,22 @@ pub fn train(
         return forecast::train_forecast(data, &forecast::ForecastConfig::from_train(cfg)?, progress);
     }
     let started = Instant::now();
+    // Automatic: a quick comparison picks the model, which then trains as if chosen.
+    let picked;
+    let mut choice = None;
+    let cfg = if cfg.automatic && cfg.model.is_none() && cfg.params.is_none() {
+        choice = automatic::choose(data, cfg, progress)?;
+        match &choice {
+            Some(c) => {
+                picked = TrainConfig { model: Some(ModelKind::parse(&c.chosen)?), automatic: false, ..cfg.clone() };
+                progress(&c.summary());
+                &picked
+            }
+            None => cfg,
+        }
+    } else {
+        cfg
+    };
     progress("Preparing rows");
     let prepared = prepare(data, cfg, test.is_none())?;
     // The data's fingerprint (for tracking) is computed on another core meanwhile.
@@ -261,6 +283,7 @@ pub fn train(
         let hash = s.spawn(|| crate::data::dataset_hash(&prepared.data));
         let mut outcome = fit_prepared(&prepared, test, cfg, progress, started)?;
         outcome.pipeline.info.data_hash = hash.join().unwrap_or_default();
+        outcome.pipeline.info.automatic = choice;
         Ok(outcome)
     })
 }
@@ -390,6 +413,7 @@ fn fit_prepared(
         created_unix: now_unix(),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         target_quantiles: deciles(&numbers),
+        automatic: None,
     };
     let metrics = report.metrics.clone();
     let pipeline = Pipeline {

@@ -39,6 +39,9 @@ pub struct TrainInfo {
     /// buckets the server's prediction histogram uses.
     #[serde(default)]
     pub target_quantiles: Vec<f64>,
+    /// How "Automatic" chose the model, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automatic: Option<super::automatic::AutoChoice>,
 }
 
 fn default_params() -> super::Params {

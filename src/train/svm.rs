@@ -24,12 +24,22 @@ pub struct LinearSvm {
 }
 
 /// Dual coordinate descent for one decision function. `loss_l2` selects squared hinge
-/// (classification, labels ±1) or absolute error (regression, any real labels).
-fn solve(x: &Csr, y: &[f64], c: f64, loss_l2: bool, tol: f64, max_iter: usize, rng: &mut Rng) -> (Vec<f64>, f64) {
+/// (classification, labels ±1) or absolute error (regression, any real labels). `(cp, cn)`:
+/// the penalty C of rows labelled +1 and of the others (liblinear's class weights: C times
+/// the class's weight; equal without weights).
+fn solve(
+    x: &Csr,
+    y: &[f64],
+    (cp, cn): (f64, f64),
+    loss_l2: bool,
+    tol: f64,
+    max_iter: usize,
+    rng: &mut Rng,
+) -> (Vec<f64>, f64) {
     let n = x.nrows();
     let p = x.ncols;
     let norms = x.row_norms2();
-    let (diag, upper) = if loss_l2 { (0.5 / c, f64::INFINITY) } else { (0.0, c) };
+    let c_of = |i: usize| if y[i] > 0.0 || !loss_l2 { cp } else { cn };
     let mut alpha = vec![0.0; n];
     let mut w = vec![0.0; p];
     let mut b = 0.0; // weight of the constant feature 1
@@ -38,6 +48,7 @@ fn solve(x: &Csr, y: &[f64], c: f64, loss_l2: bool, tol: f64, max_iter: usize, r
         rng.shuffle(&mut order);
         let (mut pg_max, mut pg_min) = (f64::NEG_INFINITY, f64::INFINITY);
         for &i in &order {
+            let (diag, upper) = if loss_l2 { (0.5 / c_of(i), f64::INFINITY) } else { (0.0, c_of(i)) };
             let q = norms[i] + 1.0 + diag;
             let wx: f64 = x.row(i).map(|(j, v)| w[j] * v).sum::<f64>() + b;
             let a = alpha[i];
@@ -85,14 +96,19 @@ fn solve(x: &Csr, y: &[f64], c: f64, loss_l2: bool, tol: f64, max_iter: usize, r
     (w, b)
 }
 
-/// Classification: one decision function per class (one for two classes), labels `y`.
-pub fn fit_classifier(x: &Csr, y: &[usize], n_classes: usize, c: f64, seed: u64) -> LinearSvm {
+/// Classification: one decision function per class (one for two classes), labels `y`, each
+/// class's rows weighted by `weights` (empty: all 1) as liblinear does — for two classes each
+/// side's C is scaled by its class's weight, for more each one-against-the-rest function
+/// scales its own class's C only.
+pub fn fit_classifier(x: &Csr, y: &[usize], n_classes: usize, c: f64, weights: &[f64], seed: u64) -> LinearSvm {
+    let w_of = |k: usize| weights.get(k).copied().unwrap_or(1.0);
     let mut rng = Rng::new(seed);
     let outputs: Vec<usize> = if n_classes <= 2 { vec![n_classes.saturating_sub(1)] } else { (0..n_classes).collect() };
     let (mut coef, mut intercept) = (Vec::new(), Vec::new());
     for o in outputs {
         let signs: Vec<f64> = y.iter().map(|&c| if c == o { 1.0 } else { -1.0 }).collect();
-        let (w, b) = solve(x, &signs, c, true, 1e-4, 1000, &mut rng);
+        let cn = if n_classes <= 2 { c * w_of(0) } else { c };
+        let (w, b) = solve(x, &signs, (c * w_of(o), cn), true, 1e-4, 1000, &mut rng);
         coef.push(w);
         intercept.push(b);
     }
@@ -106,7 +122,7 @@ pub fn fit_regressor(x: &Csr, y: &[f64], c: f64, seed: u64) -> LinearSvm {
     let std = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
     let std = if std > 0.0 { std } else { 1.0 };
     let ys: Vec<f64> = y.iter().map(|v| (v - mean) / std).collect();
-    let (w, b) = solve(x, &ys, c, false, 1e-4, 1000, &mut Rng::new(seed));
+    let (w, b) = solve(x, &ys, (c, c), false, 1e-4, 1000, &mut Rng::new(seed));
     LinearSvm { n_classes: 0, coef: vec![w], intercept: vec![b], y_mean: mean, y_std: std }
 }
 
@@ -150,7 +166,7 @@ mod tests {
     fn separates_classes_and_fits_a_line() {
         let x = Array2::from_shape_fn((60, 2), |(i, j)| if j == 0 { i as f64 / 10.0 } else { ((i * 7) % 5) as f64 });
         let y: Vec<usize> = (0..60).map(|i| usize::from(i >= 30)).collect();
-        let m = fit_classifier(&Csr::from_dense(&x), &y, 2, 10.0, 1);
+        let m = fit_classifier(&Csr::from_dense(&x), &y, 2, 10.0, &[], 1);
         let p = m.predict(&x);
         let correct = (0..60).filter(|&i| usize::from(p[[i, 1]] > 0.5) == y[i]).count();
         assert!(correct >= 58, "{correct}");

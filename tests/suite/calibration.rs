@@ -215,6 +215,10 @@ fn balanced_class_weights_match_scikit_learn_and_find_the_rare_class() {
         // Every row trains (the test rows are the same file): the fit is scikit-learn's.
         cairn::train::train(&ds, Some(&ds), &cfg, &mut |_| {}).unwrap()
     };
+    let recall = |o: &cairn::train::TrainOutcome| match o.report.metrics {
+        cairn::eval::Metrics::Classification { recall, .. } => recall,
+        _ => panic!(),
+    };
     let logistic = train("logistic", &["class_weight=balanced"]);
     let cairn::train::FittedModel::Logistic { coef, intercept, .. } = &logistic.pipeline.model else { panic!() };
     let want = numbers(&reference["coef"]);
@@ -224,6 +228,18 @@ fn balanced_class_weights_match_scikit_learn_and_find_the_rare_class() {
     let b = reference["intercept"].as_f64().unwrap();
     assert!((intercept[0] - b).abs() < 1e-3 * b.abs().max(1.0), "intercept {} against {b}", intercept[0]);
 
+    // The linear SVM: liblinear's per-class C (C × the class's weight).
+    let svm = train("svm", &["class_weight=balanced"]);
+    let cairn::train::FittedModel::Svm(m) = &svm.pipeline.model else { panic!() };
+    let want = numbers(&reference["svc_coef"]);
+    for (got, want) in m.coef[0].iter().zip(&want) {
+        assert!((got - want).abs() < 1e-2 * want.abs().max(0.1), "svm coef {:?} against {want:?}", m.coef[0]);
+    }
+    let b = reference["svc_intercept"].as_f64().unwrap();
+    assert!((m.intercept[0] - b).abs() < 1e-2 * b.abs().max(0.1), "svm intercept {} against {b}", m.intercept[0]);
+    let plain_svm = train("svm", &[]);
+    assert!(recall(&svm) > recall(&plain_svm) + 0.2, "svm recall {} against {}", recall(&svm), recall(&plain_svm));
+
     let tree = train("tree", &["max_depth=3", "class_weight=balanced"]);
     let cairn::train::Prediction::Classification { probabilities, .. } = tree.pipeline.predict(&ds).unwrap() else {
         panic!()
@@ -232,10 +248,6 @@ fn balanced_class_weights_match_scikit_learn_and_find_the_rare_class() {
         assert!((p[1] - want).abs() < 1e-9, "row {r}: tree probability {} against {want}", p[1]);
     }
 
-    let recall = |o: &cairn::train::TrainOutcome| match o.report.metrics {
-        cairn::eval::Metrics::Classification { recall, .. } => recall,
-        _ => panic!(),
-    };
     let plain = train("logistic", &[]);
     eprintln!("recall of the rare class: {:.3} plain, {:.3} balanced", recall(&plain), recall(&logistic));
     assert!(recall(&logistic) > recall(&plain) + 0.2, "{} against {}", recall(&logistic), recall(&plain));

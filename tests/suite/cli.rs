@@ -609,3 +609,47 @@ fn try_all_models_stops_starting_models_when_the_time_budget_is_spent() {
     let o = crate::common::cairn(&["train", iris.to_str().unwrap(), "--target", "species", "--time-budget", "5"]);
     crate::common::assert_clean_failure(&o, "--time-budget is for --model all");
 }
+
+#[test]
+fn model_auto_compares_fast_candidates_by_cross_validation_under_a_budget() {
+    let housing = asset("california_housing.csv");
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--model", "auto", "--json"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let auto = &v["automatic"];
+    let candidates = auto["candidates"].as_array().unwrap();
+    let names: Vec<&str> = candidates.iter().map(|c| c["model"].as_str().unwrap()).collect();
+    // Never plain least squares: a regularised linear model, histogram boosting, a small forest.
+    assert_eq!(names, ["ridge", "hist_gradient_boosting", "random_forest"]);
+    let best =
+        candidates.iter().max_by(|a, b| a["score"].as_f64().unwrap().total_cmp(&b["score"].as_f64().unwrap())).unwrap();
+    assert_eq!(auto["chosen"], best["model"]);
+    assert_eq!(v["model"], auto["chosen"], "the chosen model is the one trained");
+    assert_eq!((auto["metric"].as_str(), auto["folds"].as_u64()), (Some("r2"), Some(3)));
+    // Cross-validated on the training rows only (80 % of 20 640), then scored on the test rows.
+    assert_eq!(auto["rows"], 16512);
+    assert!(v["metrics"]["r2"].as_f64().unwrap() > 0.78, "{}", v["metrics"]);
+    assert!(crate::common::stderr(&o).contains("Automatic compared 3 models"), "{}", crate::common::stderr(&o));
+
+    // A spent budget: only the first candidate is compared, and it is chosen.
+    let o = cairn(&[
+        "train",
+        s(&asset("iris.csv")),
+        "--target",
+        "species",
+        "--model",
+        "auto",
+        "--time-budget",
+        "0.000001",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let candidates = v["automatic"]["candidates"].as_array().unwrap();
+    assert!(candidates[0]["score"].as_f64().unwrap() > 0.8);
+    assert!(candidates[1..].iter().all(|c| c["score"].is_null() && c["note"].as_str().unwrap().contains("budget")));
+    assert_eq!(v["model"], "logistic");
+    // --param needs one model.
+    let o = cairn(&["train", s(&housing), "--target", "median_house_value", "--model", "auto", "--param", "alpha=2"]);
+    assert_clean_failure(&o, "--model all or auto");
+}

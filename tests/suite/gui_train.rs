@@ -138,3 +138,19 @@ fn settings_edits_are_undone_and_redone_from_buttons_and_keys() {
     h.run_steps(2);
     assert!(!h.state().state.settings_history.can_redo());
 }
+
+#[test]
+fn automatic_says_what_it_compared_and_keeps_the_best() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    open_house_prices(&mut h);
+    assert!(h.state().state.settings.model.is_none(), "Automatic is the starting choice");
+    train_and_wait(&mut h);
+    let outcome = h.state().state.outcome.clone().expect("trained");
+    let choice = outcome.pipeline.info.automatic.clone().expect("Automatic compared models");
+    assert_eq!(choice.candidates.len(), 3);
+    assert_eq!(outcome.pipeline.info.model, choice.chosen);
+    assert_ne!(choice.chosen, "linear");
+    h.run_steps(2);
+    h.get_by_label_contains("Automatic compared 3 models by 3-fold cross-validated R²");
+}

@@ -265,6 +265,7 @@ pub fn train_forecast(
             .unwrap_or(0),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         target_quantiles: vec![],
+        automatic: None,
     };
     let mut example = serde_json::Map::new();
     example.insert("series".into(), serde_json::Value::String(series[0].id.clone()));

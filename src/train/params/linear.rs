@@ -95,19 +95,24 @@ model_settings!(
     }
 );
 
-const SVM: &[ParamSpec] = &[spec(
-    "c",
-    C_RANGE,
-    "1",
-    "Inverse penalty strength: larger C tries harder to get every training row right.",
-    &["0.01", "0.1", "1", "10"],
-)];
+const SVM: &[ParamSpec] = &[
+    spec(
+        "c",
+        C_RANGE,
+        "1",
+        "Inverse penalty strength: larger C tries harder to get every training row right.",
+        &["0.01", "0.1", "1", "10"],
+    ),
+    super::CLASS_WEIGHT,
+];
 
 model_settings!(
     /// The linear support vector machine.
     SvmSettings for Svm, specs SVM {
         /// Inverse penalty strength.
         c: f64 = 1.0 => float,
+        /// Classification only (regression ignores it).
+        class_weight: super::ClassWeight = super::ClassWeight::None => choice,
     }
 );
 
