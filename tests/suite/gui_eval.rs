@@ -10,6 +10,8 @@ use egui_kittest::kittest::Queryable;
 fn house_prices_on_evaluate(dir: &std::path::Path) -> egui_kittest::Harness<'static, cairn::app::CairnApp> {
     let mut h = harness(Some(crate::common::asset("california_housing.csv")), dir.to_path_buf());
     open_file_and_pick_target(&mut h, "median_house_value");
+    // Linear regression, chosen (Automatic would compare models first).
+    crate::gui::pick_model(&mut h, "Linear regression");
     train_and_wait(&mut h);
     h.get_by_label("4  Evaluate").click();
     h.step();

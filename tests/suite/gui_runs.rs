@@ -10,6 +10,7 @@ fn runs_panel_records_compares_promotes_and_deletes() {
     let dir = crate::common::tempdir();
     let mut h = harness(None, dir.path().to_path_buf());
     open_house_prices(&mut h);
+    crate::gui::pick_model(&mut h, "Linear regression");
     train_and_wait(&mut h);
     crate::gui::pick_model(&mut h, "Decision tree");
     train_and_wait(&mut h);

@@ -186,9 +186,8 @@ pub fn train_forecast(
     let started = Instant::now();
     progress("Reading the series");
     let table = read_series(data, &cfg.spec())?;
-    let frequency = table.frequency;
-    check_timestamps(&table.issues, frequency, cfg)?;
-    let series = table.series;
+    check_timestamps(&table.issues, table.frequency, cfg)?;
+    let (frequency, series) = (table.frequency, table.series);
     let shortest = series.iter().map(|s| s.values.len()).min().unwrap_or(0);
     let period = if frequency.season() > 1 && shortest >= 2 * frequency.season() + 2 { frequency.season() } else { 1 };
     let horizon = cfg.horizon.unwrap_or(period.clamp(3, 24)).max(1);
