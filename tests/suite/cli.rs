@@ -55,17 +55,7 @@ fn model_all_prints_a_leaderboard() {
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let board = v["leaderboard"].as_array().unwrap();
     let names: Vec<&str> = board.iter().map(|r| r["model"].as_str().unwrap()).collect();
-    for m in [
-        "logistic",
-        "naive_bayes",
-        "knn",
-        "svm",
-        "tree",
-        "random_forest",
-        "gradient_boosting",
-        "hist_gradient_boosting",
-        "mlp",
-    ] {
+    for &m in crate::common::CLASSIFICATION_MODELS {
         assert!(names.contains(&m), "{m} missing from {names:?}");
     }
     // Best first, each with its settings.

@@ -78,3 +78,31 @@ pub fn python_reference(script: &str, module: &str, request: &serde_json::Value)
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
+
+/// Every model that learns a number, in the order `--model all` tries them.
+pub const REGRESSION_MODELS: &[&str] = &[
+    "linear",
+    "ridge",
+    "lasso",
+    "elastic_net",
+    "tree",
+    "random_forest",
+    "gradient_boosting",
+    "hist_gradient_boosting",
+    "knn",
+    "svm",
+    "mlp",
+];
+
+/// Every model that learns classes.
+pub const CLASSIFICATION_MODELS: &[&str] = &[
+    "logistic",
+    "naive_bayes",
+    "knn",
+    "svm",
+    "tree",
+    "random_forest",
+    "gradient_boosting",
+    "hist_gradient_boosting",
+    "mlp",
+];

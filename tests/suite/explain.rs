@@ -67,19 +67,7 @@ fn every_regression_model_adds_up_and_explains_the_predicted_number() {
     let dir = tempdir();
     let data = head(dir.path(), "california_housing.csv", 1500);
     let rows = head(dir.path(), "california_housing.csv", 25);
-    for model in [
-        "linear",
-        "ridge",
-        "lasso",
-        "elastic_net",
-        "tree",
-        "random_forest",
-        "gradient_boosting",
-        "hist_gradient_boosting",
-        "knn",
-        "svm",
-        "mlp",
-    ] {
+    for &model in crate::common::REGRESSION_MODELS {
         let bundle = train_on(dir.path(), &data, "median_house_value", model);
         let e = explain_json(&bundle, &rows, &[]);
         assert_eq!(e["output"], "the predicted median_house_value", "{model}");
@@ -115,17 +103,7 @@ fn every_classifier_adds_up_in_its_stated_output() {
     let dir = tempdir();
     let data = asset("penguins.csv");
     let rows = head(dir.path(), "penguins.csv", 30);
-    for model in [
-        "logistic",
-        "naive_bayes",
-        "tree",
-        "random_forest",
-        "gradient_boosting",
-        "hist_gradient_boosting",
-        "knn",
-        "svm",
-        "mlp",
-    ] {
+    for &model in crate::common::CLASSIFICATION_MODELS {
         let bundle = train_on(dir.path(), &data, "species", model);
         let e = explain_json(&bundle, &rows, &[]);
         let explained = assert_adds_up(&e, model);

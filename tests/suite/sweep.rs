@@ -10,7 +10,7 @@
 //! model is saved and predicts the same file back, and `cairn inspect` profiles it. One summary
 //! line per case is printed (`--nocapture`) so the figures can be quoted.
 
-use crate::common::{cairn_exe, tempdir};
+use crate::common::{CLASSIFICATION_MODELS, REGRESSION_MODELS, cairn_exe, tempdir};
 use crate::sweep_cases::all_cases;
 use crate::sweep_tables::{Case, Flavour, Kind, Refusal};
 use serde_json::Value;
@@ -23,31 +23,6 @@ use std::time::{Duration, Instant};
 const CASE_LIMIT: Duration = Duration::from_secs(60);
 /// Cairn's best test score may trail scikit-learn's plain pipeline by at most this much.
 const MARGIN: f64 = 0.05;
-
-const REGRESSION_MODELS: &[&str] = &[
-    "linear",
-    "ridge",
-    "lasso",
-    "elastic_net",
-    "tree",
-    "random_forest",
-    "gradient_boosting",
-    "hist_gradient_boosting",
-    "knn",
-    "svm",
-    "mlp",
-];
-const CLASSIFICATION_MODELS: &[&str] = &[
-    "logistic",
-    "naive_bayes",
-    "knn",
-    "svm",
-    "tree",
-    "random_forest",
-    "gradient_boosting",
-    "hist_gradient_boosting",
-    "mlp",
-];
 
 /// What one `cairn train … --model all --json` process did.
 struct Run {

@@ -92,6 +92,15 @@ model_settings!(
     }
 );
 
+/// Both boosted models' learning rate.
+const LEARNING_RATE: ParamSpec = spec(
+    "learning_rate",
+    ParamKind::Float { min: 1e-4, max: 1.0, log: true },
+    "0.1",
+    "How much each tree's correction counts; smaller needs more trees but overfits less.",
+    &["0.03", "0.1", "0.3"],
+);
+
 const BOOSTING: &[ParamSpec] = &[
     spec(
         "n_trees",
@@ -100,13 +109,7 @@ const BOOSTING: &[ParamSpec] = &[
         "Rounds of boosting: each new tree fixes the last ones' errors.",
         &["50", "100", "300"],
     ),
-    spec(
-        "learning_rate",
-        ParamKind::Float { min: 1e-4, max: 1.0, log: true },
-        "0.1",
-        "How much each tree's correction counts; smaller needs more trees but overfits less.",
-        &["0.03", "0.1", "0.3"],
-    ),
+    LEARNING_RATE,
     spec("max_depth", ParamKind::Int { min: 1, max: 16 }, "3", "Depth of each small tree.", &["2", "3", "5"]),
     spec(
         "subsample",
@@ -158,13 +161,7 @@ const HIST_BOOSTING: &[ParamSpec] = &[
         "Most rounds of boosting; early stopping may use fewer.",
         &["100", "300", "1000"],
     ),
-    spec(
-        "learning_rate",
-        ParamKind::Float { min: 1e-4, max: 1.0, log: true },
-        "0.1",
-        "How much each tree's correction counts; smaller needs more trees but overfits less.",
-        &["0.03", "0.1", "0.3"],
-    ),
+    LEARNING_RATE,
     spec(
         "max_leaf_nodes",
         ParamKind::Int { min: 2, max: 4096 },
