@@ -34,6 +34,15 @@ impl Column {
     pub fn slots(&self) -> usize {
         self.n_bins + 1
     }
+
+    /// Whether a split on this feature can leave `min_leaf` rows on both sides: a sparse
+    /// feature needs that many non-zero cells (one side of its splits holds only those).
+    pub fn can_split(&self, min_leaf: usize) -> bool {
+        match &self.cells {
+            Cells::Dense(_) => true,
+            Cells::Sparse { rows, .. } => rows.len() >= min_leaf.max(1),
+        }
+    }
 }
 
 pub(super) struct Bins {

@@ -92,13 +92,11 @@ pub(super) fn grow(
     features: &[usize],
     p: &GrowParams,
     leaf_of: &mut [u32],
+    pool: &mut Pool,
 ) -> (Tree, Vec<LeafRows>) {
     let mut tree = Tree { n_outputs: 1, ..Tree::default() };
     let keep_histograms = bins.total_slots() * std::mem::size_of::<Slot>() * p.max_leaf_nodes <= HISTOGRAM_BUDGET;
     let sparse = bins.columns.iter().any(|c| matches!(c.cells, Cells::Sparse { .. }));
-    // Word-weight columns: a child's histogram is one pass over its few non-zero cells, cheaper
-    // than subtracting thousands of features' bins from the parent's.
-    let keep_histograms = keep_histograms && !sparse;
     let mut total = Slot::default();
     for &r in order.iter() {
         total.g += g[r as usize];
@@ -111,7 +109,7 @@ pub(super) fn grow(
         leaf_of.fill(u32::MAX);
         order.iter().for_each(|&r| leaf_of[r as usize] = 0);
     }
-    let (hist, candidates) = histogram(bins, order, g, h, features, &total);
+    let (hist, candidates) = histogram(bins, order, g, h, features, &total, pool);
     let best = best_split(bins, &hist, &total, &candidates, p);
     let mut leaves =
         vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist: Some(hist), best, candidates }];
@@ -167,7 +165,7 @@ pub(super) fn grow(
             |l: &Leaf| p.max_depth.is_none_or(|d| l.depth < d) && l.end - l.start >= 2 * p.min_samples_leaf.max(1);
         let (small, large) = if n_left <= leaf.end - mid { (&mut left, &mut right) } else { (&mut right, &mut left) };
         let (small_hist, small_candidates) =
-            histogram(bins, &order[small.start..small.end], g, h, features, &small.total);
+            histogram(bins, &order[small.start..small.end], g, h, features, &small.total, pool);
         let (large_hist, large_candidates) = match leaf.hist {
             Some(mut parent) if keep_histograms => {
                 // Only the slots of features that can split are read later.
@@ -177,20 +175,61 @@ pub(super) fn grow(
                 }
                 (parent, leaf.candidates)
             }
-            _ => histogram(bins, &order[large.start..large.end], g, h, features, &large.total),
+            _ => histogram(bins, &order[large.start..large.end], g, h, features, &large.total, pool),
         };
         for (l, hist, candidates) in [(small, small_hist, small_candidates), (large, large_hist, large_candidates)] {
             if can_split(l) {
                 l.best = best_split(bins, &hist, &l.total, &candidates, p);
-                l.hist = keep_histograms.then_some(hist);
-                l.candidates = candidates;
             }
+            if can_split(l) && keep_histograms {
+                l.hist = Some(hist);
+            } else {
+                pool.give(hist, bins, &candidates);
+            }
+            l.candidates = candidates;
         }
         leaves.push(left);
         leaves.push(right);
     }
     let rows = leaves.iter().map(|l| LeafRows { node: l.node, start: l.start, end: l.end }).collect();
+    for l in leaves {
+        if let Some(hist) = l.hist {
+            pool.give(hist, bins, &l.candidates);
+        }
+    }
     (tree, rows)
+}
+
+/// Histogram buffers reused across leaves and trees. A buffer in the pool is all zeros; when
+/// one comes back only what its leaf wrote is cleared (the ranges of `written` features and
+/// the sparse features' zero slots) — on thousands of word columns, allocating and zeroing a
+/// whole histogram per leaf was most of the time.
+#[derive(Default)]
+pub(super) struct Pool {
+    free: Vec<Vec<Slot>>,
+}
+
+impl Pool {
+    fn take(&mut self, slots: usize) -> Vec<Slot> {
+        match self.free.pop() {
+            Some(buf) if buf.len() == slots => buf,
+            _ => vec![Slot::default(); slots],
+        }
+    }
+
+    fn give(&mut self, mut buf: Vec<Slot>, bins: &Bins, written: &[usize]) {
+        for &f in written {
+            buf[bins.offsets[f]..bins.offsets[f + 1]].fill(Slot::default());
+        }
+        for (f, col) in bins.columns.iter().enumerate() {
+            if let Cells::Sparse { zero, .. } = &col.cells {
+                buf[bins.offsets[f] + *zero as usize] = Slot::default();
+            }
+        }
+        if self.free.len() < 256 {
+            self.free.push(buf);
+        }
+    }
 }
 
 /// A final leaf and its rows' positions in the rearranged `order`.
@@ -297,8 +336,9 @@ fn histogram(
     h: &[f64],
     features: &[usize],
     total: &Slot,
+    pool: &mut Pool,
 ) -> (Vec<Slot>, Vec<usize>) {
-    let mut hist = vec![Slot::default(); bins.total_slots()];
+    let mut hist = pool.take(bins.total_slots());
     // Each feature's slots, handed out to the cores.
     let mut parts: Vec<(usize, &mut [Slot])> = Vec::with_capacity(features.len());
     let mut rest: &mut [Slot] = &mut hist;
@@ -309,7 +349,8 @@ fn histogram(
         let (mine, tail) = rest.split_at_mut(col.slots());
         rest = tail;
         at += col.slots();
-        if wanted[f] {
+        // Sparse columns are filled below, row by row.
+        if wanted[f] && matches!(col.cells, Cells::Dense(_)) {
             parts.push((f, mine));
         }
     }
@@ -372,9 +413,10 @@ fn best_split(bins: &Bins, hist: &[Slot], total: &Slot, features: &[usize], p: &
     let best_of = |&f: &usize| {
         let col = &bins.columns[f];
         let slots = &hist[bins.offsets[f]..bins.offsets[f] + col.slots()];
-        // A sparse feature with no non-zero cell in the leaf cannot split it.
+        // A sparse feature with fewer non-zero cells in the leaf than a child's rows cannot
+        // split it (one side would hold only those).
         if let Cells::Sparse { zero, .. } = &col.cells
-            && slots[*zero as usize].c == total.c
+            && ((total.c - slots[*zero as usize].c) as usize) < p.min_samples_leaf.max(1)
         {
             return None;
         }

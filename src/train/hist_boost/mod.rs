@@ -111,13 +111,17 @@ pub fn fit(
         l2: params.l2,
     };
     let n_sub = ((params.subsample * fit_rows.len() as f64).round() as usize).clamp(1, fit_rows.len().max(1));
-    let n_cols = ((params.colsample * p as f64).round() as usize).clamp(1, p.max(1));
+    // A sparse feature with fewer non-zero cells than a leaf's rows can never split: one side
+    // of any split holds only rows with a non-zero cell. Most words of a text are such.
+    let usable: Vec<usize> = (0..p).filter(|&f| bins.columns[f].can_split(params.min_samples_leaf)).collect();
+    let n_cols = ((params.colsample * usable.len() as f64).round() as usize).clamp(1, usable.len().max(1));
     let (mut g, mut h) = (vec![0.0; n], vec![0.0; n]);
     let mut leaf_of = vec![u32::MAX; n];
     let mut rounds: Vec<Vec<Tree>> = Vec::with_capacity(params.n_trees);
     let (mut best_loss, mut best_round) = (f64::INFINITY, 0);
     let mut report = HistReport::default();
     let mut in_tree = vec![false; n];
+    let mut pool = grow::Pool::default();
     for round_no in 0..params.n_trees {
         if cancel() {
             break;
@@ -132,19 +136,20 @@ pub fn fit(
         } else {
             fit_rows.clone()
         };
-        let features: Vec<usize> = if n_cols < p {
-            let mut all: Vec<usize> = (0..p).collect();
+        let features: Vec<usize> = if n_cols < usable.len() {
+            let mut all = usable.clone();
             rng.shuffle(&mut all);
             all.truncate(n_cols);
             all.sort_unstable();
             all
         } else {
-            (0..p).collect()
+            usable.clone()
         };
         let mut round = Vec::with_capacity(k);
         for o in 0..k {
             gradients(y, (&start, k, o), &fit_rows, &weight, (&mut g, &mut h));
-            let (tree, leaves) = grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut leaf_of);
+            let (tree, leaves) =
+                grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut leaf_of, &mut pool);
             // Rows the tree learnt from move by their leaf; the others are routed through it.
             order.iter().for_each(|&r| in_tree[r as usize] = true);
             for l in &leaves {
