@@ -91,9 +91,13 @@ pub(super) fn grow(
     h: &[f64],
     features: &[usize],
     p: &GrowParams,
-    leaf_of: &mut [u32],
-    pool: &mut Pool,
+    work: &mut Workspace,
 ) -> (Tree, Vec<LeafRows>) {
+    let Workspace { leaf_of, pool, goes_left, scratch } = work;
+    if leaf_of.len() != bins.n {
+        *leaf_of = vec![u32::MAX; bins.n];
+        *goes_left = vec![false; bins.n];
+    }
     let mut tree = Tree { n_outputs: 1, ..Tree::default() };
     let keep_histograms = bins.total_slots() * std::mem::size_of::<Slot>() * p.max_leaf_nodes <= HISTOGRAM_BUDGET;
     let sparse = bins.columns.iter().any(|c| matches!(c.cells, Cells::Sparse { .. }));
@@ -113,8 +117,6 @@ pub(super) fn grow(
     let best = best_split(bins, &hist, &total, &candidates, p);
     let mut leaves =
         vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist: Some(hist), best, candidates }];
-    let mut scratch: Vec<u32> = Vec::with_capacity(order.len());
-    let mut goes_left = if sparse { vec![false; bins.n] } else { vec![] };
     while leaves.len() < p.max_leaf_nodes {
         let pick = leaves
             .iter()
@@ -126,15 +128,8 @@ pub(super) fn grow(
         let leaf = leaves.swap_remove(i);
         let Some(split) = leaf.best.clone() else { break };
         let col = &bins.columns[split.feature];
-        let n_left = partition(
-            &mut order[leaf.start..leaf.end],
-            &split,
-            col,
-            leaf_id(&leaf),
-            leaf_of,
-            &mut goes_left,
-            &mut scratch,
-        );
+        let n_left =
+            partition(&mut order[leaf.start..leaf.end], &split, col, leaf_id(&leaf), leaf_of, goes_left, scratch);
         let mid = leaf.start + n_left;
         // The split node and its two children (left, then right right after it).
         let (node, left_node) = (leaf.node, tree.n_nodes());
@@ -198,6 +193,16 @@ pub(super) fn grow(
         }
     }
     (tree, rows)
+}
+
+/// What growing reuses from tree to tree: each row's leaf (sparse features), the histogram
+/// buffers, and the partition's scratch space.
+#[derive(Default)]
+pub(super) struct Workspace {
+    leaf_of: Vec<u32>,
+    pool: Pool,
+    goes_left: Vec<bool>,
+    scratch: Vec<u32>,
 }
 
 /// Histogram buffers reused across leaves and trees. A buffer in the pool is all zeros; when

@@ -116,12 +116,11 @@ pub fn fit(
     let usable: Vec<usize> = (0..p).filter(|&f| bins.columns[f].can_split(params.min_samples_leaf)).collect();
     let n_cols = ((params.colsample * usable.len() as f64).round() as usize).clamp(1, usable.len().max(1));
     let (mut g, mut h) = (vec![0.0; n], vec![0.0; n]);
-    let mut leaf_of = vec![u32::MAX; n];
     let mut rounds: Vec<Vec<Tree>> = Vec::with_capacity(params.n_trees);
     let (mut best_loss, mut best_round) = (f64::INFINITY, 0);
     let mut report = HistReport::default();
     let mut in_tree = vec![false; n];
-    let mut pool = grow::Pool::default();
+    let mut work = grow::Workspace::default();
     for round_no in 0..params.n_trees {
         if cancel() {
             break;
@@ -148,8 +147,7 @@ pub fn fit(
         let mut round = Vec::with_capacity(k);
         for o in 0..k {
             gradients(y, (&start, k, o), &fit_rows, &weight, (&mut g, &mut h));
-            let (tree, leaves) =
-                grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut leaf_of, &mut pool);
+            let (tree, leaves) = grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut work);
             // Rows the tree learnt from move by their leaf; the others are routed through it.
             order.iter().for_each(|&r| in_tree[r as usize] = true);
             for l in &leaves {
