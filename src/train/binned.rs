@@ -59,13 +59,13 @@ pub struct Binned {
 
 /// Bin edges from a column's sorted distinct values: every value its own bin when there are
 /// at most [`MAX_BINS`], else quantiles of the distinct values.
-fn edges_of(sorted: &[f64]) -> Vec<f64> {
-    if sorted.len() <= MAX_BINS {
+pub(super) fn edges_of(sorted: &[f64], max_bins: usize) -> Vec<f64> {
+    if sorted.len() <= max_bins {
         sorted.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect()
     } else {
-        let mut e: Vec<f64> = (1..MAX_BINS)
+        let mut e: Vec<f64> = (1..max_bins)
             .map(|b| {
-                let i = b * sorted.len() / MAX_BINS;
+                let i = b * sorted.len() / max_bins;
                 (sorted[i - 1] + sorted[i]) / 2.0
             })
             .collect();
@@ -74,7 +74,7 @@ fn edges_of(sorted: &[f64]) -> Vec<f64> {
     }
 }
 
-fn bin_of(edges: &[f64], v: f64) -> usize {
+pub(super) fn bin_of(edges: &[f64], v: f64) -> usize {
     edges.partition_point(|&t| t < v)
 }
 
@@ -96,7 +96,7 @@ impl Binned {
             let mut sorted: Vec<f64> = col.iter().copied().collect();
             sorted.sort_by(f64::total_cmp);
             sorted.dedup();
-            let e = edges_of(&sorted);
+            let e = edges_of(&sorted, MAX_BINS);
             let mut l = vec![f64::INFINITY; e.len() + 1];
             let mut h = vec![f64::NEG_INFINITY; e.len() + 1];
             for (i, &v) in col.iter().enumerate() {
@@ -127,7 +127,7 @@ impl Binned {
             }
             sorted.sort_by(f64::total_cmp);
             sorted.dedup();
-            let e = edges_of(&sorted);
+            let e = edges_of(&sorted, MAX_BINS);
             let mut l = vec![f64::INFINITY; e.len() + 1];
             let mut h = vec![f64::NEG_INFINITY; e.len() + 1];
             let zb = bin_of(&e, 0.0);

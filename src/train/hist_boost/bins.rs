@@ -3,10 +3,10 @@
 //! "one number" encoding) get a bin per category; sparse features (TF-IDF word weights) keep
 //! only their non-zero cells, the zeros counted from the node's totals.
 
+// At most MAX_BINS value bins per number feature, as the trees (and LightGBM's, scikit-learn's `max_bins`).
+use crate::train::binned::{MAX_BINS, bin_of, edges_of};
 use crate::train::tree::{Features, category_bit};
 
-/// Most value bins of a number feature (as LightGBM's and scikit-learn's `max_bins`).
-pub const MAX_BINS: usize = 255;
 /// Value bins of a sparse feature: word weights need few, and the split scan stays cheap.
 const SPARSE_BINS: usize = 32;
 /// Rows the quantile edges are taken from (as scikit-learn, which subsamples 200 000).
@@ -54,26 +54,6 @@ pub(super) struct Bins {
     pub row_cells: Vec<(u32, u8)>,
     /// Start of each feature's histogram slots in a node histogram; the last entry is the total.
     pub offsets: Vec<usize>,
-}
-
-fn edges_of(sorted: &[f64], max_bins: usize) -> Vec<f64> {
-    if sorted.len() <= max_bins {
-        sorted.windows(2).map(|w| w[0] + (w[1] - w[0]) / 2.0).collect()
-    } else {
-        let mut e: Vec<f64> = (1..max_bins)
-            .map(|b| {
-                let i = b * sorted.len() / max_bins;
-                sorted[i - 1] + (sorted[i] - sorted[i - 1]) / 2.0
-            })
-            .collect();
-        e.dedup();
-        e
-    }
-}
-
-#[inline]
-fn bin_of(edges: &[f64], v: f64) -> usize {
-    edges.partition_point(|&t| t < v)
 }
 
 /// Sorted distinct finite values of (a sample of) `values`.

@@ -126,24 +126,8 @@ pub fn fit(
             break;
         }
         let start = raw.clone();
-        let mut order: Vec<u32> = if n_sub < fit_rows.len() {
-            let mut all = fit_rows.clone();
-            rng.shuffle(&mut all);
-            all.truncate(n_sub);
-            all.sort_unstable();
-            all
-        } else {
-            fit_rows.clone()
-        };
-        let features: Vec<usize> = if n_cols < usable.len() {
-            let mut all = usable.clone();
-            rng.shuffle(&mut all);
-            all.truncate(n_cols);
-            all.sort_unstable();
-            all
-        } else {
-            usable.clone()
-        };
+        let mut order = sample_sorted(&fit_rows, n_sub, &mut rng);
+        let features = sample_sorted(&usable, n_cols, &mut rng);
         let mut round = Vec::with_capacity(k);
         for o in 0..k {
             gradients(y, (&start, k, o), &fit_rows, &weight, (&mut g, &mut h));
@@ -209,6 +193,17 @@ fn gradients(
         g[i] = gi * weight[i];
         h[i] = hi.max(1e-16) * weight[i];
     }
+}
+
+/// `n` of `items` drawn without replacement, in their order (all of them when `n` covers them).
+fn sample_sorted<T: Copy + Ord>(items: &[T], n: usize, rng: &mut Rng) -> Vec<T> {
+    let mut all = items.to_vec();
+    if n < all.len() {
+        rng.shuffle(&mut all);
+        all.truncate(n);
+        all.sort_unstable();
+    }
+    all
 }
 
 /// The training rows trees learn from and, with early stopping, the rows held out to watch
