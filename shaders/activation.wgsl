@@ -1,5 +1,6 @@
 // Activations. `forward`: z += bias (per column), out = f(z), keeping z for the backward pass.
-// `backward`: g *= f'(z). Codes: 0 identity, 1 ReLU, 2 tanh, 3 sigmoid, 4 GELU (tanh form).
+// `backward`: g *= f'(z). Codes: 0 identity, 1 ReLU, 2 tanh, 3 sigmoid, 4 GELU (tanh form),
+// 5 ReLU6 (the image encoder's).
 // CPU reference: `gpu::reference::{bias_act, act_grad}`.
 
 struct Params {
@@ -32,6 +33,7 @@ fn f(x: f32) -> f32 {
         case 2u: { return tanh_safe(x); }
         case 3u: { return sigmoid(x); }
         case 4u: { return 0.5 * x * (1.0 + tanh_safe(GELU_C * (x + 0.044715 * x * x * x))); }
+        case 5u: { return clamp(x, 0.0, 6.0); }
         default: { return x; }
     }
 }
@@ -47,6 +49,7 @@ fn df(x: f32) -> f32 {
             let du = GELU_C * (1.0 + 3.0 * 0.044715 * x * x);
             return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du;
         }
+        case 5u: { return select(0.0, 1.0, x > 0.0 && x < 6.0); }
         default: { return 1.0; }
     }
 }

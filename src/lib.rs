@@ -10,6 +10,7 @@ pub mod data;
 pub mod eval;
 pub mod features;
 pub mod gpu;
+pub mod media;
 pub mod monitor;
 pub mod project;
 pub mod serve;

@@ -42,6 +42,8 @@ mod gui_runs;
 mod gui_save;
 #[path = "suite/gui_train.rs"]
 mod gui_train;
+#[path = "suite/images.rs"]
+mod images;
 #[path = "suite/install.rs"]
 mod install;
 #[path = "suite/large.rs"]

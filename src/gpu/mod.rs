@@ -2,6 +2,7 @@
 //! CPU twin ([`CpuEngine`], running `reference`), and the neural-network training loop
 //! ([`net`]) written once against that trait.
 
+pub mod conv;
 pub mod device;
 pub mod engine;
 pub mod net;

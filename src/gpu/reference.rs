@@ -14,6 +14,8 @@ pub enum Activation {
     Tanh = 2,
     Sigmoid = 3,
     Gelu = 4,
+    /// min(max(x, 0), 6): the pretrained image encoder's activation (not offered for the MLP).
+    Relu6 = 5,
 }
 
 impl Activation {
@@ -26,6 +28,7 @@ impl Activation {
             Activation::Tanh => "tanh",
             Activation::Sigmoid => "sigmoid",
             Activation::Gelu => "gelu",
+            Activation::Relu6 => "relu6",
         }
     }
 
@@ -37,6 +40,7 @@ impl Activation {
         match self {
             Activation::Identity => x,
             Activation::Relu => x.max(0.0),
+            Activation::Relu6 => x.clamp(0.0, 6.0),
             Activation::Tanh => tanh(x),
             Activation::Sigmoid => sigmoid(x),
             Activation::Gelu => 0.5 * x * (1.0 + tanh(GELU_C * (x + 0.044715 * x * x * x))),
@@ -48,6 +52,13 @@ impl Activation {
             Activation::Identity => 1.0,
             Activation::Relu => {
                 if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Relu6 => {
+                if x > 0.0 && x < 6.0 {
                     1.0
                 } else {
                     0.0

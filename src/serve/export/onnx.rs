@@ -480,6 +480,10 @@ impl Graph {
             h = match w.act(l) {
                 Activation::Identity => z,
                 Activation::Relu => self.node("Relu", &[&z], vec![]),
+                Activation::Relu6 => {
+                    let (lo, hi) = (self.const_floats(&[], &[0.0]), self.const_floats(&[], &[6.0]));
+                    self.node("Clip", &[&z, &lo, &hi], vec![])
+                }
                 Activation::Tanh => self.node("Tanh", &[&z], vec![]),
                 Activation::Sigmoid => self.node("Sigmoid", &[&z], vec![]),
                 // The tanh form Cairn trains with: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).

@@ -1,0 +1,248 @@
+//! The pretrained image encoder: EfficientNet-Lite0 (ImageNet), shipped in
+//! `assets/encoders/efficientnet_lite0.safetensors` (converted once by
+//! `tools/convert_encoder.py`, batch norms folded into the convolutions). A 224×224 picture
+//! becomes the 1280 pooled features of its last convolution, which a small classifier head
+//! learns from (transfer learning).
+//!
+//! The CPU path runs the reference kernels of `gpu::conv` (the same arithmetic the WGSL kernels
+//! are checked against), one picture per core.
+
+use super::MediaError;
+use crate::gpu::conv::{self, ConvShape};
+use crate::gpu::reference::{MatmulFlags, matmul};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// The converted weights, compiled in: nothing is downloaded at run time.
+const SHIPPED_BYTES: &[u8] = include_bytes!("../../assets/encoders/efficientnet_lite0.safetensors");
+
+/// Which encoder made a set of features: bundles keep this, not the weights, and refuse to run
+/// with a different encoder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncoderId {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LayerKind {
+    /// 1×1 convolution: one matrix product, weights `[in, out]`.
+    Pointwise,
+    /// One k×k filter per channel, weights `[ky, kx, c]`.
+    Depthwise,
+    /// Any other convolution (the stem): patches × weights `[(ky, kx, in), out]`.
+    General,
+}
+
+#[derive(Clone, Debug)]
+struct Layer {
+    kind: LayerKind,
+    inputs: usize,
+    outputs: usize,
+    kernel: usize,
+    stride: usize,
+    pad_top: usize,
+    pad_left: usize,
+    relu6: bool,
+    /// Keep this layer's input: the block it starts ends with a skip connection.
+    save_input: bool,
+    /// Add the saved block input to this layer's output.
+    skip: bool,
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct LayerMeta {
+    name: String,
+    out: usize,
+    kernel: usize,
+    stride: usize,
+    pad: [usize; 4],
+    groups: usize,
+    relu6: bool,
+    block: Option<usize>,
+    skip: bool,
+}
+
+#[derive(Deserialize)]
+struct InputMeta {
+    size: usize,
+    mean: f32,
+    std: f32,
+}
+
+/// A loaded encoder.
+pub struct Encoder {
+    pub id: EncoderId,
+    /// The square input side in pixels (224).
+    pub size: usize,
+    /// Input normalisation: `(value - mean) / std` on 0–255 RGB.
+    pub mean: f32,
+    pub std: f32,
+    layers: Vec<Layer>,
+    /// ImageNet classifier `[features, classes]` and bias (used to check the port).
+    classifier: (Vec<f32>, Vec<f32>),
+}
+
+/// The encoder shipped with Cairn, loaded once.
+pub fn shipped() -> Result<&'static Encoder, MediaError> {
+    static SHIPPED: OnceLock<Result<Encoder, String>> = OnceLock::new();
+    SHIPPED
+        .get_or_init(|| Encoder::from_safetensors(SHIPPED_BYTES).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| MediaError::Encoder(e.clone()))
+}
+
+fn tensor(st: &safetensors::SafeTensors<'_>, name: &str) -> Result<(Vec<usize>, Vec<f32>), MediaError> {
+    let t = st.tensor(name).map_err(|e| MediaError::Encoder(format!("{name}: {e}")))?;
+    if t.dtype() != safetensors::Dtype::F32 {
+        return Err(MediaError::Encoder(format!("{name}: expected float32, found {:?}", t.dtype())));
+    }
+    let values = t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    Ok((t.shape().to_vec(), values))
+}
+
+impl Encoder {
+    /// Reads a converted encoder (see `tools/convert_encoder.py` for the layout).
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Encoder, MediaError> {
+        let bad = |m: String| MediaError::Encoder(m);
+        let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        let get = |k: &str| meta.get(k).cloned().ok_or_else(|| bad(format!("the encoder file has no \"{k}\"")));
+        let layer_meta: Vec<LayerMeta> = serde_json::from_str(&get("layers")?).map_err(|e| bad(e.to_string()))?;
+        let input: InputMeta = serde_json::from_str(&get("input")?).map_err(|e| bad(e.to_string()))?;
+        let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+        let skips: std::collections::HashSet<usize> =
+            layer_meta.iter().filter(|l| l.skip).filter_map(|l| l.block).collect();
+        let mut layers = Vec::with_capacity(layer_meta.len());
+        let mut previous_block = None;
+        for m in &layer_meta {
+            let (shape, w) = tensor(&st, &format!("{}.weight", m.name))?;
+            let (_, bias) = tensor(&st, &format!("{}.bias", m.name))?;
+            let [out, per_group, k, k2] = shape[..] else {
+                return Err(bad(format!("{}: a convolution weight needs 4 dimensions", m.name)));
+            };
+            if out != m.out || k != k2 || k != m.kernel || bias.len() != out {
+                return Err(bad(format!("{}: the weight's shape {shape:?} does not match the layer", m.name)));
+            }
+            let inputs = per_group * m.groups;
+            let kind = if m.groups > 1 && m.groups == out && per_group == 1 {
+                LayerKind::Depthwise
+            } else if m.groups == 1 && k == 1 {
+                LayerKind::Pointwise
+            } else if m.groups == 1 {
+                LayerKind::General
+            } else {
+                return Err(bad(format!("{}: grouped convolutions other than depthwise are not supported", m.name)));
+            };
+            let weight = match kind {
+                LayerKind::Pointwise => (0..inputs * out).map(|i| w[(i % out) * inputs + i / out]).collect(),
+                LayerKind::Depthwise => (0..k * k * out).map(|i| w[(i % out) * k * k + i / out]).collect(),
+                LayerKind::General => (0..k * k * inputs * out)
+                    .map(|i| {
+                        let (row, o) = (i / out, i % out);
+                        let (tap, ci) = (row / inputs, row % inputs);
+                        w[(o * inputs + ci) * k * k + tap]
+                    })
+                    .collect(),
+            };
+            let starts_block = m.block.is_some() && m.block != previous_block;
+            previous_block = m.block;
+            layers.push(Layer {
+                kind,
+                inputs,
+                outputs: out,
+                kernel: k,
+                stride: m.stride,
+                pad_top: m.pad[0],
+                pad_left: m.pad[2],
+                relu6: m.relu6,
+                save_input: starts_block && m.block.is_some_and(|b| skips.contains(&b)),
+                skip: m.skip,
+                weight,
+                bias,
+            });
+        }
+        let (shape, w) = tensor(&st, "classifier.weight")?;
+        let (_, b) = tensor(&st, "classifier.bias")?;
+        let [classes, features] = shape[..] else { return Err(bad("classifier.weight needs 2 dimensions".into())) };
+        let classifier_w = (0..features * classes).map(|i| w[(i % classes) * features + i / classes]).collect();
+        Ok(Encoder {
+            id: EncoderId { name: get("name")?, sha256: format!("{:x}", Sha256::digest(bytes)) },
+            size: input.size,
+            mean: input.mean,
+            std: input.std,
+            layers,
+            classifier: (classifier_w, b),
+        })
+    }
+
+    /// How many features a picture becomes (1280).
+    pub fn width(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.outputs)
+    }
+
+    /// The pooled features of one normalised `size`×`size`×3 picture (channels last).
+    pub fn features(&self, input: &[f32]) -> Vec<f32> {
+        let (mut h, mut w) = (self.size, self.size);
+        let mut x = input.to_vec();
+        let mut block_input = Vec::new();
+        for layer in &self.layers {
+            if layer.save_input {
+                block_input.clone_from(&x);
+            }
+            let s = ConvShape {
+                batch: 1,
+                height: h,
+                width: w,
+                channels: layer.inputs,
+                kernel: layer.kernel,
+                stride: layer.stride,
+                pad_top: layer.pad_top,
+                pad_left: layer.pad_left,
+            };
+            let pixels = s.out_pixels();
+            let mut out = vec![0.0; pixels * layer.outputs];
+            let flags = MatmulFlags::default();
+            match layer.kind {
+                LayerKind::Pointwise => {
+                    matmul(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs, flags);
+                    conv::bias_relu6(&mut out, &layer.bias, layer.relu6);
+                }
+                LayerKind::Depthwise => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
+                LayerKind::General => {
+                    let taps = layer.kernel * layer.kernel * layer.inputs;
+                    let mut cols = vec![0.0; pixels * taps];
+                    conv::im2col(&x, &mut cols, &s);
+                    matmul(&cols, &layer.weight, &mut out, pixels, layer.outputs, taps, flags);
+                    conv::bias_relu6(&mut out, &layer.bias, layer.relu6);
+                }
+            }
+            if layer.skip {
+                conv::add(&mut out, &block_input, pixels * layer.outputs);
+            }
+            x = out;
+            (h, w) = (s.out_height(), s.out_width());
+        }
+        let mut pooled = vec![0.0; self.width()];
+        conv::mean_pool(&x, &mut pooled, 1, h * w, self.width());
+        pooled
+    }
+
+    /// The features of many pictures, in parallel on the CPU's cores.
+    pub fn features_many(&self, inputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
+        inputs.par_iter().map(|x| self.features(x)).collect()
+    }
+
+    /// The ImageNet class scores (1000 logits) of pooled features.
+    pub fn imagenet_logits(&self, features: &[f32]) -> Vec<f32> {
+        let (w, b) = &self.classifier;
+        let mut out = b.clone();
+        let flags = MatmulFlags { accumulate: true, ..MatmulFlags::default() };
+        matmul(features, w, &mut out, 1, b.len(), features.len(), flags);
+        out
+    }
+}

@@ -1,0 +1,18 @@
+//! Pictures (and, next, sounds) as features: the pretrained image encoder ([`encoder`]), the
+//! picture preparation it expects with the augmentations for small sets ([`picture`]), and an
+//! on-disk cache of embeddings keyed by the file's hash ([`cache`]), so reopening a folder is
+//! instant. Used by `data::folder`; depends only on `gpu` (the kernels and their references).
+
+pub mod cache;
+pub mod encoder;
+pub mod picture;
+
+pub use encoder::{Encoder, EncoderId, shipped};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("the image encoder cannot be loaded: {0}")]
+    Encoder(String),
+    #[error("{path}: this image cannot be decoded ({message}); remove it or save it again as PNG or JPEG")]
+    Decode { path: String, message: String },
+}
