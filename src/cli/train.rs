@@ -56,8 +56,18 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
         };
         (s.train, test, Some(s.summary))
     } else {
+        let features = match a.pictures.as_deref() {
+            None => cairn::data::PictureFeatures::Both,
+            Some(name) => cairn::data::PictureFeatures::parse(name)
+                .with_context(|| format!("unknown --pictures '{name}' (use encoder, pixels or both)"))?,
+        };
+        let load = |path: &std::path::Path| super::load_pictures(path, features);
         (load(&a.data)?, a.test.as_deref().map(load).transpose()?, None)
     };
+    if a.augment > 0 && data.pictures.is_none() {
+        bail!("--augment is for a folder of pictures (one sub-folder per class)");
+    }
+    cfg.augment = a.augment;
     let mut progress = |msg: &str| eprintln!("{} {msg}", stamp(started));
     let search = a.tune.as_deref().map(|s| Search::parse(s, a.trials)).transpose()?;
     if (leaderboard || automatic) && (search.is_some() || !a.params.is_empty()) {

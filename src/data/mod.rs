@@ -18,6 +18,7 @@ mod formatted;
 mod json;
 mod parquet;
 mod personal;
+pub mod pictures;
 mod postgres;
 mod profile;
 mod schema;
@@ -35,7 +36,8 @@ pub use csv::{
 pub use csv_scan::last_record_end;
 pub use dates::{DateFormat, DateProblem, DateTime, detect_column, parse_datetime};
 pub use fingerprint::dataset_hash;
-pub use folder::{ImageOptions, image_features, read_label_folder, read_label_folder_with};
+pub use folder::{read_label_folder, read_label_folder_with};
+pub use pictures::{ImageOptions, PictureFeatures, PictureSource, simple_pixels};
 pub use json::read_json_bytes;
 pub use personal::PersonalFinding;
 pub use task::{Task, detect_task, named_ratings_columns};
@@ -55,6 +57,11 @@ pub fn data_name(text: &str) -> String {
     if is_database_url(text) { postgres::redact(text) } else { text.to_string() }
 }
 
+/// A folder holding a Parquet dataset (rather than one sub-folder of examples per label).
+pub fn is_parquet_folder(path: &std::path::Path) -> bool {
+    parquet::parquet_parts(path).is_some()
+}
+
 pub fn read_path(path: &std::path::Path) -> Result<Dataset, DataError> {
     read_path_with(path, &Progress::default())
 }
@@ -66,7 +73,7 @@ pub fn read_path_with(path: &std::path::Path, progress: &Progress) -> Result<Dat
     if path.is_dir() {
         return match parquet::parquet_parts(path) {
             Some(parts) => parquet::read_parquet_parts(path, &parts),
-            None => read_label_folder(path),
+            None => read_label_folder_with(path, ImageOptions::default(), progress),
         };
     }
     if let Some((url, what)) = postgres::postgres_source(&path.to_string_lossy()) {
@@ -165,6 +172,8 @@ pub struct Dataset {
     /// Where it came from: a file path or a sample's name (used in messages).
     pub source: String,
     pub columns: Vec<Column>,
+    /// How the rows were made from pictures, when they were (see [`pictures`]).
+    pub pictures: Option<PictureSource>,
 }
 
 impl Dataset {
@@ -191,7 +200,7 @@ impl Dataset {
                 });
             }
         }
-        Ok(Dataset { source, columns })
+        Ok(Dataset { source, columns, pictures: None })
     }
 
     pub fn n_rows(&self) -> usize {
@@ -412,6 +421,7 @@ impl Dataset {
 
     pub fn take_rows(&self, rows: &[usize]) -> Dataset {
         Dataset {
+            pictures: self.pictures.clone(),
             source: self.source.clone(),
             columns: self
                 .columns

@@ -62,6 +62,8 @@ pub enum BundleError {
     Checksum(PathBuf),
     #[error("bundle '{path}' is damaged: {message}")]
     Corrupt { path: PathBuf, message: String },
+    #[error("bundle '{path}': {message}")]
+    Encoder { path: PathBuf, message: String },
 }
 
 /// Writes `bytes` to `path` via a temporary file in the same folder and a rename, so a reader
@@ -155,5 +157,9 @@ pub fn load_bundle(path: &Path) -> Result<(Pipeline, String), BundleError> {
         return Err(BundleError::Checksum(path.to_path_buf()));
     }
     let pipeline = pipeline.map_err(|message| BundleError::Corrupt { path: path.to_path_buf(), message })?;
+    // A picture model's head only makes sense on the encoder it was trained with.
+    if let Some(pictures) = &pipeline.pictures {
+        pictures.check_encoder().map_err(|message| BundleError::Encoder { path: path.to_path_buf(), message })?;
+    }
     Ok((pipeline, checksum))
 }

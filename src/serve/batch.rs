@@ -112,7 +112,7 @@ pub fn predict_file_to(
 
 /// Runs `write` into a temporary file beside `output` and renames it to `output` once it
 /// succeeds (a failure leaves no partial file).
-pub(crate) fn write_atomically_with<T>(
+pub fn write_atomically_with<T>(
     output: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> Result<T, BatchError>,
 ) -> Result<T, BatchError> {

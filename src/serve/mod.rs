@@ -15,6 +15,7 @@ mod forecast_page;
 mod form;
 mod log;
 mod openapi;
+pub mod pictures;
 mod protocols;
 
 pub use log::PredictionLog;

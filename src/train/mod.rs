@@ -2,6 +2,7 @@
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
 pub mod automatic;
+mod augment;
 mod bayes;
 mod binned;
 mod boosting;
@@ -132,6 +133,9 @@ pub struct TrainConfig {
     /// "Automatic" with no model chosen: compare fast candidates by quick cross-validation
     /// and train the best ([`automatic`]); without it, no model means the task's default.
     pub automatic: bool,
+    /// Pictures: this many augmented copies (mirror, tighter crop, small rotations) of each
+    /// training picture join the training rows; the test rows stay the originals.
+    pub augment: usize,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -166,6 +170,7 @@ impl TrainConfig {
             calibration: None,
             time_budget: None,
             automatic: false,
+            augment: 0,
         }
     }
 
@@ -430,6 +435,7 @@ fn fit_prepared(
         reference,
         forecast: None,
         calibrator,
+        pictures: data.pictures.clone(),
     };
     let test_source_rows = if test.is_some() { vec![] } else { test_rows.iter().map(|&i| source_rows[i]).collect() };
     Ok(TrainOutcome { pipeline, report, test_source_rows })

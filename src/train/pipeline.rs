@@ -78,6 +78,10 @@ pub struct Pipeline {
     /// every prediction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibrator: Option<super::calibration::Calibrator>,
+    /// How pictures became the input columns (encoder id + sha256, simple pixels), when the
+    /// training data was a folder of pictures: `predict` and `serve` make the same columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pictures: Option<crate::data::PictureSource>,
 }
 
 /// The training data's reference point for explanations: each feature's mean over the

@@ -254,5 +254,9 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
         let needed = (2..=10_000).find(|&n| enough(n)).unwrap_or(5);
         return Err(TrainError::TooFewRows { rows: data.n_rows(), needed });
     }
-    Ok(Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe })
+    let mut prepared = Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe };
+    if cfg.augment > 0 {
+        super::augment::augment_pictures(&mut prepared, cfg.augment)?;
+    }
+    Ok(prepared)
 }

@@ -2,8 +2,10 @@
 //! original PyTorch model (fixtures written by `tools/convert_encoder.py`), then folders of real
 //! pictures are learned from its features.
 
+use crate::common;
 use cairn::media::{self, picture};
 use std::path::PathBuf;
+use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/encoder").join(name)
@@ -45,4 +47,130 @@ fn the_encoder_port_matches_pytorch_on_real_photos() {
             assert!((f64::from(logits[class]) - logit).abs() < 1e-3, "{photo}: logit {class}");
         }
     }
+}
+
+/// Writes `which` (digits, lfw) as folders of examples with `tools/picture_sets.py`; the sets
+/// come from scikit-learn and scikit-image, which must be installed (the test says so if not).
+fn picture_sets(dir: &std::path::Path, which: &str) -> PathBuf {
+    let module = if which == "digits" { "sklearn" } else { "skimage" };
+    let has = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
+    assert!(has, "{module} is not installed: it ships this test's pictures (bash .ci/system-packages --test installs it)");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools/picture_sets.py");
+    let o = Command::new("python3").arg(script).arg(dir).arg(which).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir.join(which)
+}
+
+/// `cairn ARGS` with its own embedding cache.
+fn cairn_cached(cache: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(common::cairn_exe()).args(args).env("CAIRN_CACHE_DIR", cache).output().unwrap()
+}
+
+fn train_json(cache: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["train"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let o = cairn_cached(cache, &all);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn handwritten_digits_by_transfer_learning_pass_the_floor() {
+    let dir = common::tempdir();
+    let digits = picture_sets(dir.path(), "digits");
+    let cache = dir.path().join("cache");
+    let data = digits.to_str().unwrap();
+    let both = train_json(&cache, &[data, "--target", "label"]);
+    let pixels = train_json(&cache, &[data, "--target", "label", "--pictures", "pixels"]);
+    let encoder = train_json(&cache, &[data, "--target", "label", "--pictures", "encoder"]);
+    let acc = |v: &serde_json::Value| v["metrics"]["accuracy"].as_f64().unwrap();
+    eprintln!("digits: encoder + pixels {:.4}, pixels {:.4}, encoder {:.4}", acc(&both), acc(&pixels), acc(&encoder));
+    assert_eq!(both["test_rows"].as_u64(), Some(360));
+    assert!(acc(&both) >= 0.95, "encoder + simple pixels: {}", acc(&both));
+    assert!(acc(&encoder) >= 0.93, "encoder alone: {}", acc(&encoder));
+    // every picture was embedded once: the second and third runs read the cache
+    let cached = walk(&cache.join("embeddings")).len();
+    assert_eq!(cached, 1797, "one cache entry per picture");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[test]
+fn faces_are_told_from_backgrounds_and_predicted_from_files() {
+    let dir = common::tempdir();
+    let lfw = picture_sets(dir.path(), "lfw");
+    let cache = dir.path().join("cache");
+    let bundle = dir.path().join("faces.cairn");
+    let b = bundle.to_str().unwrap();
+    let out = train_json(&cache, &[lfw.to_str().unwrap(), "--target", "label", "--pictures", "encoder", "--out", b]);
+    let acc = out["metrics"]["accuracy"].as_f64().unwrap();
+    eprintln!("lfw_subset faces vs backgrounds: encoder {acc:.4}");
+    assert!(acc >= 0.95, "faces vs backgrounds: {acc}");
+
+    // predict a folder with class sub-folders: one row per picture, with its label
+    let o = cairn_cached(&cache, &["predict", b, lfw.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let text = common::stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("label,file,prediction,probability_background,probability_face"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 200);
+    let right = rows.iter().filter(|r| r[0] == r[2]).count();
+    assert!(right >= 190, "{right} of 200 right");
+
+    // single files (one face, one background), written atomically to -o
+    let predictions = dir.path().join("p.csv");
+    let face = lfw.join("face/000.png");
+    let background = lfw.join("background/150.png");
+    let o = cairn_cached(
+        &cache,
+        &["predict", b, face.to_str().unwrap(), background.to_str().unwrap(), "-o", predictions.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let written = std::fs::read_to_string(&predictions).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].contains("000.png,face,"), "{written}");
+    assert!(lines[2].contains("150.png,background,"), "{written}");
+
+    // a file that is not a picture, or missing: one error line, no output file
+    let bad = dir.path().join("bad.csv");
+    let o = cairn_cached(&cache, &["predict", b, common::asset("iris.csv").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    common::assert_clean_failure(&o, "iris.csv");
+    assert!(!bad.exists());
+
+    // a bundle whose encoder differs from the shipped one is refused
+    let (mut pipeline, _) = cairn::project::load_bundle(&bundle).unwrap();
+    pipeline.pictures.as_mut().unwrap().encoder.as_mut().unwrap().sha256 = "0".repeat(64);
+    let other = dir.path().join("other-encoder.cairn");
+    cairn::project::save_bundle(&pipeline, &other).unwrap();
+    let o = cairn_cached(&cache, &["predict", other.to_str().unwrap(), face.to_str().unwrap()]);
+    common::assert_clean_failure(&o, "image encoder");
+}
+
+#[test]
+fn augmented_copies_join_the_training_rows_only() {
+    let dir = common::tempdir();
+    let lfw = picture_sets(dir.path(), "lfw");
+    let cache = dir.path().join("cache");
+    let data = lfw.to_str().unwrap();
+    let plain = train_json(&cache, &[data, "--target", "label", "--pictures", "encoder"]);
+    let augmented = train_json(&cache, &[data, "--target", "label", "--pictures", "encoder", "--augment", "2"]);
+    assert_eq!(plain["train_rows"].as_u64(), Some(160));
+    assert_eq!(augmented["train_rows"].as_u64(), Some(480), "two altered copies of each training picture");
+    assert_eq!(augmented["test_rows"].as_u64(), Some(40), "the test pictures are the originals");
+    assert!(augmented["metrics"]["accuracy"].as_f64().unwrap() >= 0.9);
+    // the copies were embedded (and cached) as their own variants
+    assert_eq!(walk(&cache.join("embeddings")).len(), 200 + 320);
+    // augmentation is for pictures only
+    let o = cairn_cached(&cache, &["train", common::asset("iris.csv").to_str().unwrap(), "--target", "species", "--augment", "2"]);
+    common::assert_clean_failure(&o, "--augment");
 }

@@ -283,6 +283,7 @@ pub fn train_forecast(
         reference: Default::default(),
         forecast: Some(Box::new(forecaster)),
         calibrator: None,
+        pictures: None,
     };
     Ok(TrainOutcome { pipeline, report, test_source_rows: vec![] })
 }
