@@ -147,7 +147,11 @@ pub fn picture_feature_columns(
 
 /// Pictures without labels (to predict): the feature columns `source` describes, then a `file`
 /// column with each path as given. Every path must be a picture.
-pub fn read_picture_files(files: &[PathBuf], source: &PictureSource, progress: &Progress) -> Result<super::Dataset, DataError> {
+pub fn read_picture_files(
+    files: &[PathBuf],
+    source: &PictureSource,
+    progress: &Progress,
+) -> Result<super::Dataset, DataError> {
     if let Some(other) = files.iter().find(|f| !is_image(f)) {
         return Err(DataError::Invalid {
             source_name: other.display().to_string(),
@@ -157,7 +161,11 @@ pub fn read_picture_files(files: &[PathBuf], source: &PictureSource, progress: &
     source.check_encoder().map_err(|message| DataError::Invalid { source_name: "image encoder".into(), message })?;
     let (mut columns, _) = picture_feature_columns(files, source.options(), progress)?;
     let names: Vec<Option<String>> = files.iter().map(|f| Some(f.display().to_string())).collect();
-    columns.push(Column { name: "file".into(), kind: super::ColumnKind::Categorical, values: super::Values::Str(names.into()) });
+    columns.push(Column {
+        name: "file".into(),
+        kind: super::ColumnKind::Categorical,
+        values: super::Values::Str(names.into()),
+    });
     let mut ds = super::Dataset::new("pictures", columns)?;
     ds.pictures = Some(source.clone());
     Ok(ds)
@@ -182,7 +190,10 @@ pub fn picture_rows(
     progress: &Progress,
 ) -> Result<(Vec<Vec<f32>>, Option<EncoderId>), DataError> {
     let encoder = if options.features.encoder() {
-        Some(media::shipped().map_err(|e| DataError::Invalid { source_name: "image encoder".into(), message: e.to_string() })?)
+        Some(
+            media::shipped()
+                .map_err(|e| DataError::Invalid { source_name: "image encoder".into(), message: e.to_string() })?,
+        )
     } else {
         None
     };

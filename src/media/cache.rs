@@ -56,9 +56,8 @@ impl EmbeddingCache {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
             use std::io::Write;
-            if tmp.write_all(&bytes).is_ok() {
-                let _ = tmp.persist(&path);
-            }
+            // A failed rename (a read-only folder) only means the next opening embeds again.
+            let _stored: bool = tmp.write_all(&bytes).is_ok() && tmp.persist(&path).is_ok();
         }
     }
 }

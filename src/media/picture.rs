@@ -90,7 +90,7 @@ pub fn encoder_input(img: &DynamicImage, size: usize, mean: f32, std: f32) -> Ve
 /// The short side resized to `size` and the centre square cut out (as 8-bit RGB).
 pub fn square(img: &DynamicImage, size: u32) -> RgbImage {
     let (w, h) = (img.width().max(1), img.height().max(1));
-    let rgb = if w == size && h == size {
+    if w == size && h == size {
         img.to_rgb8()
     } else {
         let scale = f64::from(size) / f64::from(w.min(h));
@@ -98,8 +98,7 @@ pub fn square(img: &DynamicImage, size: u32) -> RgbImage {
         let nh = ((f64::from(h) * scale).round() as u32).max(size);
         let resized = img.resize_exact(nw, nh, FilterType::Triangle);
         resized.crop_imm((nw - size) / 2, (nh - size) / 2, size, size).to_rgb8()
-    };
-    rgb
+    }
 }
 
 #[cfg(test)]
@@ -120,7 +119,8 @@ mod tests {
 
     #[test]
     fn variants_are_distinct_and_keep_the_size() {
-        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, 0])));
+        let img =
+            DynamicImage::ImageRgb8(RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, 0])));
         let vs = Variant::first(7);
         assert_eq!(vs.len(), 7);
         let keys: std::collections::HashSet<String> = vs.iter().map(|v| v.key()).collect();

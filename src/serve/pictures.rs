@@ -25,7 +25,9 @@ pub fn read_pictures(pipeline: &Pipeline, inputs: &[PathBuf], progress: &Progres
         && dir.is_dir()
         && has_sub_folders(dir)
     {
-        source.check_encoder().map_err(|message| DataError::Invalid { source_name: "image encoder".into(), message })?;
+        source
+            .check_encoder()
+            .map_err(|message| DataError::Invalid { source_name: "image encoder".into(), message })?;
         return Ok(read_label_folder_with(dir, source.options(), progress)?);
     }
     let mut files = Vec::new();
@@ -69,8 +71,7 @@ pub fn predict_pictures(
     let ds = read_pictures(pipeline, inputs, progress)?;
     let prediction =
         pipeline.predict(&ds).map_err(|error| BatchError::Predict { source_name: "the pictures".into(), error })?;
-    let kept: Vec<&crate::data::Column> =
-        ds.columns.iter().filter(|c| c.name == "file" || c.name == "label").collect();
+    let kept: Vec<&crate::data::Column> = ds.columns.iter().filter(|c| c.name == "file" || c.name == "label").collect();
     let mut writer = csv_writer(out);
     let mut header: Vec<String> = kept.iter().map(|c| c.name.clone()).collect();
     header.push("prediction".into());

@@ -44,7 +44,8 @@ pub(super) fn augment_pictures(p: &mut Prepared, copies: usize) -> Result<usize,
         None => 0,
     };
     let names = picture_columns(options, encoder_width);
-    let index: std::collections::HashMap<&str, usize> = names.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
+    let index: std::collections::HashMap<&str, usize> =
+        names.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
     let base = p.data.take_rows(&from);
     let columns: Vec<Column> = base
         .columns

@@ -1,8 +1,8 @@
 //! Training layer: from a dataset and a target column to a fitted [`Pipeline`] and its test
 //! report. Long-running callers (the GUI) pass a progress callback and run this off the UI thread.
 
-pub mod automatic;
 mod augment;
+pub mod automatic;
 mod bayes;
 mod binned;
 mod boosting;
@@ -318,7 +318,7 @@ fn training_line(model: ModelKind, params: &Params, rows: usize, features: usize
 }
 
 /// Seconds since 1970 (0 when the clock is before it).
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
@@ -420,7 +420,6 @@ fn fit_prepared(
         target_quantiles: deciles(&numbers),
         automatic: None,
     };
-    let metrics = report.metrics.clone();
     let pipeline = Pipeline {
         schema,
         recipe,
@@ -428,7 +427,7 @@ fn fit_prepared(
         model,
         target,
         info,
-        metrics,
+        metrics: report.metrics.clone(),
         example,
         intended_use: String::new(),
         thresholds: None,

@@ -54,7 +54,10 @@ fn the_encoder_port_matches_pytorch_on_real_photos() {
 fn picture_sets(dir: &std::path::Path, which: &str) -> PathBuf {
     let module = if which == "digits" { "sklearn" } else { "skimage" };
     let has = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
-    assert!(has, "{module} is not installed: it ships this test's pictures (bash .ci/system-packages --test installs it)");
+    assert!(
+        has,
+        "{module} is not installed: it ships this test's pictures (bash .ci/system-packages --test installs it)"
+    );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools/picture_sets.py");
     let o = Command::new("python3").arg(script).arg(dir).arg(which).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -143,7 +146,8 @@ fn faces_are_told_from_backgrounds_and_predicted_from_files() {
 
     // a file that is not a picture, or missing: one error line, no output file
     let bad = dir.path().join("bad.csv");
-    let o = cairn_cached(&cache, &["predict", b, common::asset("iris.csv").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    let o =
+        cairn_cached(&cache, &["predict", b, common::asset("iris.csv").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
     common::assert_clean_failure(&o, "iris.csv");
     assert!(!bad.exists());
 
@@ -171,6 +175,9 @@ fn augmented_copies_join_the_training_rows_only() {
     // the copies were embedded (and cached) as their own variants
     assert_eq!(walk(&cache.join("embeddings")).len(), 200 + 320);
     // augmentation is for pictures only
-    let o = cairn_cached(&cache, &["train", common::asset("iris.csv").to_str().unwrap(), "--target", "species", "--augment", "2"]);
+    let o = cairn_cached(
+        &cache,
+        &["train", common::asset("iris.csv").to_str().unwrap(), "--target", "species", "--augment", "2"],
+    );
     common::assert_clean_failure(&o, "--augment");
 }

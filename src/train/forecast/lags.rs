@@ -96,7 +96,11 @@ pub fn series_table(cols: &SeriesColumns, frequency: Frequency, series: &[&Serie
         columns.push(c);
     }
     columns.push(Column::numeric(&cols.target, values));
-    let ds = Dataset::new("series", columns).unwrap_or_else(|_| Dataset { source: "series".into(), columns: vec![], pictures: None });
+    let ds = Dataset::new("series", columns).unwrap_or_else(|_| Dataset {
+        source: "series".into(),
+        columns: vec![],
+        pictures: None,
+    });
     (ds, position)
 }
 

@@ -258,10 +258,7 @@ pub fn train_forecast(
         data_hash: crate::data::dataset_hash(data),
         device: "cpu".into(),
         train_seconds: started.elapsed().as_secs_f64(),
-        created_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        created_unix: super::now_unix(),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         target_quantiles: vec![],
         automatic: None,
