@@ -24,6 +24,8 @@ mod forecast;
 mod fuzz;
 #[path = "suite/gpu.rs"]
 mod gpu;
+#[path = "suite/gpu_conv.rs"]
+mod gpu_conv;
 #[path = "suite/gui.rs"]
 mod gui;
 #[path = "suite/gui_eval.rs"]

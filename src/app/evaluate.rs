@@ -65,6 +65,8 @@ pub struct EvalView {
     pub user: String,
     /// The column whose groups the Groups tab compares.
     pub group: Option<String>,
+    /// A picture model's thumbnails and chosen picture.
+    pub pictures: super::pictures::PictureView,
 }
 
 impl Default for EvalView {
@@ -77,6 +79,7 @@ impl Default for EvalView {
             compare: None,
             user: "1".into(),
             group: None,
+            pictures: Default::default(),
         }
     }
 }
@@ -496,7 +499,7 @@ fn confusion_ui(ui: &mut egui::Ui, view: &mut EvalView, classes: &[String], conf
 
 fn cell_rows_ui(
     ui: &mut egui::Ui,
-    state: &AppState,
+    state: &mut AppState,
     o: &crate::train::TrainOutcome,
     (a, pr): (usize, usize),
     actual: &[usize],
@@ -509,6 +512,13 @@ fn cell_rows_ui(
         egui::RichText::new(format!("Test rows that are '{ac}' and were predicted '{pc}': {}", rows.len())).strong(),
     );
     let Some(ds) = &state.dataset else { return };
+    if ds.pictures.as_ref().is_some_and(|p| p.root.is_some()) {
+        // Pictures: the thumbnails themselves (click one for its probabilities).
+        let source: Vec<usize> =
+            rows.iter().take(MAX_LISTED).filter_map(|&i| o.test_source_rows.get(i).copied()).collect();
+        super::pictures::pictures_ui(ui, &mut state.eval_view.pictures, ds, &o.pipeline, &source);
+        return;
+    }
     let columns: Vec<String> = ds.column_names().into_iter().take(6).collect();
     egui::ScrollArea::vertical().id_salt("cell_rows").max_height(180.0).show(ui, |ui| {
         egui::Grid::new("cell_rows_grid").striped(true).show(ui, |ui| {

@@ -247,6 +247,8 @@ fn loaded(state: &mut super::AppState, dataset: Result<(Dataset, Profile), Strin
     match dataset {
         Ok((ds, prof)) => {
             let target = target.filter(|t| ds.column(t).is_some());
+            // A folder of pictures is there to learn its labels: the target is set already.
+            let target = target.or_else(|| ds.pictures.as_ref().and(ds.column("label")).map(|c| c.name.clone()));
             state.settings = TrainSettings { target, ..TrainSettings::default() };
             state.dataset = Some(Arc::new(ds));
             state.profile = Some(prof);

@@ -135,6 +135,9 @@ impl CairnApp {
         cfg.time_column = s.time_column.clone();
         cfg.calibration = s.calibration;
         cfg.time_budget = s.time_budget;
+        if self.state.dataset.as_ref().is_some_and(|d| d.pictures.is_some()) {
+            cfg.augment = s.augment;
+        }
         if let Some(f) = &s.forecast {
             // A forecast backtests every method itself: the model list and the split do not apply.
             cfg.task = crate::train::TaskChoice::Forecast;

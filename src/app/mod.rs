@@ -25,6 +25,7 @@ mod keys;
 pub mod learn;
 pub mod monitor;
 mod picker;
+mod pictures;
 mod projects;
 mod runs;
 pub mod saves;

@@ -31,6 +31,8 @@ pub struct TrainSettings {
     pub calibration: Option<crate::train::calibration::Calibration>,
     /// "Try all models" starts no model after this many seconds.
     pub time_budget: Option<f64>,
+    /// Pictures: altered copies of each training picture added to the training rows.
+    pub augment: usize,
 }
 
 impl Default for TrainSettings {
@@ -46,6 +48,7 @@ impl Default for TrainSettings {
             forecast: None,
             calibration: None,
             time_budget: None,
+            augment: 0,
         }
     }
 }

@@ -206,6 +206,15 @@ fn split_rows(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label("Seed").on_hover_text("Fixes the random split, so the same seed gives the same result.");
     ui.add(egui::DragValue::new(&mut state.settings.seed)).labelled_by(label.id);
     ui.end_row();
+
+    if state.dataset.as_ref().is_some_and(|d| d.pictures.as_ref().is_some_and(|p| p.root.is_some())) {
+        let label = ui.label("Augment pictures").on_hover_text(
+            "Each training picture also joins as this many altered copies (mirrored, a tighter crop, small \
+             rotations), which helps with a few dozen pictures per class. The test pictures stay as they are.",
+        );
+        ui.add(egui::DragValue::new(&mut state.settings.augment).range(0..=8).suffix(" copies")).labelled_by(label.id);
+        ui.end_row();
+    }
 }
 
 /// Train, Try all models, Tune settings (grid or random, with its trial count) and Cancel.

@@ -378,8 +378,9 @@ pub struct TrainArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// A folder of pictures becomes: encoder (the pretrained encoder's 1280 features),
-    /// pixels (a grey thumbnail and colour histograms) or both (default).
+    /// A folder of pictures becomes: encoder (the pretrained encoder's 1280 features, computed
+    /// on the device --device picks), pixels (a grey thumbnail and colour histograms) or both
+    /// (default).
     #[arg(long, value_name = "FEATURES")]
     pub pictures: Option<String>,
     /// Pictures: add this many altered copies (mirror, crop, small rotations) of each training
@@ -486,14 +487,18 @@ pub(crate) fn load(path: &Path) -> Result<Dataset> {
 
 /// [`load`], where a folder of pictures becomes `features` (with a progress bar on stderr while
 /// the pictures are embedded).
-pub(crate) fn load_pictures(path: &Path, features: cairn::data::PictureFeatures) -> Result<Dataset> {
+pub(crate) fn load_pictures(
+    path: &Path,
+    features: cairn::data::PictureFeatures,
+    device: cairn::gpu::DeviceChoice,
+) -> Result<Dataset> {
     if !path.is_dir() || cairn::data::is_parquet_folder(path) {
         return load(path);
     }
     let bar = PictureBar::new();
     let report = |share: f32| bar.draw(share);
     let progress = cairn::data::Progress { report: Some(&report), cancel: None };
-    let options = cairn::data::ImageOptions { features, ..Default::default() };
+    let options = cairn::data::ImageOptions { features, device, ..Default::default() };
     let data = cairn::data::read_label_folder_with(path, options, &progress);
     bar.finish();
     Ok(data?)

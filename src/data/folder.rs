@@ -3,7 +3,7 @@
 //! train on them like on any table.
 
 use super::csv::Progress;
-use super::pictures::{ImageOptions, is_image, picture_feature_columns};
+use super::pictures::{ImageOptions, PictureFile, is_image, picture_feature_columns};
 use super::{Column, ColumnKind, DataError, Dataset, Values};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,7 @@ fn read_images(
     options: ImageOptions,
     progress: &Progress,
 ) -> Result<Dataset, DataError> {
-    let files: Vec<PathBuf> = examples.iter().map(|e| e.path.clone()).collect();
+    let files: Vec<PictureFile> = examples.iter().map(|e| PictureFile::Path(e.path.clone())).collect();
     let (mut columns, mut pictures) = picture_feature_columns(&files, options, progress)?;
     pictures.root = Some(root.to_path_buf());
     columns.push(label_column(examples));

@@ -52,15 +52,25 @@ impl PictureFeatures {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImageOptions {
     pub features: PictureFeatures,
+    /// Where the encoder runs: a hardware GPU when found (auto), the CPU, or any GPU.
+    pub device: crate::gpu::DeviceChoice,
     /// The thumbnail's side in pixels (one column per pixel, 0–1).
     pub size: u32,
     /// Bins of the histogram per colour channel (the share of pixels in each bin).
     pub histogram_bins: usize,
+    /// Keep embeddings in the on-disk cache (not for pictures a server receives).
+    pub cache: bool,
 }
 
 impl Default for ImageOptions {
     fn default() -> Self {
-        ImageOptions { features: PictureFeatures::Both, size: 16, histogram_bins: 8 }
+        ImageOptions {
+            features: PictureFeatures::Both,
+            device: Default::default(),
+            size: 16,
+            histogram_bins: 8,
+            cache: true,
+        }
     }
 }
 
@@ -80,7 +90,12 @@ pub struct PictureSource {
 
 impl PictureSource {
     pub fn options(&self) -> ImageOptions {
-        ImageOptions { features: self.features, size: self.size, histogram_bins: self.histogram_bins }
+        ImageOptions {
+            features: self.features,
+            size: self.size,
+            histogram_bins: self.histogram_bins,
+            ..Default::default()
+        }
     }
 
     /// Checks that the shipped encoder is the one these features were made with.
@@ -113,20 +128,20 @@ pub fn picture_columns(options: ImageOptions, encoder_width: usize) -> Vec<Strin
     names
 }
 
-fn decode(path: &Path, bytes: &[u8]) -> Result<image::DynamicImage, DataError> {
+fn decode(name: &str, bytes: &[u8]) -> Result<image::DynamicImage, DataError> {
     image::load_from_memory(bytes).map_err(|err| DataError::Invalid {
-        source_name: path.display().to_string(),
+        source_name: name.to_string(),
         message: format!("this image cannot be decoded ({err}); remove it or save it again as PNG or JPEG"),
     })
 }
 
 /// The feature columns of `files` (in order), with the source's description.
 pub fn picture_feature_columns(
-    files: &[PathBuf],
+    files: &[PictureFile],
     options: ImageOptions,
     progress: &Progress,
 ) -> Result<(Vec<Column>, PictureSource), DataError> {
-    let items: Vec<(PathBuf, Variant)> = files.iter().map(|f| (f.clone(), Variant::Original)).collect();
+    let items: Vec<(PictureFile, Variant)> = files.iter().map(|f| (f.clone(), Variant::Original)).collect();
     let (rows, encoder) = picture_rows(&items, options, progress)?;
     let width = rows.first().map_or(0, Vec::len);
     let names = picture_columns(options, encoder.as_ref().map_or(0, |_| width - pixel_width(options)));
@@ -146,21 +161,23 @@ pub fn picture_feature_columns(
 }
 
 /// Pictures without labels (to predict): the feature columns `source` describes, then a `file`
-/// column with each path as given. Every path must be a picture.
+/// column with each picture's name. Files must be pictures by their ending.
 pub fn read_picture_files(
-    files: &[PathBuf],
+    files: &[PictureFile],
     source: &PictureSource,
+    cache: bool,
     progress: &Progress,
 ) -> Result<super::Dataset, DataError> {
-    if let Some(other) = files.iter().find(|f| !is_image(f)) {
+    if let Some(other) = files.iter().find(|f| matches!(f, PictureFile::Path(p) if !is_image(p))) {
         return Err(DataError::Invalid {
-            source_name: other.display().to_string(),
+            source_name: other.name(),
             message: format!("not a picture (Cairn reads {})", IMAGE_EXTENSIONS.join(", ")),
         });
     }
     source.check_encoder().map_err(|message| DataError::Invalid { source_name: "image encoder".into(), message })?;
-    let (mut columns, _) = picture_feature_columns(files, source.options(), progress)?;
-    let names: Vec<Option<String>> = files.iter().map(|f| Some(f.display().to_string())).collect();
+    let options = ImageOptions { cache, ..source.options() };
+    let (mut columns, _) = picture_feature_columns(files, options, progress)?;
+    let names: Vec<Option<String>> = files.iter().map(|f| Some(f.name())).collect();
     columns.push(Column {
         name: "file".into(),
         kind: super::ColumnKind::Categorical,
@@ -181,63 +198,143 @@ fn pixel_width(options: ImageOptions) -> usize {
     }
 }
 
+/// A picture to read: a file, or bytes received (e.g. by the server) with a name for messages.
+#[derive(Clone, Debug)]
+pub enum PictureFile {
+    Path(PathBuf),
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+impl PictureFile {
+    pub fn name(&self) -> String {
+        match self {
+            PictureFile::Path(p) => p.display().to_string(),
+            PictureFile::Bytes { name, .. } => name.clone(),
+        }
+    }
+
+    fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, DataError> {
+        match self {
+            PictureFile::Path(p) => {
+                std::fs::read(p).map(Into::into).map_err(|error| DataError::Io { path: p.clone(), error })
+            }
+            PictureFile::Bytes { bytes, .. } => Ok(bytes.as_slice().into()),
+        }
+    }
+}
+
+/// Pictures embedded per round: bounds the memory of prepared inputs (600 KB each).
+const ROUND: usize = 64;
+
+/// One picture of a round: its embedding from the cache, or its prepared encoder input.
+enum Embedding {
+    Cached(Vec<f32>),
+    Pending { key: String, input: Vec<f32> },
+    Skipped,
+}
+
 /// The features of each (file, variant), in order, and the encoder that made them: the
 /// encoder's (cached per file hash and variant) followed by the simple pixels, as `options`
-/// asks. Runs on every core, reporting the share done.
+/// asks. Pictures are decoded on every core; the encoder runs on the device `options` names
+/// (the CPU unless a hardware GPU is found or asked for). Reports the share done.
 pub fn picture_rows(
-    items: &[(PathBuf, Variant)],
+    items: &[(PictureFile, Variant)],
     options: ImageOptions,
     progress: &Progress,
 ) -> Result<(Vec<Vec<f32>>, Option<EncoderId>), DataError> {
+    let encoder_error = |e: String| DataError::Invalid { source_name: "image encoder".into(), message: e };
     let encoder = if options.features.encoder() {
-        Some(
-            media::shipped()
-                .map_err(|e| DataError::Invalid { source_name: "image encoder".into(), message: e.to_string() })?,
-        )
+        Some(media::shipped().map_err(|e| encoder_error(e.to_string()))?)
     } else {
         None
     };
-    let cache = encoder.map(|e| EmbeddingCache::new(&media::cache::cache_dir(), &e.id.sha256, e.width()));
+    let cache = encoder
+        .filter(|_| options.cache)
+        .map(|e| EmbeddingCache::new(&media::cache::cache_dir(), &e.id.sha256, e.width()));
+    let mut gpu = match (encoder, options.device) {
+        (Some(enc), device) => device
+            .open()
+            .map_err(|e| encoder_error(e.to_string()))?
+            .map(|engine| media::EngineEncoder::new(enc, engine, 16))
+            .transpose()
+            .map_err(|e| encoder_error(e.to_string()))?,
+        (None, _) => None,
+    };
     let done = AtomicUsize::new(0);
     let total = items.len().max(1);
-    let rows: Vec<Vec<f32>> = items
-        .par_iter()
-        .map(|(path, variant)| {
-            if progress.cancelled() {
-                return Err(super::csv::cancelled(&path.display().to_string()));
-            }
-            let bytes = std::fs::read(path).map_err(|error| DataError::Io { path: path.clone(), error })?;
-            let mut image = None;
-            let mut decoded = || -> Result<image::DynamicImage, DataError> {
-                if image.is_none() {
-                    image = Some(variant.apply(&decode(path, &bytes)?));
+    let mut rows = Vec::with_capacity(items.len());
+    for round in items.chunks(ROUND) {
+        // Decode, look up the cache and prepare the encoder's inputs on every core.
+        let prepared: Vec<(Embedding, Vec<f32>)> = round
+            .par_iter()
+            .map(|(file, variant)| {
+                if progress.cancelled() {
+                    return Err(super::csv::cancelled(&file.name()));
                 }
-                Ok(image.clone().unwrap_or_default())
-            };
-            let mut row = Vec::new();
-            if let (Some(enc), Some(cache)) = (encoder, &cache) {
-                let key = EmbeddingCache::key(&bytes);
-                let embedding = match cache.get(&key, &variant.key()) {
-                    Some(e) => e,
-                    None => {
-                        let e = enc.features(&picture::encoder_input(&decoded()?, enc.size, enc.mean, enc.std));
-                        cache.put(&key, &variant.key(), &e);
-                        e
+                let bytes = file.bytes()?;
+                let mut image = None;
+                let mut decoded = || -> Result<image::DynamicImage, DataError> {
+                    if image.is_none() {
+                        image = Some(variant.apply(&decode(&file.name(), &bytes)?));
                     }
+                    Ok(image.clone().unwrap_or_default())
                 };
-                row.extend(embedding);
-            }
-            if options.features.pixels() {
-                let pixels = simple_pixels(&decoded()?, options.size.max(1), options.histogram_bins.max(1));
-                row.extend(pixels.iter().map(|v| *v as f32));
-            }
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(report) = progress.report {
-                report(n as f32 / total as f32);
-            }
-            Ok(row)
-        })
-        .collect::<Result<_, DataError>>()?;
+                let embedding = match encoder {
+                    Some(enc) => {
+                        let key = if cache.is_some() { EmbeddingCache::key(&bytes) } else { String::new() };
+                        match cache.as_ref().and_then(|c| c.get(&key, &variant.key())) {
+                            Some(e) => Embedding::Cached(e),
+                            None => Embedding::Pending {
+                                input: picture::encoder_input(&decoded()?, enc.size, enc.mean, enc.std),
+                                key,
+                            },
+                        }
+                    }
+                    None => Embedding::Skipped,
+                };
+                let pixels = if options.features.pixels() {
+                    let p = simple_pixels(&decoded()?, options.size.max(1), options.histogram_bins.max(1));
+                    p.iter().map(|v| *v as f32).collect()
+                } else {
+                    Vec::new()
+                };
+                Ok((embedding, pixels))
+            })
+            .collect::<Result<_, DataError>>()?;
+        // The encoder on the pictures not in the cache.
+        let inputs: Vec<Vec<f32>> = prepared
+            .iter()
+            .filter_map(|(e, _)| match e {
+                Embedding::Pending { input, .. } => Some(input.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut fresh = match (&mut gpu, encoder) {
+            (_, None) => Vec::new(),
+            (Some(gpu), _) => gpu.features(&inputs).map_err(|e| encoder_error(e.to_string()))?,
+            (None, Some(enc)) => enc.features_many(&inputs),
+        }
+        .into_iter();
+        for ((embedding, pixels), (_, variant)) in prepared.into_iter().zip(round) {
+            let mut row = match embedding {
+                Embedding::Cached(e) => e,
+                Embedding::Pending { key, .. } => {
+                    let e = fresh.next().unwrap_or_default();
+                    if let Some(cache) = &cache {
+                        cache.put(&key, &variant.key(), &e);
+                    }
+                    e
+                }
+                Embedding::Skipped => Vec::new(),
+            };
+            row.extend(pixels);
+            rows.push(row);
+        }
+        let n = done.fetch_add(round.len(), Ordering::Relaxed) + round.len();
+        if let Some(report) = progress.report {
+            report(n as f32 / total as f32);
+        }
+    }
     Ok((rows, encoder.map(|e| e.id.clone())))
 }
 

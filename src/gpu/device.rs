@@ -5,6 +5,7 @@
 //! its dispatches into one command encoder with no round trip to the CPU; bind groups are
 //! cached per buffer combination and the arena is uploaded once per submission.
 
+use super::conv::ConvShape;
 use super::engine::{Buf, Engine, LossKind, Optimiser};
 use super::reference::{Activation, MatmulFlags, MfStep, Step};
 use super::{AdapterInfo, GpuError};
@@ -24,10 +25,14 @@ enum Kernel {
     Gather,
     Dropout,
     Factorize,
+    Im2col,
+    Depthwise,
+    Add,
+    MeanPool,
 }
 
 impl Kernel {
-    const ALL: [Kernel; 11] = [
+    const ALL: [Kernel; 15] = [
         Kernel::Matmul,
         Kernel::ActForward,
         Kernel::ActBackward,
@@ -39,6 +44,10 @@ impl Kernel {
         Kernel::Gather,
         Kernel::Dropout,
         Kernel::Factorize,
+        Kernel::Im2col,
+        Kernel::Depthwise,
+        Kernel::Add,
+        Kernel::MeanPool,
     ];
 
     /// The shader file's text and the entry point.
@@ -50,6 +59,7 @@ impl Kernel {
         const OPTIMIZER: &str = include_str!("../../shaders/optimizer.wgsl");
         const GATHER: &str = include_str!("../../shaders/gather.wgsl");
         const FACTORIZE: &str = include_str!("../../shaders/factorize.wgsl");
+        const CONV: &str = include_str!("../../shaders/conv.wgsl");
         match self {
             Kernel::Matmul => ("matmul", MATMUL, "main"),
             Kernel::ActForward => ("activation", ACTIVATION, "forward"),
@@ -62,6 +72,10 @@ impl Kernel {
             Kernel::Gather => ("gather", GATHER, "main"),
             Kernel::Dropout => ("activation", ACTIVATION, "dropout"),
             Kernel::Factorize => ("factorize", FACTORIZE, "main"),
+            Kernel::Im2col => ("conv", CONV, "im2col"),
+            Kernel::Depthwise => ("conv", CONV, "depthwise"),
+            Kernel::Add => ("conv", CONV, "add"),
+            Kernel::MeanPool => ("conv", CONV, "mean_pool"),
         }
     }
 }
@@ -285,6 +299,14 @@ fn words(values: &[u32]) -> [u32; 8] {
     w
 }
 
+/// The parameter block of `conv.wgsl` (see the shader's header).
+fn conv_words(s: &ConvShape, relu6: bool) -> [u32; 8] {
+    let shape = s.kernel as u32 | (s.stride as u32) << 8 | (relu6 as u32) << 16;
+    let pad = s.pad_top as u32 | (s.pad_left as u32) << 8;
+    let (h, w, c) = (s.height as u32, s.width as u32, s.channels as u32);
+    [s.batch as u32, h, w, c, shape, pad, s.out_height() as u32, s.out_width() as u32]
+}
+
 impl Engine for GpuEngine {
     fn device(&self) -> String {
         self.info.describe()
@@ -384,6 +406,21 @@ impl Engine for GpuEngine {
         ];
         // One thread per block; each walks its cell of this stratum.
         self.dispatch(Kernel::Factorize, params, &[model, ratings, cells, loss], (s.blocks.div_ceil(64) as u32, 1));
+    }
+    fn im2col(&mut self, x: Buf, cols: Buf, s: &ConvShape) {
+        let len = s.out_pixels() * s.kernel * s.kernel * s.channels;
+        self.dispatch(Kernel::Im2col, conv_words(s, false), &[x, cols], Self::linear(len));
+    }
+    fn depthwise(&mut self, x: Buf, w: Buf, bias: Buf, out: Buf, s: &ConvShape, relu6: bool) {
+        let len = s.out_pixels() * s.channels;
+        self.dispatch(Kernel::Depthwise, conv_words(s, relu6), &[x, w, bias, out], Self::linear(len));
+    }
+    fn add(&mut self, a: Buf, b: Buf, len: usize) {
+        self.dispatch(Kernel::Add, words(&[len as u32]), &[a, b], Self::linear(len));
+    }
+    fn mean_pool(&mut self, x: Buf, out: Buf, batch: usize, pixels: usize, channels: usize) {
+        let params = words(&[batch as u32, pixels as u32, 0, channels as u32]);
+        self.dispatch(Kernel::MeanPool, params, &[x, out], Self::linear(batch * channels));
     }
     fn flush(&mut self) -> Result<(), GpuError> {
         self.pass = None;

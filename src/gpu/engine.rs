@@ -3,6 +3,7 @@
 //! loop (`super::net`) is written once against this trait, so both paths run the same steps.
 
 use super::GpuError;
+use super::conv::{self, ConvShape};
 use super::reference::{self, Activation, MatmulFlags, MfStep, Step};
 
 /// A buffer on the engine (an index into its buffer list).
@@ -50,6 +51,15 @@ pub trait Engine {
     /// One stratum of blocked SGD for matrix factorisation: `model` is f32, `ratings` and
     /// `cells` are index buffers (see `reference::mf_sgd`), `loss` has one cell per block.
     fn mf_sgd(&mut self, model: Buf, ratings: Buf, cells: Buf, loss: Buf, step: &MfStep);
+    /// Image encoder: the k×k patches of `x` (channels last) as rows of `cols`.
+    fn im2col(&mut self, x: Buf, cols: Buf, shape: &ConvShape);
+    /// Image encoder: depthwise convolution + per-channel bias (+ ReLU6).
+    #[allow(clippy::too_many_arguments)]
+    fn depthwise(&mut self, x: Buf, w: Buf, bias: Buf, out: Buf, shape: &ConvShape, relu6: bool);
+    /// `a += b` over `len` cells (a skip connection).
+    fn add(&mut self, a: Buf, b: Buf, len: usize);
+    /// The mean of each image's `pixels` rows per channel.
+    fn mean_pool(&mut self, x: Buf, out: Buf, batch: usize, pixels: usize, channels: usize);
     /// Sends the queued work (a no-op on the CPU).
     fn flush(&mut self) -> Result<(), GpuError>;
     /// Bytes of buffers allocated on the device.
@@ -153,6 +163,18 @@ impl Engine for CpuEngine {
         let (ints, bufs) = (&self.ints, &mut self.bufs);
         reference::mf_sgd(&mut bufs[model], &ints[ratings], &ints[cells], &mut l, step);
         self.bufs[loss] = l;
+    }
+    fn im2col(&mut self, x: Buf, cols: Buf, shape: &ConvShape) {
+        self.with_out(cols, |c, bufs| conv::im2col(&bufs[x], c, shape));
+    }
+    fn depthwise(&mut self, x: Buf, w: Buf, bias: Buf, out: Buf, shape: &ConvShape, relu6: bool) {
+        self.with_out(out, |o, bufs| conv::depthwise(&bufs[x], &bufs[w], &bufs[bias], o, shape, relu6));
+    }
+    fn add(&mut self, a: Buf, b: Buf, len: usize) {
+        self.with_out(a, |a, bufs| conv::add(a, &bufs[b], len));
+    }
+    fn mean_pool(&mut self, x: Buf, out: Buf, batch: usize, pixels: usize, channels: usize) {
+        self.with_out(out, |o, bufs| conv::mean_pool(&bufs[x], o, batch, pixels, channels));
     }
     fn flush(&mut self) -> Result<(), GpuError> {
         Ok(())

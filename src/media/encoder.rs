@@ -8,7 +8,7 @@
 //! are checked against), one picture per core.
 
 use super::MediaError;
-use crate::gpu::conv::{self, ConvShape};
+use crate::gpu::conv;
 use crate::gpu::reference::{MatmulFlags, matmul};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ pub struct EncoderId {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LayerKind {
+pub(super) enum LayerKind {
     /// 1×1 convolution: one matrix product, weights `[in, out]`.
     Pointwise,
     /// One k×k filter per channel, weights `[ky, kx, c]`.
@@ -37,21 +37,21 @@ enum LayerKind {
 }
 
 #[derive(Clone, Debug)]
-struct Layer {
-    kind: LayerKind,
-    inputs: usize,
-    outputs: usize,
-    kernel: usize,
-    stride: usize,
-    pad_top: usize,
-    pad_left: usize,
-    relu6: bool,
+pub(super) struct Layer {
+    pub(super) kind: LayerKind,
+    pub(super) inputs: usize,
+    pub(super) outputs: usize,
+    pub(super) kernel: usize,
+    pub(super) stride: usize,
+    pub(super) pad_top: usize,
+    pub(super) pad_left: usize,
+    pub(super) relu6: bool,
     /// Keep this layer's input: the block it starts ends with a skip connection.
-    save_input: bool,
+    pub(super) save_input: bool,
     /// Add the saved block input to this layer's output.
-    skip: bool,
-    weight: Vec<f32>,
-    bias: Vec<f32>,
+    pub(super) skip: bool,
+    pub(super) weight: Vec<f32>,
+    pub(super) bias: Vec<f32>,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +82,7 @@ pub struct Encoder {
     /// Input normalisation: `(value - mean) / std` on 0–255 RGB.
     pub mean: f32,
     pub std: f32,
-    layers: Vec<Layer>,
+    pub(super) layers: Vec<Layer>,
     /// ImageNet classifier `[features, classes]` and bias (used to check the port).
     classifier: (Vec<f32>, Vec<f32>),
 }
@@ -194,16 +194,7 @@ impl Encoder {
             if layer.save_input {
                 block_input.clone_from(&x);
             }
-            let s = ConvShape {
-                batch: 1,
-                height: h,
-                width: w,
-                channels: layer.inputs,
-                kernel: layer.kernel,
-                stride: layer.stride,
-                pad_top: layer.pad_top,
-                pad_left: layer.pad_left,
-            };
+            let s = self.shape(layer, 1, h, w);
             let pixels = s.out_pixels();
             let mut out = vec![0.0; pixels * layer.outputs];
             let flags = MatmulFlags::default();

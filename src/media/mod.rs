@@ -5,9 +5,11 @@
 
 pub mod cache;
 pub mod encoder;
+pub mod on_engine;
 pub mod picture;
 
 pub use encoder::{Encoder, EncoderId, shipped};
+pub use on_engine::EngineEncoder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {

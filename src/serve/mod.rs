@@ -15,6 +15,7 @@ mod forecast_page;
 mod form;
 mod log;
 mod openapi;
+mod picture_page;
 pub mod pictures;
 mod protocols;
 
@@ -300,6 +301,7 @@ async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
     let served = state.current();
     match served.pipeline.forecast.as_deref() {
         Some(f) => Html(forecast_page::page(&served.pipeline, f)),
+        None if served.pipeline.pictures.is_some() => Html(picture_page::page(&served.pipeline)),
         None => Html(form::page(&served.pipeline)),
     }
 }
@@ -412,6 +414,26 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 
 async fn predict(State(state): State<Arc<ServeState>>, headers: HeaderMap, body: Bytes) -> Response {
     let ct = content_type(&headers);
+    if state.current().pipeline.pictures.is_some() {
+        // A picture model takes pictures (multipart files or base64 JSON) as well as tables.
+        let (body, files) = (body.clone(), pictures::request_pictures(ct.as_deref(), body).await);
+        match files {
+            Err(e) => return e.into_response(),
+            Ok(Some(files)) => {
+                let parse = move |p: &Pipeline| pictures::pictures_table(p, &files);
+                return answer(state, "/predict", parse, prediction_json).await;
+            }
+            Ok(None) => {
+                return answer(
+                    state,
+                    "/predict",
+                    move |p| protocols::predict_table(p, ct.as_deref(), &body),
+                    prediction_json,
+                )
+                .await;
+            }
+        }
+    }
     answer(state, "/predict", move |p| protocols::predict_table(p, ct.as_deref(), &body), prediction_json).await
 }
 

@@ -5,9 +5,11 @@
 //! probabilities (the 1280 feature columns are not written).
 
 use super::batch::{BatchError, csv_writer};
-use crate::data::pictures::{is_image, read_picture_files};
+use super::{ApiError, error};
+use crate::data::pictures::{PictureFile, is_image, read_picture_files};
 use crate::data::{DataError, Dataset, Progress, read_label_folder_with};
 use crate::train::{Pipeline, Prediction};
+use axum::http::StatusCode;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -34,17 +36,17 @@ pub fn read_pictures(pipeline: &Pipeline, inputs: &[PathBuf], progress: &Progres
     for input in inputs {
         if input.is_dir() {
             let io = |error| DataError::Io { path: input.clone(), error };
-            let mut here: Vec<PathBuf> = Vec::new();
+            let mut here: Vec<PictureFile> = Vec::new();
             for entry in std::fs::read_dir(input).map_err(io)? {
                 let path = entry.map_err(io)?.path();
                 if path.is_file() && is_image(&path) {
-                    here.push(path);
+                    here.push(PictureFile::Path(path));
                 }
             }
-            here.sort();
+            here.sort_by_key(PictureFile::name);
             files.extend(here);
         } else {
-            files.push(input.clone());
+            files.push(PictureFile::Path(input.clone()));
         }
     }
     if files.is_empty() {
@@ -54,7 +56,7 @@ pub fn read_pictures(pipeline: &Pipeline, inputs: &[PathBuf], progress: &Progres
         }
         .into());
     }
-    Ok(read_picture_files(&files, source, progress)?)
+    Ok(read_picture_files(&files, source, true, progress)?)
 }
 
 fn has_sub_folders(dir: &Path) -> bool {
@@ -92,4 +94,71 @@ pub fn predict_pictures(
     }
     writer.flush()?;
     Ok(ds.n_rows())
+}
+
+/// Pictures in one request at most.
+pub const MAX_PICTURES: usize = 256;
+
+/// The pictures of a `POST /predict` to a picture model: the files of a `multipart/form-data`
+/// body, or JSON `{"images": ["<base64>", …]}` (data URLs too). `None` when the body is a table
+/// (JSON records or CSV), which the table path reads as for any model.
+pub(super) async fn request_pictures(
+    content_type: Option<&str>,
+    body: axum::body::Bytes,
+) -> Result<Option<Vec<PictureFile>>, ApiError> {
+    let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
+    let mut files = Vec::new();
+    match content_type {
+        Some(ct) if ct.starts_with("multipart/form-data") => {
+            let boundary = multer::parse_boundary(ct).map_err(|e| bad(format!("multipart body: {e}")))?;
+            let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+            let mut form = multer::Multipart::new(stream, boundary);
+            while let Some(field) = form.next_field().await.map_err(|e| bad(format!("multipart body: {e}")))? {
+                let name = field.file_name().or(field.name()).unwrap_or("picture").to_string();
+                let is_file = field.file_name().is_some()
+                    || field.content_type().is_some_and(|m| m.type_() == "image" || m.subtype() == "octet-stream");
+                let bytes = field.bytes().await.map_err(|e| bad(format!("multipart body, part '{name}': {e}")))?;
+                if is_file {
+                    files.push(PictureFile::Bytes { name, bytes: bytes.to_vec() });
+                }
+            }
+            if files.is_empty() {
+                return Err(bad("the multipart body holds no file: send each picture as a file part".into()));
+            }
+        }
+        Some(ct) if !ct.contains("json") => return Ok(None),
+        _ => {
+            let value: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| bad(format!("the body is not valid JSON: {e}")))?;
+            let Some(images) = value.get("images") else { return Ok(None) };
+            let images =
+                images.as_array().ok_or_else(|| bad("\"images\" must be an array of base64 strings".into()))?;
+            use base64::Engine as _;
+            for (i, image) in images.iter().enumerate() {
+                let text = image.as_str().ok_or_else(|| bad(format!("image {i} is not a base64 string")))?;
+                // a data URL ("data:image/png;base64,…") or the bare base64
+                let data = text.split_once(";base64,").map_or(text, |(_, d)| d).trim();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .map_err(|e| bad(format!("image {i} is not valid base64: {e}")))?;
+                files.push(PictureFile::Bytes { name: format!("image {i}"), bytes });
+            }
+        }
+    }
+    if files.len() > MAX_PICTURES {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{} pictures in one request; the limit is {MAX_PICTURES}", files.len()),
+        ));
+    }
+    Ok(Some(files))
+}
+
+/// The model's input columns for received pictures (a picture that cannot be decoded: 422).
+pub(super) fn pictures_table(pipeline: &Pipeline, files: &[PictureFile]) -> Result<Dataset, ApiError> {
+    let Some(source) = &pipeline.pictures else {
+        return Err(error(StatusCode::BAD_REQUEST, "this model was not trained on pictures: send records"));
+    };
+    read_picture_files(files, source, false, &Progress::default())
+        .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }

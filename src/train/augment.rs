@@ -5,11 +5,10 @@
 
 use super::TrainError;
 use super::prepare::{Prepared, TargetValues};
-use crate::data::pictures::{picture_columns, picture_rows};
+use crate::data::pictures::{PictureFile, picture_columns, picture_rows};
 use crate::data::{Column, Dataset, Progress, Values};
 use crate::media::picture::Variant;
 use std::borrow::Cow;
-use std::path::PathBuf;
 
 /// Adds `copies` altered copies of every training picture to `p` (its data, targets, strata,
 /// source rows and training rows). Returns how many rows were added.
@@ -25,12 +24,12 @@ pub(super) fn augment_pictures(p: &mut Prepared, copies: usize) -> Result<usize,
         return Err(config("the pictures' \"file\" column holds no file names".into()));
     };
     let variants: Vec<Variant> = Variant::first(copies + 1).into_iter().skip(1).collect();
-    let mut items: Vec<(PathBuf, Variant)> = Vec::new();
+    let mut items: Vec<(PictureFile, Variant)> = Vec::new();
     let mut from: Vec<usize> = Vec::new();
     for &row in &p.train_rows {
         let Some(name) = files.get(row) else { continue };
         for &v in &variants {
-            items.push((root.join(name), v));
+            items.push((PictureFile::Path(root.join(name)), v));
             from.push(row);
         }
     }

@@ -151,6 +151,8 @@ fn faces_are_told_from_backgrounds_and_predicted_from_files() {
     common::assert_clean_failure(&o, "iris.csv");
     assert!(!bad.exists());
 
+    serve_pictures(&bundle, &face, &background);
+
     // a bundle whose encoder differs from the shipped one is refused
     let (mut pipeline, _) = cairn::project::load_bundle(&bundle).unwrap();
     pipeline.pictures.as_mut().unwrap().encoder.as_mut().unwrap().sha256 = "0".repeat(64);
@@ -180,4 +182,54 @@ fn augmented_copies_join_the_training_rows_only() {
         &["train", common::asset("iris.csv").to_str().unwrap(), "--target", "species", "--augment", "2"],
     );
     common::assert_clean_failure(&o, "--augment");
+}
+
+/// The real server with a picture model: multipart files and base64 JSON at POST /predict, a
+/// picture page at /, and clean errors for what is not a picture.
+fn serve_pictures(bundle: &std::path::Path, face: &std::path::Path, background: &std::path::Path) {
+    use base64::Engine as _;
+    let server = crate::serve::start(bundle);
+    let (status, page) = crate::serve::get(&format!("{}/", server.url));
+    assert_eq!(status, 200);
+    assert!(page.contains("type=\"file\"") && page.contains("multipart/form-data"), "the page has a file picker");
+
+    let boundary = "cairn-test-boundary";
+    let mut body: Vec<u8> = Vec::new();
+    for path in [face, background] {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n").bytes());
+        body.extend(std::fs::read(path).unwrap());
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    let r = ureq::post(format!("{}/predict", server.url))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let answer: serde_json::Value = r.into_body().read_json().unwrap();
+    assert_eq!(answer["predictions"], serde_json::json!(["face", "background"]), "{answer}");
+    let p_face = answer["probabilities"][0]["face"].as_f64().unwrap();
+    assert!(p_face > 0.5, "{answer}");
+
+    // the same pictures as base64 JSON (one as a data URL) give the same answers
+    let b64 = |p: &std::path::Path| base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).unwrap());
+    let json = serde_json::json!({"images": [format!("data:image/png;base64,{}", b64(face)), b64(background)]});
+    let (status, answer2) =
+        crate::serve::post_to(&format!("{}/predict", server.url), "application/json", &json.to_string());
+    assert_eq!(status, 200, "{answer2}");
+    assert_eq!(answer2["predictions"], answer["predictions"]);
+    assert!((answer2["probabilities"][0]["face"].as_f64().unwrap() - p_face).abs() < 1e-9);
+
+    // not a picture: 422 naming it; not base64: 400
+    let bad = serde_json::json!({"images": [base64::engine::general_purpose::STANDARD.encode(b"not a picture")]});
+    let (status, e) = crate::serve::post_to(&format!("{}/predict", server.url), "application/json", &bad.to_string());
+    assert_eq!(status, 422, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("image 0"), "{e}");
+    let (status, _) =
+        crate::serve::post_to(&format!("{}/predict", server.url), "application/json", r#"{"images": ["%%%"]}"#);
+    assert_eq!(status, 400);
 }

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 /// From the bottom up; modules on one line are peers (they may use each other).
 const LAYERS: &[&[&str]] = &[
     &["util"],
+    &["gpu"],
+    &["media"],
     &["data"],
     &["features"],
-    &["gpu"],
     &["train"],
     &["eval", "insight"],
     &["track", "project"],

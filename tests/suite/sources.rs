@@ -214,8 +214,19 @@ fn a_folder_of_images_per_class_trains_a_classifier() {
     std::fs::write(root.join("horizontal/notes.txt"), "not a picture: skipped in an image folder").unwrap();
     let ds = cairn::data::read_path(&root).unwrap();
     assert_eq!(ds.n_rows(), 180);
-    assert_eq!(ds.n_cols(), 16 * 16 + 24 + 2, "pixels, colour histograms, label and file");
-    let o = cairn(&["train", root.to_str().unwrap(), "--target", "label", "--model", "logistic", "--json"]);
+    assert_eq!(ds.n_cols(), 1280 + 16 * 16 + 24 + 2, "encoder features, pixels, colour histograms, label and file");
+    // "simple pixels" alone (the features before the encoder) still learn these drawings
+    let o = cairn(&[
+        "train",
+        root.to_str().unwrap(),
+        "--target",
+        "label",
+        "--model",
+        "logistic",
+        "--pictures",
+        "pixels",
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let acc = v["metrics"]["accuracy"].as_f64().unwrap();
@@ -225,6 +236,10 @@ fn a_folder_of_images_per_class_trains_a_classifier() {
     let o = cairn(&["inspect", root.to_str().unwrap()]);
     assert_clean_failure(&o, "broken.png");
     assert!(stderr(&o).contains("cannot be decoded"), "{}", stderr(&o));
+}
+
+fn ds_file(h: &egui_kittest::Harness<'static, cairn::app::CairnApp>, row: usize) -> String {
+    h.state().state.dataset.as_ref().unwrap().require("file").unwrap().cell_text(row)
 }
 
 #[test]
@@ -239,12 +254,43 @@ fn the_data_panel_opens_a_folder_of_pictures() {
         }
     }
     let picker = cairn::app::FixedPicker { open: Some(root), save: None };
-    let mut h = crate::gui::harness_with(picker, dir.path().to_path_buf());
+    // a tall window, so the thumbnails under the confusion matrix are on screen
+    let options = crate::gui::options(picker, dir.path());
+    let mut h = crate::gui::harness_of(options, egui::vec2(1280.0, 2000.0), false);
     h.step();
     h.get_by_label("Open a folder of examples…").click();
     h.step();
     crate::gui::wait_until(&mut h, "the pictures to load", |a| a.state.dataset.is_some());
-    h.get_by_label("20 rows × 282 columns");
+    // the encoder's 1280 features, a 16×16 thumbnail, 3 × 8 histogram bins, label and file
+    h.get_by_label("20 rows × 1562 columns");
     let ds = h.state().state.dataset.as_ref().unwrap();
     assert_eq!(ds.require("label").unwrap().cell_text(19), "stripes");
+    assert!(ds.column("enc_1279").is_some() && ds.column("pixel_15_15").is_some());
+    let pictures = ds.pictures.as_ref().expect("the dataset says it was made from pictures");
+    assert_eq!(pictures.encoder.as_ref().map(|e| e.name.as_str()), Some("efficientnet-lite0"));
+
+    // Train, then Evaluate shows the pictures of a confusion-matrix cell; clicking one gives
+    // the classes' probabilities for it.
+    assert_eq!(h.state().state.settings.target.as_deref(), Some("label"), "the labels are the target already");
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.get_by_label("Augment pictures");
+    h.state_mut().state.settings.model = Some(cairn::train::ModelKind::Logistic);
+    crate::gui::train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.step();
+    let o = h.state().state.outcome.clone().unwrap();
+    let cairn::eval::Detail::Classification { actual, predicted, .. } = &o.report.detail else { panic!() };
+    let (a, p) = (actual[0], predicted[0]);
+    h.state_mut().state.eval_view.cell = Some((a, p));
+    h.run_steps(3);
+    let source = o.test_source_rows[0];
+    let file = ds_file(&h, source);
+    let name = file.rsplit('/').next().unwrap().to_string();
+    h.get_by_label(&name).click();
+    h.run_steps(2);
+    h.get_by_label_contains("how sure the model is");
+    let chosen = h.state().state.eval_view.pictures.chosen.clone().expect("a picture was chosen");
+    assert_eq!(chosen.1.len(), 2, "one probability per class");
+    assert!((chosen.1.iter().map(|(_, p)| p).sum::<f64>() - 1.0).abs() < 1e-9);
 }
