@@ -56,6 +56,8 @@ mod layers;
 mod messy;
 #[path = "suite/onnx.rs"]
 mod onnx;
+#[path = "suite/onnx_pictures.rs"]
+mod onnx_pictures;
 #[path = "suite/postgres.rs"]
 mod postgres;
 #[path = "suite/privacy.rs"]

@@ -115,8 +115,10 @@ pub enum Command {
         /// LightGBM), `serve`, `gpu`, `import` (a generated CSV of --rows
         /// rows × 20 columns through `cairn inspect`, against pandas read_csv + describe), `wide`
         /// (a 16 000-title column one-hot in full: linear, ridge, logistic against scikit-learn),
-        /// `bundle` (the 100-tree forest's bundle in both encodings: size, load, predict) or
-        /// `frames` (the app's UI frame time while that CSV is imported, against idle frames).
+        /// `bundle` (the 100-tree forest's bundle in both encodings: size, load, predict),
+        /// `images` (pictures embedded per second by the image encoder, against onnxruntime on
+        /// the same ONNX) or `frames` (the app's UI frame time while that CSV is imported,
+        /// against idle frames).
         what: String,
         /// Folder with california_housing.csv and sms_spam.csv.
         #[arg(long, default_value = "assets")]
@@ -297,6 +299,7 @@ pub fn run(command: Command) -> Result<()> {
             "import" => crate::cli::bench::import::bench_import(rows, &python, repeat.max(1), json),
             "explain" => crate::cli::bench::explain::bench_explain(&data_dir, &python, 1, json),
             "bundle" => crate::cli::bench::bundle::bench_bundle(&data_dir, repeat.max(1), json),
+            "images" => crate::cli::bench::images::bench_images(&python, repeat.max(1), json),
             // 20 000 rows unless --rows says otherwise (the 1 000 000 default is import's).
             "wide" => {
                 let rows = if rows == 1_000_000 { 20_000 } else { rows };
@@ -305,7 +308,7 @@ pub fn run(command: Command) -> Result<()> {
             // Measured on the app's UI, so `main` runs it before `run` (this file never names the UI).
             "frames" => bail!("'cairn bench frames' is run by the binary's entry point"),
             other => bail!(
-                "unknown benchmark '{other}' (available: train, boosting, serve, gpu, import, explain, wide, bundle, frames)"
+                "unknown benchmark '{other}' (available: train, boosting, serve, gpu, import, explain, wide, bundle, images, frames)"
             ),
         },
     }

@@ -65,6 +65,17 @@ pub(crate) fn table_warnings_counted(ds: &Dataset, counts: &[(usize, usize)], du
     let per_column: Vec<Vec<Warning>> =
         ds.columns.par_iter().zip(counts).map(|(c, &counts)| column_warnings(c, n, counts)).collect();
     let mut out: Vec<Warning> = per_column.into_iter().flatten().collect();
+    // A folder of pictures: the file names identify pictures, they are not something to learn.
+    if ds.pictures.is_some()
+        && ds.column("file").is_some()
+        && !out.iter().any(|w| w.column.as_deref() == Some("file") && w.kind == "id_like")
+    {
+        out.push(warn(
+            Some("file"),
+            "id_like",
+            "'file' names each picture's file: a model would learn the names by heart instead of what the pictures show. The recipe leaves it out.".into(),
+        ));
+    }
     if duplicates > 0 {
         out.push(warn(
             None,

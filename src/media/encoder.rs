@@ -74,6 +74,25 @@ struct InputMeta {
     std: f32,
 }
 
+/// One convolution laid out as ONNX and PyTorch write it, for exporters.
+pub struct ExportLayer {
+    /// `[outputs, inputs / groups, kernel, kernel]`
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub inputs: usize,
+    pub outputs: usize,
+    pub groups: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    /// Zero padding (top, left, bottom, right): TensorFlow's "SAME" for the layer's input size.
+    pub pads: [usize; 4],
+    pub relu6: bool,
+    /// Keep this layer's input for the block's skip connection.
+    pub save_input: bool,
+    /// Add the kept input to this layer's output.
+    pub skip: bool,
+}
+
 /// A loaded encoder.
 pub struct Encoder {
     pub id: EncoderId,
@@ -226,6 +245,50 @@ impl Encoder {
     /// The features of many pictures, in parallel on the CPU's cores.
     pub fn features_many(&self, inputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
         inputs.par_iter().map(|x| self.features(x)).collect()
+    }
+
+    /// The layers in ONNX/PyTorch layout with their padding written out (for exporters).
+    pub fn export_layers(&self) -> Vec<ExportLayer> {
+        let (mut h, mut w) = (self.size, self.size);
+        let mut out = Vec::with_capacity(self.layers.len());
+        for l in &self.layers {
+            let (k, ins, outs) = (l.kernel, l.inputs, l.outputs);
+            let (weight, groups) = match l.kind {
+                LayerKind::Pointwise => ((0..outs * ins).map(|i| l.weight[(i % ins) * outs + i / ins]).collect(), 1),
+                LayerKind::Depthwise => {
+                    ((0..outs * k * k).map(|i| l.weight[(i % (k * k)) * outs + i / (k * k)]).collect(), outs)
+                }
+                LayerKind::General => {
+                    let w = (0..outs * ins * k * k)
+                        .map(|i| {
+                            let (o, rest) = (i / (ins * k * k), i % (ins * k * k));
+                            let (ci, tap) = (rest / (k * k), rest % (k * k));
+                            l.weight[(tap * ins + ci) * outs + o]
+                        })
+                        .collect();
+                    (w, 1)
+                }
+            };
+            let s = self.shape(l, 1, h, w);
+            let total = |size: usize, out: usize| ((out - 1) * l.stride + k).saturating_sub(size);
+            let (th, tw) = (total(h, s.out_height()), total(w, s.out_width()));
+            let pads = [l.pad_top, l.pad_left, th.saturating_sub(l.pad_top), tw.saturating_sub(l.pad_left)];
+            out.push(ExportLayer {
+                weight,
+                bias: l.bias.clone(),
+                inputs: ins,
+                outputs: outs,
+                groups,
+                kernel: k,
+                stride: l.stride,
+                pads,
+                relu6: l.relu6,
+                save_input: l.save_input,
+                skip: l.skip,
+            });
+            (h, w) = (s.out_height(), s.out_width());
+        }
+        out
     }
 
     /// The ImageNet class scores (1000 logits) of pooled features.

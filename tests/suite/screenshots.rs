@@ -305,3 +305,48 @@ fn screenshot_of_a_streamed_file() {
     wait_until(&mut h, "the stream", |a| a.state.dataset.is_some());
     save(&mut h, "screenshot-streamed.png");
 }
+
+#[test]
+#[ignore = "writes the README screenshots: cargo test screenshots -- --ignored"]
+fn screenshot_of_the_pictures_behind_a_mistake() {
+    let dir = crate::common::tempdir();
+    let status = std::process::Command::new("python3")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/picture_sets.py"))
+        .arg(dir.path())
+        .arg("digits")
+        .status()
+        .unwrap();
+    assert!(status.success(), "tools/picture_sets.py needs scikit-learn and Pillow");
+    let options = crate::gui::options(FixedPicker { open: Some(dir.path().join("digits")), save: None }, dir.path());
+    let mut h = crate::gui::harness_of(options, egui::vec2(1280.0, 1500.0), true);
+    h.step();
+    h.get_by_label("Open a folder of examples…").click();
+    h.step();
+    wait_until(&mut h, "the pictures to be embedded", |a| a.state.dataset.is_some());
+    h.get_by_label("3  Train").click();
+    h.step();
+    h.state_mut().state.settings.model = Some(cairn::train::ModelKind::Logistic);
+    train_and_wait(&mut h);
+    h.get_by_label("4  Evaluate").click();
+    h.run_steps(3);
+    let o = h.state().state.outcome.clone().unwrap();
+    let cairn::eval::Detail::Classification { confusion, .. } = &o.report.detail else { panic!() };
+    let (a, p) = (0..10)
+        .flat_map(|a| (0..10).map(move |p| (a, p)))
+        .filter(|&(a, p)| a != p)
+        .max_by_key(|&(a, p)| confusion[a][p])
+        .unwrap();
+    h.state_mut().state.eval_view.cell = Some((a, p));
+    h.run_steps(3);
+    let first = o.test_source_rows.iter().zip(0..).find_map(|(&src, i)| match &o.report.detail {
+        cairn::eval::Detail::Classification { actual, predicted, .. } if actual[i] == a && predicted[i] == p => {
+            Some(src)
+        }
+        _ => None,
+    });
+    let file = h.state().state.dataset.as_ref().unwrap().require("file").unwrap().cell_text(first.unwrap());
+    h.get_by_label(file.rsplit('/').next().unwrap()).click();
+    h.run_steps(3);
+    h.get_by_label_contains("how sure the model is");
+    save(&mut h, "screenshot-pictures.png");
+}

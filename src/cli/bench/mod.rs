@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod explain;
 pub mod gpu;
+pub mod images;
 pub mod import;
 pub mod serve;
 pub mod wide;

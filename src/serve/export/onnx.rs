@@ -9,6 +9,10 @@
 //! (`double [N, classes]`) for classification. Trees are walked with Gather/Where steps (one per
 //! level), so no ML-domain tree operator is needed.
 
+mod vision;
+
+pub use vision::{IMAGE_INPUT, encoder_onnx};
+
 use super::proto::Msg;
 use crate::features::FittedStep;
 use crate::gpu::net::Weights;
@@ -44,6 +48,13 @@ pub enum OnnxError {
     #[error("ONNX export is for regression and classification models, not {0}")]
     Task(&'static str),
     #[error(
+        "this picture model also learns from simple pixels; ONNX export covers models trained on the \
+         encoder's features alone (cairn train FOLDER --pictures encoder)"
+    )]
+    Pictures,
+    #[error("{0}")]
+    Encoder(String),
+    #[error(
         "this model's probabilities are calibrated ({0}); ONNX export does not carry the calibration yet — \
          serve this model with `cairn serve` instead"
     )]
@@ -56,6 +67,18 @@ pub fn to_onnx(pipeline: &Pipeline, checksum: &str) -> Result<Vec<u8>, OnnxError
         return Err(OnnxError::Calibrated(c.method.name()));
     }
     let mut g = Graph::default();
+    // A picture model: the image goes through the encoder, whose features are the `enc_*` columns.
+    if let Some(pictures) = &pipeline.pictures {
+        if pictures.features.pixels() {
+            return Err(OnnxError::Pictures);
+        }
+        pictures.check_encoder().map_err(OnnxError::Encoder)?;
+        let encoder = crate::media::shipped().map_err(|e| OnnxError::Encoder(e.to_string()))?;
+        let features = g.encoder(encoder);
+        let features = g.node("Cast", &[&features], vec![attr_int("to", DOUBLE)]);
+        let columns = (0..encoder.width()).map(|j| (format!("enc_{j}"), j)).collect();
+        g.provided = Some((features, columns));
+    }
     let features = g.recipe(pipeline)?;
     let classes = &pipeline.target.classes;
     match pipeline.target.task {
@@ -83,26 +106,32 @@ pub fn to_onnx(pipeline: &Pipeline, checksum: &str) -> Result<Vec<u8>, OnnxError
         Task::Recommendation => return Err(OnnxError::Task("recommendation")),
     }
     let meta = [
-        ("cairn_version", env!("CARGO_PKG_VERSION").to_string()),
         ("model", pipeline.info.model.clone()),
         ("target", pipeline.target.name.clone()),
         ("classes", serde_json::Value::from(classes.clone()).to_string()),
         ("bundle_checksum", checksum.to_string()),
         ("data_hash", pipeline.info.data_hash.clone()),
     ];
-    let graph = g.finish(&format!("cairn_{}", pipeline.info.model));
+    let doc = format!("{} predicting '{}'", pipeline.model_display_name(), pipeline.target.name);
+    Ok(model_proto(g, &format!("cairn_{}", pipeline.info.model), &doc, &meta))
+}
+
+/// The serialised `ModelProto` of a finished graph, with Cairn's version and `meta` as metadata.
+fn model_proto(g: Graph, name: &str, doc: &str, meta: &[(&str, String)]) -> Vec<u8> {
+    let graph = g.finish(name);
     let mut model = Msg::new()
         .int(1, IR_VERSION)
         .str(2, "cairn")
         .str(3, env!("CARGO_PKG_VERSION"))
-        .str(6, &format!("{} predicting '{}'", pipeline.model_display_name(), pipeline.target.name))
+        .str(6, doc)
         .msg(8, Msg::new().str(1, "").int(2, OPSET))
         .msg(8, Msg::new().str(1, "ai.onnx.ml").int(2, 1))
-        .msg(7, graph);
+        .msg(7, graph)
+        .msg(14, Msg::new().str(1, "cairn_version").str(2, env!("CARGO_PKG_VERSION")));
     for (k, v) in meta {
-        model = model.msg(14, Msg::new().str(1, k).str(2, &v));
+        model = model.msg(14, Msg::new().str(1, k).str(2, v));
     }
-    Ok(model.into_bytes())
+    model.into_bytes()
 }
 
 /// A graph under construction: nodes in topological order, constants as initializers.
@@ -113,6 +142,9 @@ struct Graph {
     inputs: Vec<Msg>,
     outputs: Vec<Msg>,
     counter: usize,
+    /// Columns computed inside the graph (a picture's encoder features): a `double [N, W]`
+    /// tensor and each column's index in it, read instead of graph inputs.
+    provided: Option<(String, std::collections::HashMap<String, usize>)>,
 }
 
 fn attr_int(name: &str, v: i64) -> Msg {
@@ -184,6 +216,13 @@ impl Graph {
 
     /// A column input (`[N]`, as MLflow's pyfunc feeds DataFrame columns) and its `[N, 1]` form.
     fn input(&mut self, name: &str, elem: i64) -> String {
+        if let Some((features, columns)) = &self.provided
+            && let Some(&j) = columns.get(name)
+        {
+            let features = features.clone();
+            let at = self.const_ints(&[1], &[j as i64]);
+            return self.node("Gather", &[&features, &at], vec![attr_int("axis", 1)]);
+        }
         self.inputs.push(Msg::new().str(1, name).msg(2, tensor_type(elem, &[-1])));
         let shape = self.const_ints(&[2], &[-1, 1]);
         self.binary("Reshape", name, &shape)
@@ -221,10 +260,22 @@ impl Graph {
     /// The fitted recipe: one input per column, the features as `double [N, F]`.
     fn recipe(&mut self, p: &Pipeline) -> Result<String, OnnxError> {
         let mut parts = Vec::new();
-        if let Some(t) = p.fitted_recipe.table.first() {
+        // A dropped column is simply not read; other table steps have no ONNX form yet.
+        if let Some(t) = p.fitted_recipe.table.iter().find(|t| !matches!(t, crate::features::FittedTable::Drop { .. }))
+        {
             return Err(OnnxError::Step(t.describe()));
         }
-        for step in &p.fitted_recipe.steps {
+        let mut steps = p.fitted_recipe.steps.iter().peekable();
+        while let Some(step) = steps.next() {
+            // A run of scaled encoder features: one Gather, Sub and Mul for the whole run.
+            if let Some(j) = self.provided_scaled(step) {
+                let mut run = vec![(j, step)];
+                while let Some(j) = steps.peek().and_then(|s| self.provided_scaled(s)) {
+                    run.push((j, steps.next().unwrap_or(step)));
+                }
+                parts.push(self.scaled_block(&run));
+                continue;
+            }
             match step {
                 FittedStep::ImputeScale { column, median, mean, std, indicator, keep_missing } => {
                     let x = self.input(column, DOUBLE);
@@ -279,6 +330,35 @@ impl Graph {
         }
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         Ok(self.node("Concat", &parts, vec![attr_int("axis", 1)]))
+    }
+
+    /// The index of `step`'s column among the provided features, when it is a plain scaling
+    /// of one (no missing indicator: computed features are never missing).
+    fn provided_scaled(&self, step: &FittedStep) -> Option<usize> {
+        let (_, columns) = self.provided.as_ref()?;
+        match step {
+            FittedStep::ImputeScale { column, indicator: false, .. } => columns.get(column).copied(),
+            _ => None,
+        }
+    }
+
+    /// `(x - mean) × (1 / std)` of provided feature columns at once (`[N, run]`).
+    fn scaled_block(&mut self, run: &[(usize, &FittedStep)]) -> String {
+        let features = self.provided.as_ref().map(|(f, _)| f.clone()).unwrap_or_default();
+        let idx: Vec<i64> = run.iter().map(|(j, _)| *j as i64).collect();
+        let (mut means, mut inv_std) = (Vec::new(), Vec::new());
+        for (_, step) in run {
+            if let FittedStep::ImputeScale { mean, std, .. } = step {
+                means.push(*mean);
+                inv_std.push(1.0 / std);
+            }
+        }
+        let at = self.const_ints(&[idx.len() as i64], &idx);
+        let x = self.node("Gather", &[&features, &at], vec![attr_int("axis", 1)]);
+        let mean = self.const_doubles(&[means.len() as i64], &means);
+        let centred = self.binary("Sub", &x, &mean);
+        let inv = self.const_doubles(&[inv_std.len() as i64], &inv_std);
+        self.binary("Mul", &centred, &inv)
     }
 
     /// The model on `x`: regression values (`[N, 1]`) or class probabilities (`[N, classes]`).
