@@ -416,7 +416,9 @@ async fn predict(State(state): State<Arc<ServeState>>, headers: HeaderMap, body:
     let ct = content_type(&headers);
     if state.current().pipeline.pictures.is_some() {
         // A picture model takes pictures (multipart files or base64 JSON) as well as tables.
-        let (body, files) = (body.clone(), pictures::request_pictures(ct.as_deref(), body).await);
+        // The header as sent: a multipart boundary is case-sensitive.
+        let raw = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (body, files) = (body.clone(), pictures::request_pictures(raw.as_deref(), body).await);
         match files {
             Err(e) => return e.into_response(),
             Ok(Some(files)) => {

@@ -108,8 +108,10 @@ pub(super) async fn request_pictures(
 ) -> Result<Option<Vec<PictureFile>>, ApiError> {
     let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
     let mut files = Vec::new();
-    match content_type {
+    let lower = content_type.map(str::to_ascii_lowercase);
+    match lower.as_deref() {
         Some(ct) if ct.starts_with("multipart/form-data") => {
+            let ct = content_type.unwrap_or(ct);
             let boundary = multer::parse_boundary(ct).map_err(|e| bad(format!("multipart body: {e}")))?;
             let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
             let mut form = multer::Multipart::new(stream, boundary);

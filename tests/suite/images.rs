@@ -193,7 +193,8 @@ fn serve_pictures(bundle: &std::path::Path, face: &std::path::Path, background: 
     assert_eq!(status, 200);
     assert!(page.contains("type=\"file\"") && page.contains("multipart/form-data"), "the page has a file picker");
 
-    let boundary = "cairn-test-boundary";
+    // a boundary with capitals, as browsers make them (it is case-sensitive)
+    let boundary = "----WebKitFormBoundaryCairnTest7Xq";
     let mut body: Vec<u8> = Vec::new();
     for path in [face, background] {
         let name = path.file_name().unwrap().to_str().unwrap();
