@@ -40,6 +40,17 @@ impl CairnApp {
         }
     }
 
+    /// Reads the open folder of pictures again as `features` (in the background; the encoder's
+    /// embeddings come from the cache), keeping the target.
+    fn reopen_pictures(&mut self, features: crate::data::PictureFeatures) {
+        let Some(ds) = &self.state.dataset else { return };
+        let Some(root) = ds.pictures.as_ref().and_then(|p| p.root.clone()) else { return };
+        let name = short_name(&root.display().to_string());
+        let target = self.state.settings.target.clone();
+        let options = crate::data::ImageOptions { features, ..Default::default() };
+        self.start_load(name, target, move |progress| crate::data::read_label_folder_with(&root, options, progress));
+    }
+
     /// `class_weight = balanced` for the chosen model, or logistic regression when none is.
     fn balance_classes(&mut self) {
         use crate::train::ModelKind;
@@ -122,6 +133,7 @@ impl CairnApp {
             Command::Resample(rows) => self.resample(rows),
             Command::Train => self.start_training(),
             Command::BalanceClasses => self.balance_classes(),
+            Command::PictureFeatures(features) => self.reopen_pictures(features),
             Command::TimeBudget(b) => self.state.settings.time_budget = b,
             Command::Calibrate(method) => self.calibrate(method),
             Command::TryAllModels => self.start_try_all(),

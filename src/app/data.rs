@@ -152,6 +152,34 @@ fn streamed_ui(ui: &mut egui::Ui, streamed: &super::state::StreamedData, sample_
     ui.add_space(4.0);
 }
 
+/// What a folder of pictures became, and the other choices (the folder is read again; the
+/// encoder's features come from the cache).
+fn picture_features_ui(ui: &mut egui::Ui, current: crate::data::PictureFeatures, cmds: &mut Vec<Command>) {
+    use crate::data::PictureFeatures;
+    ui.horizontal(|ui| {
+        let label = ui.label("Pictures become").on_hover_text(
+            "Encoder: the 1280 features of a network pretrained on a million photos (transfer learning). \
+             Simple pixels: a 16×16 grey thumbnail and colour histograms, what a model sees without it.",
+        );
+        let name = |f: PictureFeatures| match f {
+            PictureFeatures::Both => "encoder + simple pixels",
+            PictureFeatures::Encoder => "the encoder's features",
+            PictureFeatures::Pixels => "simple pixels only",
+        };
+        egui::ComboBox::from_id_salt("picture_features")
+            .selected_text(name(current))
+            .show_ui(ui, |ui| {
+                for f in [PictureFeatures::Both, PictureFeatures::Encoder, PictureFeatures::Pixels] {
+                    if ui.selectable_label(f == current, name(f)).clicked() && f != current {
+                        cmds.push(Command::PictureFeatures(f));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+}
+
 pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     if state.dataset.is_none() {
         lessons_ui(ui, cmds);
@@ -188,6 +216,9 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     });
     if let Some(streamed) = &state.streamed {
         streamed_ui(ui, streamed, state.sample_rows, cmds);
+    }
+    if let Some(pictures) = ds.pictures.as_ref().filter(|p| p.root.is_some()) {
+        picture_features_ui(ui, pictures.features, cmds);
     }
     super::warnings_ui(ui, "Things to check in this data", &prof.warnings, state, cmds);
     ui.add_space(4.0);

@@ -98,6 +98,8 @@ pub enum Command {
     /// Make rare classes count more: `class_weight = balanced` for the model chosen (or, with
     /// Automatic, logistic regression).
     BalanceClasses,
+    /// Read the open folder of pictures again as these features.
+    PictureFeatures(crate::data::PictureFeatures),
     /// Set (or clear) probability calibration and retrain.
     Calibrate(Option<crate::train::calibration::Calibration>),
     /// Start the lesson of a class pack file.

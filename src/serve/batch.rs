@@ -52,28 +52,41 @@ fn predict_chunks(
         let prediction = pipeline
             .predict(ds)
             .map_err(|error| BatchError::Predict { source_name: source_name.to_string(), error })?;
-        if first {
-            let mut names: Vec<String> = ds.column_names();
-            names.push("prediction".into());
-            if let Prediction::Classification { .. } = prediction {
-                names.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
-            }
-            writer.write_record(&names).map_err(std::io::Error::from)?;
-        }
-        for row in 0..ds.n_rows() {
-            let mut cells: Vec<String> = ds.columns.iter().map(|c| c.cell_text(row)).collect();
-            match &prediction {
-                Prediction::Regression(v) => cells.push(format!("{}", v[row])),
-                Prediction::Classification { labels, probabilities } => {
-                    cells.push(labels[row].clone());
-                    cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
-                }
-            }
-            writer.write_record(&cells).map_err(std::io::Error::from)?;
-        }
-        Ok(())
+        let columns: Vec<&crate::data::Column> = ds.columns.iter().collect();
+        write_predictions(pipeline, &columns, &prediction, writer, first)
     };
     csv_chunks(input, out, progress, chunk_bytes, &mut write)
+}
+
+/// Writes each row's `columns` followed by its prediction (and class probabilities), after a
+/// header when `header`.
+pub(crate) fn write_predictions<W: Write>(
+    pipeline: &Pipeline,
+    columns: &[&crate::data::Column],
+    prediction: &Prediction,
+    writer: &mut csv::Writer<W>,
+    header: bool,
+) -> Result<(), BatchError> {
+    if header {
+        let mut names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        names.push("prediction".into());
+        if let Prediction::Classification { .. } = prediction {
+            names.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
+        }
+        writer.write_record(&names).map_err(std::io::Error::from)?;
+    }
+    for row in 0..prediction.len() {
+        let mut cells: Vec<String> = columns.iter().map(|c| c.cell_text(row)).collect();
+        match prediction {
+            Prediction::Regression(v) => cells.push(format!("{}", v[row])),
+            Prediction::Classification { labels, probabilities } => {
+                cells.push(labels[row].clone());
+                cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
+            }
+        }
+        writer.write_record(&cells).map_err(std::io::Error::from)?;
+    }
+    Ok(())
 }
 
 /// The CSV writer each chunk's rows go to.

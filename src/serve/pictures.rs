@@ -4,11 +4,11 @@
 //! `label` when the folder has one sub-folder per class, `prediction` and the class
 //! probabilities (the 1280 feature columns are not written).
 
-use super::batch::{BatchError, csv_writer};
+use super::batch::{BatchError, csv_writer, write_predictions};
 use super::{ApiError, error};
 use crate::data::pictures::{PictureFile, is_image, read_picture_files};
 use crate::data::{DataError, Dataset, Progress, read_label_folder_with};
-use crate::train::{Pipeline, Prediction};
+use crate::train::Pipeline;
 use axum::http::StatusCode;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -75,23 +75,7 @@ pub fn predict_pictures(
         pipeline.predict(&ds).map_err(|error| BatchError::Predict { source_name: "the pictures".into(), error })?;
     let kept: Vec<&crate::data::Column> = ds.columns.iter().filter(|c| c.name == "file" || c.name == "label").collect();
     let mut writer = csv_writer(out);
-    let mut header: Vec<String> = kept.iter().map(|c| c.name.clone()).collect();
-    header.push("prediction".into());
-    if let Prediction::Classification { .. } = prediction {
-        header.extend(pipeline.target.classes.iter().map(|c| format!("probability_{c}")));
-    }
-    writer.write_record(&header).map_err(std::io::Error::from)?;
-    for row in 0..ds.n_rows() {
-        let mut cells: Vec<String> = kept.iter().map(|c| c.cell_text(row)).collect();
-        match &prediction {
-            Prediction::Regression(v) => cells.push(format!("{}", v[row])),
-            Prediction::Classification { labels, probabilities } => {
-                cells.push(labels[row].clone());
-                cells.extend(probabilities[row].iter().map(|p| format!("{p}")));
-            }
-        }
-        writer.write_record(&cells).map_err(std::io::Error::from)?;
-    }
+    write_predictions(pipeline, &kept, &prediction, &mut writer, true)?;
     writer.flush()?;
     Ok(ds.n_rows())
 }

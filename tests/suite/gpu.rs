@@ -24,11 +24,11 @@ pub fn gpu() -> Option<GpuEngine> {
     }
 }
 
-fn random(rng: &mut Rng, len: usize, scale: f32) -> Vec<f32> {
+pub(crate) fn random(rng: &mut Rng, len: usize, scale: f32) -> Vec<f32> {
     (0..len).map(|_| rng.symmetric_f32() * scale).collect()
 }
 
-fn assert_close(gpu: &[f32], cpu: &[f32], tol: f32, what: &str) {
+pub(crate) fn assert_close(gpu: &[f32], cpu: &[f32], tol: f32, what: &str) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: lengths");
     for (i, (g, c)) in gpu.iter().zip(cpu).enumerate() {
         let err = (g - c).abs() / c.abs().max(1.0);

@@ -3,24 +3,12 @@
 //! GPU against the CPU path on real photos. They fail without an adapter, unless
 //! CAIRN_ALLOW_NO_GPU=1.
 
-use crate::gpu::gpu;
+use crate::gpu::{assert_close, gpu, random};
 use cairn::gpu::conv::{self, ConvShape};
 use cairn::gpu::reference::{self, Activation};
 use cairn::gpu::{CpuEngine, Engine};
 use cairn::media::{self, EngineEncoder, picture};
 use cairn::util::Rng;
-
-fn random(rng: &mut Rng, len: usize, scale: f32) -> Vec<f32> {
-    (0..len).map(|_| rng.symmetric_f32() * scale).collect()
-}
-
-fn assert_close(got: &[f32], want: &[f32], tol: f32, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (i, (g, c)) in got.iter().zip(want).enumerate() {
-        let err = (g - c).abs() / c.abs().max(1.0);
-        assert!(err <= tol, "{what}: cell {i}: gpu {g} vs cpu {c} (relative error {err})");
-    }
-}
 
 /// batch, height, width, channels, kernel, stride, pad_top, pad_left
 type Geometry = [usize; 8];

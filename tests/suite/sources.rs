@@ -293,4 +293,17 @@ fn the_data_panel_opens_a_folder_of_pictures() {
     let chosen = h.state().state.eval_view.pictures.chosen.clone().expect("a picture was chosen");
     assert_eq!(chosen.1.len(), 2, "one probability per class");
     assert!((chosen.1.iter().map(|(_, p)| p).sum::<f64>() - 1.0).abs() < 1e-9);
+
+    // Back on the Data panel, the pictures can become simple pixels only (to show the contrast).
+    h.get_by_label("1  Data").click();
+    h.step();
+    h.get_by_label("Pictures become").click();
+    h.run_steps(3);
+    h.get_by_label("simple pixels only").click();
+    h.step();
+    crate::gui::wait_until(&mut h, "the pictures to be read again", |a| {
+        a.state.dataset.as_ref().is_some_and(|d| d.column("enc_0").is_none())
+    });
+    h.get_by_label("20 rows × 282 columns");
+    assert_eq!(h.state().state.settings.target.as_deref(), Some("label"), "the target is kept");
 }
