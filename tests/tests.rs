@@ -80,6 +80,8 @@ mod serve;
 mod serve_api;
 #[path = "suite/settings.rs"]
 mod settings;
+#[path = "suite/sounds.rs"]
+mod sounds;
 #[path = "suite/sources.rs"]
 mod sources;
 #[path = "suite/sweep.rs"]

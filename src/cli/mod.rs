@@ -243,7 +243,9 @@ pub fn run(command: Command) -> Result<()> {
         },
         Command::Predict { bundle, input, more, out, explain: false, horizon } => {
             let (pipeline, _) = load_bundle(&bundle)?;
-            if pipeline.pictures.is_some() {
+            // Pictures, or a folder of examples (sounds, texts) read as in training.
+            let folder = more.is_empty() && input.is_dir() && !cairn::data::is_parquet_folder(&input);
+            if pipeline.pictures.is_some() || folder {
                 let inputs: Vec<PathBuf> = std::iter::once(input).chain(more).collect();
                 return cmd_predict_pictures(&pipeline, &inputs, out.as_deref());
             }

@@ -1,6 +1,7 @@
 //! Folders of examples, one sub-folder per label: text files (`spam/`, `ham/`) become a
-//! `text` column, images (`cats/`, `dogs/`) become pixel and colour features, so a class can
-//! train on them like on any table.
+//! `text` column, images (`cats/`, `dogs/`) the image encoder's features and simple pixels,
+//! sound clips (`.wav`: `yes/`, `no/`) log-mel statistics, so a class can train on them like
+//! on any table.
 
 use super::csv::Progress;
 use super::pictures::{ImageOptions, PictureFile, is_image, picture_feature_columns};
@@ -56,12 +57,53 @@ pub fn read_label_folder_with(path: &Path, options: ImageOptions, progress: &Pro
         )));
     }
     let images = examples.iter().filter(|e| is_image(&e.path)).count();
-    if images * 2 > examples.len() {
+    let sounds = examples.iter().filter(|e| is_sound(&e.path)).count();
+    if sounds * 2 > examples.len() {
+        examples.retain(|e| is_sound(&e.path));
+        read_sounds(&source, &examples, progress)
+    } else if images * 2 > examples.len() {
         examples.retain(|e| is_image(&e.path));
         read_images(path, &source, &examples, options, progress)
     } else {
         read_texts(&source, &examples)
     }
+}
+
+fn is_sound(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
+/// Sound clips: each `.wav` becomes its log-mel statistics (`media::sound`), on every core.
+fn read_sounds(source: &str, examples: &[Example], progress: &Progress) -> Result<Dataset, DataError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let done = AtomicUsize::new(0);
+    let rows: Vec<Vec<f32>> = examples
+        .par_iter()
+        .map(|e| {
+            if progress.cancelled() {
+                return Err(super::csv::cancelled(source));
+            }
+            let bytes = std::fs::read(&e.path).map_err(|error| DataError::Io { path: e.path.clone(), error })?;
+            let name = e.path.display().to_string();
+            let samples = crate::media::sound::read_wav(&name, &bytes).map_err(|err| DataError::Invalid {
+                source_name: name.clone(),
+                message: format!("this sound cannot be read ({err}); save it again as WAV"),
+            })?;
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(report) = progress.report {
+                report(n as f32 / examples.len().max(1) as f32);
+            }
+            Ok(crate::media::sound::clip_features(&samples))
+        })
+        .collect::<Result<_, DataError>>()?;
+    let mut columns: Vec<Column> = crate::media::sound::feature_names()
+        .into_iter()
+        .enumerate()
+        .map(|(j, name)| Column::numeric(name, rows.iter().map(|r| Some(f64::from(r[j]))).collect()))
+        .collect();
+    columns.push(label_column(examples));
+    columns.push(file_column(examples));
+    Dataset::new(source, columns)
 }
 
 fn hidden(path: &Path) -> bool {

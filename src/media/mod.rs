@@ -1,12 +1,13 @@
-//! Pictures (and, next, sounds) as features: the pretrained image encoder ([`encoder`]), the
+//! Pictures and sounds as features: the pretrained image encoder ([`encoder`]), the
 //! picture preparation it expects with the augmentations for small sets ([`picture`]), and an
 //! on-disk cache of embeddings keyed by the file's hash ([`cache`]), so reopening a folder is
-//! instant. Used by `data::folder`; depends only on `gpu` (the kernels and their references).
+//! instant; and sound clips as log-mel statistics ([`sound`]). Used by `data::folder`; depends only on `gpu` (the kernels and their references).
 
 pub mod cache;
 pub mod encoder;
 pub mod on_engine;
 pub mod picture;
+pub mod sound;
 
 pub use encoder::{Encoder, EncoderId, shipped};
 pub use on_engine::EngineEncoder;

@@ -17,6 +17,12 @@ use std::path::{Path, PathBuf};
 /// or folders of pictures and picture files (read in the order given, each folder sorted).
 pub fn read_pictures(pipeline: &Pipeline, inputs: &[PathBuf], progress: &Progress) -> Result<Dataset, BatchError> {
     let Some(source) = &pipeline.pictures else {
+        // Sounds or texts: a folder of examples is read as it was for training.
+        if let [dir] = inputs
+            && dir.is_dir()
+        {
+            return Ok(crate::data::read_path_with(dir, progress)?);
+        }
         return Err(DataError::Invalid {
             source_name: inputs.first().map(|p| p.display().to_string()).unwrap_or_default(),
             message: "this model was not trained on pictures: give it a table (CSV) to predict".into(),
