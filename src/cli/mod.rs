@@ -4,6 +4,7 @@ pub mod bench;
 mod explain;
 mod fairness;
 mod forecast;
+mod pictures;
 pub mod runs;
 pub mod teach;
 mod train;
@@ -247,7 +248,7 @@ pub fn run(command: Command) -> Result<()> {
             let folder = more.is_empty() && input.is_dir() && !cairn::data::is_parquet_folder(&input);
             if pipeline.pictures.is_some() || folder {
                 let inputs: Vec<PathBuf> = std::iter::once(input).chain(more).collect();
-                return cmd_predict_pictures(&pipeline, &inputs, out.as_deref());
+                return crate::cli::pictures::cmd_predict_pictures(&pipeline, &inputs, out.as_deref());
             }
             if let Some(extra) = more.first() {
                 bail!("'{}': one input file at a time (several are for picture models)", extra.display());
@@ -490,51 +491,6 @@ pub(crate) fn load(path: &Path) -> Result<Dataset> {
     Ok(cairn::data::read_path(path)?)
 }
 
-/// [`load`], where a folder of pictures becomes `features` (with a progress bar on stderr while
-/// the pictures are embedded).
-pub(crate) fn load_pictures(
-    path: &Path,
-    features: cairn::data::PictureFeatures,
-    device: cairn::gpu::DeviceChoice,
-) -> Result<Dataset> {
-    if !path.is_dir() || cairn::data::is_parquet_folder(path) {
-        return load(path);
-    }
-    let bar = PictureBar::new();
-    let report = |share: f32| bar.draw(share);
-    let progress = cairn::data::Progress { report: Some(&report), cancel: None };
-    let options = cairn::data::ImageOptions { features, device, ..Default::default() };
-    let data = cairn::data::read_label_folder_with(path, options, &progress);
-    bar.finish();
-    Ok(data?)
-}
-
-/// A progress bar on stderr for pictures being embedded, redrawn when the percentage changes
-/// (from several threads).
-struct PictureBar {
-    started: Instant,
-    percent: std::sync::atomic::AtomicU32,
-}
-
-impl PictureBar {
-    fn new() -> Self {
-        PictureBar { started: Instant::now(), percent: std::sync::atomic::AtomicU32::new(u32::MAX) }
-    }
-    fn draw(&self, share: f32) {
-        let percent = (share * 100.0).round() as u32;
-        if self.percent.swap(percent, std::sync::atomic::Ordering::Relaxed) != percent {
-            let bar = "#".repeat((share * 30.0).round() as usize);
-            eprint!("\r[{bar:<30}] {percent:>3}%  pictures  {:.1} s", self.started.elapsed().as_secs_f64());
-        }
-    }
-    /// Ends the bar's line, if it drew one.
-    fn finish(&self) {
-        if self.percent.load(std::sync::atomic::Ordering::Relaxed) != u32::MAX {
-            eprintln!();
-        }
-    }
-}
-
 /// `cairn export`: what to write, then [`crate::cli::runs::cmd_export`].
 fn run_export(command: Command) -> Result<()> {
     let Command::Export {
@@ -586,31 +542,6 @@ fn cmd_predict(pipeline: cairn::train::Pipeline, input: &Path, out: Option<&Path
         }
     };
     eprintln!();
-    if let Some(path) = out {
-        eprintln!("Wrote {rows} predictions to {}", path.display());
-    }
-    Ok(())
-}
-
-/// `cairn predict` with a picture model: one row per picture (a progress bar while embedding).
-fn cmd_predict_pictures(pipeline: &cairn::train::Pipeline, inputs: &[PathBuf], out: Option<&Path>) -> Result<()> {
-    let bar = PictureBar::new();
-    let report = |share: f32| bar.draw(share);
-    let progress = cairn::data::Progress { report: Some(&report), cancel: None };
-    let what = inputs.first().map(|p| p.display().to_string()).unwrap_or_default();
-    let rows = match out {
-        Some(path) => cairn::serve::batch::write_atomically_with(path, &mut |w| {
-            cairn::serve::pictures::predict_pictures(pipeline, inputs, w, &progress)
-        }),
-        None => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let rows = cairn::serve::pictures::predict_pictures(pipeline, inputs, &mut stdout, &progress);
-            stdout.flush()?;
-            rows
-        }
-    };
-    bar.finish();
-    let rows = rows.with_context(|| format!("cannot predict '{what}'"))?;
     if let Some(path) = out {
         eprintln!("Wrote {rows} predictions to {}", path.display());
     }

@@ -61,7 +61,7 @@ pub(super) fn cmd_train(a: TrainArgs) -> Result<()> {
             Some(name) => cairn::data::PictureFeatures::parse(name)
                 .with_context(|| format!("unknown --pictures '{name}' (use encoder, pixels or both)"))?,
         };
-        let load = |path: &std::path::Path| super::load_pictures(path, features, device);
+        let load = |path: &std::path::Path| super::pictures::load_pictures(path, features, device);
         (load(&a.data)?, a.test.as_deref().map(load).transpose()?, None)
     };
     if a.augment > 0 && data.pictures.is_none() {

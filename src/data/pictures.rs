@@ -53,7 +53,7 @@ impl PictureFeatures {
 pub struct ImageOptions {
     pub features: PictureFeatures,
     /// Where the encoder runs: a hardware GPU when found (auto), the CPU, or any GPU.
-    pub device: crate::gpu::DeviceChoice,
+    pub device: crate::media::DeviceChoice,
     /// The thumbnail's side in pixels (one column per pixel, 0–1).
     pub size: u32,
     /// Bins of the histogram per colour channel (the share of pixels in each bin).

@@ -9,6 +9,8 @@ pub mod on_engine;
 pub mod picture;
 pub mod sound;
 
+/// Where the encoder runs (re-exported for the layers above, which choose it).
+pub use crate::gpu::DeviceChoice;
 pub use encoder::{Encoder, EncoderId, shipped};
 pub use on_engine::EngineEncoder;
 

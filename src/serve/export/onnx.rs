@@ -332,35 +332,6 @@ impl Graph {
         Ok(self.node("Concat", &parts, vec![attr_int("axis", 1)]))
     }
 
-    /// The index of `step`'s column among the provided features, when it is a plain scaling
-    /// of one (no missing indicator: computed features are never missing).
-    fn provided_scaled(&self, step: &FittedStep) -> Option<usize> {
-        let (_, columns) = self.provided.as_ref()?;
-        match step {
-            FittedStep::ImputeScale { column, indicator: false, .. } => columns.get(column).copied(),
-            _ => None,
-        }
-    }
-
-    /// `(x - mean) × (1 / std)` of provided feature columns at once (`[N, run]`).
-    fn scaled_block(&mut self, run: &[(usize, &FittedStep)]) -> String {
-        let features = self.provided.as_ref().map(|(f, _)| f.clone()).unwrap_or_default();
-        let idx: Vec<i64> = run.iter().map(|(j, _)| *j as i64).collect();
-        let (mut means, mut inv_std) = (Vec::new(), Vec::new());
-        for (_, step) in run {
-            if let FittedStep::ImputeScale { mean, std, .. } = step {
-                means.push(*mean);
-                inv_std.push(1.0 / std);
-            }
-        }
-        let at = self.const_ints(&[idx.len() as i64], &idx);
-        let x = self.node("Gather", &[&features, &at], vec![attr_int("axis", 1)]);
-        let mean = self.const_doubles(&[means.len() as i64], &means);
-        let centred = self.binary("Sub", &x, &mean);
-        let inv = self.const_doubles(&[inv_std.len() as i64], &inv_std);
-        self.binary("Mul", &centred, &inv)
-    }
-
     /// The model on `x`: regression values (`[N, 1]`) or class probabilities (`[N, classes]`).
     fn model(&mut self, model: &FittedModel, x: &str) -> Result<String, OnnxError> {
         Ok(match model {

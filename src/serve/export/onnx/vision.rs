@@ -5,6 +5,7 @@
 //! these features to its recipe's `enc_*` columns; `cairn bench images` runs the encoder alone.
 
 use super::{FLOAT, Graph, attr_int, attr_ints, tensor_type};
+use crate::features::FittedStep;
 use crate::media::Encoder;
 
 /// The input's name.
@@ -47,6 +48,35 @@ impl Graph {
         }
         let pooled = self.node("GlobalAveragePool", &[&x], vec![]);
         self.node("Flatten", &[&pooled], vec![attr_int("axis", 1)])
+    }
+
+    /// The index of `step`'s column among the provided features, when it is a plain scaling
+    /// of one (no missing indicator: computed features are never missing).
+    pub(super) fn provided_scaled(&self, step: &FittedStep) -> Option<usize> {
+        let (_, columns) = self.provided.as_ref()?;
+        match step {
+            FittedStep::ImputeScale { column, indicator: false, .. } => columns.get(column).copied(),
+            _ => None,
+        }
+    }
+
+    /// `(x - mean) × (1 / std)` of provided feature columns at once (`[N, run]`).
+    pub(super) fn scaled_block(&mut self, run: &[(usize, &FittedStep)]) -> String {
+        let features = self.provided.as_ref().map(|(f, _)| f.clone()).unwrap_or_default();
+        let idx: Vec<i64> = run.iter().map(|(j, _)| *j as i64).collect();
+        let (mut means, mut inv_std) = (Vec::new(), Vec::new());
+        for (_, step) in run {
+            if let FittedStep::ImputeScale { mean, std, .. } = step {
+                means.push(*mean);
+                inv_std.push(1.0 / std);
+            }
+        }
+        let at = self.const_ints(&[idx.len() as i64], &idx);
+        let x = self.node("Gather", &[&features, &at], vec![attr_int("axis", 1)]);
+        let mean = self.const_doubles(&[means.len() as i64], &means);
+        let centred = self.binary("Sub", &x, &mean);
+        let inv = self.const_doubles(&[inv_std.len() as i64], &inv_std);
+        self.binary("Mul", &centred, &inv)
     }
 }
 
