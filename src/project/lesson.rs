@@ -234,6 +234,7 @@ pub fn builtin_lessons() -> &'static [Lesson] {
             ("sentiment.json", include_str!("../../assets/lessons/sentiment.json")),
             ("movies.json", include_str!("../../assets/lessons/movies.json")),
             ("forecast.json", include_str!("../../assets/lessons/forecast.json")),
+            ("hear-a-word.json", include_str!("../../assets/lessons/hear-a-word.json")),
         ]
         .iter()
         .filter_map(|(name, text)| Lesson::parse(name, text).ok())
@@ -307,7 +308,7 @@ mod tests {
 
     #[test]
     fn builtin_lessons_are_valid() {
-        assert_eq!(builtin_lessons().len(), 5);
+        assert_eq!(builtin_lessons().len(), 6);
     }
 
     #[test]

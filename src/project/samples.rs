@@ -17,7 +17,48 @@ pub struct Sample {
 
 impl Sample {
     pub fn load(&self) -> Result<Dataset, DataError> {
+        if self.file_name.ends_with(".zip") {
+            return crate::data::read_path(&self.unpacked()?);
+        }
         read_csv_bytes(self.file_name, self.bytes.to_vec())
+    }
+
+    /// A sample that is a folder of examples (a zip in the binary) unpacked once into the cache
+    /// folder (`<cache>/samples/<id>-<hash>/`, written whole or not at all), and its path.
+    fn unpacked(&self) -> Result<std::path::PathBuf, DataError> {
+        use sha2::Digest as _;
+        let hash = format!("{:x}", sha2::Sha256::digest(self.bytes));
+        let root = crate::media::cache::cache_dir().join("samples");
+        let dir = root.join(format!("{}-{}", self.id, &hash[..12]));
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+        let fail = |message: String| DataError::Invalid { source_name: self.file_name.into(), message };
+        let io = |error: std::io::Error| DataError::Io { path: root.clone(), error };
+        std::fs::create_dir_all(&root).map_err(io)?;
+        let temp = tempfile::tempdir_in(&root).map_err(io)?;
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(self.bytes)).map_err(|e| fail(format!("not a zip: {e}")))?;
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).map_err(|e| fail(e.to_string()))?;
+            let Some(name) = entry.enclosed_name() else { continue };
+            let path = temp.path().join(name);
+            if entry.is_dir() {
+                std::fs::create_dir_all(&path).map_err(io)?;
+                continue;
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            let mut file = std::fs::File::create(&path).map_err(io)?;
+            std::io::copy(&mut entry, &mut file).map_err(io)?;
+        }
+        let temp = temp.keep();
+        if std::fs::rename(&temp, &dir).is_err() {
+            // another process unpacked it first
+            let _ = std::fs::remove_dir_all(&temp);
+        }
+        Ok(dir)
     }
 
     pub fn by_id(id: &str) -> Option<&'static Sample> {
@@ -88,6 +129,15 @@ pub static SAMPLES: &[Sample] = &[
         target: "co2",
         credit: "Mauna Loa CO2, Keeling & Whorf (2004), Scripps Institution of Oceanography, as shipped with statsmodels (public domain)",
         bytes: include_bytes!("../../assets/co2_monthly.csv"),
+    },
+    Sample {
+        id: "spoken-words",
+        title: "Spoken words",
+        description: "Teach Cairn to hear a word: 160 short clips of yes, no, up and down in many voices, one folder a word.",
+        file_name: "spoken_words.zip",
+        target: "label",
+        credit: "Spoken words made for Cairn with espeak-ng (tools/sound_sample.py; CC0 1.0)",
+        bytes: include_bytes!("../../assets/spoken_words.zip"),
     },
 ];
 

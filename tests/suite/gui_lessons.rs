@@ -141,6 +141,42 @@ fn the_movie_lesson_factorises_ratings_and_recommends_in_the_app() {
 }
 
 #[test]
+fn the_sound_lesson_hears_spoken_words_with_logistic_regression_and_an_mlp() {
+    let dir = crate::common::tempdir();
+    let mut h = harness(None, dir.path().to_path_buf());
+    h.step();
+    h.get_by_label("Start lesson: Teach Cairn to hear a word").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the recordings", |a| a.state.dataset.is_some());
+    let done = |h: &Harness<'static, CairnApp>| h.state().state.lesson.as_ref().unwrap().done.clone();
+    assert_eq!(done(&h), [true, false, true, false, false, false], "data open; target chosen by the sample");
+    let ds = h.state().state.dataset.clone().unwrap();
+    assert_eq!(ds.n_rows(), 160, "the sample's 160 clips, unpacked from the binary");
+    assert!(ds.column("mel_mean_0").is_some() && ds.column("mel_delta_39").is_some());
+    h.get_by_label("Go to features").click();
+    h.run_steps(2);
+    assert!(done(&h)[1]);
+    h.get_by_label("Next step").click();
+    h.run_steps(2);
+    for (runs, (model, step)) in
+        [(cairn::train::ModelKind::Logistic, 4), (cairn::train::ModelKind::Mlp, 5)].into_iter().enumerate()
+    {
+        h.state_mut().state.settings.model = Some(model);
+        h.get_by_label("Train").click_accesskit();
+        h.step();
+        wait_until(&mut h, "training", |a| a.state.training.is_none() && a.state.runs.len() > runs);
+        let metrics = h.state().state.outcome.as_ref().unwrap().report.metrics.named();
+        let accuracy = metrics.iter().find(|m| m.0 == "accuracy").unwrap().1;
+        eprintln!("spoken-words sample, {model:?}: test accuracy {accuracy:.3}");
+        assert!(accuracy >= 0.9, "{model:?}: accuracy {accuracy}");
+        h.run_steps(2);
+        assert!(done(&h)[..=step].iter().all(|d| *d), "{model:?}: {:?}", done(&h));
+    }
+    h.run_steps(2);
+    h.get_by_label("Lesson complete. Well done!");
+}
+
+#[test]
 fn learn_more_windows_explain_r2_overfitting_one_hot_scaling_and_precision_with_pictures() {
     let dir = crate::common::tempdir();
     let mut h = harness(None, dir.path().to_path_buf());
