@@ -56,7 +56,7 @@ impl Sample {
         let temp = temp.keep();
         if std::fs::rename(&temp, &dir).is_err() {
             // another process unpacked it first
-            let _ = std::fs::remove_dir_all(&temp);
+            std::fs::remove_dir_all(&temp).ok();
         }
         Ok(dir)
     }
