@@ -134,7 +134,8 @@ impl CairnApp {
         cfg.recipe = self.state.recipe.for_target(&cfg.target).cloned();
         cfg.time_column = s.time_column.clone();
         cfg.calibration = s.calibration;
-        cfg.time_budget = s.time_budget;
+        // Automatic's quick comparison has its own budget; Try all's is set where it starts.
+        cfg.time_budget = cfg.automatic.then_some(s.auto_budget);
         if self.state.dataset.as_ref().is_some_and(|d| d.pictures.is_some()) {
             cfg.augment = s.augment;
         }
@@ -232,7 +233,7 @@ impl CairnApp {
         let store = self.runs_store();
         self.state.leaderboard.clear();
         let (cancel, tx, repaint) = self.begin("Trying all models");
-        (cfg.model, cfg.params) = (None, None);
+        (cfg.model, cfg.params, cfg.time_budget) = (None, None, self.state.settings.time_budget);
         std::thread::spawn(move || {
             let mut progress = |msg: &str| {
                 tx.send(Event::TrainProgress(msg.to_string())).ok();

@@ -29,8 +29,10 @@ pub struct TrainSettings {
     pub forecast: Option<super::forecast_setup::ForecastSettings>,
     /// Calibrate a classifier's probabilities (the Evaluate panel's reliability diagram offers it).
     pub calibration: Option<crate::train::calibration::Calibration>,
-    /// "Try all models" starts no model after this many seconds.
+    /// "Try all models" starts no model after this many seconds (None: no limit).
     pub time_budget: Option<f64>,
+    /// "Automatic" compares its candidates within this many seconds.
+    pub auto_budget: f64,
     /// Pictures: altered copies of each training picture added to the training rows.
     pub augment: usize,
 }
@@ -48,6 +50,7 @@ impl Default for TrainSettings {
             forecast: None,
             calibration: None,
             time_budget: None,
+            auto_budget: crate::train::automatic::DEFAULT_BUDGET,
             augment: 0,
         }
     }

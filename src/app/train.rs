@@ -136,8 +136,7 @@ fn model_rows(ui: &mut egui::Ui, state: &mut AppState) -> bool {
     let selected = match (state.settings.model, auto) {
         (Some(m), _) => m.display_name().to_string(),
         (None, Some(_)) if matches!(detected, Some(Task::Regression | Task::Classification)) => {
-            let budget = state.settings.time_budget.unwrap_or(crate::train::automatic::DEFAULT_BUDGET);
-            format!("Automatic (quick comparison, ≤ {budget:.0} s)")
+            format!("Automatic (quick comparison, ≤ {:.0} s)", state.settings.auto_budget)
         }
         (None, Some(a)) => format!("Automatic ({})", a.display_name()),
         (None, None) => "Automatic".into(),
@@ -167,6 +166,15 @@ fn model_rows(ui: &mut egui::Ui, state: &mut AppState) -> bool {
         .response
         .labelled_by(label.id);
     ui.end_row();
+    if state.settings.model.is_none() && matches!(detected, Some(Task::Regression | Task::Classification)) {
+        let label = ui.label("Comparison budget").on_hover_text(
+            "Automatic compares a linear model, histogram boosting and a small forest by quick cross-validation; \
+             no candidate starts after this many seconds.",
+        );
+        ui.add(egui::DragValue::new(&mut state.settings.auto_budget).range(5.0..=600.0).speed(5.0).suffix(" s"))
+            .labelled_by(label.id);
+        ui.end_row();
+    }
     if let Some(kind) = state.settings.model.or(auto) {
         ui.label("");
         ui.label(egui::RichText::new(kind.explain()).weak());
@@ -242,8 +250,19 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, kind: Option<ModelKind>, 
         }
         let mut budget = state.settings.time_budget.unwrap_or(0.0);
         let before = budget;
-        ui.add(egui::DragValue::new(&mut budget).range(0.0..=3600.0).speed(5.0).suffix(" s"))
-            .on_hover_text("Time budget of Try all models: no model starts after it (0 = no limit).");
+        let label = ui.label("within");
+        ui.add(
+            egui::DragValue::new(&mut budget)
+                .range(0.0..=3600.0)
+                .speed(5.0)
+                .custom_formatter(|v, _| if v <= 0.0 { "no time limit".into() } else { format!("{v:.0} s") })
+                .custom_parser(|t| {
+                    let t = t.trim().trim_end_matches('s').trim();
+                    if t.starts_with("no") { Some(0.0) } else { t.parse().ok() }
+                }),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Time budget of Try all models: no model starts after it (0 = no time limit).");
         if budget != before {
             cmds.push(Command::TimeBudget((budget > 0.0).then_some(budget)));
         }

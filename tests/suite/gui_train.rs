@@ -145,9 +145,22 @@ fn automatic_says_what_it_compared_and_keeps_the_best() {
     let mut h = harness(None, dir.path().to_path_buf());
     open_house_prices(&mut h);
     assert!(h.state().state.settings.model.is_none(), "Automatic is the starting choice");
+    // Automatic's budget and Try all's are two boxes, each showing what it will use.
+    h.get_by_label("3  Train").click();
+    h.run_steps(2);
+    let shown = |h: &egui_kittest::Harness<'static, CairnApp>, label: &str, role: &str| {
+        h.get_all_by_label(label).find(|n| format!("{n:?}").contains(role)).and_then(|n| n.value())
+    };
+    assert_eq!(shown(&h, "Model", "ComboBox").as_deref(), Some("Automatic (quick comparison, ≤ 30 s)"));
+    assert_eq!(shown(&h, "Comparison budget", "SpinButton").as_deref(), Some("30 s"));
+    assert_eq!(shown(&h, "within", "SpinButton").as_deref(), Some("no time limit"), "Try all's budget");
+    h.state_mut().state.settings.auto_budget = 20.0;
+    h.run_steps(2);
+    assert_eq!(shown(&h, "Model", "ComboBox").as_deref(), Some("Automatic (quick comparison, ≤ 20 s)"));
     train_and_wait(&mut h);
     let outcome = h.state().state.outcome.clone().expect("trained");
     let choice = outcome.pipeline.info.automatic.clone().expect("Automatic compared models");
+    assert_eq!(choice.budget_seconds, 20.0, "the budget shown is the budget used");
     assert_eq!(choice.candidates.len(), 3);
     assert_eq!(outcome.pipeline.info.model, choice.chosen);
     assert_ne!(choice.chosen, "linear");
