@@ -58,7 +58,8 @@ impl CairnApp {
         let kind = s.model.unwrap_or(ModelKind::Logistic);
         if !kind.params().iter().any(|p| p.name == "class_weight") {
             self.state.error = Some(format!(
-                "{} cannot weigh classes; logistic regression, a decision tree and a random forest can.",
+                "{} cannot weigh classes; every classifier can (logistic regression, trees, forests, boosting, \
+                 the SVM, naive Bayes, nearest neighbours, the neural network).",
                 kind.display_name()
             ));
             return;

@@ -110,6 +110,10 @@ pub struct NetConfig {
     pub patience: usize,
     pub schedule: Schedule,
     pub seed: u64,
+    /// Classification: each class's weight (empty: all 1). Each epoch's training rows are then
+    /// drawn with replacement in proportion to their class's weight, which weighs the loss the
+    /// same way in expectation (balanced classes: every class is seen about equally often).
+    pub class_weights: Vec<f64>,
 }
 
 /// One point of the live curves.
@@ -383,6 +387,7 @@ pub fn train_net(
     let batch = cfg.batch_size.clamp(1, n_train.max(1));
     let cap = batch.max(EVAL_CHUNK.min(n_val.max(1)));
 
+    let drawn = class_draw(cfg, y, train_idx);
     let x_all = e.upload(x)?;
     let y_all = e.upload(y)?;
     let mut perm = train_idx.to_vec();
@@ -403,7 +408,7 @@ pub fn train_net(
             lr = cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos());
         }
         let started = Instant::now();
-        rng.shuffle(&mut perm);
+        draw_epoch(&mut rng, train_idx, drawn.as_deref(), &mut perm);
         e.write_index(idx, &perm);
         for s in 0..steps_per_epoch {
             if (hooks.stopped)() {
@@ -471,6 +476,34 @@ pub fn train_net(
     }
     let best_epoch = watch.best_epoch;
     Ok(NetResult { weights, history, best_epoch, ending, device: e.device(), device_bytes: e.memory_bytes() })
+}
+
+/// Weighted classes: the running sum of the training rows' weights, to draw rows from.
+fn class_draw(cfg: &NetConfig, y: &[f32], train_idx: &[u32]) -> Option<Vec<f64>> {
+    (cfg.loss == LossKind::SoftmaxCe && !cfg.class_weights.is_empty()).then(|| {
+        let mut sum = 0.0;
+        let weight = |i: u32| cfg.class_weights.get(y[i as usize] as usize).copied().unwrap_or(1.0);
+        train_idx
+            .iter()
+            .map(|&i| {
+                sum += weight(i);
+                sum
+            })
+            .collect()
+    })
+}
+
+/// An epoch's order of the training rows: shuffled, or (weighted classes) `perm` filled with
+/// rows of `rows` drawn with replacement, row j with probability
+/// (cumulative[j] − cumulative[j−1]) / total.
+fn draw_epoch(rng: &mut Rng, rows: &[u32], cumulative: Option<&[f64]>, perm: &mut [u32]) {
+    let Some(cumulative) = cumulative else { return rng.shuffle(perm) };
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    for slot in perm.iter_mut() {
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+        let j = cumulative.partition_point(|&c| c <= u).min(rows.len().saturating_sub(1));
+        *slot = rows[j];
+    }
 }
 
 /// Mean loss and R² (regression) or accuracy (classification) of outputs against the truth.

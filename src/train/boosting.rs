@@ -37,7 +37,8 @@ pub struct Boosted {
 /// The target: numbers, or class indices with the number of classes.
 pub enum BoostTarget<'a> {
     Numbers(&'a [f64]),
-    Classes(&'a [usize], usize),
+    /// Class indices, the number of classes and each class's weight (empty: all 1).
+    Classes(&'a [usize], usize, &'a [f64]),
 }
 
 pub fn fit(x: Features, y: BoostTarget, params: &BoostParams, seed: u64, cancel: &dyn Fn() -> bool) -> Boosted {
@@ -48,15 +49,22 @@ pub fn fit(x: Features, y: BoostTarget, params: &BoostParams, seed: u64, cancel:
     let leaf = |t: &Tree, i: usize| t.leaf_by(|f| x.value(i, f));
     let (n_classes, k) = match y {
         BoostTarget::Numbers(_) => (0, 1),
-        BoostTarget::Classes(_, c) if c <= 2 => (c, 1),
-        BoostTarget::Classes(_, c) => (c, c),
+        BoostTarget::Classes(_, c, _) if c <= 2 => (c, 1),
+        BoostTarget::Classes(_, c, _) => (c, c),
+    };
+    // Each row's weight: its class's (balanced classes), else 1. Gradients and Hessians are
+    // weighted, so the trees' splits and the Newton leaf values follow the weighted loss.
+    let weight = |i: usize| match y {
+        BoostTarget::Classes(c, _, w) if !w.is_empty() => w[c[i]],
+        _ => 1.0,
     };
     let init: Vec<f64> = match y {
         BoostTarget::Numbers(v) => vec![v.iter().sum::<f64>() / n.max(1) as f64],
-        BoostTarget::Classes(c, nc) => {
+        BoostTarget::Classes(c, nc, _) => {
             let mut counts = vec![0.0; nc];
-            c.iter().for_each(|&ci| counts[ci] += 1.0);
-            let prior: Vec<f64> = counts.iter().map(|v| (v / n.max(1) as f64).clamp(1e-15, 1.0 - 1e-15)).collect();
+            c.iter().enumerate().for_each(|(i, &ci)| counts[ci] += weight(i));
+            let total = counts.iter().sum::<f64>().max(1e-300);
+            let prior: Vec<f64> = counts.iter().map(|v| (v / total).clamp(1e-15, 1.0 - 1e-15)).collect();
             if k == 1 {
                 vec![(prior[nc - 1] / (1.0 - prior[nc - 1])).ln()]
             } else {
@@ -93,19 +101,20 @@ pub fn fit(x: Features, y: BoostTarget, params: &BoostParams, seed: u64, cancel:
             for i in 0..n {
                 let (r, h) = match y {
                     BoostTarget::Numbers(v) => (v[i] - start[i], 1.0),
-                    BoostTarget::Classes(c, nc) if k == 1 => {
+                    BoostTarget::Classes(c, nc, _) if k == 1 => {
                         let pr = sigmoid(start[i]);
                         (f64::from(u8::from(c[i] == nc - 1)) - pr, pr * (1.0 - pr))
                     }
-                    BoostTarget::Classes(c, _) => {
+                    BoostTarget::Classes(c, _, _) => {
                         probs.copy_from_slice(&start[i * k..(i + 1) * k]);
                         softmax_in_place(&mut probs);
                         let r = f64::from(u8::from(c[i] == o)) - probs[o];
                         (r, r.abs() * (1.0 - r.abs()))
                     }
                 };
-                residual[i] = r;
-                hess[i] = h;
+                let w = weight(i);
+                residual[i] = w * r;
+                hess[i] = w * h;
             }
             let mut t = tree::grow(&data, tree::Target::Numbers(&residual), rows.clone(), &tree_params, &mut rng);
             if n_classes > 0 {
@@ -209,11 +218,11 @@ mod tests {
         let mse: f64 = y.iter().zip(pred.column(0)).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / 200.0;
         assert!(mse < 0.01, "mse {mse}");
         let c: Vec<usize> = (0..200).map(|i| (i / 70).min(2)).collect();
-        let m = fit(Features::Dense(&x), BoostTarget::Classes(&c, 3), &params, 1, &|| false);
+        let m = fit(Features::Dense(&x), BoostTarget::Classes(&c, 3, &[]), &params, 1, &|| false);
         let p = m.predict(&x);
         assert!(p[[0, 0]] > 0.9 && p[[100, 1]] > 0.9 && p[[199, 2]] > 0.9, "{p:?}");
         let b: Vec<usize> = (0..200).map(|i| usize::from(i >= 120)).collect();
-        let p = fit(Features::Dense(&x), BoostTarget::Classes(&b, 2), &params, 1, &|| false).predict(&x);
+        let p = fit(Features::Dense(&x), BoostTarget::Classes(&b, 2, &[]), &params, 1, &|| false).predict(&x);
         assert!(p[[0, 0]] > 0.9 && p[[199, 1]] > 0.9);
     }
 }

@@ -55,9 +55,13 @@ pub fn fit_model(
                 max_depth: s.max_depth,
                 subsample: s.subsample,
             };
+            let weights = match y {
+                FitTarget::Classes(c, k) => s.class_weight.weights(c, k),
+                _ => vec![],
+            };
             let target = match y {
                 FitTarget::Numbers(v) => BoostTarget::Numbers(v),
-                FitTarget::Classes(c, k) => BoostTarget::Classes(c, k),
+                FitTarget::Classes(c, k) => BoostTarget::Classes(c, k, &weights),
                 FitTarget::Unlabelled => return Err(rows.mismatch()),
             };
             FittedModel::Boosted(boosting::fit(rows.trees()?, target, &bp, seed, ctl.cancelled))
@@ -90,9 +94,9 @@ pub fn fit_model(
             FittedModel::Boosted(model)
         }
         (Settings::Knn(s), y) => {
-            let (values, n_classes) = match y {
-                FitTarget::Numbers(v) => (v.to_vec(), 0),
-                FitTarget::Classes(c, k) => (c.iter().map(|&v| v as f64).collect(), k),
+            let (values, n_classes, class_weights) = match y {
+                FitTarget::Numbers(v) => (v.to_vec(), 0, vec![]),
+                FitTarget::Classes(c, k) => (c.iter().map(|&v| v as f64).collect(), k, s.class_weight.weights(c, k)),
                 FitTarget::Unlabelled => return Err(rows.mismatch()),
             };
             FittedModel::Knn(Knn {
@@ -101,6 +105,7 @@ pub fn fit_model(
                 rows: rows.sparse()?.clone(),
                 y: values,
                 n_classes,
+                class_weights,
                 index: Default::default(),
             })
         }
@@ -232,14 +237,18 @@ fn fit_linear_family(rows: &Rows, settings: &Settings, y: FitTarget, seed: u64) 
             }
             FittedModel::Logistic { n_classes: k, coef: fitted.coef, intercept: fitted.intercept }
         }
-        (Settings::NaiveBayes(s), FitTarget::Classes(c, k)) => FittedModel::NaiveBayes(bayes::fit(
-            rows.sparse()?,
-            c,
-            k,
-            rows.input.count_features,
-            s.alpha,
-            s.var_smoothing,
-        )),
+        (Settings::NaiveBayes(s), FitTarget::Classes(c, k)) => {
+            let mut nb = bayes::fit(rows.sparse()?, c, k, rows.input.count_features, s.alpha, s.var_smoothing);
+            // Weighted rows weigh the priors (a class's rows all share its weight, so its means,
+            // variances and word counts keep their proportions): balanced = equal priors.
+            let weights = s.class_weight.weights(c, k);
+            if !weights.is_empty() {
+                let weighted: Vec<f64> = nb.class_log_prior.iter().zip(&weights).map(|(l, w)| l.exp() * w).collect();
+                let total = weighted.iter().sum::<f64>().max(1e-300);
+                nb.class_log_prior = weighted.iter().map(|v| (v / total).max(1e-300).ln()).collect();
+            }
+            FittedModel::NaiveBayes(nb)
+        }
         (Settings::Svm(s), FitTarget::Numbers(v)) => FittedModel::Svm(svm::fit_regressor(rows.sparse()?, v, s.c, seed)),
         (Settings::Svm(s), FitTarget::Classes(c, k)) => {
             FittedModel::Svm(svm::fit_classifier(rows.sparse()?, c, k, s.c, &s.class_weight.weights(c, k), seed))

@@ -18,6 +18,9 @@ pub struct Knn {
     pub y: Vec<f64>,
     /// 0 for regression, else the number of classes.
     pub n_classes: usize,
+    /// Each class's vote weight (empty: all 1; `class_weight = balanced`).
+    #[serde(default)]
+    pub class_weights: Vec<f64>,
     /// The training rows by column and their squared lengths, built on first use.
     #[serde(skip)]
     pub index: IndexCache,
@@ -102,8 +105,11 @@ impl Knn {
         } else {
             let mut votes = vec![0.0; self.n_classes];
             for (&i, w) in neighbours.iter().zip(&weights) {
-                votes[self.y[i] as usize] += w / total;
+                let class = self.y[i] as usize;
+                votes[class] += w * self.class_weights.get(class).copied().unwrap_or(1.0);
             }
+            let total = votes.iter().sum::<f64>().max(1e-300);
+            votes.iter_mut().for_each(|v| *v /= total);
             votes
         }
     }
@@ -123,6 +129,7 @@ mod tests {
             rows: Csr::from_dense(&x),
             y: y.clone(),
             n_classes: 2,
+            class_weights: vec![],
             index: IndexCache::default(),
         };
         let p = m.predict(&ndarray::array![[0.5, 1.0], [8.2, 16.1]]);
@@ -134,6 +141,7 @@ mod tests {
             rows: Csr::from_dense(&x),
             y,
             n_classes: 0,
+            class_weights: vec![],
             index: IndexCache::default(),
         };
         assert_eq!(reg.predict(&ndarray::array![[9.0, 18.0]])[[0, 0]], 1.0);

@@ -107,6 +107,7 @@ fn net_config(settings: &Settings, loss: LossKind, outputs: usize, n: usize, see
             patience: 10,
             schedule: Schedule::Plateau,
             seed,
+            class_weights: vec![],
         };
     };
     NetConfig {
@@ -138,6 +139,7 @@ fn net_config(settings: &Settings, loss: LossKind, outputs: usize, n: usize, see
             LrSchedule::Constant => Schedule::Constant,
         },
         seed,
+        class_weights: vec![],
     }
 }
 
@@ -164,7 +166,14 @@ pub fn fit(
         }
         FitTarget::Unlabelled => return Err(TrainError::Fit("a neural network needs a target column".into())),
     };
-    let cfg = net_config(settings, loss, outputs, n, seed);
+    let mut cfg = net_config(settings, loss, outputs, n, seed);
+    if let FitTarget::Classes(c, k) = y {
+        cfg.class_weights = match settings {
+            Settings::Mlp(m) => m.class_weight.weights(c, k),
+            Settings::Logistic(l) => l.class_weight.weights(c, k),
+            _ => vec![],
+        };
+    }
     let gpu = ctl.device.open().map_err(|e| TrainError::Fit(e.to_string()))?;
     let stopped = ctl.cancelled;
     let paused = ctl.paused;

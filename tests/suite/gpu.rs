@@ -250,6 +250,7 @@ fn config(epochs: usize) -> NetConfig {
         patience: 0,
         schedule: Schedule::Constant,
         seed: 5,
+        class_weights: vec![],
     }
 }
 

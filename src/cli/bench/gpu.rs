@@ -75,6 +75,7 @@ fn config(batch: usize, epochs: usize) -> NetConfig {
         patience: 0,
         schedule: Schedule::Constant,
         seed: 42,
+        class_weights: vec![],
     }
 }
 

@@ -131,6 +131,7 @@ const NAIVE_BAYES: &[ParamSpec] = &[
         "Share of the largest variance added to every variance, for numeric columns.",
         &["1e-9", "1e-6", "1e-3"],
     ),
+    super::CLASS_WEIGHT,
 ];
 
 model_settings!(
@@ -140,5 +141,7 @@ model_settings!(
         alpha: f64 = 1.0 => float,
         /// Share of the largest variance added to every variance.
         var_smoothing: f64 = 1e-9 => float,
+        /// Balanced: every class gets the same prior (as class-weighted rows would give).
+        class_weight: super::ClassWeight = super::ClassWeight::None => choice,
     }
 );

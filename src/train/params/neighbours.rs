@@ -28,6 +28,7 @@ const KNN: &[ParamSpec] = &[
         "uniform = each neighbour votes equally; distance = closer neighbours count more.",
         &["uniform", "distance"],
     ),
+    super::CLASS_WEIGHT,
 ];
 
 model_settings!(
@@ -36,6 +37,8 @@ model_settings!(
         /// How many neighbours are asked.
         k: usize = 5 => int,
         weights: KnnWeights = KnnWeights::Uniform => choice,
+        /// Balanced: a neighbour's vote counts its class's weight.
+        class_weight: super::ClassWeight = super::ClassWeight::None => choice,
     }
 );
 

@@ -111,6 +111,7 @@ const MLP: &[ParamSpec] = &[
         "Share of the training rows held out to watch for overfitting (and stop early).",
         &["0.1"],
     ),
+    super::CLASS_WEIGHT,
 ];
 
 model_settings!(
@@ -134,6 +135,8 @@ model_settings!(
         lr_schedule: LrSchedule = LrSchedule::Plateau => choice,
         /// Share of the training rows held out for validation.
         validation: f64 = 0.1 => float,
+        /// Classification: balanced draws each epoch's rows so every class is seen equally.
+        class_weight: super::ClassWeight = super::ClassWeight::None => choice,
     }
 );
 

@@ -43,7 +43,7 @@ fn stored_values_are_checked_again_when_read() {
     let mut p = Params::defaults(ModelKind::Knn);
     p.values.insert("neighbours".into(), ParamValue::Int(3));
     let err = Settings::from_params(&p).unwrap_err().to_string();
-    assert_eq!(err, "model 'knn' has no setting 'neighbours' (its settings: k, weights)");
+    assert_eq!(err, "model 'knn' has no setting 'neighbours' (its settings: k, weights, class_weight)");
     let err = KnnSettings::from_params(&Params::defaults(ModelKind::KMeans)).unwrap_err().to_string();
     assert!(err.contains("'kmeans'") && err.contains("'knn'"), "{err}");
     // A missing value is its default; a whole number is a valid float.

@@ -118,6 +118,7 @@ const BOOSTING: &[ParamSpec] = &[
         "Share of training rows each tree sees; below 1 adds randomness that can generalise better.",
         &["0.7", "1"],
     ),
+    CLASS_WEIGHT,
 ];
 
 model_settings!(
@@ -128,6 +129,7 @@ model_settings!(
         max_depth: usize = 3 => int,
         /// Share of the training rows each tree sees.
         subsample: f64 = 1.0 => float,
+        class_weight: ClassWeight = ClassWeight::None => choice,
     }
 );
 
