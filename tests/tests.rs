@@ -12,6 +12,8 @@ mod cli;
 mod core;
 #[path = "suite/csv_oracle.rs"]
 mod csv_oracle;
+#[path = "suite/ensemble.rs"]
+mod ensemble;
 #[path = "suite/explain.rs"]
 mod explain;
 #[path = "suite/fairness.rs"]

@@ -380,7 +380,7 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) 
             ui.label(entry.outcome.pipeline.model_display_name());
             let params = &entry.outcome.pipeline.info.params;
             let all: Vec<String> = params.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            ui.label(params.summary()).on_hover_text(if all.is_empty() {
+            ui.label(entry.outcome.pipeline.settings_summary()).on_hover_text(if all.is_empty() {
                 "no settings".into()
             } else {
                 all.join(", ")

@@ -259,13 +259,7 @@ fn print_json(outcome: &TrainOutcome, x: &Extras) {
 
 fn print_table(outcome: &TrainOutcome, x: &Extras) {
     let p = &outcome.pipeline;
-    println!(
-        "{} ({}) {}, settings: {}",
-        p.model_display_name(),
-        p.target.task.name(),
-        p.goal(),
-        p.info.params.summary()
-    );
+    println!("{} ({}) {}, settings: {}", p.model_display_name(), p.target.task.name(), p.goal(), p.settings_summary());
     println!(
         "trained on {} rows, tested on {} rows, {} features",
         p.info.train_rows, p.info.test_rows, p.info.n_features
@@ -336,13 +330,17 @@ fn run_leaderboard(
         let rows: Vec<_> = results
             .iter()
             .map(|(r, cv)| {
-                json!({
+                let mut row = json!({
                     "model": r.pipeline.info.model,
                     "params": r.pipeline.info.params.values,
                     "metrics": r.report.metrics,
                     "cv": cv,
                     "train_seconds": r.pipeline.info.train_seconds,
-                })
+                });
+                if let cairn::train::FittedModel::Ensemble(e) = &r.pipeline.model {
+                    row["members"] = json!(e.members.iter().map(|m| m.params.model.name()).collect::<Vec<_>>());
+                }
+                row
             })
             .collect();
         let skipped: Vec<_> = skipped.iter().map(|(k, why)| json!({"model": k.name(), "reason": why})).collect();
@@ -360,6 +358,11 @@ fn run_leaderboard(
             cv.as_ref().map(|c| cv_text(c, name)).unwrap_or_else(|| "-".into()),
             r.pipeline.info.train_seconds
         );
+    }
+    for (r, _) in &results {
+        if let cairn::train::FittedModel::Ensemble(_) = &r.pipeline.model {
+            println!("ensemble = {}", r.pipeline.settings_summary());
+        }
     }
     for (k, why) in &skipped {
         println!("{:<20} {why}", k.name());

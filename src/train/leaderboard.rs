@@ -42,21 +42,33 @@ pub fn try_all_models(
         None => super::default_recipe(data, &cfg.target, task)?,
     };
     let (mut skipped, mut trained, mut first_error) = (Vec::new(), 0usize, None);
+    // Each trained model's score (cross-validated when asked, else on the test rows), to pick
+    // the ensemble's members.
+    let mut scores: Vec<(ModelKind, f64)> = Vec::new();
+    let metric = super::tune::headline_metric(task);
     let started = std::time::Instant::now();
+    let budget_spent = |trained: usize| {
+        cfg.time_budget
+            .filter(|&b| trained > 0 && started.elapsed().as_secs_f64() >= b)
+            .map(|budget| format!("not tried: the {budget} s time budget was spent"))
+    };
     for kind in ModelKind::ALL.into_iter().filter(|k| k.supports(task)) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        if let Some(budget) = cfg.time_budget.filter(|&b| trained > 0 && started.elapsed().as_secs_f64() >= b) {
-            let why = format!("not tried: the {budget} s time budget was spent");
-            progress(&format!("{}: {why}", kind.display_name()));
-            skipped.push((kind, why));
-            continue;
-        }
-        if has_text && kind == ModelKind::Linear {
-            let why =
+        let why = match budget_spent(trained) {
+            Some(why) => Some(why),
+            None if has_text && kind == ModelKind::Linear => Some(
                 "skipped: least squares on thousands of word columns fits the training rows exactly (ridge covers it)"
-                    .to_string();
+                    .to_string(),
+            ),
+            // The ensemble averages the best of the others, once they are all known.
+            None if kind == ModelKind::Ensemble && scores.len() < 2 => {
+                Some("skipped: fewer than two models trained, nothing to average".to_string())
+            }
+            None => None,
+        };
+        if let Some(why) = why {
             progress(&format!("{}: {why}", kind.display_name()));
             skipped.push((kind, why));
             continue;
@@ -66,6 +78,7 @@ pub fn try_all_models(
             params: None,
             task: task.into(),
             recipe: Some(recipe.clone()),
+            ensemble: best_members(&scores, ENSEMBLE_SIZE),
             ..cfg.clone()
         };
         let mut progress = |msg: &str| progress(&format!("{}: {msg}", kind.display_name()));
@@ -79,6 +92,9 @@ pub fn try_all_models(
         match trial {
             Ok(trial) => {
                 trained += 1;
+                if let Some(score) = headline(&trial, metric) {
+                    scores.push((kind, score));
+                }
                 on_trial(trial);
             }
             Err(e) => {
@@ -94,4 +110,21 @@ pub fn try_all_models(
         Some(e) if trained == 0 && !cancel.load(Ordering::Relaxed) => Err(e),
         _ => Ok(skipped),
     }
+}
+
+/// How many of the best models Try all's ensemble averages.
+pub const ENSEMBLE_SIZE: usize = 3;
+
+/// A trial's score: its cross-validated mean of `metric` when there is one, else its test score.
+fn headline(trial: &Trial, metric: &str) -> Option<f64> {
+    let cv = trial.cv.as_ref().and_then(|cv| cv.mean.get(metric).copied());
+    cv.or_else(|| trial.outcome.report.metrics.named().into_iter().find(|m| m.0 == metric).map(|m| m.1))
+        .filter(|v| v.is_finite())
+}
+
+/// The `size` best-scoring models (ties in training order).
+fn best_members(scores: &[(ModelKind, f64)], size: usize) -> Vec<ModelKind> {
+    let mut ranked = scores.to_vec();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    ranked.into_iter().take(size).map(|(k, _)| k).collect()
 }

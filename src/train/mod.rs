@@ -8,6 +8,7 @@ mod binned;
 mod boosting;
 pub mod calibration;
 pub mod cv;
+pub mod ensemble;
 pub mod factorization;
 mod fit;
 pub mod forecast;
@@ -136,6 +137,8 @@ pub struct TrainConfig {
     /// Pictures: this many augmented copies (mirror, tighter crop, small rotations) of each
     /// training picture join the training rows; the test rows stay the originals.
     pub augment: usize,
+    /// An ensemble's models (Try all's best ones); empty: the fast default ones.
+    pub ensemble: Vec<ModelKind>,
 }
 
 /// A callback for per-epoch training statistics, shareable across threads.
@@ -171,6 +174,7 @@ impl TrainConfig {
             time_budget: None,
             automatic: false,
             augment: 0,
+            ensemble: Vec::new(),
         }
     }
 
@@ -383,15 +387,11 @@ fn fit_prepared(
             FitTarget::Classes(&labels, classes.len())
         }
     };
-    let count_features = fitted_recipe.count_features();
-    let categorical = fitted_recipe.category_features();
-    let input = FitInput {
-        dense: x_train.as_ref(),
-        sparse: x_train_sparse.as_ref(),
-        count_features: &count_features,
-        categorical: &categorical,
-    };
-    let (model, device_used) = fit_under_control(&settings, &input, target, cfg)?;
+    let (count_features, categorical) = (fitted_recipe.count_features(), fitted_recipe.category_features());
+    let (dense, sparse) = (x_train.as_ref(), x_train_sparse.as_ref());
+    let input = FitInput { dense, sparse, count_features: &count_features, categorical: &categorical };
+    let rows = (&fitted_recipe, &*data_features, &train_rows[..]);
+    let (model, device_used) = fit_chosen(&settings, &input, target, (cfg, task), rows, progress)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     let resolved = (model_kind, &params, &recipe);
@@ -492,6 +492,23 @@ fn test_rows_of(
 
 /// Fits the model with the run's device, pause, stop and per-epoch hooks; gives the model and
 /// where it ran.
+/// Fits the model `settings` describe; an ensemble fits each of its members on the rows as
+/// that model reads them.
+fn fit_chosen(
+    settings: &Settings,
+    input: &FitInput,
+    target: FitTarget,
+    (cfg, task): (&TrainConfig, Task),
+    rows: (&FittedRecipe, &Dataset, &[usize]),
+    progress: &mut dyn FnMut(&str),
+) -> Result<(FittedModel, String), TrainError> {
+    let Settings::Ensemble(s) = settings else { return fit_under_control(settings, input, target, cfg) };
+    let kinds = ensemble::members(cfg, task, s.size);
+    let names: Vec<&str> = kinds.iter().map(|k| k.display_name()).collect();
+    progress(&format!("The ensemble averages {}", names.join(", ")));
+    ensemble::fit(&kinds, rows, (input.count_features, input.categorical), target, cfg)
+}
+
 fn fit_under_control(
     settings: &Settings,
     input: &FitInput,

@@ -32,6 +32,7 @@ pub const MODEL_NAMES: &[&str] = &[
     "mlp",
     "kmeans",
     "matrix_factorization",
+    "ensemble",
 ];
 
 /// The models that can be trained today.
@@ -69,10 +70,12 @@ pub enum ModelKind {
     Mlp,
     /// Matrix factorisation: ratings from user and item "taste" vectors (recommendation).
     MatrixFactorization,
+    /// The average of several models' answers (see [`super::ensemble`]).
+    Ensemble,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 15] = [
+    pub const ALL: [ModelKind; 16] = [
         ModelKind::Linear,
         ModelKind::Ridge,
         ModelKind::Lasso,
@@ -88,6 +91,7 @@ impl ModelKind {
         ModelKind::Mlp,
         ModelKind::KMeans,
         ModelKind::MatrixFactorization,
+        ModelKind::Ensemble,
     ];
 
     pub fn name(self) -> &'static str {
@@ -107,6 +111,7 @@ impl ModelKind {
             ModelKind::KMeans => "kmeans",
             ModelKind::Mlp => "mlp",
             ModelKind::MatrixFactorization => "matrix_factorization",
+            ModelKind::Ensemble => "ensemble",
         }
     }
 
@@ -127,6 +132,7 @@ impl ModelKind {
             ModelKind::KMeans => "k-means clustering",
             ModelKind::Mlp => "Neural network (MLP)",
             ModelKind::MatrixFactorization => "Matrix factorisation",
+            ModelKind::Ensemble => "Averaged ensemble",
         }
     }
 
@@ -152,6 +158,9 @@ impl ModelKind {
             ModelKind::MatrixFactorization => {
                 "Learns a few 'taste' numbers per user and per item; a rating is how well they match."
             }
+            ModelKind::Ensemble => {
+                "Several different models answer and their answers are averaged; their mistakes partly cancel out."
+            }
         }
     }
 
@@ -168,7 +177,8 @@ impl ModelKind {
             | ModelKind::HistGradientBoosting
             | ModelKind::Knn
             | ModelKind::Svm
-            | ModelKind::Mlp => matches!(task, Task::Regression | Task::Classification),
+            | ModelKind::Mlp
+            | ModelKind::Ensemble => matches!(task, Task::Regression | Task::Classification),
         }
     }
 
@@ -266,6 +276,8 @@ pub enum FittedModel {
     KMeans(KMeans),
     Mlp(Box<Mlp>),
     Factorization(MatrixFactorization),
+    /// Several fitted models on the same features, their outputs averaged.
+    Ensemble(Box<super::ensemble::Ensemble>),
 }
 
 fn linear_kind() -> ModelKind {
@@ -301,6 +313,7 @@ impl FittedModel {
             FittedModel::KMeans(_) => ModelKind::KMeans,
             FittedModel::Mlp(_) => ModelKind::Mlp,
             FittedModel::Factorization(_) => ModelKind::MatrixFactorization,
+            FittedModel::Ensemble(_) => ModelKind::Ensemble,
         }
     }
 
@@ -316,6 +329,7 @@ impl FittedModel {
             FittedModel::KMeans(m) => m.n_features(),
             FittedModel::Mlp(m) => m.n_features(),
             FittedModel::Factorization(_) => 2,
+            FittedModel::Ensemble(e) => e.members.first().map_or(0, |m| m.fitted.n_inputs()),
         }
     }
 
@@ -352,6 +366,7 @@ impl FittedModel {
             FittedModel::Svm(m) => ModelOutput::from_columns(m.predict(x)),
             FittedModel::Mlp(m) => ModelOutput::from_columns(m.predict(x)),
             FittedModel::Factorization(m) => ModelOutput::Values(m.predict(x)),
+            FittedModel::Ensemble(e) => e.predict(x),
             // Each row belongs to its nearest centre: probability 1 for that cluster.
             FittedModel::KMeans(m) => {
                 let assigned = m.assign(x);
@@ -379,6 +394,7 @@ impl FittedModel {
             FittedModel::Svm(m) => summed(&m.coef),
             FittedModel::Mlp(m) => share(m.input_weights()),
             FittedModel::Factorization(m) => share(m.spread()),
+            FittedModel::Ensemble(e) => e.weights(),
             // How often each feature is split on, as a share of all splits.
             FittedModel::Trees { n_features, trees, .. } => {
                 let mut counts = vec![0.0; *n_features];
@@ -416,6 +432,7 @@ pub(super) fn softmax_in_place(v: &mut [f64]) {
 }
 
 /// What a model learns from: numbers, or class indices with the number of classes.
+#[derive(Clone, Copy)]
 pub enum FitTarget<'a> {
     Numbers(&'a [f64]),
     Classes(&'a [usize], usize),

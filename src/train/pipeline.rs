@@ -248,6 +248,15 @@ impl Pipeline {
         self.model.kind().display_name()
     }
 
+    /// The model's settings in one line ("max_depth=5"); an ensemble's are the models it
+    /// averages ("average of Logistic regression, Random forest and Linear SVM").
+    pub fn settings_summary(&self) -> String {
+        match &self.model {
+            FittedModel::Ensemble(e) => format!("average of {}", e.describe()),
+            _ => self.info.params.summary(),
+        }
+    }
+
     /// What the model does, in words: "predicting 'price'" or "finding 3 groups".
     pub fn goal(&self) -> String {
         match (self.target.task, self.target.name.as_str()) {

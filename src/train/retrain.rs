@@ -89,6 +89,9 @@ pub fn manifest_config(p: &Pipeline) -> TrainConfig {
     };
     cfg.model = Some(p.model.kind());
     cfg.params = Some(p.info.params.clone());
+    if let super::FittedModel::Ensemble(e) = &p.model {
+        cfg.ensemble = e.members.iter().map(|m| m.params.model).collect();
+    }
     cfg.seed = p.info.seed;
     cfg.test_size = p.info.test_size;
     cfg.recipe = Some(p.recipe.clone());

@@ -92,6 +92,7 @@ pub const REGRESSION_MODELS: &[&str] = &[
     "knn",
     "svm",
     "mlp",
+    "ensemble",
 ];
 
 /// Every model that learns classes.
@@ -105,4 +106,5 @@ pub const CLASSIFICATION_MODELS: &[&str] = &[
     "gradient_boosting",
     "hist_gradient_boosting",
     "mlp",
+    "ensemble",
 ];

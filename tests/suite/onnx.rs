@@ -99,6 +99,8 @@ fn onnx_round_trip_regression_on_california() {
     assert!(m.rounds.iter().flatten().any(|t| !t.category_sets.is_empty()), "no category split");
     round_trip(&hist, &rows, 1e-9);
     round_trip(&fit(&ds, target, ModelKind::Mlp, &[("epochs", "3"), ("activation", "gelu")]), &rows, 1e-4);
+    // The averaged ensemble (ridge, histogram boosting, a forest): each member's graph, summed.
+    round_trip(&fit(&ds, target, ModelKind::Ensemble, &[]), &rows, 1e-9);
 }
 
 #[test]
@@ -112,6 +114,7 @@ fn onnx_round_trip_classification_on_penguins() {
         (ModelKind::GradientBoosting, vec![]),
         (ModelKind::HistGradientBoosting, vec![("min_samples_leaf", "5")]),
         (ModelKind::Mlp, vec![("epochs", "20")]),
+        (ModelKind::Ensemble, vec![]),
     ] {
         round_trip(&fit(&ds, "species", model, &settings), &ds, 1e-6);
     }

@@ -380,6 +380,17 @@ impl Graph {
                     self.node("Softmax", &[&out], vec![attr_int("axis", 1)])
                 }
             }
+            FittedModel::Ensemble(e) => {
+                // Each member on the same features, their outputs averaged.
+                let mut outs = Vec::with_capacity(e.members.len());
+                for m in &e.members {
+                    outs.push(self.model(&m.fitted, x)?);
+                }
+                let outs: Vec<&str> = outs.iter().map(String::as_str).collect();
+                let sum = self.node("Sum", &outs, vec![]);
+                let n = self.const_double(1.0 / e.members.len().max(1) as f64);
+                self.binary("Mul", &sum, &n)
+            }
             other => return Err(OnnxError::Model(other.kind().display_name().to_lowercase())),
         })
     }

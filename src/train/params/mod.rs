@@ -7,11 +7,13 @@
 //! projects; [`ModelSettings::from_params`] is the one place a value is read by its name, and it
 //! checks each value against its spec, so `fit_model` only reads typed fields.
 
+mod ensemble;
 mod linear;
 mod neighbours;
 mod neural;
 mod trees;
 
+pub use ensemble::EnsembleSettings;
 pub use linear::{
     ElasticNetSettings, LassoSettings, LinearSettings, LogisticSettings, NaiveBayesSettings, RidgeSettings, SvmSettings,
 };
@@ -442,6 +444,7 @@ settings_enum!(
     KMeans(KMeansSettings),
     Mlp(MlpSettings),
     MatrixFactorization(FactorizationSettings),
+    Ensemble(EnsembleSettings),
 );
 
 impl ModelKind {
