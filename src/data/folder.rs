@@ -84,26 +84,54 @@ fn read_sounds(source: &str, examples: &[Example], progress: &Progress) -> Resul
                 return Err(super::csv::cancelled(source));
             }
             let bytes = std::fs::read(&e.path).map_err(|error| DataError::Io { path: e.path.clone(), error })?;
-            let name = e.path.display().to_string();
-            let samples = crate::media::sound::read_wav(&name, &bytes).map_err(|err| DataError::Invalid {
-                source_name: name.clone(),
-                message: format!("this sound cannot be read ({err}); save it again as WAV"),
-            })?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(report) = progress.report {
                 report(n as f32 / examples.len().max(1) as f32);
             }
-            Ok(crate::media::sound::clip_features(&samples))
+            clip_features(&e.path.display().to_string(), &bytes)
         })
         .collect::<Result<_, DataError>>()?;
-    let mut columns: Vec<Column> = crate::media::sound::feature_names()
-        .into_iter()
-        .enumerate()
-        .map(|(j, name)| Column::numeric(name, rows.iter().map(|r| Some(f64::from(r[j]))).collect()))
-        .collect();
+    let mut columns = sound_columns(&rows);
     columns.push(label_column(examples));
     columns.push(file_column(examples));
     Dataset::new(source, columns)
+}
+
+/// One clip's log-mel statistics; a file that is not a readable WAV is named.
+fn clip_features(name: &str, bytes: &[u8]) -> Result<Vec<f32>, DataError> {
+    let samples = crate::media::sound::read_wav(name, bytes).map_err(|err| DataError::Invalid {
+        source_name: name.to_string(),
+        message: format!("this sound cannot be read ({err}); save it again as WAV"),
+    })?;
+    Ok(crate::media::sound::clip_features(&samples))
+}
+
+/// The feature columns of clips' log-mel statistics (one row per clip).
+fn sound_columns(rows: &[Vec<f32>]) -> Vec<Column> {
+    crate::media::sound::feature_names()
+        .into_iter()
+        .enumerate()
+        .map(|(j, name)| Column::numeric(name, rows.iter().map(|r| Some(f64::from(r[j]))).collect()))
+        .collect()
+}
+
+/// Sound clips given one by one (a server's request, or files named on the command line): a
+/// row of log-mel statistics per clip and its `file` name, in the order given.
+pub fn read_sound_files(files: &[PictureFile]) -> Result<Dataset, DataError> {
+    let rows: Vec<Vec<f32>> = files
+        .par_iter()
+        .map(|f| match f {
+            PictureFile::Bytes { name, bytes } => clip_features(name, bytes),
+            PictureFile::Path(p) => {
+                let bytes = std::fs::read(p).map_err(|error| DataError::Io { path: p.clone(), error })?;
+                clip_features(&p.display().to_string(), &bytes)
+            }
+        })
+        .collect::<Result<_, DataError>>()?;
+    let mut columns = sound_columns(&rows);
+    let names = files.iter().map(|f| Some(f.name())).collect();
+    columns.push(Column { name: "file".into(), kind: ColumnKind::Categorical, values: Values::Str(names) });
+    Dataset::new("sound clips", columns)
 }
 
 fn hidden(path: &Path) -> bool {

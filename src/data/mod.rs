@@ -36,7 +36,7 @@ pub use csv::{
 pub use csv_scan::last_record_end;
 pub use dates::{DateFormat, DateProblem, DateTime, detect_column, parse_datetime};
 pub use fingerprint::dataset_hash;
-pub use folder::{read_label_folder, read_label_folder_with};
+pub use folder::{read_label_folder, read_label_folder_with, read_sound_files};
 pub use json::read_json_bytes;
 pub use personal::PersonalFinding;
 pub use pictures::{ImageOptions, PictureFeatures, PictureSource, simple_pixels};

@@ -301,8 +301,10 @@ async fn index(State(state): State<Arc<ServeState>>) -> Html<String> {
     let served = state.current();
     match served.pipeline.forecast.as_deref() {
         Some(f) => Html(forecast_page::page(&served.pipeline, f)),
-        None if served.pipeline.pictures.is_some() => Html(picture_page::page(&served.pipeline)),
-        None => Html(form::page(&served.pipeline)),
+        None => match pictures::Examples::of(&served.pipeline) {
+            Some(kind) => Html(picture_page::page(&served.pipeline, kind)),
+            None => Html(form::page(&served.pipeline)),
+        },
     }
 }
 
@@ -414,15 +416,15 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 
 async fn predict(State(state): State<Arc<ServeState>>, headers: HeaderMap, body: Bytes) -> Response {
     let ct = content_type(&headers);
-    if state.current().pipeline.pictures.is_some() {
-        // A picture model takes pictures (multipart files or base64 JSON) as well as tables.
+    if let Some(kind) = pictures::Examples::of(&state.current().pipeline) {
+        // A picture (or sound) model takes files (multipart or base64 JSON) as well as tables.
         // The header as sent: a multipart boundary is case-sensitive.
         let raw = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let (body, files) = (body.clone(), pictures::request_pictures(raw.as_deref(), body).await);
+        let (body, files) = (body.clone(), pictures::request_files(raw.as_deref(), body, kind).await);
         match files {
             Err(e) => return e.into_response(),
             Ok(Some(files)) => {
-                let parse = move |p: &Pipeline| pictures::pictures_table(p, &files);
+                let parse = move |p: &Pipeline| kind.table(p, &files);
                 return answer(state, "/predict", parse, prediction_json).await;
             }
             Ok(None) => {

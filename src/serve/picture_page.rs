@@ -1,11 +1,17 @@
-//! The page at `GET /` for a picture model: pick (or drop) pictures, see each one with its
-//! answer and the classes' probabilities. It posts the files as `multipart/form-data` to
-//! `/predict`, as a program would. No external assets.
+//! The page at `GET /` for a picture (or sound) model: pick (or drop) pictures or WAV clips,
+//! see (or hear) each one with its answer and the classes' probabilities. It posts the files as
+//! `multipart/form-data` to `/predict`, as a program would. No external assets.
 
 use super::form::escape;
+use super::pictures::Examples;
 use crate::train::Pipeline;
 
-pub fn page(p: &Pipeline) -> String {
+pub fn page(p: &Pipeline, kind: Examples) -> String {
+    let (things, features, accept, element) = match kind {
+        Examples::Pictures => ("pictures", "the pictures' features (pretrained encoder)", "image/*", "img"),
+        Examples::Sounds => ("sound clips", "the clips' log-mel features", ".wav,audio/wav,audio/x-wav", "audio"),
+    };
+    let key = kind.json_key();
     let (_, value) = p.metrics.headline();
     let headline = p.metrics.headline_label();
     let classes = escape(&p.target.classes.join(", "));
@@ -20,6 +26,7 @@ h1{{font-size:1.4em}} small{{color:#666}}
 #drop.over{{background:#e3f2e3}}
 .card{{display:flex;gap:1em;align-items:center;margin:.8em 0;padding:.6em;background:#f3f6f3;border-radius:6px}}
 .card img{{width:112px;height:112px;object-fit:cover;border-radius:4px;background:#ddd}}
+.card audio{{width:220px}}
 .card .a{{flex:1}} .card b{{font-size:1.2em}}
 .bar{{display:flex;align-items:center;gap:.5em;margin:.15em 0;font-size:.9em}}
 .bar span.n{{width:30%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}}
@@ -27,11 +34,11 @@ h1{{font-size:1.4em}} small{{color:#666}}
 .bar span.v{{width:4em;text-align:right;font-variant-numeric:tabular-nums}}
 </style></head><body>
 <h1>Which <code>{target}</code>?</h1>
-<p><small>Model: {model} on the pictures' features (pretrained encoder) · test {headline} = {value:.4} · classes: {classes}</small></p>
-<div id="drop"><p>Drop pictures here, or</p><input type="file" id="files" accept="image/*" multiple></div>
+<p><small>Model: {model} on {features} · test {headline} = {value:.4} · classes: {classes}</small></p>
+<div id="drop"><p>Drop {things} here, or</p><input type="file" id="files" accept="{accept}" multiple></div>
 <div id="out"></div>
-<p><small>For programs: <code>POST /predict</code> with <code>multipart/form-data</code> (one file per picture) or
-<code>{{"images":["&lt;base64&gt;", …]}}</code>; health at <a href="/health">/health</a>.</small></p>
+<p><small>For programs: <code>POST /predict</code> with <code>multipart/form-data</code> (one file each) or
+<code>{{"{key}":["&lt;base64&gt;", …]}}</code>; health at <a href="/health">/health</a>.</small></p>
 <script>
 const out = document.getElementById('out');
 async function predict(files) {{
@@ -42,9 +49,11 @@ async function predict(files) {{
   for (const f of files) {{
     form.append('file', f, f.name);
     const card = document.createElement('div'); card.className = 'card';
-    card.innerHTML = '<img alt=""><div class="a"><b>…</b><div class="p"></div></div>';
-    card.querySelector('img').src = URL.createObjectURL(f);
-    card.querySelector('img').alt = f.name;
+    card.innerHTML = '<{element}></{element}><div class="a"><small></small><br><b>…</b><div class="p"></div></div>';
+    const media = card.querySelector('{element}');
+    media.src = URL.createObjectURL(f);
+    if ('{element}' === 'audio') media.controls = true; else media.alt = f.name;
+    card.querySelector('small').textContent = f.name;
     out.appendChild(card); cards.push(card);
   }}
   try {{

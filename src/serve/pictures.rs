@@ -86,15 +86,63 @@ pub fn predict_pictures(
     Ok(ds.n_rows())
 }
 
-/// Pictures in one request at most.
+/// Pictures (or sound clips) in one request at most.
 pub const MAX_PICTURES: usize = 256;
 
-/// The pictures of a `POST /predict` to a picture model: the files of a `multipart/form-data`
-/// body, or JSON `{"images": ["<base64>", …]}` (data URLs too). `None` when the body is a table
-/// (JSON records or CSV), which the table path reads as for any model.
-pub(super) async fn request_pictures(
+/// What a model trained on a folder of examples takes at `POST /predict` besides tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Examples {
+    /// Picture files (the encoder's features and simple pixels, as in training).
+    Pictures,
+    /// WAV clips (their log-mel statistics).
+    Sounds,
+}
+
+impl Examples {
+    /// A picture model, a model on sound clips' log-mel features, or neither.
+    pub fn of(p: &Pipeline) -> Option<Examples> {
+        if p.pictures.is_some() {
+            return Some(Examples::Pictures);
+        }
+        let inputs: std::collections::HashSet<&str> = p.schema.columns.iter().map(|c| c.name.as_str()).collect();
+        let names = crate::media::sound::feature_names();
+        names.iter().all(|n| inputs.contains(n.as_str())).then_some(Examples::Sounds)
+    }
+
+    /// The key of the base64 list in a JSON body.
+    pub fn json_key(self) -> &'static str {
+        match self {
+            Examples::Pictures => "images",
+            Examples::Sounds => "sounds",
+        }
+    }
+
+    fn one(self) -> &'static str {
+        match self {
+            Examples::Pictures => "image",
+            Examples::Sounds => "sound",
+        }
+    }
+
+    /// The model's input columns for received files (one that cannot be decoded: 422).
+    pub(super) fn table(self, pipeline: &Pipeline, files: &[PictureFile]) -> Result<Dataset, ApiError> {
+        match self {
+            Examples::Pictures => pictures_table(pipeline, files),
+            Examples::Sounds => {
+                crate::data::read_sound_files(files).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+            }
+        }
+    }
+}
+
+/// The files of a `POST /predict` to a picture or sound model: the files of a
+/// `multipart/form-data` body, or JSON `{"images": ["<base64>", …]}` (`"sounds"` for clips; data
+/// URLs too). `None` when the body is a table (JSON records or CSV), which the table path reads
+/// as for any model.
+pub(super) async fn request_files(
     content_type: Option<&str>,
     body: axum::body::Bytes,
+    kind: Examples,
 ) -> Result<Option<Vec<PictureFile>>, ApiError> {
     let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
     let mut files = Vec::new();
@@ -108,39 +156,42 @@ pub(super) async fn request_pictures(
             while let Some(field) = form.next_field().await.map_err(|e| bad(format!("multipart body: {e}")))? {
                 let name = field.file_name().or(field.name()).unwrap_or("picture").to_string();
                 let is_file = field.file_name().is_some()
-                    || field.content_type().is_some_and(|m| m.type_() == "image" || m.subtype() == "octet-stream");
+                    || field
+                        .content_type()
+                        .is_some_and(|m| m.type_() == "image" || m.type_() == "audio" || m.subtype() == "octet-stream");
                 let bytes = field.bytes().await.map_err(|e| bad(format!("multipart body, part '{name}': {e}")))?;
                 if is_file {
                     files.push(PictureFile::Bytes { name, bytes: bytes.to_vec() });
                 }
             }
             if files.is_empty() {
-                return Err(bad("the multipart body holds no file: send each picture as a file part".into()));
+                return Err(bad(format!("the multipart body holds no file: send each {} as a file part", kind.one())));
             }
         }
         Some(ct) if !ct.contains("json") => return Ok(None),
         _ => {
             let value: serde_json::Value =
                 serde_json::from_slice(&body).map_err(|e| bad(format!("the body is not valid JSON: {e}")))?;
-            let Some(images) = value.get("images") else { return Ok(None) };
+            let (key, one) = (kind.json_key(), kind.one());
+            let Some(images) = value.get(key) else { return Ok(None) };
             let images =
-                images.as_array().ok_or_else(|| bad("\"images\" must be an array of base64 strings".into()))?;
+                images.as_array().ok_or_else(|| bad(format!("\"{key}\" must be an array of base64 strings")))?;
             use base64::Engine as _;
             for (i, image) in images.iter().enumerate() {
-                let text = image.as_str().ok_or_else(|| bad(format!("image {i} is not a base64 string")))?;
+                let text = image.as_str().ok_or_else(|| bad(format!("{one} {i} is not a base64 string")))?;
                 // a data URL ("data:image/png;base64,…") or the bare base64
                 let data = text.split_once(";base64,").map_or(text, |(_, d)| d).trim();
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(data)
-                    .map_err(|e| bad(format!("image {i} is not valid base64: {e}")))?;
-                files.push(PictureFile::Bytes { name: format!("image {i}"), bytes });
+                    .map_err(|e| bad(format!("{one} {i} is not valid base64: {e}")))?;
+                files.push(PictureFile::Bytes { name: format!("{one} {i}"), bytes });
             }
         }
     }
     if files.len() > MAX_PICTURES {
         return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} pictures in one request; the limit is {MAX_PICTURES}", files.len()),
+            format!("{} files in one request; the limit is {MAX_PICTURES}", files.len()),
         ));
     }
     Ok(Some(files))

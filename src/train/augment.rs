@@ -76,5 +76,6 @@ pub(super) fn augment_pictures(p: &mut Prepared, copies: usize) -> Result<usize,
     let more: Vec<usize> = from.iter().map(|&r| p.source_rows[r]).collect();
     p.source_rows.extend(more);
     p.train_rows.extend(start..start + from.len());
+    p.augmented += from.len();
     Ok(from.len())
 }

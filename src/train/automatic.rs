@@ -94,7 +94,8 @@ pub fn choose(
     cfg: &TrainConfig,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Option<AutoChoice>, TrainError> {
-    let prepared = prepare(data, cfg, true)?;
+    // Original rows only: the cross-validation augments each fold's own training pictures.
+    let prepared = prepare(data, &TrainConfig { augment: 0, ..cfg.clone() }, true)?;
     let Some(list) = candidates(prepared.task) else { return Ok(None) };
     let budget = cfg.time_budget.unwrap_or(DEFAULT_BUDGET);
     // The comparison sees the training rows only (and at most a sample of them): the test rows

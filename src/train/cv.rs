@@ -27,7 +27,9 @@ pub fn cross_validate(
     if k < 2 {
         return Err(TrainError::Config(format!("cross-validation needs at least 2 folds, got {k}")));
     }
-    let prepared = super::prepare(data, cfg, true)?;
+    // Folds are cut from the original pictures: each fold augments its own training rows (an
+    // altered copy of a held-out picture must not be learned from).
+    let prepared = super::prepare(data, &TrainConfig { augment: 0, ..cfg.clone() }, true)?;
     let train_part = prepared.data.take_rows(&prepared.train_rows);
     let strata = prepared.strata.as_ref().map(|s| prepared.train_rows.iter().map(|&i| s[i]).collect::<Vec<_>>());
     if train_part.n_rows() < 2 * k {

@@ -345,6 +345,7 @@ fn fit_prepared(
         test_rows,
         source_rows,
         recipe,
+        augmented: _,
     } = prepared;
     let (task, model_kind) = (*task, *model_kind);
     // The model learns from the split's training rows in file order: the same rows as
@@ -458,6 +459,9 @@ fn fit_calibrator(
         )));
     };
     let idx = class_index(&prepared.classes, v);
+    // The original training pictures only: each fold augments its own (see `cv::calibrator`).
+    let originals = prepared.data.n_rows() - prepared.augmented;
+    let train_rows: Vec<usize> = train_rows.iter().copied().filter(|&i| i < originals).collect();
     let labels: Vec<usize> = train_rows.iter().map(|&i| idx[i]).collect();
     progress(&format!("Calibrating the probabilities ({}, 5 folds of the training rows)", method.name()));
     let fold_cfg = TrainConfig {
@@ -471,7 +475,7 @@ fn fit_calibrator(
         ..cfg.clone()
     };
     let strata = prepared.strata.as_deref();
-    cv::calibrator(&prepared.data, train_rows, strata, &labels, &prepared.classes, method, &fold_cfg).map(Some)
+    cv::calibrator(&prepared.data, &train_rows, strata, &labels, &prepared.classes, method, &fold_cfg).map(Some)
 }
 
 /// A separate test file's rows with a target value, coerced to the training schema, and

@@ -46,6 +46,9 @@ pub(crate) struct Prepared<'a> {
     pub source_rows: Vec<usize>,
     /// The recipe (the configured one, or the one proposed from the whole data).
     pub recipe: Recipe,
+    /// Rows appended at the end of `data` as augmented copies of training pictures (they are
+    /// training rows; cross-validation leaves them out and augments each fold's own rows).
+    pub augmented: usize,
 }
 
 /// Rows with a target value, and those values; the rest cannot teach or test anything.
@@ -254,7 +257,8 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, cfg: &TrainConfig, split: bool) -> 
         let needed = (2..=10_000).find(|&n| enough(n)).unwrap_or(5);
         return Err(TrainError::TooFewRows { rows: data.n_rows(), needed });
     }
-    let mut prepared = Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe };
+    let mut prepared =
+        Prepared { data, y, task, model, classes, strata, train_rows, test_rows, source_rows, recipe, augmented: 0 };
     if cfg.augment > 0 {
         super::augment::augment_pictures(&mut prepared, cfg.augment)?;
     }

@@ -124,6 +124,9 @@ pub(crate) fn groups_by(h: &mut Harness<'static, CairnApp>, target: &str, column
 
 /// Clicks Train and waits until the run is finished.
 pub(crate) fn train_and_wait(h: &mut Harness<'static, CairnApp>) {
+    // One frame first: a setting changed just before moves the button (a click lands where it
+    // was last drawn).
+    h.run_steps(1);
     h.get_by_label("Train").click();
     h.step();
     wait_until(h, "training", |a| a.state.training.is_none() && a.state.outcome.is_some());

@@ -348,5 +348,6 @@ fn screenshot_of_the_pictures_behind_a_mistake() {
     h.get_by_label(file.rsplit('/').next().unwrap()).click();
     h.run_steps(3);
     h.get_by_label_contains("how sure the model is");
+    crate::gui::wait_until(&mut h, "the thumbnails", |a| !a.state.eval_view.pictures.loading());
     save(&mut h, "screenshot-pictures.png");
 }

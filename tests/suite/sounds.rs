@@ -51,8 +51,58 @@ fn spoken_words_are_recognised_in_voices_never_heard() {
     let right = rows.iter().filter(|r| r[0] == r[2]).count() as f64 / 64.0;
     assert!((right - acc).abs() < 1e-9, "predict agrees with the test score: {right} vs {acc}");
 
+    // The real server takes clips: multipart files and base64 JSON, with the same answers as
+    // `cairn predict`; a page at / plays each clip beside its answer.
+    let picked: Vec<&Vec<&str>> = ["yes", "down"].iter().map(|w| rows.iter().find(|r| r[0] == *w).unwrap()).collect();
+    serve_clips(&bundle, &test, &picked);
+
     // A clip that is not a WAV file is named, and nothing is imported.
     std::fs::write(train.join("yes/broken.wav"), "RIFF but not really").unwrap();
     let o = cairn(&["inspect", train.to_str().unwrap()]);
     assert_clean_failure(&o, "broken.wav");
+}
+
+/// `POST /predict` with two clips (as a browser's form sends them, then as base64 JSON) answers
+/// as `cairn predict` did for them (`rows`: label, file, prediction, probabilities…).
+fn serve_clips(bundle: &std::path::Path, test: &std::path::Path, rows: &[&Vec<&str>]) {
+    use base64::Engine as _;
+    let server = crate::serve::start(bundle);
+    let (status, page) = crate::serve::get(&format!("{}/", server.url));
+    assert_eq!(status, 200);
+    assert!(page.contains("accept=\".wav") && page.contains("<audio") && page.contains("\"sounds\""), "{page}");
+    let boundary = "----WebKitFormBoundarySoundTest3Zp";
+    let mut body: Vec<u8> = Vec::new();
+    for r in rows {
+        let bytes = std::fs::read(test.join(r[1])).unwrap();
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: audio/wav\r\n\r\n", r[1]).bytes());
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    let r = ureq::post(format!("{}/predict", server.url))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let answer: serde_json::Value = r.into_body().read_json().unwrap();
+    let want: Vec<&str> = rows.iter().map(|r| r[2]).collect();
+    assert_eq!(answer["predictions"], serde_json::json!(want), "{answer}");
+    let p_first: f64 = rows[0][3..].iter().map(|v| v.parse::<f64>().unwrap()).fold(0.0, f64::max);
+    let got = answer["probabilities"][0][rows[0][2]].as_f64().unwrap();
+    assert!((got - p_first).abs() < 1e-6, "{got} vs {p_first}");
+
+    let b64 = |f: &str| base64::engine::general_purpose::STANDARD.encode(std::fs::read(test.join(f)).unwrap());
+    let json = serde_json::json!({"sounds": rows.iter().map(|r| b64(r[1])).collect::<Vec<_>>()});
+    let (status, again) =
+        crate::serve::post_to(&format!("{}/predict", server.url), "application/json", &json.to_string());
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["predictions"], answer["predictions"]);
+    // Not a WAV file: 422 naming it.
+    let bad = serde_json::json!({"sounds": [base64::engine::general_purpose::STANDARD.encode(b"not a sound")]});
+    let (status, e) = crate::serve::post_to(&format!("{}/predict", server.url), "application/json", &bad.to_string());
+    assert_eq!(status, 422, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("sound 0"), "{e}");
 }

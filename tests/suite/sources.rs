@@ -290,6 +290,9 @@ fn the_data_panel_opens_a_folder_of_pictures() {
     h.get_by_label(&name).click();
     h.run_steps(2);
     h.get_by_label_contains("how sure the model is");
+    // The thumbnails were decoded in the background and arrive as textures.
+    crate::gui::wait_until(&mut h, "the thumbnails", |a| !a.state.eval_view.pictures.loading());
+    assert!(h.query_by_label("loading…").is_none() && h.query_by_label("(cannot read)").is_none());
     let chosen = h.state().state.eval_view.pictures.chosen.clone().expect("a picture was chosen");
     assert_eq!(chosen.1.len(), 2, "one probability per class");
     assert!((chosen.1.iter().map(|(_, p)| p).sum::<f64>() - 1.0).abs() < 1e-9);
