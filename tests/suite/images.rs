@@ -194,24 +194,12 @@ fn serve_pictures(bundle: &std::path::Path, face: &std::path::Path, background: 
     assert!(page.contains("type=\"file\"") && page.contains("multipart/form-data"), "the page has a file picker");
 
     // a boundary with capitals, as browsers make them (it is case-sensitive)
-    let boundary = "----WebKitFormBoundaryCairnTest7Xq";
-    let mut body: Vec<u8> = Vec::new();
-    for path in [face, background] {
-        let name = path.file_name().unwrap().to_str().unwrap();
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n").bytes());
-        body.extend(std::fs::read(path).unwrap());
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").bytes());
-    let r = ureq::post(format!("{}/predict", server.url))
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .send(&body[..])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let answer: serde_json::Value = r.into_body().read_json().unwrap();
+    let files: Vec<(String, &str, Vec<u8>)> = [face, background]
+        .iter()
+        .map(|p| (p.file_name().unwrap().to_str().unwrap().to_string(), "image/png", std::fs::read(p).unwrap()))
+        .collect();
+    let (status, answer) = crate::serve::post_files(&format!("{}/predict", server.url), &files);
+    assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["predictions"], serde_json::json!(["face", "background"]), "{answer}");
     let p_face = answer["probabilities"][0]["face"].as_f64().unwrap();
     assert!(p_face > 0.5, "{answer}");

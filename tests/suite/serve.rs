@@ -63,6 +63,34 @@ pub(crate) fn post_to(url: &str, content_type: &str, body: &str) -> (u16, Value)
     (status, r.into_body().read_json().unwrap())
 }
 
+/// POSTs files as `multipart/form-data` (name, content type, bytes), with a boundary with
+/// capitals as browsers make them (it is case-sensitive); returns the status and the JSON answer.
+pub(crate) fn post_files(url: &str, files: &[(String, &str, Vec<u8>)]) -> (u16, Value) {
+    let boundary = "----WebKitFormBoundaryCairnTest7Xq";
+    let mut body: Vec<u8> = Vec::new();
+    for (name, content_type, bytes) in files {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: {content_type}\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    let r = ureq::post(url)
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .send(&body[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.into_body().read_json().unwrap())
+}
+
 pub(crate) fn get(url: &str) -> (u16, String) {
     let r = ureq::get(url).config().http_status_as_error(false).build().call().unwrap();
     (r.status().as_u16(), r.into_body().read_to_string().unwrap())

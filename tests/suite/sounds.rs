@@ -70,24 +70,10 @@ fn serve_clips(bundle: &std::path::Path, test: &std::path::Path, rows: &[&Vec<&s
     let (status, page) = crate::serve::get(&format!("{}/", server.url));
     assert_eq!(status, 200);
     assert!(page.contains("accept=\".wav") && page.contains("<audio") && page.contains("\"sounds\""), "{page}");
-    let boundary = "----WebKitFormBoundarySoundTest3Zp";
-    let mut body: Vec<u8> = Vec::new();
-    for r in rows {
-        let bytes = std::fs::read(test.join(r[1])).unwrap();
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: audio/wav\r\n\r\n", r[1]).bytes());
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").bytes());
-    let r = ureq::post(format!("{}/predict", server.url))
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .send(&body[..])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let answer: serde_json::Value = r.into_body().read_json().unwrap();
+    let files: Vec<(String, &str, Vec<u8>)> =
+        rows.iter().map(|r| (r[1].to_string(), "audio/wav", std::fs::read(test.join(r[1])).unwrap())).collect();
+    let (status, answer) = crate::serve::post_files(&format!("{}/predict", server.url), &files);
+    assert_eq!(status, 200, "{answer}");
     let want: Vec<&str> = rows.iter().map(|r| r[2]).collect();
     assert_eq!(answer["predictions"], serde_json::json!(want), "{answer}");
     let p_first: f64 = rows[0][3..].iter().map(|v| v.parse::<f64>().unwrap()).fold(0.0, f64::max);
