@@ -266,6 +266,11 @@ fn try_all_models_on_iris_then_open_the_winners_confusion_matrix() {
         assert!(e.scores().1 > 0.9, "{:?}", e.cv.mean);
     }
     h.get_by_label("Leaderboard");
+    // One row averages the three best others, and says which.
+    let ensemble = board.iter().find(|e| e.outcome.pipeline.info.model == "ensemble").expect("an ensemble row");
+    let summary = ensemble.outcome.pipeline.settings_summary();
+    assert!(summary.starts_with("average of ") && summary.contains(" and "), "{summary}");
+    h.get_by_label(&summary);
     // The winner is in use; switch to another and back, as a person comparing would.
     let winner = board[0].outcome.pipeline.model_display_name();
     let other = board[1].outcome.pipeline.model_display_name();
