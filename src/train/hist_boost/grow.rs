@@ -77,6 +77,11 @@ struct Leaf {
     best: Option<Split>,
 }
 
+/// Below this many (row, feature) cells a histogram is filled on one core: handing the features
+/// to other cores costs more than it saves on small leaves (measured on California housing, 2
+/// cores: 4 096 → 65 536 took the fit from 0.21–0.23 s to 0.19 s; 262 144 was no better).
+const PARALLEL_CELLS: usize = 65_536;
+
 fn score(g: f64, h: f64, l2: f64) -> f64 {
     g * g / (h + l2)
 }
@@ -374,7 +379,7 @@ fn histogram(
         // Filled below, row by row.
         Cells::Sparse { .. } => {}
     };
-    if rows.len() * parts.len() >= 4096 {
+    if rows.len() * parts.len() >= PARALLEL_CELLS {
         parts.par_iter_mut().for_each(fill);
     } else {
         parts.iter_mut().for_each(fill);
