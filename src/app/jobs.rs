@@ -134,6 +134,12 @@ impl CairnApp {
         cfg.recipe = self.state.recipe.for_target(&cfg.target).cloned();
         cfg.time_column = s.time_column.clone();
         cfg.calibration = s.calibration;
+        // Training the ensemble in use again keeps its members (Try all's best three).
+        if let Some(crate::train::FittedModel::Ensemble(e)) = self.state.outcome.as_ref().map(|o| &o.pipeline.model)
+            && cfg.model == Some(crate::train::ModelKind::Ensemble)
+        {
+            cfg.ensemble = e.members.iter().map(|m| m.params.model).collect();
+        }
         // Automatic's quick comparison has its own budget; Try all's is set where it starts.
         cfg.time_budget = cfg.automatic.then_some(s.auto_budget);
         if self.state.dataset.as_ref().is_some_and(|d| d.pictures.is_some()) {
@@ -333,14 +339,11 @@ impl CairnApp {
     /// The learning curve of the current model's kind and settings.
     pub(super) fn start_learning_curve(&mut self) {
         self.start_insight("Learning curve", |ds, run| {
-            let info = &run.pipeline.info;
-            let mut cfg = TrainConfig::new(run.pipeline.target.name.clone());
-            cfg.task = run.pipeline.target.task.into();
-            cfg.model = Some(run.pipeline.model.kind());
-            cfg.params = Some(info.params.clone());
-            cfg.seed = info.seed;
-            cfg.test_size = if info.test_size > 0.0 { info.test_size } else { 0.2 };
-            cfg.recipe = Some(run.pipeline.recipe.clone());
+            // The run's own configuration (an ensemble's members included).
+            let mut cfg = crate::train::retrain::manifest_config(&run.pipeline);
+            if cfg.test_size <= 0.0 {
+                cfg.test_size = 0.2;
+            }
             learning_curve(ds, &cfg).map(Found::Curve)
         });
     }

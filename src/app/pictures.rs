@@ -62,7 +62,8 @@ impl PictureView {
         std::thread::spawn(move || {
             use rayon::prelude::*;
             new.into_par_iter().for_each(|path| {
-                let image = thumbnail(&path);
+                // A decoder that panics on a strange file leaves "(cannot read)", not "loading…".
+                let image = std::panic::catch_unwind(|| thumbnail(&path)).ok().flatten();
                 if let Ok(mut v) = inbox.lock() {
                     v.push((path, image));
                 }

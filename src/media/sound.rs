@@ -10,6 +10,10 @@ use realfft::RealFftPlanner;
 
 pub const SAMPLE_RATE: u32 = 16_000;
 pub const MELS: usize = 40;
+/// The sample rates and the length a clip may have.
+const MIN_RATE: u32 = 4_000;
+const MAX_RATE: u32 = 384_000;
+const MAX_SECONDS: f64 = 60.0;
 const FRAME: usize = 400; // 25 ms
 const HOP: usize = 160; // 10 ms
 const FFT: usize = 512;
@@ -27,6 +31,15 @@ pub fn read_wav(name: &str, bytes: &[u8]) -> Result<Vec<f32>, MediaError> {
     let bad = |m: String| MediaError::Decode { path: name.to_string(), message: m };
     let mut reader = hound::WavReader::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let spec = reader.spec();
+    // A header can claim any rate or length: refuse what no recording is before resampling
+    // (a 1 Hz "rate" would ask for 16 000 samples per sample).
+    if !(MIN_RATE..=MAX_RATE).contains(&spec.sample_rate) {
+        return Err(bad(format!("a sample rate of {} Hz; clips are {MIN_RATE}–{MAX_RATE} Hz", spec.sample_rate)));
+    }
+    let seconds = f64::from(reader.duration()) / f64::from(spec.sample_rate);
+    if seconds > MAX_SECONDS {
+        return Err(bad(format!("{seconds:.0} s long; clips are at most {MAX_SECONDS:.0} s")));
+    }
     let channels = usize::from(spec.channels.max(1));
     let samples: Vec<f32> = match spec.sample_format {
         hound::SampleFormat::Float => {
@@ -45,7 +58,7 @@ pub fn read_wav(name: &str, bytes: &[u8]) -> Result<Vec<f32>, MediaError> {
     if mono.is_empty() {
         return Err(bad("the clip holds no samples".into()));
     }
-    Ok(resample(&mono, spec.sample_rate.max(1), SAMPLE_RATE))
+    Ok(resample(&mono, spec.sample_rate, SAMPLE_RATE))
 }
 
 /// Linear-interpolation resampling after a moving-average low-pass when shrinking (enough for
@@ -189,6 +202,30 @@ mod tests {
         let top = |f: &[f32]| (0..MELS).max_by(|&a, &b| f[a].total_cmp(&f[b])).unwrap_or(0);
         assert!(top(&low) < top(&high), "300 Hz peaks in band {}, 3 kHz in band {}", top(&low), top(&high));
         assert_eq!(low.len(), feature_names().len());
+    }
+
+    fn wav(rate: u32, samples: usize) -> Vec<u8> {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = hound::WavWriter::new(&mut out, spec).unwrap();
+        (0..samples).for_each(|i| w.write_sample((i % 100) as i16).unwrap());
+        w.finalize().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_header_claiming_a_strange_rate_or_length_is_refused_before_resampling() {
+        // 1 Hz would ask for 16 000 samples per sample (gigabytes from a 1 MB upload).
+        let e = read_wav("odd.wav", &wav(1, 1000)).unwrap_err().to_string();
+        assert!(e.contains("odd.wav") && e.contains("1 Hz"), "{e}");
+        let e = read_wav("long.wav", &wav(4000, 4000 * 61)).unwrap_err().to_string();
+        assert!(e.contains("61 s"), "{e}");
+        assert_eq!(read_wav("ok.wav", &wav(8000, 8000)).unwrap().len(), 16_000);
     }
 
     #[test]

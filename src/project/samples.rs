@@ -54,9 +54,12 @@ impl Sample {
             std::io::copy(&mut entry, &mut file).map_err(io)?;
         }
         let temp = temp.keep();
-        if std::fs::rename(&temp, &dir).is_err() {
-            // another process unpacked it first
+        if let Err(error) = std::fs::rename(&temp, &dir) {
             std::fs::remove_dir_all(&temp).ok();
+            // Another process unpacked it first: use theirs; anything else is an error.
+            if !dir.is_dir() {
+                return Err(DataError::Io { path: dir, error });
+            }
         }
         Ok(dir)
     }

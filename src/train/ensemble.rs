@@ -24,25 +24,31 @@ pub struct Member {
 }
 
 impl Ensemble {
-    /// The mean of the members' outputs (values, or probabilities: rows still sum to 1).
+    /// The mean of the members' outputs (values, or probabilities: rows still sum to 1). Only
+    /// outputs of the first member's kind and shape count (members of one task always agree).
     pub fn predict(&self, x: &Array2<f64>) -> ModelOutput {
-        let n = self.members.len().max(1) as f64;
         let mut outputs = self.members.iter().map(|m| m.fitted.predict(x));
         match outputs.next() {
             Some(ModelOutput::Values(first)) => {
-                let mut sum = first;
+                let (mut sum, mut n) = (first, 1.0);
                 for out in outputs {
-                    if let ModelOutput::Values(v) = out {
+                    if let ModelOutput::Values(v) = out
+                        && v.len() == sum.len()
+                    {
                         sum.iter_mut().zip(v).for_each(|(s, v)| *s += v);
+                        n += 1.0;
                     }
                 }
                 ModelOutput::Values(sum.into_iter().map(|s| s / n).collect())
             }
             Some(ModelOutput::Probabilities(first)) => {
-                let mut sum = first;
+                let (mut sum, mut n) = (first, 1.0);
                 for out in outputs {
-                    if let ModelOutput::Probabilities(p) = out {
+                    if let ModelOutput::Probabilities(p) = out
+                        && p.dim() == sum.dim()
+                    {
                         sum += &p;
+                        n += 1.0;
                     }
                 }
                 ModelOutput::Probabilities(sum / n)

@@ -42,8 +42,7 @@ pub fn try_all_models(
         None => super::default_recipe(data, &cfg.target, task)?,
     };
     let (mut skipped, mut trained, mut first_error) = (Vec::new(), 0usize, None);
-    // Each trained model's score (cross-validated when asked, else on the test rows), to pick
-    // the ensemble's members.
+    // Each trained model's cross-validated score, to pick the ensemble's members.
     let mut scores: Vec<(ModelKind, f64)> = Vec::new();
     let metric = super::tune::headline_metric(task);
     let started = std::time::Instant::now();
@@ -63,7 +62,7 @@ pub fn try_all_models(
                     .to_string(),
             ),
             // The ensemble averages the best of the others, once they are all known.
-            None if kind == ModelKind::Ensemble && scores.len() < 2 => {
+            None if kind == ModelKind::Ensemble && trained < 2 => {
                 Some("skipped: fewer than two models trained, nothing to average".to_string())
             }
             None => None,
@@ -115,15 +114,18 @@ pub fn try_all_models(
 /// How many of the best models Try all's ensemble averages.
 pub const ENSEMBLE_SIZE: usize = 3;
 
-/// A trial's score: its cross-validated mean of `metric` when there is one, else its test score.
+/// A trial's cross-validated mean of `metric` (None without cross-validation: test scores must
+/// not choose the ensemble that is then scored on the same test rows).
 fn headline(trial: &Trial, metric: &str) -> Option<f64> {
-    let cv = trial.cv.as_ref().and_then(|cv| cv.mean.get(metric).copied());
-    cv.or_else(|| trial.outcome.report.metrics.named().into_iter().find(|m| m.0 == metric).map(|m| m.1))
-        .filter(|v| v.is_finite())
+    trial.cv.as_ref().and_then(|cv| cv.mean.get(metric).copied()).filter(|v| v.is_finite())
 }
 
-/// The `size` best-scoring models (ties in training order).
+/// The `size` best-scoring models (ties in training order); none — the ensemble's fast
+/// defaults — with fewer than two scores (no cross-validation).
 fn best_members(scores: &[(ModelKind, f64)], size: usize) -> Vec<ModelKind> {
+    if scores.len() < 2 {
+        return vec![];
+    }
     let mut ranked = scores.to_vec();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     ranked.into_iter().take(size).map(|(k, _)| k).collect()

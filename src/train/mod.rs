@@ -494,8 +494,6 @@ fn test_rows_of(
     Ok((x, y))
 }
 
-/// Fits the model with the run's device, pause, stop and per-epoch hooks; gives the model and
-/// where it ran.
 /// Fits the model `settings` describe; an ensemble fits each of its members on the rows as
 /// that model reads them.
 fn fit_chosen(
@@ -513,6 +511,8 @@ fn fit_chosen(
     ensemble::fit(&kinds, rows, (input.count_features, input.categorical), target, cfg)
 }
 
+/// Fits the model with the run's device, pause, stop and per-epoch hooks; gives the model and
+/// where it ran.
 fn fit_under_control(
     settings: &Settings,
     input: &FitInput,
