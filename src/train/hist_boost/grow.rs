@@ -44,7 +44,7 @@ pub(super) struct GrowParams {
 }
 
 #[derive(Clone, Debug)]
-struct Split {
+pub(super) struct Split {
     gain: f64,
     feature: usize,
     /// Number split: the last value bin on the left.
@@ -71,8 +71,11 @@ struct Leaf {
     node: usize,
     total: Slot,
     hist: Option<Vec<Slot>>,
-    /// Features that may split the leaf: the dense ones, and the sparse ones with a non-zero
-    /// cell among its rows (of the parent's, for a histogram found by subtraction).
+    /// The features whose slots `hist` holds (what must be cleared when it goes back).
+    written: Vec<usize>,
+    /// Features that may split the leaf: the dense ones, and the sparse ones with at least
+    /// `min_samples_leaf` non-zero cells among its rows. A feature that cannot split a leaf
+    /// cannot split any leaf below it, so children look only at their parent's candidates.
     candidates: Vec<usize>,
     best: Option<Split>,
 }
@@ -81,6 +84,17 @@ struct Leaf {
 /// to other cores costs more than it saves on small leaves (measured on California housing, 2
 /// cores: 4 096 → 65 536 took the fit from 0.21–0.23 s to 0.19 s; 262 144 was no better).
 const PARALLEL_CELLS: usize = 65_536;
+const PAR_SLOTS: usize = 65536;
+
+/// The gradient, hessian and count of the rows `rows`.
+fn total_of(rows: &[u32], g: &[f64], h: &[f64]) -> Slot {
+    let mut s = Slot { c: rows.len() as u32, ..Slot::default() };
+    for &r in rows {
+        s.g += g[r as usize];
+        s.h += h[r as usize];
+    }
+    s
+}
 
 fn score(g: f64, h: f64, l2: f64) -> f64 {
     g * g / (h + l2)
@@ -97,31 +111,32 @@ pub(super) fn grow(
     features: &[usize],
     p: &GrowParams,
     work: &mut Workspace,
-) -> (Tree, Vec<LeafRows>) {
-    let Workspace { leaf_of, pool, goes_left, scratch } = work;
+) -> (Tree, Vec<LeafRows>, Vec<Option<Split>>) {
+    let Workspace { leaf_of, pool, goes_left, scratch, mark } = work;
     if leaf_of.len() != bins.n {
         *leaf_of = vec![u32::MAX; bins.n];
         *goes_left = vec![false; bins.n];
     }
+    if mark.len() != bins.n_features() {
+        *mark = vec![0; bins.n_features()];
+    }
     let mut tree = Tree { n_outputs: 1, ..Tree::default() };
+    // Each node's split (None: a leaf), as found on the bins.
+    let mut splits: Vec<Option<Split>> = vec![None];
     let keep_histograms = bins.total_slots() * std::mem::size_of::<Slot>() * p.max_leaf_nodes <= HISTOGRAM_BUDGET;
     let sparse = bins.columns.iter().any(|c| matches!(c.cells, Cells::Sparse { .. }));
-    let mut total = Slot::default();
-    for &r in order.iter() {
-        total.g += g[r as usize];
-        total.h += h[r as usize];
-    }
-    total.c = order.len() as u32;
+    let total = total_of(order, g, h);
     push_node(&mut tree, &total, p.l2);
     if sparse {
         // Rows outside this tree's sample (or held out) belong to no leaf.
         leaf_of.fill(u32::MAX);
         order.iter().for_each(|&r| leaf_of[r as usize] = 0);
     }
-    let (hist, candidates) = histogram(bins, order, g, h, features, &total, pool);
-    let best = best_split(bins, &hist, &total, &candidates, p);
+    let root = histogram(bins, order, (g, h), features, &total, p, pool, mark);
+    let best = best_split(bins, &root.slots, &total, &root.candidates, p);
+    let (hist, written, candidates) = (Some(root.slots), root.written, root.candidates);
     let mut leaves =
-        vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist: Some(hist), best, candidates }];
+        vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist, written, best, candidates }];
     while leaves.len() < p.max_leaf_nodes {
         let pick = leaves
             .iter()
@@ -139,24 +154,19 @@ pub(super) fn grow(
         // The split node and its two children (left, then right right after it).
         let (node, left_node) = (leaf.node, tree.n_nodes());
         write_split(&mut tree, node, left_node, &split, col);
-        let sum = |range: &[u32]| {
-            let mut s = Slot { c: range.len() as u32, ..Slot::default() };
-            for &r in range {
-                s.g += g[r as usize];
-                s.h += h[r as usize];
-            }
-            s
-        };
-        let (lt, rt) = (sum(&order[leaf.start..mid]), sum(&order[mid..leaf.end]));
+        splits[node] = Some(split.clone());
+        splits.extend([None, None]);
+        let (lt, rt) = (total_of(&order[leaf.start..mid], g, h), total_of(&order[mid..leaf.end], g, h));
         push_node(&mut tree, &lt, p.l2);
         push_node(&mut tree, &rt, p.l2);
         let depth = leaf.depth + 1;
-        let none = || (None, None, vec![]);
-        let (hist, best, candidates) = none();
-        let mut left = Leaf { start: leaf.start, end: mid, depth, node: left_node, total: lt, hist, best, candidates };
-        let (hist, best, candidates) = none();
+        let none = || (None, None, vec![], vec![]);
+        let (hist, best, written, candidates) = none();
+        let mut left =
+            Leaf { start: leaf.start, end: mid, depth, node: left_node, total: lt, hist, written, best, candidates };
+        let (hist, best, written, candidates) = none();
         let mut right =
-            Leaf { start: mid, end: leaf.end, depth, node: left_node + 1, total: rt, hist, best, candidates };
+            Leaf { start: mid, end: leaf.end, depth, node: left_node + 1, total: rt, hist, written, best, candidates };
         if sparse {
             order[left.start..left.end].iter().for_each(|&r| leaf_of[r as usize] = leaf_id(&left));
             order[right.start..right.end].iter().for_each(|&r| leaf_of[r as usize] = leaf_id(&right));
@@ -164,29 +174,27 @@ pub(super) fn grow(
         let can_split =
             |l: &Leaf| p.max_depth.is_none_or(|d| l.depth < d) && l.end - l.start >= 2 * p.min_samples_leaf.max(1);
         let (small, large) = if n_left <= leaf.end - mid { (&mut left, &mut right) } else { (&mut right, &mut left) };
-        let (small_hist, small_candidates) =
-            histogram(bins, &order[small.start..small.end], g, h, features, &small.total, pool);
-        let (large_hist, large_candidates) = match leaf.hist {
-            Some(mut parent) if keep_histograms => {
-                // Only the slots of features that can split are read later.
-                for &f in &leaf.candidates {
-                    let range = bins.offsets[f]..bins.offsets[f + 1];
-                    parent[range.clone()].iter_mut().zip(&small_hist[range]).for_each(|(a, b)| *a = a.minus(b));
-                }
-                (parent, leaf.candidates)
+        let gh = (g, h);
+        let small_hist =
+            histogram(bins, &order[small.start..small.end], gh, &leaf.candidates, &small.total, p, pool, mark);
+        let large_hist = match leaf.hist {
+            Some(parent) if keep_histograms => {
+                let (slots, candidates) = subtract(bins, parent, &small_hist, &leaf.candidates, &large.total, p, mark);
+                Hist { slots, total: large.total, written: leaf.written, candidates }
             }
-            _ => histogram(bins, &order[large.start..large.end], g, h, features, &large.total, pool),
+            _ => histogram(bins, &order[large.start..large.end], gh, &leaf.candidates, &large.total, p, pool, mark),
         };
-        for (l, hist, candidates) in [(small, small_hist, small_candidates), (large, large_hist, large_candidates)] {
+        for (l, hist) in [(small, small_hist), (large, large_hist)] {
             if can_split(l) {
-                l.best = best_split(bins, &hist, &l.total, &candidates, p);
+                l.best = best_split(bins, &hist.slots, &l.total, &hist.candidates, p);
             }
             if can_split(l) && keep_histograms {
-                l.hist = Some(hist);
+                l.hist = Some(hist.slots);
             } else {
-                pool.give(hist, bins, &candidates);
+                pool.give(hist.slots, bins, &hist.written);
             }
-            l.candidates = candidates;
+            l.written = hist.written;
+            l.candidates = hist.candidates;
         }
         leaves.push(left);
         leaves.push(right);
@@ -194,26 +202,49 @@ pub(super) fn grow(
     let rows = leaves.iter().map(|l| LeafRows { node: l.node, start: l.start, end: l.end }).collect();
     for l in leaves {
         if let Some(hist) = l.hist {
-            pool.give(hist, bins, &l.candidates);
+            pool.give(hist, bins, &l.written);
         }
     }
-    (tree, rows)
+    (tree, rows, splits)
+}
+
+/// The leaf of row `r` in a tree grown here with `splits`, read from the bins: the same leaf as
+/// the tree's raw thresholds give (the bins were cut at them) without reading `x` — rows held
+/// out for early stopping are routed through every tree. Sparse split features read `value`.
+pub(super) fn leaf_of_row(
+    bins: &Bins,
+    tree: &Tree,
+    splits: &[Option<Split>],
+    r: usize,
+    value: impl Fn(usize) -> f64,
+) -> usize {
+    let mut node = 0;
+    while let Some(split) = &splits[node] {
+        let col = &bins.columns[split.feature];
+        let left = match &col.cells {
+            Cells::Dense(cells) => split.goes_left(cells[r] as usize, col.n_bins),
+            Cells::Sparse { .. } => tree.goes_left(node, value(split.feature)),
+        };
+        node = tree.left[node] as usize + usize::from(!left);
+    }
+    node
 }
 
 /// What growing reuses from tree to tree: each row's leaf (sparse features), the histogram
-/// buffers, and the partition's scratch space.
+/// buffers, the partition's scratch space, and a mark per feature (all 0 between uses).
 #[derive(Default)]
 pub(super) struct Workspace {
     leaf_of: Vec<u32>,
     pool: Pool,
     goes_left: Vec<bool>,
     scratch: Vec<u32>,
+    mark: Vec<u8>,
 }
 
 /// Histogram buffers reused across leaves and trees. A buffer in the pool is all zeros; when
-/// one comes back only what its leaf wrote is cleared (the ranges of `written` features and
-/// the sparse features' zero slots) — on thousands of word columns, allocating and zeroing a
-/// whole histogram per leaf was most of the time.
+/// one comes back only what its leaf wrote is cleared (the ranges of `written` features) — on
+/// thousands of word columns, allocating and zeroing a whole histogram per leaf was most of the
+/// time, and then visiting every word's zero slot was a fifth of it.
 #[derive(Default)]
 pub(super) struct Pool {
     free: Vec<Vec<Slot>>,
@@ -230,11 +261,6 @@ impl Pool {
     fn give(&mut self, mut buf: Vec<Slot>, bins: &Bins, written: &[usize]) {
         for &f in written {
             buf[bins.offsets[f]..bins.offsets[f + 1]].fill(Slot::default());
-        }
-        for (f, col) in bins.columns.iter().enumerate() {
-            if let Cells::Sparse { zero, .. } = &col.cells {
-                buf[bins.offsets[f] + *zero as usize] = Slot::default();
-            }
         }
         if self.free.len() < 256 {
             self.free.push(buf);
@@ -338,37 +364,55 @@ fn push_node(tree: &mut Tree, s: &Slot, l2: f64) {
     }
 }
 
-/// The gradient histogram of the rows `rows` over `features`.
+/// A leaf's histogram: the slots, the features written in them, and those that may split it.
+struct Hist {
+    slots: Vec<Slot>,
+    /// The leaf's gradient, hessian and row count.
+    total: Slot,
+    written: Vec<usize>,
+    candidates: Vec<usize>,
+}
+
+/// Whether a feature whose histogram is `slots` may split a leaf of `total`: a sparse feature
+/// needs `min_samples_leaf` non-zero cells among its rows (one side of its splits holds only those).
+fn may_split(col: &Column, slots: &[Slot], total: &Slot, p: &GrowParams) -> bool {
+    match &col.cells {
+        Cells::Dense(_) => true,
+        Cells::Sparse { zero, .. } => (total.c - slots[*zero as usize].c) as usize >= p.min_samples_leaf.max(1),
+    }
+}
+
+/// The gradient histogram of the rows `rows` over `features` (`mark` all 0, and left so).
+#[allow(clippy::too_many_arguments)]
 fn histogram(
     bins: &Bins,
     rows: &[u32],
-    g: &[f64],
-    h: &[f64],
+    (g, h): (&[f64], &[f64]),
     features: &[usize],
     total: &Slot,
+    p: &GrowParams,
     pool: &mut Pool,
-) -> (Vec<Slot>, Vec<usize>) {
+    mark: &mut [u8],
+) -> Hist {
     let mut hist = pool.take(bins.total_slots());
-    // Each feature's slots, handed out to the cores.
-    let mut parts: Vec<(usize, &mut [Slot])> = Vec::with_capacity(features.len());
+    // Each dense feature's slots, handed out to the cores.
+    let mut dense: Vec<usize> =
+        features.iter().copied().filter(|&f| matches!(bins.columns[f].cells, Cells::Dense(_))).collect();
+    dense.sort_unstable();
+    let mut parts: Vec<(usize, &mut [Slot])> = Vec::with_capacity(dense.len());
     let mut rest: &mut [Slot] = &mut hist;
     let mut at = 0;
-    let mut wanted = vec![false; bins.n_features()];
-    features.iter().for_each(|&f| wanted[f] = true);
-    for (f, col) in bins.columns.iter().enumerate() {
-        let (mine, tail) = rest.split_at_mut(col.slots());
+    for &f in &dense {
+        let (_, tail) = rest.split_at_mut(bins.offsets[f] - at);
+        let (mine, tail) = tail.split_at_mut(bins.columns[f].slots());
         rest = tail;
-        at += col.slots();
-        // Sparse columns are filled below, row by row.
-        if wanted[f] && matches!(col.cells, Cells::Dense(_)) {
-            parts.push((f, mine));
-        }
+        at = bins.offsets[f + 1];
+        parts.push((f, mine));
     }
-    debug_assert_eq!(at, bins.total_slots());
     // Gradients in the leaf's row order, read once per feature.
     let gh: Vec<(f64, f64)> = rows.iter().map(|&r| (g[r as usize], h[r as usize])).collect();
-    let fill = |(f, slots): &mut (usize, &mut [Slot])| match &bins.columns[*f].cells {
-        Cells::Dense(cells) => {
+    let fill = |(f, slots): &mut (usize, &mut [Slot])| {
+        if let Cells::Dense(cells) = &bins.columns[*f].cells {
             for (&r, &(gv, hv)) in rows.iter().zip(&gh) {
                 let s = &mut slots[cells[r as usize] as usize];
                 s.g += gv;
@@ -376,45 +420,75 @@ fn histogram(
                 s.c += 1;
             }
         }
-        // Filled below, row by row.
-        Cells::Sparse { .. } => {}
     };
     if rows.len() * parts.len() >= PARALLEL_CELLS {
         parts.par_iter_mut().for_each(fill);
     } else {
         parts.iter_mut().for_each(fill);
     }
-    let mut candidates: Vec<usize> =
-        features.iter().copied().filter(|&f| matches!(bins.columns[f].cells, Cells::Dense(_))).collect();
-    // Sparse columns: every row starts in the zero bin, then each non-zero cell of the leaf's
-    // rows moves its row to its own bin — one pass over the leaf's cells.
+    let mut written = dense;
+    // Sparse columns: a row starts in the zero bin, then each non-zero cell of the leaf's rows
+    // moves its row to its own bin — one pass over the leaf's cells. Mark 1: wanted, 2: written.
     if !bins.row_start.is_empty() {
-        let mut touched = vec![false; bins.n_features()];
-        for &f in features {
-            if let Cells::Sparse { zero, .. } = &bins.columns[f].cells {
-                hist[bins.offsets[f] + *zero as usize] = *total;
-            }
-        }
+        features.iter().for_each(|&f| mark[f] = 1);
         for (&r, &(gv, hv)) in rows.iter().zip(&gh) {
             let r = r as usize;
             for &(f, b) in &bins.row_cells[bins.row_start[r]..bins.row_start[r + 1]] {
                 let f = f as usize;
-                if !wanted[f] {
+                if mark[f] == 0 {
                     continue;
                 }
                 let Cells::Sparse { zero, .. } = &bins.columns[f].cells else { continue };
-                let s = Slot { g: gv, h: hv, c: 1 };
-                if !touched[f] {
-                    touched[f] = true;
-                    candidates.push(f);
+                let z = bins.offsets[f] + *zero as usize;
+                if mark[f] == 1 {
+                    mark[f] = 2;
+                    written.push(f);
+                    hist[z] = *total;
                 }
+                let s = Slot { g: gv, h: hv, c: 1 };
                 hist[bins.offsets[f] + b as usize].add(&s);
-                let z = &mut hist[bins.offsets[f] + *zero as usize];
-                *z = z.minus(&s);
+                hist[z] = hist[z].minus(&s);
             }
         }
+        features.iter().for_each(|&f| mark[f] = 0);
     }
-    (hist, candidates)
+    let candidates = written
+        .iter()
+        .copied()
+        .filter(|&f| may_split(&bins.columns[f], &hist[bins.offsets[f]..bins.offsets[f + 1]], total, p))
+        .collect();
+    Hist { slots: hist, total: *total, written, candidates }
+}
+
+/// The larger child's histogram: the parent's minus the smaller child's, over the parent's
+/// candidates (the only slots read below it). A sparse feature the small child never touched
+/// has all its rows in the zero bin there, so only the parent's zero slot changes.
+fn subtract(
+    bins: &Bins,
+    mut parent: Vec<Slot>,
+    small: &Hist,
+    features: &[usize],
+    total: &Slot,
+    p: &GrowParams,
+    mark: &mut [u8],
+) -> (Vec<Slot>, Vec<usize>) {
+    small.written.iter().for_each(|&f| mark[f] = 1);
+    for &f in features {
+        let range = bins.offsets[f]..bins.offsets[f + 1];
+        if mark[f] == 1 {
+            parent[range.clone()].iter_mut().zip(&small.slots[range]).for_each(|(a, b)| *a = a.minus(b));
+        } else if let Cells::Sparse { zero, .. } = &bins.columns[f].cells {
+            let z = &mut parent[range.start + *zero as usize];
+            *z = z.minus(&small.total);
+        }
+    }
+    small.written.iter().for_each(|&f| mark[f] = 0);
+    let candidates = features
+        .iter()
+        .copied()
+        .filter(|&f| may_split(&bins.columns[f], &parent[bins.offsets[f]..bins.offsets[f + 1]], total, p))
+        .collect();
+    (parent, candidates)
 }
 
 /// The best split of a leaf over `features` (None: no split keeps enough rows on both sides).
@@ -440,7 +514,7 @@ fn best_split(bins: &Bins, hist: &[Slot], total: &Slot, features: &[usize], p: &
         (Some(a), Some(b)) => Some(if b.gain > a.gain || (b.gain == a.gain && b.feature < a.feature) { b } else { a }),
         (a, b) => a.or(b),
     };
-    if features.len() >= 16 {
+    if features.iter().map(|&f| bins.columns[f].slots()).sum::<usize>() >= PAR_SLOTS {
         features.par_iter().map(best_of).reduce(|| None, better)
     } else {
         features.iter().map(best_of).fold(None, better)
@@ -471,6 +545,11 @@ fn number_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowPar
                 continue;
             }
             let right = total.minus(&acc);
+            // The right side only shrinks from here: once too small, it stays so (most word
+            // columns of a leaf end their scan after a few bins).
+            if (right.c as usize) < p.min_samples_leaf.max(1) || right.h < MIN_HESSIAN {
+                break;
+            }
             if !allowed(&acc, &right, p) {
                 continue;
             }
@@ -523,4 +602,67 @@ fn category_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowP
         }
     }
     Some(Split { gain, feature: f, bin: 0, set: Some(set), missing_left })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::Csr;
+    use crate::train::tree::Features;
+    use ndarray::Array2;
+
+    /// The larger child's histogram found by subtraction equals the one filled from its rows,
+    /// on every slot a split may read — words the small child never saw included.
+    #[test]
+    fn subtraction_matches_a_histogram_filled_from_the_rows() {
+        let n = 600;
+        // Word-like sparse columns (one with gaps), one only in each half, one empty.
+        let x = Array2::from_shape_fn((n, 6), |(i, j)| match j {
+            0 => (i % 37) as f64,
+            1 if i % 3 == 0 => 0.5 + (i % 7) as f64,
+            2 if i < n / 2 && i % 2 == 0 => 1.0 + (i % 5) as f64,
+            3 if i % 11 == 0 => f64::NAN,
+            3 if i % 4 == 0 => (i % 13) as f64,
+            4 if i >= n / 2 && i % 5 < 2 => 2.0,
+            _ => 0.0,
+        });
+        let csr = Csr::from_dense(&x);
+        let bins = Bins::new(Features::Sparse(&csr), &[false; 6], 255);
+        let g: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0).collect();
+        let h: Vec<f64> = (0..n).map(|i| 0.1 + (i % 9) as f64 / 10.0).collect();
+        let p = GrowParams { max_leaf_nodes: 31, max_depth: None, min_samples_leaf: 5, l2: 0.0 };
+        let (mut pool, mut mark) = (Pool::default(), vec![0u8; bins.n_features()]);
+        let total_of = |rows: &[u32]| {
+            let mut s = Slot { c: rows.len() as u32, ..Slot::default() };
+            rows.iter().for_each(|&r| (s.g, s.h) = (s.g + g[r as usize], s.h + h[r as usize]));
+            s
+        };
+        let all: Vec<u32> = (0..n as u32).collect();
+        let features: Vec<usize> = (0..6).collect();
+        let root = histogram(&bins, &all, (&g, &h), &features, &total_of(&all), &p, &mut pool, &mut mark);
+        // The last column is all zeros: never written, never a candidate.
+        assert!(!root.written.contains(&5) && root.candidates.len() == 5, "{:?}", root.candidates);
+        let (small, large) = all.split_at(n / 3);
+        let (st, lt) = (total_of(small), total_of(large));
+        let small_hist = histogram(&bins, small, (&g, &h), &root.candidates, &st, &p, &mut pool, &mut mark);
+        // Column 4 appears only in the second half: the small child never touched it.
+        assert!(!small_hist.written.contains(&4));
+        let direct = histogram(&bins, large, (&g, &h), &root.candidates, &lt, &p, &mut pool, &mut mark);
+        let (slots, candidates) = subtract(&bins, root.slots, &small_hist, &root.candidates, &lt, &p, &mut mark);
+        let mut sorted = direct.candidates.clone();
+        sorted.sort_unstable();
+        let mut found = candidates.clone();
+        found.sort_unstable();
+        assert_eq!(found, sorted);
+        for &f in &candidates {
+            let range = bins.offsets[f]..bins.offsets[f + 1];
+            for (k, (a, b)) in slots[range.clone()].iter().zip(&direct.slots[range]).enumerate() {
+                assert!(
+                    a.c == b.c && (a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9,
+                    "feature {f} slot {k}: {a:?} vs {b:?}"
+                );
+            }
+        }
+        assert!(mark.iter().all(|&m| m == 0), "marks are left cleared");
+    }
 }

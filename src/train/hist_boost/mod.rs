@@ -131,7 +131,7 @@ pub fn fit(
         let mut round = Vec::with_capacity(k);
         for o in 0..k {
             gradients(y, (&start, k, o), &fit_rows, &weight, (&mut g, &mut h));
-            let (tree, leaves) = grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut work);
+            let (tree, leaves, splits) = grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut work);
             // Rows the tree learnt from move by their leaf; the others are routed through it.
             order.iter().for_each(|&r| in_tree[r as usize] = true);
             for l in &leaves {
@@ -141,7 +141,8 @@ pub fn fit(
                 }
             }
             for i in (0..n).filter(|&i| !in_tree[i]) {
-                raw[i * k + o] += params.learning_rate * tree.value[tree.leaf_by(|f| x.value(i, f))];
+                raw[i * k + o] +=
+                    params.learning_rate * tree.value[grow::leaf_of_row(&bins, &tree, &splits, i, |f| x.value(i, f))];
             }
             order.iter().for_each(|&r| in_tree[r as usize] = false);
             round.push(tree);
