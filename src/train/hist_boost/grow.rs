@@ -491,19 +491,13 @@ fn subtract(
     (parent, candidates)
 }
 
-/// The best split of a leaf over `features` (None: no split keeps enough rows on both sides).
+/// The best split of a leaf over `features`, its candidates (each passed `may_split`); None: no
+/// split keeps enough rows on both sides.
 fn best_split(bins: &Bins, hist: &[Slot], total: &Slot, features: &[usize], p: &GrowParams) -> Option<Split> {
     let parent = score(total.g, total.h, p.l2);
     let best_of = |&f: &usize| {
         let col = &bins.columns[f];
         let slots = &hist[bins.offsets[f]..bins.offsets[f] + col.slots()];
-        // A sparse feature with fewer non-zero cells in the leaf than a child's rows cannot
-        // split it (one side would hold only those).
-        if let Cells::Sparse { zero, .. } = &col.cells
-            && ((total.c - slots[*zero as usize].c) as usize) < p.min_samples_leaf.max(1)
-        {
-            return None;
-        }
         if col.categorical {
             category_split(f, slots, total, parent, p)
         } else {
