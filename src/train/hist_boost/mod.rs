@@ -12,6 +12,8 @@
 
 mod bins;
 mod grow;
+mod histogram;
+mod split;
 
 use super::boosting::Boosted;
 use super::models::{sigmoid, softmax_in_place};
