@@ -7,6 +7,7 @@ pub mod device;
 pub mod engine;
 pub mod net;
 pub mod reference;
+pub mod sgemm;
 
 pub use device::GpuEngine;
 pub use engine::{Buf, CpuEngine, Engine, LossKind, Optimiser};

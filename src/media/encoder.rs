@@ -8,8 +8,8 @@
 //! are checked against), one picture per core.
 
 use super::MediaError;
-use crate::gpu::conv;
 use crate::gpu::reference::{MatmulFlags, matmul};
+use crate::gpu::{conv, sgemm};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,6 +25,24 @@ pub struct EncoderId {
     pub name: String,
     pub sha256: String,
 }
+
+/// Buffers reused from layer to layer (and picture to picture) by [`Encoder::features_batch`].
+#[derive(Default)]
+struct Work {
+    /// The input of the block being run, for its skip connection.
+    block_input: Vec<f32>,
+    /// The previous layer's input, reused as the next layer's output.
+    spare: Vec<f32>,
+    /// A general convolution's patches.
+    cols: Vec<f32>,
+    /// One picture's input to the first layers.
+    input: Vec<f32>,
+    /// The batch's pictures joined after the first layers.
+    joined: Vec<f32>,
+}
+
+/// Pictures run through the layers together on one core (see [`Encoder::features_batch`]).
+pub const BATCH: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum LayerKind {
@@ -206,45 +224,122 @@ impl Encoder {
 
     /// The pooled features of one normalised `size`×`size`×3 picture (channels last).
     pub fn features(&self, input: &[f32]) -> Vec<f32> {
+        self.features_batch(&[input]).remove(0)
+    }
+
+    /// The pooled features of a few pictures. The early layers (large pictures, few channels)
+    /// run one picture at a time, so that a layer's output is still in the core's cache when
+    /// the next layer reads it; from [`Self::batched_from`] on (at most 28×28 pixels a picture)
+    /// the pictures run together, so that each layer's weights — megabytes in the late 1×1
+    /// layers, for 49 pixels a picture — are read once for the whole batch.
+    pub fn features_batch(&self, inputs: &[&[f32]]) -> Vec<Vec<f32>> {
+        self.embed(inputs, &mut Work::default())
+    }
+
+    /// [`Self::features_batch`] with buffers kept from an earlier call.
+    fn embed(&self, inputs: &[&[f32]], work: &mut Work) -> Vec<Vec<f32>> {
+        let batch = inputs.len();
+        let split = self.batched_from();
+        let mut joined = std::mem::take(&mut work.joined);
+        joined.clear();
         let (mut h, mut w) = (self.size, self.size);
-        let mut x = input.to_vec();
-        let mut block_input = Vec::new();
-        for layer in &self.layers {
-            if layer.save_input {
-                block_input.clone_from(&x);
+        for input in inputs {
+            let mut x = std::mem::take(&mut work.input);
+            x.clear();
+            x.extend_from_slice(input);
+            let (out, oh, ow) = self.run_layers(&self.layers[..split], x, 1, (self.size, self.size), work);
+            joined.extend_from_slice(&out);
+            work.input = out;
+            (h, w) = (oh, ow);
+        }
+        let (x, h, w) = self.run_layers(&self.layers[split..], joined, batch, (h, w), work);
+        let width = self.width();
+        let mut pooled = vec![0.0; batch * width];
+        conv::mean_pool(&x, &mut pooled, batch, h * w, width);
+        work.joined = x;
+        pooled.chunks_exact(width.max(1)).map(<[f32]>::to_vec).collect()
+    }
+
+    /// The first layer that runs on whole batches: the first whose input has at most 28×28
+    /// pixels and that is not inside a block with a skip connection.
+    fn batched_from(&self) -> usize {
+        let (mut h, mut w, mut open_skip) = (self.size, self.size, false);
+        for (i, l) in self.layers.iter().enumerate() {
+            open_skip |= l.save_input;
+            if !open_skip && h * w <= 28 * 28 {
+                return i;
             }
-            let s = self.shape(layer, 1, h, w);
+            open_skip &= !l.skip;
+            let s = self.shape(l, 1, h, w);
+            (h, w) = (s.out_height(), s.out_width());
+        }
+        self.layers.len()
+    }
+
+    /// Runs `layers` on `batch` pictures of `h`×`w` (`hw`) cells; returns the output and its size.
+    fn run_layers(
+        &self,
+        layers: &[Layer],
+        mut x: Vec<f32>,
+        batch: usize,
+        (mut h, mut w): (usize, usize),
+        work: &mut Work,
+    ) -> (Vec<f32>, usize, usize) {
+        // an expansion layer's ReLU6 is left to the depthwise layer reading its output
+        let mut clamp_input = false;
+        for (i, layer) in layers.iter().enumerate() {
+            let defer_relu6 = layer.relu6
+                && layer.kind == LayerKind::Pointwise
+                && layers.get(i + 1).is_some_and(|next| next.kind == LayerKind::Depthwise && !next.save_input);
+            if layer.save_input {
+                work.block_input.clone_from(&x);
+            }
+            let s = self.shape(layer, batch, h, w);
             let pixels = s.out_pixels();
-            let mut out = vec![0.0; pixels * layer.outputs];
-            let flags = MatmulFlags::default();
+            // every cell is written below, so the buffer is not cleared first
+            let mut out = std::mem::take(&mut work.spare);
+            out.resize(pixels * layer.outputs, 0.0);
             match layer.kind {
                 LayerKind::Pointwise => {
-                    matmul(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs, flags);
-                    conv::bias_relu6(&mut out, &layer.bias, layer.relu6);
+                    conv::fill_rows(&mut out, &layer.bias);
+                    sgemm::matmul_rows_add(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs);
+                    conv::relu6(&mut out, layer.relu6 && !defer_relu6);
+                }
+                LayerKind::Depthwise if clamp_input => {
+                    conv::depthwise_of_relu6(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6);
                 }
                 LayerKind::Depthwise => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
                 LayerKind::General => {
                     let taps = layer.kernel * layer.kernel * layer.inputs;
-                    let mut cols = vec![0.0; pixels * taps];
-                    conv::im2col(&x, &mut cols, &s);
-                    matmul(&cols, &layer.weight, &mut out, pixels, layer.outputs, taps, flags);
-                    conv::bias_relu6(&mut out, &layer.bias, layer.relu6);
+                    work.cols.resize(pixels * taps, 0.0);
+                    conv::im2col(&x, &mut work.cols, &s);
+                    conv::fill_rows(&mut out, &layer.bias);
+                    sgemm::matmul_rows_add(&work.cols, &layer.weight, &mut out, pixels, layer.outputs, taps);
+                    conv::relu6(&mut out, layer.relu6);
                 }
             }
             if layer.skip {
-                conv::add(&mut out, &block_input, pixels * layer.outputs);
+                conv::add(&mut out, &work.block_input, pixels * layer.outputs);
             }
-            x = out;
+            work.spare = std::mem::replace(&mut x, out);
+            clamp_input = defer_relu6;
             (h, w) = (s.out_height(), s.out_width());
         }
-        let mut pooled = vec![0.0; self.width()];
-        conv::mean_pool(&x, &mut pooled, 1, h * w, self.width());
-        pooled
+        (x, h, w)
     }
 
-    /// The features of many pictures, in parallel on the CPU's cores.
+    /// The features of many pictures: batches of up to [`BATCH`] pictures, in parallel on the
+    /// CPU's cores.
     pub fn features_many(&self, inputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
-        inputs.par_iter().map(|x| self.features(x)).collect()
+        let per_core = inputs.len().div_ceil(rayon::current_num_threads().max(1));
+        let size = per_core.clamp(1, BATCH);
+        let batches: Vec<Vec<Vec<f32>>> = inputs
+            .par_chunks(size)
+            .map_init(Work::default, |work, chunk| {
+                self.embed(&chunk.iter().map(Vec::as_slice).collect::<Vec<_>>(), work)
+            })
+            .collect();
+        batches.into_iter().flatten().collect()
     }
 
     /// The layers in ONNX/PyTorch layout with their padding written out (for exporters).
