@@ -8,9 +8,7 @@ use cairn::data::read_csv_path;
 use cairn::eval::explain::{Options, explain_rows};
 use cairn::train::{FittedModel, ModelKind, TrainConfig, train};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const SHAP_SCRIPT: &str = include_str!("../../../benches/shap_explain.py");
@@ -20,16 +18,8 @@ const ROWS: usize = 1000;
 fn run_shap(python: &str, path: &Path, repeat: usize) -> Result<Value> {
     let script = tempfile::Builder::new().suffix(".py").tempfile()?;
     std::fs::write(script.path(), SHAP_SCRIPT)?;
-    let mut child = Command::new(python)
-        .arg(script.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("cannot run {python} (pip install shap scikit-learn pandas)"))?;
     let case = json!({"path": path, "target": "median_house_value", "rows": ROWS, "repeat": repeat});
-    child.stdin.take().context("python stdin")?.write_all(case.to_string().as_bytes())?;
-    let out = child.wait_with_output()?;
+    let out = super::run_python(python, script.path(), &case, true, "shap scikit-learn pandas")?;
     if !out.status.success() {
         bail!("the shap script failed (is shap installed? pip install shap scikit-learn pandas)");
     }

@@ -2,7 +2,7 @@
 //! housing and on a synthetic 1M × 64 table, on the GPU engine, the CPU engine and — in the
 //! same run, on the same data and batches sizes — PyTorch (CPU, and CUDA when present).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use cairn::data::{Schema, read_csv_path};
 use cairn::features::Recipe;
 use cairn::gpu::net::{Hooks, NetConfig, Schedule, train_net};
@@ -10,9 +10,7 @@ use cairn::gpu::reference::Activation;
 use cairn::gpu::{CpuEngine, DeviceChoice, Engine, LossKind, Optimiser};
 use cairn::util::Rng;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 const TORCH_SCRIPT: &str = include_str!("../../../benches/torch_mlp.py");
 
@@ -107,14 +105,7 @@ fn run_torch(python: &str, cases: &[Case], epochs: usize, dir: &Path) -> Result<
     }
     let script = dir.join("torch_mlp.py");
     std::fs::write(&script, TORCH_SCRIPT)?;
-    let mut child = Command::new(python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {python}"))?;
-    child.stdin.take().context("python stdin")?.write_all(serde_json::to_string(&specs)?.as_bytes())?;
-    let out = child.wait_with_output()?;
+    let out = super::run_python(python, &script, &Value::from(specs), true, "torch numpy")?;
     if !out.status.success() {
         eprintln!("PyTorch comparison skipped: the script failed (pip install torch numpy)");
     }

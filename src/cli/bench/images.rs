@@ -8,8 +8,6 @@ use anyhow::{Context, Result, bail};
 use cairn::gpu::DeviceChoice;
 use cairn::media::{self, EngineEncoder, picture};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const ORT_SCRIPT: &str = include_str!("../../../benches/onnxruntime_images.py");
@@ -22,15 +20,7 @@ const PHOTOS: [(&str, &[u8]); 2] = [
 
 /// One timed run of onnxruntime (after its warm-up) in a fresh Python process.
 fn onnxruntime(python: &str, script: &std::path::Path, request: &Value) -> Result<Value> {
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {python}"))?;
-    child.stdin.take().context("stdin")?.write_all(request.to_string().as_bytes())?;
-    let out = child.wait_with_output()?;
+    let out = super::run_python(python, script, request, false, "onnxruntime pillow numpy")?;
     if !out.status.success() {
         bail!(
             "onnxruntime failed (pip install onnxruntime pillow numpy): {}",

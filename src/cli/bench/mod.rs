@@ -106,17 +106,30 @@ fn cairn_once(path: &Path, case: &Case) -> Result<(f64, f64, bool)> {
     Ok((t.elapsed().as_secs_f64(), outcome.report.metrics.headline().1, classify))
 }
 
-/// Runs the scikit-learn script on `cases`; one JSON object per case comes back.
-pub(super) fn run_sklearn(python: &str, script: &Path, cases: &Value) -> Result<Vec<Value>> {
+/// Runs a reference script in Python with `request` (JSON) on its stdin and waits for it; its
+/// stderr is shown when `show_stderr`, else kept in the output. `install` names what to
+/// `pip install` when Python cannot be started.
+pub(super) fn run_python(
+    python: &str,
+    script: &Path,
+    request: &Value,
+    show_stderr: bool,
+    install: &str,
+) -> Result<std::process::Output> {
     let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(if show_stderr { Stdio::inherit() } else { Stdio::piped() })
         .spawn()
-        .with_context(|| format!("cannot run {python} (pip install scikit-learn pandas)"))?;
-    child.stdin.take().context("python stdin")?.write_all(serde_json::to_string(cases)?.as_bytes())?;
-    let out = child.wait_with_output()?;
+        .with_context(|| format!("cannot run {python} (pip install {install})"))?;
+    child.stdin.take().context("python stdin")?.write_all(request.to_string().as_bytes())?;
+    Ok(child.wait_with_output()?)
+}
+
+/// Runs the scikit-learn script on `cases`; one JSON object per case comes back.
+pub(super) fn run_sklearn(python: &str, script: &Path, cases: &Value) -> Result<Vec<Value>> {
+    let out = run_python(python, script, cases, true, "scikit-learn pandas")?;
     if !out.status.success() {
         bail!("the scikit-learn script failed (is scikit-learn installed? pip install scikit-learn pandas)");
     }
