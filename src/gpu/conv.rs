@@ -162,6 +162,9 @@ fn depthwise_loops<S: pulp::Simd, const CLAMP_INPUT: bool>(
     relu6: bool,
 ) {
     let (oh, ow, c, k) = (s.out_height(), s.out_width(), s.channels, s.kernel);
+    if c == 0 {
+        return;
+    }
     let lanes = S::F32_LANES;
     // (weight offset, input offset) of each tap inside the picture, for the current cell
     let mut taps: Vec<(usize, usize)> = Vec::with_capacity(k * k);
@@ -325,22 +328,24 @@ mod tests {
 
     #[test]
     fn depthwise_blocks_and_tail_channels_match_the_direct_convolution() {
-        // 40 channels: two blocks of 16 and a tail of 8; stride 2 with SAME padding, 2 images
-        let s =
-            ConvShape { batch: 2, height: 9, width: 8, channels: 40, kernel: 5, stride: 2, pad_top: 1, pad_left: 2 };
-        let x = values(2 * 9 * 8 * 40, 5);
-        let w = values(25 * 40, 6);
-        let bias = values(40, 7);
-        let mut out = vec![0.0; s.out_pixels() * 40];
+        // 88 channels: with AVX-512 a block of four vectors (64), one vector (16) and 8 channels
+        // one by one (with AVX2: two blocks of 32, three vectors of 8); stride 2 with SAME
+        // padding, 2 images
+        const C: usize = 88;
+        let s = ConvShape { batch: 2, height: 9, width: 8, channels: C, kernel: 5, stride: 2, pad_top: 1, pad_left: 2 };
+        let x = values(2 * 9 * 8 * C, 5);
+        let w = values(25 * C, 6);
+        let bias = values(C, 7);
+        let mut out = vec![0.0; s.out_pixels() * C];
         depthwise(&x, &w, &bias, &mut out, &s, false);
         for b in 0..2 {
-            for c in 0..40 {
-                let xc: Vec<f32> = (0..72).map(|p| x[(b * 72 + p) * 40 + c]).collect();
-                let wc: Vec<f32> = (0..25).map(|t| w[t * 40 + c]).collect();
+            for c in 0..C {
+                let xc: Vec<f32> = (0..72).map(|p| x[(b * 72 + p) * C + c]).collect();
+                let wc: Vec<f32> = (0..25).map(|t| w[t * C + c]).collect();
                 let one = ConvShape { batch: 1, channels: 1, ..s };
                 let want = direct(&xc, &wc, &one, 1);
                 for (p, want) in want.iter().enumerate() {
-                    let got = out[(b * one.out_pixels() + p) * 40 + c];
+                    let got = out[(b * one.out_pixels() + p) * C + c];
                     assert!(
                         (got - want - bias[c]).abs() < 1e-5,
                         "image {b} channel {c} cell {p}: {got} vs {}",
@@ -354,11 +359,11 @@ mod tests {
     #[test]
     fn depthwise_of_relu6_clamps_its_input_first() {
         let s =
-            ConvShape { batch: 1, height: 6, width: 5, channels: 36, kernel: 3, stride: 1, pad_top: 1, pad_left: 1 };
-        let x: Vec<f32> = values(6 * 5 * 36, 8).iter().map(|v| v * 9.0).collect(); // −9 … 9
-        let (w, bias) = (values(9 * 36, 9), values(36, 10));
+            ConvShape { batch: 1, height: 6, width: 5, channels: 88, kernel: 3, stride: 1, pad_top: 1, pad_left: 1 };
+        let x: Vec<f32> = values(6 * 5 * 88, 8).iter().map(|v| v * 9.0).collect(); // −9 … 9
+        let (w, bias) = (values(9 * 88, 9), values(88, 10));
         let clamped: Vec<f32> = x.iter().map(|v| v.clamp(0.0, 6.0)).collect();
-        let (mut want, mut got) = (vec![0.0; 6 * 5 * 36], vec![0.0; 6 * 5 * 36]);
+        let (mut want, mut got) = (vec![0.0; 6 * 5 * 88], vec![0.0; 6 * 5 * 88]);
         depthwise(&clamped, &w, &bias, &mut want, &s, true);
         depthwise_of_relu6(&x, &w, &bias, &mut got, &s, true);
         for (g, w) in got.iter().zip(&want) {

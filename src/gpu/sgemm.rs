@@ -26,7 +26,8 @@ pub fn matmul_rows_add(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, 
 }
 
 fn product(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize, accumulate: bool) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul_rows: a slice is too short");
+    let holds = |len: usize, rows: usize, cols: usize| rows.checked_mul(cols).is_some_and(|cells| len >= cells);
+    assert!(holds(a.len(), m, k) && holds(b.len(), k, n) && holds(c.len(), m, n), "matmul_rows: a slice is too short");
     if m == 0 || n == 0 {
         return;
     }
@@ -37,7 +38,8 @@ fn product(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize, ac
         return;
     }
     let (n_i, k_i) = (n as isize, k as isize);
-    // SAFETY: `a`, `b` and `c` hold at least m·k, k·n and m·n cells (asserted above), and the
+    // SAFETY: `a`, `b` and `c` hold at least m·k, k·n and m·n cells (asserted above, with the
+    // products checked for overflow, so a huge shape cannot wrap past the check), and the
     // strides (column stride 1, row stride = row length) keep every index of the three
     // row-major matrices inside them; `c` is a unique borrow, so it aliases neither input.
     // With `read_dst` false, `c` is only written (alpha is ignored): c = 1 · a·b; with it true,

@@ -5,7 +5,8 @@
 //! learns from (transfer learning).
 //!
 //! The CPU path runs the reference kernels of `gpu::conv` (the same arithmetic the WGSL kernels
-//! are checked against), one picture per core.
+//! are checked against) with the 1×1 convolutions on `gpu::sgemm`, batches of up to [`BATCH`]
+//! pictures per core.
 
 use super::MediaError;
 use crate::gpu::reference::{MatmulFlags, matmul};
@@ -276,7 +277,7 @@ impl Encoder {
         self.layers.len()
     }
 
-    /// Runs `layers` on `batch` pictures of `h`×`w` (`hw`) cells; returns the output and its size.
+    /// Runs `layers` on `batch` pictures of `h`×`w` cells; returns the output and its size.
     fn run_layers(
         &self,
         layers: &[Layer],
@@ -290,6 +291,7 @@ impl Encoder {
         for (i, layer) in layers.iter().enumerate() {
             let defer_relu6 = layer.relu6
                 && layer.kind == LayerKind::Pointwise
+                && !layer.skip
                 && layers.get(i + 1).is_some_and(|next| next.kind == LayerKind::Depthwise && !next.save_input);
             if layer.save_input {
                 work.block_input.clone_from(&x);
@@ -393,5 +395,37 @@ impl Encoder {
         let flags = MatmulFlags { accumulate: true, ..MatmulFlags::default() };
         matmul(features, w, &mut out, 1, b.len(), features.len(), flags);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pictures embedded together (batched late layers, reused buffers, the deferred ReLU6)
+    /// give each picture's features alone, in order.
+    #[test]
+    fn a_batch_gives_each_pictures_own_features() {
+        let encoder = shipped().expect("the shipped encoder");
+        let size = encoder.size * encoder.size * 3;
+        let picture = |seed: usize| -> Vec<f32> {
+            (0..size).map(|i| (((i * 2_654_435_761 + seed * 97) % 255) as f32 - 127.0) / 128.0).collect()
+        };
+        let (a, b) = (picture(1), picture(2));
+        let (one_a, one_b) = (encoder.features(&a), encoder.features(&b));
+        let together = encoder.features_batch(&[&a, &b, &a]);
+        let many = encoder.features_many(&[a.clone(), b.clone(), a.clone(), b.clone()]);
+        assert_eq!((together.len(), many.len()), (3, 4));
+        let close = |x: &[f32], y: &[f32]| {
+            let diff: f32 = x.iter().zip(y).map(|(p, q)| (p - q).powi(2)).sum();
+            let norm: f32 = y.iter().map(|q| q * q).sum();
+            (diff / norm).sqrt() < 1e-5
+        };
+        assert!(!close(&one_a, &one_b), "two different pictures should not embed alike");
+        for (got, want) in
+            together.iter().zip([&one_a, &one_b, &one_a]).chain(many.iter().zip([&one_a, &one_b, &one_a, &one_b]))
+        {
+            assert!(close(got, want));
+        }
     }
 }
