@@ -460,9 +460,15 @@ fn confusion_ui(ui: &mut egui::Ui, view: &mut EvalView, classes: &[String], conf
         .allow_zoom(false)
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.heatmap(Heatmap::new(values, k).show_labels(true).at(PlotPoint::new(0.0, 0.0)));
+            // counts are whole numbers: "35", not the default "35.0" that runs into its
+            // neighbours once there are ten classes
+            let counts = Heatmap::new(values, k).formatter(Box::new(|v| format!("{v:.0}")));
+            plot.heatmap(counts.show_labels(true).at(PlotPoint::new(0.0, 0.0)));
             for (i, c) in classes.iter().enumerate() {
-                plot.text(Text::new("predicted", PlotPoint::new(i as f64 + 0.5, -0.3), format!("pred. {c}")));
+                // with many classes the column is named by the class alone (the title says
+                // columns are predictions), or "pred. 0pred. 1…" runs together
+                let column = if k > 4 { c.clone() } else { format!("pred. {c}") };
+                plot.text(Text::new("predicted", PlotPoint::new(i as f64 + 0.5, -0.3), column));
                 plot.text(
                     Text::new("actual", PlotPoint::new(-0.5, (k - 1 - i) as f64 + 0.5), c.clone())
                         .anchor(egui::Align2::RIGHT_CENTER),
