@@ -155,7 +155,7 @@ impl Strings {
     /// From codes and a dictionary of distinct values (every code must index `dict` or be
     /// [`MISSING`]; the readers build them so).
     pub fn from_parts(codes: Vec<u32>, dict: Vec<String>) -> Self {
-        debug_assert!(codes.iter().all(|&c| c == MISSING || (c as usize) < dict.len()));
+        assert!(codes.iter().all(|&c| c == MISSING || (c as usize) < dict.len()));
         Strings { codes, dict: dict.into() }
     }
 

@@ -28,6 +28,7 @@ macro_rules! dispatch {
         pulp::Arch::new().dispatch($name { $($field: $value,)* _life: std::marker::PhantomData });
     }};
 }
+pub(super) use dispatch;
 
 /// A convolution's geometry. Padding is TensorFlow's "SAME" (the model was trained with it):
 /// `out = ceil(in / stride)`, the extra row or column of padding on the bottom and right.
@@ -86,73 +87,38 @@ pub fn im2col(x: &[f32], cols: &mut [f32], s: &ConvShape) {
     }
 }
 
-/// Depthwise convolution (one k×k filter per channel, `w` laid out `[ky, kx, c]`), plus the
-/// per-channel bias, then ReLU6 when `relu6`.
-pub fn depthwise(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], s: &ConvShape, relu6: bool) {
-    dispatch!(simd: Depthwise { x: &'a [f32] = x, w: &'a [f32] = w, bias: &'a [f32] = bias, out: &'a mut [f32] = out, s: &'a ConvShape = s, relu6: bool = relu6 }
-        => depthwise_loops::<_, false>(simd, x, w, bias, out, s, relu6));
-}
-
-/// [`depthwise`] of ReLU6(`x`): the clamp done as each input vector is loaded, which saves the
-/// encoder a pass over its largest activations (the expansion layers' outputs, which only the
-/// depthwise layer after them reads).
-pub fn depthwise_of_relu6(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], s: &ConvShape, relu6: bool) {
-    dispatch!(simd: DepthwiseOfRelu6 { x: &'a [f32] = x, w: &'a [f32] = w, bias: &'a [f32] = bias, out: &'a mut [f32] = out, s: &'a ConvShape = s, relu6: bool = relu6 }
-        => depthwise_loops::<_, true>(simd, x, w, bias, out, s, relu6));
-}
-
-/// One vector of `S`'s lanes from the front of `v` (an unaligned load).
-#[inline(always)]
-fn load<S: pulp::Simd>(v: &[f32]) -> S::f32s {
-    bytemuck::pod_read_unaligned(bytemuck::cast_slice(&v[..S::F32_LANES]))
-}
-
-/// Writes one vector to the front of `v` (an unaligned store).
-#[inline(always)]
-fn store<S: pulp::Simd>(v: &mut [f32], x: S::f32s) {
-    bytemuck::cast_slice_mut::<f32, u8>(&mut v[..S::F32_LANES]).copy_from_slice(bytemuck::bytes_of(&x));
-}
-
-/// `N` vectors of channels from `cb` on of one output cell: the bias plus every tap's input
-/// times its weights, accumulated in registers (independent sums, so the multiply-adds overlap),
-/// then ReLU6 and one store.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn depthwise_block<S: pulp::Simd, const N: usize, const CLAMP_INPUT: bool>(
-    simd: S,
-    o: &mut [f32],
+/// A general convolution with few inputs per output cell (the encoder's stem: 3×3 taps of 3
+/// colours → 32 channels) straight from the picture, without patches: every input value under
+/// the kernel is broadcast and multiplied into the output channels' vectors, for four output
+/// cells at once (so each weight vector is loaded once per four cells). `w` is laid out
+/// `[(ky, kx, in), out]`, as for [`im2col`]. Returns `false`, writing nothing, when `outputs`
+/// is not one, two or four vector registers wide (then use [`im2col`] and a matrix product).
+pub fn conv_small(
     x: &[f32],
     w: &[f32],
     bias: &[f32],
-    taps: &[(usize, usize)],
-    cb: usize,
+    out: &mut [f32],
+    s: &ConvShape,
+    outputs: usize,
     relu6: bool,
-) {
-    let lanes = S::F32_LANES;
-    let width = N * lanes;
-    let bias = &bias[cb..][..width];
-    let (zero, six) = (simd.splat_f32s(0.0), simd.splat_f32s(6.0));
-    let mut acc: [S::f32s; N] = std::array::from_fn(|j| load::<S>(&bias[j * lanes..]));
-    for &(wo, xo) in taps {
-        let (xs, ws) = (&x[xo + cb..][..width], &w[wo + cb..][..width]);
-        for j in 0..N {
-            let xv = load::<S>(&xs[j * lanes..]);
-            let xv = if CLAMP_INPUT { simd.min_f32s(simd.max_f32s(xv, zero), six) } else { xv };
-            acc[j] = simd.mul_add_e_f32s(xv, load::<S>(&ws[j * lanes..]), acc[j]);
-        }
-    }
-    let o = &mut o[cb..][..width];
-    for (j, a) in acc.into_iter().enumerate() {
-        let a = if relu6 { simd.min_f32s(simd.max_f32s(a, zero), six) } else { a };
-        store::<S>(&mut o[j * lanes..], a);
-    }
+) -> bool {
+    let mut done = false;
+    dispatch!(simd: ConvSmall { x: &'a [f32] = x, w: &'a [f32] = w, bias: &'a [f32] = bias, out: &'a mut [f32] = out, s: &'a ConvShape = s, outputs: usize = outputs, relu6: bool = relu6, done: &'a mut bool = &mut done }
+    => {
+        *done = match outputs / S::F32_LANES {
+            _ if outputs % S::F32_LANES != 0 => false,
+            1 => conv_small_loops::<S, 1>(simd, x, w, bias, out, s, relu6),
+            2 => conv_small_loops::<S, 2>(simd, x, w, bias, out, s, relu6),
+            4 => conv_small_loops::<S, 4>(simd, x, w, bias, out, s, relu6),
+            _ => false,
+        };
+    });
+    done
 }
 
-/// For each output cell: the taps inside the picture, then its channels four vector registers
-/// at a time (64 channels with AVX-512), then one at a time, then any last channels one by one.
+/// [`conv_small`] with `V` vectors of output channels.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn depthwise_loops<S: pulp::Simd, const CLAMP_INPUT: bool>(
+fn conv_small_loops<S: pulp::Simd, const V: usize>(
     simd: S,
     x: &[f32],
     w: &[f32],
@@ -160,61 +126,99 @@ fn depthwise_loops<S: pulp::Simd, const CLAMP_INPUT: bool>(
     out: &mut [f32],
     s: &ConvShape,
     relu6: bool,
-) {
+) -> bool {
+    const P: usize = 4;
     let (oh, ow, c, k) = (s.out_height(), s.out_width(), s.channels, s.kernel);
-    if c == 0 {
-        return;
-    }
-    let lanes = S::F32_LANES;
-    // (weight offset, input offset) of each tap inside the picture, for the current cell
-    let mut taps: Vec<(usize, usize)> = Vec::with_capacity(k * k);
-    let mut rows: Vec<(usize, usize)> = Vec::with_capacity(k); // (ky, offset of input row y)
-    let cells = out.chunks_exact_mut(c).take(s.batch * oh * ow);
-    for (cell, o) in cells.enumerate() {
-        let ox = cell % ow;
-        if ox == 0 {
-            let (b, oy) = (cell / (oh * ow), cell / ow % oh);
-            rows.clear();
+    let (lanes, outputs) = (S::F32_LANES, V * S::F32_LANES);
+    let (zero, six) = (simd.splat_f32s(0.0), simd.splat_f32s(6.0));
+    let bias: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&bias[v * lanes..]));
+    for (r, o_row) in out.chunks_exact_mut(ow * outputs).take(s.batch * oh).enumerate() {
+        let (b, oy) = (r / oh, r % oh);
+        let mut ox = 0;
+        while ox < ow {
+            let n = P.min(ow - ox);
+            let mut acc = [bias; P];
             for ky in 0..k {
-                if let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) {
-                    rows.push((ky, (b * s.height + y) * s.width * c));
+                let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) else { continue };
+                let row = (b * s.height + y) * s.width;
+                for kx in 0..k {
+                    // the input cell under tap kx of each of the n output cells, if inside
+                    let cells: [Option<usize>; P] = std::array::from_fn(|j| {
+                        let xx = ((ox + j) * s.stride + kx).checked_sub(s.pad_left)?;
+                        (j < n && xx < s.width).then_some((row + xx) * c)
+                    });
+                    for ci in 0..c {
+                        let t = ((ky * k + kx) * c + ci) * outputs;
+                        let wv: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&w[t + v * lanes..]));
+                        for (j, cell) in cells.iter().enumerate() {
+                            if let Some(at) = cell {
+                                let xv = simd.splat_f32s(x[at + ci]);
+                                for v in 0..V {
+                                    acc[j][v] = simd.mul_add_e_f32s(xv, wv[v], acc[j][v]);
+                                }
+                            }
+                        }
+                    }
                 }
             }
-        }
-        // taps kx_lo..kx_hi land inside the row: 0 ≤ ox·stride + kx − pad_left < width
-        let left = ox * s.stride;
-        let kx_lo = s.pad_left.saturating_sub(left);
-        let kx_hi = (s.width + s.pad_left).saturating_sub(left).min(k);
-        taps.clear();
-        for &(ky, row) in &rows {
-            for kx in kx_lo..kx_hi {
-                taps.push(((ky * k + kx) * c, row + (left + kx - s.pad_left) * c));
+            for (j, acc) in acc.iter().enumerate().take(n) {
+                for (v, a) in acc.iter().enumerate() {
+                    let a = if relu6 { simd.min_f32s(simd.max_f32s(*a, zero), six) } else { *a };
+                    store::<S>(&mut o_row[(ox + j) * outputs + v * lanes..], a);
+                }
             }
-        }
-        let o = &mut o[..];
-        let mut cb = 0;
-        while cb + 4 * lanes <= c {
-            depthwise_block::<S, 4, CLAMP_INPUT>(simd, o, x, w, bias, &taps, cb, relu6);
-            cb += 4 * lanes;
-        }
-        while cb + lanes <= c {
-            depthwise_block::<S, 1, CLAMP_INPUT>(simd, o, x, w, bias, &taps, cb, relu6);
-            cb += lanes;
-        }
-        for ch in cb..c {
-            let mut acc = bias[ch];
-            for &(wo, xo) in &taps {
-                let xv = if CLAMP_INPUT { x[xo + ch].clamp(0.0, 6.0) } else { x[xo + ch] };
-                acc += xv * w[wo + ch];
-            }
-            o[ch] = if relu6 { acc.clamp(0.0, 6.0) } else { acc };
+            ox += n;
         }
     }
+    true
+}
+
+pub use super::depthwise::{depthwise, depthwise_of_relu6};
+
+/// One vector of `S`'s lanes from the front of `v` (an unaligned load).
+#[inline(always)]
+pub(super) fn load<S: pulp::Simd>(v: &[f32]) -> S::f32s {
+    bytemuck::pod_read_unaligned(bytemuck::cast_slice(&v[..S::F32_LANES]))
+}
+
+/// Writes one vector to the front of `v` (an unaligned store).
+#[inline(always)]
+pub(super) fn store<S: pulp::Simd>(v: &mut [f32], x: S::f32s) {
+    bytemuck::cast_slice_mut::<f32, u8>(&mut v[..S::F32_LANES]).copy_from_slice(bytemuck::bytes_of(&x));
 }
 
 /// Every row of `x` set to `row` (a bias, before a matrix product adds to it).
 pub fn fill_rows(x: &mut [f32], row: &[f32]) {
     x.chunks_exact_mut(row.len().max(1)).for_each(|r| r.copy_from_slice(row));
+}
+
+/// The end of a matrix product written without its bias (the 1×1 layers): `x` += the per-channel
+/// `bias` (rows of `bias.len()` cells), then ReLU6 when `relu6`, then + `skip` (the block's input)
+/// when given — one pass over the output instead of filling it with the bias first, reading it
+/// back in the product and passing over it again for each of the rest.
+pub fn bias_relu6_skip(x: &mut [f32], bias: &[f32], relu6: bool, skip: Option<&[f32]>) {
+    let c = bias.len().max(1);
+    let rows = x.chunks_exact_mut(c);
+    match skip {
+        Some(skip) => {
+            dispatch!(simd: BiasSkip { rows: std::slice::ChunksExactMut<'a, f32> = rows, bias: &'a [f32] = bias, skip: std::slice::ChunksExact<'a, f32> = skip.chunks_exact(c), relu6: bool = relu6 }
+            => for (row, skip) in rows.zip(skip) {
+                for ((v, b), s) in row.iter_mut().zip(bias).zip(skip) {
+                    let a = *v + b;
+                    *v = if relu6 { a.clamp(0.0, 6.0) } else { a } + s;
+                }
+            })
+        }
+        None => {
+            dispatch!(simd: Bias { rows: std::slice::ChunksExactMut<'a, f32> = rows, bias: &'a [f32] = bias, relu6: bool = relu6 }
+            => for row in rows {
+                for (v, b) in row.iter_mut().zip(bias) {
+                    let a = *v + b;
+                    *v = if relu6 { a.clamp(0.0, 6.0) } else { a };
+                }
+            })
+        }
+    }
 }
 
 /// ReLU6 in place, when `on`.
@@ -357,17 +361,71 @@ mod tests {
     }
 
     #[test]
-    fn depthwise_of_relu6_clamps_its_input_first() {
+    fn depthwise_of_relu6_adds_the_input_bias_and_clamps_first() {
         let s =
             ConvShape { batch: 1, height: 6, width: 5, channels: 88, kernel: 3, stride: 1, pad_top: 1, pad_left: 1 };
         let x: Vec<f32> = values(6 * 5 * 88, 8).iter().map(|v| v * 9.0).collect(); // −9 … 9
-        let (w, bias) = (values(9 * 88, 9), values(88, 10));
-        let clamped: Vec<f32> = x.iter().map(|v| v.clamp(0.0, 6.0)).collect();
+        let (w, bias, in_bias) = (values(9 * 88, 9), values(88, 10), values(88, 11));
+        let clamped: Vec<f32> = x.iter().enumerate().map(|(i, v)| (v + in_bias[i % 88]).clamp(0.0, 6.0)).collect();
         let (mut want, mut got) = (vec![0.0; 6 * 5 * 88], vec![0.0; 6 * 5 * 88]);
         depthwise(&clamped, &w, &bias, &mut want, &s, true);
-        depthwise_of_relu6(&x, &w, &bias, &mut got, &s, true);
+        depthwise_of_relu6(&x, &in_bias, &w, &bias, &mut got, &s, true);
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-5, "{g} vs {w}");
+        }
+    }
+
+    /// The direct small convolution equals patches times weights, for one and two vectors of
+    /// output channels (16 and 32 with AVX-512; 8, 16 and 32 with AVX2), with SAME padding on
+    /// odd sizes, stride 2 and 1; other widths are left to the patches.
+    #[test]
+    fn conv_small_is_patches_times_weights() {
+        for (outputs, stride, height, width) in [(32, 2, 9, 7), (16, 1, 5, 6), (32, 2, 224, 224)] {
+            let k = 3;
+            let (oh, ow) = (usize::div_ceil(height, stride), usize::div_ceil(width, stride));
+            let pad = |size: usize, out: usize| ((out - 1) * stride + k).saturating_sub(size) / 2;
+            let s = ConvShape {
+                batch: 2,
+                height,
+                width,
+                channels: 3,
+                kernel: k,
+                stride,
+                pad_top: pad(height, oh),
+                pad_left: pad(width, ow),
+            };
+            let x = values(2 * height * width * 3, 12);
+            let (w, bias) = (values(27 * outputs, 13), values(outputs, 14));
+            let mut cols = vec![0.0; s.out_pixels() * 27];
+            im2col(&x, &mut cols, &s);
+            let mut want = vec![0.0; s.out_pixels() * outputs];
+            fill_rows(&mut want, &bias);
+            crate::gpu::sgemm::matmul_rows_add(&cols, &w, &mut want, s.out_pixels(), outputs, 27);
+            relu6(&mut want, true);
+            let mut got = vec![f32::NAN; s.out_pixels() * outputs];
+            assert!(conv_small(&x, &w, &bias, &mut got, &s, outputs, true));
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!((g - w).abs() < 1e-4, "{s:?}, cell {}: {g} vs {w}", i / outputs);
+            }
+        }
+        let s = ConvShape { batch: 1, height: 4, width: 4, channels: 3, kernel: 3, stride: 1, pad_top: 1, pad_left: 1 };
+        let mut untouched = vec![f32::NAN; 16 * 5];
+        assert!(!conv_small(&values(48, 1), &values(27 * 5, 2), &values(5, 3), &mut untouched, &s, 5, false));
+        assert!(untouched.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn bias_relu6_skip_is_bias_then_relu6_then_the_skip() {
+        let (bias, skip) = (values(7, 15), values(21, 16));
+        let x: Vec<f32> = values(21, 17).iter().map(|v| v * 9.0).collect();
+        for (relu, with_skip) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut got = x.clone();
+            bias_relu6_skip(&mut got, &bias, relu, with_skip.then_some(&skip[..]));
+            for (i, g) in got.iter().enumerate() {
+                let a = x[i] + bias[i % 7];
+                let want = if relu { a.clamp(0.0, 6.0) } else { a } + if with_skip { skip[i] } else { 0.0 };
+                assert!((g - want).abs() < 1e-6, "{relu} {with_skip} {i}: {g} vs {want}");
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! ([`net`]) written once against that trait.
 
 pub mod conv;
+mod depthwise;
 pub mod device;
 pub mod engine;
 pub mod net;

@@ -286,8 +286,8 @@ impl Encoder {
         (mut h, mut w): (usize, usize),
         work: &mut Work,
     ) -> (Vec<f32>, usize, usize) {
-        // an expansion layer's ReLU6 is left to the depthwise layer reading its output
-        let mut clamp_input = false;
+        // an expansion layer's bias and ReLU6 are left to the depthwise layer reading its output
+        let mut pending_bias: Option<&[f32]> = None;
         for (i, layer) in layers.iter().enumerate() {
             let defer_relu6 = layer.relu6
                 && layer.kind == LayerKind::Pointwise
@@ -301,30 +301,38 @@ impl Encoder {
             // every cell is written below, so the buffer is not cleared first
             let mut out = std::mem::take(&mut work.spare);
             out.resize(pixels * layer.outputs, 0.0);
+            let mut skip_added = false;
             match layer.kind {
                 LayerKind::Pointwise => {
-                    conv::fill_rows(&mut out, &layer.bias);
-                    sgemm::matmul_rows_add(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs);
-                    conv::relu6(&mut out, layer.relu6 && !defer_relu6);
+                    sgemm::matmul_rows(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs);
+                    if !defer_relu6 {
+                        let skip = layer.skip.then(|| &work.block_input[..pixels * layer.outputs]);
+                        conv::bias_relu6_skip(&mut out, &layer.bias, layer.relu6, skip);
+                        skip_added = layer.skip;
+                    }
                 }
-                LayerKind::Depthwise if clamp_input => {
-                    conv::depthwise_of_relu6(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6);
-                }
-                LayerKind::Depthwise => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
+                LayerKind::Depthwise => match pending_bias {
+                    Some(in_bias) => {
+                        conv::depthwise_of_relu6(&x, in_bias, &layer.weight, &layer.bias, &mut out, &s, layer.relu6);
+                    }
+                    None => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
+                },
                 LayerKind::General => {
-                    let taps = layer.kernel * layer.kernel * layer.inputs;
-                    work.cols.resize(pixels * taps, 0.0);
-                    conv::im2col(&x, &mut work.cols, &s);
-                    conv::fill_rows(&mut out, &layer.bias);
-                    sgemm::matmul_rows_add(&work.cols, &layer.weight, &mut out, pixels, layer.outputs, taps);
-                    conv::relu6(&mut out, layer.relu6);
+                    if !conv::conv_small(&x, &layer.weight, &layer.bias, &mut out, &s, layer.outputs, layer.relu6) {
+                        let taps = layer.kernel * layer.kernel * layer.inputs;
+                        work.cols.resize(pixels * taps, 0.0);
+                        conv::im2col(&x, &mut work.cols, &s);
+                        conv::fill_rows(&mut out, &layer.bias);
+                        sgemm::matmul_rows_add(&work.cols, &layer.weight, &mut out, pixels, layer.outputs, taps);
+                        conv::relu6(&mut out, layer.relu6);
+                    }
                 }
             }
-            if layer.skip {
+            if layer.skip && !skip_added {
                 conv::add(&mut out, &work.block_input, pixels * layer.outputs);
             }
             work.spare = std::mem::replace(&mut x, out);
-            clamp_input = defer_relu6;
+            pending_bias = defer_relu6.then_some(&layer.bias[..]);
             (h, w) = (s.out_height(), s.out_width());
         }
         (x, h, w)

@@ -356,7 +356,7 @@ impl FittedModel {
                     }
                     z
                 };
-                debug_assert_eq!(probs.ncols(), *n_classes);
+                assert_eq!(probs.ncols(), *n_classes);
                 ModelOutput::Probabilities(probs)
             }
             FittedModel::Trees { trees, .. } => ModelOutput::from_columns(super::tree::predict_trees(trees, x)),

@@ -420,7 +420,7 @@ pub fn grow(data: &Binned, y: Target, mut rows: Vec<usize>, params: &TreeParams,
         let r = push_node(&mut tree, &leaf_value(y, r_rows), r_rows.len());
         tree.feature[node] = split.feature as u32;
         tree.threshold[node] = (data.hi[split.feature][split.bin] + data.lo[split.feature][split.next]) / 2.0;
-        debug_assert_eq!(r, l + 1);
+        assert_eq!(r, l + 1);
         tree.left[node] = l as u32;
         stack.push((l, start, start + mid, depth + 1));
         stack.push((r, start + mid, end, depth + 1));
