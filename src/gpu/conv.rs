@@ -105,13 +105,14 @@ pub fn conv_small(
     let mut done = false;
     dispatch!(simd: ConvSmall { x: &'a [f32] = x, w: &'a [f32] = w, bias: &'a [f32] = bias, out: &'a mut [f32] = out, s: &'a ConvShape = s, outputs: usize = outputs, relu6: bool = relu6, done: &'a mut bool = &mut done }
     => {
-        *done = match outputs / S::F32_LANES {
-            _ if outputs % S::F32_LANES != 0 => false,
+        let vectors = if outputs % S::F32_LANES == 0 { outputs / S::F32_LANES } else { 0 };
+        *done = matches!(vectors, 1 | 2 | 4);
+        match vectors {
             1 => conv_small_loops::<S, 1>(simd, x, w, bias, out, s, relu6),
             2 => conv_small_loops::<S, 2>(simd, x, w, bias, out, s, relu6),
             4 => conv_small_loops::<S, 4>(simd, x, w, bias, out, s, relu6),
-            _ => false,
-        };
+            _ => {}
+        }
     });
     done
 }
@@ -126,7 +127,7 @@ fn conv_small_loops<S: pulp::Simd, const V: usize>(
     out: &mut [f32],
     s: &ConvShape,
     relu6: bool,
-) -> bool {
+) {
     const P: usize = 4;
     let (oh, ow, c, k) = (s.out_height(), s.out_width(), s.channels, s.kernel);
     let (lanes, outputs) = (S::F32_LANES, V * S::F32_LANES);
@@ -170,7 +171,6 @@ fn conv_small_loops<S: pulp::Simd, const V: usize>(
             ox += n;
         }
     }
-    true
 }
 
 pub use super::depthwise::{depthwise, depthwise_of_relu6};
