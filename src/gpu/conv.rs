@@ -187,11 +187,6 @@ pub(super) fn store<S: pulp::Simd>(v: &mut [f32], x: S::f32s) {
     bytemuck::cast_slice_mut::<f32, u8>(&mut v[..S::F32_LANES]).copy_from_slice(bytemuck::bytes_of(&x));
 }
 
-/// Every row of `x` set to `row` (a bias, before a matrix product adds to it).
-pub fn fill_rows(x: &mut [f32], row: &[f32]) {
-    x.chunks_exact_mut(row.len().max(1)).for_each(|r| r.copy_from_slice(row));
-}
-
 /// The end of a matrix product written without its bias (the 1×1 layers): `x` += the per-channel
 /// `bias` (rows of `bias.len()` cells), then ReLU6 when `relu6`, then + `skip` (the block's input)
 /// when given — one pass over the output instead of filling it with the bias first, reading it
@@ -218,13 +213,6 @@ pub fn bias_relu6_skip(x: &mut [f32], bias: &[f32], relu6: bool, skip: Option<&[
                 }
             })
         }
-    }
-}
-
-/// ReLU6 in place, when `on`.
-pub fn relu6(x: &mut [f32], on: bool) {
-    if on {
-        dispatch!(simd: Relu6 { x: &'a mut [f32] = x } => x.iter_mut().for_each(|v| *v = v.clamp(0.0, 6.0)));
     }
 }
 
@@ -399,9 +387,8 @@ mod tests {
             let mut cols = vec![0.0; s.out_pixels() * 27];
             im2col(&x, &mut cols, &s);
             let mut want = vec![0.0; s.out_pixels() * outputs];
-            fill_rows(&mut want, &bias);
-            crate::gpu::sgemm::matmul_rows_add(&cols, &w, &mut want, s.out_pixels(), outputs, 27);
-            relu6(&mut want, true);
+            crate::gpu::sgemm::matmul_rows(&cols, &w, &mut want, s.out_pixels(), outputs, 27);
+            bias_relu6_skip(&mut want, &bias, true, None);
             let mut got = vec![f32::NAN; s.out_pixels() * outputs];
             assert!(conv_small(&x, &w, &bias, &mut got, &s, outputs, true));
             for (i, (g, w)) in got.iter().zip(&want).enumerate() {

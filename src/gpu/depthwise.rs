@@ -131,13 +131,10 @@ fn by_rows<S: pulp::Simd, const K: usize, const CLAMP_INPUT: bool>(simd: S, a: A
     let mut present: Vec<(usize, usize)> = Vec::with_capacity(K); // (ky, offset of input row y)
     for (r, o_row) in out.chunks_exact_mut(ow * c).take(s.batch * oh).enumerate() {
         let (b, oy) = (r / oh, r % oh);
-        present.clear();
+        rows_present(s, b, oy, &mut present);
         let mut rows = [0; K];
-        for (ky, row) in rows.iter_mut().enumerate() {
-            if let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) {
-                *row = (b * s.height + y) * s.width * c;
-                present.push((ky, *row));
-            }
+        for &(ky, row) in &present {
+            rows[ky] = row;
         }
         let inside = if present.len() == K { inner.clone() } else { 0..0 };
         for ox in (0..ow).filter(|ox| !inside.contains(ox)) {
@@ -174,12 +171,7 @@ fn by_cells<S: pulp::Simd, const CLAMP_INPUT: bool>(simd: S, a: Args<'_>, out: &
     let mut starts: Vec<usize> = Vec::with_capacity(ow + 1);
     for (r, o_row) in out.chunks_exact_mut(ow * c).take(s.batch * oh).enumerate() {
         let (b, oy) = (r / oh, r % oh);
-        present.clear();
-        for ky in 0..k {
-            if let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) {
-                present.push((ky, (b * s.height + y) * s.width * c));
-            }
-        }
+        rows_present(s, b, oy, &mut present);
         row_taps.clear();
         starts.clear();
         for ox in 0..ow {
@@ -212,6 +204,17 @@ fn by_cells<S: pulp::Simd, const CLAMP_INPUT: bool>(simd: S, a: Args<'_>, out: &
             for ox in 0..ow {
                 last_channels::<CLAMP_INPUT>(a, &mut o_row[ox * c..][..c], cell_of(ox), cb);
             }
+        }
+    }
+}
+
+/// The kernel rows of output row `oy` of picture `b` that fall inside the picture, as (ky,
+/// offset of input row y).
+fn rows_present(s: &ConvShape, b: usize, oy: usize, present: &mut Vec<(usize, usize)>) {
+    present.clear();
+    for ky in 0..s.kernel {
+        if let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) {
+            present.push((ky, (b * s.height + y) * s.width * s.channels));
         }
     }
 }

@@ -9,32 +9,19 @@
 
 #![allow(unsafe_code)]
 
-/// `c` (m×n) = `a` (m×k) · `b` (k×n), all row-major, on the calling thread.
+/// `c` (m×n) = `a` (m×k) · `b` (k×n), all row-major, on the calling thread (the encoder adds
+/// biases in the pass after the product, `conv::bias_relu6_skip`).
 ///
 /// # Panics
 /// When a slice is shorter than its matrix.
 pub fn matmul_rows(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize) {
-    product(a, b, c, m, n, k, false);
-}
-
-/// `c` (m×n) += `a` (m×k) · `b` (k×n), all row-major, on the calling thread.
-///
-/// # Panics
-/// When a slice is shorter than its matrix.
-pub fn matmul_rows_add(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize) {
-    product(a, b, c, m, n, k, true);
-}
-
-fn product(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize, accumulate: bool) {
     let holds = |len: usize, rows: usize, cols: usize| rows.checked_mul(cols).is_some_and(|cells| len >= cells);
     assert!(holds(a.len(), m, k) && holds(b.len(), k, n) && holds(c.len(), m, n), "matmul_rows: a slice is too short");
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
-        if !accumulate {
-            c[..m * n].fill(0.0);
-        }
+        c[..m * n].fill(0.0);
         return;
     }
     let (n_i, k_i) = (n as isize, k as isize);
@@ -42,8 +29,7 @@ fn product(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize, ac
     // products checked for overflow, so a huge shape cannot wrap past the check), and the
     // strides (column stride 1, row stride = row length) keep every index of the three
     // row-major matrices inside them; `c` is a unique borrow, so it aliases neither input.
-    // With `read_dst` false, `c` is only written (alpha is ignored): c = 1 · a·b; with it true,
-    // c = 1 · c + 1 · a·b.
+    // With `read_dst` false, `c` is only written (alpha is ignored): c = 1 · a·b.
     unsafe {
         gemm::gemm(
             m,
@@ -52,7 +38,7 @@ fn product(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize, ac
             c.as_mut_ptr(),
             1,
             n_i,
-            accumulate,
+            false,
             a.as_ptr(),
             1,
             k_i,
@@ -82,11 +68,8 @@ mod tests {
             crate::gpu::reference::matmul(&a, &b, &mut want, m, n, k, Default::default());
             let mut got = vec![f32::NAN; m * n];
             matmul_rows(&a, &b, &mut got, m, n, k);
-            let mut added = vec![0.5; m * n];
-            matmul_rows_add(&a, &b, &mut added, m, n, k);
-            for ((g, w), s) in got.iter().zip(&want).zip(&added) {
+            for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{m}×{n}×{k}: {g} vs {w}");
-                assert!((s - 0.5 - w).abs() <= 1e-4 * (1.0 + w.abs()), "{m}×{n}×{k} added: {s} vs 0.5 + {w}");
             }
         }
     }

@@ -301,35 +301,47 @@ impl Encoder {
             // every cell is written below, so the buffer is not cleared first
             let mut out = std::mem::take(&mut work.spare);
             out.resize(pixels * layer.outputs, 0.0);
-            let mut skip_added = false;
-            match layer.kind {
+            let skip = layer.skip.then(|| &work.block_input[..pixels * layer.outputs]);
+            // a product is written without its bias; bias, ReLU6 and the skip connection follow
+            // in one pass (`true`: the skip is in), or in the depthwise layer's loads
+            let skip_added = match layer.kind {
                 LayerKind::Pointwise => {
                     sgemm::matmul_rows(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs);
-                    if !defer_relu6 {
-                        let skip = layer.skip.then(|| &work.block_input[..pixels * layer.outputs]);
+                    !defer_relu6 && {
                         conv::bias_relu6_skip(&mut out, &layer.bias, layer.relu6, skip);
-                        skip_added = layer.skip;
+                        true
                     }
                 }
-                LayerKind::Depthwise => match pending_bias {
-                    Some(in_bias) => {
-                        conv::depthwise_of_relu6(&x, in_bias, &layer.weight, &layer.bias, &mut out, &s, layer.relu6);
+                LayerKind::Depthwise => {
+                    match pending_bias {
+                        Some(in_bias) => {
+                            conv::depthwise_of_relu6(
+                                &x,
+                                in_bias,
+                                &layer.weight,
+                                &layer.bias,
+                                &mut out,
+                                &s,
+                                layer.relu6,
+                            );
+                        }
+                        None => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
                     }
-                    None => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
-                },
+                    false
+                }
                 LayerKind::General => {
-                    if !conv::conv_small(&x, &layer.weight, &layer.bias, &mut out, &s, layer.outputs, layer.relu6) {
+                    !conv::conv_small(&x, &layer.weight, &layer.bias, &mut out, &s, layer.outputs, layer.relu6) && {
                         let taps = layer.kernel * layer.kernel * layer.inputs;
                         work.cols.resize(pixels * taps, 0.0);
                         conv::im2col(&x, &mut work.cols, &s);
-                        conv::fill_rows(&mut out, &layer.bias);
-                        sgemm::matmul_rows_add(&work.cols, &layer.weight, &mut out, pixels, layer.outputs, taps);
-                        conv::relu6(&mut out, layer.relu6);
+                        sgemm::matmul_rows(&work.cols, &layer.weight, &mut out, pixels, layer.outputs, taps);
+                        conv::bias_relu6_skip(&mut out, &layer.bias, layer.relu6, skip);
+                        true
                     }
                 }
-            }
-            if layer.skip && !skip_added {
-                conv::add(&mut out, &work.block_input, pixels * layer.outputs);
+            };
+            if let Some(skip) = skip.filter(|_| !skip_added) {
+                conv::add(&mut out, skip, skip.len());
             }
             work.spare = std::mem::replace(&mut x, out);
             pending_bias = defer_relu6.then_some(&layer.bias[..]);
