@@ -161,37 +161,52 @@ fn newton_leaves(
     }
 }
 
+/// Rows predicted together on one core.
+const PREDICT_BLOCK: usize = 256;
+
 impl Boosted {
-    /// Regression values (one column) or class probabilities.
+    /// Regression values (one column) or class probabilities. Blocks of rows run on all cores.
     pub fn predict(&self, x: &Array2<f64>) -> Array2<f64> {
-        let k = self.init.len();
-        let mut out = Array2::zeros((x.nrows(), if self.n_classes == 0 { 1 } else { self.n_classes }));
-        let mut raw = vec![0.0; k];
-        let mut row = vec![0.0; x.ncols()];
-        for (r, xr) in x.rows().into_iter().enumerate() {
-            row.iter_mut().zip(xr.iter()).for_each(|(a, b)| *a = *b);
-            raw.copy_from_slice(&self.init);
-            for round in &self.rounds {
-                for (o, t) in round.iter().enumerate() {
-                    raw[o] += self.learning_rate * t.predict_row(&row)[0];
-                }
+        use rayon::prelude::*;
+        let cols = if self.n_classes == 0 { 1 } else { self.n_classes };
+        let mut out = vec![0.0; x.nrows() * cols];
+        let block = |(b, out): (usize, &mut [f64])| {
+            let mut raw = vec![0.0; self.init.len()];
+            let mut row = vec![0.0; x.ncols()];
+            for (r, out) in out.chunks_mut(cols).enumerate() {
+                row.iter_mut().zip(x.row(b * PREDICT_BLOCK + r)).for_each(|(a, b)| *a = *b);
+                self.predict_into(&row, &mut raw, out);
             }
-            match (self.n_classes, k) {
-                (0, _) => out[[r, 0]] = raw[0],
-                (_, 1) => {
-                    let pr = sigmoid(raw[0]);
-                    out[[r, 0]] = 1.0 - pr;
-                    out[[r, 1]] = pr;
-                }
-                _ => {
-                    softmax_in_place(&mut raw);
-                    for (o, v) in raw.iter().enumerate() {
-                        out[[r, o]] = *v;
-                    }
-                }
+        };
+        if x.nrows() > PREDICT_BLOCK {
+            out.par_chunks_mut(PREDICT_BLOCK * cols).enumerate().for_each(block);
+        } else {
+            out.chunks_mut(PREDICT_BLOCK * cols).enumerate().for_each(block);
+        }
+        Array2::from_shape_vec((x.nrows(), cols), out).expect("one output row per input row")
+    }
+
+    /// One row's output into `out` (a regression value or the class probabilities); `raw` is
+    /// scratch as long as `init`.
+    fn predict_into(&self, row: &[f64], raw: &mut [f64], out: &mut [f64]) {
+        raw.copy_from_slice(&self.init);
+        for round in &self.rounds {
+            for (o, t) in round.iter().enumerate() {
+                raw[o] += self.learning_rate * t.predict_row(row)[0];
             }
         }
-        out
+        match (self.n_classes, raw.len()) {
+            (0, _) => out[0] = raw[0],
+            (_, 1) => {
+                let pr = sigmoid(raw[0]);
+                out[0] = 1.0 - pr;
+                out[1] = pr;
+            }
+            _ => {
+                softmax_in_place(raw);
+                out.copy_from_slice(raw);
+            }
+        }
     }
 
     /// How often each feature is split on, over all rounds.

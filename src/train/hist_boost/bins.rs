@@ -11,6 +11,9 @@ use crate::train::tree::{Features, category_bit};
 const SPARSE_BINS: usize = 32;
 /// Rows the quantile edges are taken from (as scikit-learn, which subsamples 200 000).
 const EDGE_SAMPLE: usize = 200_000;
+/// Most dense features whose bins are also kept row by row (a copy of the bins: one byte per
+/// row and feature). LightGBM picks row-wise histograms for few features the same way.
+pub(super) const ROW_WISE_MAX: usize = 64;
 
 pub(super) enum Cells {
     /// The bin of every row.
@@ -52,6 +55,11 @@ pub(super) struct Bins {
     /// (feature, bin) cells): a leaf's histogram is then one pass over its rows' cells.
     pub row_start: Vec<usize>,
     pub row_cells: Vec<(u32, u8)>,
+    /// The dense columns' bins row by row (`row_bins[r * dense.len() + j]`: the bin of row `r`
+    /// in feature `dense[j]`), when there are 2 to `ROW_WISE_MAX` of them (else empty): a
+    /// leaf's histogram is then one pass over its rows, each row's bins read together.
+    pub dense: Vec<usize>,
+    pub row_bins: Vec<u8>,
     /// Start of each feature's histogram slots in a node histogram; the last entry is the total.
     pub offsets: Vec<usize>,
 }
@@ -124,7 +132,8 @@ impl Bins {
         }
         offsets.push(at);
         let (row_start, row_cells) = by_row(n, &columns);
-        Bins { n, columns, offsets, row_start, row_cells }
+        let (dense, row_bins) = dense_by_row(n, &columns);
+        Bins { n, columns, offsets, row_start, row_cells, dense, row_bins }
     }
 
     pub fn n_features(&self) -> usize {
@@ -161,6 +170,27 @@ fn by_row(n: usize, columns: &[Column]) -> (Vec<usize>, Vec<(u32, u8)>) {
         }
     }
     (start, cells)
+}
+
+/// The dense columns and their bins row by row (both empty outside 2..=`ROW_WISE_MAX` columns).
+fn dense_by_row(n: usize, columns: &[Column]) -> (Vec<usize>, Vec<u8>) {
+    let dense: Vec<(usize, &[u8])> = columns
+        .iter()
+        .enumerate()
+        .filter_map(|(f, c)| match &c.cells {
+            Cells::Dense(cells) => Some((f, cells.as_slice())),
+            Cells::Sparse { .. } => None,
+        })
+        .collect();
+    if !(2..=ROW_WISE_MAX).contains(&dense.len()) {
+        return (vec![], vec![]);
+    }
+    let d = dense.len();
+    let mut row_bins = vec![0u8; n * d];
+    for (j, (_, cells)) in dense.iter().enumerate() {
+        row_bins.iter_mut().skip(j).step_by(d).zip(cells.iter()).for_each(|(a, &b)| *a = b);
+    }
+    (dense.iter().map(|&(f, _)| f).collect(), row_bins)
 }
 
 #[cfg(test)]

@@ -91,7 +91,10 @@ pub(super) fn grow(
         write_split(&mut tree, node, left_node, &split, col);
         splits[node] = Some(split.clone());
         splits.extend([None, None]);
-        let (lt, rt) = (total_of(&order[leaf.start..mid], g, h), total_of(&order[mid..leaf.end], g, h));
+        // The children's totals are the histogram's (its left side at the split), not another
+        // pass over the rows' gradients.
+        assert_eq!(split.left.c as usize, n_left, "the split's left count is its rows'");
+        let (lt, rt) = (split.left, leaf.total.minus(&split.left));
         push_node(&mut tree, &lt, p.l2);
         push_node(&mut tree, &rt, p.l2);
         let depth = leaf.depth + 1;
@@ -193,21 +196,25 @@ fn partition(
     goes_left: &mut [bool],
     scratch: &mut Vec<u32>,
 ) -> usize {
+    // Each row is written to both sides and only its own side's count moves: no branch to
+    // mispredict on rows that go left and right at random.
     scratch.clear();
-    let mut n_left = 0;
+    scratch.resize(rows.len(), 0);
+    let (mut n_left, mut n_right) = (0, 0);
     let mut place = |rows: &mut [u32], k: usize, left: bool| {
         let r = rows[k];
-        if left {
-            rows[n_left] = r;
-            n_left += 1;
-        } else {
-            scratch.push(r);
-        }
+        rows[n_left] = r;
+        scratch[n_right] = r;
+        n_left += usize::from(left);
+        n_right += usize::from(!left);
     };
     match &col.cells {
         Cells::Dense(cells) => {
+            // Which side each bin (the missing one included) goes to, looked up.
+            let mut side = [false; 256];
+            (0..=col.n_bins.min(255)).for_each(|b| side[b] = split.goes_left(b, col.n_bins));
             for k in 0..rows.len() {
-                let left = split.goes_left(cells[rows[k] as usize] as usize, col.n_bins);
+                let left = side[cells[rows[k] as usize] as usize];
                 place(rows, k, left);
             }
         }
@@ -225,9 +232,8 @@ fn partition(
             }
         }
     }
-    let n_left_final = n_left;
-    rows[n_left_final..].copy_from_slice(scratch);
-    n_left_final
+    rows[n_left..].copy_from_slice(&scratch[..n_right]);
+    n_left
 }
 
 /// Turns leaf `node` into the split `split` whose children will be `left` and `left + 1`.
