@@ -108,9 +108,11 @@ pub(super) fn histogram(
         fill_by_column(bins, rows, (g, h), &dense, &mut hist);
     }
     let mut written = dense;
-    // Sparse columns: a row starts in the zero bin, then each non-zero cell of the leaf's rows
-    // moves its row to its own bin — one pass over the leaf's cells. Mark 1: wanted, 2: written.
+    // Sparse columns: one pass over the leaf's non-zero cells adds each to its bin; a feature's
+    // zero bin is then the leaf's total minus its other bins (cells whose value falls in the
+    // zero's bin are in that total already). Mark 1: wanted, 2: written.
     if !bins.row_start.is_empty() {
+        let first_sparse = written.len();
         features.iter().for_each(|&f| mark[f] = 1);
         for &r in rows {
             let r = r as usize;
@@ -120,19 +122,25 @@ pub(super) fn histogram(
                 if mark[f] == 0 {
                     continue;
                 }
-                let Cells::Sparse { zero, .. } = &bins.columns[f].cells else { continue };
-                let z = bins.offsets[f] + *zero as usize;
                 if mark[f] == 1 {
                     mark[f] = 2;
                     written.push(f);
-                    hist[z] = *total;
                 }
-                let s = Slot { g: gv, h: hv, c: 1 };
-                hist[bins.offsets[f] + b as usize].add(&s);
-                hist[z] = hist[z].minus(&s);
+                let s = &mut hist[bins.offsets[f] + b as usize];
+                s.g += gv;
+                s.h += hv;
+                s.c += 1;
             }
         }
         features.iter().for_each(|&f| mark[f] = 0);
+        for &f in &written[first_sparse..] {
+            let Cells::Sparse { zero, .. } = &bins.columns[f].cells else { continue };
+            let slots = &mut hist[bins.offsets[f]..bins.offsets[f + 1]];
+            let z = *zero as usize;
+            let mut rest = Slot::default();
+            slots[..z].iter().chain(&slots[z + 1..]).for_each(|s| rest.add(s));
+            slots[z] = total.minus(&rest);
+        }
     }
     let candidates = written
         .iter()
