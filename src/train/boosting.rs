@@ -165,17 +165,28 @@ fn newton_leaves(
 const PREDICT_BLOCK: usize = 256;
 
 impl Boosted {
-    /// Regression values (one column) or class probabilities. Blocks of rows run on all cores.
+    /// Regression values (one column) or class probabilities. Blocks of rows run on all cores,
+    /// each block tree after tree (a tree's nodes stay in cache while its rows pass through).
     pub fn predict(&self, x: &Array2<f64>) -> Array2<f64> {
         use rayon::prelude::*;
+        let (k, p) = (self.init.len(), x.ncols());
         let cols = if self.n_classes == 0 { 1 } else { self.n_classes };
         let mut out = vec![0.0; x.nrows() * cols];
         let block = |(b, out): (usize, &mut [f64])| {
-            let mut raw = vec![0.0; self.init.len()];
-            let mut row = vec![0.0; x.ncols()];
-            for (r, out) in out.chunks_mut(cols).enumerate() {
-                row.iter_mut().zip(x.row(b * PREDICT_BLOCK + r)).for_each(|(a, b)| *a = *b);
-                self.predict_into(&row, &mut raw, out);
+            let n = out.len() / cols;
+            let first = b * PREDICT_BLOCK;
+            let mut rows = Vec::with_capacity(n * p);
+            (first..first + n).for_each(|r| rows.extend(x.row(r).iter().copied()));
+            let mut raw: Vec<f64> = (0..n).flat_map(|_| self.init.iter().copied()).collect();
+            for round in &self.rounds {
+                for (o, t) in round.iter().enumerate() {
+                    for r in 0..n {
+                        raw[r * k + o] += self.learning_rate * t.predict_row(&rows[r * p..(r + 1) * p])[0];
+                    }
+                }
+            }
+            for (raw, out) in raw.chunks_exact_mut(k).zip(out.chunks_exact_mut(cols)) {
+                self.finish(raw, out);
             }
         };
         if x.nrows() > PREDICT_BLOCK {
@@ -186,15 +197,8 @@ impl Boosted {
         Array2::from_shape_vec((x.nrows(), cols), out).expect("one output row per input row")
     }
 
-    /// One row's output into `out` (a regression value or the class probabilities); `raw` is
-    /// scratch as long as `init`.
-    fn predict_into(&self, row: &[f64], raw: &mut [f64], out: &mut [f64]) {
-        raw.copy_from_slice(&self.init);
-        for round in &self.rounds {
-            for (o, t) in round.iter().enumerate() {
-                raw[o] += self.learning_rate * t.predict_row(row)[0];
-            }
-        }
+    /// A row's output from its raw scores: the regression value or the class probabilities.
+    fn finish(&self, raw: &mut [f64], out: &mut [f64]) {
         match (self.n_classes, raw.len()) {
             (0, _) => out[0] = raw[0],
             (_, 1) => {

@@ -22,6 +22,8 @@ pub(super) struct GrowParams {
 struct Leaf {
     start: usize,
     end: usize,
+    /// The leaf's range of `others` (rows routed, not learnt from).
+    others: (usize, usize),
     depth: usize,
     node: usize,
     total: Slot,
@@ -37,16 +39,20 @@ struct Leaf {
 
 /// Grows one tree on the rows `order` (rearranged in place, leaf by leaf) with gradients `g` and
 /// hessians `h` (per row of the data), on the features `features`. Leaf values are
-/// −G / (H + λ) (before the learning rate); `cover` counts the rows reaching each node.
+/// −G / (H + λ) (before the learning rate); `cover` counts the rows reaching each node. The
+/// rows `others` (held out, or outside this tree's sample) follow each split too, without
+/// taking part in it: each final leaf knows its rows of both kinds.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn grow(
     bins: &Bins,
     order: &mut [u32],
+    others: &mut [u32],
     g: &[f64],
     h: &[f64],
     features: &[usize],
     p: &GrowParams,
     work: &mut Workspace,
-) -> (Tree, Vec<LeafRows>, Vec<Option<Split>>) {
+) -> (Tree, Vec<LeafRows>) {
     let Workspace { leaf_of, pool, goes_left, scratch, mark } = work;
     if leaf_of.len() != bins.n {
         *leaf_of = vec![u32::MAX; bins.n];
@@ -56,8 +62,6 @@ pub(super) fn grow(
         *mark = vec![0; bins.n_features()];
     }
     let mut tree = Tree { n_outputs: 1, ..Tree::default() };
-    // Each node's split (None: a leaf), as found on the bins.
-    let mut splits: Vec<Option<Split>> = vec![None];
     let keep_histograms = bins.total_slots() * std::mem::size_of::<Slot>() * p.max_leaf_nodes <= HISTOGRAM_BUDGET;
     let sparse = bins.columns.iter().any(|c| matches!(c.cells, Cells::Sparse { .. }));
     let total = total_of(order, g, h);
@@ -69,9 +73,13 @@ pub(super) fn grow(
     }
     let root = histogram(bins, order, (g, h), features, &total, p, pool, mark);
     let best = best_split(bins, &root.slots, &total, &root.candidates, p);
-    let (hist, written, candidates) = (Some(root.slots), root.written, root.candidates);
-    let mut leaves =
-        vec![Leaf { start: 0, end: order.len(), depth: 0, node: 0, total, hist, written, best, candidates }];
+    let mut leaves = vec![Leaf {
+        hist: Some(root.slots),
+        written: root.written,
+        candidates: root.candidates,
+        best,
+        ..Leaf::new((0, order.len()), (0, others.len()), 0, 0, total)
+    }];
     while leaves.len() < p.max_leaf_nodes {
         let pick = leaves
             .iter()
@@ -86,11 +94,11 @@ pub(super) fn grow(
         let n_left =
             partition(&mut order[leaf.start..leaf.end], &split, col, leaf_id(&leaf), leaf_of, goes_left, scratch);
         let mid = leaf.start + n_left;
+        let (o_start, o_end) = leaf.others;
+        let o_mid = o_start + route(&mut others[o_start..o_end], &split, col, scratch);
         // The split node and its two children (left, then right right after it).
         let (node, left_node) = (leaf.node, tree.n_nodes());
         write_split(&mut tree, node, left_node, &split, col);
-        splits[node] = Some(split.clone());
-        splits.extend([None, None]);
         // The children's totals are the histogram's (its left side at the split), not another
         // pass over the rows' gradients.
         assert_eq!(split.left.c as usize, n_left, "the split's left count is its rows'");
@@ -98,13 +106,8 @@ pub(super) fn grow(
         push_node(&mut tree, &lt, p.l2);
         push_node(&mut tree, &rt, p.l2);
         let depth = leaf.depth + 1;
-        let none = || (None, None, vec![], vec![]);
-        let (hist, best, written, candidates) = none();
-        let mut left =
-            Leaf { start: leaf.start, end: mid, depth, node: left_node, total: lt, hist, written, best, candidates };
-        let (hist, best, written, candidates) = none();
-        let mut right =
-            Leaf { start: mid, end: leaf.end, depth, node: left_node + 1, total: rt, hist, written, best, candidates };
+        let mut left = Leaf::new((leaf.start, mid), (o_start, o_mid), depth, left_node, lt);
+        let mut right = Leaf::new((mid, leaf.end), (o_mid, o_end), depth, left_node + 1, rt);
         if sparse {
             order[left.start..left.end].iter().for_each(|&r| leaf_of[r as usize] = leaf_id(&left));
             order[right.start..right.end].iter().for_each(|&r| leaf_of[r as usize] = leaf_id(&right));
@@ -137,35 +140,16 @@ pub(super) fn grow(
         leaves.push(left);
         leaves.push(right);
     }
-    let rows = leaves.iter().map(|l| LeafRows { node: l.node, start: l.start, end: l.end }).collect();
+    let rows = leaves
+        .iter()
+        .map(|l| LeafRows { node: l.node, rows: l.start..l.end, others: l.others.0..l.others.1 })
+        .collect();
     for l in leaves {
         if let Some(hist) = l.hist {
             pool.give(hist, bins, &l.written);
         }
     }
-    (tree, rows, splits)
-}
-
-/// The leaf of row `r` in a tree grown here with `splits`, read from the bins: the same leaf as
-/// the tree's raw thresholds give (the bins were cut at them) without reading `x` — rows held
-/// out for early stopping are routed through every tree. Sparse split features read `value`.
-pub(super) fn leaf_of_row(
-    bins: &Bins,
-    tree: &Tree,
-    splits: &[Option<Split>],
-    r: usize,
-    value: impl Fn(usize) -> f64,
-) -> usize {
-    let mut node = 0;
-    while let Some(split) = &splits[node] {
-        let col = &bins.columns[split.feature];
-        let left = match &col.cells {
-            Cells::Dense(cells) => split.goes_left(cells[r] as usize, col.n_bins),
-            Cells::Sparse { .. } => tree.goes_left(node, value(split.feature)),
-        };
-        node = tree.left[node] as usize + usize::from(!left);
-    }
-    node
+    (tree, rows)
 }
 
 /// What growing reuses from tree to tree: each row's leaf (sparse features), the histogram
@@ -179,11 +163,11 @@ pub(super) struct Workspace {
     mark: Vec<u8>,
 }
 
-/// A final leaf and its rows' positions in the rearranged `order`.
+/// A final leaf and its rows' positions in the rearranged `order` and `others`.
 pub(super) struct LeafRows {
     pub node: usize,
-    pub start: usize,
-    pub end: usize,
+    pub rows: std::ops::Range<usize>,
+    pub others: std::ops::Range<usize>,
 }
 
 /// Rearranges a leaf's rows, left-going ones first (each side in its order); the left count.
@@ -236,6 +220,33 @@ fn partition(
     n_left
 }
 
+/// Rearranges rows that follow a split without taking part in it (held out, or outside the
+/// tree's sample), left-going ones first (each side in its order, no branch on the side); the
+/// left count. A sparse feature's cell is looked up among its non-zero cells (in row order).
+fn route(rows: &mut [u32], split: &Split, col: &Column, scratch: &mut Vec<u32>) -> usize {
+    let mut side = [false; 256];
+    (0..=col.n_bins.min(255)).for_each(|b| side[b] = split.goes_left(b, col.n_bins));
+    scratch.clear();
+    scratch.resize(rows.len(), 0);
+    let (mut n_left, mut n_right) = (0, 0);
+    let mut place = |rows: &mut [u32], k: usize, left: bool| {
+        let r = rows[k];
+        rows[n_left] = r;
+        scratch[n_right] = r;
+        n_left += usize::from(left);
+        n_right += usize::from(!left);
+    };
+    match &col.cells {
+        Cells::Dense(cells) => (0..rows.len()).for_each(|k| place(rows, k, side[cells[rows[k] as usize] as usize])),
+        Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => (0..rows.len()).for_each(|k| {
+            let bin = nz_rows.binary_search(&rows[k]).map_or(*zero, |i| nz_bins[i]);
+            place(rows, k, side[bin as usize]);
+        }),
+    }
+    rows[n_left..].copy_from_slice(&scratch[..n_right]);
+    n_left
+}
+
 /// Turns leaf `node` into the split `split` whose children will be `left` and `left + 1`.
 fn write_split(tree: &mut Tree, node: usize, left: usize, split: &Split, col: &Column) {
     tree.feature[node] = split.feature as u32;
@@ -253,6 +264,14 @@ fn write_split(tree: &mut Tree, node: usize, left: usize, split: &Split, col: &C
         }
         tree.category_set[node] = tree.category_sets.len() as u32;
         tree.category_sets.push(set);
+    }
+}
+
+impl Leaf {
+    /// A leaf of the rows `order[rows]` and `others[others]`, its histogram and split not yet found.
+    fn new(rows: (usize, usize), others: (usize, usize), depth: usize, node: usize, total: Slot) -> Leaf {
+        let (start, end) = rows;
+        Leaf { start, end, others, depth, node, total, hist: None, written: vec![], candidates: vec![], best: None }
     }
 }
 
@@ -276,5 +295,51 @@ fn push_node(tree: &mut Tree, s: &Slot, l2: f64) {
     tree.missing_left.push(false);
     if !tree.category_set.is_empty() {
         tree.category_set.push(LEAF);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::Csr;
+    use crate::train::tree::Features;
+    use ndarray::Array2;
+
+    /// Every row of a final leaf — learnt from or only routed (`others`) — reaches that leaf
+    /// when the tree reads its raw values: on dense columns with gaps and categories, and on
+    /// sparse (word-like) columns.
+    #[test]
+    fn routed_rows_end_in_the_leaf_the_tree_gives_them() {
+        let n = 3000;
+        let x = Array2::from_shape_fn((n, 4), |(i, j)| match j {
+            0 if i % 17 == 0 => f64::NAN,
+            0 => ((i * 7919) % 1000) as f64 / 100.0,
+            1 => (i % 6) as f64,
+            2 if i % 5 == 0 => 1.0 + (i % 7) as f64,
+            _ => ((i * 31) % 13) as f64,
+        });
+        let g: Vec<f64> = (0..n).map(|i| (x[[i, 0]].min(5.0) - 3.0) + x[[i, 1]] - 2.0 + (i % 3) as f64).collect();
+        let h = vec![1.0; n];
+        let p = GrowParams { max_leaf_nodes: 15, max_depth: None, min_samples_leaf: 10, l2: 1.0 };
+        let csr = Csr::from_dense(&x);
+        for (features, categorical) in
+            [(Features::Dense(&x), [false, true, false, false]), (Features::Sparse(&csr), [false; 4])]
+        {
+            let bins = Bins::new(features, &categorical, 255);
+            let mut order: Vec<u32> = (0..n as u32).filter(|r| r % 4 != 0).collect();
+            let mut others: Vec<u32> = (0..n as u32).filter(|r| r % 4 == 0).collect();
+            let mut work = Workspace::default();
+            let (tree, leaves) = grow(&bins, &mut order, &mut others, &g, &h, &[0, 1, 2, 3], &p, &mut work);
+            assert!(leaves.len() > 5, "a tree of {} leaves", leaves.len());
+            let mut seen = 0;
+            for l in &leaves {
+                for &r in order[l.rows.clone()].iter().chain(&others[l.others.clone()]) {
+                    let row: Vec<f64> = x.row(r as usize).to_vec();
+                    assert_eq!(tree.leaf(&row), l.node, "row {r}");
+                    seen += 1;
+                }
+            }
+            assert_eq!(seen, n, "every row is in one leaf");
+        }
     }
 }

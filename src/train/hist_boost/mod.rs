@@ -129,24 +129,27 @@ pub fn fit(
         }
         let start = raw.clone();
         let mut order = sample_sorted(&fit_rows, n_sub, &mut rng);
+        // The rows this round's trees do not learn from: held out, or outside the sample.
+        let mut others = if order.len() == fit_rows.len() {
+            held_out.clone()
+        } else {
+            order.iter().for_each(|&r| in_tree[r as usize] = true);
+            let others = (0..n as u32).filter(|&r| !in_tree[r as usize]).collect();
+            order.iter().for_each(|&r| in_tree[r as usize] = false);
+            others
+        };
         let features = sample_sorted(&usable, n_cols, &mut rng);
         let mut round = Vec::with_capacity(k);
         for o in 0..k {
             gradients(y, (&start, k, o), &fit_rows, &weight, (&mut g, &mut h));
-            let (tree, leaves, splits) = grow::grow(&bins, &mut order, &g, &h, &features, &grow_params, &mut work);
-            // Rows the tree learnt from move by their leaf; the others are routed through it.
-            order.iter().for_each(|&r| in_tree[r as usize] = true);
+            let (tree, leaves) = grow::grow(&bins, &mut order, &mut others, &g, &h, &features, &grow_params, &mut work);
+            // Every row moves by its leaf's step: those the tree learnt from and the others.
             for l in &leaves {
                 let step = params.learning_rate * tree.value[l.node];
-                for &r in &order[l.start..l.end] {
+                for &r in order[l.rows.clone()].iter().chain(&others[l.others.clone()]) {
                     raw[r as usize * k + o] += step;
                 }
             }
-            for i in (0..n).filter(|&i| !in_tree[i]) {
-                raw[i * k + o] +=
-                    params.learning_rate * tree.value[grow::leaf_of_row(&bins, &tree, &splits, i, |f| x.value(i, f))];
-            }
-            order.iter().for_each(|&r| in_tree[r as usize] = false);
             round.push(tree);
         }
         rounds.push(round);

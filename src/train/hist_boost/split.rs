@@ -99,9 +99,6 @@ fn number_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowPar
         let last = if missing_left || missing.c == 0 { n_bins.saturating_sub(1) } else { n_bins };
         for (b, s) in slots[..last].iter().enumerate() {
             acc.add(s);
-            if s.c == 0 {
-                continue;
-            }
             let right = total.minus(&acc);
             // The right side only shrinks from here: once too small, it stays so (most word
             // columns of a leaf end their scan after a few bins).
