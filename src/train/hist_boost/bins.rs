@@ -74,7 +74,9 @@ fn distinct(values: impl Iterator<Item = f64>, n: usize) -> Vec<f64> {
 }
 
 impl Bins {
-    pub fn new(x: Features, categorical: &[bool], max_bins: usize) -> Bins {
+    /// The bins of `x`. A sparse column with fewer than `min_leaf` non-zero cells can never split
+    /// (`Column::can_split`): it gets no histogram slots and no row-by-row cells.
+    pub fn new(x: Features, categorical: &[bool], max_bins: usize, min_leaf: usize) -> Bins {
         let n = x.nrows();
         let max_bins = max_bins.clamp(2, MAX_BINS);
         let is_cat = |f: usize| categorical.get(f).copied().unwrap_or(false);
@@ -128,10 +130,10 @@ impl Bins {
         let mut at = 0;
         for c in &columns {
             offsets.push(at);
-            at += c.slots();
+            at += if c.can_split(min_leaf) { c.slots() } else { 0 };
         }
         offsets.push(at);
-        let (row_start, row_cells) = by_row(n, &columns);
+        let (row_start, row_cells) = by_row(n, &columns, min_leaf);
         let (dense, row_bins) = dense_by_row(n, &columns);
         Bins { n, columns, offsets, row_start, row_cells, dense, row_bins }
     }
@@ -145,11 +147,12 @@ impl Bins {
     }
 }
 
-/// The sparse columns' cells regrouped by row (empty when no column is sparse).
-fn by_row(n: usize, columns: &[Column]) -> (Vec<usize>, Vec<(u32, u8)>) {
+/// The sparse columns' cells regrouped by row, those that can split (empty when none is sparse).
+fn by_row(n: usize, columns: &[Column], min_leaf: usize) -> (Vec<usize>, Vec<(u32, u8)>) {
     let sparse = || {
         columns.iter().enumerate().filter_map(|(f, c)| match &c.cells {
-            Cells::Sparse { rows, bins, .. } => Some((f, rows, bins)),
+            Cells::Sparse { rows, bins, .. } if c.can_split(min_leaf) => Some((f, rows, bins)),
+            Cells::Sparse { .. } => None,
             Cells::Dense(_) => None,
         })
     };
@@ -201,7 +204,7 @@ mod tests {
     #[test]
     fn numbers_categories_and_gaps_get_their_bins() {
         let x = array![[1.0, 0.0], [2.0, 2.0], [f64::NAN, -1.0], [2.0, 300.0]];
-        let b = Bins::new(Features::Dense(&x), &[false, true], 255);
+        let b = Bins::new(Features::Dense(&x), &[false, true], 255, 1);
         let Cells::Dense(c0) = &b.columns[0].cells else { panic!() };
         assert_eq!((b.columns[0].n_bins, c0.clone()), (2, vec![0, 1, 2, 1]));
         assert_eq!(b.columns[0].edges, vec![1.5]);

@@ -325,7 +325,7 @@ mod tests {
         for (features, categorical) in
             [(Features::Dense(&x), [false, true, false, false]), (Features::Sparse(&csr), [false; 4])]
         {
-            let bins = Bins::new(features, &categorical, 255);
+            let bins = Bins::new(features, &categorical, 255, p.min_samples_leaf);
             let mut order: Vec<u32> = (0..n as u32).filter(|r| r % 4 != 0).collect();
             let mut others: Vec<u32> = (0..n as u32).filter(|r| r % 4 == 0).collect();
             let mut work = Workspace::default();

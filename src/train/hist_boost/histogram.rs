@@ -284,7 +284,7 @@ mod tests {
             1 => (i % 5) as f64,
             _ => (i as f64).sin(),
         });
-        let mut bins = Bins::new(Features::Dense(&x), &[false, true, false], 255);
+        let mut bins = Bins::new(Features::Dense(&x), &[false, true, false], 255, 20);
         assert_eq!(bins.dense, vec![0, 1, 2], "three dense columns are kept row by row");
         let g: Vec<f64> = (0..n).map(|i| ((i * 31) % 17) as f64 / 8.0 - 1.0).collect();
         let h: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
@@ -324,7 +324,7 @@ mod tests {
             _ => 0.0,
         });
         let csr = Csr::from_dense(&x);
-        let bins = Bins::new(Features::Sparse(&csr), &[false; 6], 255);
+        let bins = Bins::new(Features::Sparse(&csr), &[false; 6], 255, 1);
         let g: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0).collect();
         let h: Vec<f64> = (0..n).map(|i| 0.1 + (i % 9) as f64 / 10.0).collect();
         let p = GrowParams { max_leaf_nodes: 31, max_depth: None, min_samples_leaf: 5, l2: 0.0 };

@@ -103,7 +103,7 @@ pub fn fit(
     };
     // The rows trees learn from and the rows early stopping watches.
     let (fit_rows, held_out) = split_validation(n, y, params, &mut rng);
-    let bins = Bins::new(x, categorical, params.max_bins);
+    let bins = Bins::new(x, categorical, params.max_bins, params.min_samples_leaf);
     let init = baseline(y, &fit_rows, &weight, k);
     let mut raw: Vec<f64> = (0..n).flat_map(|_| init.iter().copied()).collect();
     let grow_params = GrowParams {
