@@ -4,7 +4,7 @@
 //! English stop words, a minimum document frequency and a cap on the vocabulary.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// How text is cut into terms, chosen in the recipe and kept with the fitted model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,7 +266,7 @@ impl TfidfModel {
 
     pub fn fit_with<'a>(docs: impl Iterator<Item = Option<&'a str>>, options: &TfidfOptions) -> TfidfModel {
         // Document frequency and total count of each term.
-        let mut df: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut df: HashMap<String, (usize, usize)> = HashMap::new();
         let mut n = 0usize;
         for doc in docs {
             n += 1;
@@ -281,8 +281,11 @@ impl TfidfModel {
                 i = j;
             }
         }
+        // Hashed while counting (string comparisons in a sorted map were most of the time),
+        // then put in alphabetical order.
         let mut kept: Vec<(String, (usize, usize))> =
             df.into_iter().filter(|(_, (d, _))| *d >= options.min_df.max(1)).collect();
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         if options.max_features > 0 && kept.len() > options.max_features {
             // The most frequent terms over the whole corpus (ties alphabetical), as scikit-learn.
             let mut order: Vec<usize> = (0..kept.len()).collect();
@@ -304,13 +307,17 @@ impl TfidfModel {
 
     /// The non-zero (feature index, weight) pairs of one document.
     pub fn weights(&self, index: &HashMap<&str, usize>, text: &str) -> Vec<(usize, f64)> {
-        let mut counts: BTreeMap<usize, f64> = BTreeMap::new();
-        for token in self.options.terms(text) {
-            if let Some(&j) = index.get(token.as_str()) {
-                *counts.entry(j).or_default() += 1.0;
+        let mut found: Vec<usize> =
+            self.options.terms(text).iter().filter_map(|token| index.get(token.as_str()).copied()).collect();
+        found.sort_unstable();
+        let mut out: Vec<(usize, f64)> = Vec::with_capacity(found.len());
+        for j in found {
+            match out.last_mut() {
+                Some((last, c)) if *last == j => *c += 1.0,
+                _ => out.push((j, 1.0)),
             }
         }
-        let mut out: Vec<(usize, f64)> = counts.into_iter().map(|(j, c)| (j, c * self.idf[j])).collect();
+        out.iter_mut().for_each(|(j, c)| *c *= self.idf[*j]);
         let norm = out.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
         if norm > 0.0 {
             for (_, w) in &mut out {

@@ -90,6 +90,7 @@ fn number_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowPar
     // winner's gain is divided out (and compared as before). Two divisions a bin were a seventh
     // of a housing fit.
     let mut beat = f64::NEG_INFINITY;
+    let m = p.min_samples_leaf.max(1);
     for missing_left in [false, true] {
         if missing_left && missing.c == 0 {
             break;
@@ -97,16 +98,23 @@ fn number_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowPar
         let mut acc = if missing_left { missing } else { Slot::default() };
         // With gaps on the right, the last threshold (every value left) splits off the gaps.
         let last = if missing_left || missing.c == 0 { n_bins.saturating_sub(1) } else { n_bins };
-        for (b, s) in slots[..last].iter().enumerate() {
+        let bins = &slots[..last];
+        // The left side only grows and the right only shrinks (hessians are positive): the
+        // thresholds start where the left holds enough rows and hessian, and end once the right
+        // does not (most word columns of a leaf end their scan after a few bins).
+        let Some(first) = bins.iter().position(|s| {
             acc.add(s);
-            let right = total.minus(&acc);
-            // The right side only shrinks from here: once too small, it stays so (most word
-            // columns of a leaf end their scan after a few bins).
-            if (right.c as usize) < p.min_samples_leaf.max(1) || right.h < MIN_HESSIAN {
-                break;
+            acc.c as usize >= m && acc.h >= MIN_HESSIAN
+        }) else {
+            continue;
+        };
+        for b in first..bins.len() {
+            if b > first {
+                acc.add(&bins[b]);
             }
-            if !allowed(&acc, &right, p) {
-                continue;
+            let right = total.minus(&acc);
+            if (right.c as usize) < m || right.h < MIN_HESSIAN {
+                break;
             }
             let (hl, hr) = (acc.h + p.l2, right.h + p.l2);
             if acc.g * acc.g * hr + right.g * right.g * hl <= beat * hl * hr {
