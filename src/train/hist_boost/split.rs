@@ -108,9 +108,9 @@ fn number_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowPar
         }) else {
             continue;
         };
-        for b in first..bins.len() {
+        for (b, s) in bins.iter().enumerate().skip(first) {
             if b > first {
-                acc.add(&bins[b]);
+                acc.add(s);
             }
             let right = total.minus(&acc);
             if (right.c as usize) < m || right.h < MIN_HESSIAN {
