@@ -112,6 +112,11 @@ fn number_split(f: usize, slots: &[Slot], total: &Slot, parent: f64, p: &GrowPar
             if b > first {
                 acc.add(s);
             }
+            // An empty bin's threshold splits the rows as the last non-empty one does; scoring
+            // it could move the threshold on a subtraction's rounding leftover (~1e-16).
+            if s.c == 0 {
+                continue;
+            }
             let right = total.minus(&acc);
             if (right.c as usize) < m || right.h < MIN_HESSIAN {
                 break;
