@@ -180,27 +180,10 @@ fn partition(
     goes_left: &mut [bool],
     scratch: &mut Vec<u32>,
 ) -> usize {
-    // Each row is written to both sides and only its own side's count moves: no branch to
-    // mispredict on rows that go left and right at random.
-    scratch.clear();
-    scratch.resize(rows.len(), 0);
-    let (mut n_left, mut n_right) = (0, 0);
-    let mut place = |rows: &mut [u32], k: usize, left: bool| {
-        let r = rows[k];
-        rows[n_left] = r;
-        scratch[n_right] = r;
-        n_left += usize::from(left);
-        n_right += usize::from(!left);
-    };
     match &col.cells {
         Cells::Dense(cells) => {
-            // Which side each bin (the missing one included) goes to, looked up.
-            let mut side = [false; 256];
-            (0..=col.n_bins.min(255)).for_each(|b| side[b] = split.goes_left(b, col.n_bins));
-            for k in 0..rows.len() {
-                let left = side[cells[rows[k] as usize] as usize];
-                place(rows, k, left);
-            }
+            let side = sides(split, col);
+            place_rows(rows, scratch, |r| side[cells[r as usize] as usize])
         }
         Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => {
             let zero_left = split.goes_left(*zero as usize, col.n_bins);
@@ -210,38 +193,46 @@ fn partition(
                     goes_left[r as usize] = split.goes_left(b as usize, col.n_bins);
                 }
             }
-            for k in 0..rows.len() {
-                let left = goes_left[rows[k] as usize];
-                place(rows, k, left);
-            }
+            let goes_left = &*goes_left;
+            place_rows(rows, scratch, |r| goes_left[r as usize])
         }
     }
-    rows[n_left..].copy_from_slice(&scratch[..n_right]);
-    n_left
 }
 
 /// Rearranges rows that follow a split without taking part in it (held out, or outside the
-/// tree's sample), left-going ones first (each side in its order, no branch on the side); the
-/// left count. A sparse feature's cell is looked up among its non-zero cells (in row order).
+/// tree's sample), left-going ones first (each side in its order); the left count. A sparse
+/// feature's cell is looked up among its non-zero cells (in row order).
 fn route(rows: &mut [u32], split: &Split, col: &Column, scratch: &mut Vec<u32>) -> usize {
+    let side = sides(split, col);
+    match &col.cells {
+        Cells::Dense(cells) => place_rows(rows, scratch, |r| side[cells[r as usize] as usize]),
+        Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => {
+            place_rows(rows, scratch, |r| side[nz_rows.binary_search(&r).map_or(*zero, |i| nz_bins[i]) as usize])
+        }
+    }
+}
+
+/// Which side each bin of `col` (the missing-value bin included) goes to under `split`.
+fn sides(split: &Split, col: &Column) -> [bool; 256] {
     let mut side = [false; 256];
     (0..=col.n_bins.min(255)).for_each(|b| side[b] = split.goes_left(b, col.n_bins));
+    side
+}
+
+/// Rearranges `rows`, those with `left(row)` first (each side in its order); the left count.
+/// Each row is written to both sides and only its own side's count moves: no branch to
+/// mispredict on rows that go left and right at random.
+fn place_rows(rows: &mut [u32], scratch: &mut Vec<u32>, left: impl Fn(u32) -> bool) -> usize {
     scratch.clear();
     scratch.resize(rows.len(), 0);
     let (mut n_left, mut n_right) = (0, 0);
-    let mut place = |rows: &mut [u32], k: usize, left: bool| {
+    for k in 0..rows.len() {
         let r = rows[k];
+        let l = left(r);
         rows[n_left] = r;
         scratch[n_right] = r;
-        n_left += usize::from(left);
-        n_right += usize::from(!left);
-    };
-    match &col.cells {
-        Cells::Dense(cells) => (0..rows.len()).for_each(|k| place(rows, k, side[cells[rows[k] as usize] as usize])),
-        Cells::Sparse { rows: nz_rows, bins: nz_bins, zero } => (0..rows.len()).for_each(|k| {
-            let bin = nz_rows.binary_search(&rows[k]).map_or(*zero, |i| nz_bins[i]);
-            place(rows, k, side[bin as usize]);
-        }),
+        n_left += usize::from(l);
+        n_right += usize::from(!l);
     }
     rows[n_left..].copy_from_slice(&scratch[..n_right]);
     n_left
