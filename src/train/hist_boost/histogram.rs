@@ -1,8 +1,8 @@
 //! A leaf's gradient/hessian histogram: per feature, per bin, the sum of gradients, hessians and
 //! rows. Dense features are filled row by row when there are few of them, else feature by
-//! feature (either on all cores for large leaves); sparse
-//! (word) features in one pass over the leaf's non-zero cells, their zero bin counted from the
-//! leaf's totals. The larger child of a split gets the parent's minus the smaller child's.
+//! feature (either on all cores for large leaves); sparse (word) features in one pass over the
+//! leaf's non-zero cells, their zero bin counted from the leaf's totals. The larger child of a
+//! split gets the parent's minus the smaller child's.
 
 use super::bins::{Bins, Cells, Column};
 use super::grow::GrowParams;
@@ -20,6 +20,13 @@ impl Slot {
         self.g += o.g;
         self.h += o.h;
         self.c += o.c;
+    }
+    /// Counts one row of gradient `g` and hessian `h` in this slot.
+    #[inline]
+    pub fn count(&mut self, g: f64, h: f64) {
+        self.g += g;
+        self.h += h;
+        self.c += 1;
     }
     pub fn minus(&self, o: &Slot) -> Slot {
         Slot { g: self.g - o.g, h: self.h - o.h, c: self.c - o.c }
@@ -130,10 +137,7 @@ pub(super) fn histogram(
                     mark[f] = 2;
                     written.push(f);
                 }
-                let s = &mut hist[bins.offsets[f] + b as usize];
-                s.g += gv;
-                s.h += hv;
-                s.c += 1;
+                hist[bins.offsets[f] + b as usize].count(gv, hv);
             }
         }
         features.iter().for_each(|&f| mark[f] = 0);
@@ -172,10 +176,7 @@ fn fill_by_column(bins: &Bins, rows: &[u32], (g, h): (&[f64], &[f64]), dense: &[
     let fill = |(f, slots): &mut (usize, &mut [Slot])| {
         if let Cells::Dense(cells) = &bins.columns[*f].cells {
             for (&r, &(gv, hv)) in rows.iter().zip(&gh) {
-                let s = &mut slots[cells[r as usize] as usize];
-                s.g += gv;
-                s.h += hv;
-                s.c += 1;
+                slots[cells[r as usize] as usize].count(gv, hv);
             }
         }
     };
@@ -197,10 +198,7 @@ fn fill_by_row(bins: &Bins, rows: &[u32], (g, h): (&[f64], &[f64]), hist: &mut [
             let r = r as usize;
             let (gv, hv) = (g[r], h[r]);
             for (&o, &b) in off.iter().zip(&bins.row_bins[r * d..(r + 1) * d]) {
-                let s = &mut hist[o + b as usize];
-                s.g += gv;
-                s.h += hv;
-                s.c += 1;
+                hist[o + b as usize].count(gv, hv);
             }
         }
     };
