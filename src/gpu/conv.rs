@@ -117,7 +117,9 @@ pub fn conv_small(
     done
 }
 
-/// [`conv_small`] with `V` vectors of output channels.
+/// [`conv_small`] with `V` vectors of output channels: the encoder's stem (3×3 taps of 3
+/// colours, stride 2) with its shape fixed at compile time inside the picture, where it spends
+/// nearly all its time; any other shape, and the frame, cell by cell.
 #[inline(always)]
 fn conv_small_loops<S: pulp::Simd, const V: usize>(
     simd: S,
@@ -128,49 +130,143 @@ fn conv_small_loops<S: pulp::Simd, const V: usize>(
     s: &ConvShape,
     relu6: bool,
 ) {
-    const P: usize = 4;
-    let (oh, ow, c, k) = (s.out_height(), s.out_width(), s.channels, s.kernel);
-    let (lanes, outputs) = (S::F32_LANES, V * S::F32_LANES);
-    let (zero, six) = (simd.splat_f32s(0.0), simd.splat_f32s(6.0));
-    let bias: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&bias[v * lanes..]));
+    let (oh, ow) = (s.out_height(), s.out_width());
+    let outputs = V * S::F32_LANES;
+    let stem = (s.kernel, s.channels, s.stride) == (3, 3, 2);
+    let inside = super::depthwise::inner_columns(s, s.kernel);
+    let bias: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&bias[v * S::F32_LANES..]));
+    let a = SmallArgs { x, w, bias, s, relu6 };
     for (r, o_row) in out.chunks_exact_mut(ow * outputs).take(s.batch * oh).enumerate() {
         let (b, oy) = (r / oh, r % oh);
+        let top = (oy * s.stride).checked_sub(s.pad_top);
+        let all_rows = top.is_some_and(|y| y + s.kernel <= s.height);
         let mut ox = 0;
         while ox < ow {
-            let n = P.min(ow - ox);
-            let mut acc = [bias; P];
-            for ky in 0..k {
-                let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) else { continue };
-                let row = (b * s.height + y) * s.width;
-                for kx in 0..k {
-                    // the input cell under tap kx of each of the n output cells, if inside
-                    let cells: [Option<usize>; P] = std::array::from_fn(|j| {
-                        let xx = ((ox + j) * s.stride + kx).checked_sub(s.pad_left)?;
-                        (j < n && xx < s.width).then_some((row + xx) * c)
-                    });
-                    for ci in 0..c {
-                        let t = ((ky * k + kx) * c + ci) * outputs;
-                        let wv: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&w[t + v * lanes..]));
-                        for (j, cell) in cells.iter().enumerate() {
-                            if let Some(at) = cell {
-                                let xv = simd.splat_f32s(x[at + ci]);
-                                for v in 0..V {
-                                    acc[j][v] = simd.mul_add_e_f32s(xv, wv[v], acc[j][v]);
-                                }
-                            }
+            if stem && all_rows && inside.contains(&ox) {
+                let row = (b * s.height + top.unwrap_or(0)) * s.width;
+                if V <= 2 && ox + 8 <= inside.end {
+                    small_inside::<S, V, 8, 3, 3, 2>(simd, &a, o_row, row, ox);
+                    ox += 8;
+                    continue;
+                }
+                if ox + 4 <= inside.end {
+                    small_inside::<S, V, 4, 3, 3, 2>(simd, &a, o_row, row, ox);
+                    ox += 4;
+                    continue;
+                }
+            }
+            // up to four cells, not running into the inside from the left
+            let n = 4.min(ow - ox).min(if ox < inside.start { inside.start - ox } else { ow });
+            small_cells::<S, V>(simd, &a, o_row, b, oy, ox, n);
+            ox += n;
+        }
+    }
+}
+
+/// What the loops of [`conv_small`] read.
+struct SmallArgs<'a, S: pulp::Simd, const V: usize> {
+    x: &'a [f32],
+    w: &'a [f32],
+    bias: [S::f32s; V],
+    s: &'a ConvShape,
+    relu6: bool,
+}
+
+/// Writes output cells `ox..ox + n` (n ≤ 4) of the `o_row` (`V` vectors each), ReLU6 when set.
+#[inline(always)]
+fn finish_cells<S: pulp::Simd, const V: usize, const P: usize>(
+    simd: S,
+    acc: &[[S::f32s; V]; P],
+    o_row: &mut [f32],
+    ox: usize,
+    n: usize,
+    relu6: bool,
+) {
+    let (lanes, outputs) = (S::F32_LANES, V * S::F32_LANES);
+    let (zero, six) = (simd.splat_f32s(0.0), simd.splat_f32s(6.0));
+    for (j, acc) in acc.iter().enumerate().take(n) {
+        for (v, a) in acc.iter().enumerate() {
+            let a = if relu6 { simd.min_f32s(simd.max_f32s(*a, zero), six) } else { *a };
+            store::<S>(&mut o_row[(ox + j) * outputs + v * lanes..], a);
+        }
+    }
+}
+
+/// `P` output cells from `ox` on whose taps all fall inside the picture (`row`: the cell offset
+/// of the first input row under them), with `K`×`K` taps of `C` inputs and stride `ST` known at
+/// compile time: every loop unrolls, and each input row the cells read is one fixed-size array,
+/// so no load is bounds-checked. Each weight vector is loaded once for the `P` cells; `P`·`V`
+/// sums stay in registers.
+#[inline(always)]
+fn small_inside<S: pulp::Simd, const V: usize, const P: usize, const K: usize, const C: usize, const ST: usize>(
+    simd: S,
+    a: &SmallArgs<'_, S, V>,
+    o_row: &mut [f32],
+    row: usize,
+    ox: usize,
+) {
+    let (s, lanes, outputs) = (a.s, S::F32_LANES, V * S::F32_LANES);
+    let mut acc = [a.bias; P];
+    let span = ((P - 1) * ST + K) * C;
+    let first = row + ox * ST - s.pad_left;
+    for ky in 0..K {
+        let xr = &a.x[(first + ky * s.width) * C..][..span];
+        for kx in 0..K {
+            for ci in 0..C {
+                let t = ((ky * K + kx) * C + ci) * outputs;
+                let wv: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&a.w[t + v * lanes..]));
+                for (j, acc) in acc.iter_mut().enumerate() {
+                    let xv = simd.splat_f32s(xr[(j * ST + kx) * C + ci]);
+                    for v in 0..V {
+                        acc[v] = simd.mul_add_e_f32s(xv, wv[v], acc[v]);
+                    }
+                }
+            }
+        }
+    }
+    finish_cells::<S, V, P>(simd, &acc, o_row, ox, P, a.relu6);
+}
+
+/// Output cells `ox..ox + n` (n ≤ 4) of output row `oy` of picture `b`, each tap checked against
+/// the picture's edges.
+#[inline(always)]
+fn small_cells<S: pulp::Simd, const V: usize>(
+    simd: S,
+    a: &SmallArgs<'_, S, V>,
+    o_row: &mut [f32],
+    b: usize,
+    oy: usize,
+    ox: usize,
+    n: usize,
+) {
+    const P: usize = 4;
+    let (s, lanes, outputs) = (a.s, S::F32_LANES, V * S::F32_LANES);
+    let (c, k) = (s.channels, s.kernel);
+    let mut acc = [a.bias; P];
+    for ky in 0..k {
+        let Some(y) = (oy * s.stride + ky).checked_sub(s.pad_top).filter(|y| *y < s.height) else { continue };
+        let row = (b * s.height + y) * s.width;
+        for kx in 0..k {
+            // the input cell under tap kx of each of the n output cells, if inside
+            let cells: [Option<usize>; P] = std::array::from_fn(|j| {
+                let xx = ((ox + j) * s.stride + kx).checked_sub(s.pad_left)?;
+                (j < n && xx < s.width).then_some((row + xx) * c)
+            });
+            for ci in 0..c {
+                let t = ((ky * k + kx) * c + ci) * outputs;
+                let wv: [S::f32s; V] = std::array::from_fn(|v| load::<S>(&a.w[t + v * lanes..]));
+                for (j, cell) in cells.iter().enumerate() {
+                    if let Some(at) = cell {
+                        let xv = simd.splat_f32s(a.x[at + ci]);
+                        for v in 0..V {
+                            acc[j][v] = simd.mul_add_e_f32s(xv, wv[v], acc[j][v]);
                         }
                     }
                 }
             }
-            for (j, acc) in acc.iter().enumerate().take(n) {
-                for (v, a) in acc.iter().enumerate() {
-                    let a = if relu6 { simd.min_f32s(simd.max_f32s(*a, zero), six) } else { *a };
-                    store::<S>(&mut o_row[(ox + j) * outputs + v * lanes..], a);
-                }
-            }
-            ox += n;
         }
     }
+    finish_cells::<S, V, P>(simd, &acc, o_row, ox, n, a.relu6);
 }
 
 pub use super::depthwise::{depthwise, depthwise_of_relu6};
@@ -368,7 +464,11 @@ mod tests {
     /// odd sizes, stride 2 and 1; other widths are left to the patches.
     #[test]
     fn conv_small_is_patches_times_weights() {
-        for (outputs, stride, height, width) in [(32, 2, 9, 7), (16, 1, 5, 6), (32, 2, 224, 224)] {
+        // the stem (3×3 taps of 3 colours, stride 2) inside the picture in blocks of 8 and 4 cells
+        // (1, 2 or 4 vectors of outputs), with padding on both sides or only bottom and right
+        for (outputs, stride, height, width) in
+            [(32, 2, 9, 7), (16, 1, 5, 6), (32, 2, 224, 224), (16, 2, 11, 41), (64, 2, 10, 37), (32, 2, 23, 23)]
+        {
             let k = 3;
             let (oh, ow) = (usize::div_ceil(height, stride), usize::div_ceil(width, stride));
             let pad = |size: usize, out: usize| ((out - 1) * stride + k).saturating_sub(size) / 2;

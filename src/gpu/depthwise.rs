@@ -108,7 +108,7 @@ fn finish<S: pulp::Simd>(simd: S, v: S::f32s, on: bool) -> S::f32s {
 }
 
 /// The output columns whose k taps all fall inside an input row: `lo..hi` (possibly empty).
-fn inner_columns(s: &ConvShape, k: usize) -> std::ops::Range<usize> {
+pub(super) fn inner_columns(s: &ConvShape, k: usize) -> std::ops::Range<usize> {
     let lo = s.pad_left.div_ceil(s.stride);
     // ox·stride − pad_left + k − 1 ≤ width − 1
     let hi = match (s.width + s.pad_left).checked_sub(k) {

@@ -14,7 +14,7 @@ use crate::gpu::{conv, sgemm};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// The converted weights, compiled in: nothing is downloaded at run time.
 const SHIPPED_BYTES: &[u8] = include_bytes!("../../assets/encoders/efficientnet_lite0.safetensors");
@@ -40,6 +40,17 @@ struct Work {
     input: Vec<f32>,
     /// The batch's pictures joined after the first layers.
     joined: Vec<f32>,
+}
+
+/// The first `len` cells of `buffer`, grown (never shrunk) to hold them. Each buffer of [`Work`]
+/// serves layers of different sizes in turn: resizing it to each one's exact size wrote zeros
+/// over the growth every time (3 % of the encoder's time), which the layers then overwrite.
+/// The cells past `len` are stale and never read.
+fn room(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
+    }
+    &mut buffer[..len]
 }
 
 /// Pictures run through the layers together on one core (see [`Encoder::features_batch`]).
@@ -123,6 +134,11 @@ pub struct Encoder {
     pub(super) layers: Vec<Layer>,
     /// ImageNet classifier `[features, classes]` and bias (used to check the port).
     classifier: (Vec<f32>, Vec<f32>),
+    /// Work buffers kept between calls, at most one set per core that ran the encoder (about
+    /// 20 MB each at batches of [`BATCH`]). Fresh buffers cost more than the product they hold:
+    /// the kernel zeroes every new page, which took a fifth of the encoder's time when each call
+    /// allocated its own (measured with `perf`).
+    pool: Mutex<Vec<Work>>,
 }
 
 /// The encoder shipped with Cairn, loaded once.
@@ -215,6 +231,7 @@ impl Encoder {
             std: input.std,
             layers,
             classifier: (classifier_w, b),
+            pool: Mutex::default(),
         })
     }
 
@@ -234,7 +251,24 @@ impl Encoder {
     /// the pictures run together, so that each layer's weights — megabytes in the late 1×1
     /// layers, for 49 pixels a picture — are read once for the whole batch.
     pub fn features_batch(&self, inputs: &[&[f32]]) -> Vec<Vec<f32>> {
-        self.embed(inputs, &mut Work::default())
+        let mut work = self.take_work();
+        let features = self.embed(inputs, &mut work);
+        self.keep_work(work);
+        features
+    }
+
+    /// A set of work buffers from the pool (or a new one when every set is in use).
+    fn take_work(&self) -> Work {
+        self.pool.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default()
+    }
+
+    /// Returns `work` to the pool, which keeps one set per core at most.
+    fn keep_work(&self, work: Work) {
+        if let Ok(mut pool) = self.pool.lock()
+            && pool.len() < rayon::current_num_threads().max(1)
+        {
+            pool.push(work);
+        }
     }
 
     /// [`Self::features_batch`] with buffers kept from an earlier call.
@@ -242,14 +276,14 @@ impl Encoder {
         let batch = inputs.len();
         let split = self.batched_from();
         let mut joined = std::mem::take(&mut work.joined);
-        joined.clear();
-        let (mut h, mut w) = (self.size, self.size);
+        let (mut h, mut w, mut at) = (self.size, self.size, 0);
         for input in inputs {
             let mut x = std::mem::take(&mut work.input);
-            x.clear();
-            x.extend_from_slice(input);
+            room(&mut x, input.len()).copy_from_slice(input);
             let (out, oh, ow) = self.run_layers(&self.layers[..split], x, 1, (self.size, self.size), work);
-            joined.extend_from_slice(&out);
+            let len = oh * ow * self.layers[..split].last().map_or(3, |l| l.outputs);
+            room(&mut joined, at + len)[at..].copy_from_slice(&out[..len]);
+            at += len;
             work.input = out;
             (h, w) = (oh, ow);
         }
@@ -277,7 +311,8 @@ impl Encoder {
         self.layers.len()
     }
 
-    /// Runs `layers` on `batch` pictures of `h`×`w` cells; returns the output and its size.
+    /// Runs `layers` on `batch` pictures of `h`×`w` cells (the first `batch`·`h`·`w`·inputs cells
+    /// of `x`); returns the output (its first cells: a buffer may be longer) and its size.
     fn run_layers(
         &self,
         layers: &[Layer],
@@ -294,56 +329,48 @@ impl Encoder {
                 && !layer.skip
                 && layers.get(i + 1).is_some_and(|next| next.kind == LayerKind::Depthwise && !next.save_input);
             if layer.save_input {
-                work.block_input.clone_from(&x);
+                let len = batch * h * w * layer.inputs;
+                room(&mut work.block_input, len).copy_from_slice(&x[..len]);
             }
             let s = self.shape(layer, batch, h, w);
             let pixels = s.out_pixels();
-            // every cell is written below, so the buffer is not cleared first
-            let mut out = std::mem::take(&mut work.spare);
-            out.resize(pixels * layer.outputs, 0.0);
+            let mut buffer = std::mem::take(&mut work.spare);
+            let out = room(&mut buffer, pixels * layer.outputs);
             let skip = layer.skip.then(|| &work.block_input[..pixels * layer.outputs]);
             // a product is written without its bias; bias, ReLU6 and the skip connection follow
             // in one pass (`true`: the skip is in), or in the depthwise layer's loads
             let skip_added = match layer.kind {
                 LayerKind::Pointwise => {
-                    sgemm::matmul_rows(&x, &layer.weight, &mut out, pixels, layer.outputs, layer.inputs);
+                    sgemm::matmul_rows(&x, &layer.weight, out, pixels, layer.outputs, layer.inputs);
                     !defer_relu6 && {
-                        conv::bias_relu6_skip(&mut out, &layer.bias, layer.relu6, skip);
+                        conv::bias_relu6_skip(out, &layer.bias, layer.relu6, skip);
                         true
                     }
                 }
                 LayerKind::Depthwise => {
                     match pending_bias {
                         Some(in_bias) => {
-                            conv::depthwise_of_relu6(
-                                &x,
-                                in_bias,
-                                &layer.weight,
-                                &layer.bias,
-                                &mut out,
-                                &s,
-                                layer.relu6,
-                            );
+                            conv::depthwise_of_relu6(&x, in_bias, &layer.weight, &layer.bias, out, &s, layer.relu6);
                         }
-                        None => conv::depthwise(&x, &layer.weight, &layer.bias, &mut out, &s, layer.relu6),
+                        None => conv::depthwise(&x, &layer.weight, &layer.bias, out, &s, layer.relu6),
                     }
                     false
                 }
                 LayerKind::General => {
-                    !conv::conv_small(&x, &layer.weight, &layer.bias, &mut out, &s, layer.outputs, layer.relu6) && {
+                    !conv::conv_small(&x, &layer.weight, &layer.bias, out, &s, layer.outputs, layer.relu6) && {
                         let taps = layer.kernel * layer.kernel * layer.inputs;
-                        work.cols.resize(pixels * taps, 0.0);
-                        conv::im2col(&x, &mut work.cols, &s);
-                        sgemm::matmul_rows(&work.cols, &layer.weight, &mut out, pixels, layer.outputs, taps);
-                        conv::bias_relu6_skip(&mut out, &layer.bias, layer.relu6, skip);
+                        let cols = room(&mut work.cols, pixels * taps);
+                        conv::im2col(&x, cols, &s);
+                        sgemm::matmul_rows(cols, &layer.weight, out, pixels, layer.outputs, taps);
+                        conv::bias_relu6_skip(out, &layer.bias, layer.relu6, skip);
                         true
                     }
                 }
             };
             if let Some(skip) = skip.filter(|_| !skip_added) {
-                conv::add(&mut out, skip, skip.len());
+                conv::add(out, skip, skip.len());
             }
-            work.spare = std::mem::replace(&mut x, out);
+            work.spare = std::mem::replace(&mut x, buffer);
             pending_bias = defer_relu6.then_some(&layer.bias[..]);
             (h, w) = (s.out_height(), s.out_width());
         }
@@ -357,9 +384,7 @@ impl Encoder {
         let size = per_core.clamp(1, BATCH);
         let batches: Vec<Vec<Vec<f32>>> = inputs
             .par_chunks(size)
-            .map_init(Work::default, |work, chunk| {
-                self.embed(&chunk.iter().map(Vec::as_slice).collect::<Vec<_>>(), work)
-            })
+            .map(|chunk| self.features_batch(&chunk.iter().map(Vec::as_slice).collect::<Vec<_>>()))
             .collect();
         batches.into_iter().flatten().collect()
     }
