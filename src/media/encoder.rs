@@ -9,6 +9,7 @@
 //! pictures per core.
 
 use super::MediaError;
+use super::encoder_cpu::{BAND_CELLS, FUSE_ABOVE, Work, expand_then_depthwise, room};
 use crate::gpu::reference::{MatmulFlags, matmul};
 use crate::gpu::{conv, sgemm};
 use rayon::prelude::*;
@@ -25,32 +26,6 @@ const SHIPPED_BYTES: &[u8] = include_bytes!("../../assets/encoders/efficientnet_
 pub struct EncoderId {
     pub name: String,
     pub sha256: String,
-}
-
-/// Buffers reused from layer to layer (and picture to picture) by [`Encoder::features_batch`].
-#[derive(Default)]
-struct Work {
-    /// The input of the block being run, for its skip connection.
-    block_input: Vec<f32>,
-    /// The previous layer's input, reused as the next layer's output.
-    spare: Vec<f32>,
-    /// A general convolution's patches.
-    cols: Vec<f32>,
-    /// One picture's input to the first layers.
-    input: Vec<f32>,
-    /// The batch's pictures joined after the first layers.
-    joined: Vec<f32>,
-}
-
-/// The first `len` cells of `buffer`, grown (never shrunk) to hold them. Each buffer of [`Work`]
-/// serves layers of different sizes in turn: resizing it to each one's exact size wrote zeros
-/// over the growth every time (3 % of the encoder's time), which the layers then overwrite.
-/// The cells past `len` are stale and never read.
-fn room(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
-    if buffer.len() < len {
-        buffer.resize(len, 0.0);
-    }
-    &mut buffer[..len]
 }
 
 /// Pictures run through the layers together on one core (see [`Encoder::features_batch`]).
@@ -323,31 +298,49 @@ impl Encoder {
     ) -> (Vec<f32>, usize, usize) {
         // an expansion layer's bias and ReLU6 are left to the depthwise layer reading its output
         let mut pending_bias: Option<&[f32]> = None;
-        for (i, layer) in layers.iter().enumerate() {
-            let defer_relu6 = layer.relu6
-                && layer.kind == LayerKind::Pointwise
-                && !layer.skip
-                && layers.get(i + 1).is_some_and(|next| next.kind == LayerKind::Depthwise && !next.save_input);
+        let mut i = 0;
+        while i < layers.len() {
+            let layer = &layers[i];
             if layer.save_input {
                 let len = batch * h * w * layer.inputs;
                 room(&mut work.block_input, len).copy_from_slice(&x[..len]);
             }
-            let s = self.shape(layer, batch, h, w);
+            // an expansion whose output only the depthwise layer after it reads: the two together
+            let fused = layers.get(i + 1).filter(|next| {
+                layer.kind == LayerKind::Pointwise
+                    && layer.relu6
+                    && !layer.skip
+                    && next.kind == LayerKind::Depthwise
+                    && !next.save_input
+                    && !next.skip
+                    && h * w * layer.outputs > FUSE_ABOVE
+            });
+            let defer_relu6 = fused.is_none()
+                && layer.relu6
+                && layer.kind == LayerKind::Pointwise
+                && !layer.skip
+                && layers.get(i + 1).is_some_and(|next| next.kind == LayerKind::Depthwise && !next.save_input);
+            let last = fused.unwrap_or(layer);
+            let s = self.shape(last, batch, h, w);
             let pixels = s.out_pixels();
             let mut buffer = std::mem::take(&mut work.spare);
-            let out = room(&mut buffer, pixels * layer.outputs);
-            let skip = layer.skip.then(|| &work.block_input[..pixels * layer.outputs]);
+            let out = room(&mut buffer, pixels * last.outputs);
+            let skip = last.skip.then(|| &work.block_input[..pixels * last.outputs]);
             // a product is written without its bias; bias, ReLU6 and the skip connection follow
             // in one pass (`true`: the skip is in), or in the depthwise layer's loads
-            let skip_added = match layer.kind {
-                LayerKind::Pointwise => {
+            let skip_added = match (layer.kind, fused) {
+                (_, Some(depthwise)) => {
+                    expand_then_depthwise(&x, layer, depthwise, &s, out, &mut work.band, BAND_CELLS);
+                    false
+                }
+                (LayerKind::Pointwise, None) => {
                     sgemm::matmul_rows(&x, &layer.weight, out, pixels, layer.outputs, layer.inputs);
                     !defer_relu6 && {
                         conv::bias_relu6_skip(out, &layer.bias, layer.relu6, skip);
                         true
                     }
                 }
-                LayerKind::Depthwise => {
+                (LayerKind::Depthwise, None) => {
                     match pending_bias {
                         Some(in_bias) => {
                             conv::depthwise_of_relu6(&x, in_bias, &layer.weight, &layer.bias, out, &s, layer.relu6);
@@ -356,7 +349,7 @@ impl Encoder {
                     }
                     false
                 }
-                LayerKind::General => {
+                (LayerKind::General, None) => {
                     !conv::conv_small(&x, &layer.weight, &layer.bias, out, &s, layer.outputs, layer.relu6) && {
                         let taps = layer.kernel * layer.kernel * layer.inputs;
                         let cols = room(&mut work.cols, pixels * taps);
@@ -373,6 +366,7 @@ impl Encoder {
             work.spare = std::mem::replace(&mut x, buffer);
             pending_bias = defer_relu6.then_some(&layer.bias[..]);
             (h, w) = (s.out_height(), s.out_width());
+            i += if fused.is_some() { 2 } else { 1 };
         }
         (x, h, w)
     }

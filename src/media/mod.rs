@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod encoder;
+mod encoder_cpu;
 pub mod on_engine;
 pub mod picture;
 pub mod sound;
