@@ -110,9 +110,10 @@ pub struct Encoder {
     /// ImageNet classifier `[features, classes]` and bias (used to check the port).
     classifier: (Vec<f32>, Vec<f32>),
     /// Work buffers kept between calls, at most one set per core that ran the encoder (about
-    /// 20 MB each at batches of [`BATCH`]). Fresh buffers cost more than the product they hold:
-    /// the kernel zeroes every new page, which took a fifth of the encoder's time when each call
-    /// allocated its own (measured with `perf`).
+    /// 15 MB each at batches of [`BATCH`]). Fresh buffers cost more than the layers they serve:
+    /// the kernel zeroes every new page. With buffers allocated per call, page faults and
+    /// zeroing were 24 % of `cairn bench images`' samples in `perf`; with kept ones, 11 %
+    /// (mostly the start: loading the weights, the ONNX export).
     pool: Mutex<Vec<Work>>,
 }
 
