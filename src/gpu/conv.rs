@@ -45,6 +45,13 @@ pub struct ConvShape {
 }
 
 impl ConvShape {
+    /// `batch` pictures of `height`×`width`×`channels` under a `kernel`×`kernel` filter moved by
+    /// `stride`, with TensorFlow's "SAME" padding (the extra row or column at the bottom and
+    /// right).
+    pub fn same(batch: usize, height: usize, width: usize, channels: usize, kernel: usize, stride: usize) -> Self {
+        let pad = |size: usize| ((size.div_ceil(stride) - 1) * stride + kernel).saturating_sub(size) / 2;
+        ConvShape { batch, height, width, channels, kernel, stride, pad_top: pad(height), pad_left: pad(width) }
+    }
     pub fn out_height(&self) -> usize {
         self.height.div_ceil(self.stride)
     }
@@ -469,19 +476,7 @@ mod tests {
         for (outputs, stride, height, width) in
             [(32, 2, 9, 7), (16, 1, 5, 6), (32, 2, 224, 224), (16, 2, 11, 41), (64, 2, 10, 37), (32, 2, 23, 23)]
         {
-            let k = 3;
-            let (oh, ow) = (usize::div_ceil(height, stride), usize::div_ceil(width, stride));
-            let pad = |size: usize, out: usize| ((out - 1) * stride + k).saturating_sub(size) / 2;
-            let s = ConvShape {
-                batch: 2,
-                height,
-                width,
-                channels: 3,
-                kernel: k,
-                stride,
-                pad_top: pad(height, oh),
-                pad_left: pad(width, ow),
-            };
+            let s = ConvShape::same(2, height, width, 3, 3, stride);
             let x = values(2 * height * width * 3, 12);
             let (w, bias) = (values(27 * outputs, 13), values(outputs, 14));
             let mut cols = vec![0.0; s.out_pixels() * 27];

@@ -455,18 +455,7 @@ mod tests {
             (5, 1, 6, 7, 200),
             (5, 2, 7, 9, 184),
         ] {
-            let (oh, ow) = (height.div_ceil(stride), width.div_ceil(stride));
-            let pad = |size: usize, out: usize| ((out - 1) * stride + k).saturating_sub(size) / 2;
-            let s = ConvShape {
-                batch: 2,
-                height,
-                width,
-                channels: c,
-                kernel: k,
-                stride,
-                pad_top: pad(height, oh),
-                pad_left: pad(width, ow),
-            };
+            let s = ConvShape::same(2, height, width, c, k, stride);
             let x: Vec<f32> = (0..2 * height * width * c).map(|i| value(i, 1)).collect();
             let w: Vec<f32> = (0..k * k * c).map(|i| value(i, 2) / 8.0).collect();
             let bias: Vec<f32> = (0..c).map(|i| value(i, 3)).collect();

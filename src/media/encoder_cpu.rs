@@ -109,18 +109,7 @@ mod tests {
         for (height, width, inputs, c, k, stride, band_rows) in
             [(23, 9, 5, 20, 3, 2, 4), (30, 7, 3, 24, 5, 1, 6), (17, 6, 4, 16, 3, 1, 3), (12, 11, 6, 40, 5, 2, 5)]
         {
-            let (oh, ow) = (usize::div_ceil(height, stride), usize::div_ceil(width, stride));
-            let pad = |size: usize, out: usize| ((out - 1) * stride + k).saturating_sub(size) / 2;
-            let s = ConvShape {
-                batch: 2,
-                height,
-                width,
-                channels: c,
-                kernel: k,
-                stride,
-                pad_top: pad(height, oh),
-                pad_left: pad(width, ow),
-            };
+            let s = ConvShape::same(2, height, width, c, k, stride);
             let layer = |kind, inputs, outputs, kernel, weights: usize, seed| Layer {
                 kind,
                 inputs,
