@@ -15,7 +15,7 @@ use crate::gpu::{conv, sgemm};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The converted weights, compiled in: nothing is downloaded at run time.
 const SHIPPED_BYTES: &[u8] = include_bytes!("../../assets/encoders/efficientnet_lite0.safetensors");
@@ -226,6 +226,9 @@ impl Encoder {
     /// the next layer reads it; from [`Self::batched_from`] on (at most 28×28 pixels a picture)
     /// the pictures run together, so that each layer's weights — megabytes in the late 1×1
     /// layers, for 49 pixels a picture — are read once for the whole batch.
+    ///
+    /// # Panics
+    /// When a picture is not `size`·`size`·3 values (see `picture::encoder_input`).
     pub fn features_batch(&self, inputs: &[&[f32]]) -> Vec<Vec<f32>> {
         let mut work = self.take_work();
         let features = self.embed(inputs, &mut work);
@@ -235,14 +238,13 @@ impl Encoder {
 
     /// A set of work buffers from the pool (or a new one when every set is in use).
     fn take_work(&self) -> Work {
-        self.pool.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default()
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default()
     }
 
     /// Returns `work` to the pool, which keeps one set per core at most.
     fn keep_work(&self, work: Work) {
-        if let Ok(mut pool) = self.pool.lock()
-            && pool.len() < rayon::current_num_threads().max(1)
-        {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < rayon::current_num_threads() {
             pool.push(work);
         }
     }
@@ -254,6 +256,7 @@ impl Encoder {
         let mut joined = std::mem::take(&mut work.joined);
         let (mut h, mut w, mut at) = (self.size, self.size, 0);
         for input in inputs {
+            assert_eq!(input.len(), self.size * self.size * 3, "the encoder takes size×size×3 values a picture");
             let mut x = std::mem::take(&mut work.input);
             room(&mut x, input.len()).copy_from_slice(input);
             let (out, oh, ow) = self.run_layers(&self.layers[..split], x, 1, (self.size, self.size), work);

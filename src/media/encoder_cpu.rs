@@ -40,7 +40,8 @@ pub(super) const FUSE_ABOVE: usize = 512 * 1024;
 /// and comes back.
 ///
 /// The band holds the input rows (at most `band_cells` cells, or k rows) of a run of output
-/// rows; the rows two runs share (k − stride) are moved to its front rather than computed again.
+/// rows; the rows two runs share (k − stride, more where the first run is clipped by the top
+/// edge) are moved to its front rather than computed again.
 pub(super) fn expand_then_depthwise(
     x: &[f32],
     e: &Layer,
@@ -54,10 +55,10 @@ pub(super) fn expand_then_depthwise(
     let (row_in, row_out, oh) = (s.width * c, s.out_width() * c, s.out_height());
     // expands input rows `rows` of picture `b` into `into`, then bias and ReLU6
     let expand = |b: usize, rows: std::ops::Range<usize>, into: &mut [f32]| {
-        let cells = rows.len() * s.width;
+        let pixels = rows.len() * s.width;
         let first = (b * s.height + rows.start) * s.width * e.inputs;
-        sgemm::matmul_rows(&x[first..], &e.weight, into, cells, c, e.inputs);
-        conv::bias_relu6_skip(&mut into[..cells * c], &e.bias, true, None);
+        sgemm::matmul_rows(&x[first..], &e.weight, into, pixels, c, e.inputs);
+        conv::bias_relu6_skip(&mut into[..pixels * c], &e.bias, true, None);
     };
     // output rows per band: their input rows, (rows − 1)·stride + k, fit the band
     let per_band = ((band_cells / row_in.max(1)).saturating_sub(k) / stride + 1).max(1);
@@ -67,19 +68,19 @@ pub(super) fn expand_then_depthwise(
             let oy1 = (oy0 + per_band).min(oh);
             let y0 = (oy0 * stride).saturating_sub(s.pad_top);
             let y1 = ((oy1 - 1) * stride + k).saturating_sub(s.pad_top).min(s.height);
-            let cells = room(band, (y1 - y0).max(held.len()) * row_in);
+            let rows_in_band = room(band, (y1 - y0).max(held.len()) * row_in);
             // rows y0.. already held move to the front; the rest are expanded after them
             let kept = if held.contains(&y0) { held.end - y0 } else { 0 };
             if kept > 0 {
                 let from = (y0 - held.start) * row_in;
-                cells.copy_within(from..from + kept * row_in, 0);
+                rows_in_band.copy_within(from..from + kept * row_in, 0);
             }
-            expand(b, y0 + kept..y1, &mut cells[kept * row_in..]);
+            expand(b, y0 + kept..y1, &mut rows_in_band[kept * row_in..]);
             held = y0..y1;
             // the band as a picture of rows y0..y1; its output rows from 0 are oy0..oy1
             let sub = ConvShape { batch: 1, height: y1 - y0, pad_top: y0 + s.pad_top - oy0 * stride, ..*s };
             let rows = &mut out[(b * oh + oy0) * row_out..][..(oy1 - oy0) * row_out];
-            conv::depthwise(&cells[..(y1 - y0) * row_in], &dw.weight, &dw.bias, rows, &sub, dw.relu6);
+            conv::depthwise(&rows_in_band[..(y1 - y0) * row_in], &dw.weight, &dw.bias, rows, &sub, dw.relu6);
         }
     }
 }
