@@ -309,21 +309,17 @@ impl Encoder {
                 let len = batch * h * w * layer.inputs;
                 room(&mut work.block_input, len).copy_from_slice(&x[..len]);
             }
-            // an expansion whose output only the depthwise layer after it reads: the two together
-            let fused = layers.get(i + 1).filter(|next| {
+            // an expansion whose output only the depthwise layer after it reads: its bias and
+            // ReLU6 go into that layer's loads, or, for a large output, the two run together
+            let feeds_depthwise = layers.get(i + 1).filter(|next| {
                 layer.kind == LayerKind::Pointwise
                     && layer.relu6
                     && !layer.skip
                     && next.kind == LayerKind::Depthwise
                     && !next.save_input
-                    && !next.skip
-                    && h * w * layer.outputs > FUSE_ABOVE
             });
-            let defer_relu6 = fused.is_none()
-                && layer.relu6
-                && layer.kind == LayerKind::Pointwise
-                && !layer.skip
-                && layers.get(i + 1).is_some_and(|next| next.kind == LayerKind::Depthwise && !next.save_input);
+            let fused = feeds_depthwise.filter(|next| !next.skip && h * w * layer.outputs > FUSE_ABOVE);
+            let defer_relu6 = feeds_depthwise.is_some() && fused.is_none();
             let last = fused.unwrap_or(layer);
             let s = self.shape(last, batch, h, w);
             let pixels = s.out_pixels();
